@@ -1,0 +1,156 @@
+"""Codegen layer: turns a Graph into a Python module, one line per node, for any backend.
+
+A backend is a table of small format functions (one per primitive) plus how it writes
+literals; the Emitter owns names, lines, hoisted constants and the module template.
+Output is deterministic: the same Graph and Interface always give the same text.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+
+from ..errors import BackendError
+from ..ir import Graph, Literal, Node, Var
+from ..ir.interface import Interface, flat_interface
+from ..ir.naming import Namespace
+from ..ir.primitive import Primitive
+
+# One emission rule: the node and its operands already written as expressions.
+EmitRule = Callable[[Node, list[str]], str]
+
+# Constants longer than this are hoisted out of the function body to module level.
+INLINE_CONSTANT_LIMIT = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Backend:
+    name: str
+    imports: tuple[str, ...]
+    rules: dict[Primitive, EmitRule]
+    literal: Callable[[Literal], str]  # a literal as an expression
+
+
+@functools.cache
+def module_template() -> jinja2.Template:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("tracegrad.codegen", "templates"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    return environment.get_template("module.py.jinja")
+
+
+def atom(expression: str) -> str:
+    """Parenthesise a negative number so it can stand next to an operator (`x ** (-2.0)`)."""
+    return f"({expression})" if expression.startswith("-") else expression
+
+
+def format_key(key: Any) -> str:
+    return f"[{key!r}]"
+
+
+class Emitter:
+    def __init__(self, graph: Graph, interface: Interface | None, backend: Backend):
+        self.graph = graph
+        self.interface = interface or flat_interface(
+            graph.name, len(graph.inputs), len(graph.outputs)
+        )
+        self.backend = backend
+        self.namespace = Namespace()
+        self.names: dict[Var, str] = {}
+        self.constants: list[str] = []
+        self.hoisted: dict[int, str] = {}
+
+    def operand(self, x: Var | Literal) -> str:
+        if isinstance(x, Var):
+            return self.names[x]
+        expression = self.backend.literal(x)
+        if len(expression) <= INLINE_CONSTANT_LIMIT:
+            return expression
+        if id(x) not in self.hoisted:
+            name = self.namespace.fresh("CONSTANT")
+            self.constants.append(f"{name} = {expression}")
+            self.hoisted[id(x)] = name
+        return self.hoisted[id(x)]
+
+    def emit(self) -> str:
+        interface = self.interface
+        function_name = self.namespace.fresh(interface.name)
+        params = [self.namespace.fresh(p) for p in interface.params]
+        body: list[str] = []
+        used = {x for node in self.graph.nodes for x in node.inputs} | set(self.graph.outputs)
+        for var, (position, path) in zip(self.graph.inputs, interface.input_paths, strict=True):
+            if not path:
+                self.names[var] = params[position]
+                continue
+            if var not in used:
+                continue
+            self.names[var] = self.namespace.fresh(var.hint or "x")
+            body.append(f"{self.names[var]} = {params[position]}{''.join(map(format_key, path))}")
+        for node in self.graph.nodes:
+            body.append(self.node_line(node))
+        source = module_template().render(
+            name=function_name,
+            origin=interface.origin.short if interface.origin else None,
+            signature=self.signature_lines(params),
+            imports=self.backend.imports,
+            constants=self.constants,
+            params=params,
+            body=body,
+            result=self.result(interface.output_tree, top=True),
+        )
+        try:
+            ast.parse(source)
+        except SyntaxError as error:  # a bug in a rule, never the user's: say so plainly
+            raise BackendError(f"tracegrad emitted invalid {self.backend.name} code "
+                               f"({error.msg}, line {error.lineno}); please report it") from None
+        return source
+
+    def node_line(self, node: Node) -> str:
+        rule = self.backend.rules.get(node.op)
+        if rule is None:
+            raise BackendError(f"the {self.backend.name} backend has no rule for {node.op.name}")
+        expression = rule(node, [self.operand(x) for x in node.inputs])
+        for var in node.outputs:
+            self.names[var] = self.namespace.fresh(var.hint or node.op.name)
+        targets = ", ".join(self.names[v] for v in node.outputs)
+        line = f"{targets} = {expression}"
+        return f"{line}  # {node.loc.short}" if node.loc is not None else line
+
+    def result(self, tree: Any, top: bool = False) -> str:
+        if isinstance(tree, int):
+            output = self.graph.outputs[tree]
+            expression = self.operand(output)
+            if isinstance(output, Literal) and expression in self.hoisted.values():
+                expression += ".copy()"  # never hand the caller our module-level constant
+            return expression
+        if tree is None:
+            return "None"
+        if isinstance(tree, dict):
+            items = ", ".join(f"{k!r}: {self.result(v)}" for k, v in tree.items())
+            return f"{{{items}}}"
+        items = [self.result(v) for v in tree]
+        if isinstance(tree, list):
+            return f"[{', '.join(items)}]"
+        if len(items) == 1:
+            return f"({items[0]},)"
+        return ", ".join(items) if top and items else f"({', '.join(items)})"
+
+    def signature_lines(self, params: list[str]) -> list[str]:
+        lines = []
+        for var, (position, path) in zip(self.graph.inputs, self.interface.input_paths,
+                                         strict=True):
+            lines.append(f"{params[position]}{''.join(map(format_key, path))}: {var.type}")
+        lines.extend(f"{name} = {value!r} (static)" for name, value in self.interface.static)
+        results = ", ".join(str(x.type) for x in self.graph.outputs)
+        lines.append(f"returns {results or 'nothing'}")
+        return lines

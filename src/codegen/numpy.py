@@ -1,0 +1,250 @@
+"""Codegen layer: the NumPy backend, one emission rule per primitive.
+
+Rules write what a careful person writes: operators where NumPy has them (`x @ W`, `-x`),
+`np.` functions elsewhere, methods for reshapes (`x.reshape(8, 1)`, `x.T`). The module
+imports numpy and nothing else.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..ir import Graph, Literal, Node, Var
+from ..ir.constants import describe_constant
+from ..ir.interface import Interface
+from ..ir.primitive import Group, Primitive, primitives
+from ..ir.primitives import elementwise as E
+from ..ir.primitives.elementwise import UFUNCS
+from .emitter import Backend, EmitRule, Emitter, atom
+
+OPERATORS: dict[str, str] = {
+    "add": "+", "subtract": "-", "multiply": "*", "divide": "/", "floor_divide": "//",
+    "remainder": "%", "power": "**", "equal": "==", "not_equal": "!=", "less": "<",
+    "less_equal": "<=", "greater": ">", "greater_equal": ">=", "matmul": "@",
+}  # fmt: skip
+
+# NumPy's shorter spelling, where it has one.
+FUNCTION_NAMES: dict[str, str] = {"absolute": "abs"}
+
+
+def dtype_expr(dtype: np.dtype) -> str:
+    return f"np.{np.dtype(dtype).name}"
+
+
+def shape_expr(shape: tuple[int, ...]) -> str:
+    return f"({shape[0]},)" if len(shape) == 1 else f"({', '.join(map(str, shape))})"
+
+
+def number(value: Any) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "np.nan" if math.isnan(value) else ("np.inf" if value > 0 else "-np.inf")
+    return repr(value)
+
+
+def nested(value: Any) -> str:
+    if isinstance(value, list):
+        return f"[{', '.join(nested(v) for v in value)}]"
+    return number(value)
+
+
+def with_dtype(call: str, dtype: np.dtype, default: np.dtype) -> str:
+    return call if np.dtype(dtype) == default else f"{call[:-1]}, dtype={dtype_expr(dtype)})"
+
+
+def literal(x: Literal) -> str:
+    if x.type.weak:
+        return number(x.value)
+    dtype = x.type.dtype
+    if x.type.ndim == 0:
+        return f"{dtype_expr(dtype)}({number(x.value.item())})"
+    pattern = describe_constant(x.value)
+    shape = shape_expr(x.type.shape)
+    float64 = np.dtype(np.float64)
+    if pattern.kind in ("zeros", "ones"):
+        return with_dtype(f"np.{pattern.kind}({shape})", dtype, float64)
+    if pattern.kind == "full":
+        inferred = np.result_type(type(pattern.argument))
+        return with_dtype(f"np.full({shape}, {number(pattern.argument)})", dtype, inferred)
+    if pattern.kind == "arange":
+        return with_dtype(f"np.arange({pattern.argument})", dtype, np.dtype(np.int64))
+    if pattern.kind == "eye":
+        return with_dtype(f"np.eye({pattern.argument})", dtype, float64)
+    inferred = np.array(pattern.argument).dtype
+    return with_dtype(f"np.array({nested(pattern.argument)})", dtype, inferred)
+
+
+def is_array_value(x: Var | Literal) -> bool:
+    """True when the operand is an ndarray or NumPy scalar at run time (it has methods)."""
+    return not x.type.weak
+
+
+# --- rules, by group ----------------------------------------------------------------------
+
+
+def unary_rule(op: Primitive) -> EmitRule:
+    name = UFUNCS[op].__name__
+    name = FUNCTION_NAMES.get(name, name)
+
+    def rule(node: Node, args: list[str]) -> str:
+        if node.out.type.weak:  # a Python scalar stays one: -x, abs(x)
+            return f"-{atom(args[0])}" if op is E.neg else f"abs({args[0]})"
+        if op is E.neg:
+            return f"-{atom(args[0])}"
+        return f"np.{name}({args[0]})"
+
+    return rule
+
+
+def binary_rule(op: Primitive) -> EmitRule:
+    symbol = OPERATORS.get(op.name)
+    name = UFUNCS[op].__name__ if op in UFUNCS else op.name
+
+    def rule(node: Node, args: list[str]) -> str:
+        if symbol is not None:
+            return f"{atom(args[0])} {symbol} {atom(args[1])}"
+        return f"np.{name}({', '.join(args)})"
+
+    return rule
+
+
+def axis_keywords(node: Node, ndim: int) -> str:
+    axis, keepdims = node.params["axis"], node.params["keepdims"]
+    parts = []
+    if isinstance(axis, tuple) and axis != tuple(range(ndim)):
+        parts.append(f"axis={axis[0]}" if len(axis) == 1 else f"axis={axis}")
+    elif isinstance(axis, int):
+        parts.append(f"axis={axis}")
+    if keepdims:
+        parts.append("keepdims=True")
+    return "".join(f", {p}" for p in parts)
+
+
+def reduction_rule(node: Node, args: list[str]) -> str:
+    return f"np.{node.op.name}({args[0]}{axis_keywords(node, node.inputs[0].type.ndim)})"
+
+
+def round_rule(node: Node, args: list[str]) -> str:
+    decimals = node.params.get("decimals", 0)
+    return f"np.round({args[0]})" if decimals == 0 else f"np.round({args[0]}, {decimals})"
+
+
+def where_rule(node: Node, args: list[str]) -> str:
+    return f"np.where({', '.join(args)})"
+
+
+def einsum_rule(node: Node, args: list[str]) -> str:
+    return f"np.einsum({node.params['subscripts']!r}, {', '.join(args)})"
+
+
+def reshape_rule(node: Node, args: list[str]) -> str:
+    shape = node.params["shape"]
+    if not is_array_value(node.inputs[0]):
+        return f"np.reshape({args[0]}, {shape_expr(shape)})"
+    dims = ", ".join(map(str, shape)) if shape else "()"
+    return f"{args[0]}.reshape({dims})"
+
+
+def transpose_rule(node: Node, args: list[str]) -> str:
+    axes = node.params["axes"]
+    if axes == tuple(reversed(range(len(axes)))):
+        return f"{args[0]}.T"
+    return f"{args[0]}.transpose({', '.join(map(str, axes))})"
+
+
+def broadcast_to_rule(node: Node, args: list[str]) -> str:
+    return f"np.broadcast_to({args[0]}, {shape_expr(node.params['shape'])})"
+
+
+def concatenate_rule(node: Node, args: list[str]) -> str:
+    axis = node.params["axis"]
+    return f"np.concatenate([{', '.join(args)}]{f', axis={axis}' if axis else ''})"
+
+
+def convert_rule(node: Node, args: list[str]) -> str:
+    dtype = dtype_expr(node.params["dtype"])
+    if not is_array_value(node.inputs[0]):
+        return f"{dtype}({args[0]})"
+    return f"{args[0]}.astype({dtype})"
+
+
+def slice_text(item: Any) -> str:
+    if item is None:
+        return "None"
+    if isinstance(item, int):
+        return str(item)
+    start, stop, step = ("" if p is None else str(p) for p in item)
+    return f"{start}:{stop}:{step}" if step else f"{start}:{stop}"
+
+
+def subject(node: Node, arg: str) -> str:
+    return arg if is_array_value(node.inputs[0]) else f"np.asarray({arg})"
+
+
+def index_rule(node: Node, args: list[str]) -> str:
+    key = ", ".join(slice_text(item) for item in node.params["index"])
+    return f"{subject(node, args[0])}[{key or '()'}]"
+
+
+def gather_rule(node: Node, args: list[str]) -> str:
+    axes = node.params["axes"]
+    indices = iter(args[1:])
+    key = ", ".join(next(indices) if a in axes else ":" for a in range(axes[-1] + 1))
+    return f"{subject(node, args[0])}[{key}]"
+
+
+def argreduce_rule(node: Node, args: list[str]) -> str:
+    axis, keepdims = node.params["axis"], node.params["keepdims"]
+    extra = (f", axis={axis}" if axis is not None else "") + (
+        ", keepdims=True" if keepdims else ""
+    )
+    return f"np.{node.op.name}({args[0]}{extra})"
+
+
+GROUP_RULES = {
+    Group.UNARY: unary_rule,
+    Group.BINARY: binary_rule,
+    Group.COMPARISON: binary_rule,
+    Group.LOGICAL: binary_rule,
+}
+
+SPECIAL_RULES: dict[str, EmitRule] = {
+    "round": round_rule,
+    "where": where_rule,
+    "sum": reduction_rule,
+    "prod": reduction_rule,
+    "max": reduction_rule,
+    "min": reduction_rule,
+    "argmax": argreduce_rule,
+    "argmin": argreduce_rule,
+    "matmul": binary_rule(primitives["matmul"]),
+    "einsum": einsum_rule,
+    "reshape": reshape_rule,
+    "transpose": transpose_rule,
+    "broadcast_to": broadcast_to_rule,
+    "concatenate": concatenate_rule,
+    "convert": convert_rule,
+    "index": index_rule,
+    "gather": gather_rule,
+}
+
+
+def build_rules() -> dict[Primitive, EmitRule]:
+    rules: dict[Primitive, EmitRule] = {}
+    for name, op in primitives.items():
+        if name in SPECIAL_RULES:
+            rules[op] = SPECIAL_RULES[name]
+        elif op.group in GROUP_RULES:
+            rules[op] = GROUP_RULES[op.group](op)
+    return rules
+
+
+NUMPY_BACKEND = Backend("numpy", ("import numpy as np",), build_rules(), literal)
+numpy_rules = NUMPY_BACKEND.rules
+
+
+def emit_numpy(graph: Graph, interface: Interface | None = None) -> str:
+    """The Graph as a NumPy module: one function with the user's signature."""
+    return Emitter(graph, interface, NUMPY_BACKEND).emit()

@@ -1,0 +1,69 @@
+"""The one exception hierarchy of tracegrad, a leaf module every layer may import.
+
+Each message says what happened, at which line of the user's code, and what to do instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLoc:
+    """Where in the user's code something happened: file, line and the line's text."""
+
+    file: str
+    line: int
+    text: str = ""
+    # The simple-assignment target of the line (`h` in `h = np.tanh(a)`), used to name values.
+    target: str | None = None
+
+    @property
+    def short(self) -> str:
+        """`model.py:7`: the base name keeps emitted code identical across machines."""
+        base = self.file.replace("\\", "/").rsplit("/", 1)[-1]
+        return f"{base}:{self.line}"
+
+
+class TracegradError(Exception):
+    """Base of every error tracegrad raises on purpose."""
+
+    def __init__(self, message: str, *, loc: SourceLoc | None = None, hint: str | None = None):
+        self.message = message
+        self.loc = loc
+        self.hint = hint
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        parts = []
+        if self.loc is not None:
+            parts.append(f"{self.loc.file}:{self.loc.line}: {self.message}")
+            if self.loc.text:
+                parts.append(f"    {self.loc.text.strip()}")
+        else:
+            parts.append(self.message)
+        if self.hint:
+            parts.append(f"Instead: {self.hint}")
+        return "\n".join(parts)
+
+    def located(self, loc: SourceLoc | None) -> TracegradError:
+        """The same error, pinned to the user's line (when it had none yet)."""
+        if self.loc is not None or loc is None:
+            return self
+        return type(self)(self.message, loc=loc, hint=self.hint)
+
+
+class TraceError(TracegradError):
+    """The user's function did something that cannot be traced."""
+
+
+class TypeRuleError(TraceError):
+    """A primitive was applied to operands of the wrong shape or dtype."""
+
+
+class IRError(TracegradError):
+    """A Graph is malformed: failed verification or IR text that does not parse."""
+
+
+class BackendError(TracegradError):
+    """A backend cannot run or emit what it was given."""

@@ -1,0 +1,73 @@
+"""IR layer: builds a Graph node by node, typing each node with its primitive's rule.
+
+The tracer, the parser and every transform build graphs through it, so no Graph is made
+whose types disagree with the rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..errors import SourceLoc
+from .core import Graph, Node, Operand, Var
+from .primitive import Primitive
+from .types import TensorType
+
+
+class GraphBuilder:
+    def __init__(self, name: str):
+        self.name = name
+        self.inputs: list[Var] = []
+        self.nodes: list[Node] = []
+
+    def add_input(self, type_: TensorType, hint: str | None = None) -> Var:
+        var = Var(type_, hint)
+        self.inputs.append(var)
+        return var
+
+    def bind(
+        self,
+        op: Primitive,
+        inputs: Sequence[Operand],
+        params: dict[str, Any] | None = None,
+        loc: SourceLoc | None = None,
+        hints: Sequence[str | None] | None = None,
+    ) -> tuple[Var, ...]:
+        """Append `op(*inputs, **params)`; returns its output Vars (raises TypeRuleError)."""
+        params = params or {}
+        types = op.infer(tuple(x.type for x in inputs), params)
+        hints = hints or [None] * len(types)
+        outputs = tuple(Var(t, h) for t, h in zip(types, hints, strict=True))
+        self.nodes.append(Node(op, tuple(inputs), outputs, params, loc))
+        return outputs
+
+    def build(self, outputs: Sequence[Operand]) -> Graph:
+        """The finished Graph. Each run of nodes traced from one execution of a line
+        `h = ...` (they share one SourceLoc object) names its last value `h`."""
+        renamed: dict[Var, Var] = {}
+        for i, node in enumerate(self.nodes):
+            loc = node.loc
+            if loc is None or loc.target is None or node.out.hint is not None:
+                continue
+            following = self.nodes[i + 1] if i + 1 < len(self.nodes) else None
+            if following is None or following.loc is not loc:
+                renamed[node.out] = Var(node.out.type, loc.target)
+        if not renamed:
+            return Graph(self.name, tuple(self.inputs), tuple(self.nodes), tuple(outputs))
+
+        def sub(x: Operand) -> Operand:
+            return renamed.get(x, x) if isinstance(x, Var) else x
+
+        nodes = tuple(
+            Node(
+                n.op,
+                tuple(sub(x) for x in n.inputs),
+                tuple(renamed.get(v, v) for v in n.outputs),
+                n.params,
+                n.loc,
+            )
+            for n in self.nodes
+        )
+        return Graph(self.name, tuple(self.inputs), nodes, tuple(sub(x) for x in outputs))
+

@@ -1,0 +1,36 @@
+"""IR layer: how a flat Graph meets the user's function, as plain data.
+
+A Graph takes and returns flat lists of values; the user's function takes parameters that
+may be pytrees (nested tuples, lists and dicts) and returns one. The backends read this to
+emit a function with the user's own signature and result structure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import SourceLoc
+
+# A key path into a pytree parameter: dict keys and sequence positions, outermost first.
+KeyPath = tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Interface:
+    name: str  # the user's function name
+    params: tuple[str, ...]  # the traced (non-static) parameters, in call order
+    # For each graph input: which parameter holds it and where inside that parameter.
+    input_paths: tuple[tuple[int, KeyPath], ...]
+    # The result's structure: nested tuples, lists and dicts (and None) whose leaves are
+    # ints, each the position of a graph output.
+    output_tree: Any
+    origin: SourceLoc | None = None  # where the user's function is defined
+    static: tuple[tuple[str, Any], ...] = ()  # static parameters and the values baked in
+
+
+def flat_interface(name: str, n_inputs: int, n_outputs: int) -> Interface:
+    """The interface of a bare Graph: one parameter per input, outputs as a tuple."""
+    tree = 0 if n_outputs == 1 else tuple(range(n_outputs))
+    return Interface(name, tuple(f"x{i}" for i in range(n_inputs)),
+                     tuple((i, ()) for i in range(n_inputs)), tree)

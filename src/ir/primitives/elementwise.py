@@ -1,0 +1,171 @@
+"""IR layer: elementwise primitives, typed exactly as the NumPy ufunc they stand for.
+
+Dtypes come from the ufunc's own resolver (`ufunc.resolve_dtypes`), which applies NumPy 2's
+promotion with NEP 50 weak Python scalars; shapes broadcast as NumPy broadcasts.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+
+import numpy as np
+
+from ...errors import TypeRuleError
+from ..primitive import Group, Primitive, declare
+from ..types import WEAK_PYTHON_TYPES, TensorType
+
+# One sample per weak Python kind, to ask Python itself what an operator returns.
+PYTHON_SAMPLES: dict[type, object] = {bool: True, int: 1, float: 1.0, complex: 1j}
+
+
+def broadcast_shapes(name: str, types: tuple[TensorType, ...]) -> tuple[int, ...]:
+    try:
+        return tuple(np.broadcast_shapes(*(t.shape for t in types)))
+    except ValueError:
+        shapes = " and ".join(str(t) for t in types)
+        raise TypeRuleError(
+            f"{name}: operands {shapes} do not broadcast together "
+            "(NumPy aligns shapes from the right; each pair of dimensions must match or be 1)",
+            hint="reshape or transpose an operand so the shapes line up, "
+            "e.g. `b[:, None]` to make a column",
+        ) from None
+
+
+def ufunc_operand(t: TensorType) -> np.dtype | type:
+    """What `ufunc.resolve_dtypes` takes: the dtype, or the Python type for a weak scalar."""
+    return t.python_type if t.weak else t.dtype
+
+
+def resolve(ufunc: np.ufunc, name: str, types: tuple[TensorType, ...]) -> np.dtype:
+    try:
+        dtypes = ufunc.resolve_dtypes((*(ufunc_operand(t) for t in types), None))
+    except (TypeError, ValueError, OverflowError):
+        operands = ", ".join(str(t) for t in types)
+        raise TypeRuleError(
+            f"{name}: NumPy has no {ufunc.__name__} for operands of type {operands}",
+            hint="convert the operands with .astype(...) to a dtype the operation supports",
+        ) from None
+    return dtypes[-1]
+
+
+def python_result(python_op: Callable, types: tuple[TensorType, ...]) -> TensorType | None:
+    """The weak type Python arithmetic gives when every operand is a Python scalar."""
+    samples = [PYTHON_SAMPLES[t.python_type] for t in types]
+    try:
+        result = python_op(*samples)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    dtype = np.result_type(type(result))
+    return TensorType((), dtype, weak=True) if dtype in WEAK_PYTHON_TYPES else None
+
+
+def ufunc_rule(name: str, ufunc: np.ufunc, python_op: Callable | None):
+    """The type rule of an elementwise primitive backed by `ufunc`.
+
+    `python_op` is set for primitives written as Python operators (`a + b`, `-a`): applied to
+    Python scalars alone they give a Python scalar (weak), as the user's code would.
+    """
+
+    def rule(types: tuple[TensorType, ...]) -> tuple[TensorType, ...]:
+        if len(types) != ufunc.nin:
+            raise TypeRuleError(f"{name} takes {ufunc.nin} operands, got {len(types)}")
+        if python_op is not None and all(t.weak for t in types):
+            weak = python_result(python_op, types)
+            if weak is not None:
+                return (weak,)
+        shape = broadcast_shapes(name, types)
+        return (TensorType(shape, resolve(ufunc, name, types)),)
+
+    return rule
+
+
+def round_rule(types: tuple[TensorType, ...], decimals: int = 0) -> tuple[TensorType, ...]:
+    (x,) = types
+    if not isinstance(decimals, int):
+        raise TypeRuleError(f"round: decimals must be an int, got {decimals!r}")
+    # np.round keeps integer dtypes; everything else follows np.rint (bool rounds to f16).
+    dtype = x.dtype if x.dtype.kind in "iu" else resolve(np.rint, "round", (x,))
+    return (TensorType(x.shape, dtype),)
+
+
+def where_rule(types: tuple[TensorType, ...]) -> tuple[TensorType, ...]:
+    if len(types) != 3:
+        raise TypeRuleError(f"where takes a condition and two values, got {len(types)} operands")
+    shape = broadcast_shapes("where", types)
+    values = [PYTHON_SAMPLES[t.python_type] if t.weak else t.dtype for t in types[1:]]
+    return (TensorType(shape, np.result_type(*values)),)
+
+
+def _declare_ufunc(
+    name: str, group: Group, ufunc: np.ufunc, python_op: Callable | None = None, doc: str = ""
+) -> Primitive:
+    return declare(name, group, ufunc_rule(name, ufunc, python_op), doc)
+
+
+U, B, C, L = Group.UNARY, Group.BINARY, Group.COMPARISON, Group.LOGICAL
+
+# Unary elementwise: -x, abs(x) keep Python scalars Python scalars; the np.* functions do not.
+neg = _declare_ufunc("neg", U, np.negative, operator.neg, "-x")
+abs_ = _declare_ufunc("abs", U, np.absolute, abs, "|x|")
+sign = _declare_ufunc("sign", U, np.sign, doc="-1, 0 or 1 by the sign of x")
+exp = _declare_ufunc("exp", U, np.exp, doc="e**x")
+expm1 = _declare_ufunc("expm1", U, np.expm1, doc="e**x - 1, exact near 0")
+log = _declare_ufunc("log", U, np.log, doc="natural logarithm")
+log1p = _declare_ufunc("log1p", U, np.log1p, doc="log(1 + x), exact near 0")
+sqrt = _declare_ufunc("sqrt", U, np.sqrt, doc="square root")
+square = _declare_ufunc("square", U, np.square, doc="x * x")
+sin = _declare_ufunc("sin", U, np.sin, doc="sine")
+cos = _declare_ufunc("cos", U, np.cos, doc="cosine")
+tan = _declare_ufunc("tan", U, np.tan, doc="tangent")
+arcsin = _declare_ufunc("arcsin", U, np.arcsin, doc="inverse sine")
+arccos = _declare_ufunc("arccos", U, np.arccos, doc="inverse cosine")
+arctan = _declare_ufunc("arctan", U, np.arctan, doc="inverse tangent")
+sinh = _declare_ufunc("sinh", U, np.sinh, doc="hyperbolic sine")
+cosh = _declare_ufunc("cosh", U, np.cosh, doc="hyperbolic cosine")
+tanh = _declare_ufunc("tanh", U, np.tanh, doc="hyperbolic tangent")
+floor = _declare_ufunc("floor", U, np.floor, doc="round towards -inf")
+ceil = _declare_ufunc("ceil", U, np.ceil, doc="round towards +inf")
+round_ = declare("round", U, round_rule, "round half to even, to `decimals` places")
+
+# Binary elementwise, broadcasting.
+add = _declare_ufunc("add", B, np.add, operator.add, "x + y")
+subtract = _declare_ufunc("subtract", B, np.subtract, operator.sub, "x - y")
+multiply = _declare_ufunc("multiply", B, np.multiply, operator.mul, "x * y")
+divide = _declare_ufunc("divide", B, np.divide, operator.truediv, "x / y (true division)")
+floor_divide = _declare_ufunc("floor_divide", B, np.floor_divide, operator.floordiv, "x // y")
+remainder = _declare_ufunc("remainder", B, np.remainder, operator.mod, "x % y")
+power = _declare_ufunc("power", B, np.power, operator.pow, "x ** y")
+maximum = _declare_ufunc("maximum", B, np.maximum, doc="elementwise larger, NaN wins")
+minimum = _declare_ufunc("minimum", B, np.minimum, doc="elementwise smaller, NaN wins")
+arctan2 = _declare_ufunc("arctan2", B, np.arctan2, doc="angle of the point (x2, x1)")
+
+# Comparisons give bool; on Python scalars alone they give a Python bool.
+equal = _declare_ufunc("equal", C, np.equal, operator.eq, "x == y")
+not_equal = _declare_ufunc("not_equal", C, np.not_equal, operator.ne, "x != y")
+less = _declare_ufunc("less", C, np.less, operator.lt, "x < y")
+less_equal = _declare_ufunc("less_equal", C, np.less_equal, operator.le, "x <= y")
+greater = _declare_ufunc("greater", C, np.greater, operator.gt, "x > y")
+greater_equal = _declare_ufunc("greater_equal", C, np.greater_equal, operator.ge, "x >= y")
+
+# Logical connectives on truth values.
+logical_and = _declare_ufunc("logical_and", L, np.logical_and, doc="x and y, elementwise")
+logical_or = _declare_ufunc("logical_or", L, np.logical_or, doc="x or y, elementwise")
+logical_not = _declare_ufunc("logical_not", L, np.logical_not, doc="not x, elementwise")
+
+# where(condition, x, y): x where the condition holds, else y; broadcasting all three.
+where = declare("where", Group.SELECT, where_rule, "x where condition else y")
+
+# The ufunc behind each elementwise primitive: the tracer dispatches on it.
+UFUNCS: dict[Primitive, np.ufunc] = {
+    neg: np.negative, abs_: np.absolute, sign: np.sign, exp: np.exp, expm1: np.expm1,
+    log: np.log, log1p: np.log1p, sqrt: np.sqrt, square: np.square, sin: np.sin, cos: np.cos,
+    tan: np.tan, arcsin: np.arcsin, arccos: np.arccos, arctan: np.arctan, sinh: np.sinh,
+    cosh: np.cosh, tanh: np.tanh, floor: np.floor, ceil: np.ceil, add: np.add,
+    subtract: np.subtract, multiply: np.multiply, divide: np.divide,
+    floor_divide: np.floor_divide, remainder: np.remainder, power: np.power,
+    maximum: np.maximum, minimum: np.minimum, arctan2: np.arctan2, equal: np.equal,
+    not_equal: np.not_equal, less: np.less, less_equal: np.less_equal, greater: np.greater,
+    greater_equal: np.greater_equal, logical_and: np.logical_and, logical_or: np.logical_or,
+    logical_not: np.logical_not,
+}  # fmt: skip

@@ -1,0 +1,89 @@
+"""IR layer: indexing. `index` is NumPy basic indexing with a static key; `gather` is
+integer-array (advanced) indexing, whose index arrays are operands.
+
+An `index` key is a tuple whose items are an int (picks one position and drops the axis),
+None (a new axis of size 1) or a `(start, stop, step)` triple (a slice, each part an int or
+None). Ellipsis never appears: the tracer expands it. Axes past the key are kept whole.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...errors import TypeRuleError
+from ..primitive import Group, declare
+from ..types import TensorType
+
+IndexItem = int | None | tuple[int | None, int | None, int | None]
+
+
+def slice_length(item: tuple, size: int) -> int:
+    start, stop, step = item
+    if step == 0:
+        raise TypeRuleError("index: slice step cannot be zero")
+    return len(range(*slice(start, stop, step).indices(size)))
+
+
+def index_rule(types: tuple[TensorType, ...], index: tuple[IndexItem, ...]):
+    (x,) = types
+    consumed = sum(1 for item in index if item is not None)
+    if consumed > x.ndim:
+        raise TypeRuleError(
+            f"index: {consumed} indices for an array of type {x} with {x.ndim} dimensions"
+        )
+    shape: list[int] = []
+    axis = 0
+    for item in index:
+        if item is None:
+            shape.append(1)
+        elif isinstance(item, tuple):
+            shape.append(slice_length(item, x.shape[axis]))
+            axis += 1
+        elif isinstance(item, int):
+            if not -x.shape[axis] <= item < x.shape[axis]:
+                raise TypeRuleError(
+                    f"index: index {item} is out of bounds for axis {axis} with size "
+                    f"{x.shape[axis]} (array of type {x})"
+                )
+            axis += 1
+        else:
+            raise TypeRuleError(f"index: unsupported index item {item!r}")
+    shape.extend(x.shape[axis:])
+    return (TensorType(tuple(shape), x.dtype),)
+
+
+def gather_rule(types: tuple[TensorType, ...], axes: tuple[int, ...]):
+    """x[..., i0, ..., i1, ...]: integer arrays index the axes in `axes`, others stay whole.
+
+    As in NumPy, the broadcast shape of the index arrays takes the place of the indexed axes
+    when those are adjacent, and goes first when they are not.
+    """
+    x, *indices = types
+    if len(indices) != len(axes) or not axes:
+        raise TypeRuleError(f"gather: {len(indices)} index arrays for axes {axes}")
+    if list(axes) != sorted(set(axes)) or axes[-1] >= x.ndim or axes[0] < 0:
+        raise TypeRuleError(f"gather: axes {axes} are not increasing axes of {x}")
+    for i in indices:
+        if i.dtype.kind not in "iu":
+            raise TypeRuleError(
+                f"gather: index arrays must hold integers, got {i}",
+                hint="convert the index with .astype(int); boolean masks need np.where",
+            )
+    try:
+        batch = tuple(np.broadcast_shapes(*(i.shape for i in indices)))
+    except ValueError:
+        raise TypeRuleError(
+            "gather: index arrays of shapes "
+            f"{', '.join(str(i.shape) for i in indices)} do not broadcast together"
+        ) from None
+    rest = [d for a, d in enumerate(x.shape) if a not in axes]
+    adjacent = list(axes) == list(range(axes[0], axes[0] + len(axes)))
+    if adjacent:
+        shape = (*x.shape[: axes[0]], *batch, *x.shape[axes[-1] + 1 :])
+    else:
+        shape = (*batch, *rest)
+    return (TensorType(shape, x.dtype),)
+
+
+index = declare("index", Group.INDEXING, index_rule, "basic indexing with a static key")
+gather = declare("gather", Group.INDEXING, gather_rule, "integer-array indexing")

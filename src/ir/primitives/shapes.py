@@ -1,0 +1,93 @@
+"""IR layer: primitives that move or convert data without arithmetic.
+
+reshape, transpose, broadcast_to, concatenate and convert. swapaxes, moveaxis, expand_dims,
+squeeze and stack are not primitives: the tracer writes them as transpose, reshape and
+concatenate, so each rule table stays short.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ...errors import TypeRuleError
+from ..primitive import Group, declare
+from ..types import TensorType, supported_dtype
+
+
+def reshape_rule(types: tuple[TensorType, ...], shape: tuple[int, ...]) -> tuple[TensorType, ...]:
+    (x,) = types
+    if any(d < 0 for d in shape) or math.prod(shape) != x.size:
+        raise TypeRuleError(
+            f"reshape: cannot reshape {x} ({x.size} elements) into shape {shape}",
+            hint="the new shape must hold the same number of elements; -1 infers one dimension",
+        )
+    return (TensorType(shape, x.dtype),)
+
+
+def transpose_rule(types: tuple[TensorType, ...], axes: tuple[int, ...]) -> tuple[TensorType, ...]:
+    (x,) = types
+    if sorted(axes) != list(range(x.ndim)):
+        raise TypeRuleError(
+            f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of {x}"
+        )
+    return (TensorType(tuple(x.shape[a] for a in axes), x.dtype),)
+
+
+def broadcast_to_rule(
+    types: tuple[TensorType, ...], shape: tuple[int, ...]
+) -> tuple[TensorType, ...]:
+    (x,) = types
+    try:
+        if np.broadcast_shapes(x.shape, shape) == tuple(shape):
+            return (TensorType(shape, x.dtype),)
+    except ValueError:
+        pass
+    raise TypeRuleError(
+        f"broadcast_to: {x} cannot be broadcast to shape {shape}",
+        hint="each dimension must match the target or be 1, aligned from the right",
+    )
+
+
+def concatenate_rule(types: tuple[TensorType, ...], axis: int) -> tuple[TensorType, ...]:
+    if not types:
+        raise TypeRuleError("concatenate: need at least one array to concatenate")
+    first = types[0]
+    if any(t.ndim == 0 for t in types):
+        raise TypeRuleError(
+            "concatenate: zero-dimensional values cannot be concatenated",
+            hint="use np.stack, or give each value an axis first (`x[None]`)",
+        )
+    if not 0 <= axis < first.ndim:
+        raise TypeRuleError(f"concatenate: axis {axis} is out of bounds for {first}")
+    for t in types[1:]:
+        same = t.ndim == first.ndim and all(
+            a == b for i, (a, b) in enumerate(zip(t.shape, first.shape)) if i != axis
+        )
+        if not same:
+            raise TypeRuleError(
+                f"concatenate: {first} and {t} differ outside the joining axis {axis}",
+                hint="all arrays must have the same shape except along the axis they are joined",
+            )
+    size = sum(t.shape[axis] for t in types)
+    shape = (*first.shape[:axis], size, *first.shape[axis + 1 :])
+    return (TensorType(shape, np.result_type(*(t.dtype for t in types))),)
+
+
+def convert_rule(types: tuple[TensorType, ...], dtype: np.dtype) -> tuple[TensorType, ...]:
+    (x,) = types
+    if not supported_dtype(dtype):
+        raise TypeRuleError(
+            f"astype: dtype {dtype} is not supported",
+            hint="use a bool, integer, float or complex dtype",
+        )
+    return (TensorType(x.shape, dtype),)
+
+
+S = Group.SHAPE
+reshape = declare("reshape", S, reshape_rule, "the same elements in a new shape")
+transpose = declare("transpose", S, transpose_rule, "axes permuted")
+broadcast_to = declare("broadcast_to", S, broadcast_to_rule, "repeated along new or size-1 axes")
+concatenate = declare("concatenate", S, concatenate_rule, "operands joined along an axis")
+convert = declare("convert", Group.CONVERSION, convert_rule, "elements converted to dtype")

@@ -1,0 +1,6 @@
+"""Tracer layer: runs plain NumPy code on Tracers and records it as a Graph."""
+
+from .trace import BoundCall, bind_call, trace_function
+from .tracer import Tracer
+
+__all__ = ["BoundCall", "Tracer", "bind_call", "trace_function"]

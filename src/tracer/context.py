@@ -1,0 +1,147 @@
+"""Tracer layer: a Trace records the operations applied to its Tracers into a GraphBuilder.
+
+`Trace.bind` is the one door into the IR: it turns operands (Tracers, Python and NumPy
+scalars, arrays) into IR operands, types the node with the primitive's rule, pins any error
+to the user's line and hands back Tracers for the results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import TraceError, TracegradError
+from ..ir import GraphBuilder, Literal, Operand, Primitive, TensorType
+from ..ir.primitive import Group
+from ..ir.types import supported_dtype
+from .source import LocationTracker, caller_location
+
+if TYPE_CHECKING:
+    from .tracer import Tracer
+
+PYTHON_SCALARS = (bool, int, float, complex)
+
+
+class Trace:
+    """One tracing of one function; its Tracers are valid only while it is active."""
+
+    def __init__(self, name: str):
+        self.builder = GraphBuilder(name)
+        self.locations = LocationTracker()
+        self.active = True
+        self.literals: dict[int, tuple[Any, Literal]] = {}  # id(array) -> (array, Literal)
+
+    def new_input(self, type_: TensorType, hint: str) -> Tracer:
+        from .tracer import Tracer
+
+        return Tracer(self.builder.add_input(type_, hint), self)
+
+    def operand(self, value: Any) -> Operand:
+        """The IR operand for a value met in the user's code."""
+        from .tracer import Tracer
+
+        if isinstance(value, Tracer):
+            if value.trace is not self:
+                raise TraceError(
+                    "a traced value from another (finished) trace was used here",
+                    loc=caller_location(),
+                    hint="do not keep traced values in globals or closures between calls; "
+                    "pass them as arguments",
+                )
+            return value.ir_var
+        return self.constant(value)
+
+    def constant(self, value: Any) -> Literal:
+        if isinstance(value, np.ndarray) and value.ndim > 0:
+            cached = self.literals.get(id(value))
+            if cached is not None and cached[0] is value:
+                return cached[1]
+        literal = constant_literal(value)
+        if isinstance(value, np.ndarray) and value.ndim > 0:
+            self.literals[id(value)] = (value, literal)
+        return literal
+
+    def bind(self, op: Primitive, operands: Sequence[Any], **params: Any) -> Tracer:
+        """Record `op(*operands, **params)` and return a Tracer for its (single) output."""
+        from .tracer import Tracer
+
+        if not self.active:
+            raise TraceError(
+                "a traced value was used after its trace finished (it leaked out of the "
+                "traced function, through a global, a closure or a returned object)",
+                loc=caller_location(),
+                hint="return every value you need from the traced function",
+            )
+        inputs = [self.operand(x) for x in operands]
+        loc = self.locations.current()
+        try:
+            if op.group in (Group.BINARY, Group.COMPARISON):
+                check_python_int_fits(op, inputs)
+            (out,) = self.builder.bind(op, inputs, params, loc)
+        except TracegradError as error:
+            raise error.located(loc) from None
+        return Tracer(out, self)
+
+
+def constant_literal(value: Any) -> Literal:
+    """A Literal for a Python scalar, NumPy scalar, array or nested list of numbers."""
+    if isinstance(value, PYTHON_SCALARS) or isinstance(value, np.generic | np.ndarray):
+        array_dtype = np.result_type(value) if not isinstance(value, PYTHON_SCALARS) else None
+        if array_dtype is not None and not supported_dtype(array_dtype):
+            raise TraceError(
+                f"a constant of dtype {array_dtype} cannot be used in a traced function",
+                loc=caller_location(),
+                hint="use arrays of bool, integer, float or complex dtype",
+            )
+        return Literal.of(value)
+    if isinstance(value, list | tuple):
+        try:
+            array = np.asarray(value)
+        except (ValueError, TypeError):
+            array = None
+        if array is not None and array.dtype.kind in "biufc":
+            return Literal.of(array)
+        raise TraceError(
+            f"a {type(value).__name__} that mixes traced values or non-numbers cannot be "
+            "used as an array here",
+            loc=caller_location(),
+            hint="build arrays from traced values with np.stack([...]) or np.concatenate",
+        )
+    raise TraceError(
+        f"a value of type {type(value).__name__} cannot take part in an array operation",
+        loc=caller_location(),
+        hint="use NumPy arrays, Python numbers or traced values",
+    )
+
+
+def check_python_int_fits(op: Primitive, inputs: list[Operand]) -> None:
+    """NumPy 2 refuses `uint8_array + 300` (the Python int does not fit); so does tracing."""
+    strong = [x.type.dtype for x in inputs if not x.type.weak]
+    if not strong or strong[0].kind not in "iu":
+        return
+    info = np.iinfo(np.result_type(*strong))
+    for x in inputs:
+        if isinstance(x, Literal) and x.type.weak and isinstance(x.value, int):
+            if not isinstance(x.value, bool) and not info.min <= x.value <= info.max:
+                raise TraceError(
+                    f"{op.name}: the Python integer {x.value} is out of bounds for "
+                    f"{info.dtype} (NumPy 2 raises OverflowError here too)",
+                    hint=f"convert the array first, e.g. `.astype(np.int64)`, "
+                    f"or use an integer within [{info.min}, {info.max}]",
+                )
+
+
+def find_trace(values: Sequence[Any]) -> Trace | None:
+    """The Trace of the first Tracer among `values` (looking into lists and tuples)."""
+    from .tracer import Tracer
+
+    for value in values:
+        if isinstance(value, Tracer):
+            return value.trace
+        if isinstance(value, list | tuple):
+            found = find_trace(value)
+            if found is not None:
+                return found
+    return None

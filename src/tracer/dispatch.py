@@ -1,0 +1,99 @@
+"""Tracer layer: NumPy's protocol hooks land here, routed by two tables.
+
+`UFUNCS` maps each NumPy ufunc to its tracing function and `FUNCTIONS` each NumPy function
+(`np.sum`, `np.einsum`, ...). Anything missing gets an error that names it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..errors import TraceError
+from . import functions as F
+from .source import caller_location
+
+UFUNCS: dict[np.ufunc, Callable] = {
+    np.negative: F.negative, np.positive: lambda x: x, np.absolute: F.absolute,
+    np.sign: F.sign, np.exp: F.exp, np.expm1: F.expm1, np.log: F.log, np.log1p: F.log1p,
+    np.sqrt: F.sqrt, np.square: F.square, np.sin: F.sin, np.cos: F.cos, np.tan: F.tan,
+    np.arcsin: F.arcsin, np.arccos: F.arccos, np.arctan: F.arctan, np.sinh: F.sinh,
+    np.cosh: F.cosh, np.tanh: F.tanh, np.floor: F.floor, np.ceil: F.ceil, np.add: F.add,
+    np.subtract: F.subtract, np.multiply: F.multiply, np.divide: F.divide,
+    np.floor_divide: F.floor_divide, np.remainder: F.remainder, np.power: F.power,
+    np.maximum: F.maximum, np.minimum: F.minimum, np.arctan2: F.arctan2, np.equal: F.equal,
+    np.not_equal: F.not_equal, np.less: F.less, np.less_equal: F.less_equal,
+    np.greater: F.greater, np.greater_equal: F.greater_equal, np.logical_and: F.logical_and,
+    np.logical_or: F.logical_or, np.logical_not: F.logical_not, np.matmul: F.matmul,
+    np.bitwise_and: F.bitwise_and, np.bitwise_or: F.bitwise_or, np.invert: F.invert,
+}  # fmt: skip
+
+# NumPy functions whose answer is static: they never record anything.
+STATIC: dict[Callable, Callable] = {
+    np.shape: lambda a: F.type_of(a).shape,
+    np.ndim: lambda a: F.type_of(a).ndim,
+    np.size: lambda a, axis=None: F.type_of(a).size if axis is None else F.type_of(a).shape[axis],
+}
+
+FUNCTIONS: dict[Callable, Callable] = {
+    **STATIC,
+    np.sum: F.sum, np.prod: F.prod, np.max: F.max, np.min: F.min, np.amax: F.max,
+    np.amin: F.min, np.argmax: F.argmax, np.argmin: F.argmin, np.mean: F.mean, np.var: F.var,
+    np.std: F.std, np.linalg.norm: F.norm, np.round: F.round, np.around: F.round,
+    np.where: F.where, np.clip: F.clip, np.dot: F.dot, np.einsum: F.einsum, np.outer: F.outer,
+    np.astype: F.astype, np.zeros_like: F.zeros_like, np.ones_like: F.ones_like,
+    np.full_like: F.full_like, np.reshape: F.reshape, np.ravel: F.ravel,
+    np.transpose: F.transpose, np.swapaxes: F.swapaxes, np.moveaxis: F.moveaxis,
+    np.expand_dims: F.expand_dims, np.squeeze: F.squeeze, np.broadcast_to: F.broadcast_to,
+    np.concatenate: F.concatenate, np.stack: F.stack, np.take: F.take,
+}  # fmt: skip
+
+
+def public_name(fn: Any) -> str:
+    module = getattr(fn, "__module__", None) or "numpy"
+    module = "np" + module.removeprefix("numpy") if module.startswith("numpy") else module
+    module = "np" if module.startswith("np._core") or module == "np.core" else module
+    return f"{module}.{getattr(fn, '__name__', fn)}"
+
+
+def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
+    if method == "reduce" and ufunc is np.add:
+        return F.sum(inputs[0], axis=kwargs.pop("axis", 0), keepdims=kwargs.pop("keepdims", False))
+    if method != "__call__":
+        raise TraceError(f"np.{ufunc.__name__}.{method} is not supported on traced values",
+                         loc=caller_location(), hint="call the ufunc itself, or a reduction "
+                         "such as np.sum")
+    for name, value in kwargs.items():
+        if name == "out" and value is not None:
+            F.reject(ufunc.__name__, out=value)
+        if value is not None and name != "out":
+            raise TraceError(f"np.{ufunc.__name__}(..., {name}=...) is not supported",
+                             loc=caller_location(), hint="remove the keyword argument")
+    function = UFUNCS.get(ufunc)
+    if function is None:
+        raise TraceError(
+            f"np.{ufunc.__name__} has no tracing rule in tracegrad",
+            loc=caller_location(),
+            hint="write it with the supported functions (see tracegrad.numpy), "
+            "or open an issue asking for it",
+        )
+    result = function(*inputs)
+    var = getattr(result, "ir_var", None)
+    if var is not None and var.type.weak:
+        # A ufunc on Python scalars returns a NumPy scalar, which is no longer weak.
+        return F.astype(result, var.type.dtype)
+    return result
+
+
+def apply_function(func: Callable, args: tuple, kwargs: dict) -> Any:
+    function = FUNCTIONS.get(func)
+    if function is None:
+        raise TraceError(
+            f"{public_name(func)} has no tracing rule in tracegrad",
+            loc=caller_location(),
+            hint="write it with the supported functions (see tracegrad.numpy), "
+            "or open an issue asking for it",
+        )
+    return function(*args, **kwargs)

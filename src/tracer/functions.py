@@ -1,0 +1,408 @@
+"""Tracer layer: the NumPy functions tracegrad understands, written over primitives.
+
+Each function takes what its NumPy namesake takes. Given a traced value it records
+primitives; given only concrete values it simply calls NumPy. This module is
+`tracegrad.numpy`, and the tables in `dispatch.py` route NumPy's own calls here.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import math
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..errors import TraceError
+from ..ir import TensorType
+from ..ir.primitives import contractions as C
+from ..ir.primitives import elementwise as E
+from ..ir.primitives import reductions as R
+from ..ir.primitives import shapes as S
+from .context import constant_literal, find_trace
+from .source import caller_location
+
+
+def traced(numpy_function: Callable) -> Callable[[Callable], Callable]:
+    """Run the tracing version when any argument is traced, else NumPy's own function."""
+
+    def decorate(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            if find_trace(args) is None and find_trace(list(kwargs.values())) is None:
+                return numpy_function(*args, **kwargs)
+            return fn(*args, **kwargs)
+
+        wrapper.numpy_function = numpy_function  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+def bind(op, *operands, **params):
+    return find_trace(operands).bind(op, operands, **params)
+
+
+def type_of(x: Any) -> TensorType:
+    var = getattr(x, "ir_var", None)
+    return var.type if var is not None else constant_literal(x).type
+
+
+def reject(function: str, **unsupported: Any) -> None:
+    """A clear error for NumPy keyword arguments tracegrad does not support."""
+    for name, value in unsupported.items():
+        if value is not None:
+            hint = "remove it" if name != "out" else (
+                "assign the result instead (`y = np.f(x)`): traced values are never written "
+                "in place"
+            )
+            raise TraceError(f"np.{function}(..., {name}=...) is not supported",
+                             loc=caller_location(), hint=hint)
+
+
+def normalize_axis(axis: Any, ndim: int, function: str) -> int:
+    try:
+        a = operator.index(axis)
+    except TypeError:
+        raise TraceError(f"np.{function}: axis must be an integer, got {axis!r}",
+                         loc=caller_location()) from None
+    if not -ndim <= a < ndim:
+        raise TraceError(
+            f"np.{function}: axis {a} is out of bounds for an array with {ndim} dimensions",
+            loc=caller_location(), hint=f"use an axis between {-ndim} and {ndim - 1}",
+        )
+    return a % ndim
+
+
+def normalize_axes(axis: Any, ndim: int, function: str) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    axes = tuple(axis) if isinstance(axis, tuple | list) else (axis,)
+    normalized = tuple(normalize_axis(a, ndim, function) for a in axes)
+    if len(set(normalized)) != len(normalized):
+        raise TraceError(f"np.{function}: axis {axis} repeats an axis", loc=caller_location())
+    return tuple(sorted(normalized))
+
+
+# --- elementwise ------------------------------------------------------------------------
+
+
+def _elementwise(op, numpy_function: np.ufunc) -> Callable:
+    @traced(numpy_function)
+    def function(*operands):
+        return bind(op, *operands)
+
+    function.__name__ = function.__qualname__ = numpy_function.__name__
+    function.__doc__ = f"np.{numpy_function.__name__}, traced as the `{op.name}` primitive."
+    return function
+
+
+negative = _elementwise(E.neg, np.negative)
+absolute = abs = _elementwise(E.abs_, np.absolute)
+sign = _elementwise(E.sign, np.sign)
+exp = _elementwise(E.exp, np.exp)
+expm1 = _elementwise(E.expm1, np.expm1)
+log = _elementwise(E.log, np.log)
+log1p = _elementwise(E.log1p, np.log1p)
+sqrt = _elementwise(E.sqrt, np.sqrt)
+square = _elementwise(E.square, np.square)
+sin = _elementwise(E.sin, np.sin)
+cos = _elementwise(E.cos, np.cos)
+tan = _elementwise(E.tan, np.tan)
+arcsin = _elementwise(E.arcsin, np.arcsin)
+arccos = _elementwise(E.arccos, np.arccos)
+arctan = _elementwise(E.arctan, np.arctan)
+sinh = _elementwise(E.sinh, np.sinh)
+cosh = _elementwise(E.cosh, np.cosh)
+tanh = _elementwise(E.tanh, np.tanh)
+floor = _elementwise(E.floor, np.floor)
+ceil = _elementwise(E.ceil, np.ceil)
+add = _elementwise(E.add, np.add)
+subtract = _elementwise(E.subtract, np.subtract)
+multiply = _elementwise(E.multiply, np.multiply)
+divide = true_divide = _elementwise(E.divide, np.divide)
+floor_divide = _elementwise(E.floor_divide, np.floor_divide)
+remainder = mod = _elementwise(E.remainder, np.remainder)
+power = _elementwise(E.power, np.power)
+maximum = _elementwise(E.maximum, np.maximum)
+minimum = _elementwise(E.minimum, np.minimum)
+arctan2 = _elementwise(E.arctan2, np.arctan2)
+equal = _elementwise(E.equal, np.equal)
+not_equal = _elementwise(E.not_equal, np.not_equal)
+less = _elementwise(E.less, np.less)
+less_equal = _elementwise(E.less_equal, np.less_equal)
+greater = _elementwise(E.greater, np.greater)
+greater_equal = _elementwise(E.greater_equal, np.greater_equal)
+logical_and = _elementwise(E.logical_and, np.logical_and)
+logical_or = _elementwise(E.logical_or, np.logical_or)
+logical_not = _elementwise(E.logical_not, np.logical_not)
+
+
+def _bool_only(logical: Callable, symbol: str) -> Callable:
+    def function(*operands):
+        if builtins.any(type_of(x).dtype != np.bool_ for x in operands):
+            raise TraceError(
+                f"`{symbol}` on integer traced values (bitwise arithmetic) is not supported",
+                loc=caller_location(),
+                hint="use it on boolean arrays (masks), or np.logical_and / np.logical_or",
+            )
+        return logical(*operands)
+
+    return function
+
+
+bitwise_and = _bool_only(logical_and, "&")
+bitwise_or = _bool_only(logical_or, "|")
+invert = _bool_only(logical_not, "~")
+
+
+@traced(np.round)
+def round(a, decimals=0, out=None):  # noqa: A001  (NumPy's name)
+    reject("round", out=out)
+    return bind(E.round_, a, decimals=operator.index(decimals))
+
+
+around = round
+
+
+@traced(np.where)
+def where(condition, x=None, y=None):
+    if x is None or y is None:
+        raise TraceError(
+            "np.where(condition) with one argument gives indices whose number depends on the "
+            "data",
+            loc=caller_location(),
+            hint="use the three-argument form np.where(condition, x, y)",
+        )
+    return bind(E.where, condition, x, y)
+
+
+@traced(np.clip)
+def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):  # noqa: A002
+    reject("clip", out=out)
+    low = a_min if a_min is not None else min
+    high = a_max if a_max is not None else max
+    if low is None and high is None:
+        raise TraceError("np.clip needs a lower or an upper bound", loc=caller_location())
+    result = a if low is None else maximum(a, low)
+    return result if high is None else minimum(result, high)
+
+
+# --- reductions -------------------------------------------------------------------------
+
+
+def _reduce(op, a, axis, keepdims, name):
+    axes = normalize_axes(axis, type_of(a).ndim, name)
+    return bind(op, a, axis=axes, keepdims=builtins.bool(keepdims))
+
+
+@traced(np.sum)
+def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
+    reject("sum", out=out, initial=initial, where=where)
+    return _reduce(R.sum_, a if dtype is None else astype(a, dtype), axis, keepdims, "sum")
+
+
+@traced(np.prod)
+def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    reject("prod", out=out, initial=initial, where=where)
+    return _reduce(R.prod, a if dtype is None else astype(a, dtype), axis, keepdims, "prod")
+
+
+@traced(np.max)
+def max(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
+    reject("max", out=out, initial=initial, where=where)
+    return _reduce(R.max_, a, axis, keepdims, "max")
+
+
+@traced(np.min)
+def min(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
+    reject("min", out=out, initial=initial, where=where)
+    return _reduce(R.min_, a, axis, keepdims, "min")
+
+
+amax, amin = max, min
+
+
+def _arg_reduce(op, a, axis, keepdims, name):
+    axis = None if axis is None else normalize_axis(axis, type_of(a).ndim, name)
+    return bind(op, a, axis=axis, keepdims=builtins.bool(keepdims))
+
+
+@traced(np.argmax)
+def argmax(a, axis=None, out=None, *, keepdims=False):
+    reject("argmax", out=out)
+    return _arg_reduce(R.argmax, a, axis, keepdims, "argmax")
+
+
+@traced(np.argmin)
+def argmin(a, axis=None, out=None, *, keepdims=False):
+    reject("argmin", out=out)
+    return _arg_reduce(R.argmin, a, axis, keepdims, "argmin")
+
+
+def _count(a, axis, name) -> int:
+    shape = type_of(a).shape
+    return math.prod(shape[i] for i in normalize_axes(axis, len(shape), name))
+
+
+def _mean_dtypes(a, dtype) -> tuple[np.dtype, np.dtype]:
+    """(result dtype, accumulation dtype) as np.mean picks them."""
+    source = type_of(a).dtype
+    result = np.dtype(dtype) if dtype is not None else (
+        np.dtype(np.float64) if source.kind in "biu" else source
+    )
+    return result, np.dtype(np.float32) if result == np.float16 else result
+
+
+@traced(np.mean)
+def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
+    reject("mean", out=out, where=where)
+    result_dtype, accumulate = _mean_dtypes(a, dtype)
+    total = sum(astype(a, accumulate), axis=axis, keepdims=keepdims)
+    average = divide(total, _count(a, axis, "mean"))
+    return astype(average, result_dtype)
+
+
+@traced(np.var)
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
+        correction=None):
+    reject("var", out=out, where=where, mean=mean, correction=correction)
+    source = type_of(a).dtype
+    accumulate = np.dtype(dtype) if dtype is not None else (
+        np.dtype(np.float64) if source.kind in "biu" else source
+    )
+    x = astype(a, accumulate)
+    count = _count(a, axis, "var")
+    centered = subtract(x, divide(sum(x, axis=axis, keepdims=True), count))
+    squares = multiply(centered, centered)
+    return divide(sum(squares, axis=axis, keepdims=keepdims), builtins.max(count - ddof, 0))
+
+
+@traced(np.std)
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
+        correction=None):
+    reject("std", out=out, where=where, mean=mean, correction=correction)
+    return sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
+
+
+@traced(np.linalg.norm)
+def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002
+    if ord not in (None, 2) or (ord == 2 and axis is None and type_of(x).ndim != 1):
+        raise TraceError(
+            f"np.linalg.norm(..., ord={ord!r}) is not supported; only the 2-norm of vectors "
+            "(and the Frobenius norm, ord=None) is",
+            loc=caller_location(),
+            hint="write the norm out, e.g. np.sum(np.abs(x)) for the 1-norm",
+        )
+    if axis is not None and not isinstance(axis, int):
+        raise TraceError("np.linalg.norm over several axes is not supported",
+                         loc=caller_location(), hint="np.sqrt(np.sum(x * x, axis=axes))")
+    source = type_of(x).dtype
+    if source.kind in "biu":
+        x = astype(x, np.float64)
+    return sqrt(sum(multiply(x, x), axis=axis, keepdims=keepdims))
+
+
+# --- contractions -----------------------------------------------------------------------
+
+
+@traced(np.matmul)
+def matmul(x1, x2):
+    return bind(C.matmul, x1, x2)
+
+
+@traced(np.dot)
+def dot(a, b, out=None):
+    reject("dot", out=out)
+    a_type, b_type = type_of(a), type_of(b)
+    if a_type.ndim == 0 or b_type.ndim == 0:
+        return multiply(a, b)
+    if b_type.ndim == 1 or (a_type.ndim <= 2 and b_type.ndim <= 2):
+        return matmul(a, b)
+    # N-d dot: sum over the last axis of a and the second-to-last of b.
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    a_sub = letters[: a_type.ndim]
+    b_sub = letters[a_type.ndim : a_type.ndim + b_type.ndim - 1]
+    b_sub = b_sub[:-1] + a_sub[-1] + b_sub[-1]
+    out_sub = a_sub[:-1] + b_sub[:-2] + b_sub[-1]
+    return einsum(f"{a_sub},{b_sub}->{out_sub}", a, b)
+
+
+@traced(np.einsum)
+def einsum(subscripts, *operands, out=None, optimize=False, **unsupported):
+    reject("einsum", out=out, **{k: v for k, v in unsupported.items()})
+    if not isinstance(subscripts, str):
+        raise TraceError("np.einsum in the interleaved (operand, sublist) form is not supported",
+                         loc=caller_location(), hint="pass a subscripts string like 'ij,jk->ik'")
+    spec = subscripts.replace(" ", "")
+    if "." in spec:
+        raise TraceError("np.einsum with '...' (ellipsis) is not supported yet",
+                         loc=caller_location(), hint="name every axis with a letter")
+    if "->" not in spec:
+        letters = spec.replace(",", "")
+        spec += "->" + "".join(builtins.sorted(c for c in set(letters) if letters.count(c) == 1))
+    return bind(C.einsum, *operands, subscripts=spec)
+
+
+@traced(np.outer)
+def outer(a, b, out=None):
+    reject("outer", out=out)
+    return multiply(reshape(a, (-1, 1)), reshape(b, (-1,)))
+
+
+# --- conversions and constants ----------------------------------------------------------
+
+
+@traced(np.astype)
+def astype(x, dtype, /, *, copy=True, device=None):
+    reject("astype", device=device)
+    target = np.dtype(dtype)
+    current = type_of(x)
+    if current.dtype == target and not current.weak:
+        return x
+    return bind(S.convert, x, dtype=target)
+
+
+def _like(fill: Callable[[tuple, np.dtype], np.ndarray]):
+    def function(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
+        t = type_of(a)
+        return fill(t.shape if shape is None else shape, np.dtype(dtype or t.dtype))
+
+    return function
+
+
+zeros_like = traced(np.zeros_like)(_like(np.zeros))
+ones_like = traced(np.ones_like)(_like(np.ones))
+
+
+@traced(np.full_like)
+def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, device=None):
+    if find_trace([fill_value]) is not None:
+        return add(zeros_like(a, dtype=dtype), fill_value)
+    t = type_of(a)
+    return np.full(t.shape if shape is None else shape, fill_value, np.dtype(dtype or t.dtype))
+
+
+from .shape_functions import (  # noqa: E402  (the shape functions use astype and multiply)
+    broadcast_to,
+    concatenate,
+    expand_dims,
+    moveaxis,
+    ravel,
+    reshape,
+    squeeze,
+    stack,
+    swapaxes,
+    take,
+    transpose,
+)
+
+__all__ = [name for name in dir() if not name.startswith("_") and name not in {
+    "annotations", "builtins", "functools", "math", "operator", "np", "Any", "Callable",
+    "TraceError", "TensorType", "C", "E", "R", "S", "constant_literal", "find_trace",
+    "caller_location", "traced", "bind", "type_of", "reject", "normalize_axis",
+    "normalize_axes",
+}]

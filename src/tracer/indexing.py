@@ -1,0 +1,140 @@
+"""Tracer layer: `x[key]`, lowered to the `index` primitive (basic indexing) and the
+`gather` primitive (integer-array indexing), following NumPy's rules.
+
+With integer arrays in the key, plain integers count as (0-d) index arrays, as in NumPy,
+and slices that are not whole are applied first by `index`, so `gather` only sees whole
+axes and index arrays.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import TraceError
+from ..ir.primitives import indexing as I
+from .context import constant_literal
+from .source import caller_location
+
+if TYPE_CHECKING:
+    from .tracer import Tracer
+
+WHOLE = (None, None, None)  # the slice `:`
+
+
+def index_error(message: str, hint: str | None = None) -> TraceError:
+    return TraceError(message, loc=caller_location(), hint=hint)
+
+
+def slice_item(s: slice) -> tuple:
+    try:
+        return tuple(None if p is None else operator.index(p) for p in (s.start, s.stop, s.step))
+    except TypeError:
+        raise index_error(
+            "a slice bound is a traced value: slice sizes must be known while tracing",
+            hint="use Python integers for slice bounds, or np.where to mask instead",
+        ) from None
+
+
+def classify(x: Tracer, item: Any) -> Any:
+    """An int, None, Ellipsis, a slice triple, or ('array', value) for an index array."""
+    from .tracer import Tracer
+
+    if item is None or item is Ellipsis:
+        return item
+    if isinstance(item, slice):
+        return slice_item(item)
+    if isinstance(item, bool | np.bool_):
+        raise index_error("indexing with a Python bool is not supported",
+                          hint="use np.where(condition, x, y) to select")
+    if isinstance(item, int | np.integer):
+        return int(item)
+    if isinstance(item, Tracer):
+        if item.dtype == np.bool_:
+            raise index_error(
+                "boolean-mask indexing (x[x > 0]) on a traced mask gives a result whose size "
+                "depends on the data",
+                hint="keep the shape and zero out the rest: np.where(mask, x, 0), then reduce",
+            )
+        if item.dtype.kind not in "iu":
+            raise index_error(f"an index must hold integers, got {item.ir_var.type}",
+                              hint="convert it with .astype(np.int64)")
+        return ("array", item)
+    array = np.asarray(item) if isinstance(item, list | tuple | np.ndarray) else None
+    if array is None or array.dtype.kind not in "biu":
+        raise index_error(f"cannot index with a value of type {type(item).__name__}",
+                          hint="use ints, slices, None, ..., or integer arrays")
+    return ("mask", array) if array.dtype == np.bool_ else ("array", array)
+
+
+def expand(x: Tracer, key: tuple) -> list:
+    """The key with Ellipsis expanded and concrete boolean masks turned into index arrays."""
+    items = [classify(x, k) for k in key]
+    consumed = 0
+    for item in items:
+        if isinstance(item, tuple) and item[0] == "mask":
+            consumed += item[1].ndim
+        elif item is not None and item is not Ellipsis:
+            consumed += 1
+    if consumed > x.ndim:
+        raise index_error(f"too many indices: {consumed} for an array of type {x.ir_var.type}")
+    if items.count(Ellipsis) > 1:
+        raise index_error("an index can only have a single Ellipsis ('...')")
+    expanded = []
+    for item in items:
+        if item is Ellipsis:
+            expanded.extend([WHOLE] * (x.ndim - consumed))
+        elif isinstance(item, tuple) and item[0] == "mask":
+            expanded.extend(("array", positions) for positions in np.nonzero(item[1]))
+        else:
+            expanded.append(item)
+    return expanded
+
+
+def is_array(item: Any) -> bool:
+    return isinstance(item, tuple) and len(item) == 2 and item[0] == "array"
+
+
+def getitem(x: Tracer, key: Any) -> Tracer:
+    key = key if isinstance(key, tuple) else (key,)
+    items = expand(x, key)
+    if not any(is_array(item) for item in items):
+        while items and items[-1] == WHOLE:
+            items.pop()
+        if not items:
+            return x
+        return x.trace.bind(I.index, [x], index=tuple(items))
+    return gather(x, items)
+
+
+def gather(x: Tracer, items: list) -> Tracer:
+    if None in items:
+        raise index_error(
+            "combining None (np.newaxis) with integer-array indexing is not supported",
+            hint="index first, then add the axis with np.expand_dims",
+        )
+    # NumPy treats plain ints next to index arrays as 0-d index arrays.
+    items = [("array", item) if isinstance(item, int) else item for item in items]
+    slices = tuple(WHOLE if is_array(item) else item for item in items)
+    source = x
+    if any(item != WHOLE for item in slices):
+        source = x.trace.bind(I.index, [x], index=slices)
+    axes = tuple(i for i, item in enumerate(items) if is_array(item))
+    indices = [item[1] for item in items if is_array(item)]
+    for axis, index in zip(axes, indices, strict=True):
+        check_bounds(index, source.shape[axis], axis)
+    return x.trace.bind(I.gather, [source, *indices], axes=axes)
+
+
+def check_bounds(index: Any, size: int, axis: int) -> None:
+    """Concrete index arrays are checked now, as NumPy would when it runs."""
+    from .tracer import Tracer
+
+    if isinstance(index, Tracer):
+        return
+    values = np.asarray(constant_literal(index).value)
+    if values.size and (values.min() < -size or values.max() >= size):
+        raise index_error(f"index {int(values.max() if values.max() >= size else values.min())}"
+                          f" is out of bounds for axis {axis} with size {size}")

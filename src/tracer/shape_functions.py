@@ -1,0 +1,184 @@
+"""Tracer layer: NumPy's shape functions, over the reshape, transpose, broadcast_to,
+concatenate and gather primitives.
+
+swapaxes and moveaxis are transposes; expand_dims, squeeze and ravel are reshapes; stack is
+a reshape of each operand and one concatenate. A call that changes nothing records nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from typing import Any
+
+import numpy as np
+
+from ..errors import TraceError
+from ..ir.primitives import indexing as I
+from ..ir.primitives import shapes as S
+from .context import find_trace
+from .functions import bind, normalize_axes, normalize_axis, reject, traced, type_of
+from .source import caller_location
+
+
+def _shape_tuple(shape: Any, function: str) -> tuple[int, ...]:
+    try:
+        if isinstance(shape, tuple | list):
+            return tuple(operator.index(d) for d in shape)
+        return (operator.index(shape),)
+    except TypeError:
+        raise TraceError(
+            f"np.{function}: the shape {shape!r} must be made of Python integers",
+            loc=caller_location(),
+            hint="sizes must be known while tracing: build them from x.shape",
+        ) from None
+
+
+@traced(np.reshape)
+def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
+    if order != "C":
+        raise TraceError(f"np.reshape(..., order={order!r}) is not supported",
+                         loc=caller_location(), hint="use the default order='C'")
+    source = type_of(a)
+    target = list(_shape_tuple(newshape if shape is None else shape, "reshape"))
+    if target.count(-1) > 1:
+        raise TraceError("np.reshape: only one dimension can be -1", loc=caller_location())
+    if -1 in target:
+        known = math.prod(d for d in target if d != -1)
+        if known == 0 or source.size % known:
+            raise TraceError(
+                f"np.reshape: cannot reshape {source} ({source.size} elements) into "
+                f"{tuple(target)}", loc=caller_location(),
+                hint="the new shape must hold the same number of elements",
+            )
+        target[target.index(-1)] = source.size // known
+    if tuple(target) == source.shape and not source.weak:
+        return a
+    return bind(S.reshape, a, shape=tuple(target))
+
+
+@traced(np.ravel)
+def ravel(a, order="C"):
+    return reshape(a, (-1,), order=order)
+
+
+@traced(np.transpose)
+def transpose(a, axes=None):
+    ndim = type_of(a).ndim
+    if axes is None:
+        perm = tuple(reversed(range(ndim)))
+    else:
+        perm = tuple(normalize_axis(x, ndim, "transpose") for x in axes)
+        if sorted(perm) != list(range(ndim)):
+            raise TraceError(f"np.transpose: axes {tuple(axes)} are not a permutation of "
+                             f"{ndim} axes", loc=caller_location())
+    if perm == tuple(range(ndim)):
+        return a
+    return bind(S.transpose, a, axes=perm)
+
+
+@traced(np.swapaxes)
+def swapaxes(a, axis1, axis2):
+    ndim = type_of(a).ndim
+    perm = list(range(ndim))
+    i, j = normalize_axis(axis1, ndim, "swapaxes"), normalize_axis(axis2, ndim, "swapaxes")
+    perm[i], perm[j] = perm[j], perm[i]
+    return transpose(a, perm)
+
+
+@traced(np.moveaxis)
+def moveaxis(a, source, destination):
+    ndim = type_of(a).ndim
+    sources = tuple(normalize_axis(s, ndim, "moveaxis") for s in
+                    (source if isinstance(source, tuple | list) else (source,)))
+    targets = tuple(normalize_axis(d, ndim, "moveaxis") for d in
+                    (destination if isinstance(destination, tuple | list) else (destination,)))
+    if len(sources) != len(targets):
+        raise TraceError("np.moveaxis: source and destination need the same number of axes",
+                         loc=caller_location())
+    order = [n for n in range(ndim) if n not in sources]
+    for target, src in sorted(zip(targets, sources, strict=True)):
+        order.insert(target, src)
+    return transpose(a, order)
+
+
+@traced(np.expand_dims)
+def expand_dims(a, axis):
+    source = type_of(a)
+    count = len(axis) if isinstance(axis, tuple | list) else 1
+    axes = normalize_axes(axis, source.ndim + count, "expand_dims")
+    dims = iter(source.shape)
+    shape = tuple(1 if i in axes else next(dims) for i in range(source.ndim + count))
+    return bind(S.reshape, a, shape=shape)
+
+
+@traced(np.squeeze)
+def squeeze(a, axis=None):
+    source = type_of(a)
+    if axis is None:
+        axes = tuple(i for i, d in enumerate(source.shape) if d == 1)
+    else:
+        axes = normalize_axes(axis, source.ndim, "squeeze")
+        for i in axes:
+            if source.shape[i] != 1:
+                raise TraceError(
+                    f"np.squeeze: axis {i} of {source} has size {source.shape[i]}, not 1",
+                    loc=caller_location(), hint="squeeze only axes of size 1",
+                )
+    if not axes:
+        return a
+    return bind(S.reshape, a, shape=tuple(d for i, d in enumerate(source.shape) if i not in axes))
+
+
+@traced(np.broadcast_to)
+def broadcast_to(array, shape, subok=False):
+    target = _shape_tuple(shape, "broadcast_to")
+    if type_of(array).shape == target:
+        return array
+    return bind(S.broadcast_to, array, shape=target)
+
+
+def _sequence(arrays: Any, function: str) -> list:
+    if not isinstance(arrays, list | tuple) or not arrays:
+        raise TraceError(f"np.{function} takes a non-empty list or tuple of arrays",
+                         loc=caller_location())
+    return list(arrays)
+
+
+@traced(np.concatenate)
+def concatenate(arrays, axis=0, out=None, *, dtype=None, casting=None):
+    reject("concatenate", out=out, dtype=dtype, casting=casting)
+    arrays = _sequence(arrays, "concatenate")
+    if axis is None:
+        arrays, axis = [reshape(x, (-1,)) for x in arrays], 0
+    ndim = type_of(arrays[0]).ndim
+    if ndim == 0:
+        raise TraceError("np.concatenate: zero-dimensional arrays cannot be concatenated",
+                         loc=caller_location(), hint="use np.stack for scalars")
+    axis = normalize_axis(axis, ndim, "concatenate")
+    if len(arrays) == 1:
+        return arrays[0]
+    trace = find_trace(arrays)
+    return trace.bind(S.concatenate, arrays, axis=axis)
+
+
+@traced(np.stack)
+def stack(arrays, axis=0, out=None, *, dtype=None, casting=None):
+    reject("stack", out=out, dtype=dtype, casting=casting)
+    arrays = _sequence(arrays, "stack")
+    shapes = {type_of(x).shape for x in arrays}
+    if len(shapes) != 1:
+        raise TraceError(f"np.stack: all arrays must have the same shape, got {sorted(shapes)}",
+                         loc=caller_location())
+    axis = normalize_axis(axis, type_of(arrays[0]).ndim + 1, "stack")
+    return concatenate([expand_dims(x, axis) for x in arrays], axis=axis)
+
+
+@traced(np.take)
+def take(a, indices, axis=None, out=None, mode=None):
+    reject("take", out=out, mode=mode)
+    if axis is None:
+        a, axis = reshape(a, (-1,)), 0
+    source = type_of(a)
+    axis = normalize_axis(axis, source.ndim, "take")
+    return bind(I.gather, a, indices, axes=(axis,))
