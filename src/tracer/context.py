@@ -7,7 +7,8 @@ to the user's line and hands back Tracers for the results.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,6 +33,20 @@ class Trace:
         self.locations = LocationTracker()
         self.active = True
         self.literals: dict[int, tuple[Any, Literal]] = {}  # id(array) -> (array, Literal)
+        self.depth = 0  # how deep inside tracegrad's own functions the current call is
+        self.calls = 0  # counts calls made from the user's code
+
+    @contextlib.contextmanager
+    def user_call(self) -> Iterator[None]:
+        """Marks one call from the user's code, so the nodes a composite function (np.mean
+        is a sum and a division) records all belong to the one line run that called it."""
+        if self.depth == 0:
+            self.calls += 1
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
 
     def new_input(self, type_: TensorType, hint: str) -> Tracer:
         from .tracer import Tracer
@@ -75,7 +90,9 @@ class Trace:
                 hint="return every value you need from the traced function",
             )
         inputs = [self.operand(x) for x in operands]
-        loc = self.locations.current()
+        if self.depth == 0:
+            self.calls += 1
+        loc = self.locations.current(self.calls)
         try:
             if op.group in (Group.BINARY, Group.COMPARISON):
                 check_python_int_fits(op, inputs)
@@ -119,7 +136,7 @@ def constant_literal(value: Any) -> Literal:
 def check_python_int_fits(op: Primitive, inputs: list[Operand]) -> None:
     """NumPy 2 refuses `uint8_array + 300` (the Python int does not fit); so does tracing."""
     strong = [x.type.dtype for x in inputs if not x.type.weak]
-    if not strong or strong[0].kind not in "iu":
+    if not strong or np.result_type(*strong).kind not in "iu":
         return
     info = np.iinfo(np.result_type(*strong))
     for x in inputs:

@@ -32,9 +32,11 @@ def traced(numpy_function: Callable) -> Callable[[Callable], Callable]:
     def decorate(fn: Callable) -> Callable:
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            if find_trace(args) is None and find_trace(list(kwargs.values())) is None:
+            trace = find_trace(args) or find_trace(list(kwargs.values()))
+            if trace is None:
                 return numpy_function(*args, **kwargs)
-            return fn(*args, **kwargs)
+            with trace.user_call():
+                return fn(*args, **kwargs)
 
         wrapper.numpy_function = numpy_function  # type: ignore[attr-defined]
         return wrapper

@@ -1,7 +1,8 @@
 """Tracer layer: pytrees, nested tuples, lists and dicts (and None) of leaves.
 
-`flatten` gives the leaves in a fixed order (dict keys sorted) and a hashable TreeDef, so a
-structure can be part of a cache key and rebuilt around new leaves.
+`flatten` gives the leaves in a fixed order and a hashable TreeDef, so a structure can be
+part of a cache key and rebuilt around new leaves. Dicts keep the caller's key order, so a
+rebuilt result reads as the user wrote it (and emitted code lists keys in that order).
 """
 
 from __future__ import annotations
@@ -29,13 +30,6 @@ class TreeDef:
 LEAF = TreeDef("leaf")
 
 
-def sorted_keys(mapping: dict) -> list:
-    try:
-        return sorted(mapping)
-    except TypeError:  # keys of mixed types: keep the caller's order
-        return list(mapping)
-
-
 def flatten(tree: Any) -> tuple[list[Any], TreeDef]:
     leaves: list[Any] = []
     return leaves, _flatten(tree, leaves)
@@ -49,7 +43,7 @@ def _flatten(tree: Any, leaves: list[Any]) -> TreeDef:
     if isinstance(tree, list):
         return TreeDef("list", tuple(_flatten(t, leaves) for t in tree))
     if isinstance(tree, dict):
-        keys = sorted_keys(tree)
+        keys = list(tree)
         return TreeDef("dict", tuple(_flatten(tree[k], leaves) for k in keys), tuple(keys))
     leaves.append(tree)
     return LEAF

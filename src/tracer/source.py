@@ -62,21 +62,24 @@ class LocationTracker:
     """Gives the user's location for each new node, one SourceLoc object per line run."""
 
     def __init__(self) -> None:
-        self.last_key: tuple[int, int] | None = None
-        self.last_offset = -1
+        self.last: tuple[int, int, int, int] | None = None  # frame, line, offset, call
         self.last_loc: SourceLoc | None = None
 
-    def current(self) -> SourceLoc | None:
+    def current(self, call: int) -> SourceLoc | None:
+        """`call` numbers the user-level call the node belongs to (see Trace.user_call)."""
         frame = user_frame()
         if frame is None:
             return None
-        key = (id(frame), frame.f_lineno)
-        # Within one execution of a line, bytecode offsets only grow; a loop that runs the
-        # line again starts lower, and so starts a new run.
-        if key == self.last_key and frame.f_lasti > self.last_offset:
-            self.last_offset = frame.f_lasti
+        key = (id(frame), frame.f_lineno, frame.f_lasti, call)
+        last = self.last
+        self.last = key
+        # One run of a line: same frame and line, and either a later call in the line
+        # (bytecode offsets grow) or more nodes of the same call. A loop that runs the line
+        # again starts at a lower or equal offset with a new call, and so a new run.
+        if last is not None and last[:2] == key[:2] and (
+            key[2] > last[2] or (key[2] == last[2] and key[3] == last[3])
+        ):
             return self.last_loc
-        self.last_key, self.last_offset = key, frame.f_lasti
         self.last_loc = location_of(frame)
         return self.last_loc
 

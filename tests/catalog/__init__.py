@@ -1,0 +1,1 @@
+"""Reference catalog of realistic plain-NumPy functions with hand-derived gradients."""
