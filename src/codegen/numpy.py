@@ -163,6 +163,11 @@ def concatenate_rule(node: Node, args: list[str]) -> str:
     return f"np.concatenate([{', '.join(args)}]{f', axis={axis}' if axis else ''})"
 
 
+def stack_rule(node: Node, args: list[str]) -> str:
+    axis = node.params["axis"]
+    return f"np.stack([{', '.join(args)}]{f', axis={axis}' if axis else ''})"
+
+
 def convert_rule(node: Node, args: list[str]) -> str:
     dtype = dtype_expr(node.params["dtype"])
     if not is_array_value(node.inputs[0]):
@@ -225,6 +230,7 @@ SPECIAL_RULES: dict[str, EmitRule] = {
     "transpose": transpose_rule,
     "broadcast_to": broadcast_to_rule,
     "concatenate": concatenate_rule,
+    "stack": stack_rule,
     "convert": convert_rule,
     "index": index_rule,
     "gather": gather_rule,

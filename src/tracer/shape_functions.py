@@ -1,8 +1,8 @@
 """Tracer layer: NumPy's shape functions, over the reshape, transpose, broadcast_to,
-concatenate and gather primitives.
+concatenate, stack and gather primitives.
 
-swapaxes and moveaxis are transposes; expand_dims, squeeze and ravel are reshapes; stack is
-a reshape of each operand and one concatenate. A call that changes nothing records nothing.
+swapaxes and moveaxis are transposes; expand_dims, squeeze and ravel are reshapes. A call
+that changes nothing records nothing.
 """
 
 from __future__ import annotations
@@ -171,7 +171,7 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting=None):
         raise TraceError(f"np.stack: all arrays must have the same shape, got {sorted(shapes)}",
                          loc=caller_location())
     axis = normalize_axis(axis, type_of(arrays[0]).ndim + 1, "stack")
-    return concatenate([expand_dims(x, axis) for x in arrays], axis=axis)
+    return find_trace(arrays).bind(S.stack, arrays, axis=axis)
 
 
 @traced(np.take)

@@ -140,9 +140,7 @@ def collect_outputs(trace: Trace, result: Any, name: str) -> tuple[list[Var | Li
     for leaf in leaves:
         if isinstance(leaf, Tracer) and leaf.trace is trace:
             outputs.append(leaf.ir_var)
-        elif isinstance(leaf, PYTHON_SCALARS | np.ndarray | np.generic) and not isinstance(
-            leaf, Tracer
-        ):
+        elif isinstance(leaf, (*PYTHON_SCALARS, np.ndarray, np.generic)):
             outputs.append(trace.constant(leaf))
         else:
             raise TraceError(

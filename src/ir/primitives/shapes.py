@@ -1,8 +1,8 @@
 """IR layer: primitives that move or convert data without arithmetic.
 
-reshape, transpose, broadcast_to, concatenate and convert. swapaxes, moveaxis, expand_dims,
-squeeze and stack are not primitives: the tracer writes them as transpose, reshape and
-concatenate, so each rule table stays short.
+reshape, transpose, broadcast_to, concatenate, stack and convert. swapaxes, moveaxis,
+expand_dims and squeeze are not primitives: the tracer writes them as transpose and reshape,
+so each rule table stays short.
 """
 
 from __future__ import annotations
@@ -75,6 +75,22 @@ def concatenate_rule(types: tuple[TensorType, ...], axis: int) -> tuple[TensorTy
     return (TensorType(shape, np.result_type(*(t.dtype for t in types))),)
 
 
+def stack_rule(types: tuple[TensorType, ...], axis: int) -> tuple[TensorType, ...]:
+    if not types:
+        raise TypeRuleError("stack: need at least one array to stack")
+    shapes = {t.shape for t in types}
+    if len(shapes) != 1:
+        raise TypeRuleError(
+            f"stack: all arrays must have the same shape, got {', '.join(map(str, types))}",
+            hint="reshape or slice the arrays to one shape first",
+        )
+    first = types[0]
+    if not 0 <= axis <= first.ndim:
+        raise TypeRuleError(f"stack: axis {axis} is out of bounds for stacking {first}")
+    shape = (*first.shape[:axis], len(types), *first.shape[axis:])
+    return (TensorType(shape, np.result_type(*(t.dtype for t in types))),)
+
+
 def convert_rule(types: tuple[TensorType, ...], dtype: np.dtype) -> tuple[TensorType, ...]:
     (x,) = types
     if not supported_dtype(dtype):
@@ -90,4 +106,5 @@ reshape = declare("reshape", S, reshape_rule, "the same elements in a new shape"
 transpose = declare("transpose", S, transpose_rule, "axes permuted")
 broadcast_to = declare("broadcast_to", S, broadcast_to_rule, "repeated along new or size-1 axes")
 concatenate = declare("concatenate", S, concatenate_rule, "operands joined along an axis")
+stack = declare("stack", S, stack_rule, "operands stacked along a new axis")
 convert = declare("convert", Group.CONVERSION, convert_rule, "elements converted to dtype")

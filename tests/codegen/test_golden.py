@@ -1,0 +1,48 @@
+"""Golden files: the IR text and the emitted NumPy module of three small functions.
+
+They are text a reviewer reads in the diff. Regenerate after an intended change with
+`TRACEGRAD_UPDATE_GOLDEN=1 python -m pytest tests/codegen`.
+"""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tracegrad
+
+from .golden_functions import GOLDEN_CASES
+
+GOLDEN_DIR = Path(__file__).parent.parent / "golden"
+UPDATE = os.environ.get("TRACEGRAD_UPDATE_GOLDEN") == "1"
+
+
+def check_golden(path: Path, text: str) -> None:
+    if UPDATE:
+        path.write_text(text)
+    assert path.exists(), f"{path} is missing: run with TRACEGRAD_UPDATE_GOLDEN=1"
+    assert text == path.read_text(), f"{path.name} changed; read the diff, then regenerate"
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN_CASES))
+def test_ir_text(name):
+    fn, args = GOLDEN_CASES[name]
+    check_golden(GOLDEN_DIR / f"{name}.ir.txt", str(tracegrad.trace(fn, *args)) + "\n")
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN_CASES))
+def test_numpy_source(name):
+    fn, args = GOLDEN_CASES[name]
+    compiled = tracegrad.jit(fn)
+    check_golden(GOLDEN_DIR / f"{name}.numpy.txt", compiled.source(*args))
+    # The golden code also runs, and agrees with NumPy.
+    ours, reference = compiled(*args), fn(*args)
+    if isinstance(reference, dict):
+        assert list(ours) == list(reference)
+        ours, reference = list(ours.values()), list(reference.values())
+    else:
+        ours, reference = [ours], [reference]
+    for a, b in zip(ours, reference, strict=True):
+        assert np.result_type(a) == np.result_type(b)
+        np.testing.assert_allclose(a, b, rtol=1e-6)
