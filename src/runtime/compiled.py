@@ -48,6 +48,17 @@ def leaf_key(leaf: Any) -> Any:
     return type(leaf)  # rejected with a clear message when traced
 
 
+def argument_key(value: Any) -> Any:
+    """The signature of one traced argument; arrays and numbers skip the pytree walk."""
+    kind = type(value)
+    if kind is np.ndarray:
+        return (value.shape, value.dtype)
+    if kind in PYTHON_SCALARS:
+        return kind
+    leaves, treedef = flatten(value)
+    return (treedef, tuple(map(leaf_key, leaves)))
+
+
 def static_key(value: Any) -> Any:
     try:
         hash(value)
@@ -104,14 +115,13 @@ class Compiled:
         else:
             values = args
             static = {i % len(args) for i in self.static_argnums if -len(args) <= i < len(args)}
-        parts = []
-        for i, value in enumerate(values):
-            if i in static:
-                parts.append(static_key(value))
-            else:
-                leaves, treedef = flatten(value)
-                parts.append((treedef, tuple(leaf_key(leaf) for leaf in leaves)))
-        return (tuple(parts), tuple(kwargs))
+        if not static:
+            return (tuple(map(argument_key, values)), tuple(kwargs))
+        parts = tuple(
+            static_key(value) if i in static else argument_key(value)
+            for i, value in enumerate(values)
+        )
+        return (parts, tuple(kwargs))
 
     def compile(self, args: tuple, kwargs: dict) -> Entry:
         call = bind_call(self.fn, args, kwargs, self.static_argnums)
