@@ -21,8 +21,10 @@ from ..ir.interface import Interface, flat_interface
 from ..ir.naming import Namespace
 from ..ir.primitive import Primitive
 
-# One emission rule: the node and its operands already written as expressions.
-EmitRule = Callable[[Node, list[str]], str]
+# One emission rule: the node and its operands already written as expressions. It returns
+# the expression of the node's value or, for a node that takes statements (a scatter fills a
+# buffer in place), the lines themselves, with `{out}` standing for the output's name.
+EmitRule = Callable[[Node, list[str]], "str | list[str]"]
 
 # Constants longer than this are hoisted out of the function body to module level.
 INLINE_CONSTANT_LIMIT = 60
@@ -97,9 +99,10 @@ class Emitter:
             self.names[var] = self.namespace.fresh(var.hint or "x")
             body.append(f"{self.names[var]} = {params[position]}{''.join(map(format_key, path))}")
         for node in self.graph.nodes:
-            body.append(self.node_line(node))
+            body.extend(self.node_lines(node))
         source = module_template().render(
             name=function_name,
+            title=interface.title or f"`{interface.name}`",
             origin=interface.origin.short if interface.origin else None,
             signature=self.signature_lines(params),
             imports=self.backend.imports,
@@ -115,16 +118,21 @@ class Emitter:
                                f"({error.msg}, line {error.lineno}); please report it") from None
         return source
 
-    def node_line(self, node: Node) -> str:
+    def node_lines(self, node: Node) -> list[str]:
         rule = self.backend.rules.get(node.op)
         if rule is None:
             raise BackendError(f"the {self.backend.name} backend has no rule for {node.op.name}")
-        expression = rule(node, [self.operand(x) for x in node.inputs])
+        emitted = rule(node, [self.operand(x) for x in node.inputs])
         for var in node.outputs:
             self.names[var] = self.namespace.fresh(var.hint or node.op.name)
         targets = ", ".join(self.names[v] for v in node.outputs)
-        line = f"{targets} = {expression}"
-        return f"{line}  # {node.loc.short}" if node.loc is not None else line
+        if isinstance(emitted, str):
+            lines = [f"{targets} = {emitted}"]
+        else:
+            lines = [line.replace("{out}", targets) for line in emitted]
+        if node.loc is None:
+            return lines
+        return [f"{line}  # {node.loc.short}" for line in lines]
 
     def result(self, tree: Any, top: bool = False) -> str:
         if isinstance(tree, int):

@@ -200,6 +200,25 @@ def gather_rule(node: Node, args: list[str]) -> str:
     return f"{subject(node, args[0])}[{key}]"
 
 
+def zeros_expr(node: Node) -> str:
+    return with_dtype(f"np.zeros({shape_expr(node.params['shape'])})", node.out.type.dtype,
+                      np.dtype(np.float64))
+
+
+def index_scatter_rule(node: Node, args: list[str]) -> list[str]:
+    key = ", ".join(slice_text(item) for item in node.params["index"])
+    return [f"{{out}} = {zeros_expr(node)}", f"{{out}}[{key or '...'}] = {args[0]}"]
+
+
+def scatter_add_rule(node: Node, args: list[str]) -> list[str]:
+    axes = node.params["axes"]
+    indices = iter(args[1:])
+    parts = [next(indices) if a in axes else "slice(None)" for a in range(axes[-1] + 1)]
+    key = parts[0] if len(parts) == 1 else f"({', '.join(parts)})"
+    # np.add.at adds once per index, so repeated indices accumulate as the gradient needs.
+    return [f"{{out}} = {zeros_expr(node)}", f"np.add.at({{out}}, {key}, {args[0]})"]
+
+
 def argreduce_rule(node: Node, args: list[str]) -> str:
     axis, keepdims = node.params["axis"], node.params["keepdims"]
     extra = (f", axis={axis}" if axis is not None else "") + (
@@ -234,6 +253,8 @@ SPECIAL_RULES: dict[str, EmitRule] = {
     "convert": convert_rule,
     "index": index_rule,
     "gather": gather_rule,
+    "index_scatter": index_scatter_rule,
+    "scatter_add": scatter_add_rule,
 }
 
 

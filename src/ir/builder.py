@@ -20,6 +20,12 @@ class GraphBuilder:
         self.name = name
         self.inputs: list[Var] = []
         self.nodes: list[Node] = []
+        self.suggested: dict[Var, str] = {}  # names given after a value was made
+
+    def suggest_name(self, var: Var, hint: str) -> None:
+        """Name `var` at build time, if it has no name yet (the first suggestion wins)."""
+        if var.hint is None and var not in self.suggested:
+            self.suggested[var] = hint
 
     def add_input(self, type_: TensorType, hint: str | None = None) -> Var:
         var = Var(type_, hint)
@@ -45,10 +51,13 @@ class GraphBuilder:
     def build(self, outputs: Sequence[Operand]) -> Graph:
         """The finished Graph. Each run of nodes traced from one execution of a line
         `h = ...` (they share one SourceLoc object) names its last value `h`."""
-        renamed: dict[Var, Var] = {}
+        renamed: dict[Var, Var] = {var: Var(var.type, hint) for var, hint in
+                                   self.suggested.items() if var not in self.inputs}
         for i, node in enumerate(self.nodes):
             loc = node.loc
             if loc is None or loc.target is None or node.out.hint is not None:
+                continue
+            if node.out in renamed:
                 continue
             following = self.nodes[i + 1] if i + 1 < len(self.nodes) else None
             if following is None or following.loc is not loc:

@@ -7,6 +7,7 @@ emit a function with the user's own signature and result structure.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,10 +28,33 @@ class Interface:
     output_tree: Any
     origin: SourceLoc | None = None  # where the user's function is defined
     static: tuple[tuple[str, Any], ...] = ()  # static parameters and the values baked in
+    # Each parameter's structure, leaves replaced by graph input positions (like output_tree).
+    input_trees: tuple[Any, ...] = ()
+    title: str = ""  # what the module computes, for its header; the function name if empty
+
+
+def map_tree(tree: Any, fn: Callable[[int], Any]) -> Any:
+    """Apply `fn` to every int leaf of a tree of tuples, lists, dicts and None."""
+    if isinstance(tree, int):
+        return fn(tree)
+    if tree is None:
+        return None
+    if isinstance(tree, dict):
+        return {key: map_tree(value, fn) for key, value in tree.items()}
+    mapped = [map_tree(value, fn) for value in tree]
+    return tuple(mapped) if isinstance(tree, tuple) else mapped
+
+
+def tree_indices(tree: Any) -> list[int]:
+    """The int leaves of a tree, in order."""
+    found: list[int] = []
+    map_tree(tree, found.append)
+    return found
 
 
 def flat_interface(name: str, n_inputs: int, n_outputs: int) -> Interface:
     """The interface of a bare Graph: one parameter per input, outputs as a tuple."""
     tree = 0 if n_outputs == 1 else tuple(range(n_outputs))
     return Interface(name, tuple(f"x{i}" for i in range(n_inputs)),
-                     tuple((i, ()) for i in range(n_inputs)), tree)
+                     tuple((i, ()) for i in range(n_inputs)), tree,
+                     input_trees=tuple(range(n_inputs)))

@@ -1,15 +1,15 @@
-"""Runtime layer: `jit` and `trace`, with compiled code cached per input signature.
+"""Runtime layer: staged functions (`jit`, `grad`, ...) compiled once per input signature.
 
 The signature of a call is the pytree structure of its traced arguments, the type of every
 leaf and the values of static arguments. A cache hit costs one key computation and one
-dictionary look-up before the emitted function runs.
+dictionary look-up before the emitted function runs. Called on traced values (inside
+another transform) a staged function records its Graph into the caller's trace instead.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,8 +17,8 @@ import numpy as np
 from ..codegen.numpy import emit_numpy
 from ..errors import TraceError
 from ..ir import Graph, verify
-from ..ir.interface import Interface
-from ..tracer import bind_call, trace_function
+from ..ir.interface import Interface, map_tree
+from ..tracer import Tracer, bind_call, trace_function
 from ..tracer.pytree import flatten
 from ..tracer.source import caller_location
 from .loader import load_function
@@ -27,15 +27,33 @@ BACKENDS = ("numpy",)
 PYTHON_SCALARS = (bool, int, float, complex)
 
 
-@dataclass(frozen=True, slots=True)
 class Entry:
-    """One compiled signature: the Graph, how it meets the user's signature, the code."""
+    """One compiled signature: the Graph, how it meets the user's signature, and the code
+    (emitted and loaded on first use, so a graph only inlined is never emitted)."""
 
-    graph: Graph
-    interface: Interface
-    source: str
-    function: Callable
-    dynamic: tuple[int, ...]  # which bound arguments the emitted function takes
+    def __init__(
+        self, graph: Graph, interface: Interface, dynamic: tuple[int, ...], traced: bool
+    ):
+        self.graph = graph
+        self.interface = interface
+        self.dynamic = dynamic  # which bound arguments the emitted function takes
+        # Built for traced arguments: calls record the graph into their trace. (Traced and
+        # concrete arguments never share a cache key, so this is fixed per entry.)
+        self.traced = traced
+        self._source: str | None = None
+        self._function: Callable | None = None
+
+    @property
+    def source(self) -> str:
+        if self._source is None:
+            self._source = emit_numpy(self.graph, self.interface)
+        return self._source
+
+    @property
+    def function(self) -> Callable:
+        if self._function is None:
+            self._function = load_function(self.source, self.graph.name)
+        return self._function
 
 
 def leaf_key(leaf: Any) -> Any:
@@ -45,6 +63,8 @@ def leaf_key(leaf: Any) -> Any:
         return type(leaf)
     if isinstance(leaf, np.generic):
         return ((), leaf.dtype)
+    if isinstance(leaf, Tracer):
+        return leaf.ir_var.type
     return type(leaf)  # rejected with a clear message when traced
 
 
@@ -71,14 +91,13 @@ def static_key(value: Any) -> Any:
     return (type(value), value)
 
 
-def trace(fn: Callable, *args: Any, static_argnums: Sequence[int] = (), **kwargs: Any) -> Graph:
-    """The typed IR Graph of `fn` called with these arguments (its `str` is the IR text)."""
-    graph, _ = trace_function(fn, bind_call(fn, args, kwargs, static_argnums))
-    return verify(graph)
+def traced_leaves(values: Sequence[Any]) -> list[Tracer]:
+    leaves, _ = flatten(list(values))
+    return [leaf for leaf in leaves if isinstance(leaf, Tracer)]
 
 
-class Compiled:
-    """`fn` traced and emitted once per input signature, then called as generated code."""
+class Staged:
+    """A function turned into a Graph per input signature, and run as emitted code."""
 
     def __init__(self, fn: Callable, backend: str = "numpy", static_argnums: Sequence[int] = ()):
         if backend not in BACKENDS:
@@ -93,19 +112,37 @@ class Compiled:
         self.cache: dict[Any, Entry] = {}
         functools.update_wrapper(self, fn)
 
+    def build(self, call: Any) -> tuple[Graph, Interface]:
+        """The Graph of this transform for one bound call, and its Interface."""
+        raise NotImplementedError
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         entry = self.lookup(args, kwargs)
         call_args = args if not kwargs and len(entry.dynamic) == len(args) else None
         if call_args is None:
             call = bind_call(self.fn, args, kwargs, self.static_argnums)
             call_args = tuple(call.values[i] for i in entry.dynamic)
+        if entry.traced:
+            return self.inline(entry, call_args)
         return entry.function(*call_args)
+
+    def inline(self, entry: Entry, call_args: tuple) -> Any:
+        """Record the Graph into the trace of the traced arguments (a transform inside a
+        traced function, or grad of grad)."""
+        leaves, _ = flatten(list(call_args))
+        trace = next(leaf.trace for leaf in leaves if isinstance(leaf, Tracer))
+        outputs = trace.replay(entry.graph, leaves)
+        return map_tree(entry.interface.output_tree, outputs.__getitem__)
 
     def lookup(self, args: tuple, kwargs: dict) -> Entry:
         key = self.key(args, kwargs)
         entry = self.cache.get(key)
         if entry is None:
-            entry = self.cache[key] = self.compile(args, kwargs)
+            call = bind_call(self.fn, args, kwargs, self.static_argnums)
+            graph, interface = self.build(call)
+            traced = bool(traced_leaves(call.values))
+            entry = Entry(verify(graph), interface, tuple(call.dynamic), traced)
+            self.cache[key] = entry
         return entry
 
     def key(self, args: tuple, kwargs: dict) -> Any:
@@ -123,14 +160,6 @@ class Compiled:
         )
         return (parts, tuple(kwargs))
 
-    def compile(self, args: tuple, kwargs: dict) -> Entry:
-        call = bind_call(self.fn, args, kwargs, self.static_argnums)
-        graph, interface = trace_function(self.fn, call)
-        verify(graph)
-        source = emit_numpy(graph, interface)
-        function = load_function(source, graph.name if graph.name.isidentifier() else "function")
-        return Entry(graph, interface, source, function, tuple(call.dynamic))
-
     def source(self, *args: Any, **kwargs: Any) -> str:
         """The emitted module for this call signature, as text."""
         return self.lookup(args, kwargs).source
@@ -140,7 +169,21 @@ class Compiled:
         return self.lookup(args, kwargs).graph
 
     def __repr__(self) -> str:
-        return f"<tracegrad.jit {getattr(self.fn, '__name__', self.fn)} backend={self.backend}>"
+        kind = type(self).__name__.lower()
+        return f"<tracegrad.{kind} {getattr(self.fn, '__name__', self.fn)}>"
+
+
+class Compiled(Staged):
+    """`jit(fn)`: the function itself, traced and emitted."""
+
+    def build(self, call: Any) -> tuple[Graph, Interface]:
+        return trace_function(self.fn, call)
+
+
+def trace(fn: Callable, *args: Any, static_argnums: Sequence[int] = (), **kwargs: Any) -> Graph:
+    """The typed IR Graph of `fn` called with these arguments (its `str` is the IR text)."""
+    graph, _ = trace_function(fn, bind_call(fn, args, kwargs, static_argnums))
+    return verify(graph)
 
 
 def jit(

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import TraceError, TracegradError
-from ..ir import GraphBuilder, Literal, Operand, Primitive, TensorType
+from ..errors import SourceLoc, TraceError, TracegradError
+from ..ir import Graph, GraphBuilder, Literal, Operand, Primitive, TensorType, Var
 from ..ir.primitive import Group
 from ..ir.types import supported_dtype
 from .source import LocationTracker, caller_location
@@ -35,6 +35,50 @@ class Trace:
         self.literals: dict[int, tuple[Any, Literal]] = {}  # id(array) -> (array, Literal)
         self.depth = 0  # how deep inside tracegrad's own functions the current call is
         self.calls = 0  # counts calls made from the user's code
+        self.fixed_loc: SourceLoc | None = None  # set while a transform records (see `at`)
+        self.fixed = False
+
+    @contextlib.contextmanager
+    def at(self, loc: SourceLoc | None) -> Iterator[None]:
+        """Record everything inside at `loc`: transforms pin the nodes they write to the
+        user's line they come from, instead of to tracegrad's own code."""
+        saved = self.fixed, self.fixed_loc
+        self.fixed, self.fixed_loc = True, loc
+        try:
+            yield
+        finally:
+            self.fixed, self.fixed_loc = saved
+
+    def replay(
+        self, graph: Graph, inputs: Sequence[Any], env: dict[Var, Any] | None = None
+    ) -> list[Any]:
+        """Record the nodes of `graph` here, on `inputs` (Tracers or constants); returns its
+        outputs, and fills `env` with the value of each of its Vars. Names and locations
+        come along, so an inlined graph reads as before."""
+        env = {} if env is None else env
+        env.update(zip(graph.inputs, inputs, strict=True))
+
+        def read(x: Operand) -> Any:
+            return env[x] if isinstance(x, Var) else x.value
+
+        for node in graph.nodes:
+            operands = [self.operand(read(x)) for x in node.inputs]
+            outputs = self.builder.bind(node.op, operands, dict(node.params), node.loc,
+                                        hints=[v.hint for v in node.outputs])
+            env.update(zip(node.outputs, (self.wrap(v) for v in outputs), strict=True))
+        return [read(x) for x in graph.outputs]
+
+    def name_value(self, value: Any, hint: str) -> None:
+        """Name a value this trace computed (`d_h` for the cotangent of `h`), unless it
+        already has a name."""
+        var = getattr(value, "ir_var", None)
+        if var is not None and getattr(value, "trace", None) is self:
+            self.builder.suggest_name(var, hint)
+
+    def wrap(self, var: Var) -> Tracer:
+        from .tracer import Tracer
+
+        return Tracer(var, self)
 
     @contextlib.contextmanager
     def user_call(self) -> Iterator[None]:
@@ -92,7 +136,7 @@ class Trace:
         inputs = [self.operand(x) for x in operands]
         if self.depth == 0:
             self.calls += 1
-        loc = self.locations.current(self.calls)
+        loc = self.fixed_loc if self.fixed else self.locations.current(self.calls)
         try:
             if op.group in (Group.BINARY, Group.COMPARISON):
                 check_python_int_fits(op, inputs)

@@ -77,7 +77,7 @@ def leaf_type(leaf: Any, where: str, fn: Callable) -> TensorType:
             return TensorType(np.shape(leaf), leaf.dtype)
         problem = f"an array of dtype {leaf.dtype}"
     elif isinstance(leaf, Tracer):
-        problem = "a value traced by another tracegrad call"
+        return leaf.ir_var.type  # a transform applied inside a traced function
     else:
         problem = f"a {type(leaf).__name__}"
     raise TraceError(
@@ -109,8 +109,11 @@ def trace_function(fn: Callable, call: BoundCall) -> tuple[Graph, Interface]:
     trace = Trace(name if name.isidentifier() else "function")
     traced_values = list(call.values)
     input_paths: list[tuple[int, tuple]] = []
+    input_trees: list[Any] = []
     for position, index in enumerate(call.dynamic):
         leaves, treedef = flatten(call.values[index])
+        input_trees.append(unflatten(treedef, list(range(len(input_paths),
+                                                         len(input_paths) + len(leaves)))))
         tracers = []
         for path, leaf in zip(leaf_paths(treedef), leaves, strict=True):
             type_ = leaf_type(leaf, path_text(call.names[index], path), fn)
@@ -130,6 +133,7 @@ def trace_function(fn: Callable, call: BoundCall) -> tuple[Graph, Interface]:
         output_tree=output_tree,
         origin=origin_of(fn),
         static=tuple((call.names[i], call.values[i]) for i in sorted(call.static)),
+        input_trees=tuple(input_trees),
     )
     return graph, interface
 

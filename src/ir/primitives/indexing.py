@@ -1,5 +1,6 @@
 """IR layer: indexing. `index` is NumPy basic indexing with a static key; `gather` is
-integer-array (advanced) indexing, whose index arrays are operands.
+integer-array (advanced) indexing, whose index arrays are operands. Their transposes,
+`index_scatter` and `scatter_add`, write into zeros of a given shape: reverse mode uses them.
 
 An `index` key is a tuple whose items are an int (picks one position and drops the axis),
 None (a new axis of size 1) or a `(start, stop, step)` triple (a slice, each part an int or
@@ -85,5 +86,35 @@ def gather_rule(types: tuple[TensorType, ...], axes: tuple[int, ...]):
     return (TensorType(shape, x.dtype),)
 
 
+def index_scatter_rule(types: tuple[TensorType, ...], shape: tuple[int, ...],
+                       index: tuple[IndexItem, ...]):
+    """zeros(shape) with `updates` written at `[index]`; the key holds no None."""
+    (updates,) = types
+    if None in index:
+        raise TypeRuleError("index_scatter: the key cannot add axes (None)")
+    (selected,) = index_rule((TensorType(shape, updates.dtype),), index)
+    if selected.shape != updates.shape:
+        raise TypeRuleError(
+            f"index_scatter: updates {updates} do not fit the selection {selected} of {shape}"
+        )
+    return (TensorType(shape, updates.dtype),)
+
+
+def scatter_add_rule(types: tuple[TensorType, ...], shape: tuple[int, ...],
+                     axes: tuple[int, ...]):
+    """zeros(shape) with `updates` added at the positions `gather` would read (repeats add up)."""
+    updates, *indices = types
+    (selected,) = gather_rule((TensorType(shape, updates.dtype), *indices), axes)
+    if selected.shape != updates.shape:
+        raise TypeRuleError(
+            f"scatter_add: updates {updates} do not fit the gathered shape {selected.shape}"
+        )
+    return (TensorType(shape, updates.dtype),)
+
+
 index = declare("index", Group.INDEXING, index_rule, "basic indexing with a static key")
 gather = declare("gather", Group.INDEXING, gather_rule, "integer-array indexing")
+index_scatter = declare("index_scatter", Group.INDEXING, index_scatter_rule,
+                        "zeros with updates written at a basic index")
+scatter_add = declare("scatter_add", Group.INDEXING, scatter_add_rule,
+                      "zeros with updates added at integer-array indices")

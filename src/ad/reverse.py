@@ -1,0 +1,108 @@
+"""AD layer: reverse mode, Graph -> Graph.
+
+The adjoint Graph first replays the primal (same names, same lines), then walks it
+backwards calling each primitive's VJP rule with Tracers, so the backward part is recorded
+in the same IR, can be printed, optimised, emitted by any backend and differentiated again.
+
+Cotangents are symbolic zeros until something flows into them (no zero array is built that
+nothing reads); fan-out cotangents are summed; integer and boolean values carry none; each
+cotangent is summed back to its value's shape and cast to its dtype.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import TraceError
+from ..ir import Graph, Literal, Var
+from ..ir.passes import eliminate_dead_code
+from ..tracer import functions as tnp
+from ..tracer.context import Trace
+from ..tracer.functions import type_of
+from .vjp_rules import unbroadcast, vjp_rules
+
+
+def differentiable(x: Var | Literal) -> bool:
+    return isinstance(x, Var) and x.type.dtype.kind in "fc"
+
+
+def fit(contribution: Any, var: Var) -> Any:
+    """A cotangent contribution summed to `var`'s shape and cast to its dtype."""
+    contribution = unbroadcast(contribution, var.type.shape)
+    if type_of(contribution).dtype != var.type.dtype:
+        contribution = tnp.astype(contribution, var.type.dtype)
+    return contribution
+
+
+def ones_like_output(x: Var | Literal) -> Any:
+    return np.ones(x.type.shape, x.type.dtype)[()]
+
+
+def reverse(
+    graph: Graph,
+    wrt: Sequence[int],
+    seeded: Sequence[int],
+    cotangent_inputs: bool = False,
+    name: str | None = None,
+) -> Graph:
+    """The adjoint of `graph`.
+
+    Inputs: the primal inputs, then (when `cotangent_inputs`) one cotangent per output in
+    `seeded`; otherwise those outputs are seeded with ones. Outputs: the primal outputs,
+    then the cotangent of each input in `wrt` (zeros where nothing flows into it).
+    """
+    trace = Trace(name or f"grad_{graph.name}")
+    primal_inputs = [trace.new_input(v.type, v.hint) for v in graph.inputs]
+    seeds = [
+        trace.new_input(graph.outputs[i].type, f"d_{graph.outputs[i].hint or 'out'}")
+        if cotangent_inputs else ones_like_output(graph.outputs[i])
+        for i in seeded
+    ]
+    env: dict[Var, Any] = {}
+    outputs = trace.replay(graph, primal_inputs, env)
+
+    def read(x: Var | Literal) -> Any:
+        return env[x] if isinstance(x, Var) else x.value
+
+    cotangents: dict[Var, Any] = {}
+    for i, seed in zip(seeded, seeds, strict=True):
+        output = graph.outputs[i]
+        if differentiable(output):
+            cotangents[output] = seed if output not in cotangents else cotangents[output] + seed
+
+    for node in reversed(graph.nodes):
+        ct = cotangents.pop(node.out, None)
+        if ct is None:
+            continue
+        trace.name_value(ct, f"d_{node.out.hint or node.op.name}")
+        rule = vjp_rules.get(node.op)
+        if rule is None:
+            raise TraceError(f"reverse mode has no rule for the primitive {node.op.name}",
+                             loc=node.loc, hint="please report it")
+        loc = dataclasses.replace(node.loc, target=None) if node.loc is not None else None
+        with trace.at(loc):
+            contributions = rule(ct, *(read(x) for x in node.inputs), out=read(node.out),
+                                 **node.params)
+            for x, contribution in zip(node.inputs, contributions, strict=True):
+                if contribution is None or not differentiable(x):
+                    continue
+                contribution = fit(contribution, x)
+                cotangents[x] = (
+                    contribution if x not in cotangents else cotangents[x] + contribution
+                )
+
+    gradients = []
+    for i in wrt:
+        var = graph.inputs[i]
+        gradient = cotangents.get(var)
+        if gradient is None:
+            gradient = np.zeros(var.type.shape, var.type.dtype)
+        trace.name_value(gradient, f"d_{var.hint or 'x'}")
+        gradients.append(gradient)
+    trace.active = False
+    adjoint = trace.builder.build([trace.operand(x) for x in [*outputs, *gradients]])
+    return eliminate_dead_code(adjoint)

@@ -1,0 +1,305 @@
+"""AD layer: one VJP rule per primitive, written with tracing functions so each reads like
+the maths and records into the adjoint Graph.
+
+A rule takes the output's cotangent, the primal inputs and the primal output (`out`), and
+the node's params; it returns one cotangent per input, None where there is none. Inputs may
+be Tracers or constants: with constants alone a rule simply computes with NumPy, so constant
+cotangents fold while tracing. Rules may broadcast; `reverse` sums each cotangent back to
+its input's shape and dtype.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..ir import Primitive
+from ..ir.primitive import Group, primitives
+from ..ir.primitives import contractions as C
+from ..ir.primitives import elementwise as E
+from ..ir.primitives import indexing as I
+from ..ir.primitives import reductions as R
+from ..ir.primitives import shapes as S
+from ..tracer import functions as tnp
+from ..tracer import scatter
+from ..tracer.functions import type_of
+
+VjpRule = Callable[..., list[Any]]
+vjp_rules: dict[Primitive, VjpRule] = {}
+
+
+def shape_of(x: Any) -> tuple[int, ...]:
+    return type_of(x).shape
+
+
+def unbroadcast(ct: Any, shape: tuple[int, ...]) -> Any:
+    """Sum `ct` over the axes broadcasting added or stretched, back to `shape`."""
+    ct_shape = shape_of(ct)
+    if ct_shape == shape:
+        return ct
+    lead = len(ct_shape) - len(shape)
+    stretched = [lead + i for i, d in enumerate(shape) if d == 1 and ct_shape[lead + i] != 1]
+    axes = (*range(lead), *stretched)
+    summed = tnp.sum(ct, axis=axes) if axes else ct
+    return tnp.reshape(summed, shape)
+
+
+def kept_shape(x: Any, axis: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(1 if i in axis else d for i, d in enumerate(shape_of(x)))
+
+
+# --- elementwise: unary -----------------------------------------------------------------
+
+vjp_rules[E.neg] = lambda ct, x, out: [-ct]
+vjp_rules[E.abs_] = lambda ct, x, out: [ct * tnp.sign(x)]
+vjp_rules[E.exp] = lambda ct, x, out: [ct * out]
+vjp_rules[E.expm1] = lambda ct, x, out: [ct * (out + 1)]
+vjp_rules[E.log] = lambda ct, x, out: [ct / x]
+vjp_rules[E.log1p] = lambda ct, x, out: [ct / (x + 1)]
+vjp_rules[E.sqrt] = lambda ct, x, out: [ct / (out * 2)]
+vjp_rules[E.square] = lambda ct, x, out: [ct * (x * 2)]
+vjp_rules[E.sin] = lambda ct, x, out: [ct * tnp.cos(x)]
+vjp_rules[E.cos] = lambda ct, x, out: [-ct * tnp.sin(x)]
+vjp_rules[E.tan] = lambda ct, x, out: [ct * (out * out + 1)]
+vjp_rules[E.arcsin] = lambda ct, x, out: [ct / tnp.sqrt(1 - x * x)]
+vjp_rules[E.arccos] = lambda ct, x, out: [-ct / tnp.sqrt(1 - x * x)]
+vjp_rules[E.arctan] = lambda ct, x, out: [ct / (x * x + 1)]
+vjp_rules[E.sinh] = lambda ct, x, out: [ct * tnp.cosh(x)]
+vjp_rules[E.cosh] = lambda ct, x, out: [ct * tnp.sinh(x)]
+vjp_rules[E.tanh] = lambda ct, x, out: [ct * (1 - out * out)]
+
+
+def no_derivative(ct, *inputs, out, **params):
+    """Piecewise-constant or non-numeric results: the derivative is zero (or none)."""
+    return [None] * len(inputs)
+
+
+for op in (E.sign, E.floor, E.ceil, E.round_, E.floor_divide, R.argmax, R.argmin):
+    vjp_rules[op] = no_derivative
+for op in primitives.values():
+    if op.group in (Group.COMPARISON, Group.LOGICAL):
+        vjp_rules[op] = no_derivative
+
+
+# --- elementwise: binary (broadcasting) -------------------------------------------------
+
+def binary(rule: Callable[..., tuple[Any, Any]]) -> VjpRule:
+    """A binary rule whose results `reverse` unbroadcasts to each operand's shape."""
+
+    def vjp(ct, x, y, out):
+        dx, dy = rule(ct, x, y, out)
+        return [unbroadcast(dx, shape_of(x)), unbroadcast(dy, shape_of(y))]
+
+    return vjp
+
+
+vjp_rules[E.add] = binary(lambda ct, x, y, out: (ct, ct))
+vjp_rules[E.subtract] = binary(lambda ct, x, y, out: (ct, -ct))
+vjp_rules[E.multiply] = binary(lambda ct, x, y, out: (ct * y, ct * x))
+vjp_rules[E.divide] = binary(lambda ct, x, y, out: (ct / y, -ct * out / y))
+vjp_rules[E.remainder] = binary(lambda ct, x, y, out: (ct, -ct * tnp.floor_divide(x, y)))
+
+
+def arctan2_vjp(ct, x1, x2, out):
+    squared_radius = x1 * x1 + x2 * x2
+    return ct * x2 / squared_radius, -ct * x1 / squared_radius
+
+
+vjp_rules[E.arctan2] = binary(arctan2_vjp)
+
+
+def power_vjp(ct, x, y, out):
+    if np.ndim(y) == 0 and not hasattr(y, "ir_var"):  # a constant exponent: x ** 3
+        dx = ct * (x * 2) if y == 2 else ct * (y * x ** (y - 1))
+    else:
+        dx = ct * (y * x ** (y - 1))
+    # d(x ** y)/dy = out * log(x); where x == 0 the limit is 0, not nan (as in JAX).
+    dy = ct * out * tnp.log(tnp.where(x == 0, 1, x))
+    return dx, dy
+
+
+vjp_rules[E.power] = binary(power_vjp)
+
+
+def extremum_vjp(wins: Callable[[Any, Any], Any]) -> VjpRule:
+    """maximum/minimum: the winner takes the cotangent, ties split it evenly (as JAX)."""
+
+    def rule(ct, x, y, out):
+        tie = tnp.where(x == y, ct * 0.5, 0)
+        return tnp.where(wins(x, y), ct, tie), tnp.where(wins(y, x), ct, tie)
+
+    return binary(rule)
+
+
+vjp_rules[E.maximum] = extremum_vjp(lambda a, b: a > b)
+vjp_rules[E.minimum] = extremum_vjp(lambda a, b: a < b)
+
+
+def where_vjp(ct, condition, x, y, out):
+    return [
+        None,
+        unbroadcast(tnp.where(condition, ct, 0), shape_of(x)),
+        unbroadcast(tnp.where(condition, 0, ct), shape_of(y)),
+    ]
+
+
+vjp_rules[E.where] = where_vjp
+
+
+# --- reductions -------------------------------------------------------------------------
+
+def keep_axes(value: Any, x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
+    """A reduced value with its reduced axes put back as size 1, to broadcast against x."""
+    return value if keepdims else tnp.reshape(value, kept_shape(x, axis))
+
+
+def sum_vjp(ct, x, out, axis, keepdims):
+    return [tnp.broadcast_to(keep_axes(ct, x, axis, keepdims), shape_of(x))]
+
+
+def prod_vjp(ct, x, out, axis, keepdims):
+    # prod / x_i: exact for non-zero entries; a zero entry gets nan or inf (documented).
+    return [keep_axes(ct, x, axis, keepdims) * keep_axes(out, x, axis, keepdims) / x]
+
+
+def extremum_reduction_vjp(ct, x, out, axis, keepdims):
+    winners = x == keep_axes(out, x, axis, keepdims)
+    share = tnp.sum(tnp.astype(winners, type_of(ct).dtype), axis=axis, keepdims=True)
+    return [tnp.where(winners, keep_axes(ct, x, axis, keepdims) / share, 0)]
+
+
+vjp_rules[R.sum_] = sum_vjp
+vjp_rules[R.prod] = prod_vjp
+vjp_rules[R.max_] = extremum_reduction_vjp
+vjp_rules[R.min_] = extremum_reduction_vjp
+
+
+# --- contractions -----------------------------------------------------------------------
+
+def swap_last(x: Any) -> Any:
+    return tnp.swapaxes(x, -1, -2)
+
+
+def matmul_vjp(ct, a, b, out):
+    a_shape, b_shape = shape_of(a), shape_of(b)
+    if len(a_shape) == 1 and len(b_shape) == 1:
+        return [ct * b, ct * a]
+    # Give 1-D operands their matrix shape, as matmul does, then use the matrix rule.
+    a2 = tnp.reshape(a, (1, *a_shape)) if len(a_shape) == 1 else a
+    b2 = tnp.reshape(b, (*b_shape, 1)) if len(b_shape) == 1 else b
+    (product,) = C.matmul.infer((type_of(a2), type_of(b2)), {})
+    ct2 = tnp.reshape(ct, product.shape)
+    da = unbroadcast(ct2 @ swap_last(b2), shape_of(a2))
+    db = unbroadcast(swap_last(a2) @ ct2, shape_of(b2))
+    return [tnp.reshape(da, a_shape), tnp.reshape(db, b_shape)]
+
+
+vjp_rules[C.matmul] = matmul_vjp
+
+
+def einsum_vjp(ct, *operands, out, subscripts):
+    inputs, output = subscripts.split("->")
+    terms = inputs.split(",")
+    cotangents = []
+    for i, term in enumerate(terms):
+        others = [(t, x) for j, (t, x) in enumerate(zip(terms, operands, strict=True)) if j != i]
+        available = set(output).union(*(set(t) for t, _ in others))
+        unique = "".join(dict.fromkeys(term))
+        reachable = "".join(c for c in unique if c in available)
+        spec = ",".join([output, *(t for t, _ in others)]) + "->" + reachable
+        partial = tnp.einsum(spec, ct, *(x for _, x in others))
+        sizes = dict(zip(term, shape_of(operands[i]), strict=True))
+        if reachable != unique:  # letters only this operand sums over: broadcast back
+            partial = tnp.reshape(partial, tuple(sizes[c] if c in reachable else 1 for c in unique))
+            partial = tnp.broadcast_to(partial, tuple(sizes[c] for c in unique))
+        if unique != term:  # a repeated letter is a diagonal: spread it with identities
+            cotangents.append(diagonal_cotangent(partial, term, unique, sizes))
+        else:
+            cotangents.append(partial)
+    return cotangents
+
+
+def diagonal_cotangent(partial: Any, term: str, unique: str, sizes: dict[str, int]) -> Any:
+    """The cotangent of an operand like `ii`: each repeat gets a fresh letter tied to the
+    first by an identity matrix (`i,ij->ij` with eye), which einsum can write out."""
+    spare = iter(c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                 if c not in term)
+    seen: set[str] = set()
+    fresh, identities = "", []
+    for c in term:
+        if c in seen:
+            letter = next(spare)
+            fresh += letter
+            identities.append((c + letter, np.eye(sizes[c], dtype=type_of(partial).dtype)))
+        else:
+            seen.add(c)
+            fresh += c
+    spec = ",".join([unique, *(t for t, _ in identities)]) + "->" + fresh
+    return tnp.einsum(spec, partial, *(e for _, e in identities))
+
+
+vjp_rules[C.einsum] = einsum_vjp
+
+
+# --- shapes and conversions -------------------------------------------------------------
+
+def along(axis: int, item: Any) -> tuple:
+    return (slice(None),) * axis + (item,)
+
+
+def concatenate_vjp(ct, *operands, out, axis):
+    pieces, start = [], 0
+    for x in operands:
+        size = shape_of(x)[axis]
+        pieces.append(ct[along(axis, slice(start, start + size))])
+        start += size
+    return pieces
+
+
+def convert_vjp(ct, x, out, dtype):
+    return [tnp.astype(ct, type_of(x).dtype) if type_of(x).dtype.kind in "fc" else None]
+
+
+vjp_rules[S.reshape] = lambda ct, x, out, shape: [tnp.reshape(ct, shape_of(x))]
+vjp_rules[S.transpose] = lambda ct, x, out, axes: [tnp.transpose(ct, tuple(np.argsort(axes)))]
+vjp_rules[S.broadcast_to] = lambda ct, x, out, shape: [unbroadcast(ct, shape_of(x))]
+vjp_rules[S.concatenate] = concatenate_vjp
+vjp_rules[S.stack] = lambda ct, *xs, out, axis: [ct[along(axis, i)] for i in range(len(xs))]
+vjp_rules[S.convert] = convert_vjp
+
+
+# --- indexing and its transposes --------------------------------------------------------
+
+def index_vjp(ct, x, out, index):
+    """The cotangent lands where the index read; axes the index added (None) are dropped."""
+    dims = iter(shape_of(ct))
+    kept, key = [], []
+    for item in index:
+        if item is None:
+            next(dims)
+            continue
+        key.append(item)
+        if isinstance(item, tuple):
+            kept.append(next(dims))
+    kept.extend(dims)
+    return [scatter.index_scatter(tnp.reshape(ct, tuple(kept)), shape_of(x), tuple(key))]
+
+
+def gather_vjp(ct, x, *indices, out, axes):
+    return [scatter.scatter_add(ct, list(indices), shape_of(x), axes), *[None] * len(indices)]
+
+
+def index_scatter_vjp(ct, updates, out, shape, index):
+    return [ct[scatter.index_key(index)]]
+
+
+def scatter_add_vjp(ct, updates, *indices, out, shape, axes):
+    return [scatter.gather(ct, list(indices), axes), *[None] * len(indices)]
+
+
+vjp_rules[I.index] = index_vjp
+vjp_rules[I.gather] = gather_vjp
+vjp_rules[I.index_scatter] = index_scatter_vjp
+vjp_rules[I.scatter_add] = scatter_add_vjp

@@ -1,0 +1,175 @@
+"""Runtime layer: `grad`, `value_and_grad` and `vjp`, staged like `jit`.
+
+Each traces the user's function, runs reverse mode on its Graph, and emits the adjoint as
+one module: the forward part, then the backward part. Applied to traced values (inside
+`jit`, or under another `grad`) they record the adjoint into the caller's trace, which is
+how `grad(grad(f))` differentiates the adjoint Graph itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..ad import reverse
+from ..errors import SourceLoc, TraceError
+from ..ir import Graph
+from ..ir.interface import Interface, map_tree, tree_indices
+from ..ir.passes import eliminate_dead_code
+from ..tracer import BoundCall, trace_function
+from ..tracer.trace import origin_of
+from .compiled import Staged
+
+
+def function_name(fn: Callable) -> str:
+    return getattr(fn, "__name__", "function")
+
+
+def keep_outputs(graph: Graph, tree: Any) -> tuple[Graph, Any]:
+    """Drop the graph outputs the result does not return (and the work only they needed)."""
+    used = list(dict.fromkeys(tree_indices(tree)))
+    position = {old: new for new, old in enumerate(used)}
+    kept = Graph(graph.name, graph.inputs, graph.nodes, tuple(graph.outputs[i] for i in used))
+    return eliminate_dead_code(kept), map_tree(tree, position.__getitem__)
+
+
+class Gradient(Staged):
+    """`grad(fn)` / `value_and_grad(fn)`: the gradient of a real scalar function."""
+
+    def __init__(
+        self,
+        fn: Callable,
+        argnums: int | Sequence[int] = 0,
+        has_aux: bool = False,
+        with_value: bool = False,
+        static_argnums: Sequence[int] = (),
+    ):
+        super().__init__(fn, static_argnums=static_argnums)
+        self.argnums = argnums
+        self.has_aux = has_aux
+        self.with_value = with_value
+
+    def build(self, call: BoundCall) -> tuple[Graph, Interface]:
+        graph, interface = trace_function(self.fn, call)
+        value_tree, aux_tree = self.split_output(graph, interface)
+        (value,) = tree_indices(value_tree)
+        self.check_scalar(graph, value)
+        positions = self.positions(call)
+        wrt = [leaf for p in positions for leaf in tree_indices(interface.input_trees[p])]
+        self.check_differentiable(graph, interface, wrt)
+        adjoint = reverse(graph, wrt, seeded=[value], name=f"grad_{graph.name}")
+        first_gradient = len(graph.outputs)
+        gradient_of = {leaf: first_gradient + k for k, leaf in enumerate(wrt)}
+        trees = [map_tree(interface.input_trees[p], gradient_of.__getitem__) for p in positions]
+        gradient_tree = trees[0] if isinstance(self.argnums, int) else tuple(trees)
+        result: Any = gradient_tree
+        if self.has_aux:
+            result = ((value_tree, aux_tree), gradient_tree) if self.with_value else (
+                gradient_tree, aux_tree)
+        elif self.with_value:
+            result = (value_tree, gradient_tree)
+        adjoint, result = keep_outputs(adjoint, result)
+        kind = "value and gradient" if self.with_value else "gradient"
+        return adjoint, Interface(
+            adjoint.name, interface.params, interface.input_paths, result, interface.origin,
+            interface.static, interface.input_trees,
+            title=f"the {kind} of `{interface.name}`",
+        )
+
+    def split_output(self, graph: Graph, interface: Interface) -> tuple[Any, Any]:
+        tree = interface.output_tree
+        if not self.has_aux:
+            return tree, None
+        if not (isinstance(tree, tuple | list) and len(tree) == 2):
+            raise TraceError(
+                f"{function_name(self.fn)} was given has_aux=True but does not return a pair "
+                "(value, aux)",
+                loc=interface.origin,
+                hint="return `loss, aux` from the function, or drop has_aux=True",
+            )
+        return tree[0], tree[1]
+
+    def check_scalar(self, graph: Graph, value: int) -> None:
+        output = graph.outputs[value]
+        if output.type.shape != () or output.type.dtype.kind != "f":
+            raise TraceError(
+                f"grad needs {function_name(self.fn)} to return a real scalar, but it returns "
+                f"{output.type}",
+                loc=self.origin_line(graph, output),
+                hint="reduce the output to a scalar (e.g. .sum() or np.mean), or use "
+                "tracegrad.vjp for the gradient of a non-scalar output",
+            )
+
+    def origin_line(self, graph: Graph, output: Any) -> SourceLoc | None:
+        """The line that computed `output`, else the function's own line."""
+        producer = next((n for n in graph.nodes if output in n.outputs), None)
+        if producer is not None and producer.loc is not None:
+            return producer.loc
+        return origin_of(self.fn)
+
+    def positions(self, call: BoundCall) -> list[int]:
+        """The argnums as positions among the traced (non-static) parameters."""
+        argnums = (self.argnums,) if isinstance(self.argnums, int) else tuple(self.argnums)
+        if not argnums:
+            raise TraceError("argnums is empty: name at least one argument to differentiate")
+        positions = []
+        for argnum in argnums:
+            if not -len(call.names) <= argnum < len(call.names):
+                raise TraceError(
+                    f"argnums={argnum} is out of range: {function_name(self.fn)} takes "
+                    f"{len(call.names)} arguments ({', '.join(call.names)})",
+                    loc=origin_of(self.fn),
+                    hint=f"use an argnum between 0 and {len(call.names) - 1}",
+                )
+            index = argnum % len(call.names)
+            if index in call.static:
+                raise TraceError(
+                    f"argument {call.names[index]!r} is static and cannot be differentiated",
+                    hint="remove it from static_argnums or from argnums",
+                )
+            positions.append(call.dynamic.index(index))
+        return positions
+
+    def check_differentiable(self, graph: Graph, interface: Interface, wrt: list[int]) -> None:
+        for leaf in wrt:
+            var = graph.inputs[leaf]
+            if var.type.dtype.kind != "f":
+                position, path = interface.input_paths[leaf]
+                where = interface.params[position] + "".join(f"[{k!r}]" for k in path)
+                raise TraceError(
+                    f"cannot differentiate {function_name(self.fn)} with respect to {where}, "
+                    f"which holds {var.type} values (only floating-point values have "
+                    "gradients)",
+                    loc=origin_of(self.fn),
+                    hint="pass floats (e.g. x.astype(np.float64)), or choose another argument "
+                    "with argnums",
+                )
+
+
+def grad(
+    fn: Callable | None = None,
+    argnums: int | Sequence[int] = 0,
+    has_aux: bool = False,
+    static_argnums: Sequence[int] = (),
+) -> Any:
+    """The gradient of a real-scalar function with respect to argument(s) `argnums`.
+
+    The result has the structure of those arguments (a dict of parameters gets a dict of
+    gradients). `.source(*args)` shows the emitted gradient module, `.ir(*args)` its Graph.
+    Usable as `@grad` or `@grad(argnums=1)`.
+    """
+    if fn is None:
+        return lambda f: Gradient(f, argnums, has_aux, False, static_argnums)
+    return Gradient(fn, argnums, has_aux, False, static_argnums)
+
+
+def value_and_grad(
+    fn: Callable | None = None,
+    argnums: int | Sequence[int] = 0,
+    has_aux: bool = False,
+    static_argnums: Sequence[int] = (),
+) -> Any:
+    """Like `grad`, but returns `(value, gradient)` (`((value, aux), gradient)` with aux)."""
+    if fn is None:
+        return lambda f: Gradient(f, argnums, has_aux, True, static_argnums)
+    return Gradient(fn, argnums, has_aux, True, static_argnums)
