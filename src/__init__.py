@@ -1,4 +1,5 @@
-"""tracegrad: trace plain NumPy functions into a typed IR and emit readable code for them.
+"""tracegrad: trace plain NumPy functions into a typed IR, differentiate it, and emit readable
+code for the function and its gradient.
 
 The public API, and only the public API, lives here.
 """
@@ -6,7 +7,17 @@ The public API, and only the public API, lives here.
 from . import numpy
 from .errors import BackendError, IRError, TraceError, TracegradError, TypeRuleError
 from .ir import Graph, TensorType, parse_graph, verify
-from .runtime import Compiled, Gradient, grad, jit, trace, value_and_grad
+from .runtime import (
+    Compiled,
+    Gradient,
+    GradientCheckError,
+    check_grads,
+    grad,
+    jit,
+    trace,
+    value_and_grad,
+    vjp,
+)
 
 __version__ = "0.1.0"
 
@@ -14,12 +25,14 @@ __all__ = [
     "BackendError",
     "Compiled",
     "Gradient",
+    "GradientCheckError",
     "Graph",
     "IRError",
     "TensorType",
     "TraceError",
     "TracegradError",
     "TypeRuleError",
+    "check_grads",
     "grad",
     "jit",
     "numpy",
@@ -27,4 +40,5 @@ __all__ = [
     "trace",
     "value_and_grad",
     "verify",
+    "vjp",
 ]

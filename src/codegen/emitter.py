@@ -36,6 +36,8 @@ class Backend:
     imports: tuple[str, ...]
     rules: dict[Primitive, EmitRule]
     literal: Callable[[Literal], str]  # a literal as an expression
+    # The values the emitted code holds as read-only views (returned, they are copied).
+    read_only_views: Callable[[Graph], set[Var]] = lambda graph: set()
 
 
 @functools.cache
@@ -140,6 +142,10 @@ class Emitter:
             expression = self.operand(output)
             if isinstance(output, Literal) and expression in self.hoisted.values():
                 expression += ".copy()"  # never hand the caller our module-level constant
+            elif output in self.backend.read_only_views(self.graph):
+                expression += ".copy()"  # a result the caller cannot write to would surprise
+            elif output in self.graph.inputs and not output.type.weak:
+                expression += ".copy()"  # a result must not alias the caller's argument
             return expression
         if tree is None:
             return "None"

@@ -268,7 +268,13 @@ def build_rules() -> dict[Primitive, EmitRule]:
     return rules
 
 
-NUMPY_BACKEND = Backend("numpy", ("import numpy as np",), build_rules(), literal)
+def read_only_views(graph: Graph) -> set[Var]:
+    """np.broadcast_to returns a read-only view."""
+    return {node.out for node in graph.nodes if node.op is primitives["broadcast_to"]}
+
+
+NUMPY_BACKEND = Backend("numpy", ("import numpy as np",), build_rules(), literal,
+                        read_only_views)
 numpy_rules = NUMPY_BACKEND.rules
 
 

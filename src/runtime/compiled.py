@@ -18,7 +18,7 @@ from ..codegen.numpy import emit_numpy
 from ..errors import TraceError
 from ..ir import Graph, verify
 from ..ir.interface import Interface, map_tree
-from ..tracer import Tracer, bind_call, trace_function
+from ..tracer import BoundCall, Tracer, bind_call, trace_function
 from ..tracer.pytree import flatten
 from ..tracer.source import caller_location
 from .loader import load_function
@@ -110,17 +110,22 @@ class Staged:
         self.backend = backend
         self.static_argnums = tuple(static_argnums)
         self.cache: dict[Any, Entry] = {}
-        functools.update_wrapper(self, fn)
+        # Name, docstring and signature of fn, but not its __dict__ (a staged fn has a cache).
+        functools.update_wrapper(self, fn, updated=())
 
-    def build(self, call: Any) -> tuple[Graph, Interface]:
+    def build(self, call: BoundCall) -> tuple[Graph, Interface]:
         """The Graph of this transform for one bound call, and its Interface."""
         raise NotImplementedError
+
+    def bind(self, args: tuple, kwargs: dict) -> BoundCall:
+        """The call's arguments sorted into the parameters the emitted function takes."""
+        return bind_call(self.fn, args, kwargs, self.static_argnums)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         entry = self.lookup(args, kwargs)
         call_args = args if not kwargs and len(entry.dynamic) == len(args) else None
         if call_args is None:
-            call = bind_call(self.fn, args, kwargs, self.static_argnums)
+            call = self.bind(args, kwargs)
             call_args = tuple(call.values[i] for i in entry.dynamic)
         if entry.traced:
             return self.inline(entry, call_args)
@@ -138,7 +143,7 @@ class Staged:
         key = self.key(args, kwargs)
         entry = self.cache.get(key)
         if entry is None:
-            call = bind_call(self.fn, args, kwargs, self.static_argnums)
+            call = self.bind(args, kwargs)
             graph, interface = self.build(call)
             traced = bool(traced_leaves(call.values))
             entry = Entry(verify(graph), interface, tuple(call.dynamic), traced)
@@ -147,7 +152,7 @@ class Staged:
 
     def key(self, args: tuple, kwargs: dict) -> Any:
         if kwargs:
-            call = bind_call(self.fn, args, kwargs, self.static_argnums)
+            call = self.bind(args, kwargs)
             values, static = call.values, call.static
         else:
             values = args
@@ -176,7 +181,7 @@ class Staged:
 class Compiled(Staged):
     """`jit(fn)`: the function itself, traced and emitted."""
 
-    def build(self, call: Any) -> tuple[Graph, Interface]:
+    def build(self, call: BoundCall) -> tuple[Graph, Interface]:
         return trace_function(self.fn, call)
 
 

@@ -11,12 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from ..ad import reverse
 from ..errors import SourceLoc, TraceError
 from ..ir import Graph
 from ..ir.interface import Interface, map_tree, tree_indices
 from ..ir.passes import eliminate_dead_code
-from ..tracer import BoundCall, trace_function
+from ..tracer import BoundCall, bind_call, trace_function
+from ..tracer.pytree import flatten, leaf_paths, unflatten
+from ..tracer.source import caller_location
 from ..tracer.trace import origin_of
 from .compiled import Staged
 
@@ -173,3 +177,80 @@ def value_and_grad(
     if fn is None:
         return lambda f: Gradient(f, argnums, has_aux, True, static_argnums)
     return Gradient(fn, argnums, has_aux, True, static_argnums)
+
+
+class VJP(Staged):
+    """The pullback of `fn` at fixed primals: `vjp_fn(cotangent)` -> one cotangent per
+    primal argument, as `tracegrad.vjp` returns it. Staged per signature like the others."""
+
+    def __init__(self, fn: Callable, primals: tuple):
+        super().__init__(fn)
+        self.primals = primals
+
+    def bind(self, args: tuple, kwargs: dict) -> BoundCall:
+        *primals, cotangent = args
+        primal_call = bind_call(self.fn, primals, kwargs, ())
+        return BoundCall((*primal_call.names, "cotangent"), (*primal_call.values, cotangent),
+                         frozenset())
+
+    def build(self, call: BoundCall) -> tuple[Graph, Interface]:
+        primal_call = bind_call(self.fn, call.values[:-1], {}, ())
+        graph, interface = trace_function(self.fn, primal_call)
+        _, treedef = flatten(call.values[-1])
+        wrt = [leaf for tree in interface.input_trees for leaf in tree_indices(tree)]
+        seeded = tree_indices(interface.output_tree)
+        adjoint = reverse(graph, wrt, seeded, cotangent_inputs=True,
+                          name=f"vjp_{graph.name}")
+        first = len(graph.outputs)
+        gradient_of = {leaf: first + k for k, leaf in enumerate(wrt)}
+        result = tuple(map_tree(tree, gradient_of.__getitem__) for tree in interface.input_trees)
+        adjoint, result = keep_outputs(adjoint, result)
+        n_params = len(interface.params)
+        cotangent_paths = tuple((n_params, path) for path in leaf_paths(treedef))
+        return adjoint, Interface(
+            adjoint.name, (*interface.params, "cotangent"),
+            interface.input_paths + cotangent_paths, result, interface.origin,
+            title=f"the vector-Jacobian product of `{interface.name}`",
+        )
+
+    def cotangent_function(self, out: Any) -> Callable:
+        out_leaves, out_tree = flatten(out)
+
+        def as_cotangent(cotangent: Any) -> Any:
+            """The cotangent as arrays of the output's shapes and dtypes (1.0 for a scalar)."""
+            leaves, tree = flatten(cotangent)
+            if tree != out_tree:
+                raise TraceError(
+                    f"the cotangent given to the vjp of {function_name(self.fn)} does not have "
+                    "the structure of its output",
+                    loc=caller_location(), hint="pass a cotangent shaped like the result",
+                )
+            arrays = []
+            for leaf, like in zip(leaves, out_leaves, strict=True):
+                array = np.asarray(leaf, dtype=np.result_type(like))
+                if array.shape != np.shape(like):
+                    raise TraceError(
+                        f"a cotangent of shape {array.shape} was given for an output of shape "
+                        f"{np.shape(like)}", loc=caller_location(),
+                        hint="pass a cotangent shaped like the result",
+                    )
+                arrays.append(array)
+            return unflatten(tree, arrays)
+
+        def vjp_fn(cotangent: Any) -> tuple:
+            return self(*self.primals, as_cotangent(cotangent))
+
+        vjp_fn.source = lambda cotangent: self.source(*self.primals, as_cotangent(cotangent))
+        vjp_fn.ir = lambda cotangent: self.ir(*self.primals, as_cotangent(cotangent))
+        return vjp_fn
+
+
+def vjp(fn: Callable, *primals: Any) -> tuple[Any, Callable]:
+    """`(fn(*primals), vjp_fn)`: vjp_fn(cotangent) gives one cotangent per primal.
+
+    Use it for functions with non-scalar outputs; `vjp_fn.source(cotangent)` shows the code.
+    """
+    from .compiled import Compiled
+
+    out = Compiled(fn)(*primals)
+    return out, VJP(fn, primals).cotangent_function(out)

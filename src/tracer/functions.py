@@ -124,8 +124,39 @@ floor = _elementwise(E.floor, np.floor)
 ceil = _elementwise(E.ceil, np.ceil)
 add = _elementwise(E.add, np.add)
 subtract = _elementwise(E.subtract, np.subtract)
-multiply = _elementwise(E.multiply, np.multiply)
-divide = true_divide = _elementwise(E.divide, np.divide)
+_multiply = _elementwise(E.multiply, np.multiply)
+_divide = _elementwise(E.divide, np.divide)
+
+
+def is_one(x: Any) -> bool:
+    """A concrete scalar exactly 1 (multiplying by it changes nothing)."""
+    return getattr(x, "ir_var", None) is None and np.ndim(x) == 0 and np.all(np.equal(x, 1))
+
+
+def unchanged(traced: Any, other: Any) -> bool:
+    """`traced * other` would equal `traced`, type included: skip the node (x * 1 is x)."""
+    if not is_one(other) or getattr(traced, "ir_var", None) is None:
+        return False
+    traced_type = traced.ir_var.type
+    (result,) = E.multiply.infer((traced_type, constant_literal(other).type), {})
+    return result == traced_type
+
+
+@traced(np.multiply)
+def multiply(x1, x2):
+    if unchanged(x1, x2):
+        return x1
+    if unchanged(x2, x1):
+        return x2
+    return _multiply(x1, x2)
+
+
+@traced(np.divide)
+def divide(x1, x2):
+    return x1 if unchanged(x1, x2) else _divide(x1, x2)
+
+
+true_divide = divide
 floor_divide = _elementwise(E.floor_divide, np.floor_divide)
 remainder = mod = _elementwise(E.remainder, np.remainder)
 power = _elementwise(E.power, np.power)
@@ -406,5 +437,5 @@ __all__ = [name for name in dir() if not name.startswith("_") and name not in {
     "annotations", "builtins", "functools", "math", "operator", "np", "Any", "Callable",
     "TraceError", "TensorType", "C", "E", "R", "S", "constant_literal", "find_trace",
     "caller_location", "traced", "bind", "type_of", "reject", "normalize_axis",
-    "normalize_axes",
+    "normalize_axes", "is_one", "unchanged",
 }]

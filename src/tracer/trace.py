@@ -98,7 +98,7 @@ def path_hint(name: str, path: tuple) -> str:
 
 
 def origin_of(fn: Callable) -> SourceLoc | None:
-    code = getattr(fn, "__code__", None)
+    code = getattr(inspect.unwrap(fn), "__code__", None)
     if code is None:
         return None
     return SourceLoc(code.co_filename, code.co_firstlineno)
