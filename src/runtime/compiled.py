@@ -32,11 +32,15 @@ class Entry:
     (emitted and loaded on first use, so a graph only inlined is never emitted)."""
 
     def __init__(
-        self, graph: Graph, interface: Interface, dynamic: tuple[int, ...], traced: bool
+        self, graph: Graph, interface: Interface, call: BoundCall, n_args: int, traced: bool
     ):
         self.graph = graph
         self.interface = interface
-        self.dynamic = dynamic  # which bound arguments the emitted function takes
+        self.dynamic = tuple(call.dynamic)  # which bound arguments the emitted function takes
+        # The call's positional arguments are exactly the emitted function's: no static
+        # ones, defaults, *args or keywords to sort out, so a call passes them straight on.
+        self.direct = (len(call.values) == n_args and not call.static
+                       and not any(call.passing))
         # Built for traced arguments: calls record the graph into their trace. (Traced and
         # concrete arguments never share a cache key, so this is fixed per entry.)
         self.traced = traced
@@ -123,8 +127,9 @@ class Staged:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         entry = self.lookup(args, kwargs)
-        call_args = args if not kwargs and len(entry.dynamic) == len(args) else None
-        if call_args is None:
+        if entry.direct and not kwargs:
+            call_args = args
+        else:
             call = self.bind(args, kwargs)
             call_args = tuple(call.values[i] for i in entry.dynamic)
         if entry.traced:
@@ -146,7 +151,8 @@ class Staged:
             call = self.bind(args, kwargs)
             graph, interface = self.build(call)
             traced = bool(traced_leaves(call.values))
-            entry = Entry(verify(graph), interface, tuple(call.dynamic), traced)
+            entry = Entry(verify(graph), interface, call, len(args) if not kwargs else -1,
+                          traced)
             self.cache[key] = entry
         return entry
 

@@ -31,10 +31,36 @@ class BoundCall:
     names: tuple[str, ...]
     values: tuple[Any, ...]
     static: frozenset[int]  # positions (into names) of static parameters
+    # How each value is passed back to the function: "" positionally, "*" and "**" unpacked
+    # (a *args or **kwargs parameter), "=" by keyword (keyword-only parameters).
+    passing: tuple[str, ...] = ()
 
     @property
     def dynamic(self) -> list[int]:
         return [i for i in range(len(self.names)) if i not in self.static]
+
+    def apply(self, fn: Callable, values: Sequence[Any]) -> Any:
+        """Call `fn` with `values` (one per parameter) passed as the call passed them."""
+        args: list[Any] = []
+        kwargs: dict[str, Any] = {}
+        for name, value, how in zip(self.names, values, self.passing or ("",) * len(values),
+                                    strict=True):
+            if how == "*":
+                args.extend(value)
+            elif how == "**":
+                kwargs.update(value)
+            elif how == "=":
+                kwargs[name] = value
+            else:
+                args.append(value)
+        return fn(*args, **kwargs)
+
+
+PASSING = {
+    inspect.Parameter.VAR_POSITIONAL: "*",
+    inspect.Parameter.VAR_KEYWORD: "**",
+    inspect.Parameter.KEYWORD_ONLY: "=",
+}
 
 
 def function_name(fn: Callable) -> str:
@@ -48,6 +74,7 @@ def bind_call(
         signature = inspect.signature(fn)
     except (TypeError, ValueError):  # a builtin or C function: positional arguments only
         signature = None
+    passing: tuple[str, ...] = ()
     if signature is None:
         names, values = tuple(f"x{i}" for i in range(len(args))), tuple(args)
     else:
@@ -58,6 +85,7 @@ def bind_call(
                              loc=caller_location()) from None
         bound.apply_defaults()
         names, values = tuple(bound.arguments), tuple(bound.arguments.values())
+        passing = tuple(PASSING.get(signature.parameters[n].kind, "") for n in names)
     static = set()
     for argnum in static_argnums:
         if not -len(names) <= argnum < len(names):
@@ -66,7 +94,7 @@ def bind_call(
                 f"with {len(names)} arguments", loc=caller_location(),
             )
         static.add(argnum % len(names))
-    return BoundCall(names, values, frozenset(static))
+    return BoundCall(names, values, frozenset(static), passing)
 
 
 def leaf_type(leaf: Any, where: str, fn: Callable) -> TensorType:
@@ -121,7 +149,7 @@ def trace_function(fn: Callable, call: BoundCall) -> tuple[Graph, Interface]:
             input_paths.append((position, path))
         traced_values[index] = unflatten(treedef, tracers)
     try:
-        result = fn(*traced_values)
+        result = call.apply(fn, traced_values)
     finally:
         trace.active = False
     outputs, output_tree = collect_outputs(trace, result, name)
