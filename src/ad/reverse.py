@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import TraceError
 from ..ir import Graph, Literal, Var
-from ..ir.passes import eliminate_dead_code
+from ..ir.passes import optimize
 from ..tracer import functions as tnp
 from ..tracer.context import Trace
 from ..tracer.functions import type_of
@@ -105,4 +105,4 @@ def reverse(
         gradients.append(gradient)
     trace.active = False
     adjoint = trace.builder.build([trace.operand(x) for x in [*outputs, *gradients]])
-    return eliminate_dead_code(adjoint)
+    return optimize(adjoint)

@@ -96,7 +96,14 @@ def binary(rule: Callable[..., tuple[Any, Any]]) -> VjpRule:
 
 
 vjp_rules[E.add] = binary(lambda ct, x, y, out: (ct, ct))
-vjp_rules[E.subtract] = binary(lambda ct, x, y, out: (ct, -ct))
+
+
+def subtract_vjp(ct, x, y, out):
+    # Negate after summing back to y's shape: the negation then runs on the smaller array.
+    return [unbroadcast(ct, shape_of(x)), -unbroadcast(ct, shape_of(y))]
+
+
+vjp_rules[E.subtract] = subtract_vjp
 vjp_rules[E.multiply] = binary(lambda ct, x, y, out: (ct * y, ct * x))
 vjp_rules[E.divide] = binary(lambda ct, x, y, out: (ct / y, -ct * out / y))
 vjp_rules[E.remainder] = binary(lambda ct, x, y, out: (ct, -ct * tnp.floor_divide(x, y)))
@@ -166,7 +173,9 @@ def prod_vjp(ct, x, out, axis, keepdims):
 
 def extremum_reduction_vjp(ct, x, out, axis, keepdims):
     winners = x == keep_axes(out, x, axis, keepdims)
-    share = tnp.sum(tnp.astype(winners, type_of(ct).dtype), axis=axis, keepdims=True)
+    share = tnp.sum(winners, axis=axis, keepdims=True)  # how many tie for the extremum
+    if type_of(ct).dtype != np.float64:  # an int64 count would promote ct / share to f64
+        share = tnp.astype(share, type_of(ct).dtype)
     return [tnp.where(winners, keep_axes(ct, x, axis, keepdims) / share, 0)]
 
 

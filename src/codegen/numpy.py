@@ -123,7 +123,10 @@ def axis_keywords(node: Node, ndim: int) -> str:
 
 
 def reduction_rule(node: Node, args: list[str]) -> str:
-    return f"np.{node.op.name}({args[0]}{axis_keywords(node, node.inputs[0].type.ndim)})"
+    keywords = axis_keywords(node, node.inputs[0].type.ndim)
+    if is_array_value(node.inputs[0]):  # the method skips np.sum's Python-level dispatch
+        return f"{args[0]}.{node.op.name}({keywords.removeprefix(', ')})"
+    return f"np.{node.op.name}({args[0]}{keywords})"
 
 
 def round_rule(node: Node, args: list[str]) -> str:
@@ -210,10 +213,26 @@ def index_scatter_rule(node: Node, args: list[str]) -> list[str]:
     return [f"{{out}} = {zeros_expr(node)}", f"{{out}}[{key or '...'}] = {args[0]}"]
 
 
+def positions_are_distinct(node: Node) -> bool:
+    """True when no two updates of a scatter_add land on one position: one index array is a
+    constant of distinct values spanning the whole index shape (`np.arange(n)` in
+    `z[np.arange(n), y]`)."""
+    indices = node.inputs[1:]
+    shape = np.broadcast_shapes(*(i.type.shape for i in indices))
+    return any(
+        isinstance(i, Literal) and i.type.shape == shape
+        and np.unique(np.asarray(i.value)).size == i.type.size
+        for i in indices
+    )
+
+
 def scatter_add_rule(node: Node, args: list[str]) -> list[str]:
     axes = node.params["axes"]
     indices = iter(args[1:])
-    parts = [next(indices) if a in axes else "slice(None)" for a in range(axes[-1] + 1)]
+    parts = [next(indices) if a in axes else ":" for a in range(axes[-1] + 1)]
+    if positions_are_distinct(node):
+        return [f"{{out}} = {zeros_expr(node)}", f"{{out}}[{', '.join(parts)}] = {args[0]}"]
+    parts = ["slice(None)" if p == ":" else p for p in parts]
     key = parts[0] if len(parts) == 1 else f"({', '.join(parts)})"
     # np.add.at adds once per index, so repeated indices accumulate as the gradient needs.
     return [f"{{out}} = {zeros_expr(node)}", f"np.add.at({{out}}, {key}, {args[0]})"]

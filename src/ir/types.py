@@ -32,6 +32,7 @@ DTYPE_NAMES: dict[np.dtype, str] = {
     np.dtype(np.complex128): "c128",
 }
 DTYPES_BY_NAME: dict[str, np.dtype] = {name: dtype for dtype, name in DTYPE_NAMES.items()}
+DTYPE_CLASSES = frozenset(type(dtype) for dtype in DTYPE_NAMES)
 
 # A weak scalar's dtype is the default one of its Python kind; it prints as the Python type.
 WEAK_PYTHON_TYPES: dict[np.dtype, type] = {
@@ -56,8 +57,10 @@ class TensorType:
     weak: bool = False
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "dtype", np.dtype(self.dtype))
-        object.__setattr__(self, "shape", tuple(int(d) for d in self.shape))
+        if type(self.dtype) not in DTYPE_CLASSES:
+            object.__setattr__(self, "dtype", np.dtype(self.dtype))
+        if type(self.shape) is not tuple or not all(type(d) is int for d in self.shape):
+            object.__setattr__(self, "shape", tuple(int(d) for d in self.shape))
         if self.dtype not in DTYPE_NAMES:
             raise IRError(f"unsupported dtype {self.dtype}")
         if self.weak and (self.shape != () or self.dtype not in WEAK_PYTHON_TYPES):

@@ -8,8 +8,10 @@ another transform) a staged function records its Graph into the caller's trace i
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -50,13 +52,16 @@ class Entry:
     @property
     def source(self) -> str:
         if self._source is None:
-            self._source = emit_numpy(self.graph, self.interface)
+            with collector_paused():
+                self._source = emit_numpy(self.graph, self.interface)
         return self._source
 
     @property
     def function(self) -> Callable:
         if self._function is None:
-            self._function = load_function(self.source, self.graph.name)
+            source = self.source
+            with collector_paused():
+                self._function = load_function(source, self.graph.name)
         return self._function
 
 
@@ -79,6 +84,9 @@ def argument_key(value: Any) -> Any:
         return (value.shape, value.dtype)
     if kind in PYTHON_SCALARS:
         return kind
+    if kind is dict and all(type(v) is np.ndarray for v in value.values()):
+        # A flat dict of arrays (a model's parameters) is the common pytree: key it directly.
+        return (tuple(value), tuple((v.shape, v.dtype) for v in value.values()))
     leaves, treedef = flatten(value)
     return (treedef, tuple(map(leaf_key, leaves)))
 
@@ -98,6 +106,20 @@ def static_key(value: Any) -> Any:
 def traced_leaves(values: Sequence[Any]) -> list[Tracer]:
     leaves, _ = flatten(list(values))
     return [leaf for leaf in leaves if isinstance(leaf, Tracer)]
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a graph is built. Tracing allocates
+    many small objects and no cycles; left on, the collector rescans every live node again
+    and again, and compile time grows quadratically with the size of the function."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class Staged:
@@ -149,7 +171,8 @@ class Staged:
         entry = self.cache.get(key)
         if entry is None:
             call = self.bind(args, kwargs)
-            graph, interface = self.build(call)
+            with collector_paused():
+                graph, interface = self.build(call)
             traced = bool(traced_leaves(call.values))
             entry = Entry(verify(graph), interface, call, len(args) if not kwargs else -1,
                           traced)

@@ -54,11 +54,11 @@ class Gradient(Staged):
         self.with_value = with_value
 
     def build(self, call: BoundCall) -> tuple[Graph, Interface]:
+        positions = self.positions(call)
         graph, interface = trace_function(self.fn, call)
         value_tree, aux_tree = self.split_output(graph, interface)
         (value,) = tree_indices(value_tree)
         self.check_scalar(graph, value)
-        positions = self.positions(call)
         wrt = [leaf for p in positions for leaf in tree_indices(interface.input_trees[p])]
         self.check_differentiable(graph, interface, wrt)
         adjoint = reverse(graph, wrt, seeded=[value], name=f"grad_{graph.name}")

@@ -30,6 +30,14 @@ UFUNCS: dict[np.ufunc, Callable] = {
     np.bitwise_and: F.bitwise_and, np.bitwise_or: F.bitwise_or, np.invert: F.invert,
 }  # fmt: skip
 
+# The ufuncs whose primitives follow Python's arithmetic when every operand is a Python
+# scalar (the operators: `x + y`, `-x`, `x < y`, ...).
+PYTHON_OPERATORS = frozenset({
+    np.negative, np.absolute, np.add, np.subtract, np.multiply, np.divide, np.floor_divide,
+    np.remainder, np.power, np.equal, np.not_equal, np.less, np.less_equal, np.greater,
+    np.greater_equal,
+})
+
 # NumPy functions whose answer is static: they never record anything.
 STATIC: dict[Callable, Callable] = {
     np.shape: lambda a: F.type_of(a).shape,
@@ -79,12 +87,12 @@ def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
             hint="write it with the supported functions (see tracegrad.numpy), "
             "or open an issue asking for it",
         )
-    result = function(*inputs)
-    var = getattr(result, "ir_var", None)
-    if var is not None and var.type.weak:
-        # A ufunc on Python scalars returns a NumPy scalar, which is no longer weak.
-        return F.astype(result, var.type.dtype)
-    return result
+    if ufunc in PYTHON_OPERATORS and all(F.type_of(x).weak for x in inputs):
+        # On Python scalars alone a ufunc computes with NumPy's types (np.add(True, True) is
+        # np.True_), not Python's (True + True is 2), and returns a NumPy scalar. (The other
+        # ufuncs already type Python scalars as NumPy does.)
+        inputs = tuple(F.as_array(x) for x in inputs)
+    return function(*inputs)
 
 
 def apply_function(func: Callable, args: tuple, kwargs: dict) -> Any:

@@ -53,6 +53,15 @@ def type_of(x: Any) -> TensorType:
     return var.type if var is not None else constant_literal(x).type
 
 
+def as_array(x: Any) -> Any:
+    """`x`, with a Python scalar made what np.asarray makes it: a 0-d value of its default
+    dtype, no longer weak. NumPy sees Python scalars this way in np.dot, and in a ufunc whose
+    operands are all Python scalars."""
+    if not type_of(x).weak:
+        return x
+    return astype(x, type_of(x).dtype) if find_trace([x]) is not None else np.asarray(x)
+
+
 def reject(function: str, **unsupported: Any) -> None:
     """A clear error for NumPy keyword arguments tracegrad does not support."""
     for name, value in unsupported.items():
@@ -133,27 +142,28 @@ def is_one(x: Any) -> bool:
     return getattr(x, "ir_var", None) is None and np.ndim(x) == 0 and np.all(np.equal(x, 1))
 
 
-def unchanged(traced: Any, other: Any) -> bool:
-    """`traced * other` would equal `traced`, type included: skip the node (x * 1 is x)."""
+def unchanged(op, traced: Any, other: Any) -> bool:
+    """`op(traced, other)` would equal `traced`, type included: skip the node (x * 1 is x,
+    but int32 x / 1 is float64)."""
     if not is_one(other) or getattr(traced, "ir_var", None) is None:
         return False
     traced_type = traced.ir_var.type
-    (result,) = E.multiply.infer((traced_type, constant_literal(other).type), {})
+    (result,) = op.infer((traced_type, constant_literal(other).type), {})
     return result == traced_type
 
 
 @traced(np.multiply)
 def multiply(x1, x2):
-    if unchanged(x1, x2):
+    if unchanged(E.multiply, x1, x2):
         return x1
-    if unchanged(x2, x1):
+    if unchanged(E.multiply, x2, x1):
         return x2
     return _multiply(x1, x2)
 
 
 @traced(np.divide)
 def divide(x1, x2):
-    return x1 if unchanged(x1, x2) else _divide(x1, x2)
+    return x1 if unchanged(E.divide, x1, x2) else _divide(x1, x2)
 
 
 true_divide = divide
@@ -216,10 +226,11 @@ def where(condition, x=None, y=None):
 @traced(np.clip)
 def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):  # noqa: A002
     reject("clip", out=out)
+    a = as_array(a)  # np.clip makes `a` an array; the bounds stay weak
     low = a_min if a_min is not None else min
     high = a_max if a_max is not None else max
     if low is None and high is None:
-        raise TraceError("np.clip needs a lower or an upper bound", loc=caller_location())
+        return a
     result = a if low is None else maximum(a, low)
     return result if high is None else minimum(result, high)
 
@@ -227,7 +238,14 @@ def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):  # noqa: A
 # --- reductions -------------------------------------------------------------------------
 
 
+def no_axis_of_0d(axis: Any, ndim: int) -> bool:
+    """NumPy lets a 0-d value be reduced or squeezed along a plain `axis=0` (or -1), as if it
+    had one axis: that changes nothing."""
+    return ndim == 0 and isinstance(axis, int | np.integer) and axis in (0, -1)
+
+
 def _reduce(op, a, axis, keepdims, name):
+    axis = () if no_axis_of_0d(axis, type_of(a).ndim) else axis
     axes = normalize_axes(axis, type_of(a).ndim, name)
     return bind(op, a, axis=axes, keepdims=builtins.bool(keepdims))
 
@@ -235,13 +253,19 @@ def _reduce(op, a, axis, keepdims, name):
 @traced(np.sum)
 def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
     reject("sum", out=out, initial=initial, where=where)
-    return _reduce(R.sum_, a if dtype is None else astype(a, dtype), axis, keepdims, "sum")
+    if dtype is None:
+        return _reduce(R.sum_, a, axis, keepdims, "sum")
+    # NumPy accumulates in `dtype`; the primitive widens bool and small integers, which wraps
+    # around to the same result once converted back.
+    return astype(_reduce(R.sum_, astype(a, dtype), axis, keepdims, "sum"), dtype)
 
 
 @traced(np.prod)
 def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     reject("prod", out=out, initial=initial, where=where)
-    return _reduce(R.prod, a if dtype is None else astype(a, dtype), axis, keepdims, "prod")
+    if dtype is None:
+        return _reduce(R.prod, a, axis, keepdims, "prod")
+    return astype(_reduce(R.prod, astype(a, dtype), axis, keepdims, "prod"), dtype)  # as in sum
 
 
 @traced(np.max)
@@ -260,7 +284,8 @@ amax, amin = max, min
 
 
 def _arg_reduce(op, a, axis, keepdims, name):
-    axis = None if axis is None else normalize_axis(axis, type_of(a).ndim, name)
+    ndim = type_of(a).ndim
+    axis = None if axis is None or no_axis_of_0d(axis, ndim) else normalize_axis(axis, ndim, name)
     return bind(op, a, axis=axis, keepdims=builtins.bool(keepdims))
 
 
@@ -303,6 +328,12 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
         correction=None):
     reject("var", out=out, where=where, mean=mean, correction=correction)
+    if dtype is not None and np.dtype(dtype).kind not in "fc":
+        raise TraceError(
+            f"a variance or standard deviation computed in {np.dtype(dtype)} is not supported "
+            "(NumPy truncates the mean to that dtype)",
+            loc=caller_location(), hint="leave dtype out, or use a float dtype",
+        )
     source = type_of(a).dtype
     accumulate = np.dtype(dtype) if dtype is not None else (
         np.dtype(np.float64) if source.kind in "biu" else source
@@ -333,6 +364,8 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002
     if axis is not None and not isinstance(axis, int):
         raise TraceError("np.linalg.norm over several axes is not supported",
                          loc=caller_location(), hint="np.sqrt(np.sum(x * x, axis=axes))")
+    if axis is not None:
+        normalize_axis(axis, type_of(x).ndim, "linalg.norm")
     source = type_of(x).dtype
     if source.kind in "biu":
         x = astype(x, np.float64)
@@ -350,6 +383,7 @@ def matmul(x1, x2):
 @traced(np.dot)
 def dot(a, b, out=None):
     reject("dot", out=out)
+    a, b = as_array(a), as_array(b)  # np.dot promotes Python scalars as arrays, not weakly
     a_type, b_type = type_of(a), type_of(b)
     if a_type.ndim == 0 or b_type.ndim == 0:
         return multiply(a, b)
@@ -437,5 +471,5 @@ __all__ = [name for name in dir() if not name.startswith("_") and name not in {
     "annotations", "builtins", "functools", "math", "operator", "np", "Any", "Callable",
     "TraceError", "TensorType", "C", "E", "R", "S", "constant_literal", "find_trace",
     "caller_location", "traced", "bind", "type_of", "reject", "normalize_axis",
-    "normalize_axes", "is_one", "unchanged",
+    "normalize_axes", "is_one", "unchanged", "as_array", "no_axis_of_0d",
 }]

@@ -17,7 +17,17 @@ from ..errors import TraceError
 from ..ir.primitives import indexing as I
 from ..ir.primitives import shapes as S
 from .context import find_trace
-from .functions import bind, normalize_axes, normalize_axis, reject, traced, type_of
+from .functions import (
+    as_array,
+    astype,
+    bind,
+    no_axis_of_0d,
+    normalize_axes,
+    normalize_axis,
+    reject,
+    traced,
+    type_of,
+)
 from .source import caller_location
 
 
@@ -73,7 +83,7 @@ def transpose(a, axes=None):
             raise TraceError(f"np.transpose: axes {tuple(axes)} are not a permutation of "
                              f"{ndim} axes", loc=caller_location())
     if perm == tuple(range(ndim)):
-        return a
+        return as_array(a)  # NumPy's shape functions make a Python scalar a 0-d array
     return bind(S.transpose, a, axes=perm)
 
 
@@ -115,7 +125,7 @@ def expand_dims(a, axis):
 @traced(np.squeeze)
 def squeeze(a, axis=None):
     source = type_of(a)
-    if axis is None:
+    if axis is None or no_axis_of_0d(axis, source.ndim):
         axes = tuple(i for i, d in enumerate(source.shape) if d == 1)
     else:
         axes = normalize_axes(axis, source.ndim, "squeeze")
@@ -126,7 +136,7 @@ def squeeze(a, axis=None):
                     loc=caller_location(), hint="squeeze only axes of size 1",
                 )
     if not axes:
-        return a
+        return as_array(a)
     return bind(S.reshape, a, shape=tuple(d for i, d in enumerate(source.shape) if i not in axes))
 
 
@@ -134,7 +144,7 @@ def squeeze(a, axis=None):
 def broadcast_to(array, shape, subok=False):
     target = _shape_tuple(shape, "broadcast_to")
     if type_of(array).shape == target:
-        return array
+        return as_array(array)
     return bind(S.broadcast_to, array, shape=target)
 
 
@@ -150,7 +160,13 @@ def concatenate(arrays, axis=0, out=None, *, dtype=None, casting=None):
     reject("concatenate", out=out, dtype=dtype, casting=casting)
     arrays = _sequence(arrays, "concatenate")
     if axis is None:
-        arrays, axis = [reshape(x, (-1,)) for x in arrays], 0
+        # Python scalars promote weakly here, as in a ufunc: give them the result's dtype
+        # before flattening makes them arrays.
+        types = [type_of(x) for x in arrays]
+        dtype = np.result_type(*(t.python_type(0) if t.weak else t.dtype for t in types))
+        arrays = [reshape(astype(x, dtype) if t.weak else x, (-1,))
+                  for x, t in zip(arrays, types, strict=True)]
+        axis = 0
     ndim = type_of(arrays[0]).ndim
     if ndim == 0:
         raise TraceError("np.concatenate: zero-dimensional arrays cannot be concatenated",

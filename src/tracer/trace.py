@@ -8,6 +8,7 @@ with the Interface that maps it back onto the user's signature.
 from __future__ import annotations
 
 import inspect
+import linecache
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -129,7 +130,8 @@ def origin_of(fn: Callable) -> SourceLoc | None:
     code = getattr(inspect.unwrap(fn), "__code__", None)
     if code is None:
         return None
-    return SourceLoc(code.co_filename, code.co_firstlineno)
+    text = linecache.getline(code.co_filename, code.co_firstlineno).rstrip("\n")
+    return SourceLoc(code.co_filename, code.co_firstlineno, text)
 
 
 def trace_function(fn: Callable, call: BoundCall) -> tuple[Graph, Interface]:

@@ -196,6 +196,9 @@ class Tracer:
         return functions.argmin(self, axis=axis, keepdims=keepdims)
 
     def reshape(self, *shape, order="C"):
+        if not shape:
+            raise TraceError("x.reshape() needs a shape", loc=caller_location(),
+                             hint="x.reshape(()) for a 0-d value")
         if len(shape) == 1 and isinstance(shape[0], tuple | list):
             shape = tuple(shape[0])
         return functions.reshape(self, shape, order=order)

@@ -46,3 +46,11 @@ def test_numpy_source(name):
     for a, b in zip(ours, reference, strict=True):
         assert np.result_type(a) == np.result_type(b)
         np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_mlp_gradient_source():
+    """The emitted gradient of the small MLP: the module a user reads to learn backprop."""
+    fn, args = GOLDEN_CASES["softmax_cross_entropy"]
+    gradient = tracegrad.grad(fn)
+    check_golden(GOLDEN_DIR / "softmax_cross_entropy.grad.numpy.txt", gradient.source(*args))
+    check_golden(GOLDEN_DIR / "softmax_cross_entropy.grad.ir.txt", str(gradient.ir(*args)) + "\n")

@@ -76,7 +76,10 @@ def einsum_rule(types: tuple[TensorType, ...], subscripts: str) -> tuple[TensorT
             if sizes.setdefault(index, size) != size:
                 raise TypeRuleError(
                     f"einsum: index {index!r} has size {sizes[index]} in one place and {size} "
-                    f"in another ({subscripts!r} on {', '.join(map(str, types))})"
+                    f"in another ({subscripts!r} on {', '.join(map(str, types))})",
+                    hint="NumPy would stretch an axis of size 1 here; tracegrad needs equal "
+                    "sizes: np.broadcast_to the operand first" if 1 in (size, sizes[index])
+                    else None,
                 )
     dtype = np.result_type(*(t.dtype for t in types))
     return (TensorType(tuple(sizes[i] for i in output), dtype),)

@@ -6,6 +6,7 @@ promotion with NEP 50 weak Python scalars; shapes broadcast as NumPy broadcasts.
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable
 
@@ -33,20 +34,33 @@ def broadcast_shapes(name: str, types: tuple[TensorType, ...]) -> tuple[int, ...
 
 
 def ufunc_operand(t: TensorType) -> np.dtype | type:
-    """What `ufunc.resolve_dtypes` takes: the dtype, or the Python type for a weak scalar."""
-    return t.python_type if t.weak else t.dtype
+    """What `ufunc.resolve_dtypes` takes: the dtype, or the Python type for a weak scalar.
+
+    It takes int, float and complex as weak, but not bool: a Python bool promotes exactly as
+    np.bool_ does (bool is the lowest kind), so it passes as its dtype.
+    """
+    return t.python_type if t.weak and t.dtype.kind != "b" else t.dtype
 
 
 def resolve(ufunc: np.ufunc, name: str, types: tuple[TensorType, ...]) -> np.dtype:
-    try:
-        dtypes = ufunc.resolve_dtypes((*(ufunc_operand(t) for t in types), None))
-    except (TypeError, ValueError, OverflowError):
+    dtype = resolved_dtype(ufunc, tuple(ufunc_operand(t) for t in types))
+    if dtype is None:
         operands = ", ".join(str(t) for t in types)
         raise TypeRuleError(
             f"{name}: NumPy has no {ufunc.__name__} for operands of type {operands}",
             hint="convert the operands with .astype(...) to a dtype the operation supports",
-        ) from None
-    return dtypes[-1]
+        )
+    return dtype
+
+
+@functools.lru_cache(maxsize=4096)
+def resolved_dtype(ufunc: np.ufunc, operands: tuple) -> np.dtype | None:
+    """NumPy's result dtype for these operand dtypes (None: NumPy has no loop for them).
+    Cached: tracing asks the same few questions thousands of times."""
+    try:
+        return ufunc.resolve_dtypes((*operands, None))[-1]
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def python_result(python_op: Callable, types: tuple[TensorType, ...]) -> TensorType | None:
@@ -84,6 +98,9 @@ def round_rule(types: tuple[TensorType, ...], decimals: int = 0) -> tuple[Tensor
     (x,) = types
     if not isinstance(decimals, int):
         raise TypeRuleError(f"round: decimals must be an int, got {decimals!r}")
+    if x.dtype.kind == "b" and decimals != 0:
+        raise TypeRuleError(f"round: cannot round {x} to {decimals} decimals (nor can NumPy)",
+                            hint="convert it with .astype(float) first")
     # np.round keeps integer dtypes; everything else follows np.rint (bool rounds to f16).
     dtype = x.dtype if x.dtype.kind in "iu" else resolve(np.rint, "round", (x,))
     return (TensorType(x.shape, dtype),)
