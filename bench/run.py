@@ -19,8 +19,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import tracegrad  # noqa: E402
-from workloads import WORKLOADS, scalar_chain  # noqa: E402
+from workloads import WORKLOADS, scalar_chain
+
+import tracegrad
 
 
 def median_seconds(fn, *args, repeat: int = 7, min_time: float = 0.2) -> float:
@@ -69,7 +70,7 @@ def compile_table() -> list[str]:
 
 def main(argv: list[str]) -> None:
     names = argv or list(WORKLOADS)
-    for line in gradient_table(names) + [""] + compile_table():
+    for line in [*gradient_table(names), "", *compile_table()]:
         print(line)
 
 

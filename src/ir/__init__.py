@@ -19,6 +19,7 @@ __all__ = [
     "Operand",
     "Primitive",
     "TensorType",
+    "Var",
     "parse_graph",
     "parse_type",
     "primitives",

@@ -17,7 +17,7 @@ from ..errors import IRError, SourceLoc
 from .builder import GraphBuilder
 from .core import Graph, Literal, Operand
 from .primitive import primitives
-from .types import DTYPES_BY_NAME, TensorType, parse_type
+from .types import DTYPES_BY_NAME, parse_type
 
 HEADER = re.compile(r"^graph (\w+)\((.*)\) \{$")
 NAMED_CONSTANTS = {"nan": math.nan, "inf": math.inf}
@@ -140,8 +140,8 @@ def _split_top_level(text: str) -> list[str]:
     """Split on commas that are not inside brackets (types hold commas: f64[3,4])."""
     parts, depth, current = [], 0, ""
     for char in text:
-        depth += char in "[(" and 1 or 0
-        depth -= char in "])" and 1 or 0
+        depth += (char in "[(" and 1) or 0
+        depth -= (char in "])" and 1) or 0
         if char == "," and depth == 0:
             parts.append(current.strip())
             current = ""

@@ -37,6 +37,16 @@ def keep_outputs(graph: Graph, tree: Any) -> tuple[Graph, Any]:
     return eliminate_dead_code(kept), map_tree(tree, position.__getitem__)
 
 
+def argument_slots(call: BoundCall) -> list[tuple[int, int | None]]:
+    """The arguments argnums counts: (parameter, None), or (parameter, k) for each value k of a
+    *args parameter, so argnums numbers positional arguments as the caller passed them."""
+    passing = call.passing or ("",) * len(call.names)
+    slots: list[tuple[int, int | None]] = []
+    for i, how in enumerate(passing):
+        slots.extend([(i, k) for k in range(len(call.values[i]))] if how == "*" else [(i, None)])
+    return slots
+
+
 class Gradient(Staged):
     """`grad(fn)` / `value_and_grad(fn)`: the gradient of a real scalar function."""
 
@@ -59,12 +69,14 @@ class Gradient(Staged):
         value_tree, aux_tree = self.split_output(graph, interface)
         (value,) = tree_indices(value_tree)
         self.check_scalar(graph, value)
-        wrt = [leaf for p in positions for leaf in tree_indices(interface.input_trees[p])]
+        argument_trees = [interface.input_trees[p] if k is None else interface.input_trees[p][k]
+                          for p, k in positions]
+        wrt = [leaf for tree in argument_trees for leaf in tree_indices(tree)]
         self.check_differentiable(graph, interface, wrt)
         adjoint = reverse(graph, wrt, seeded=[value], name=f"grad_{graph.name}")
         first_gradient = len(graph.outputs)
         gradient_of = {leaf: first_gradient + k for k, leaf in enumerate(wrt)}
-        trees = [map_tree(interface.input_trees[p], gradient_of.__getitem__) for p in positions]
+        trees = [map_tree(tree, gradient_of.__getitem__) for tree in argument_trees]
         gradient_tree = trees[0] if isinstance(self.argnums, int) else tuple(trees)
         result: Any = gradient_tree
         if self.has_aux:
@@ -111,27 +123,30 @@ class Gradient(Staged):
             return producer.loc
         return origin_of(self.fn)
 
-    def positions(self, call: BoundCall) -> list[int]:
-        """The argnums as positions among the traced (non-static) parameters."""
+    def positions(self, call: BoundCall) -> list[tuple[int, int | None]]:
+        """The argnums as (position among the traced parameters, k): k picks the k-th value
+        of a *args parameter, which counts as one argument per value (None elsewhere)."""
         argnums = (self.argnums,) if isinstance(self.argnums, int) else tuple(self.argnums)
         if not argnums:
             raise TraceError("argnums is empty: name at least one argument to differentiate")
+        slots = argument_slots(call)
+        names = [call.names[i] if k is None else f"{call.names[i]}[{k}]" for i, k in slots]
         positions = []
         for argnum in argnums:
-            if not -len(call.names) <= argnum < len(call.names):
+            if not -len(slots) <= argnum < len(slots):
                 raise TraceError(
                     f"argnums={argnum} is out of range: {function_name(self.fn)} takes "
-                    f"{len(call.names)} arguments ({', '.join(call.names)})",
+                    f"{len(slots)} arguments ({', '.join(names)})",
                     loc=origin_of(self.fn),
-                    hint=f"use an argnum between 0 and {len(call.names) - 1}",
+                    hint=f"use an argnum between 0 and {len(slots) - 1}",
                 )
-            index = argnum % len(call.names)
+            index, k = slots[argnum % len(slots)]
             if index in call.static:
                 raise TraceError(
                     f"argument {call.names[index]!r} is static and cannot be differentiated",
                     hint="remove it from static_argnums or from argnums",
                 )
-            positions.append(call.dynamic.index(index))
+            positions.append((call.dynamic.index(index), k))
         return positions
 
     def check_differentiable(self, graph: Graph, interface: Interface, wrt: list[int]) -> None:

@@ -148,7 +148,7 @@ class Trace:
 
 def constant_literal(value: Any) -> Literal:
     """A Literal for a Python scalar, NumPy scalar, array or nested list of numbers."""
-    if isinstance(value, PYTHON_SCALARS) or isinstance(value, np.generic | np.ndarray):
+    if isinstance(value, (*PYTHON_SCALARS, np.generic, np.ndarray)):
         array_dtype = np.result_type(value) if not isinstance(value, PYTHON_SCALARS) else None
         if array_dtype is not None and not supported_dtype(array_dtype):
             raise TraceError(
@@ -184,14 +184,14 @@ def check_python_int_fits(op: Primitive, inputs: list[Operand]) -> None:
         return
     info = np.iinfo(np.result_type(*strong))
     for x in inputs:
-        if isinstance(x, Literal) and x.type.weak and isinstance(x.value, int):
-            if not isinstance(x.value, bool) and not info.min <= x.value <= info.max:
-                raise TraceError(
-                    f"{op.name}: the Python integer {x.value} is out of bounds for "
-                    f"{info.dtype} (NumPy 2 raises OverflowError here too)",
-                    hint=f"convert the array first, e.g. `.astype(np.int64)`, "
-                    f"or use an integer within [{info.min}, {info.max}]",
-                )
+        python_int = isinstance(x, Literal) and type(x.value) is int
+        if python_int and not info.min <= x.value <= info.max:
+            raise TraceError(
+                f"{op.name}: the Python integer {x.value} is out of bounds for "
+                f"{info.dtype} (NumPy 2 raises OverflowError here too)",
+                hint=f"convert the array first, e.g. `.astype(np.int64)`, "
+                f"or use an integer within [{info.min}, {info.max}]",
+            )
 
 
 def find_trace(values: Sequence[Any]) -> Trace | None:

@@ -203,7 +203,7 @@ invert = _bool_only(logical_not, "~")
 
 
 @traced(np.round)
-def round(a, decimals=0, out=None):  # noqa: A001  (NumPy's name)
+def round(a, decimals=0, out=None):
     reject("round", out=out)
     return bind(E.round_, a, decimals=operator.index(decimals))
 
@@ -224,7 +224,7 @@ def where(condition, x=None, y=None):
 
 
 @traced(np.clip)
-def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):  # noqa: A002
+def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):
     reject("clip", out=out)
     a = as_array(a)  # np.clip makes `a` an array; the bounds stay weak
     low = a_min if a_min is not None else min
@@ -251,7 +251,7 @@ def _reduce(op, a, axis, keepdims, name):
 
 
 @traced(np.sum)
-def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
+def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     reject("sum", out=out, initial=initial, where=where)
     if dtype is None:
         return _reduce(R.sum_, a, axis, keepdims, "sum")
@@ -269,13 +269,13 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
 
 
 @traced(np.max)
-def max(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
+def max(a, axis=None, out=None, keepdims=False, initial=None, where=None):
     reject("max", out=out, initial=initial, where=where)
     return _reduce(R.max_, a, axis, keepdims, "max")
 
 
 @traced(np.min)
-def min(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
+def min(a, axis=None, out=None, keepdims=False, initial=None, where=None):
     reject("min", out=out, initial=initial, where=where)
     return _reduce(R.min_, a, axis, keepdims, "min")
 
@@ -353,7 +353,7 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
 
 
 @traced(np.linalg.norm)
-def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002
+def norm(x, ord=None, axis=None, keepdims=False):
     if ord not in (None, 2) or (ord == 2 and axis is None and type_of(x).ndim != 1):
         raise TraceError(
             f"np.linalg.norm(..., ord={ord!r}) is not supported; only the 2-norm of vectors "
@@ -453,7 +453,8 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, d
     return np.full(t.shape if shape is None else shape, fill_value, np.dtype(dtype or t.dtype))
 
 
-from .shape_functions import (  # noqa: E402  (the shape functions use astype and multiply)
+# Re-exported: this module is `tracegrad.numpy`. Imported last, as they use astype above.
+from .shape_functions import (  # noqa: E402, F401
     broadcast_to,
     concatenate,
     expand_dims,

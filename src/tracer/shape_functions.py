@@ -155,6 +155,11 @@ def _sequence(arrays: Any, function: str) -> list:
     return list(arrays)
 
 
+def _weak_as(x: Any, dtype: np.dtype) -> Any:
+    """A Python scalar, traced or constant, converted to `dtype`."""
+    return astype(x, dtype) if find_trace([x]) is not None else np.asarray(x, dtype)
+
+
 @traced(np.concatenate)
 def concatenate(arrays, axis=0, out=None, *, dtype=None, casting=None):
     reject("concatenate", out=out, dtype=dtype, casting=casting)
@@ -164,7 +169,7 @@ def concatenate(arrays, axis=0, out=None, *, dtype=None, casting=None):
         # before flattening makes them arrays.
         types = [type_of(x) for x in arrays]
         dtype = np.result_type(*(t.python_type(0) if t.weak else t.dtype for t in types))
-        arrays = [reshape(astype(x, dtype) if t.weak else x, (-1,))
+        arrays = [reshape(_weak_as(x, dtype) if t.weak else x, (-1,))
                   for x, t in zip(arrays, types, strict=True)]
         axis = 0
     ndim = type_of(arrays[0]).ndim

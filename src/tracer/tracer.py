@@ -7,8 +7,6 @@ with the user's line and a fix, anything that would need a concrete value.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from ..errors import TraceError

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 import numpy as np
+import pytest
 
 from .functions import CATALOG, CatalogEntry
 from .numerics import (

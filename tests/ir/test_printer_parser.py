@@ -20,7 +20,8 @@ def shapes_and_constants(x, s):
     a = x[1:, ::2, None] * np.float32(2.5)
     b = np.concatenate([a.reshape(-1), np.zeros(3, np.float32)])
     c = np.stack([b, b * s]).T @ np.eye(2, dtype=np.float32)
-    d = np.einsum("ij,ij->i", c, c) + np.array([0.5, -1.0, np.inf, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 1.0])[:11]
+    table = np.array([0.5, -1.0, np.inf, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 1.0])
+    d = np.einsum("ij,ij->i", c, c) + table[:11]
     return np.where(d > 0, d, np.nan).astype(np.float64), x.swapaxes(0, 1).sum(axis=(0, 2))
 
 

@@ -1,7 +1,7 @@
 """IR layer: every primitive, grouped by kind; importing this package declares them all."""
 
-from . import contractions, elementwise, indexing, reductions, shapes
 from ..primitive import Group, Primitive, primitives
+from . import contractions, elementwise, indexing, reductions, shapes
 
 __all__ = [
     "Group",

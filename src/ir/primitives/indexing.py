@@ -79,10 +79,9 @@ def gather_rule(types: tuple[TensorType, ...], axes: tuple[int, ...]):
         ) from None
     rest = [d for a, d in enumerate(x.shape) if a not in axes]
     adjacent = list(axes) == list(range(axes[0], axes[0] + len(axes)))
-    if adjacent:
-        shape = (*x.shape[: axes[0]], *batch, *x.shape[axes[-1] + 1 :])
-    else:
-        shape = (*batch, *rest)
+    # Adjacent index arrays keep their place; separated ones move to the front.
+    shape = (*x.shape[: axes[0]], *batch, *x.shape[axes[-1] + 1 :]) if adjacent else (
+        *batch, *rest)
     return (TensorType(shape, x.dtype),)
 
 

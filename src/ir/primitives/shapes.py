@@ -63,7 +63,9 @@ def concatenate_rule(types: tuple[TensorType, ...], axis: int) -> tuple[TensorTy
         raise TypeRuleError(f"concatenate: axis {axis} is out of bounds for {first}")
     for t in types[1:]:
         same = t.ndim == first.ndim and all(
-            a == b for i, (a, b) in enumerate(zip(t.shape, first.shape)) if i != axis
+            a == b
+            for i, (a, b) in enumerate(zip(t.shape, first.shape, strict=True))
+            if i != axis
         )
         if not same:
             raise TypeRuleError(
