@@ -40,10 +40,12 @@ def unbroadcast(ct: Any, shape: tuple[int, ...]) -> Any:
     if ct_shape == shape:
         return ct
     lead = len(ct_shape) - len(shape)
-    stretched = [lead + i for i, d in enumerate(shape) if d == 1 and ct_shape[lead + i] != 1]
-    axes = (*range(lead), *stretched)
-    summed = tnp.sum(ct, axis=axes) if axes else ct
-    return tnp.reshape(summed, shape)
+    stretched = tuple(lead + i for i, d in enumerate(shape) if d == 1 and ct_shape[lead + i] != 1)
+    if stretched:  # keep the stretched axes as size 1: no reshape needed for them
+        ct = tnp.sum(ct, axis=stretched, keepdims=True)
+    if lead:
+        ct = tnp.sum(ct, axis=tuple(range(lead)))
+    return tnp.reshape(ct, shape)
 
 
 def kept_shape(x: Any, axis: tuple[int, ...]) -> tuple[int, ...]:

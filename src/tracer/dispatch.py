@@ -16,7 +16,7 @@ from . import functions as F
 from .source import caller_location
 
 UFUNCS: dict[np.ufunc, Callable] = {
-    np.negative: F.negative, np.positive: lambda x: x, np.absolute: F.absolute,
+    np.negative: F.negative, np.positive: F.positive, np.absolute: F.absolute,
     np.sign: F.sign, np.exp: F.exp, np.expm1: F.expm1, np.log: F.log, np.log1p: F.log1p,
     np.sqrt: F.sqrt, np.square: F.square, np.sin: F.sin, np.cos: F.cos, np.tan: F.tan,
     np.arcsin: F.arcsin, np.arccos: F.arccos, np.arctan: F.arctan, np.sinh: F.sinh,

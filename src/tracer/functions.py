@@ -184,6 +184,15 @@ logical_or = _elementwise(E.logical_or, np.logical_or)
 logical_not = _elementwise(E.logical_not, np.logical_not)
 
 
+@traced(np.positive)
+def positive(x):
+    """np.positive: the value itself, as an array; NumPy has no positive for bool."""
+    if type_of(x).dtype == np.bool_:
+        raise TraceError("np.positive of a boolean value is not defined (NumPy refuses it too)",
+                         loc=caller_location(), hint="convert it with .astype(int) first")
+    return as_array(x)
+
+
 def _bool_only(logical: Callable, symbol: str) -> Callable:
     def function(*operands):
         if builtins.any(type_of(x).dtype != np.bool_ for x in operands):
@@ -230,7 +239,12 @@ def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):
     low = a_min if a_min is not None else min
     high = a_max if a_max is not None else max
     if low is None and high is None:
-        return a
+        return positive(a)  # what NumPy computes
+    if low is not None and high is not None:
+        # NumPy promotes all three together (bool, 0 and int32 give int32), which two binary
+        # steps would not (bool and 0 give int64): convert `a` to the common dtype first.
+        types = [type_of(v) for v in (a, low, high)]
+        a = astype(a, np.result_type(*(t.python_type(0) if t.weak else t.dtype for t in types)))
     result = a if low is None else maximum(a, low)
     return result if high is None else minimum(result, high)
 

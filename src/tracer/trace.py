@@ -84,7 +84,8 @@ def bind_call(
         except TypeError as error:
             raise TraceError(f"calling {function_name(fn)}: {error}",
                              loc=caller_location()) from None
-        bound.apply_defaults()
+        # Parameters left to their defaults are not traced: the function keeps using its own
+        # default (a constant), as when it is called plainly. (Defaults are often settings.)
         names, values = tuple(bound.arguments), tuple(bound.arguments.values())
         passing = tuple(PASSING.get(signature.parameters[n].kind, "") for n in names)
     static = set()
