@@ -210,7 +210,8 @@ def zeros_expr(node: Node) -> str:
 
 def index_scatter_rule(node: Node, args: list[str]) -> list[str]:
     key = ", ".join(slice_text(item) for item in node.params["index"])
-    return [f"{{out}} = {zeros_expr(node)}", f"{{out}}[{key or '...'}] = {args[0]}"]
+    update = scalar_if_uniform(node, args[0])
+    return [f"{{out}} = {zeros_expr(node)}", f"{{out}}[{key or '...'}] = {update}"]
 
 
 def positions_are_distinct(node: Node) -> bool:
@@ -226,8 +227,21 @@ def positions_are_distinct(node: Node) -> bool:
     )
 
 
+def scalar_if_uniform(node: Node, arg: str) -> str:
+    """Updates that are one repeated constant are written as that scalar: NumPy broadcasts it
+    in the assignment, and no array of copies is built on each call."""
+    updates = node.inputs[0]
+    if isinstance(updates, Literal) and updates.type.ndim > 0:
+        pattern = describe_constant(updates.value)
+        if pattern.kind in ("zeros", "ones", "full"):
+            value = {"zeros": 0, "ones": 1}.get(pattern.kind, pattern.argument)
+            return number(np.asarray(value, updates.type.dtype).item())
+    return arg
+
+
 def scatter_add_rule(node: Node, args: list[str]) -> list[str]:
     axes = node.params["axes"]
+    args = [scalar_if_uniform(node, args[0]), *args[1:]]
     indices = iter(args[1:])
     parts = [next(indices) if a in axes else ":" for a in range(axes[-1] + 1)]
     if positions_are_distinct(node):
