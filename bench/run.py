@@ -24,20 +24,27 @@ from workloads import WORKLOADS, scalar_chain
 import tracegrad
 
 
-def median_seconds(fn, *args, repeat: int = 7, min_time: float = 0.2) -> float:
+def calls_per_sample(fn, *args, min_time: float = 0.02) -> int:
     fn(*args)
-    start = time.perf_counter()
-    number = 0
-    while time.perf_counter() - start < min_time / repeat or number < 1:
+    number, start = 0, time.perf_counter()
+    while time.perf_counter() - start < min_time:
         fn(*args)
         number += 1
-    samples = []
+    return max(number, 1)
+
+
+def paired_medians(first, second, args, repeat: int = 21) -> tuple[float, float]:
+    """Median seconds per call of two functions, sampled alternately so that a change in the
+    machine's load touches both alike."""
+    counts = calls_per_sample(first, *args), calls_per_sample(second, *args)
+    samples: tuple[list[float], list[float]] = ([], [])
     for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn(*args)
-        samples.append((time.perf_counter() - start) / number)
-    return statistics.median(samples)
+        for fn, number, into in zip((first, second), counts, samples, strict=True):
+            start = time.perf_counter()
+            for _ in range(number):
+                fn(*args)
+            into.append((time.perf_counter() - start) / number)
+    return statistics.median(samples[0]), statistics.median(samples[1])
 
 
 def gradient_table(names: list[str]) -> list[str]:
@@ -46,8 +53,7 @@ def gradient_table(names: list[str]) -> list[str]:
         workload = WORKLOADS[name]
         args = workload.make_args(np.random.default_rng(0))
         ours = tracegrad.grad(workload.loss)
-        hand = median_seconds(workload.hand_grad, *args)
-        emitted = median_seconds(ours, *args)
+        hand, emitted = paired_medians(workload.hand_grad, ours, args)
         rows.append(f"| {name} | {hand * 1e6:.1f} us | {emitted * 1e6:.1f} us "
                     f"| {emitted / hand:.2f}x |")
     return rows

@@ -174,11 +174,13 @@ def prod_vjp(ct, x, out, axis, keepdims):
 
 
 def extremum_reduction_vjp(ct, x, out, axis, keepdims):
+    # The positions that hold the extremum share its cotangent evenly; like JAX, the share
+    # is a product with the 0/1 mask of winners.
     winners = x == keep_axes(out, x, axis, keepdims)
-    share = tnp.sum(winners, axis=axis, keepdims=True)  # how many tie for the extremum
-    if type_of(ct).dtype != np.float64:  # an int64 count would promote ct / share to f64
-        share = tnp.astype(share, type_of(ct).dtype)
-    return [tnp.where(winners, keep_axes(ct, x, axis, keepdims) / share, 0)]
+    # How many tie for the extremum, counted in ct's dtype (as JAX does; a float count also
+    # divides faster than an int64 one).
+    share = tnp.sum(tnp.astype(winners, type_of(ct).dtype), axis=axis, keepdims=True)
+    return [winners * (keep_axes(ct, x, axis, keepdims) / share)]
 
 
 vjp_rules[R.sum_] = sum_vjp

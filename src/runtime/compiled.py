@@ -84,9 +84,11 @@ def argument_key(value: Any) -> Any:
         return (value.shape, value.dtype)
     if kind in PYTHON_SCALARS:
         return kind
-    if kind is dict and all(type(v) is np.ndarray for v in value.values()):
+    if kind is dict:
         # A flat dict of arrays (a model's parameters) is the common pytree: key it directly.
-        return (tuple(value), tuple((v.shape, v.dtype) for v in value.values()))
+        key = tuple([(k, v.shape, v.dtype) for k, v in value.items() if type(v) is np.ndarray])
+        if len(key) == len(value):
+            return key
     leaves, treedef = flatten(value)
     return (treedef, tuple(map(leaf_key, leaves)))
 
@@ -180,6 +182,8 @@ class Staged:
         return entry
 
     def key(self, args: tuple, kwargs: dict) -> Any:
+        if not kwargs and not self.static_argnums:
+            return tuple(map(argument_key, args))
         if kwargs:
             call = self.bind(args, kwargs)
             values, static = call.values, call.static
