@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import TraceError
 from ..ir import Graph, Literal, Var
-from ..ir.passes import optimize
+from ..ir.passes import optimize, prepare_for_differentiation
 from ..tracer import functions as tnp
 from ..tracer.context import Trace
 from ..tracer.functions import type_of
@@ -55,6 +55,7 @@ def reverse(
     `seeded`; otherwise those outputs are seeded with ones. Outputs: the primal outputs,
     then the cotangent of each input in `wrt` (zeros where nothing flows into it).
     """
+    graph = prepare_for_differentiation(graph)
     trace = Trace(name or f"grad_{graph.name}")
     primal_inputs = [trace.new_input(v.type, v.hint) for v in graph.inputs]
     seeds = [

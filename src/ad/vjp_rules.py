@@ -256,6 +256,15 @@ def diagonal_cotangent(partial: Any, term: str, unique: str, sizes: dict[str, in
 vjp_rules[C.einsum] = einsum_vjp
 
 
+# --- composites ---------------------------------------------------------------------------
+
+def log_softmax_vjp(ct, x, out, axis):
+    return [ct - tnp.exp(out) * tnp.sum(ct, axis=axis, keepdims=True)]
+
+
+vjp_rules[primitives["log_softmax"]] = log_softmax_vjp
+
+
 # --- shapes and conversions -------------------------------------------------------------
 
 def along(axis: int, item: Any) -> tuple:

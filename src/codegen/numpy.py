@@ -252,6 +252,15 @@ def scatter_add_rule(node: Node, args: list[str]) -> list[str]:
     return [f"{{out}} = {zeros_expr(node)}", f"np.add.at({{out}}, {key}, {args[0]})"]
 
 
+def log_softmax_rule(node: Node, args: list[str]) -> list[str]:
+    """The operations users write for it, in their order, so values match theirs exactly."""
+    axis, ndim = node.params["axis"], node.inputs[0].type.ndim
+    keywords = "keepdims=True" if axis == tuple(range(ndim)) else (
+        f"axis={axis[0] if len(axis) == 1 else axis}, keepdims=True")
+    return [f"{{out}} = {args[0]} - {args[0]}.max({keywords})",
+            f"{{out}} = {{out}} - np.log(np.exp({{out}}).sum({keywords}))"]
+
+
 def argreduce_rule(node: Node, args: list[str]) -> str:
     axis, keepdims = node.params["axis"], node.params["keepdims"]
     extra = (f", axis={axis}" if axis is not None else "") + (
@@ -288,6 +297,7 @@ SPECIAL_RULES: dict[str, EmitRule] = {
     "gather": gather_rule,
     "index_scatter": index_scatter_rule,
     "scatter_add": scatter_add_rule,
+    "log_softmax": log_softmax_rule,
 }
 
 

@@ -30,6 +30,7 @@ class Group(Enum):
     SHAPE = "shape"
     INDEXING = "indexing"
     CONVERSION = "conversion"
+    COMPOSITE = "composite"
 
 
 @dataclass(frozen=True, slots=True, eq=False)

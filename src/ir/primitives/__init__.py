@@ -1,11 +1,12 @@
 """IR layer: every primitive, grouped by kind; importing this package declares them all."""
 
 from ..primitive import Group, Primitive, primitives
-from . import contractions, elementwise, indexing, reductions, shapes
+from . import composites, contractions, elementwise, indexing, reductions, shapes
 
 __all__ = [
     "Group",
     "Primitive",
+    "composites",
     "contractions",
     "elementwise",
     "indexing",
