@@ -176,7 +176,8 @@ class Staged:
             with collector_paused():
                 graph, interface = self.build(call)
             traced = bool(traced_leaves(call.values))
-            entry = Entry(verify(graph), interface, call, len(args) if not kwargs else -1,
+            entry = Entry(verify(graph, check_types=False), interface, call,
+                          len(args) if not kwargs else -1,
                           traced)
             self.cache[key] = entry
         return entry

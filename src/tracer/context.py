@@ -76,9 +76,7 @@ class Trace:
             self.builder.suggest_name(var, hint)
 
     def wrap(self, var: Var) -> Tracer:
-        from .tracer import Tracer
-
-        return Tracer(var, self)
+        return tracer_module.Tracer(var, self)
 
     @contextlib.contextmanager
     def user_call(self) -> Iterator[None]:
@@ -93,15 +91,11 @@ class Trace:
             self.depth -= 1
 
     def new_input(self, type_: TensorType, hint: str) -> Tracer:
-        from .tracer import Tracer
-
-        return Tracer(self.builder.add_input(type_, hint), self)
+        return tracer_module.Tracer(self.builder.add_input(type_, hint), self)
 
     def operand(self, value: Any) -> Operand:
         """The IR operand for a value met in the user's code."""
-        from .tracer import Tracer
-
-        if isinstance(value, Tracer):
+        if isinstance(value, tracer_module.Tracer):
             if value.trace is not self:
                 raise TraceError(
                     "a traced value from another (finished) trace was used here",
@@ -124,8 +118,6 @@ class Trace:
 
     def bind(self, op: Primitive, operands: Sequence[Any], **params: Any) -> Tracer:
         """Record `op(*operands, **params)` and return a Tracer for its (single) output."""
-        from .tracer import Tracer
-
         if not self.active:
             raise TraceError(
                 "a traced value was used after its trace finished (it leaked out of the "
@@ -143,7 +135,7 @@ class Trace:
             (out,) = self.builder.bind(op, inputs, params, loc)
         except TracegradError as error:
             raise error.located(loc) from None
-        return Tracer(out, self)
+        return tracer_module.Tracer(out, self)
 
 
 def constant_literal(value: Any) -> Literal:
@@ -196,13 +188,15 @@ def check_python_int_fits(op: Primitive, inputs: list[Operand]) -> None:
 
 def find_trace(values: Sequence[Any]) -> Trace | None:
     """The Trace of the first Tracer among `values` (looking into lists and tuples)."""
-    from .tracer import Tracer
-
     for value in values:
-        if isinstance(value, Tracer):
+        if isinstance(value, tracer_module.Tracer):
             return value.trace
         if isinstance(value, list | tuple):
             found = find_trace(value)
             if found is not None:
                 return found
     return None
+
+
+# Imported last: the Tracer class needs Trace, and Trace makes Tracers.
+from . import tracer as tracer_module  # noqa: E402
