@@ -24,8 +24,8 @@ def concrete_value_error(what: str, hint: str) -> TraceError:
 
 
 BRANCH_HINT = (
-    "compute both sides and select with np.where(condition, a, b); a loop over traced values "
-    "needs tracegrad.fori_loop or tracegrad.scan"
+    "compute both sides and select with np.where(condition, a, b); a loop must run a number "
+    "of times known while tracing (`for i in range(x.shape[0])`)"
 )
 
 
