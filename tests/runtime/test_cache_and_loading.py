@@ -157,7 +157,8 @@ def test_source_is_identical_in_another_process():
         def f(params, x):
             return {"b": np.tanh(x @ params["W"]).sum(), "a": x.T}
         args = ({"W": np.ones((3, 2)), "V": np.ones(2)}, np.ones((4, 3)))
-        print(tracegrad.jit(f).source(*args) + tracegrad.grad(lambda p, x: f(p, x)["b"]).source(*args))
+        loss = lambda p, x: f(p, x)["b"]
+        print(tracegrad.jit(f).source(*args) + tracegrad.grad(loss).source(*args))
         """
     )
     outputs = {
