@@ -65,6 +65,12 @@ def reverse(
     ]
     env: dict[Var, Any] = {}
     outputs = trace.replay(graph, primal_inputs, env)
+    # Values of the forward pass keep their own names, even when a cotangent equals one.
+    forward = {id(value) for value in env.values()}
+
+    def name(value: Any, hint: str) -> None:
+        if id(value) not in forward:
+            trace.name_value(value, hint)
 
     def read(x: Var | Literal) -> Any:
         return env[x] if isinstance(x, Var) else x.value
@@ -79,7 +85,7 @@ def reverse(
         ct = cotangents.pop(node.out, None)
         if ct is None:
             continue
-        trace.name_value(ct, f"d_{node.out.hint or node.op.name}")
+        name(ct, f"d_{node.out.hint or node.op.name}")
         rule = vjp_rules.get(node.op)
         if rule is None:
             raise TraceError(f"reverse mode has no rule for the primitive {node.op.name}",
@@ -102,7 +108,7 @@ def reverse(
         gradient = cotangents.get(var)
         if gradient is None:
             gradient = np.zeros(var.type.shape, var.type.dtype)
-        trace.name_value(gradient, f"d_{var.hint or 'x'}")
+        name(gradient, f"d_{var.hint or 'x'}")
         gradients.append(gradient)
     trace.active = False
     adjoint = trace.builder.build([trace.operand(x) for x in [*outputs, *gradients]])

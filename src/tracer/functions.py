@@ -107,10 +107,31 @@ def normalize_axes(axis: Any, ndim: int, function: str) -> tuple[int, ...]:
 # --- elementwise ------------------------------------------------------------------------
 
 
+def as_scalar_if_uniform(op, operands: tuple) -> tuple:
+    """A constant array of one repeated value becomes that Python number, where broadcasting
+    the number gives the same result type (`ones(n) / y` is `1.0 / y`): no array is built on
+    each call, and the line reads as a person writes it."""
+    if len(operands) < 2:
+        return operands
+    simplified = list(operands)
+    for i, x in enumerate(operands):
+        if type(x) is not np.ndarray or x.size == 0 or x.dtype.kind not in "biuf":
+            continue
+        flat = x.reshape(-1)
+        if not (flat == flat[0]).all():
+            continue
+        candidate = [*simplified[:i], flat[0].item(), *simplified[i + 1 :]]
+        before = op.infer(tuple(type_of(y) for y in simplified), {})
+        after = op.infer(tuple(type_of(y) for y in candidate), {})
+        if before == after:
+            simplified = candidate
+    return tuple(simplified)
+
+
 def _elementwise(op, numpy_function: np.ufunc) -> Callable:
     @traced(numpy_function)
     def function(*operands):
-        return bind(op, *operands)
+        return bind(op, *as_scalar_if_uniform(op, operands))
 
     function.__name__ = function.__qualname__ = numpy_function.__name__
     function.__doc__ = f"np.{numpy_function.__name__}, traced as the `{op.name}` primitive."
@@ -144,8 +165,8 @@ _divide = _elementwise(E.divide, np.divide)
 
 
 def is_one(x: Any) -> bool:
-    """A concrete scalar exactly 1 (multiplying by it changes nothing)."""
-    return getattr(x, "ir_var", None) is None and np.ndim(x) == 0 and np.all(np.equal(x, 1))
+    """A concrete value that is exactly 1 everywhere (multiplying by it changes nothing)."""
+    return getattr(x, "ir_var", None) is None and np.size(x) > 0 and bool(np.all(np.equal(x, 1)))
 
 
 def unchanged(op, traced: Any, other: Any) -> bool:
