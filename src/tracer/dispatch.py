@@ -38,11 +38,17 @@ PYTHON_OPERATORS = frozenset({
     np.greater_equal,
 })
 
+
+def static_size(a: Any, axis: Any = None) -> int:
+    t = F.type_of(a)
+    return t.size if axis is None else t.shape[F.normalize_axis(axis, t.ndim, "size")]
+
+
 # NumPy functions whose answer is static: they never record anything.
 STATIC: dict[Callable, Callable] = {
     np.shape: lambda a: F.type_of(a).shape,
     np.ndim: lambda a: F.type_of(a).ndim,
-    np.size: lambda a, axis=None: F.type_of(a).size if axis is None else F.type_of(a).shape[axis],
+    np.size: static_size,
 }
 
 FUNCTIONS: dict[Callable, Callable] = {
@@ -68,7 +74,7 @@ def public_name(fn: Any) -> str:
 
 def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
     if method == "reduce" and ufunc is np.add:
-        return F.sum(inputs[0], axis=kwargs.pop("axis", 0), keepdims=kwargs.pop("keepdims", False))
+        return F.sum(inputs[0], **{"axis": 0, **kwargs})  # F.sum refuses what it cannot do
     if method != "__call__":
         raise TraceError(f"np.{ufunc.__name__}.{method} is not supported on traced values",
                          loc=caller_location(), hint="call the ufunc itself, or a reduction "

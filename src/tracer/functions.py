@@ -80,12 +80,21 @@ def reject(function: str, **unsupported: Any) -> None:
                              loc=caller_location(), hint=hint)
 
 
+def as_dtype(dtype: Any, function: str) -> np.dtype:
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TraceError(f"np.{function}: {dtype!r} is not a NumPy dtype", loc=caller_location(),
+                         hint="use a dtype such as np.float64, np.int64 or 'float32'") from None
+
+
 def normalize_axis(axis: Any, ndim: int, function: str) -> int:
     try:
         a = operator.index(axis)
     except TypeError:
         raise TraceError(f"np.{function}: axis must be an integer, got {axis!r}",
-                         loc=caller_location()) from None
+                         loc=caller_location(),
+                         hint=f"pass a Python int between {-ndim} and {ndim - 1}") from None
     if not -ndim <= a < ndim:
         raise TraceError(
             f"np.{function}: axis {a} is out of bounds for an array with {ndim} dimensions",
@@ -100,7 +109,8 @@ def normalize_axes(axis: Any, ndim: int, function: str) -> tuple[int, ...]:
     axes = tuple(axis) if isinstance(axis, tuple | list) else (axis,)
     normalized = tuple(normalize_axis(a, ndim, function) for a in axes)
     if len(set(normalized)) != len(normalized):
-        raise TraceError(f"np.{function}: axis {axis} repeats an axis", loc=caller_location())
+        raise TraceError(f"np.{function}: axis {axis} repeats an axis", loc=caller_location(),
+                         hint="name each axis once (negative axes count from the end)")
     return tuple(sorted(normalized))
 
 
@@ -165,8 +175,15 @@ _divide = _elementwise(E.divide, np.divide)
 
 
 def is_one(x: Any) -> bool:
-    """A concrete value that is exactly 1 everywhere (multiplying by it changes nothing)."""
-    return getattr(x, "ir_var", None) is None and np.size(x) > 0 and bool(np.all(np.equal(x, 1)))
+    """A concrete number that is exactly 1 everywhere (multiplying by it changes nothing).
+    Anything else, strings and ragged lists included, is left for `bind` to judge."""
+    if getattr(x, "ir_var", None) is not None:
+        return False
+    try:
+        array = np.asarray(x)
+    except ValueError:  # a ragged nested list
+        return False
+    return array.dtype.kind in "biufc" and array.size > 0 and bool(np.all(array == 1))
 
 
 def unchanged(op, traced: Any, other: Any) -> bool:
@@ -241,7 +258,12 @@ invert = _bool_only(logical_not, "~")
 @traced(np.round)
 def round(a, decimals=0, out=None):
     reject("round", out=out)
-    return bind(E.round_, a, decimals=operator.index(decimals))
+    try:
+        decimals = operator.index(decimals)
+    except TypeError:
+        raise TraceError(f"np.round: decimals must be an integer, got {decimals!r}",
+                         loc=caller_location(), hint="pass a Python int") from None
+    return bind(E.round_, a, decimals=decimals)
 
 
 around = round
@@ -350,7 +372,7 @@ def _count(a, axis, name) -> int:
 def _mean_dtypes(a, dtype) -> tuple[np.dtype, np.dtype]:
     """(result dtype, accumulation dtype) as np.mean picks them."""
     source = type_of(a).dtype
-    result = np.dtype(dtype) if dtype is not None else (
+    result = as_dtype(dtype, "mean") if dtype is not None else (
         np.dtype(np.float64) if source.kind in "biu" else source
     )
     return result, np.dtype(np.float32) if result == np.float16 else result
@@ -369,7 +391,7 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
         correction=None):
     reject("var", out=out, where=where, mean=mean, correction=correction)
-    if dtype is not None and np.dtype(dtype).kind not in "fc":
+    if dtype is not None and as_dtype(dtype, "var").kind not in "fc":
         raise TraceError(
             f"a variance or standard deviation computed in {np.dtype(dtype)} is not supported "
             "(NumPy truncates the mean to that dtype)",
@@ -467,7 +489,7 @@ def outer(a, b, out=None):
 @traced(np.astype)
 def astype(x, dtype, /, *, copy=True, device=None):
     reject("astype", device=device)
-    target = np.dtype(dtype)
+    target = as_dtype(dtype, "astype")
     current = type_of(x)
     if current.dtype == target and not current.weak:
         return x
@@ -477,7 +499,8 @@ def astype(x, dtype, /, *, copy=True, device=None):
 def _like(fill: Callable[[tuple, np.dtype], np.ndarray]):
     def function(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
         t = type_of(a)
-        return fill(t.shape if shape is None else shape, np.dtype(dtype or t.dtype))
+        return fill(t.shape if shape is None else shape,
+                    as_dtype(dtype or t.dtype, f"{fill.__name__}_like"))
 
     return function
 
@@ -491,7 +514,8 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, d
     if find_trace([fill_value]) is not None:
         return add(zeros_like(a, dtype=dtype), fill_value)
     t = type_of(a)
-    return np.full(t.shape if shape is None else shape, fill_value, np.dtype(dtype or t.dtype))
+    return np.full(t.shape if shape is None else shape, fill_value,
+                   as_dtype(dtype or t.dtype, "full_like"))
 
 
 # Re-exported: this module is `tracegrad.numpy`. Imported last, as they use astype above.
@@ -513,5 +537,5 @@ __all__ = [name for name in dir() if not name.startswith("_") and name not in {
     "annotations", "builtins", "functools", "math", "operator", "np", "Any", "Callable",
     "TraceError", "TensorType", "C", "E", "R", "S", "constant_literal", "find_trace",
     "caller_location", "traced", "bind", "type_of", "reject", "normalize_axis",
-    "normalize_axes", "is_one", "unchanged", "as_array", "no_axis_of_0d",
+    "normalize_axes", "is_one", "unchanged", "as_array", "no_axis_of_0d", "as_dtype",
 }]

@@ -62,7 +62,10 @@ def classify(x: Tracer, item: Any) -> Any:
             raise index_error(f"an index must hold integers, got {item.ir_var.type}",
                               hint="convert it with .astype(np.int64)")
         return ("array", item)
-    array = np.asarray(item) if isinstance(item, list | tuple | np.ndarray) else None
+    try:
+        array = np.asarray(item) if isinstance(item, list | tuple | np.ndarray) else None
+    except ValueError:  # a ragged nested list
+        array = None
     if array is None or array.dtype.kind not in "biu":
         raise index_error(f"cannot index with a value of type {type(item).__name__}",
                           hint="use ints, slices, None, ..., or integer arrays")
@@ -79,9 +82,11 @@ def expand(x: Tracer, key: tuple) -> list:
         elif item is not None and item is not Ellipsis:
             consumed += 1
     if consumed > x.ndim:
-        raise index_error(f"too many indices: {consumed} for an array of type {x.ir_var.type}")
+        raise index_error(f"too many indices: {consumed} for an array of type {x.ir_var.type}",
+                          hint=f"index at most {x.ndim} axes")
     if items.count(Ellipsis) > 1:
-        raise index_error("an index can only have a single Ellipsis ('...')")
+        raise index_error("an index can only have a single Ellipsis ('...')",
+                          hint="keep one `...` and write `:` for the other axes")
     expanded = []
     for item in items:
         if item is Ellipsis:
@@ -137,4 +142,5 @@ def check_bounds(index: Any, size: int, axis: int) -> None:
     values = np.asarray(constant_literal(index).value)
     if values.size and (values.min() < -size or values.max() >= size):
         raise index_error(f"index {int(values.max() if values.max() >= size else values.min())}"
-                          f" is out of bounds for axis {axis} with size {size}")
+                          f" is out of bounds for axis {axis} with size {size}",
+                          hint=f"use indices between {-size} and {size - 1}")

@@ -28,6 +28,7 @@ from .functions import (
     traced,
     type_of,
 )
+from .indexing import check_bounds
 from .source import caller_location
 
 
@@ -52,7 +53,8 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
     source = type_of(a)
     target = list(_shape_tuple(newshape if shape is None else shape, "reshape"))
     if target.count(-1) > 1:
-        raise TraceError("np.reshape: only one dimension can be -1", loc=caller_location())
+        raise TraceError("np.reshape: only one dimension can be -1", loc=caller_location(),
+                         hint="give every other dimension its size, e.g. (x.shape[0], -1)")
     if -1 in target:
         known = math.prod(d for d in target if d != -1)
         if known == 0 or source.size % known:
@@ -81,7 +83,8 @@ def transpose(a, axes=None):
         perm = tuple(normalize_axis(x, ndim, "transpose") for x in axes)
         if sorted(perm) != list(range(ndim)):
             raise TraceError(f"np.transpose: axes {tuple(axes)} are not a permutation of "
-                             f"{ndim} axes", loc=caller_location())
+                             f"{ndim} axes", loc=caller_location(),
+                             hint=f"name each of the {ndim} axes once, in their new order")
     if perm == tuple(range(ndim)):
         return as_array(a)  # NumPy's shape functions make a Python scalar a 0-d array
     return bind(S.transpose, a, axes=perm)
@@ -105,7 +108,7 @@ def moveaxis(a, source, destination):
                     (destination if isinstance(destination, tuple | list) else (destination,)))
     if len(sources) != len(targets):
         raise TraceError("np.moveaxis: source and destination need the same number of axes",
-                         loc=caller_location())
+                         loc=caller_location(), hint="give one destination per source axis")
     order = [n for n in range(ndim) if n not in sources]
     for target, src in sorted(zip(targets, sources, strict=True)):
         order.insert(target, src)
@@ -151,7 +154,7 @@ def broadcast_to(array, shape, subok=False):
 def _sequence(arrays: Any, function: str) -> list:
     if not isinstance(arrays, list | tuple) or not arrays:
         raise TraceError(f"np.{function} takes a non-empty list or tuple of arrays",
-                         loc=caller_location())
+                         loc=caller_location(), hint=f"np.{function}([a, b, ...])")
     return list(arrays)
 
 
@@ -190,7 +193,8 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting=None):
     shapes = {type_of(x).shape for x in arrays}
     if len(shapes) != 1:
         raise TraceError(f"np.stack: all arrays must have the same shape, got {sorted(shapes)}",
-                         loc=caller_location())
+                         loc=caller_location(), hint="reshape or slice the arrays to one shape "
+                         "first")
     axis = normalize_axis(axis, type_of(arrays[0]).ndim + 1, "stack")
     return find_trace(arrays).bind(S.stack, arrays, axis=axis)
 
@@ -202,4 +206,5 @@ def take(a, indices, axis=None, out=None, mode=None):
         a, axis = reshape(a, (-1,)), 0
     source = type_of(a)
     axis = normalize_axis(axis, source.ndim, "take")
+    check_bounds(indices, source.shape[axis], axis)
     return bind(I.gather, a, indices, axes=(axis,))

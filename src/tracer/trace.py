@@ -89,11 +89,16 @@ def bind_call(
         names, values = tuple(bound.arguments), tuple(bound.arguments.values())
         passing = tuple(PASSING.get(signature.parameters[n].kind, "") for n in names)
     static = set()
+    declared = len(signature.parameters) if signature is not None else len(names)
     for argnum in static_argnums:
+        if len(names) <= argnum < declared:
+            continue  # a parameter left to its default: a constant of the function already
         if not -len(names) <= argnum < len(names):
             raise TraceError(
                 f"static_argnums names argument {argnum}, but {function_name(fn)} was called "
                 f"with {len(names)} arguments", loc=caller_location(),
+                hint=f"static_argnums counts the call's arguments from 0 (negative ones from "
+                f"the end): use numbers between {-len(names)} and {len(names) - 1}",
             )
         static.add(argnum % len(names))
     return BoundCall(names, values, frozenset(static), passing)
@@ -182,6 +187,8 @@ def collect_outputs(trace: Trace, result: Any, name: str) -> tuple[list[Var | Li
                 f"{name} returned a {type(leaf).__name__}; a traced function must return "
                 "arrays, numbers, or tuples, lists and dicts of them",
                 loc=caller_location(),
+                hint="return the arrays and numbers, and build other objects from them "
+                "outside the traced function",
             )
     return outputs, index_tree(treedef)
 

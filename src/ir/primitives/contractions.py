@@ -46,21 +46,28 @@ def matmul_rule(types: tuple[TensorType, ...]) -> tuple[TensorType, ...]:
 
 def parse_subscripts(subscripts: str, n_operands: int) -> tuple[list[str], str]:
     """Split explicit subscripts `ij,jk->ik` into (['ij', 'jk'], 'ik'), checking the form."""
-    if "->" not in subscripts or "." in subscripts:
-        raise TypeRuleError(f"einsum: subscripts {subscripts!r} must be explicit, without '...'")
+    if subscripts.count("->") != 1 or "." in subscripts:
+        raise TypeRuleError(
+            f"einsum: subscripts {subscripts!r} must be explicit, without '...'",
+            hint="write one `->` followed by the output's letters, e.g. 'ij,jk->ik'",
+        )
     lhs, output = subscripts.split("->")
     inputs = lhs.split(",")
     if len(inputs) != n_operands:
         raise TypeRuleError(
-            f"einsum: subscripts {subscripts!r} name {len(inputs)} operands, got {n_operands}"
+            f"einsum: subscripts {subscripts!r} name {len(inputs)} operands, got {n_operands}",
+            hint="give one comma-separated term per operand",
         )
     for term in [*inputs, output]:
         if not all(c.isalpha() for c in term):
-            raise TypeRuleError(f"einsum: subscripts {subscripts!r} may hold only letters")
+            raise TypeRuleError(f"einsum: subscripts {subscripts!r} may hold only letters",
+                                hint="name each axis with a letter, e.g. 'ij,jk->ik'")
     if len(set(output)) != len(output):
-        raise TypeRuleError(f"einsum: output {output!r} repeats an index")
+        raise TypeRuleError(f"einsum: output {output!r} repeats an index",
+                            hint="name each output axis once")
     if not set(output) <= set("".join(inputs)):
-        raise TypeRuleError(f"einsum: output {output!r} names an index no operand has")
+        raise TypeRuleError(f"einsum: output {output!r} names an index no operand has",
+                            hint="the output may only use letters of the operands' terms")
     return inputs, output
 
 
@@ -70,7 +77,8 @@ def einsum_rule(types: tuple[TensorType, ...], subscripts: str) -> tuple[TensorT
     for term, t in zip(inputs, types, strict=True):
         if len(term) != t.ndim:
             raise TypeRuleError(
-                f"einsum: {term!r} names {len(term)} axes but the operand is {t}"
+                f"einsum: {term!r} names {len(term)} axes but the operand is {t}",
+                hint="give each operand one letter per axis",
             )
         for index, size in zip(term, t.shape, strict=True):
             if sizes.setdefault(index, size) != size:
@@ -79,7 +87,7 @@ def einsum_rule(types: tuple[TensorType, ...], subscripts: str) -> tuple[TensorT
                     f"in another ({subscripts!r} on {', '.join(map(str, types))})",
                     hint="NumPy would stretch an axis of size 1 here; tracegrad needs equal "
                     "sizes: np.broadcast_to the operand first" if 1 in (size, sizes[index])
-                    else None,
+                    else "use different letters for axes of different sizes",
                 )
     dtype = np.result_type(*(t.dtype for t in types))
     return (TensorType(tuple(sizes[i] for i in output), dtype),)

@@ -21,7 +21,8 @@ IndexItem = int | None | tuple[int | None, int | None, int | None]
 def slice_length(item: tuple, size: int) -> int:
     start, stop, step = item
     if step == 0:
-        raise TypeRuleError("index: slice step cannot be zero")
+        raise TypeRuleError("index: slice step cannot be zero",
+                            hint="use a positive or negative step")
     return len(range(*slice(start, stop, step).indices(size)))
 
 
@@ -30,7 +31,8 @@ def index_rule(types: tuple[TensorType, ...], index: tuple[IndexItem, ...]):
     consumed = sum(1 for item in index if item is not None)
     if consumed > x.ndim:
         raise TypeRuleError(
-            f"index: {consumed} indices for an array of type {x} with {x.ndim} dimensions"
+            f"index: {consumed} indices for an array of type {x} with {x.ndim} dimensions",
+            hint=f"index at most {x.ndim} axes",
         )
     shape: list[int] = []
     axis = 0
@@ -44,7 +46,8 @@ def index_rule(types: tuple[TensorType, ...], index: tuple[IndexItem, ...]):
             if not -x.shape[axis] <= item < x.shape[axis]:
                 raise TypeRuleError(
                     f"index: index {item} is out of bounds for axis {axis} with size "
-                    f"{x.shape[axis]} (array of type {x})"
+                    f"{x.shape[axis]} (array of type {x})",
+                    hint=f"use an index between {-x.shape[axis]} and {x.shape[axis] - 1}",
                 )
             axis += 1
         else:
@@ -75,7 +78,9 @@ def gather_rule(types: tuple[TensorType, ...], axes: tuple[int, ...]):
     except ValueError:
         raise TypeRuleError(
             "gather: index arrays of shapes "
-            f"{', '.join(str(i.shape) for i in indices)} do not broadcast together"
+            f"{', '.join(str(i.shape) for i in indices)} do not broadcast together",
+            hint="index arrays pair up element by element: give them one shape (or shapes "
+            "that broadcast, e.g. `i[:, None]` and `j`)",
         ) from None
     rest = [d for a, d in enumerate(x.shape) if a not in axes]
     adjacent = list(axes) == list(range(axes[0], axes[0] + len(axes)))

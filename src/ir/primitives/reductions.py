@@ -73,12 +73,14 @@ def index_rule(name: str):
         (x,) = types
         if axis is None:
             if x.size == 0:
-                raise TypeRuleError(f"{name} of an empty array {x} has no answer")
+                raise TypeRuleError(f"{name} of an empty array {x} has no answer",
+                                    hint="take it over a non-empty array")
             shape = (1,) * x.ndim if keepdims else ()
             return (TensorType(shape, INT64),)
         check_axes(name, x, (axis,))
         if x.shape[axis] == 0:
-            raise TypeRuleError(f"{name}: axis {axis} of {x} is empty")
+            raise TypeRuleError(f"{name}: axis {axis} of {x} is empty",
+                                hint="take it along a non-empty axis")
         return (TensorType(reduced_shape(x, (axis,), keepdims), INT64),)
 
     return rule
