@@ -103,7 +103,10 @@ def binary_rule(op: Primitive) -> EmitRule:
     name = UFUNCS[op].__name__ if op in UFUNCS else op.name
 
     def rule(node: Node, args: list[str]) -> str:
-        if symbol is not None:
+        # `bools ** 2` would square to int8 (NumPy's operator fast path); np.power types as
+        # the IR does.
+        bool_power = symbol == "**" and node.inputs[0].type.dtype == np.bool_
+        if symbol is not None and not bool_power:
             return f"{atom(args[0])} {symbol} {atom(args[1])}"
         return f"np.{name}({', '.join(args)})"
 

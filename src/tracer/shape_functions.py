@@ -109,6 +109,10 @@ def moveaxis(a, source, destination):
     if len(sources) != len(targets):
         raise TraceError("np.moveaxis: source and destination need the same number of axes",
                          loc=caller_location(), hint="give one destination per source axis")
+    for name, axes in (("source", sources), ("destination", targets)):
+        if len(set(axes)) != len(axes):
+            raise TraceError(f"np.moveaxis: repeated axis in `{name}` {axes}",
+                             loc=caller_location(), hint="name each axis once")
     order = [n for n in range(ndim) if n not in sources]
     for target, src in sorted(zip(targets, sources, strict=True)):
         order.insert(target, src)

@@ -146,7 +146,12 @@ class Tracer:
     def __rfloordiv__(self, other): return functions.floor_divide(other, self)
     def __mod__(self, other): return functions.remainder(self, other)
     def __rmod__(self, other): return functions.remainder(other, self)
-    def __pow__(self, other): return functions.power(self, other)
+    def __pow__(self, other):
+        # NumPy's `**` squares for an exponent of 2, which keeps bool arrays small (int8).
+        if self.dtype == np.bool_ and type(other) is int and other == 2:
+            return functions.square(self)
+        return functions.power(self, other)
+
     def __rpow__(self, other): return functions.power(other, self)
     def __matmul__(self, other): return functions.matmul(self, other)
     def __rmatmul__(self, other): return functions.matmul(other, self)
