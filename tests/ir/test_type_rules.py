@@ -169,9 +169,10 @@ def operands_call(data: st.DataObject, fn: Callable, template: str,
               for kind, shape, pos in zip(chosen, shapes, positive, strict=True)]
     traced = [kind in TRACED_KINDS for kind in chosen]
     text = template.format(*(
-        describe(v) if t else f"constant {describe(v)}" for v, t in zip(values, traced)
+        describe(v) if t else f"constant {describe(v)}" for v, t in zip(values, traced, strict=True)
     ))
-    return Call(bake(fn, values, traced), tuple(v for v, t in zip(values, traced) if t), text,
+    traced_values = tuple(v for v, t in zip(values, traced, strict=True) if t)
+    return Call(bake(fn, values, traced), traced_values, text,
                 unsupported)
 
 
@@ -189,8 +190,8 @@ def operand_shapes(data: st.DataObject, count: int) -> tuple[tuple[int, ...], ..
 # for a negative base and a float for a negative integer exponent; NumPy refuses the latter).
 UNARY: dict[str, np.ufunc] = {
     name: getattr(np, name) for name in (
-        "negative", "positive", "abs", "sign", "exp", "expm1", "log", "log1p", "sqrt", "square", "sin",
-        "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "floor", "ceil",
+        "negative", "positive", "abs", "sign", "exp", "expm1", "log", "log1p", "sqrt", "square",
+        "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "floor", "ceil",
         "logical_not",
     )
 }
@@ -308,7 +309,8 @@ def clip_case(data: st.DataObject) -> Call:
         f"{n}={describe(v)}{'' if t else ' (constant)'}"
         for n, v, t in zip(names, values, traced, strict=True)
     )
-    return Call(bake(fn, values, traced), tuple(v for v, t in zip(values, traced) if t), text)
+    traced_values = tuple(v for v, t in zip(values, traced, strict=True) if t)
+    return Call(bake(fn, values, traced), traced_values, text)
 
 
 # --- reductions ---------------------------------------------------------------------------
@@ -418,7 +420,8 @@ def dot_case(spelling: str) -> Callable[[st.DataObject], Call]:
         values = [draw_value(data, first, a, False), draw_value(data, second, b, False)]
         traced = [True, second in TRACED_KINDS]
         text = template.format(*(describe(v) for v in values))
-        return Call(bake(fn, values, traced), tuple(v for v, t in zip(values, traced) if t),
+        traced_values = tuple(v for v, t in zip(values, traced, strict=True) if t)
+        return Call(bake(fn, values, traced), traced_values,
                     text)
 
     return draw
@@ -447,7 +450,7 @@ def einsum_case(data: st.DataObject) -> Call:
     template = f"np.einsum({subscripts!r}, " + ", ".join("{}" for _ in terms) + ")"
     seen: dict[str, set[int]] = {}
     for term, shape in zip(terms, shapes, strict=True):
-        for index, size in zip(term, shape):
+        for index, size in zip(term, shape, strict=True):
             seen.setdefault(index, set()).add(size)
     stretched = any(len(s) > 1 and 1 in s for s in seen.values())
     return operands_call(data, fn, template, tuple(shapes), (False,) * len(shapes),
@@ -682,7 +685,7 @@ def advanced_index_case(data: st.DataObject) -> Call:
         for v, t in zip(items, traced, strict=True)
     ) + "]"
     flags = [True, *traced]
-    return Call(bake(fn, values, flags), tuple(v for v, t in zip(values, flags) if t),
+    return Call(bake(fn, values, flags), tuple(v for v, t in zip(values, flags, strict=True) if t),
                 text.format(describe(x)))
 
 
@@ -705,7 +708,7 @@ def named_index_case(form: str) -> Callable[[st.DataObject], Call]:
         if form == "x[idx, :, idx2]":
             x = data.draw(S.arrays(dtype, (n, m, k)))
             idx, idx2 = (data.draw(S.index_arrays(size, s)) for size, s in
-                         zip((n, k), data.draw(S.broadcastable_shapes(2, max_dims=2))))
+                         zip((n, k), data.draw(S.broadcastable_shapes(2, max_dims=2)), strict=True))
             return Call(lambda x, i, j: x[i, :, j], (x, idx, idx2),
                         f"{describe(x)}[{describe(idx)}, :, {describe(idx2)}]")
         if form == "x[0, idx]":
