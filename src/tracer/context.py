@@ -33,8 +33,11 @@ class Trace:
         self.locations = LocationTracker()
         self.active = True
         self.literals: dict[int, tuple[Any, Literal]] = {}  # id(array) -> (array, Literal)
-        self.depth = 0  # how deep inside tracegrad's own functions the current call is
-        self.calls = 0  # counts calls made from the user's code
+        # A call from the user's code counts once however many nodes it records (np.mean is
+        # a sum and a division), so the nodes of one line run stay together: `calls` numbers
+        # the user's calls, `depth` is how deep inside tracegrad's functions we are.
+        self.depth = 0
+        self.calls = 0
         self.fixed_loc: SourceLoc | None = None  # set while a transform records (see `at`)
         self.fixed = False
 
@@ -77,18 +80,6 @@ class Trace:
 
     def wrap(self, var: Var) -> Tracer:
         return tracer_module.Tracer(var, self)
-
-    @contextlib.contextmanager
-    def user_call(self) -> Iterator[None]:
-        """Marks one call from the user's code, so the nodes a composite function (np.mean
-        is a sum and a division) records all belong to the one line run that called it."""
-        if self.depth == 0:
-            self.calls += 1
-        self.depth += 1
-        try:
-            yield
-        finally:
-            self.depth -= 1
 
     def new_input(self, type_: TensorType, hint: str) -> Tracer:
         return tracer_module.Tracer(self.builder.add_input(type_, hint), self)

@@ -35,7 +35,7 @@ def traced(numpy_function: Callable) -> Callable[[Callable], Callable]:
             trace = find_trace(args) or (kwargs and find_trace(list(kwargs.values())))
             if not trace:
                 return numpy_function(*args, **kwargs)
-            # One call from the user's code (see Trace.user_call; inlined: this is hot).
+            # One call from the user's code (see Trace.calls).
             if trace.depth == 0:
                 trace.calls += 1
             trace.depth += 1

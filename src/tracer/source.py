@@ -66,7 +66,7 @@ class LocationTracker:
         self.last_loc: SourceLoc | None = None
 
     def current(self, call: int) -> SourceLoc | None:
-        """`call` numbers the user-level call the node belongs to (see Trace.user_call)."""
+        """`call` numbers the user-level call the node belongs to (see Trace.calls)."""
         frame = user_frame()
         if frame is None:
             return None
