@@ -104,8 +104,9 @@ def binary_rule(op: Primitive) -> EmitRule:
 
     def rule(node: Node, args: list[str]) -> str:
         # `bools ** 2` would square to int8 (NumPy's operator fast path); np.power types as
-        # the IR does.
-        bool_power = symbol == "**" and node.inputs[0].type.dtype == np.bool_
+        # the IR does. Python scalars (a weak result) keep Python's `**`.
+        bool_power = (symbol == "**" and node.inputs[0].type.dtype == np.bool_
+                      and not node.out.type.weak)
         if symbol is not None and not bool_power:
             return f"{atom(args[0])} {symbol} {atom(args[1])}"
         return f"np.{name}({', '.join(args)})"

@@ -148,7 +148,8 @@ class Tracer:
     def __rmod__(self, other): return functions.remainder(other, self)
     def __pow__(self, other):
         # NumPy's `**` squares for an exponent of 2, which keeps bool arrays small (int8).
-        if self.dtype == np.bool_ and type(other) is int and other == 2:
+        if (self.dtype == np.bool_ and not self.ir_var.type.weak and type(other) is int
+                and other == 2):
             return functions.square(self)
         return functions.power(self, other)
 

@@ -121,7 +121,8 @@ def check(call: Call) -> None:
 
 # --- operands: traced arguments or closed-over constants ----------------------------------
 
-ARRAY, SCALAR, CONSTANT_SCALAR, CONSTANT_ARRAY = "array", "scalar", "constant scalar", "const"
+ARRAY, SCALAR = "array", "scalar"
+CONSTANT_SCALAR, CONSTANT_ARRAY = "constant scalar", "constant array"
 TRACED_KINDS = (ARRAY, SCALAR)
 
 
@@ -786,6 +787,7 @@ NEP50_EXAMPLES = [
     ("Python float + Python float is a Python float", lambda a, b: a + b, (1.5, 2.5), "float"),
     ("Python int / Python int is a Python float", lambda a, b: a / b, (3, 2), "float"),
     ("Python bool + Python bool is a Python int", lambda a, b: a + b, (True, True), "int"),
+    ("Python bool ** 2 is a Python int", lambda a: a**2, (True,), "int"),
     ("a ufunc on Python scalars gives a NumPy scalar", lambda a, b: np.add(a, b), (1, 2),
      "i64[]"),
     ("np.float32 scalar * 2.5 stays float32", lambda a: a * 2.5, (np.float32(2),), "f32[]"),
