@@ -19,7 +19,7 @@ from ..errors import BackendError
 from ..ir import Graph, Literal, Node, Var
 from ..ir.interface import Interface, flat_interface
 from ..ir.naming import Namespace
-from ..ir.primitive import Primitive
+from ..ir.primitive import Group, Primitive, primitives
 
 # One emission rule: the node and its operands already written as expressions. It returns
 # the expression of the node's value or, for a node that takes statements (a scatter fills a
@@ -38,6 +38,23 @@ class Backend:
     literal: Callable[[Literal], str]  # a literal as an expression
     # The values the emitted code holds as read-only views (returned, they are copied).
     read_only_views: Callable[[Graph], set[Var]] = lambda graph: set()
+    # NumPy arrays can be written to, so a result that is an argument or a module constant
+    # is returned as a copy; immutable arrays (JAX's) are returned as they are.
+    mutable_arrays: bool = True
+    # Header lines a reader needs before running the module (how to call it).
+    notes: Callable[[Graph], list[str]] = lambda graph: []
+
+
+def build_rules(group_rules: dict[Group, Callable[[Primitive], EmitRule]],
+                special_rules: dict[str, EmitRule]) -> dict[Primitive, EmitRule]:
+    """A backend's table: the rule named for a primitive, else its group's rule."""
+    rules: dict[Primitive, EmitRule] = {}
+    for name, op in primitives.items():
+        if name in special_rules:
+            rules[op] = special_rules[name]
+        elif op.group in group_rules:
+            rules[op] = group_rules[op.group](op)
+    return rules
 
 
 @functools.cache
@@ -106,7 +123,7 @@ class Emitter:
             name=function_name,
             title=interface.title or f"`{interface.name}`",
             origin=interface.origin.short if interface.origin else None,
-            signature=self.signature_lines(params),
+            signature=[*self.signature_lines(params), *self.backend.notes(self.graph)],
             imports=self.backend.imports,
             constants=self.constants,
             params=params,
@@ -140,6 +157,8 @@ class Emitter:
         if isinstance(tree, int):
             output = self.graph.outputs[tree]
             expression = self.operand(output)
+            if not self.backend.mutable_arrays:
+                return expression
             if isinstance(output, Literal) and expression in self.hoisted.values():
                 expression += ".copy()"  # never hand the caller our module-level constant
             elif output in self.backend.read_only_views(self.graph):

@@ -7,7 +7,6 @@ imports numpy and nothing else.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -18,36 +17,27 @@ from ..ir.interface import Interface
 from ..ir.primitive import Group, Primitive, primitives
 from ..ir.primitives import elementwise as E
 from ..ir.primitives.elementwise import UFUNCS
-from .emitter import Backend, EmitRule, Emitter, atom
-
-OPERATORS: dict[str, str] = {
-    "add": "+", "subtract": "-", "multiply": "*", "divide": "/", "floor_divide": "//",
-    "remainder": "%", "power": "**", "equal": "==", "not_equal": "!=", "less": "<",
-    "less_equal": "<=", "greater": ">", "greater_equal": ">=", "matmul": "@",
-}  # fmt: skip
-
-# NumPy's shorter spelling, where it has one.
-FUNCTION_NAMES: dict[str, str] = {"absolute": "abs"}
+from . import common
+from .common import (
+    FUNCTION_NAMES,
+    OPERATORS,
+    argreduce_keywords,
+    axis_keywords,
+    gather_parts,
+    index_key,
+    is_array_value,
+    log_softmax_lines,
+    shape_expr,
+)
+from .emitter import Backend, EmitRule, Emitter, atom, build_rules
 
 
 def dtype_expr(dtype: np.dtype) -> str:
-    return f"np.{np.dtype(dtype).name}"
-
-
-def shape_expr(shape: tuple[int, ...]) -> str:
-    return f"({shape[0]},)" if len(shape) == 1 else f"({', '.join(map(str, shape))})"
+    return common.dtype_expr(dtype, "np")
 
 
 def number(value: Any) -> str:
-    if isinstance(value, float) and not math.isfinite(value):
-        return "np.nan" if math.isnan(value) else ("np.inf" if value > 0 else "-np.inf")
-    return repr(value)
-
-
-def nested(value: Any) -> str:
-    if isinstance(value, list):
-        return f"[{', '.join(nested(v) for v in value)}]"
-    return number(value)
+    return common.number(value, "np")
 
 
 def with_dtype(call: str, dtype: np.dtype, default: np.dtype) -> str:
@@ -73,12 +63,7 @@ def literal(x: Literal) -> str:
     if pattern.kind == "eye":
         return with_dtype(f"np.eye({pattern.argument})", dtype, float64)
     inferred = np.array(pattern.argument).dtype
-    return with_dtype(f"np.array({nested(pattern.argument)})", dtype, inferred)
-
-
-def is_array_value(x: Var | Literal) -> bool:
-    """True when the operand is an ndarray or NumPy scalar at run time (it has methods)."""
-    return not x.type.weak
+    return with_dtype(f"np.array({common.nested(pattern.argument, 'np')})", dtype, inferred)
 
 
 # --- rules, by group ----------------------------------------------------------------------
@@ -114,18 +99,6 @@ def binary_rule(op: Primitive) -> EmitRule:
     return rule
 
 
-def axis_keywords(node: Node, ndim: int) -> str:
-    axis, keepdims = node.params["axis"], node.params["keepdims"]
-    parts = []
-    if isinstance(axis, tuple) and axis != tuple(range(ndim)):
-        parts.append(f"axis={axis[0]}" if len(axis) == 1 else f"axis={axis}")
-    elif isinstance(axis, int):
-        parts.append(f"axis={axis}")
-    if keepdims:
-        parts.append("keepdims=True")
-    return "".join(f", {p}" for p in parts)
-
-
 def reduction_rule(node: Node, args: list[str]) -> str:
     keywords = axis_keywords(node, node.inputs[0].type.ndim)
     if is_array_value(node.inputs[0]):  # the method skips np.sum's Python-level dispatch
@@ -147,18 +120,7 @@ def einsum_rule(node: Node, args: list[str]) -> str:
 
 
 def reshape_rule(node: Node, args: list[str]) -> str:
-    shape = node.params["shape"]
-    if not is_array_value(node.inputs[0]):
-        return f"np.reshape({args[0]}, {shape_expr(shape)})"
-    dims = ", ".join(map(str, shape)) if shape else "()"
-    return f"{args[0]}.reshape({dims})"
-
-
-def transpose_rule(node: Node, args: list[str]) -> str:
-    axes = node.params["axes"]
-    if axes == tuple(reversed(range(len(axes)))):
-        return f"{args[0]}.T"
-    return f"{args[0]}.transpose({', '.join(map(str, axes))})"
+    return common.reshape_text(node, args[0], "np")
 
 
 def broadcast_to_rule(node: Node, args: list[str]) -> str:
@@ -182,29 +144,12 @@ def convert_rule(node: Node, args: list[str]) -> str:
     return f"{args[0]}.astype({dtype})"
 
 
-def slice_text(item: Any) -> str:
-    if item is None:
-        return "None"
-    if isinstance(item, int):
-        return str(item)
-    start, stop, step = ("" if p is None else str(p) for p in item)
-    return f"{start}:{stop}:{step}" if step else f"{start}:{stop}"
-
-
-def subject(node: Node, arg: str) -> str:
-    return arg if is_array_value(node.inputs[0]) else f"np.asarray({arg})"
-
-
 def index_rule(node: Node, args: list[str]) -> str:
-    key = ", ".join(slice_text(item) for item in node.params["index"])
-    return f"{subject(node, args[0])}[{key or '()'}]"
+    return f"{common.subject(node, args[0], 'np')}[{index_key(node) or '()'}]"
 
 
 def gather_rule(node: Node, args: list[str]) -> str:
-    axes = node.params["axes"]
-    indices = iter(args[1:])
-    key = ", ".join(next(indices) if a in axes else ":" for a in range(axes[-1] + 1))
-    return f"{subject(node, args[0])}[{key}]"
+    return f"{common.subject(node, args[0], 'np')}[{', '.join(gather_parts(node, args[1:]))}]"
 
 
 def zeros_expr(node: Node) -> str:
@@ -213,9 +158,8 @@ def zeros_expr(node: Node) -> str:
 
 
 def index_scatter_rule(node: Node, args: list[str]) -> list[str]:
-    key = ", ".join(slice_text(item) for item in node.params["index"])
     update = scalar_if_uniform(node, args[0])
-    return [f"{{out}} = {zeros_expr(node)}", f"{{out}}[{key or '...'}] = {update}"]
+    return [f"{{out}} = {zeros_expr(node)}", f"{{out}}[{index_key(node) or '...'}] = {update}"]
 
 
 def positions_are_distinct(node: Node) -> bool:
@@ -232,22 +176,12 @@ def positions_are_distinct(node: Node) -> bool:
 
 
 def scalar_if_uniform(node: Node, arg: str) -> str:
-    """Updates that are one repeated constant are written as that scalar: NumPy broadcasts it
-    in the assignment, and no array of copies is built on each call."""
-    updates = node.inputs[0]
-    if isinstance(updates, Literal) and updates.type.ndim > 0:
-        pattern = describe_constant(updates.value)
-        if pattern.kind in ("zeros", "ones", "full"):
-            value = {"zeros": 0, "ones": 1}.get(pattern.kind, pattern.argument)
-            return number(np.asarray(value, updates.type.dtype).item())
-    return arg
+    return common.scalar_if_uniform(node, arg, "np")
 
 
 def scatter_add_rule(node: Node, args: list[str]) -> list[str]:
-    axes = node.params["axes"]
     args = [scalar_if_uniform(node, args[0]), *args[1:]]
-    indices = iter(args[1:])
-    parts = [next(indices) if a in axes else ":" for a in range(axes[-1] + 1)]
+    parts = gather_parts(node, args[1:])
     if positions_are_distinct(node):
         return [f"{{out}} = {zeros_expr(node)}", f"{{out}}[{', '.join(parts)}] = {args[0]}"]
     parts = ["slice(None)" if p == ":" else p for p in parts]
@@ -257,20 +191,11 @@ def scatter_add_rule(node: Node, args: list[str]) -> list[str]:
 
 
 def log_softmax_rule(node: Node, args: list[str]) -> list[str]:
-    """The operations users write for it, in their order, so values match theirs exactly."""
-    axis, ndim = node.params["axis"], node.inputs[0].type.ndim
-    keywords = "keepdims=True" if axis == tuple(range(ndim)) else (
-        f"axis={axis[0] if len(axis) == 1 else axis}, keepdims=True")
-    return [f"{{out}} = {args[0]} - {args[0]}.max({keywords})",
-            f"{{out}} = {{out}} - np.log(np.exp({{out}}).sum({keywords}))"]
+    return log_softmax_lines(node, args, "np")
 
 
 def argreduce_rule(node: Node, args: list[str]) -> str:
-    axis, keepdims = node.params["axis"], node.params["keepdims"]
-    extra = (f", axis={axis}" if axis is not None else "") + (
-        ", keepdims=True" if keepdims else ""
-    )
-    return f"np.{node.op.name}({args[0]}{extra})"
+    return f"np.{node.op.name}({args[0]}{argreduce_keywords(node)})"
 
 
 GROUP_RULES = {
@@ -292,7 +217,7 @@ SPECIAL_RULES: dict[str, EmitRule] = {
     "matmul": binary_rule(primitives["matmul"]),
     "einsum": einsum_rule,
     "reshape": reshape_rule,
-    "transpose": transpose_rule,
+    "transpose": common.transpose_rule,
     "broadcast_to": broadcast_to_rule,
     "concatenate": concatenate_rule,
     "stack": stack_rule,
@@ -305,22 +230,13 @@ SPECIAL_RULES: dict[str, EmitRule] = {
 }
 
 
-def build_rules() -> dict[Primitive, EmitRule]:
-    rules: dict[Primitive, EmitRule] = {}
-    for name, op in primitives.items():
-        if name in SPECIAL_RULES:
-            rules[op] = SPECIAL_RULES[name]
-        elif op.group in GROUP_RULES:
-            rules[op] = GROUP_RULES[op.group](op)
-    return rules
-
-
 def read_only_views(graph: Graph) -> set[Var]:
     """np.broadcast_to returns a read-only view."""
     return {node.out for node in graph.nodes if node.op is primitives["broadcast_to"]}
 
 
-NUMPY_BACKEND = Backend("numpy", ("import numpy as np",), build_rules(), literal,
+NUMPY_BACKEND = Backend("numpy", ("import numpy as np",),
+                        build_rules(GROUP_RULES, SPECIAL_RULES), literal,
                         read_only_views)
 numpy_rules = NUMPY_BACKEND.rules
 

@@ -9,6 +9,7 @@ another transform) a staged function records its Graph into the caller's trace i
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import gc
 from collections.abc import Callable, Iterator, Sequence
@@ -16,16 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from ..codegen.numpy import emit_numpy
 from ..errors import TraceError
 from ..ir import Graph, verify
 from ..ir.interface import Interface, map_tree
 from ..tracer import BoundCall, Tracer, bind_call, trace_function
 from ..tracer.pytree import flatten
 from ..tracer.source import caller_location
-from .loader import load_function
+from .execution import NUMPY_EXECUTION, Execution, execution_for
 
-BACKENDS = ("numpy",)
 PYTHON_SCALARS = (bool, int, float, complex)
 
 
@@ -34,10 +33,12 @@ class Entry:
     (emitted and loaded on first use, so a graph only inlined is never emitted)."""
 
     def __init__(
-        self, graph: Graph, interface: Interface, call: BoundCall, n_args: int, traced: bool
+        self, graph: Graph, interface: Interface, call: BoundCall, n_args: int, traced: bool,
+        execution: Execution = NUMPY_EXECUTION,
     ):
         self.graph = graph
         self.interface = interface
+        self.execution = execution  # the backend: how the code is emitted, loaded and run
         self.dynamic = tuple(call.dynamic)  # which bound arguments the emitted function takes
         # The call's positional arguments are exactly the emitted function's: no static
         # ones, defaults, *args or keywords to sort out, so a call passes them straight on.
@@ -53,7 +54,7 @@ class Entry:
     def source(self) -> str:
         if self._source is None:
             with collector_paused():
-                self._source = emit_numpy(self.graph, self.interface)
+                self._source = self.execution.emit(self.graph, self.interface)
         return self._source
 
     @property
@@ -61,7 +62,7 @@ class Entry:
         if self._function is None:
             source = self.source
             with collector_paused():
-                self._function = load_function(source, self.graph.name)
+                self._function = self.execution.load(source, self.graph, self.interface)
         return self._function
 
 
@@ -74,6 +75,8 @@ def leaf_key(leaf: Any) -> Any:
         return ((), leaf.dtype)
     if isinstance(leaf, Tracer):
         return leaf.ir_var.type
+    if isinstance(getattr(leaf, "dtype", None), np.dtype):  # a JAX array, from an earlier call
+        return (np.shape(leaf), leaf.dtype)
     return type(leaf)  # rejected with a clear message when traced
 
 
@@ -127,11 +130,9 @@ def collector_paused() -> Iterator[None]:
 class Staged:
     """A function turned into a Graph per input signature, and run as emitted code."""
 
-    def __init__(self, fn: Callable, backend: str = "numpy", static_argnums: Sequence[int] = ()):
-        if backend not in BACKENDS:
-            raise ValueError(
-                f"unknown backend {backend!r}; choose one of {', '.join(map(repr, BACKENDS))}"
-            )
+    def __init__(self, fn: Callable, backend: str = "numpy", static_argnums: Sequence[int] = (),
+                 **backend_options: Any):
+        self.execution = execution_for(backend, backend_options)
         if isinstance(static_argnums, int):
             static_argnums = (static_argnums,)
         self.fn = fn
@@ -145,6 +146,10 @@ class Staged:
         """The Graph of this transform for one bound call, and its Interface."""
         raise NotImplementedError
 
+    def naming(self, name: str) -> tuple[str, str]:
+        """The emitted function's name, and what its module computes, for a function `name`."""
+        return name, f"`{name}`"
+
     def bind(self, args: tuple, kwargs: dict) -> BoundCall:
         """The call's arguments sorted into the parameters the emitted function takes."""
         return bind_call(self.fn, args, kwargs, self.static_argnums)
@@ -154,11 +159,17 @@ class Staged:
         if entry.direct and not kwargs:
             call_args = args
         else:
-            call = self.bind(args, kwargs)
-            call_args = tuple(call.values[i] for i in entry.dynamic)
+            call_args = self.dynamic_arguments(entry, args, kwargs)
         if entry.traced:
             return self.inline(entry, call_args)
         return entry.function(*call_args)
+
+    def dynamic_arguments(self, entry: Entry, args: tuple, kwargs: dict) -> tuple:
+        """The arguments the emitted function takes, in its order."""
+        if entry.direct and not kwargs:
+            return args
+        call = self.bind(args, kwargs)
+        return tuple(call.values[i] for i in entry.dynamic)
 
     def inline(self, entry: Entry, call_args: tuple) -> Any:
         """Record the Graph into the trace of the traced arguments (a transform inside a
@@ -178,7 +189,7 @@ class Staged:
             traced = bool(traced_leaves(call.values))
             entry = Entry(verify(graph, check_types=False), interface, call,
                           len(args) if not kwargs else -1,
-                          traced)
+                          traced, self.execution)
             self.cache[key] = entry
         return entry
 
@@ -207,6 +218,19 @@ class Staged:
         """The IR Graph for this call signature."""
         return self.lookup(args, kwargs).graph
 
+    def hlo(self, *args: Any, **kwargs: Any) -> str:
+        """The StableHLO text XLA compiles for this call (backend="jax")."""
+        entry = self.lookup(args, kwargs)
+        call_args = self.dynamic_arguments(entry, args, kwargs)
+        return self.execution.hlo(entry.function, entry.graph, call_args)
+
+    def cost(self, *args: Any, **kwargs: Any) -> dict[str, float]:
+        """XLA's cost analysis of the compiled program for this call (backend="jax"):
+        'flops', 'transcendentals', 'bytes accessed' and more, as XLA reports them."""
+        entry = self.lookup(args, kwargs)
+        call_args = self.dynamic_arguments(entry, args, kwargs)
+        return self.execution.cost(entry.function, entry.graph, call_args)
+
     def __repr__(self) -> str:
         kind = type(self).__name__.lower()
         return f"<tracegrad.{kind} {getattr(self.fn, '__name__', self.fn)}>"
@@ -216,7 +240,12 @@ class Compiled(Staged):
     """`jit(fn)`: the function itself, traced and emitted."""
 
     def build(self, call: BoundCall) -> tuple[Graph, Interface]:
-        return trace_function(self.fn, call)
+        graph, interface = trace_function(self.fn, call)
+        if isinstance(self.fn, Staged):  # jit(grad(f)): the module says what it computes
+            name, title = self.fn.naming(graph.name)
+            graph = dataclasses.replace(graph, name=name)
+            interface = dataclasses.replace(interface, name=name, title=title)
+        return graph, interface
 
 
 def trace(fn: Callable, *args: Any, static_argnums: Sequence[int] = (), **kwargs: Any) -> Graph:
@@ -226,9 +255,29 @@ def trace(fn: Callable, *args: Any, static_argnums: Sequence[int] = (), **kwargs
 
 
 def jit(
-    fn: Callable | None = None, *, backend: str = "numpy", static_argnums: Sequence[int] = ()
+    fn: Callable | None = None,
+    *,
+    backend: str = "numpy",
+    static_argnums: Sequence[int] = (),
+    device: Any = None,
+    in_shardings: Any = None,
+    out_shardings: Any = None,
+    donate_argnums: int | Sequence[int] = (),
 ) -> Any:
-    """Compile `fn` to generated code, per input signature. Usable as `@jit` or `@jit(...)`."""
+    """Compile `fn` to generated code, per input signature. Usable as `@jit` or `@jit(...)`.
+
+    backend="numpy" (the default) emits a NumPy module and returns NumPy values.
+    backend="jax" emits a `jax.numpy` module, compiles it with `jax.jit` and returns JAX
+    arrays (`np.asarray(result)` gives NumPy ones); `fn` may be `grad(f)` or
+    `value_and_grad(f)`, whose whole gradient then becomes one XLA program. A function with
+    float64 or int64 values runs with JAX's 64-bit mode on for its own calls only. With
+    backend="jax": `device` (a jax.Device, an index into jax.devices() or a name such as
+    'cpu:0') places the program on one device; `in_shardings`, `out_shardings` and
+    `donate_argnums` are passed to `jax.jit`, counting the traced arguments only.
+    `.hlo(*args)` shows the StableHLO XLA compiles, `.cost(*args)` its cost analysis.
+    """
+    options = {"device": device, "in_shardings": in_shardings, "out_shardings": out_shardings,
+               "donate_argnums": donate_argnums}
     if fn is None:
-        return lambda f: Compiled(f, backend, static_argnums)
-    return Compiled(fn, backend, static_argnums)
+        return lambda f: Compiled(f, backend, static_argnums, **options)
+    return Compiled(fn, backend, static_argnums, **options)

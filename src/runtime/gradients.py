@@ -73,7 +73,8 @@ class Gradient(Staged):
                           for p, k in positions]
         wrt = [leaf for tree in argument_trees for leaf in tree_indices(tree)]
         self.check_differentiable(graph, interface, wrt)
-        adjoint = reverse(graph, wrt, seeded=[value], name=f"grad_{graph.name}")
+        name, title = self.naming(graph.name)
+        adjoint = reverse(graph, wrt, seeded=[value], name=name)
         first_gradient = len(graph.outputs)
         gradient_of = {leaf: first_gradient + k for k, leaf in enumerate(wrt)}
         trees = [map_tree(tree, gradient_of.__getitem__) for tree in argument_trees]
@@ -85,12 +86,14 @@ class Gradient(Staged):
         elif self.with_value:
             result = (value_tree, gradient_tree)
         adjoint, result = keep_outputs(adjoint, result)
-        kind = "value and gradient" if self.with_value else "gradient"
         return adjoint, Interface(
             adjoint.name, interface.params, interface.input_paths, result, interface.origin,
-            interface.static, interface.input_trees,
-            title=f"the {kind} of `{interface.name}`",
+            interface.static, interface.input_trees, title=title,
         )
+
+    def naming(self, name: str) -> tuple[str, str]:
+        kind = "value and gradient" if self.with_value else "gradient"
+        return f"grad_{name}", f"the {kind} of `{name}`"
 
     def split_output(self, graph: Graph, interface: Interface) -> tuple[Any, Any]:
         tree = interface.output_tree

@@ -107,12 +107,13 @@ def bind_call(
 def leaf_type(leaf: Any, where: str, fn: Callable) -> TensorType:
     if isinstance(leaf, bool | int | float | complex) and not isinstance(leaf, np.generic):
         return TensorType((), np.result_type(type(leaf)), weak=True)
-    if isinstance(leaf, np.ndarray | np.generic):
+    if isinstance(leaf, Tracer):
+        return leaf.ir_var.type  # a transform applied inside a traced function
+    # NumPy's arrays and scalars, and arrays of libraries with NumPy dtypes (JAX's results)
+    if isinstance(getattr(leaf, "dtype", None), np.dtype):
         if supported_dtype(leaf.dtype):
             return TensorType(np.shape(leaf), leaf.dtype)
         problem = f"an array of dtype {leaf.dtype}"
-    elif isinstance(leaf, Tracer):
-        return leaf.ir_var.type  # a transform applied inside a traced function
     else:
         problem = f"a {type(leaf).__name__}"
     raise TraceError(

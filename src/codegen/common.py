@@ -1,0 +1,129 @@
+"""Codegen layer: the text both array backends write alike: numbers, dtypes, shapes, slices,
+axis keywords and indexing keys, spelled with the backend's module alias (`np` or `jnp`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..ir import Literal, Node, Var
+from ..ir.constants import describe_constant
+
+OPERATORS: dict[str, str] = {
+    "add": "+", "subtract": "-", "multiply": "*", "divide": "/", "floor_divide": "//",
+    "remainder": "%", "power": "**", "equal": "==", "not_equal": "!=", "less": "<",
+    "less_equal": "<=", "greater": ">", "greater_equal": ">=", "matmul": "@",
+}  # fmt: skip
+
+# The shorter spelling of a ufunc, where NumPy and jax.numpy have one.
+FUNCTION_NAMES: dict[str, str] = {"absolute": "abs"}
+
+
+def dtype_expr(dtype: np.dtype, module: str) -> str:
+    return f"{module}.{np.dtype(dtype).name}"
+
+
+def shape_expr(shape: tuple[int, ...]) -> str:
+    return f"({shape[0]},)" if len(shape) == 1 else f"({', '.join(map(str, shape))})"
+
+
+def number(value: Any, module: str) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        if math.isnan(value):
+            return f"{module}.nan"
+        return f"{module}.inf" if value > 0 else f"-{module}.inf"
+    return repr(value)
+
+
+def nested(value: Any, module: str) -> str:
+    if isinstance(value, list):
+        return f"[{', '.join(nested(v, module) for v in value)}]"
+    return number(value, module)
+
+
+def is_array_value(x: Var | Literal) -> bool:
+    """True when the operand is an array or array scalar at run time (it has methods)."""
+    return not x.type.weak
+
+
+def subject(node: Node, arg: str, module: str) -> str:
+    """The first operand as something that can be indexed (a Python scalar cannot)."""
+    return arg if is_array_value(node.inputs[0]) else f"{module}.asarray({arg})"
+
+
+def axis_keywords(node: Node, ndim: int) -> str:
+    axis, keepdims = node.params["axis"], node.params["keepdims"]
+    parts = []
+    if isinstance(axis, tuple) and axis != tuple(range(ndim)):
+        parts.append(f"axis={axis[0]}" if len(axis) == 1 else f"axis={axis}")
+    elif isinstance(axis, int):
+        parts.append(f"axis={axis}")
+    if keepdims:
+        parts.append("keepdims=True")
+    return "".join(f", {p}" for p in parts)
+
+
+def argreduce_keywords(node: Node) -> str:
+    axis, keepdims = node.params["axis"], node.params["keepdims"]
+    return (f", axis={axis}" if axis is not None else "") + (", keepdims=True" if keepdims else "")
+
+
+def reshape_text(node: Node, arg: str, module: str) -> str:
+    shape = node.params["shape"]
+    if not is_array_value(node.inputs[0]):
+        return f"{module}.reshape({arg}, {shape_expr(shape)})"
+    return f"{arg}.reshape({', '.join(map(str, shape)) if shape else '()'})"
+
+
+def transpose_rule(node: Node, args: list[str]) -> str:
+    """`x.T` for the reversed axes, else `x.transpose(1, 0, 2)`: one spelling in both."""
+    axes = node.params["axes"]
+    if axes == tuple(reversed(range(len(axes)))):
+        return f"{args[0]}.T"
+    return f"{args[0]}.transpose({', '.join(map(str, axes))})"
+
+
+def slice_text(item: Any) -> str:
+    if item is None:
+        return "None"
+    if isinstance(item, int):
+        return str(item)
+    start, stop, step = ("" if p is None else str(p) for p in item)
+    return f"{start}:{stop}:{step}" if step else f"{start}:{stop}"
+
+
+def index_key(node: Node) -> str:
+    """The static key of an `index` or `index_scatter` node, as written between brackets."""
+    return ", ".join(slice_text(item) for item in node.params["index"])
+
+
+def gather_parts(node: Node, indices: list[str]) -> list[str]:
+    """The key of a `gather` or `scatter_add` node: the index arrays on their axes, `:` on
+    the whole axes between them."""
+    axes = node.params["axes"]
+    remaining = iter(indices)
+    return [next(remaining) if a in axes else ":" for a in range(axes[-1] + 1)]
+
+
+def scalar_if_uniform(node: Node, arg: str, module: str) -> str:
+    """Updates that are one repeated constant are written as that scalar: the assignment
+    broadcasts it, and no array of copies is built on each call."""
+    updates = node.inputs[0]
+    if isinstance(updates, Literal) and updates.type.ndim > 0:
+        pattern = describe_constant(updates.value)
+        if pattern.kind in ("zeros", "ones", "full"):
+            value = {"zeros": 0, "ones": 1}.get(pattern.kind, pattern.argument)
+            return number(np.asarray(value, updates.type.dtype).item(), module)
+    return arg
+
+
+def log_softmax_lines(node: Node, args: list[str], module: str) -> list[str]:
+    """The operations users write for it, in their order, so values match theirs exactly."""
+    axis, ndim = node.params["axis"], node.inputs[0].type.ndim
+    keywords = "keepdims=True" if axis == tuple(range(ndim)) else (
+        f"axis={axis[0] if len(axis) == 1 else axis}, keepdims=True")
+    return [f"{{out}} = {args[0]} - {args[0]}.max({keywords})",
+            f"{{out}} = {{out}} - {module}.log({module}.exp({{out}}).sum({keywords}))"]

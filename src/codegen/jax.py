@@ -1,0 +1,281 @@
+"""Codegen layer: the JAX backend, one emission rule per primitive, for `jax.jit` to compile.
+
+Rules write `jax.numpy` as a person would (`x @ W`, `jnp.tanh(a)`, `x.sum(axis=1)`); scatters
+are functional updates (`jnp.zeros(...).at[key].add(updates)`), since JAX arrays are
+immutable. JAX promotes dtypes differently from NumPy (int32 + float32 is float32 in JAX and
+float64 in NumPy), so an operand whose dtype differs from the one NumPy computes in is
+converted first: every value has exactly the dtype the IR gives it. The emitted module
+imports jax and nothing else; this one does not import jax at all (emitting needs none).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..ir import Graph, Literal, Node, Var
+from ..ir.constants import describe_constant
+from ..ir.interface import Interface
+from ..ir.primitive import Group, Primitive
+from ..ir.primitives import elementwise as E
+from ..ir.primitives.contractions import matmul
+from ..ir.primitives.elementwise import UFUNCS, ufunc_operand
+from . import common
+from .common import (
+    FUNCTION_NAMES,
+    OPERATORS,
+    argreduce_keywords,
+    axis_keywords,
+    gather_parts,
+    index_key,
+    is_array_value,
+    log_softmax_lines,
+    shape_expr,
+)
+from .emitter import Backend, EmitRule, Emitter, atom, build_rules
+
+# The ufunc whose loop a primitive computes in, as NumPy chooses it for the operand dtypes.
+LOOP_UFUNCS: dict[Primitive, np.ufunc] = {**UFUNCS, matmul: np.matmul}
+
+# Dtypes that exist in JAX only with 64-bit mode on.
+WIDE_DTYPES = frozenset(map(np.dtype, (np.float64, np.int64, np.uint64, np.complex128)))
+
+
+def dtype_expr(dtype: np.dtype) -> str:
+    return common.dtype_expr(dtype, "jnp")
+
+
+def number(value: object) -> str:
+    return common.number(value, "jnp")
+
+
+def literal(x: Literal) -> str:
+    """Python scalars stay Python numbers (weak: they take the dtype of the array they meet,
+    in JAX as in NumPy); every other constant states its dtype, since JAX's defaults depend on
+    its 64-bit mode. Only an int64 arange is left to the default, as indices read best."""
+    if x.type.weak:
+        return number(x.value)
+    dtype = dtype_expr(x.type.dtype)
+    if x.type.ndim == 0:
+        return f"jnp.asarray({number(x.value.item())}, dtype={dtype})"
+    pattern = describe_constant(x.value)
+    shape = shape_expr(x.type.shape)
+    if pattern.kind in ("zeros", "ones"):
+        return f"jnp.{pattern.kind}({shape}, {dtype})"
+    if pattern.kind == "full":
+        return f"jnp.full({shape}, {number(pattern.argument)}, {dtype})"
+    if pattern.kind == "arange":
+        default = x.type.dtype == np.int64
+        return f"jnp.arange({pattern.argument}{'' if default else f', dtype={dtype}'})"
+    if pattern.kind == "eye":
+        return f"jnp.eye({pattern.argument}, dtype={dtype})"
+    return f"jnp.asarray({common.nested(pattern.argument, 'jnp')}, dtype={dtype})"
+
+
+# --- dtypes: compute where NumPy computes ---------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1024)
+def resolved_loop(ufunc: np.ufunc, operands: tuple) -> tuple[np.dtype, ...]:
+    return ufunc.resolve_dtypes((*operands, None))[:-1]
+
+
+def loop_dtypes(node: Node) -> tuple[np.dtype, ...]:
+    """The dtype NumPy converts each operand to before computing (its ufunc loop)."""
+    ufunc = LOOP_UFUNCS[node.op]
+    return resolved_loop(ufunc, tuple(ufunc_operand(x.type) for x in node.inputs))
+
+
+def cast(x: Var | Literal, arg: str, dtype: np.dtype, alone: bool) -> str:
+    """`arg` as a value of `dtype`. A Python scalar meeting an array takes the array's dtype
+    in JAX as in NumPy, so it is converted only when no array is there to give one (`alone`)."""
+    if x.type.dtype == dtype or (x.type.weak and not alone):
+        return arg
+    if x.type.weak:
+        return f"jnp.asarray({arg}, dtype={dtype_expr(dtype)})"
+    return f"{atom(arg)}.astype({dtype_expr(dtype)})"
+
+
+def converted(node: Node, args: list[str], dtypes: Sequence[np.dtype],
+              inputs: Sequence[Var | Literal] | None = None) -> list[str]:
+    """The operands, each in the dtype NumPy would compute it in."""
+    inputs = node.inputs if inputs is None else inputs
+    alone = all(x.type.weak for x in inputs)
+    return [cast(x, arg, dtype, alone) for x, arg, dtype in zip(inputs, args, dtypes, strict=True)]
+
+
+def all_converted(node: Node, args: list[str]) -> list[str]:
+    """Every operand in the node's own dtype (concatenate, stack, einsum: NumPy's result_type
+    of the operands' dtypes, Python scalars included)."""
+    dtype = node.out.type.dtype
+    return [cast(x, arg, dtype, True) for x, arg in zip(node.inputs, args, strict=True)]
+
+
+# --- rules, by group ------------------------------------------------------------------------
+
+
+def unary_rule(op: Primitive) -> EmitRule:
+    name = FUNCTION_NAMES.get(UFUNCS[op].__name__, UFUNCS[op].__name__)
+
+    def rule(node: Node, args: list[str]) -> str:
+        if node.out.type.weak:  # a Python scalar stays one: -x, abs(x)
+            return f"-{atom(args[0])}" if op is E.neg else f"abs({args[0]})"
+        (x,) = converted(node, args, loop_dtypes(node))
+        return f"-{atom(x)}" if op is E.neg else f"jnp.{name}({x})"
+
+    return rule
+
+
+def binary_rule(op: Primitive) -> EmitRule:
+    symbol = OPERATORS.get(op.name)
+    name = LOOP_UFUNCS[op].__name__
+
+    def rule(node: Node, args: list[str]) -> str:
+        if not node.out.type.weak:  # Python scalars alone compute as Python does
+            args = converted(node, args, loop_dtypes(node))
+        if symbol is not None:
+            return f"{atom(args[0])} {symbol} {atom(args[1])}"
+        return f"jnp.{name}({', '.join(args)})"
+
+    return rule
+
+
+def round_rule(node: Node, args: list[str]) -> str:
+    (x,) = converted(node, args, [node.out.type.dtype])
+    decimals = node.params.get("decimals", 0)
+    return f"jnp.round({x})" if decimals == 0 else f"jnp.round({x}, {decimals})"
+
+
+def where_rule(node: Node, args: list[str]) -> str:
+    dtype = node.out.type.dtype
+    values = converted(node, args[1:], [dtype, dtype], node.inputs[1:])
+    return f"jnp.where({', '.join([args[0], *values])})"
+
+
+def reduction_rule(node: Node, args: list[str]) -> str:
+    keywords = axis_keywords(node, node.inputs[0].type.ndim)
+    if node.out.type.dtype != node.inputs[0].type.dtype:  # sums of bools and small ints widen
+        keywords += f", dtype={dtype_expr(node.out.type.dtype)}"
+    if is_array_value(node.inputs[0]):
+        return f"{args[0]}.{node.op.name}({keywords.removeprefix(', ')})"
+    return f"jnp.{node.op.name}({args[0]}{keywords})"
+
+
+def argreduce_rule(node: Node, args: list[str]) -> str:
+    return f"jnp.{node.op.name}({args[0]}{argreduce_keywords(node)})"
+
+
+def einsum_rule(node: Node, args: list[str]) -> str:
+    operands = ", ".join(all_converted(node, args))
+    return f"jnp.einsum({node.params['subscripts']!r}, {operands})"
+
+
+def reshape_rule(node: Node, args: list[str]) -> str:
+    return common.reshape_text(node, args[0], "jnp")
+
+
+def broadcast_to_rule(node: Node, args: list[str]) -> str:
+    return f"jnp.broadcast_to({args[0]}, {shape_expr(node.params['shape'])})"
+
+
+def joining_rule(function: str) -> EmitRule:
+    """concatenate and stack: a list of operands and an axis."""
+
+    def rule(node: Node, args: list[str]) -> str:
+        axis = node.params["axis"]
+        operands = ", ".join(all_converted(node, args))
+        return f"jnp.{function}([{operands}]{f', axis={axis}' if axis else ''})"
+
+    return rule
+
+
+def convert_rule(node: Node, args: list[str]) -> str:
+    return cast(node.inputs[0], args[0], node.params["dtype"], True)
+
+
+def index_rule(node: Node, args: list[str]) -> str:
+    return f"{common.subject(node, args[0], 'jnp')}[{index_key(node) or '()'}]"
+
+
+def gather_rule(node: Node, args: list[str]) -> str:
+    return f"{common.subject(node, args[0], 'jnp')}[{', '.join(gather_parts(node, args[1:]))}]"
+
+
+def zeros_expr(node: Node) -> str:
+    return f"jnp.zeros({shape_expr(node.params['shape'])}, {dtype_expr(node.out.type.dtype)})"
+
+
+def index_scatter_rule(node: Node, args: list[str]) -> str:
+    updates = common.scalar_if_uniform(node, args[0], "jnp")
+    return f"{zeros_expr(node)}.at[{index_key(node) or '...'}].set({updates})"
+
+
+def scatter_add_rule(node: Node, args: list[str]) -> str:
+    """`.add`, not `.set`: repeated indices accumulate, as the gradient of a gather needs."""
+    updates = common.scalar_if_uniform(node, args[0], "jnp")
+    return f"{zeros_expr(node)}.at[{', '.join(gather_parts(node, args[1:]))}].add({updates})"
+
+
+def log_softmax_rule(node: Node, args: list[str]) -> list[str]:
+    return log_softmax_lines(node, args, "jnp")
+
+
+GROUP_RULES = {
+    Group.UNARY: unary_rule,
+    Group.BINARY: binary_rule,
+    Group.COMPARISON: binary_rule,
+    Group.LOGICAL: binary_rule,
+}
+
+SPECIAL_RULES: dict[str, EmitRule] = {
+    "round": round_rule,
+    "where": where_rule,
+    "sum": reduction_rule,
+    "prod": reduction_rule,
+    "max": reduction_rule,
+    "min": reduction_rule,
+    "argmax": argreduce_rule,
+    "argmin": argreduce_rule,
+    "matmul": binary_rule(matmul),
+    "einsum": einsum_rule,
+    "reshape": reshape_rule,
+    "transpose": common.transpose_rule,
+    "broadcast_to": broadcast_to_rule,
+    "concatenate": joining_rule("concatenate"),
+    "stack": joining_rule("stack"),
+    "convert": convert_rule,
+    "index": index_rule,
+    "gather": gather_rule,
+    "index_scatter": index_scatter_rule,
+    "scatter_add": scatter_add_rule,
+    "log_softmax": log_softmax_rule,
+}
+
+
+def uses_64_bit(graph: Graph) -> bool:
+    """True when a value of the graph is 64-bit (float64, int64...): JAX must run it with
+    64-bit mode on. A Python-scalar constant takes its partner's dtype, so it does not count."""
+    values = [*graph.inputs, *(v for node in graph.nodes for v in node.outputs),
+              *(x for node in graph.nodes for x in node.inputs
+                if isinstance(x, Literal) and not x.type.weak),
+              *(x for x in graph.outputs if isinstance(x, Literal))]
+    return any(x.type.dtype in WIDE_DTYPES for x in values)
+
+
+def notes(graph: Graph) -> list[str]:
+    if not uses_64_bit(graph):
+        return []
+    return ["64-bit: import and call it inside `with jax.enable_x64(True):`"]
+
+
+JAX_BACKEND = Backend("jax", ("import jax", "import jax.numpy as jnp"),
+                      build_rules(GROUP_RULES, SPECIAL_RULES), literal, mutable_arrays=False,
+                      notes=notes)
+jax_rules = JAX_BACKEND.rules
+
+
+def emit_jax(graph: Graph, interface: Interface | None = None) -> str:
+    """The Graph as a JAX module: one function with the user's signature, for `jax.jit`."""
+    return Emitter(graph, interface, JAX_BACKEND).emit()

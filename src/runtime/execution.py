@@ -1,0 +1,81 @@
+"""Runtime layer: how a backend turns a compiled signature's Graph into a function: emit the
+module, load it and, for JAX, hand it to `jax.jit`. `import tracegrad` never imports jax:
+the JAX execution is imported when a function first asks for `backend="jax"`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from ..codegen.numpy import emit_numpy
+from ..errors import BackendError
+from ..ir import Graph
+from ..ir.interface import Interface
+from .loader import load_function
+
+BACKENDS = ("numpy", "jax")
+
+# jit's options for the JAX backend, and the values that leave them unset.
+JAX_OPTIONS: dict[str, Any] = {
+    "device": None, "in_shardings": None, "out_shardings": None, "donate_argnums": (),
+}  # fmt: skip
+
+
+class Execution(Protocol):
+    name: str
+
+    def emit(self, graph: Graph, interface: Interface) -> str:
+        """The module's source text."""
+
+    def load(self, source: str, graph: Graph, interface: Interface) -> Callable:
+        """The function a call runs, from the module's source."""
+
+    def hlo(self, function: Callable, graph: Graph, args: tuple) -> str:
+        """The program XLA compiles for these arguments, as StableHLO text."""
+
+    def cost(self, function: Callable, graph: Graph, args: tuple) -> dict[str, float]:
+        """XLA's cost analysis of that program."""
+
+
+class NumPyExecution:
+    """The emitted NumPy function runs as it is."""
+
+    name = "numpy"
+
+    def emit(self, graph: Graph, interface: Interface) -> str:
+        return emit_numpy(graph, interface)
+
+    def load(self, source: str, graph: Graph, interface: Interface) -> Callable:
+        return load_function(source, graph.name)
+
+    def hlo(self, function: Callable, graph: Graph, args: tuple) -> str:
+        raise self.not_xla("hlo")
+
+    def cost(self, function: Callable, graph: Graph, args: tuple) -> dict[str, float]:
+        raise self.not_xla("cost")
+
+    def not_xla(self, method: str) -> BackendError:
+        return BackendError(f".{method}() shows what XLA compiles, and this function runs on "
+                            "the numpy backend", hint="stage it with backend=\"jax\": "
+                            f"tracegrad.jit(fn, backend=\"jax\").{method}(*args)")
+
+
+NUMPY_EXECUTION = NumPyExecution()
+
+
+def execution_for(backend: str, options: dict[str, Any]) -> Execution:
+    """The execution of `backend` with jit's options; an error names a bad one."""
+    if backend == "numpy":
+        for name, value in options.items():
+            if value is not None and not (isinstance(value, tuple | list) and not value):
+                raise BackendError(f"{name}= places the compiled program on JAX devices, and "
+                                   "this function runs on the numpy backend",
+                                   hint=f"pass backend=\"jax\" with {name}=, or drop {name}=")
+        return NUMPY_EXECUTION
+    if backend == "jax":
+        from .jax_backend import JaxExecution  # imports jax: only when it is asked for
+
+        return JaxExecution(**{**JAX_OPTIONS, **options})
+    raise BackendError(f"unknown backend {backend!r}",
+                       hint=f"pass backend= one of {', '.join(map(repr, BACKENDS))}")
