@@ -3,7 +3,8 @@
     python bench/run.py                 # every workload
     python bench/run.py mlp_small       # some of them
 
-Prints the median time of each gradient as a ratio to the hand-written one, and the time to
+Prints the median time of each gradient as a ratio to the hand-written one, the JAX backend's
+gradient against jax.jit(jax.grad(f)) and its cache-hit overhead, and the time to
 trace, differentiate and emit functions of 1,000 and 10,000 nodes. Benchmarks are not tests:
 no test asserts a time.
 """
@@ -77,10 +78,74 @@ def compile_table() -> list[str]:
     return rows
 
 
+def on_jax_numpy(fn):
+    """`fn` with `np` bound to jax.numpy: the same source, run by JAX (the reference)."""
+    import types
+
+    import jax.numpy as jnp
+
+    return types.FunctionType(fn.__code__, {**fn.__globals__, "np": jnp}, fn.__name__)
+
+
+def blocking(fn):
+    """`fn` waiting for its JAX results (JAX dispatches asynchronously)."""
+    import jax
+
+    return lambda *args: jax.block_until_ready(fn(*args))
+
+
+def jax_table(names: list[str]) -> list[str]:
+    """tracegrad's JAX backend against jax.jit(jax.grad(f)) written in jax.numpy, float64."""
+    try:
+        import jax
+    except ImportError:
+        return ["(jax is not installed: no JAX comparison)"]
+    rows = ["| workload | jax.jit(jax.grad) | tracegrad jax | ratio |", "|---|---|---|---|"]
+    for name in names:
+        workload = WORKLOADS[name]
+        ours = tracegrad.jit(tracegrad.grad(workload.loss), backend="jax")
+        with jax.enable_x64(True):
+            args = jax.tree.map(jax.numpy.asarray, workload.make_args(np.random.default_rng(0)))
+            reference = jax.jit(jax.grad(on_jax_numpy(workload.loss)))
+
+        theirs, mine = blocking(reference), blocking(ours)
+        with jax.enable_x64(True):
+            for a, b in zip(jax.tree.leaves(mine(*args)), jax.tree.leaves(theirs(*args)),
+                            strict=True):  # the same gradient, or the times mean nothing
+                np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-9, atol=1e-12)
+            theirs_time, ours_time = paired_medians(theirs, mine, args, repeat=41)
+        rows.append(f"| {name} | {theirs_time * 1e6:.1f} us | {ours_time * 1e6:.1f} us "
+                    f"| {ours_time / theirs_time:.2f}x |")
+    return rows
+
+
+def overhead_table() -> list[str]:
+    """What a cache hit adds over calling the jax.jit function it holds, float32 and 64."""
+    try:
+        import jax
+    except ImportError:
+        return []
+    rows = ["| dtype | jitted JAX function | tracegrad.jit(backend='jax') | overhead |",
+            "|---|---|---|---|"]
+    for dtype in (np.float32, np.float64):
+        x = np.ones(3, dtype)
+        compiled = tracegrad.jit(lambda x: x * 2.0 + 1.0, backend="jax")
+        compiled(x)
+        entry = next(iter(compiled.cache.values()))
+        jitted = getattr(entry.function, "jitted", entry.function)
+        with jax.enable_x64(dtype == np.float64):
+            x = jax.numpy.asarray(x)
+            bare, ours = paired_medians(jitted, compiled, (x,), repeat=31)
+        rows.append(f"| {np.dtype(dtype).name} | {bare * 1e6:.2f} us | {ours * 1e6:.2f} us "
+                    f"| {(ours - bare) * 1e6:.2f} us |")
+    return rows
+
+
 def main(argv: list[str]) -> None:
     names = argv or list(WORKLOADS)
-    for line in [*gradient_table(names), "", *compile_table()]:
-        print(line)
+    tables = [gradient_table(names), jax_table(names), overhead_table(), compile_table()]
+    for table in tables:
+        print("\n".join(table) + "\n")
 
 
 if __name__ == "__main__":

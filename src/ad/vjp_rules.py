@@ -199,6 +199,12 @@ def matmul_vjp(ct, a, b, out):
     a_shape, b_shape = shape_of(a), shape_of(b)
     if len(a_shape) == 1 and len(b_shape) == 1:
         return [ct * b, ct * a]
+    # Matrix and vector: the vector's cotangent is a vector-matrix product (`d_z @ X`, as
+    # written by hand; a transposed matrix would be copied by XLA), the matrix's an outer one.
+    if len(a_shape) == 2 and len(b_shape) == 1:
+        return [tnp.reshape(ct, (a_shape[0], 1)) * b, ct @ a]
+    if len(a_shape) == 1 and len(b_shape) == 2:
+        return [b @ ct, tnp.reshape(a, (a_shape[0], 1)) * ct]
     # Give 1-D operands their matrix shape, as matmul does, then use the matrix rule.
     a2 = tnp.reshape(a, (1, *a_shape)) if len(a_shape) == 1 else a
     b2 = tnp.reshape(b, (*b_shape, 1)) if len(b_shape) == 1 else b

@@ -23,9 +23,13 @@ from ..ir.interface import Interface, map_tree
 from ..tracer import BoundCall, Tracer, bind_call, trace_function
 from ..tracer.pytree import flatten
 from ..tracer.source import caller_location
-from .execution import NUMPY_EXECUTION, Execution, execution_for
+from .execution import MISS, NUMPY_EXECUTION, Execution, execution_for
 
 PYTHON_SCALARS = (bool, int, float, complex)
+# Array classes keyed by shape and dtype without a pytree walk: NumPy's, and JAX's once the
+# JAX backend is loaded (results of one call are often the next call's arguments).
+ARRAY_TYPES: set[type] = {np.ndarray}
+UNBUILT = object()
 
 
 class Entry:
@@ -49,6 +53,7 @@ class Entry:
         self.traced = traced
         self._source: str | None = None
         self._function: Callable | None = None
+        self._shortcut: Any = UNBUILT
 
     @property
     def source(self) -> str:
@@ -56,6 +61,14 @@ class Entry:
             with collector_paused():
                 self._source = self.execution.emit(self.graph, self.interface)
         return self._source
+
+    def shortcut(self, args: tuple) -> Callable[[tuple], Any] | None:
+        """The backend's shortcut for later calls like this one (built once)."""
+        if self._shortcut is UNBUILT:
+            with collector_paused():
+                self._shortcut = self.execution.shortcut(self.function, self.graph,
+                                                         self.interface, args)
+        return self._shortcut
 
     @property
     def function(self) -> Callable:
@@ -83,13 +96,13 @@ def leaf_key(leaf: Any) -> Any:
 def argument_key(value: Any) -> Any:
     """The signature of one traced argument; arrays and numbers skip the pytree walk."""
     kind = type(value)
-    if kind is np.ndarray:
+    if kind in ARRAY_TYPES:
         return (value.shape, value.dtype)
     if kind in PYTHON_SCALARS:
         return kind
     if kind is dict:
         # A flat dict of arrays (a model's parameters) is the common pytree: key it directly.
-        key = tuple([(k, v.shape, v.dtype) for k, v in value.items() if type(v) is np.ndarray])
+        key = tuple([(k, v.shape, v.dtype) for k, v in value.items() if type(v) in ARRAY_TYPES])
         if len(key) == len(value):
             return key
     leaves, treedef = flatten(value)
@@ -139,6 +152,9 @@ class Staged:
         self.backend = backend
         self.static_argnums = tuple(static_argnums)
         self.cache: dict[Any, Entry] = {}
+        # The last signature called, where the backend can check arguments faster than
+        # `key` (see Execution.shortcut).
+        self.shortcut: Callable[[tuple], Any] | None = None
         # Name, docstring and signature of fn, but not its __dict__ (a staged fn has a cache).
         functools.update_wrapper(self, fn, updated=())
 
@@ -155,6 +171,10 @@ class Staged:
         return bind_call(self.fn, args, kwargs, self.static_argnums)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.shortcut is not None and not kwargs:
+            result = self.shortcut(args)
+            if result is not MISS:
+                return result
         entry = self.lookup(args, kwargs)
         if entry.direct and not kwargs:
             call_args = args
@@ -162,7 +182,10 @@ class Staged:
             call_args = self.dynamic_arguments(entry, args, kwargs)
         if entry.traced:
             return self.inline(entry, call_args)
-        return entry.function(*call_args)
+        result = entry.function(*call_args)
+        if entry.direct and not kwargs:
+            self.shortcut = entry.shortcut(call_args)
+        return result
 
     def dynamic_arguments(self, entry: Entry, args: tuple, kwargs: dict) -> tuple:
         """The arguments the emitted function takes, in its order."""

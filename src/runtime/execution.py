@@ -16,6 +16,9 @@ from .loader import load_function
 
 BACKENDS = ("numpy", "jax")
 
+# What a shortcut returns for a call it cannot run (see Execution.shortcut).
+MISS = object()
+
 # jit's options for the JAX backend, and the values that leave them unset.
 JAX_OPTIONS: dict[str, Any] = {
     "device": None, "in_shardings": None, "out_shardings": None, "donate_argnums": (),
@@ -30,6 +33,12 @@ class Execution(Protocol):
 
     def load(self, source: str, graph: Graph, interface: Interface) -> Callable:
         """The function a call runs, from the module's source."""
+
+    def shortcut(self, function: Callable, graph: Graph, interface: Interface,
+                 args: tuple) -> Callable[[tuple], Any] | None:
+        """Optional: a way to run later calls of this signature that checks the arguments
+        itself, faster than tracegrad's cache key; it returns MISS for a call that does not
+        fit, and the call then takes the cache. None where the backend has none."""
 
     def hlo(self, function: Callable, graph: Graph, args: tuple) -> str:
         """The program XLA compiles for these arguments, as StableHLO text."""
@@ -48,6 +57,10 @@ class NumPyExecution:
 
     def load(self, source: str, graph: Graph, interface: Interface) -> Callable:
         return load_function(source, graph.name)
+
+    def shortcut(self, function: Callable, graph: Graph, interface: Interface,
+                 args: tuple) -> None:
+        return None  # the cache key is the cheapest check NumPy has
 
     def hlo(self, function: Callable, graph: Graph, args: tuple) -> str:
         raise self.not_xla("hlo")

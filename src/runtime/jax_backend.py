@@ -17,6 +17,8 @@ from ..codegen.jax import emit_jax, uses_64_bit
 from ..errors import BackendError
 from ..ir import Graph, TensorType
 from ..ir.interface import Interface, map_tree
+from .compiled import ARRAY_TYPES
+from .execution import MISS
 from .loader import load_function
 
 try:
@@ -24,6 +26,9 @@ try:
 except ImportError as error:
     raise BackendError('backend="jax" needs JAX, which is not installed',
                        hint='pip install "tracegrad[jax]"') from error
+
+
+ARRAY_TYPES.add(type(jax.numpy.zeros(())))  # jax.Array's concrete class
 
 
 def mode(x64: bool) -> contextlib.AbstractContextManager:
@@ -124,6 +129,30 @@ def check_shardings(option: str, shardings: Any, values: Any,
             check_split(option, sharding, argument_name((*outer, *inner), names), value)
 
 
+# Value types a platform's XLA cannot compute in (TPUs have no 64-bit floating point).
+UNSUPPORTED_DTYPES = {"tpu": ("float64", "complex128")}
+
+
+def check_dtypes_run_on(graph: Graph, platforms: set[str]) -> None:
+    """Every value of `graph` has a dtype the platforms it runs on can compute in; an error
+    names the argument (or the user's line) that brings in the first one that cannot."""
+    for platform in sorted(platforms):
+        unsupported = UNSUPPORTED_DTYPES.get(platform, ())
+        values = [*graph.inputs, *(v for node in graph.nodes for v in node.outputs)]
+        wide = next((v for v in values if v.type.dtype.name in unsupported), None)
+        if wide is None:
+            continue
+        node = next((n for n in graph.nodes if wide in n.outputs), None)
+        where = f"argument {wide.hint} ({wide.type})" if node is None else f"{wide.type} value"
+        raise BackendError(
+            f"{where}: {wide.type.dtype.name} cannot run on {platform.upper()}, which has no "
+            f"{wide.type.dtype.name} arithmetic",
+            loc=None if node is None else node.loc,
+            hint="pass float32 arrays (x.astype(np.float32)), or run it on another device: "
+            "device='cpu'",
+        )
+
+
 def in_order(tree: Any, result: Any) -> Any:
     """`result` with its dicts in the order the function returned them (jax.jit sorts keys)."""
     if isinstance(tree, dict):
@@ -180,8 +209,10 @@ class JaxExecution:
         if not x64 and not reorder:
             return jitted
 
+        config = jax.config
+
         def run(*args: Any) -> Any:
-            if x64:
+            if x64 and not config.jax_enable_x64:  # entering the mode costs ~5 us a call
                 with jax.enable_x64(True):
                     result = jitted(*args)
             else:
@@ -191,9 +222,39 @@ class JaxExecution:
         run.jitted = jitted  # type: ignore[attr-defined]
         return run
 
+    def shortcut(self, function: Callable, graph: Graph, interface: Interface,
+                 args: tuple) -> Callable[[tuple], Any] | None:
+        """The executable XLA compiled for these arguments, called directly: its own check of
+        the arguments (in C++) replaces tracegrad's cache key, which would add a few
+        microseconds to every call. A mismatch (another shape or dtype, a traced value) is a
+        MISS. Not for graphs with 0-d inputs: the executable
+        accepts a Python float where a NumPy scalar was compiled, and NumPy promotes the two
+        differently."""
+        if any(var.type.ndim == 0 for var in graph.inputs):
+            return None
+        with mode(uses_64_bit(graph)):
+            executable = jitted_of(function).lower(*args).compile()  # jax's cache: no recompile
+        tree, reorder = interface.output_tree, has_dict(interface.output_tree)
+        config = jax.config
+
+        def run(args: tuple) -> Any:
+            try:
+                if config.jax_enable_x64:
+                    result = executable(*args)
+                else:  # else JAX would first cast NumPy float64 arguments to float32
+                    with jax.enable_x64(True):
+                        result = executable(*args)
+            except (TypeError, ValueError):  # raised before anything runs
+                return MISS
+            return in_order(tree, result) if reorder else result
+
+        return run
+
     def check(self, graph: Graph, interface: Interface) -> None:
         """Shardings and donations that cannot fit these arguments, named before JAX sees
         them (its own messages name neither the option nor the argument)."""
+        check_dtypes_run_on(graph, self.platforms())
+
         def value(var: Any) -> jax.ShapeDtypeStruct:
             return jax.ShapeDtypeStruct(var.type.shape, var.type.dtype)
 
@@ -209,6 +270,17 @@ class JaxExecution:
                     f"{len(arguments)} ({', '.join(interface.params)})",
                     hint=f"use positions between 0 and {len(arguments) - 1}",
                 )
+
+    def platforms(self) -> set[str]:
+        """The platforms ('cpu', 'gpu', 'tpu') the program will run on."""
+        if self.device is not None:
+            return {self.device.platform}
+        found = {device.platform
+                 for shardings in (self.in_shardings, self.out_shardings)
+                 for sharding in jax.tree_util.tree_leaves(shardings)
+                 if isinstance(sharding, jax.sharding.Sharding)
+                 for device in sharding.device_set}
+        return found or {jax.default_backend()}
 
     def hlo(self, function: Callable, graph: Graph, args: tuple) -> str:
         with mode(uses_64_bit(graph)):

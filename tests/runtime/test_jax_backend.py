@@ -186,6 +186,58 @@ def test_int64_results_stay_int64():
     assert total.dtype == np.float32
 
 
+# --- a cache hit runs XLA's executable directly; whatever it cannot check takes the cache --
+
+def test_calls_after_the_first_take_the_executable_and_still_see_new_signatures():
+    compiled = tracegrad.jit(lambda x, y: {"s": x * y, "d": x - y}, backend="jax")
+    a, b = np.arange(3.0), np.ones(3)
+    for _ in range(2):
+        out = compiled(a, b)
+        assert list(out) == ["s", "d"]  # the function's order, not jax.jit's sorted one
+        np.testing.assert_array_equal(np.asarray(out["s"]), a * b)
+    assert compiled.shortcut is not None
+    wide = compiled(np.arange(4.0), np.ones(4))  # another shape: a new entry
+    np.testing.assert_array_equal(np.asarray(wide["d"]), np.arange(4.0) - 1)
+    narrow = compiled(a.astype(np.float32), b.astype(np.float32))  # another dtype
+    assert narrow["s"].dtype == np.float32
+    assert len(compiled.cache) == 3
+    with pytest.raises(tracegrad.TraceError, match="str"):  # a bad argument: still our error
+        compiled(a, "b")
+
+
+def test_python_scalars_keep_numpy_promotion_on_every_call():
+    """A Python float is weak (float32 * 2.0 stays float32), a NumPy float64 is not: the
+    executable cannot tell them apart, so a graph with scalar inputs always takes the cache."""
+    compiled = tracegrad.jit(lambda x, s: x * s, backend="jax")
+    x = np.ones(2, np.float32)
+    for _ in range(2):
+        assert compiled(x, 2.0).dtype == np.float32
+        assert compiled(x, np.float64(2.0)).dtype == np.float64
+        assert compiled(x, 2.0).dtype == np.float32
+
+
+def test_float64_arguments_after_the_first_call_stay_float64():
+    compiled = tracegrad.jit(lambda x: x / 3.0, backend="jax")
+    for x in (np.ones(2), np.ones(2), jnp.ones(2), np.ones(2)):
+        out = compiled(x)
+        assert out.dtype == (np.float64 if isinstance(x, np.ndarray) else np.float32)
+        np.testing.assert_allclose(np.asarray(out), 1.0 / 3.0, rtol=1e-15 if
+                                   out.dtype == np.float64 else 1e-7)
+    assert not jax.config.read("jax_enable_x64")
+
+
+def test_a_jax_backend_function_inside_grad_and_inside_jax_jit():
+    compiled = tracegrad.jit(lambda x: np.sin(x) * x, backend="jax")
+    x = np.linspace(0.0, 1.0, 4)
+    compiled(x)  # the next calls find an executable ready, which traced values do not fit
+    gradient = tracegrad.grad(lambda x: compiled(x).sum())(x)
+    np.testing.assert_allclose(np.asarray(gradient), np.cos(x) * x + np.sin(x), rtol=1e-14)
+    x32 = x.astype(np.float32)
+    compiled(x32)
+    inside = jax.jit(lambda x: compiled(x) * 2)(x32)
+    np.testing.assert_allclose(np.asarray(inside), 2 * np.sin(x32) * x32, rtol=1e-6)
+
+
 # --- devices, shardings and donation (one CPU device here) ----------------------------------
 
 def double(x):
@@ -268,6 +320,28 @@ def test_donate_argnums_out_of_range():
         tracegrad.jit(double, backend="jax", donate_argnums=2)(np.ones(2))
     with pytest.raises(BackendError, match="donate_argnums="):
         tracegrad.jit(double, backend="jax", donate_argnums="x")
+
+
+def test_float64_on_a_tpu_is_refused_naming_the_argument_or_the_line():
+    """No TPU here: the check is given the platform directly."""
+    from tracegrad.runtime.jax_backend import check_dtypes_run_on
+
+    def f(x, w):
+        y = x.astype(np.float64) * w  # a float64 value made inside the function
+        return y.sum()
+
+    as_float64 = tracegrad.trace(f, np.ones(3), np.ones(3))
+    with pytest.raises(BackendError, match=r"argument x \(f64\[3\]\): float64 cannot run on TPU") \
+            as error:
+        check_dtypes_run_on(as_float64, {"tpu"})
+    assert "x.astype(np.float32)" in str(error.value) and "device='cpu'" in str(error.value)
+    as_float32 = tracegrad.trace(f, np.ones(3, np.float32), np.ones(3, np.float32))
+    with pytest.raises(BackendError, match="float64 cannot run on TPU") as error:
+        check_dtypes_run_on(as_float32, {"tpu"})
+    assert "test_jax_backend.py" in str(error.value) and "x.astype(np.float64)" in str(
+        error.value)
+    check_dtypes_run_on(as_float64, {"cpu", "gpu"})
+    check_dtypes_run_on(tracegrad.trace(lambda x: x * 2, np.ones(3, np.float32)), {"tpu"})
 
 
 def run_python(code: str, env: dict | None = None) -> str:
