@@ -71,6 +71,22 @@ def test_catalog_on_jax_equals_the_numpy_backend(name):
     assert tree_equal(args, snapshot), "the arguments were modified"
 
 
+@pytest.mark.parametrize("name", ["mlp_softmax_xent", "attention_loss", "layer_norm_loss",
+                                  "logistic_regression"])
+def test_gradient_on_jax_equals_jax_grad_of_the_same_source(name):
+    """The JAX backend's gradient against jax.grad applied directly to the function rebound to
+    jax.numpy (float64, so the comparison is at 1e-10)."""
+    from ..catalog.test_grad_catalog import in_key_order_of, jax_float64, jax_version_of
+
+    entry = ENTRIES[name]
+    args = entry.make_args(np.random.default_rng(0))
+    ours = tracegrad.jit(tracegrad.grad(entry.fn), backend="jax")(*args)
+    with jax_float64():
+        theirs = jax.jit(jax.grad(jax_version_of(entry)))(*args)
+    assert_backends_agree(ours, in_key_order_of(jax.tree.map(np.asarray, theirs), ours),
+                          f"{name}: tracegrad jax vs jax.grad")
+
+
 # --- results, structure and the cache -------------------------------------------------------
 
 def mlp_loss(params, x, y):
