@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import TraceError
 from ..ir import Graph, Literal, Var
-from ..ir.passes import optimize, prepare_for_differentiation
+from ..ir.passes import prepare_for_differentiation
 from ..tracer import functions as tnp
 from ..tracer.context import Trace
 from ..tracer.functions import type_of
@@ -111,5 +111,5 @@ def reverse(
         name(gradient, f"d_{var.hint or 'x'}")
         gradients.append(gradient)
     trace.active = False
-    adjoint = trace.builder.build([trace.operand(x) for x in [*outputs, *gradients]])
-    return optimize(adjoint)
+    # The raw adjoint: the runtime optimizes it (and can show it unoptimized).
+    return trace.builder.build([trace.operand(x) for x in [*outputs, *gradients]])

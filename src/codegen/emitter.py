@@ -19,6 +19,7 @@ from ..errors import BackendError
 from ..ir import Graph, Literal, Node, Var
 from ..ir.interface import Interface, flat_interface
 from ..ir.naming import Namespace
+from ..ir.passes.memory import MemoryPlan
 from ..ir.primitive import Group, Primitive, primitives
 
 # One emission rule: the node and its operands already written as expressions. It returns
@@ -43,6 +44,10 @@ class Backend:
     mutable_arrays: bool = True
     # Header lines a reader needs before running the module (how to call it).
     notes: Callable[[Graph], list[str]] = lambda graph: []
+    # Mutable backends: which buffers a node may write into, and which names to delete.
+    plan_memory: Callable[[Graph], MemoryPlan] | None = None
+    # The node's value written into the buffer named by the last argument (`out=`).
+    write_into: Callable[[Node, list[str], str], str] | None = None
 
 
 def build_rules(group_rules: dict[Group, Callable[[Primitive], EmitRule]],
@@ -79,6 +84,20 @@ def format_key(key: Any) -> str:
     return f"[{key!r}]"
 
 
+def inlined_views(graph: Graph) -> set[Var]:
+    """Transposes read once are written where they are read (`d_h @ W.T`), as one writes
+    them by hand: a line of their own would only name a view."""
+    uses: dict[Var, int] = {}
+    for node in graph.nodes:
+        for x in node.inputs:
+            if isinstance(x, Var):
+                uses[x] = uses.get(x, 0) + 1
+    outputs = set(graph.outputs)
+    return {node.out for node in graph.nodes
+            if node.op.name == "transpose" and uses.get(node.out) == 1
+            and node.out not in outputs}
+
+
 class Emitter:
     def __init__(self, graph: Graph, interface: Interface | None, backend: Backend):
         self.graph = graph
@@ -90,6 +109,8 @@ class Emitter:
         self.names: dict[Var, str] = {}
         self.constants: list[str] = []
         self.hoisted: dict[int, str] = {}
+        self.plan = backend.plan_memory(graph) if backend.plan_memory else MemoryPlan()
+        self.inlined = inlined_views(graph)
 
     def operand(self, x: Var | Literal) -> str:
         if isinstance(x, Var):
@@ -141,7 +162,15 @@ class Emitter:
         rule = self.backend.rules.get(node.op)
         if rule is None:
             raise BackendError(f"the {self.backend.name} backend has no rule for {node.op.name}")
-        emitted = rule(node, [self.operand(x) for x in node.inputs])
+        args = [self.operand(x) for x in node.inputs]
+        if node.out in self.inlined:  # read where it is used: `x @ W.T`
+            self.names[node.out] = rule(node, args)  # type: ignore[assignment]
+            return []
+        into = self.plan.reuse.get(node)
+        if into is not None and self.backend.write_into is not None:
+            emitted: str | list[str] = self.backend.write_into(node, args, self.names[into])
+        else:
+            emitted = rule(node, args)
         for var in node.outputs:
             self.names[var] = self.namespace.fresh(var.hint or node.op.name)
         targets = ", ".join(self.names[v] for v in node.outputs)
@@ -149,9 +178,12 @@ class Emitter:
             lines = [f"{targets} = {emitted}"]
         else:
             lines = [line.replace("{out}", targets) for line in emitted]
-        if node.loc is None:
-            return lines
-        return [f"{line}  # {node.loc.short}" for line in lines]
+        if node.loc is not None:
+            lines = [f"{line}  # {node.loc.short}" for line in lines]
+        freed = [self.names[v] for v in self.plan.frees.get(node, ()) if v not in self.inlined]
+        if freed:
+            lines.append(f"del {', '.join(freed)}")
+        return lines
 
     def result(self, tree: Any, top: bool = False) -> str:
         if isinstance(tree, int):

@@ -14,6 +14,7 @@ import numpy as np
 from ..ir import Graph, Literal, Node, Var
 from ..ir.constants import describe_constant
 from ..ir.interface import Interface
+from ..ir.passes.memory import plan_memory
 from ..ir.primitive import Group, Primitive, primitives
 from ..ir.primitives import elementwise as E
 from ..ir.primitives.elementwise import UFUNCS
@@ -235,9 +236,14 @@ def read_only_views(graph: Graph) -> set[Var]:
     return {node.out for node in graph.nodes if node.op is primitives["broadcast_to"]}
 
 
+def write_into(node: Node, args: list[str], buffer: str) -> str:
+    """The ufunc writing its result into a dead buffer: `np.multiply(d_h, s, out=d_h)`."""
+    return f"np.{UFUNCS[node.op].__name__}({', '.join(args)}, out={buffer})"
+
+
 NUMPY_BACKEND = Backend("numpy", ("import numpy as np",),
                         build_rules(GROUP_RULES, SPECIAL_RULES), literal,
-                        read_only_views)
+                        read_only_views, plan_memory=plan_memory, write_into=write_into)
 numpy_rules = NUMPY_BACKEND.rules
 
 

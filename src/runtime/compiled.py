@@ -20,6 +20,7 @@ import numpy as np
 from ..errors import TraceError
 from ..ir import Graph, verify
 from ..ir.interface import Interface, map_tree
+from ..ir.passes import optimize
 from ..tracer import BoundCall, Tracer, bind_call, trace_function
 from ..tracer.pytree import flatten
 from ..tracer.source import caller_location
@@ -37,10 +38,12 @@ class Entry:
     (emitted and loaded on first use, so a graph only inlined is never emitted)."""
 
     def __init__(
-        self, graph: Graph, interface: Interface, call: BoundCall, n_args: int, traced: bool,
+        self, raw: Graph, interface: Interface, call: BoundCall, n_args: int, traced: bool,
         execution: Execution = NUMPY_EXECUTION,
     ):
-        self.graph = graph
+        self.raw = raw  # as traced (and differentiated), before the optimizing passes
+        with collector_paused():
+            self.graph = verify(optimize(raw), check_types=False)
         self.interface = interface
         self.execution = execution  # the backend: how the code is emitted, loaded and run
         self.dynamic = tuple(call.dynamic)  # which bound arguments the emitted function takes
@@ -61,6 +64,12 @@ class Entry:
             with collector_paused():
                 self._source = self.execution.emit(self.graph, self.interface)
         return self._source
+
+    @property
+    def raw_source(self) -> str:
+        """The module of the unoptimized graph (for reading; calls run `source`)."""
+        with collector_paused():
+            return self.execution.emit(self.raw, self.interface)
 
     def shortcut(self, args: tuple) -> Callable[[tuple], Any] | None:
         """The backend's shortcut for later calls like this one (built once)."""
@@ -233,13 +242,16 @@ class Staged:
         )
         return (parts, tuple(kwargs))
 
-    def source(self, *args: Any, **kwargs: Any) -> str:
-        """The emitted module for this call signature, as text."""
-        return self.lookup(args, kwargs).source
+    def source(self, *args: Any, optimize: bool = True, **kwargs: Any) -> str:
+        """The emitted module for this call signature, as text; `optimize=False` shows it
+        before the optimizing passes (the raw adjoint, for a gradient)."""
+        entry = self.lookup(args, kwargs)
+        return entry.source if optimize else entry.raw_source
 
-    def ir(self, *args: Any, **kwargs: Any) -> Graph:
-        """The IR Graph for this call signature."""
-        return self.lookup(args, kwargs).graph
+    def ir(self, *args: Any, optimize: bool = True, **kwargs: Any) -> Graph:
+        """The IR Graph for this call signature (`optimize=False`: before the passes)."""
+        entry = self.lookup(args, kwargs)
+        return entry.graph if optimize else entry.raw
 
     def hlo(self, *args: Any, **kwargs: Any) -> str:
         """The StableHLO text XLA compiles for this call (backend="jax")."""

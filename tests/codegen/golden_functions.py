@@ -47,3 +47,8 @@ GOLDEN_CASES = {
         (RNG.standard_normal(10).astype(np.float32), np.array([0.25, 0.5, 0.25], np.float32)),
     ),
 }
+
+
+def elementwise_chain(x):
+    """Large enough (800 KB) that the gradient reuses dead buffers and deletes them."""
+    return np.sum(np.sin(x) * np.exp(-x * x) + np.log1p(x * x))

@@ -12,7 +12,7 @@ import pytest
 
 import tracegrad
 
-from .golden_functions import GOLDEN_CASES
+from .golden_functions import GOLDEN_CASES, elementwise_chain
 
 GOLDEN_DIR = Path(__file__).parent.parent / "golden"
 UPDATE = os.environ.get("TRACEGRAD_UPDATE_GOLDEN") == "1"
@@ -54,3 +54,20 @@ def test_mlp_gradient_source():
     gradient = tracegrad.grad(fn)
     check_golden(GOLDEN_DIR / "softmax_cross_entropy.grad.numpy.txt", gradient.source(*args))
     check_golden(GOLDEN_DIR / "softmax_cross_entropy.grad.ir.txt", str(gradient.ir(*args)) + "\n")
+    # Before the optimizing passes, kept so the difference they make stays visible.
+    check_golden(GOLDEN_DIR / "softmax_cross_entropy.grad.raw.numpy.txt",
+                 gradient.source(*args, optimize=False))
+
+
+def test_memory_plan_source():
+    """10^5 values: results written into dead buffers (`out=`), names deleted when their
+    memory can go back; never into the argument."""
+    gradient = tracegrad.grad(elementwise_chain)
+    x = np.linspace(-2.0, 2.0, 10**5)
+    x.setflags(write=False)  # an in-place write into the argument would raise
+    source = gradient.source(x)
+    check_golden(GOLDEN_DIR / "elementwise_chain.grad.numpy.txt", source)
+    assert "out=" in source and "del " in source
+    expected = (np.cos(x) * np.exp(-x * x) - 2 * x * np.sin(x) * np.exp(-x * x)
+                + 2 * x / (1 + x * x))
+    np.testing.assert_allclose(gradient(x), expected, rtol=1e-12, atol=1e-15)

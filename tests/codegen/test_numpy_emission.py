@@ -95,7 +95,7 @@ def test_methods_and_operators_read_naturally():
 
     x, w = np.ones((4, 3, 2)), np.ones(4)
     source = tracegrad.jit(f).source(x, w)
-    fragments = ("= x.T  #", "@ w", ".reshape(3, 2)", "axis=0, keepdims=True", "(0, 2, 1)")
+    fragments = ("x.T @ w", ".reshape(3, 2)", "axis=0, keepdims=True", "(0, 2, 1)")
     for fragment in fragments:
         assert fragment in source
 

@@ -1,45 +1,98 @@
 """IR passes: pure Graph -> Graph functions, each documented with what it may change.
 
-`PIPELINE` lists them in the order they run; `optimize` runs them.
+`PIPELINE` lists the optimizing passes in the order they run; `optimize` runs the whole list
+again and again until a round changes nothing (each pass returns the Graph it was given when
+it has nothing to do), skipping any pass named in `skip`:
+
+1. fold broadcasts: drop `broadcast_to` where NumPy's broadcasting does the same;
+2. simplify: algebraic identities that keep every value (see simplify.py for the list);
+3. fold constants: evaluate nodes whose inputs are all constants;
+4. common subexpressions: compute each distinct (op, params, inputs) once;
+5. dead code: drop nodes no output needs (last, so it sweeps what the others orphaned).
+
+`BEFORE_DIFFERENTIATION` rewrites the primal before reverse mode (what is differentiated).
 """
 
-from collections.abc import Callable
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 
 from ..core import Graph
 from .broadcasts import fold_broadcasts
+from .cse import eliminate_common_subexpressions
 from .dce import eliminate_dead_code
+from .fold import fold_constants
 from .log_softmax import recognise_log_softmax
+from .simplify import simplify
 
-PIPELINE: tuple[tuple[str, Callable[[Graph], Graph]], ...] = (
-    ("fold broadcasts", fold_broadcasts),
-    ("dead code", eliminate_dead_code),
+
+@dataclass(frozen=True)
+class Pass:
+    name: str
+    run: Callable[[Graph], Graph]
+
+
+PIPELINE: tuple[Pass, ...] = (
+    Pass("fold broadcasts", fold_broadcasts),
+    Pass("simplify", simplify),
+    Pass("fold constants", fold_constants),
+    Pass("common subexpressions", eliminate_common_subexpressions),
+    Pass("dead code", eliminate_dead_code),
 )
-
+PASS_NAMES = tuple(p.name for p in PIPELINE)
 
 # Run on the primal before reverse mode: rewrites that change what gets differentiated.
-BEFORE_DIFFERENTIATION: tuple[tuple[str, Callable[[Graph], Graph]], ...] = (
-    ("recognise log_softmax", recognise_log_softmax),
+BEFORE_DIFFERENTIATION: tuple[Pass, ...] = (
+    Pass("recognise log_softmax", recognise_log_softmax),
 )
+
+# A round that still changes something after this many is a bug in a pass (two rewrites
+# undoing each other); stopping keeps the graph correct, only less simplified.
+MAX_ROUNDS = 10
+
+PassObserver = Callable[[Pass, Graph, Graph], None]
 
 
 def prepare_for_differentiation(graph: Graph) -> Graph:
-    for _, run in BEFORE_DIFFERENTIATION:
-        graph = run(graph)
+    for p in BEFORE_DIFFERENTIATION:
+        graph = p.run(graph)
     return graph
 
 
-def optimize(graph: Graph) -> Graph:
-    for _, run in PIPELINE:
-        graph = run(graph)
+def optimize(graph: Graph, skip: Collection[str] = (),
+             observe: PassObserver | None = None) -> Graph:
+    """`graph` after the PIPELINE, run to a fixed point. `observe(pass, before, after)` is
+    called after every pass that ran (`tracegrad.explain` reports from it)."""
+    unknown = set(skip) - set(PASS_NAMES)
+    if unknown:
+        raise ValueError(f"no pass named {', '.join(sorted(unknown))}; the passes are "
+                         f"{', '.join(PASS_NAMES)}")
+    for _ in range(MAX_ROUNDS):
+        start = graph
+        for p in PIPELINE:
+            if p.name in skip:
+                continue
+            after = p.run(graph)
+            if observe is not None:
+                observe(p, graph, after)
+            graph = after
+        if graph is start:
+            break
     return graph
 
 
 __all__ = [
     "BEFORE_DIFFERENTIATION",
+    "PASS_NAMES",
     "PIPELINE",
+    "Pass",
+    "eliminate_common_subexpressions",
     "eliminate_dead_code",
     "fold_broadcasts",
+    "fold_constants",
     "optimize",
     "prepare_for_differentiation",
     "recognise_log_softmax",
+    "simplify",
 ]

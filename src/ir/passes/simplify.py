@@ -1,0 +1,224 @@
+"""IR pass: algebraic simplification, one rule per primitive.
+
+What it may do: drop operations that return their operand (`x * 1`, `x / 1`, `x ** 1`,
+`x + 0`, `x - 0`, a reshape, transpose, broadcast or cast to what `x` already is, `where(c,
+x, x)`), fold chains of reshapes and of transposes into one, fold negations into the
+operation next to them (`a + -b` is `a - b`, `-(-x)` is `x`, `a * -b` is `-(a * b)` where
+`a * b` is computed anyway), turn a reduction over size-1 axes into a reshape, and a sum of a
+broadcast over the axes it repeated into one multiplication.
+
+What it may not do: change a value beyond the rounding a different NumPy evaluation order
+gives. Every rule above is exact in IEEE arithmetic, except that `x + 0` and `0 - x` turn a
+-0.0 into 0.0 (equal under ==), and a sum of n repeated values becomes one product (the
+product is the more accurate of the two). Nothing like `x * 0 -> 0` or `x - x -> 0`, which
+would hide a NaN or an infinity. Every rewrite keeps the node's exact type (shape, dtype and
+weakness); one that would not is not made.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from ..core import Graph, Literal, Node, Operand, Var
+from ..primitive import primitives
+from ..types import TensorType
+from .rewrite import Rewriter, is_constant
+
+P = primitives
+
+
+class Simplifier:
+    def __init__(self, graph: Graph):
+        self.rewriter = Rewriter(graph)
+        self.producer: dict[Var, Node] = {}
+        # (op, a, b) of each product computed, so `a * -b` can reuse `a * b`.
+        self.products: dict[tuple[Var, Var], Var] = {}
+
+    def made_by(self, x: Operand, name: str) -> Node | None:
+        node = self.producer.get(x) if isinstance(x, Var) else None
+        return node if node is not None and node.op.name == name else None
+
+    def same(self, node: Node, x: Operand) -> bool:
+        """Replace `node` by `x` when `x` has exactly its type."""
+        if x.type != node.out.type:
+            return False
+        self.rewriter.replace(node.out, x)
+        return True
+
+    def run(self) -> Graph:
+        for node in self.rewriter.graph.nodes:
+            node = self.rewriter.inputs_of(node)
+            rule = RULES.get(node.op.name)
+            if rule is not None and len(node.outputs) == 1 and rule(self, node):
+                kept = self.rewriter.nodes[-1] if self.rewriter.nodes else None
+                if kept is not None and kept.outputs == node.outputs:  # recomputed
+                    self.remember(kept)
+                continue
+            self.rewriter.keep(node)
+            self.remember(node)
+        return self.rewriter.graph_out()
+
+    def remember(self, node: Node) -> None:
+        for var in node.outputs:
+            self.producer[var] = node
+        if node.op.name == "multiply" and all(isinstance(x, Var) for x in node.inputs):
+            a, b = node.inputs
+            self.products.setdefault((a, b), node.out)
+            self.products.setdefault((b, a), node.out)
+
+
+def multiply(s: Simplifier, node: Node) -> bool:
+    a, b = node.inputs
+    for x, y in ((a, b), (b, a)):
+        if is_constant(y, 1) and s.same(node, x):
+            return True
+        if is_constant(y, -1) and s.rewriter.recompute(node, P["neg"], [x]):
+            return True
+    negated_a, negated_b = s.made_by(a, "neg"), s.made_by(b, "neg")
+    if negated_a and negated_b:  # -x * -y == x * y
+        return s.rewriter.recompute(node, P["multiply"],
+                                    [negated_a.inputs[0], negated_b.inputs[0]])
+    for x, negated in ((a, negated_b), (b, negated_a)):
+        if negated is not None and isinstance(x, Var):
+            product = s.products.get((x, negated.inputs[0]))
+            if product is not None:
+                return s.rewriter.recompute(node, P["neg"], [product])
+    return False
+
+
+def divide(s: Simplifier, node: Node) -> bool:
+    return is_constant(node.inputs[1], 1) and s.same(node, node.inputs[0])
+
+
+def power(s: Simplifier, node: Node) -> bool:
+    return is_constant(node.inputs[1], 1) and s.same(node, node.inputs[0])
+
+
+def add(s: Simplifier, node: Node) -> bool:
+    a, b = node.inputs
+    for x, y in ((a, b), (b, a)):
+        if is_constant(y, 0) and s.same(node, x):
+            return True
+    negated_b = s.made_by(b, "neg")
+    if negated_b is not None:
+        return s.rewriter.recompute(node, P["subtract"], [a, negated_b.inputs[0]])
+    negated_a = s.made_by(a, "neg")
+    if negated_a is not None:
+        return s.rewriter.recompute(node, P["subtract"], [b, negated_a.inputs[0]])
+    return False
+
+
+def subtract(s: Simplifier, node: Node) -> bool:
+    a, b = node.inputs
+    if is_constant(b, 0) and s.same(node, a):
+        return True
+    if is_constant(a, 0) and s.rewriter.recompute(node, P["neg"], [b]):
+        return True
+    negated_b = s.made_by(b, "neg")
+    if negated_b is not None:
+        return s.rewriter.recompute(node, P["add"], [a, negated_b.inputs[0]])
+    return False
+
+
+def neg(s: Simplifier, node: Node) -> bool:
+    inner = s.made_by(node.inputs[0], "neg")
+    return inner is not None and s.same(node, inner.inputs[0])
+
+
+def transpose(s: Simplifier, node: Node) -> bool:
+    (x,), axes = node.inputs, node.params["axes"]
+    if axes == tuple(range(len(axes))):
+        return s.same(node, x)
+    inner = s.made_by(x, "transpose")
+    if inner is None:
+        return False
+    composed = tuple(inner.params["axes"][a] for a in axes)
+    if composed == tuple(range(len(composed))):
+        return s.same(node, inner.inputs[0])
+    return s.rewriter.recompute(node, P["transpose"], [inner.inputs[0]], {"axes": composed})
+
+
+def reshape(s: Simplifier, node: Node) -> bool:
+    (x,) = node.inputs
+    if x.type.shape == node.out.type.shape:
+        return s.same(node, x)
+    inner = s.made_by(x, "reshape")
+    if inner is None:
+        return False
+    if inner.inputs[0].type.shape == node.out.type.shape:
+        return s.same(node, inner.inputs[0])
+    return s.rewriter.recompute(node, P["reshape"], [inner.inputs[0]], dict(node.params))
+
+
+def broadcast_to(s: Simplifier, node: Node) -> bool:
+    return s.same(node, node.inputs[0])  # `same` checks the shape is already the target
+
+
+def convert(s: Simplifier, node: Node) -> bool:
+    return s.same(node, node.inputs[0])  # ... and here that the dtype already is
+
+
+def where(s: Simplifier, node: Node) -> bool:
+    _, x, y = node.inputs
+    return x is y and s.same(node, x)
+
+
+def reduction(s: Simplifier, node: Node) -> bool:
+    (x,), axis = node.inputs, node.params["axis"]
+    if all(x.type.shape[a] == 1 for a in axis):  # one element per output: itself
+        if x.type.dtype != node.out.type.dtype:
+            return False
+        return s.rewriter.recompute(node, P["reshape"], [x], {"shape": node.out.type.shape})
+    return node.op.name == "sum" and sum_of_broadcast(s, node)
+
+
+def sum_of_broadcast(s: Simplifier, node: Node) -> bool:
+    """sum(broadcast_to(v, shape), axis) over exactly the axes the broadcast repeated:
+    v * n, reshaped."""
+    broadcast = s.made_by(node.inputs[0], "broadcast_to")
+    if broadcast is None or node.out.type.dtype.kind not in "fc":
+        return False
+    (v,), shape = broadcast.inputs, broadcast.params["shape"]
+    padded = (1,) * (len(shape) - v.type.ndim) + v.type.shape
+    repeated = {a for a, (before, after) in enumerate(zip(padded, shape, strict=True))
+                if before != after}
+    axis = set(node.params["axis"])
+    if axis != repeated | {a for a in axis if shape[a] == 1} or not repeated:
+        return False
+    count = math.prod(shape[a] for a in repeated)
+    rewriter = s.rewriter
+    if v.type.shape != node.out.type.shape:
+        reshaped = Var(TensorType(node.out.type.shape, v.type.dtype))
+        rewriter.nodes.append(Node(P["reshape"], (v,), (reshaped,),
+                                   {"shape": node.out.type.shape}, node.loc))
+        s.remember(rewriter.nodes[-1])
+        v = reshaped
+    if rewriter.recompute(node, P["multiply"], [v, Literal.of(count)]):
+        return True
+    if v is not broadcast.inputs[0]:
+        rewriter.nodes.pop()  # the reshape was for the product only
+    return False
+
+
+RULES: dict[str, Callable[[Simplifier, Node], bool]] = {
+    "multiply": multiply,
+    "divide": divide,
+    "power": power,
+    "add": add,
+    "subtract": subtract,
+    "neg": neg,
+    "transpose": transpose,
+    "reshape": reshape,
+    "broadcast_to": broadcast_to,
+    "convert": convert,
+    "where": where,
+    "sum": reduction,
+    "prod": reduction,
+    "max": reduction,
+    "min": reduction,
+}
+
+
+def simplify(graph: Graph) -> Graph:
+    return Simplifier(graph).run()
