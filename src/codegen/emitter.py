@@ -48,6 +48,13 @@ class Backend:
     plan_memory: Callable[[Graph], MemoryPlan] | None = None
     # The node's value written into the buffer named by the last argument (`out=`).
     write_into: Callable[[Node, list[str], str], str] | None = None
+    # How an argument becomes the value the body computes with (`float(x)`), if it must.
+    convert_input: Callable[[Var, str], str | None] = lambda var, expression: None
+    # Values read once are written into their reader (`d = (a * 0.5) * math.cos(y)`), one
+    # level deep: for Python floats, where every saved line is a saved store and load.
+    inline_single_use: bool = False
+    # How a result is handed back (`np.float64(d_x)`), if not as it is.
+    wrap_result: Callable[[Var | Literal, str], str] = lambda output, expression: expression
 
 
 def build_rules(group_rules: dict[Group, Callable[[Primitive], EmitRule]],
@@ -84,18 +91,36 @@ def format_key(key: Any) -> str:
     return f"[{key!r}]"
 
 
-def inlined_views(graph: Graph) -> set[Var]:
-    """Transposes read once are written where they are read (`d_h @ W.T`), as one writes
-    them by hand: a line of their own would only name a view."""
+def use_counts(graph: Graph) -> dict[Var, int]:
+    """How many times each value is read by a node (a node reading it twice counts two)."""
     uses: dict[Var, int] = {}
     for node in graph.nodes:
         for x in node.inputs:
             if isinstance(x, Var):
                 uses[x] = uses.get(x, 0) + 1
-    outputs = set(graph.outputs)
+    return uses
+
+
+def inlined_views(graph: Graph) -> set[Var]:
+    """Transposes read once are written where they are read (`d_h @ W.T`), as one writes
+    them by hand: a line of their own would only name a view."""
+    uses, outputs = use_counts(graph), set(graph.outputs)
     return {node.out for node in graph.nodes
             if node.op.name == "transpose" and uses.get(node.out) == 1
             and node.out not in outputs}
+
+
+def single_use(graph: Graph) -> set[Var]:
+    outputs = set(graph.outputs)
+    return {var for var, n in use_counts(graph).items() if n == 1 and var not in outputs}
+
+
+def is_call(expression: str) -> bool:
+    """`math.cos(y)`: a name applied to one parenthesised argument list, needing no
+    parentheses of its own."""
+    head, paren, _ = expression.partition("(")
+    return bool(paren) and head.replace(".", "").isidentifier() and expression.endswith(")") \
+        and expression.count("(") == 1
 
 
 class Emitter:
@@ -111,6 +136,8 @@ class Emitter:
         self.hoisted: dict[int, str] = {}
         self.plan = backend.plan_memory(graph) if backend.plan_memory else MemoryPlan()
         self.inlined = inlined_views(graph)
+        self.single_use = single_use(graph) if backend.inline_single_use else set()
+        self.nested: set[Var] = set()  # values written into a reader, not named
 
     def operand(self, x: Var | Literal) -> str:
         if isinstance(x, Var):
@@ -133,11 +160,16 @@ class Emitter:
         for var, (position, path) in zip(self.graph.inputs, interface.input_paths, strict=True):
             if not path:
                 self.names[var] = params[position]
+                converted = self.backend.convert_input(var, params[position])
+                if converted is not None and var in used:
+                    body.append(f"{params[position]} = {converted}")
                 continue
             if var not in used:
                 continue
             self.names[var] = self.namespace.fresh(var.hint or "x")
-            body.append(f"{self.names[var]} = {params[position]}{''.join(map(format_key, path))}")
+            expression = f"{params[position]}{''.join(map(format_key, path))}"
+            expression = self.backend.convert_input(var, expression) or expression
+            body.append(f"{self.names[var]} = {expression}")
         for node in self.graph.nodes:
             body.extend(self.node_lines(node))
         source = module_template().render(
@@ -166,6 +198,13 @@ class Emitter:
         if node.out in self.inlined:  # read where it is used: `x @ W.T`
             self.names[node.out] = rule(node, args)  # type: ignore[assignment]
             return []
+        if (node.out in self.single_use and len(node.outputs) == 1
+                and not any(x in self.nested for x in node.inputs)):
+            expression = rule(node, args)
+            if isinstance(expression, str):
+                self.names[node.out] = expression if is_call(expression) else f"({expression})"
+                self.nested.add(node.out)
+                return []
         into = self.plan.reuse.get(node)
         if into is not None and self.backend.write_into is not None:
             emitted: str | list[str] = self.backend.write_into(node, args, self.names[into])
@@ -188,7 +227,7 @@ class Emitter:
     def result(self, tree: Any, top: bool = False) -> str:
         if isinstance(tree, int):
             output = self.graph.outputs[tree]
-            expression = self.operand(output)
+            expression = self.backend.wrap_result(output, self.operand(output))
             if not self.backend.mutable_arrays:
                 return expression
             if isinstance(output, Literal) and expression in self.hoisted.values():

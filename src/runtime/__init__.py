@@ -2,6 +2,7 @@
 
 from .check import GradientCheck, GradientCheckError, check_grads
 from .compiled import Compiled, Staged, jit, trace
+from .explain import explain
 from .gradients import Gradient, grad, value_and_grad, vjp
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "GradientCheckError",
     "Staged",
     "check_grads",
+    "explain",
     "grad",
     "jit",
     "trace",

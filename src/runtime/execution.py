@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from ..codegen.numpy import emit_numpy
+from ..codegen.python_floats import emit_python_floats, python_floats_fit
 from ..errors import BackendError
 from ..ir import Graph
 from ..ir.interface import Interface
@@ -53,10 +54,26 @@ class NumPyExecution:
     name = "numpy"
 
     def emit(self, graph: Graph, interface: Interface) -> str:
+        if python_floats_fit(graph):
+            return emit_python_floats(graph, interface)
         return emit_numpy(graph, interface)
 
     def load(self, source: str, graph: Graph, interface: Interface) -> Callable:
-        return load_function(source, graph.name)
+        function = load_function(source, graph.name)
+        if not python_floats_fit(graph):
+            return function
+        numpy_version: list[Callable] = []
+
+        def run(*args: Any) -> Any:
+            try:
+                return function(*args)
+            except (ArithmeticError, ValueError):  # where NumPy gives inf or nan instead
+                pass
+            if not numpy_version:
+                numpy_version.append(load_function(emit_numpy(graph, interface), graph.name))
+            return numpy_version[0](*args)
+
+        return run
 
     def shortcut(self, function: Callable, graph: Graph, interface: Interface,
                  args: tuple) -> None:

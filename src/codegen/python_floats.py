@@ -1,0 +1,121 @@
+"""Codegen layer: scalar specialisation of the NumPy backend. Where every value of a function
+is a float64 number (no arrays at all), the module computes with Python floats, operators and
+the `math` module, several times faster than NumPy's scalar calls.
+
+Python floats raise where NumPy returns inf or nan (`1.0 / 0.0`, `math.log(0.0)`,
+`math.exp(1000.0)`); the runtime then runs the NumPy module of the same graph, so results are
+NumPy's either way. `**` with a non-integer exponent is `math.pow`, which raises where
+Python's `**` would return a complex number.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..ir import Graph, Literal, Node, Var
+from ..ir.interface import Interface
+from ..ir.primitive import primitives
+from .emitter import Backend, EmitRule, Emitter, atom
+
+FLOAT64 = np.dtype(np.float64)
+
+OPERATORS = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/",
+             "floor_divide": "//", "remainder": "%"}
+MATH_FUNCTIONS = {
+    "exp": "exp", "expm1": "expm1", "log": "log", "log1p": "log1p", "sqrt": "sqrt",
+    "sin": "sin", "cos": "cos", "tan": "tan", "arcsin": "asin", "arccos": "acos",
+    "arctan": "atan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "arctan2": "atan2",
+}  # fmt: skip
+
+
+def number(value: float | int) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "math.nan" if math.isnan(value) else ("math.inf" if value > 0 else "-math.inf")
+    return repr(value)
+
+
+def literal(x: Literal) -> str:
+    value = x.value.item() if isinstance(x.value, np.generic | np.ndarray) else x.value
+    return number(value)
+
+
+def operator_rule(symbol: str) -> EmitRule:
+    return lambda node, args: f"{atom(args[0])} {symbol} {atom(args[1])}"
+
+
+def bare(expression: str) -> str:
+    """`a + b` for `(a + b)`: an argument needs no parentheses of its own."""
+    if not (expression.startswith("(") and expression.endswith(")")):
+        return expression
+    depth = 0
+    for i, char in enumerate(expression):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and i < len(expression) - 1:
+            return expression  # `(a) * (b)`: two groups, not one
+    return expression[1:-1]
+
+
+def function_rule(name: str) -> EmitRule:
+    return lambda node, args: f"math.{name}({', '.join(map(bare, args))})"
+
+
+def power_rule(node: Node, args: list[str]) -> str:
+    exponent = node.inputs[1]
+    if isinstance(exponent, Literal) and float(exponent.value).is_integer():
+        return f"{atom(args[0])} ** {int(exponent.value)}"  # never complex, raises on 0 ** -1
+    return f"math.pow({bare(args[0])}, {bare(args[1])})"
+
+
+RULES: dict[str, EmitRule] = {
+    **{name: operator_rule(symbol) for name, symbol in OPERATORS.items()},
+    **{name: function_rule(f) for name, f in MATH_FUNCTIONS.items()},
+    "power": power_rule,
+    "neg": lambda node, args: f"-{atom(args[0])}",
+    "abs": lambda node, args: f"abs({bare(args[0])})",
+    "square": lambda node, args: f"{args[0]} * {args[0]}",
+}
+
+
+def is_float(var: Var | Literal) -> bool:
+    return var.type.shape == () and (var.type.dtype == FLOAT64 or (isinstance(var, Literal)
+                                     and var.type.dtype.kind in "iu"))
+
+
+def python_floats_fit(graph: Graph) -> bool:
+    """Every value is a float64 number (literals may be integers) and every operation has a
+    Python-float rule."""
+    return (bool(graph.nodes)
+            and all(v.type.shape == () and v.type.dtype == FLOAT64 for v in graph.inputs)
+            and all(node.op.name in RULES and len(node.outputs) == 1
+                    and node.out.type.dtype == FLOAT64 and node.out.type.shape == ()
+                    and all(is_float(x) for x in node.inputs) for node in graph.nodes)
+            and all(is_float(x) for x in graph.outputs))
+
+
+def as_float(var: Var, expression: str) -> str | None:
+    """NumPy float64 arguments (and 0-d arrays) become Python floats; Python floats stay."""
+    return None if var.type.weak else f"float({expression})"
+
+
+def as_numpy_scalar(output: Var | Literal, expression: str) -> str:
+    """A float64 result is handed back as NumPy would: np.float64 (a Python float stays)."""
+    return expression if output.type.weak else f"np.float64({expression})"
+
+
+def notes(graph: Graph) -> list[str]:
+    return ["computes with Python floats, which raise where NumPy would return inf or nan",
+            "(1/0, log(0), overflow); the jit-compiled function then runs NumPy code instead"]
+
+
+PYTHON_FLOAT_BACKEND = Backend(
+    "numpy", ("import math", "import numpy as np"),
+    {primitives[name]: rule for name, rule in RULES.items()}, literal,
+    mutable_arrays=False, notes=notes, inline_single_use=True, convert_input=as_float,
+    wrap_result=as_numpy_scalar,
+)
+
+
+def emit_python_floats(graph: Graph, interface: Interface | None = None) -> str:
+    return Emitter(graph, interface, PYTHON_FLOAT_BACKEND).emit()

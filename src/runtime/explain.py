@@ -1,0 +1,56 @@
+"""Runtime layer: `explain`, what each optimizing pass did to one function's graph.
+
+It runs the same passes the compiled function ran, on the same raw graph, and reports per
+pass and round the node count before and after and the operations removed and added, so a
+reader can see where the raw adjoint's zeros, duplicates and negations went.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from ..ir import Graph
+from ..ir.passes import PIPELINE, Pass, optimize
+from .compiled import Compiled, Staged, collector_paused
+
+
+def census(graph: Graph) -> Counter[str]:
+    return Counter(node.op.name for node in graph.nodes)
+
+
+def describe(counts: Counter[str]) -> str:
+    return ", ".join(f"{n} {op}" for op, n in sorted(counts.items()))
+
+
+def explain(fn: Callable, *args: Any, **kwargs: Any) -> str:
+    """Print, and return, what each optimizing pass did to `fn`'s graph for these arguments.
+    `fn` may be a plain function or a staged one (`grad(f)`, `jit(f)`, ...)."""
+    staged = fn if isinstance(fn, Staged) else Compiled(fn)
+    raw = staged.ir(*args, optimize=False, **kwargs)
+    rounds: list[list[str]] = []
+    width = max(len(p.name) for p in PIPELINE)
+
+    def observe(p: Pass, before: Graph, after: Graph) -> None:
+        if p is PIPELINE[0] or not rounds:
+            rounds.append([])
+        if after is before:
+            rounds[-1].append(f"  {p.name:<{width}}  no change")
+            return
+        old, new = census(before), census(after)
+        change = [f"removed {describe(old - new)}" if old - new else "",
+                  f"added {describe(new - old)}" if new - old else ""]
+        rounds[-1].append(f"  {p.name:<{width}}  {len(before.nodes):>5} -> "
+                          f"{len(after.nodes):<5}  {'; '.join(c for c in change if c)}")
+
+    with collector_paused():
+        optimized = optimize(raw, observe=observe)
+    lines = [f"{raw.name}: {len(raw.nodes)} nodes as traced, {len(optimized.nodes)} after "
+             f"the passes ({len(rounds)} round{'s' if len(rounds) != 1 else ''})"]
+    for i, steps in enumerate(rounds, 1):
+        lines.append(f"round {i}")
+        lines.extend(steps)
+    report = "\n".join(lines)
+    print(report)
+    return report
