@@ -265,7 +265,11 @@ vjp_rules[C.einsum] = einsum_vjp
 # --- composites ---------------------------------------------------------------------------
 
 def log_softmax_vjp(ct, x, out, axis):
-    return [ct - tnp.exp(out) * tnp.sum(ct, axis=axis, keepdims=True)]
+    """ct - softmax(x) * sum(ct), softmax computed from x as one writes it by hand: then a
+    gradient that does not return the loss needs no log-softmax at all (it goes dead)."""
+    e = tnp.exp(x - tnp.max(x, axis=axis, keepdims=True))
+    softmax = e / tnp.sum(e, axis=axis, keepdims=True)
+    return [ct - softmax * tnp.sum(ct, axis=axis, keepdims=True)]
 
 
 vjp_rules[primitives["log_softmax"]] = log_softmax_vjp
