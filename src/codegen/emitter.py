@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -50,9 +51,9 @@ class Backend:
     write_into: Callable[[Node, list[str], str], str] | None = None
     # How an argument becomes the value the body computes with (`float(x)`), if it must.
     convert_input: Callable[[Var, str], str | None] = lambda var, expression: None
-    # Values read once are written into their reader (`d = (a * 0.5) * math.cos(y)`), one
-    # level deep: for Python floats, where every saved line is a saved store and load.
-    inline_single_use: bool = False
+    # Which values read once may be written into their reader (`(x @ W) + b`), one level
+    # deep, instead of a line of their own; None: every value gets its line.
+    inline_single_use: Callable[[Var], bool] | None = None
     # How a result is handed back (`np.float64(d_x)`), if not as it is.
     wrap_result: Callable[[Var | Literal, str], str] = lambda output, expression: expression
 
@@ -115,12 +116,14 @@ def single_use(graph: Graph) -> set[Var]:
     return {var for var, n in use_counts(graph).items() if n == 1 and var not in outputs}
 
 
-def is_call(expression: str) -> bool:
-    """`math.cos(y)`: a name applied to one parenthesised argument list, needing no
-    parentheses of its own."""
+def stands_alone(expression: str) -> bool:
+    """True for what needs no parentheses inside another expression: a name, an attribute, a
+    subscript (`params['W1']`) or a call (`math.cos(y)`, `h.sum(axis=0)`)."""
     head, paren, _ = expression.partition("(")
-    return bool(paren) and head.replace(".", "").isidentifier() and expression.endswith(")") \
-        and expression.count("(") == 1
+    if paren:
+        return (head.replace(".", "").isidentifier() and expression.endswith(")")
+                and expression.count("(") == 1)
+    return " " not in expression and not expression.startswith("-")
 
 
 class Emitter:
@@ -136,8 +139,39 @@ class Emitter:
         self.hoisted: dict[int, str] = {}
         self.plan = backend.plan_memory(graph) if backend.plan_memory else MemoryPlan()
         self.inlined = inlined_views(graph)
-        self.single_use = single_use(graph) if backend.inline_single_use else set()
+        self.single_use = self.inlinable()
         self.nested: set[Var] = set()  # values written into a reader, not named
+
+    def inlinable(self) -> set[Var]:
+        """Values read once that can be written into their reader: the backend allows it,
+        the reader's rule writes that operand exactly once (so nothing is computed twice),
+        and no name the value reads is deleted before the reader runs."""
+        allowed = self.backend.inline_single_use
+        if allowed is None:
+            return set()
+        nodes = self.graph.nodes
+        producer = {node.out: (i, node) for i, node in enumerate(nodes)
+                    if len(node.outputs) == 1}
+        deleted_at = {v: i for i, node in enumerate(nodes) for v in self.plan.frees.get(node, ())}
+        candidates = single_use(self.graph)
+        found: set[Var] = set()
+        for k, reader in enumerate(nodes):
+            slots = [f"\x00{j}\x00" for j in range(len(reader.inputs))]
+            rule = self.backend.rules.get(reader.op)
+            if rule is None:
+                continue
+            text = rule(reader, slots)
+            text = text if isinstance(text, str) else "\n".join(text)
+            for x, slot in zip(reader.inputs, slots, strict=True):
+                if x not in candidates or x not in producer or not allowed(x):
+                    continue
+                _, node = producer[x]
+                if text.count(slot) != 1 or node.out in self.plan.reuse.values():
+                    continue
+                if all(deleted_at.get(v, len(nodes)) >= k for v in node.inputs
+                       if isinstance(v, Var)):
+                    found.add(x)
+        return found
 
     def operand(self, x: Var | Literal) -> str:
         if isinstance(x, Var):
@@ -166,10 +200,15 @@ class Emitter:
                 continue
             if var not in used:
                 continue
-            self.names[var] = self.namespace.fresh(var.hint or "x")
+            # A leaf of a pytree argument is read where it is used (`x @ params['W1']`), as
+            # one writes it; unless the backend converts it first.
             expression = f"{params[position]}{''.join(map(format_key, path))}"
-            expression = self.backend.convert_input(var, expression) or expression
-            body.append(f"{self.names[var]} = {expression}")
+            converted = self.backend.convert_input(var, expression)
+            if converted is None:
+                self.names[var] = expression
+                continue
+            self.names[var] = self.namespace.fresh(var.hint or "x")
+            body.append(f"{self.names[var]} = {converted}")
         for node in self.graph.nodes:
             body.extend(self.node_lines(node))
         source = module_template().render(
@@ -201,8 +240,9 @@ class Emitter:
         if (node.out in self.single_use and len(node.outputs) == 1
                 and not any(x in self.nested for x in node.inputs)):
             expression = rule(node, args)
-            if isinstance(expression, str):
-                self.names[node.out] = expression if is_call(expression) else f"({expression})"
+            if isinstance(expression, str) and node not in self.plan.reuse:
+                self.names[node.out] = expression if stands_alone(expression) \
+                    else f"({expression})"
                 self.nested.add(node.out)
                 return []
         into = self.plan.reuse.get(node)
@@ -210,6 +250,7 @@ class Emitter:
             emitted: str | list[str] = self.backend.write_into(node, args, self.names[into])
         else:
             emitted = rule(node, args)
+        emitted = self.unwrap_arguments(node, emitted)
         for var in node.outputs:
             self.names[var] = self.namespace.fresh(var.hint or node.op.name)
         targets = ", ".join(self.names[v] for v in node.outputs)
@@ -223,6 +264,21 @@ class Emitter:
         if freed:
             lines.append(f"del {', '.join(freed)}")
         return lines
+
+    def unwrap_arguments(self, node: Node, emitted: str | list[str]) -> str | list[str]:
+        """`np.tanh(h @ W)`, not `np.tanh((h @ W))`: a value written into its reader keeps
+        its parentheses only where an operator is next to it."""
+        for x in dict.fromkeys(node.inputs):
+            name = self.names.get(x) if x in self.nested else None
+            if name is None or not name.startswith("("):
+                continue
+            pattern = re.compile(r"(?:(?<=[(\[])|(?<=, ))" + re.escape(name) + r"(?=[)\],])")
+            inner = name[1:-1]
+            if isinstance(emitted, str):
+                emitted = pattern.sub(lambda _, inner=inner: inner, emitted)
+            else:
+                emitted = [pattern.sub(lambda _, inner=inner: inner, line) for line in emitted]
+        return emitted
 
     def result(self, tree: Any, top: bool = False) -> str:
         if isinstance(tree, int):

@@ -14,7 +14,7 @@ import numpy as np
 from ..ir import Graph, Literal, Node, Var
 from ..ir.constants import describe_constant
 from ..ir.interface import Interface
-from ..ir.passes.memory import plan_memory
+from ..ir.passes.memory import is_large, plan_memory
 from ..ir.primitive import Group, Primitive, primitives
 from ..ir.primitives import elementwise as E
 from ..ir.primitives.elementwise import UFUNCS
@@ -236,6 +236,12 @@ def read_only_views(graph: Graph) -> set[Var]:
     return {node.out for node in graph.nodes if node.op is primitives["broadcast_to"]}
 
 
+def unnamed_and_small(var: Var) -> bool:
+    """A temporary the user did not name, small enough that the memory plan leaves it be, is
+    written into its reader (`(x @ W) + b`); a named value keeps its line and its name."""
+    return var.hint is None and not is_large(var)
+
+
 def write_into(node: Node, args: list[str], buffer: str) -> str:
     """The ufunc writing its result into a dead buffer: `np.multiply(d_h, s, out=d_h)`."""
     return f"np.{UFUNCS[node.op].__name__}({', '.join(args)}, out={buffer})"
@@ -243,7 +249,8 @@ def write_into(node: Node, args: list[str], buffer: str) -> str:
 
 NUMPY_BACKEND = Backend("numpy", ("import numpy as np",),
                         build_rules(GROUP_RULES, SPECIAL_RULES), literal,
-                        read_only_views, plan_memory=plan_memory, write_into=write_into)
+                        read_only_views, plan_memory=plan_memory, write_into=write_into,
+                        inline_single_use=unnamed_and_small)
 numpy_rules = NUMPY_BACKEND.rules
 
 

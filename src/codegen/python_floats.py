@@ -112,7 +112,7 @@ def notes(graph: Graph) -> list[str]:
 PYTHON_FLOAT_BACKEND = Backend(
     "numpy", ("import math", "import numpy as np"),
     {primitives[name]: rule for name, rule in RULES.items()}, literal,
-    mutable_arrays=False, notes=notes, inline_single_use=True, convert_input=as_float,
+    mutable_arrays=False, notes=notes, inline_single_use=lambda var: True, convert_input=as_float,
     wrap_result=as_numpy_scalar,
 )
 
