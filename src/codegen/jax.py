@@ -272,7 +272,7 @@ def notes(graph: Graph) -> list[str]:
 
 JAX_BACKEND = Backend("jax", ("import jax", "import jax.numpy as jnp"),
                       build_rules(GROUP_RULES, SPECIAL_RULES), literal, mutable_arrays=False,
-                      notes=notes)
+                      notes=notes, inline_single_use=lambda var: var.hint is None)
 jax_rules = JAX_BACKEND.rules
 
 
