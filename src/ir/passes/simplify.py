@@ -20,8 +20,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import numpy as np
+
 from ..core import Graph, Literal, Node, Operand, Var
-from ..primitive import primitives
+from ..primitive import Group, primitives
 from ..types import TensorType
 from .rewrite import Rewriter, is_constant
 
@@ -48,7 +50,7 @@ class Simplifier:
 
     def run(self) -> Graph:
         for node in self.rewriter.graph.nodes:
-            node = self.rewriter.inputs_of(node)
+            node = self.with_scalar_constants(self.rewriter.inputs_of(node))
             rule = RULES.get(node.op.name)
             if rule is not None and len(node.outputs) == 1 and rule(self, node):
                 kept = self.rewriter.nodes[-1] if self.rewriter.nodes else None
@@ -59,6 +61,30 @@ class Simplifier:
             self.remember(node)
         return self.rewriter.graph_out()
 
+    def with_scalar_constants(self, node: Node) -> Node:
+        """An elementwise operand that is one value repeated (`np.full((12,), 0.5)`) written
+        as that value, where the result keeps its exact type: broadcasting repeats it."""
+        if node.op.group not in ELEMENTWISE:
+            return node
+        inputs = list(node.inputs)
+        for i, x in enumerate(inputs):
+            value = uniform_value(x)
+            if value is None:
+                continue
+            for scalar in (value.item(), value):  # a Python number reads best; else NumPy's
+                trial = [*inputs[:i], Literal.of(scalar), *inputs[i + 1:]]
+                try:
+                    (out_type,) = node.op.infer(tuple(t.type for t in trial), dict(node.params))
+                except Exception:  # that scalar does not type-check here: try the next
+                    continue
+                if out_type == node.out.type:
+                    inputs = trial
+                    break
+        if all(a is b for a, b in zip(inputs, node.inputs, strict=True)):
+            return node
+        self.rewriter.changed = True
+        return Node(node.op, tuple(inputs), node.outputs, node.params, node.loc)
+
     def remember(self, node: Node) -> None:
         for var in node.outputs:
             self.producer[var] = node
@@ -66,6 +92,21 @@ class Simplifier:
             a, b = node.inputs
             self.products.setdefault((a, b), node.out)
             self.products.setdefault((b, a), node.out)
+
+
+ELEMENTWISE = (Group.BINARY, Group.COMPARISON, Group.LOGICAL, Group.SELECT)
+
+
+def uniform_value(x: Operand) -> np.generic | None:
+    """The value a constant array repeats, as a NumPy scalar (None for anything else)."""
+    if not isinstance(x, Literal) or x.type.ndim == 0 or x.type.size == 0:
+        return None
+    flat = np.asarray(x.value).reshape(-1)
+    if flat.dtype.kind not in "biuf" or not np.all(flat == flat[0]) or np.isnan(flat[0]):
+        return None
+    if flat.dtype.kind == "f" and np.signbit(flat).any() != np.signbit(flat).all():
+        return None  # 0.0 and -0.0 mixed
+    return flat[0]
 
 
 def multiply(s: Simplifier, node: Node) -> bool:
