@@ -4,7 +4,7 @@ the way a careful person would (the baseline every ratio is measured against).""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -15,6 +15,13 @@ class Workload:
     loss: Callable
     make_args: Callable[[np.random.Generator], tuple]
     hand_grad: Callable  # gradient with respect to argument 0, same structure
+    about: str  # what the sizes are, for the report
+    make_tiny_args: Callable[[np.random.Generator], tuple]  # same shapes' kinds, tiny: tests
+
+    def tiny(self) -> Workload:
+        """This workload on its tiny inputs: the correctness test checks every implementation
+        on them in seconds, where the benchmark's own sizes take minutes."""
+        return replace(self, make_args=self.make_tiny_args)
 
 
 def mlp_loss(params, x, y):
@@ -77,22 +84,6 @@ def logistic_hand_grad(w, X, t):
     return X.T @ s / X.shape[0]
 
 
-WORKLOADS = {
-    "mlp_small": Workload("mlp_small", mlp_loss, mlp_args(32, 64, 128, 10), mlp_hand_grad),
-    "mlp_large": Workload("mlp_large", mlp_loss, mlp_args(1024, 784, 1024, 10), mlp_hand_grad),
-    "elementwise_chain": Workload(
-        "elementwise_chain", chain_loss, lambda rng: (rng.standard_normal(10**6),),
-        chain_hand_grad,
-    ),
-    "logistic_regression": Workload(
-        "logistic_regression", logistic_loss,
-        lambda rng: (rng.standard_normal(100) * 0.1, rng.standard_normal((10**5, 100)),
-                     rng.choice([-1.0, 1.0], 10**5)),
-        logistic_hand_grad,
-    ),
-}
-
-
 def scalar_chain(n_ops: int) -> Callable:
     """A scalar function of a Python float with about `n_ops` operations."""
 
@@ -103,3 +94,57 @@ def scalar_chain(n_ops: int) -> Callable:
         return y
 
     return f
+
+
+def scalar_chain_hand_grad(n_ops: int) -> Callable:
+    """d/dx of `scalar_chain(n_ops)`, in forward mode: with one scalar input, carrying the
+    derivative alongside the value is one pass and no tape, what a person writes by hand."""
+
+    def grad(x):
+        y, dy = x, 1.0
+        for i in range(n_ops // 4):
+            c = (i % 3 + 1) * 0.01  # the value below is rounded as the loss rounds it
+            y, dy = np.sin(y) * 0.5 + x * (i % 3 + 1) * 0.01, np.cos(y) * 0.5 * dy + c
+        return dy
+
+    return grad
+
+
+def logistic_args(n: int, d: int):
+    def make(rng: np.random.Generator) -> tuple:
+        return rng.standard_normal(d) * 0.1, rng.standard_normal((n, d)), rng.choice([-1.0, 1.0], n)
+
+    return make
+
+
+def chain_args(n: int):
+    return lambda rng: (rng.standard_normal(n),)
+
+
+def scalar_args(rng: np.random.Generator) -> tuple:
+    return (float(rng.uniform(-1.0, 1.0)),)
+
+
+WORKLOADS = {
+    "mlp_small": Workload(
+        "mlp_small", mlp_loss, mlp_args(32, 64, 128, 10), mlp_hand_grad,
+        "MLP 64-128-10, tanh, softmax cross-entropy, batch 32", mlp_args(4, 5, 6, 3),
+    ),
+    "mlp_large": Workload(
+        "mlp_large", mlp_loss, mlp_args(1024, 784, 1024, 10), mlp_hand_grad,
+        "MLP 784-1024-10, tanh, softmax cross-entropy, batch 1024", mlp_args(8, 7, 9, 4),
+    ),
+    "elementwise_chain": Workload(
+        "elementwise_chain", chain_loss, chain_args(10**6), chain_hand_grad,
+        "sum(sin(x) exp(-x^2) + log1p(x^2)) over 10^6 values", chain_args(10),
+    ),
+    "logistic_regression": Workload(
+        "logistic_regression", logistic_loss, logistic_args(10**5, 100), logistic_hand_grad,
+        "mean log1p(exp(-t Xw)), X of 10^5 x 100", logistic_args(20, 5),
+    ),
+    "scalar": Workload(
+        "scalar", scalar_chain(240), scalar_args, scalar_chain_hand_grad(240),
+        "scalar_chain(240), about 240 operations on one Python float; the hand-written "
+        "gradient calls np.sin and np.cos on Python floats", scalar_args,
+    ),
+}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -114,6 +113,17 @@ def inlined_views(graph: Graph) -> set[Var]:
 def single_use(graph: Graph) -> set[Var]:
     outputs = set(graph.outputs)
     return {var for var, n in use_counts(graph).items() if n == 1 and var not in outputs}
+
+
+def unwrap(text: str, wrapped: str, inner: str) -> str:
+    """`text` with `wrapped` (`(a + b)`) unwrapped wherever it is a whole argument, list
+    item or subscript: after `(`, `[` or `, ` and before `)`, `]` or `,`."""
+    if wrapped not in text:
+        return text
+    for before in ("(", "[", ", "):
+        for after in (")", "]", ","):
+            text = text.replace(before + wrapped + after, before + inner + after)
+    return text
 
 
 def stands_alone(expression: str) -> bool:
@@ -272,12 +282,11 @@ class Emitter:
             name = self.names.get(x) if x in self.nested else None
             if name is None or not name.startswith("("):
                 continue
-            pattern = re.compile(r"(?:(?<=[(\[])|(?<=, ))" + re.escape(name) + r"(?=[)\],])")
             inner = name[1:-1]
             if isinstance(emitted, str):
-                emitted = pattern.sub(lambda _, inner=inner: inner, emitted)
+                emitted = unwrap(emitted, name, inner)
             else:
-                emitted = [pattern.sub(lambda _, inner=inner: inner, line) for line in emitted]
+                emitted = [unwrap(line, name, inner) for line in emitted]
         return emitted
 
     def result(self, tree: Any, top: bool = False) -> str:

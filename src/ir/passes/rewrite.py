@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from ..core import Graph, Literal, Node, Operand, Var
 from ..primitive import Primitive
 
@@ -27,9 +29,10 @@ class Rewriter:
 
     def inputs_of(self, node: Node) -> Node:
         """`node` with the substitutions made so far applied to its inputs."""
+        replaced = self.replaced
+        if not replaced or not any(x in replaced for x in node.inputs):
+            return node  # the common case, kept cheap: passes run this on every node
         inputs = tuple(self.operand(x) for x in node.inputs)
-        if all(a is b for a, b in zip(inputs, node.inputs, strict=True)):
-            return node
         return Node(node.op, inputs, node.outputs, node.params, node.loc)
 
     def keep(self, node: Node) -> None:
@@ -71,9 +74,6 @@ def is_constant(x: Operand, value: float) -> bool:
     """`x` is a Literal whose every element equals `value` (0 matches -0.0 too)."""
     if not isinstance(x, Literal) or x.type.dtype.kind not in "biufc":
         return False
-    try:
-        import numpy as np
-
-        return bool(np.all(np.asarray(x.value) == value))
-    except (TypeError, ValueError):
-        return False
+    if x.type.ndim == 0:
+        return bool(x.value == value)
+    return bool(np.all(x.value == value))
