@@ -175,11 +175,14 @@ class Emitter:
             for x, slot in zip(reader.inputs, slots, strict=True):
                 if x not in candidates or x not in producer or not allowed(x):
                     continue
-                _, node = producer[x]
+                i, node = producer[x]
                 if text.count(slot) != 1 or node.out in self.plan.reuse.values():
                     continue
-                if all(deleted_at.get(v, len(nodes)) >= k for v in node.inputs
-                       if isinstance(v, Var)):
+                # Moved to its reader, it must still read what it read: no name it reads is
+                # deleted and no buffer is written into (`out=`) in between.
+                overwritten = any(nodes[m] in self.plan.reuse for m in range(i + 1, k))
+                if not overwritten and all(deleted_at.get(v, len(nodes)) >= k
+                                           for v in node.inputs if isinstance(v, Var)):
                     found.add(x)
         return found
 
@@ -270,7 +273,8 @@ class Emitter:
             lines = [line.replace("{out}", targets) for line in emitted]
         if node.loc is not None:
             lines = [f"{line}  # {node.loc.short}" for line in lines]
-        freed = [self.names[v] for v in self.plan.frees.get(node, ()) if v not in self.inlined]
+        freed = [self.names[v] for v in self.plan.frees.get(node, ())
+                 if v not in self.inlined and v not in self.nested]
         if freed:
             lines.append(f"del {', '.join(freed)}")
         return lines

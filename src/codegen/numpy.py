@@ -169,10 +169,12 @@ def positions_are_distinct(node: Node) -> bool:
     `z[np.arange(n), y]`)."""
     indices = node.inputs[1:]
     shape = np.broadcast_shapes(*(i.type.shape for i in indices))
+    sizes = [node.params["shape"][axis] for axis in node.params["axes"]]
     return any(
         isinstance(i, Literal) and i.type.shape == shape
-        and np.unique(np.asarray(i.value)).size == i.type.size
-        for i in indices
+        # -1 and n-1 are one position: count positions, not index values
+        and np.unique(np.asarray(i.value) % size).size == i.type.size
+        for i, size in zip(indices, sizes, strict=True)
     )
 
 

@@ -629,3 +629,10 @@ def test_unused_python_float_and_zero_d_arguments():
     assert isinstance(dy, float) and np.result_type(dy) == np.float64 and dy == 0.0
     dy = tracegrad.grad(lambda x, y: np.sum(x), argnums=1)(np.ones(2), np.float32(1.0))
     assert np.shape(dy) == () and np.result_type(dy) == np.float32 and dy == 0
+
+
+def test_scatter_with_negative_indices_that_repeat_a_position_accumulates():
+    """-4 and 0 are one position of a length-4 axis: the gradient adds both updates."""
+    gradient = tracegrad.grad(lambda x, w: np.sum(x[np.array([0, -4])] * w))
+    np.testing.assert_array_equal(gradient(np.ones(4), np.array([2.0, 3.0])), [5.0, 0, 0, 0])
+    assert "np.add.at" in gradient.source(np.ones(4), np.array([2.0, 3.0]))

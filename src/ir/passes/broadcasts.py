@@ -1,14 +1,12 @@
 """IR pass: drop `broadcast_to` where NumPy's own broadcasting does the same.
 
 A broadcast_to whose every user is an elementwise operation that broadcasts anyway, and whose
-result keeps its shape without it (another operand already has the full shape), is replaced
+result keeps its type without it (another operand already has the full shape), is replaced
 by its input at those users. The values are identical: broadcasting repeats the same
 elements either way. Reverse mode writes such broadcasts for the cotangent of every sum.
 """
 
 from __future__ import annotations
-
-import numpy as np
 
 from ..core import Graph, Node, Operand, Var
 from ..primitive import Group
@@ -25,11 +23,13 @@ def fold_broadcasts(graph: Graph) -> Graph:
         for x in node.inputs:
             if x in users:
                 users[x].append(node)
-    foldable = {
-        var for var, nodes in users.items()
-        if var not in graph.outputs and nodes and all(still_typed(n, var, producers[var])
-                                                      for n in nodes)
-    }
+    # Chosen one at a time: two broadcasts meeting in one user may each be foldable alone,
+    # but not both (`broadcast_to(x, (3,)) + broadcast_to(y, (3,))` for 0-d x and y).
+    foldable: set[Var] = set()
+    for var, nodes in users.items():
+        if var not in graph.outputs and nodes and all(
+                still_typed(n, foldable | {var}, producers) for n in nodes):
+            foldable.add(var)
     if not foldable:
         return graph
 
@@ -45,12 +45,15 @@ def fold_broadcasts(graph: Graph) -> Graph:
     return eliminate_dead_code(Graph(graph.name, graph.inputs, nodes, graph.outputs))
 
 
-def still_typed(user: Node, var: Var, producer: Node) -> bool:
-    """`user` broadcasts elementwise and gives the same shape with the unbroadcast input."""
+def still_typed(user: Node, folded: set[Var], producers: dict[Var, Node]) -> bool:
+    """`user` broadcasts elementwise and gives the same type (shape, dtype and weakness) with
+    the `folded` broadcasts' inputs in their place. (A Python scalar broadcast is a strong
+    float64 array: `x_f32 * broadcast_to(2.5, s)` is float64, `x_f32 * 2.5` float32.)"""
     if user.op.group not in ELEMENTWISE:
         return False
-    shapes = [producer.inputs[0].type.shape if x is var else x.type.shape for x in user.inputs]
+    types = tuple(producers[x].inputs[0].type if x in folded else x.type for x in user.inputs)
     try:
-        return tuple(np.broadcast_shapes(*shapes)) == user.out.type.shape
-    except ValueError:
+        inferred = user.op.infer(types, dict(user.params))
+    except Exception:  # the operands no longer type-check together
         return False
+    return tuple(inferred) == tuple(v.type for v in user.outputs)

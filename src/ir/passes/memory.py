@@ -6,7 +6,10 @@ goes back at once rather than when the function returns), and, for an elementwis
 which dead input's buffer it may write its result into (`out=`), as NumPy itself does for
 temporaries of an expression. A buffer is only ever reused when:
 
-- it was allocated inside the function (never an argument's, nor a module constant's);
+- it was allocated inside the function (never an argument's, nor a module constant's, nor
+  a view of one);
+- it can be written: not a broadcast_to view (read-only, its elements share memory), nor a
+  view of one;
 - nothing reads it later: not the value itself, not a view of it (reshape, transpose,
   index, broadcast_to and einsum may return views), and it is not returned;
 - it has exactly the result's shape and dtype.
@@ -60,14 +63,19 @@ def plan_memory(graph: Graph) -> MemoryPlan:
     root: dict[Var, Var] = {v: v for v in graph.inputs}
     members: dict[Var, list[Var]] = {v: [v] for v in graph.inputs}
     end: dict[Var, int] = {v: n for v in graph.inputs}
+    # Values never written into: views of a module constant, broadcasts, and views of them.
+    fixed: set[Var] = set()
     for i, node in enumerate(graph.nodes):
         base = node.inputs[0] if node.inputs else None
         for var in node.outputs:
-            shared = node.op.name in VIEWS and isinstance(base, Var)
+            view = node.op.name in VIEWS
+            shared = view and isinstance(base, Var)
             root[var] = root[base] if shared else var
             members.setdefault(root[var], []).append(var)
             end[root[var]] = max(end.get(root[var], i), last_use.get(var, i))
-    owned = {b for b in members if b not in graph.inputs and is_large(b)}
+            if view and (not shared or base in fixed or node.op.name == "broadcast_to"):
+                fixed.add(var)
+    owned = {b for b in members if b not in graph.inputs and b not in fixed and is_large(b)}
 
     written_into: dict[Var, Var] = {}  # a buffer -> the buffer whose memory it took
 
@@ -81,7 +89,7 @@ def plan_memory(graph: Graph) -> MemoryPlan:
     for i, node in enumerate(graph.nodes):
         if node.op in UFUNCS and node.op.group in WRITES_OUT and is_large(node.out):
             for x in dict.fromkeys(node.inputs):
-                if isinstance(x, Var) and x.type == node.out.type:
+                if isinstance(x, Var) and x.type == node.out.type and x not in fixed:
                     b = find(x)
                     if b in owned and end[b] == i:
                         plan.reuse[node] = x

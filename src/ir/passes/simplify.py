@@ -8,11 +8,13 @@ operation next to them (`a + -b` is `a - b`, `-(-x)` is `x`, `a * -b` is `-(a * 
 broadcast over the axes it repeated into one multiplication.
 
 What it may not do: change a value beyond the rounding a different NumPy evaluation order
-gives. Every rule above is exact in IEEE arithmetic, except that `x + 0` and `0 - x` turn a
--0.0 into 0.0 (equal under ==), and a sum of n repeated values becomes one product (the
-product is the more accurate of the two). Nothing like `x * 0 -> 0` or `x - x -> 0`, which
-would hide a NaN or an infinity. Every rewrite keeps the node's exact type (shape, dtype and
-weakness); one that would not is not made.
+gives. Every rule above is exact in IEEE arithmetic, except that `x + 0`, `0 - x` and the two
+rewritten sums may give -0.0 where NumPy gives 0.0 (equal under ==: NumPy's `-0.0 + 0.0`,
+`0.0 - 0.0` and `np.sum([-0.0])` are 0.0), and a sum of n repeated values becomes one
+product (the product is the more accurate of the two). `x - 0` is dropped only for a +0
+(`x - (-0.0)` is `x + 0.0`). Nothing like `x * 0 -> 0` or `x - x -> 0`, which would hide a
+NaN or an infinity. Every rewrite keeps the node's exact type (shape, dtype and weakness);
+one that would not is not made.
 """
 
 from __future__ import annotations
@@ -152,7 +154,8 @@ def add(s: Simplifier, node: Node) -> bool:
 
 def subtract(s: Simplifier, node: Node) -> bool:
     a, b = node.inputs
-    if is_constant(b, 0) and s.same(node, a):
+    # Not `x - (-0.0)`: that is `x + 0.0`, which turns a -0.0 into 0.0.
+    if is_constant(b, 0) and not np.signbit(b.value).any() and s.same(node, a):
         return True
     if is_constant(a, 0) and s.rewriter.recompute(node, P["neg"], [b]):
         return True
