@@ -1,15 +1,20 @@
 """Completeness of the per-concern tables: every primitive has a type rule, a NumPy and a JAX
-emission rule and a VJP rule, and every NumPy ufunc or function the tracer routes has a target.
-Adding a primitive is a checklist: this test names what is missing."""
+emission rule, a VJP and a JVP rule, and every NumPy ufunc or function the tracer routes has a
+target. Adding a primitive is a checklist: this test names what is missing."""
 
-from tracegrad.ad import vjp_rules
+from tracegrad.ad import jvp_rules, vjp_rules
 from tracegrad.codegen.jax import jax_rules
 from tracegrad.codegen.numpy import numpy_rules
 from tracegrad.ir.primitive import Group
 from tracegrad.ir.primitives import primitives
 from tracegrad.tracer.dispatch import FUNCTIONS, UFUNCS
 
-TABLES = {"NumPy emission": numpy_rules, "JAX emission": jax_rules, "VJP rule": vjp_rules}
+TABLES = {
+    "NumPy emission": numpy_rules,
+    "JAX emission": jax_rules,
+    "VJP rule": vjp_rules,
+    "JVP rule": jvp_rules,
+}
 
 
 def test_every_primitive_has_an_entry_in_every_table():

@@ -1,6 +1,15 @@
 """AD layer: transforms of Graphs into Graphs of their derivatives, in the same IR."""
 
+from .forward import forward, jacobian_forward, jacobian_reverse
+from .jvp_rules import jvp_rules
 from .reverse import reverse
 from .vjp_rules import vjp_rules
 
-__all__ = ["reverse", "vjp_rules"]
+__all__ = [
+    "forward",
+    "jacobian_forward",
+    "jacobian_reverse",
+    "jvp_rules",
+    "reverse",
+    "vjp_rules",
+]

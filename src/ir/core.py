@@ -16,6 +16,9 @@ from ..errors import SourceLoc
 from .types import TensorType
 
 if TYPE_CHECKING:
+    from os import PathLike
+    from pathlib import Path
+
     from .primitive import Primitive
 
 
@@ -88,6 +91,31 @@ class Graph:
         from .printer import print_graph
 
         return print_graph(self)
+
+    def to_dot(self, primal: Graph | None = None) -> str:
+        """The Graph as Graphviz DOT text, the backward pass of an adjoint coloured apart;
+        `primal` (the traced primal Graph) makes that split exact (see ir/dot.py)."""
+        from .dot import graph_to_dot
+
+        return graph_to_dot(self, primal)
+
+    def render(self, path: str | PathLike[str], primal: Graph | None = None) -> Path:
+        """Draw the Graph into `path`: SVG, PNG or PDF by its suffix. Needs the Python package
+        graphviz and Graphviz's `dot` program; raises TracegradError saying how to install
+        whichever is missing."""
+        from .dot import render
+
+        return render(self.to_dot(primal), path)
+
+    def _repr_html_(self) -> str:
+        """Notebooks show the IR text as preformatted HTML."""
+        import html
+
+        return f"<pre>{html.escape(str(self))}</pre>"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython shows the IR text, as `print` does."""
+        printer.text(str(self))
 
     @property
     def input_types(self) -> tuple[TensorType, ...]:

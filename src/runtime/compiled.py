@@ -25,6 +25,7 @@ from ..tracer import BoundCall, Tracer, bind_call, trace_function
 from ..tracer.pytree import flatten
 from ..tracer.source import caller_location
 from .execution import MISS, NUMPY_EXECUTION, Execution, execution_for
+from .source_text import Source
 
 PYTHON_SCALARS = (bool, int, float, complex)
 # Array classes keyed by shape and dtype without a pytree walk: NumPy's, and JAX's once the
@@ -246,7 +247,7 @@ class Staged:
         """The emitted module for this call signature, as text; `optimize=False` shows it
         before the optimizing passes (the raw adjoint, for a gradient)."""
         entry = self.lookup(args, kwargs)
-        return entry.source if optimize else entry.raw_source
+        return Source(entry.source if optimize else entry.raw_source)
 
     def ir(self, *args: Any, optimize: bool = True, **kwargs: Any) -> Graph:
         """The IR Graph for this call signature (`optimize=False`: before the passes)."""
