@@ -356,6 +356,26 @@ def overhead_table(repeat: int = 31) -> list[str]:
     return rows
 
 
+def jax_against_jax_table(workloads: list[Workload], repeat: int = 41) -> list[str]:
+    """tracegrad's JAX backend timed alternately with jax.jit(jax.grad) of the same source,
+    float64 (64-bit mode on for both): what the backend adds over writing JAX by hand."""
+    try:
+        import jax
+    except ImportError:
+        return ["(jax is not installed: no JAX backend)"]
+    rows = ["| workload | jax.jit(jax.grad) | tracegrad jax | ratio |", "|---|---|---|---|"]
+    for workload in workloads:
+        if workload.name == "scalar":
+            continue
+        with jax.enable_x64(True):
+            args = jax_arrays(workload.make_args(np.random.default_rng(0)))
+            theirs, ours = jax_jit_grad(workload), tracegrad_jax(workload)
+            theirs_time, ours_time = paired_medians(theirs, ours, args, repeat=repeat)
+        rows.append(f"| {workload.name} | {duration(theirs_time)} | {duration(ours_time)} "
+                    f"| {ours_time / theirs_time:.2f}x |")
+    return rows
+
+
 def compile_table(runs: tuple[int, int] = (7, 3)) -> list[str]:
     rows = ["| nodes (primal) | adjoint nodes | trace + AD + emit |", "|---|---|---|"]
     tracegrad.grad(scalar_chain(40)).source(0.3)  # warm up: template and caches loaded once
@@ -448,6 +468,8 @@ def main(argv: list[str]) -> None:
         print(f"timing {workload.name} ...", file=sys.stderr, flush=True)
         rows += workload_rows(workload, repeat)
     sections = {
+        "JAX backend against jax.jit(jax.grad), paired": jax_against_jax_table(
+            workloads, 11 if options.quick else 41),
         "JAX backend: what a cache hit adds": overhead_table(11 if options.quick else 31),
         "Compile time: trace + AD + emit": compile_table((3, 1) if options.quick else (7, 3)),
     }
