@@ -29,6 +29,7 @@ from .runtime import (
     value_and_grad,
     vjp,
 )
+from .tracer import stop_gradient
 
 __version__ = "0.1.0"
 
@@ -59,6 +60,7 @@ __all__ = [
     "jvp",
     "numpy",
     "parse_graph",
+    "stop_gradient",
     "trace",
     "value_and_grad",
     "verify",

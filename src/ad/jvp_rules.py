@@ -222,6 +222,13 @@ jvp_rules[C.einsum] = einsum_jvp
 
 # --- composites ---------------------------------------------------------------------------
 
+def stop_gradient_jvp(tangents, x, out):
+    return None  # a constant to differentiation
+
+
+jvp_rules[primitives["stop_gradient"]] = stop_gradient_jvp
+
+
 def log_softmax_jvp(tangents, x, out, axis):
     """t - sum(softmax * t): the softmax is exp(out), the log-softmax already computed."""
     (t,) = tangents

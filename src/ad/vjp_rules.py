@@ -264,6 +264,13 @@ vjp_rules[C.einsum] = einsum_vjp
 
 # --- composites ---------------------------------------------------------------------------
 
+def stop_gradient_vjp(ct, x, out):
+    return [None]  # a constant to differentiation
+
+
+vjp_rules[primitives["stop_gradient"]] = stop_gradient_vjp
+
+
 def log_softmax_vjp(ct, x, out, axis):
     """ct - softmax(x) * sum(ct), softmax computed from x as one writes it by hand: then a
     gradient that does not return the loss needs no log-softmax at all (it goes dead)."""

@@ -251,6 +251,7 @@ SPECIAL_RULES: dict[str, EmitRule] = {
     "index_scatter": index_scatter_rule,
     "scatter_add": scatter_add_rule,
     "log_softmax": log_softmax_rule,
+    "stop_gradient": lambda node, args: f"jax.lax.stop_gradient({args[0]})",
 }
 
 

@@ -230,12 +230,15 @@ SPECIAL_RULES: dict[str, EmitRule] = {
     "index_scatter": index_scatter_rule,
     "scatter_add": scatter_add_rule,
     "log_softmax": log_softmax_rule,
+    "stop_gradient": lambda node, args: args[0],  # only differentiation tells it from x
 }
 
 
 def read_only_views(graph: Graph) -> set[Var]:
-    """np.broadcast_to returns a read-only view."""
-    return {node.out for node in graph.nodes if node.op is primitives["broadcast_to"]}
+    """np.broadcast_to returns a read-only view; stop_gradient is its operand itself (so a
+    returned one is copied, like any value the caller must not share)."""
+    shared = (primitives["broadcast_to"], primitives["stop_gradient"])
+    return {node.out for node in graph.nodes if node.op in shared}
 
 
 def unnamed_and_small(var: Var) -> bool:

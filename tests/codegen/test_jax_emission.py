@@ -142,6 +142,7 @@ CASES = {
     "python scalars": (python_scalars, (0.7, -1.3, 3, True)),
     "reductions": (reductions, (np.linspace(-1.0, 2.0, 12),)),
     "shapes and indexing": (shapes_and_indexing, (np.arange(12.0) - 4.5, I64 % 5)),
+    "stop_gradient": (lambda x: tracegrad.stop_gradient(x) * x, (F64,)),
 }
 GRADIENT_CASES = {"gradient primitives": (gradient_primitives, (np.linspace(-1, 1, 12), I64))}
 

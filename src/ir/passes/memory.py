@@ -30,7 +30,7 @@ from ..primitives.elementwise import UFUNCS
 LARGE_BYTES = 256 * 1024
 
 # Primitives whose NumPy result may share memory with their first operand.
-VIEWS = frozenset({"reshape", "transpose", "broadcast_to", "index", "einsum"})
+VIEWS = frozenset({"reshape", "transpose", "broadcast_to", "index", "einsum", "stop_gradient"})
 WRITES_OUT = (Group.UNARY, Group.BINARY)
 
 

@@ -1,7 +1,7 @@
 """IR layer: every primitive, grouped by kind; importing this package declares them all."""
 
 from ..primitive import Group, Primitive, primitives
-from . import composites, contractions, elementwise, indexing, reductions, shapes
+from . import composites, contractions, elementwise, indexing, markers, reductions, shapes
 
 __all__ = [
     "Group",
@@ -10,6 +10,7 @@ __all__ = [
     "contractions",
     "elementwise",
     "indexing",
+    "markers",
     "primitives",
     "reductions",
     "shapes",
