@@ -76,6 +76,8 @@ def parse_literal(text: str) -> Literal:
 
 
 def parse_graph(text: str) -> Graph:
+    """The Graph whose printed form (`str(graph)`) is `text`; raises IRError naming what it
+    cannot read. Tests hold IR as text with it."""
     lines = [line for line in text.strip().splitlines() if line.strip()]
     header = HEADER.match(lines[0].strip()) if lines else None
     if header is None or lines[-1].strip() != "}":
