@@ -193,7 +193,7 @@ class Staged:
         if entry.traced:
             return self.inline(entry, call_args)
         result = entry.function(*call_args)
-        if entry.direct and not kwargs:
+        if self.execution.has_shortcut and entry.direct and not kwargs:
             self.shortcut = entry.shortcut(call_args)
         return result
 

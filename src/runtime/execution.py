@@ -28,6 +28,7 @@ JAX_OPTIONS: dict[str, Any] = {
 
 class Execution(Protocol):
     name: str
+    has_shortcut: bool  # whether `shortcut` can return one (the call path skips it if not)
 
     def emit(self, graph: Graph, interface: Interface) -> str:
         """The module's source text."""
@@ -39,7 +40,8 @@ class Execution(Protocol):
                  args: tuple) -> Callable[[tuple], Any] | None:
         """Optional: a way to run later calls of this signature that checks the arguments
         itself, faster than tracegrad's cache key; it returns MISS for a call that does not
-        fit, and the call then takes the cache. None where the backend has none."""
+        fit, and the call then takes the cache. Asked only of backends with has_shortcut;
+        NumPy has none (the cache key is the cheapest check it has)."""
 
     def hlo(self, function: Callable, graph: Graph, args: tuple) -> str:
         """The program XLA compiles for these arguments, as StableHLO text."""
@@ -52,6 +54,7 @@ class NumPyExecution:
     """The emitted NumPy function runs as it is."""
 
     name = "numpy"
+    has_shortcut = False
 
     def emit(self, graph: Graph, interface: Interface) -> str:
         if python_floats_fit(graph):
@@ -74,10 +77,6 @@ class NumPyExecution:
             return numpy_version[0](*args)
 
         return run
-
-    def shortcut(self, function: Callable, graph: Graph, interface: Interface,
-                 args: tuple) -> None:
-        return None  # the cache key is the cheapest check NumPy has
 
     def hlo(self, function: Callable, graph: Graph, args: tuple) -> str:
         raise self.not_xla("hlo")

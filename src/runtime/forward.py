@@ -213,20 +213,12 @@ class ScalarGradient(Gradient):
     """The gradient inside `hessian` and `hvp`: a non-scalar function is reported as given to
     them, not to `grad`."""
 
+    non_scalar_hint = ("reduce the output to a scalar (e.g. .sum() or np.mean); for a vector "
+                       "function use jacfwd or jacrev")
+
     def __init__(self, fn: Callable, argnums: int | Sequence[int], transform: str):
         super().__init__(fn, argnums)
         self.transform = transform
-
-    def check_scalar(self, graph: Graph, value: int) -> None:
-        output = graph.outputs[value]
-        if output.type.shape != () or output.type.dtype.kind != "f":
-            raise TraceError(
-                f"{self.transform} needs {function_name(self.fn)} to return a real scalar, "
-                f"but it returns {output.type}",
-                loc=self.origin_line(graph, output),
-                hint="reduce the output to a scalar (e.g. .sum() or np.mean); for a vector "
-                "function use jacfwd or jacrev",
-            )
 
 
 class HVP(JVP):

@@ -108,15 +108,19 @@ class Gradient(Staged):
             )
         return tree[0], tree[1]
 
+    # How a non-scalar output is reported: the transform the user called, and what to use.
+    transform = "grad"
+    non_scalar_hint = ("reduce the output to a scalar (e.g. .sum() or np.mean), or use "
+                       "tracegrad.vjp for the gradient of a non-scalar output")
+
     def check_scalar(self, graph: Graph, value: int) -> None:
         output = graph.outputs[value]
         if output.type.shape != () or output.type.dtype.kind != "f":
             raise TraceError(
-                f"grad needs {function_name(self.fn)} to return a real scalar, but it returns "
-                f"{output.type}",
+                f"{self.transform} needs {function_name(self.fn)} to return a real scalar, "
+                f"but it returns {output.type}",
                 loc=self.origin_line(graph, output),
-                hint="reduce the output to a scalar (e.g. .sum() or np.mean), or use "
-                "tracegrad.vjp for the gradient of a non-scalar output",
+                hint=self.non_scalar_hint,
             )
 
     def origin_line(self, graph: Graph, output: Any) -> SourceLoc | None:

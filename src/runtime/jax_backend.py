@@ -172,6 +172,7 @@ class JaxExecution:
     """Emit JAX, load it, compile it with jax.jit (lazily: on the first call)."""
 
     name = "jax"
+    has_shortcut = True
 
     def __init__(self, device: Any, in_shardings: Any, out_shardings: Any,
                  donate_argnums: int | Sequence[int]):
