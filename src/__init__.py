@@ -29,7 +29,7 @@ from .runtime import (
     value_and_grad,
     vjp,
 )
-from .tracer import stop_gradient
+from .tracer import cond, custom_vjp, fori_loop, scan, stop_gradient, while_loop
 
 __version__ = "0.1.0"
 
@@ -49,8 +49,11 @@ __all__ = [
     "TracegradError",
     "TypeRuleError",
     "check_grads",
+    "cond",
+    "custom_vjp",
     "explain",
     "export",
+    "fori_loop",
     "grad",
     "hessian",
     "hvp",
@@ -60,9 +63,11 @@ __all__ = [
     "jvp",
     "numpy",
     "parse_graph",
+    "scan",
     "stop_gradient",
     "trace",
     "value_and_grad",
     "verify",
     "vjp",
+    "while_loop",
 ]

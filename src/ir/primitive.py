@@ -31,6 +31,7 @@ class Group(Enum):
     INDEXING = "indexing"
     CONVERSION = "conversion"
     COMPOSITE = "composite"
+    CONTROL = "control flow"  # holds nested Graphs in its params
 
 
 @dataclass(frozen=True, slots=True, eq=False)

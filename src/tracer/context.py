@@ -28,8 +28,14 @@ PYTHON_SCALARS = (bool, int, float, complex)
 class Trace:
     """One tracing of one function; its Tracers are valid only while it is active."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, parent: Trace | None = None):
         self.builder = GraphBuilder(name)
+        # A nested trace records the body of a control-flow primitive. A value of an
+        # enclosing trace used there is captured: it becomes an input of the body, so the
+        # nested Graph reads nothing but its inputs (see `capture`).
+        self.parent = parent
+        self.level = 0 if parent is None else parent.level + 1
+        self.captured: dict[Var, Var] = {}  # the enclosing trace's value -> this input
         self.locations = LocationTracker()
         self.active = True
         self.literals: dict[int, tuple[Any, Literal]] = {}  # id(array) -> (array, Literal)
@@ -78,6 +84,34 @@ class Trace:
         if var is not None and getattr(value, "trace", None) is self:
             self.builder.suggest_name(var, hint)
 
+    @contextlib.contextmanager
+    def running(self) -> Iterator[Trace]:
+        """Mark this trace as the one the user's code is running in (control-flow
+        functions record into it even when none of their operands is traced)."""
+        RUNNING.append(self)
+        try:
+            yield self
+        finally:
+            RUNNING.pop()
+
+    def encloses(self, other: Trace) -> bool:
+        """True when `other` is nested (at any depth) inside this trace."""
+        while other.parent is not None:
+            other = other.parent
+            if other is self:
+                return True
+        return False
+
+    def capture(self, value: Tracer) -> Var:
+        """The input of this trace that stands for `value`, a value of an enclosing trace
+        (captured through every trace in between)."""
+        outer = self.parent.operand(value)
+        var = self.captured.get(outer) if isinstance(outer, Var) else None
+        if var is None:
+            var = self.builder.add_input(outer.type, getattr(outer, "hint", None))
+            self.captured[outer] = var
+        return var
+
     def wrap(self, var: Var) -> Tracer:
         return tracer_module.Tracer(var, self)
 
@@ -87,6 +121,8 @@ class Trace:
     def operand(self, value: Any) -> Operand:
         """The IR operand for a value met in the user's code."""
         if isinstance(value, tracer_module.Tracer):
+            if value.trace is not self and value.trace.encloses(self):
+                return self.capture(value)
             if value.trace is not self:
                 raise TraceError(
                     "a traced value from another (finished) trace was used here",
@@ -109,6 +145,15 @@ class Trace:
 
     def bind(self, op: Primitive, operands: Sequence[Any], **params: Any) -> Tracer:
         """Record `op(*operands, **params)` and return a Tracer for its (single) output."""
+        (out,) = self.bind_many(op, operands, **params)
+        return out
+
+    def bind_many(self, op: Primitive, operands: Sequence[Any], hints: Sequence[str | None]
+                  | None = None, **params: Any) -> list[Tracer]:
+        """Record `op(*operands, **params)` and return a Tracer for each of its outputs."""
+        for x in operands:  # an operand of a nested trace: the node belongs there
+            if isinstance(x, tracer_module.Tracer) and self.encloses(x.trace):
+                return x.trace.bind_many(op, operands, hints, **params)
         if not self.active:
             raise TraceError(
                 "a traced value was used after its trace finished (it leaked out of the "
@@ -123,10 +168,10 @@ class Trace:
         try:
             if op.group in (Group.BINARY, Group.COMPARISON):
                 check_python_int_fits(op, inputs)
-            (out,) = self.builder.bind(op, inputs, params, loc)
+            outputs = self.builder.bind(op, inputs, params, loc, hints)
         except TracegradError as error:
             raise error.located(loc) from None
-        return tracer_module.Tracer(out, self)
+        return [tracer_module.Tracer(out, self) for out in outputs]
 
 
 def constant_literal(value: Any) -> Literal:
@@ -178,15 +223,27 @@ def check_python_int_fits(op: Primitive, inputs: list[Operand]) -> None:
 
 
 def find_trace(values: Sequence[Any]) -> Trace | None:
-    """The Trace of the first Tracer among `values` (looking into lists and tuples)."""
+    """The Trace of the Tracers among `values` (looking into lists and tuples): the most
+    deeply nested one where a loop body mixes its own values with captured ones."""
+    found: Trace | None = None
     for value in values:
         if isinstance(value, tracer_module.Tracer):
-            return value.trace
-        if isinstance(value, list | tuple):
-            found = find_trace(value)
-            if found is not None:
-                return found
-    return None
+            trace = value.trace
+        elif isinstance(value, list | tuple):
+            trace = find_trace(value)
+        else:
+            continue
+        if trace is not None and (found is None or found.encloses(trace)):
+            found = trace
+    return found
+
+
+# The traces whose user code is running, innermost last (see Trace.running).
+RUNNING: list[Trace] = []
+
+
+def running_trace() -> Trace | None:
+    return RUNNING[-1] if RUNNING else None
 
 
 # Imported last: the Tracer class needs Trace, and Trace makes Tracers.

@@ -158,7 +158,8 @@ def trace_function(fn: Callable, call: BoundCall) -> tuple[Graph, Interface]:
             input_paths.append((position, path))
         traced_values[index] = unflatten(treedef, tracers)
     try:
-        result = call.apply(fn, traced_values)
+        with trace.running():
+            result = call.apply(fn, traced_values)
     finally:
         trace.active = False
     outputs, output_tree = collect_outputs(trace, result, name)

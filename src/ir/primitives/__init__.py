@@ -1,13 +1,14 @@
 """IR layer: every primitive, grouped by kind; importing this package declares them all."""
 
 from ..primitive import Group, Primitive, primitives
-from . import composites, contractions, elementwise, indexing, markers, reductions, shapes
+from . import composites, contractions, control, elementwise, indexing, markers, reductions, shapes
 
 __all__ = [
     "Group",
     "Primitive",
     "composites",
     "contractions",
+    "control",
     "elementwise",
     "indexing",
     "markers",

@@ -1,0 +1,315 @@
+"""Tracer layer: `cond`, `scan`, `fori_loop` and `while_loop`, control flow that stays a
+branch or a loop in the IR and in the emitted code (see ir/primitives/control.py).
+
+Each function traces the user's branch or body once into a nested Graph, on values of the
+operands' types, and records one node. Values the body reads from the enclosing function
+(a closure over `W`) are captured as extra inputs. Called on concrete values outside any
+trace, each simply runs, as JAX's do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import TraceError
+from ..ir import Graph, TensorType, Var
+from ..ir.primitives import control as C
+from . import functions as tnp
+from .context import Trace, find_trace, running_trace
+from .pytree import TreeDef, flatten, unflatten
+from .source import caller_location
+from .trace import function_name
+
+
+@dataclass(frozen=True, slots=True)
+class Nested:
+    """A traced body: its Graph (explicit inputs, then captured ones), the enclosing
+    values it captured, and the structure of what it returned."""
+
+    graph: Graph
+    captured: list[Any]
+    out_tree: TreeDef
+
+    def reordered(self, explicit: int, before: int = 0) -> Graph:
+        """The Graph with its captured inputs moved right after the first `before` explicit
+        ones (`(i, *captured, *carry)` for fori_loop)."""
+        inputs = self.graph.inputs
+        order = (*inputs[:before], *inputs[explicit:], *inputs[before:explicit])
+        return Graph(self.graph.name, order, self.graph.nodes, self.graph.outputs)
+
+
+def body_name(fn: Callable, default: str) -> str:
+    name = function_name(fn)
+    return name if name.isidentifier() else default
+
+
+def trace_body(parent: Trace, fn: Callable, arg_types: Sequence[Sequence[TensorType]],
+               trees: Sequence[TreeDef], hints: Sequence[Sequence[str | None]],
+               default_name: str) -> Nested:
+    """Trace `fn` on one argument per entry of `trees`, each a pytree of fresh values of
+    `arg_types`, into a Graph nested in `parent`."""
+    trace = Trace(body_name(fn, default_name), parent)
+    call_args = []
+    for types, tree, names in zip(arg_types, trees, hints, strict=True):
+        leaves = [trace.new_input(t, h or "x") for t, h in zip(types, names, strict=True)]
+        call_args.append(unflatten(tree, leaves))
+    try:
+        with trace.running():
+            result = fn(*call_args)
+        leaves, out_tree = flatten(result)
+        operands = [trace.operand(strong(trace, leaf)) for leaf in leaves]
+    finally:
+        trace.active = False
+    captured = [parent.wrap(outer) for outer in trace.captured]
+    return Nested(trace.builder.build(operands), captured, out_tree)
+
+
+def split(leaves: list[Any], tree: TreeDef) -> tuple[list[list[Any]], list[TreeDef]]:
+    """The leaves of a tuple of pytrees, one list per member, and each member's structure."""
+    groups, start = [], 0
+    for child in tree.children:
+        groups.append(leaves[start:start + child.num_leaves])
+        start += child.num_leaves
+    return groups, list(tree.children)
+
+
+def strong(trace: Trace, leaf: Any) -> Any:
+    """A result leaf as a value of one fixed dtype: a Python number becomes a NumPy one."""
+    if isinstance(leaf, bool | int | float | complex) or (
+        getattr(leaf, "ir_var", None) is not None and leaf.ir_var.type.weak
+    ):
+        return tnp.as_array(leaf)
+    if isinstance(leaf, np.generic | np.ndarray) or getattr(leaf, "trace", None) is not None:
+        return leaf
+    raise TraceError(
+        f"a loop body or branch returned a {type(leaf).__name__}; it must return arrays, "
+        "numbers, or tuples, lists and dicts of them",
+        loc=caller_location(),
+        hint="return only array values from the function you pass to tracegrad's control flow",
+    )
+
+
+def operand_leaves(trace: Trace, tree: Any) -> tuple[list[Any], TreeDef]:
+    """The leaves of an operand pytree, each a Tracer or a strong-typed constant."""
+    leaves, treedef = flatten(tree)
+    return [strong(trace, leaf) for leaf in leaves], treedef
+
+
+def types_of(leaves: Sequence[Any]) -> list[TensorType]:
+    return [tnp.type_of(leaf) for leaf in leaves]
+
+
+def hints_of(leaves: Sequence[Any], default: str) -> list[str | None]:
+    return [getattr(getattr(leaf, "ir_var", None), "hint", None) or default for leaf in leaves]
+
+
+def check_structure(what: str, expected: TreeDef, actual: TreeDef, fix: str) -> None:
+    if expected != actual:
+        raise TraceError(f"{what} has another structure than expected: got {describe(actual)}, "
+                         f"expected {describe(expected)}", loc=caller_location(), hint=fix)
+
+
+def describe(tree: TreeDef) -> str:
+    return repr(unflatten(tree, ["*"] * tree.num_leaves)).replace("'*'", "*")
+
+
+# --- cond -------------------------------------------------------------------------------
+
+def cond(pred: Any, true_fn: Callable, false_fn: Callable, *operands: Any) -> Any:
+    """`true_fn(*operands)` if `pred` else `false_fn(*operands)`, as one branch in the IR:
+    an `if`/`else` block in NumPy, `jax.lax.cond` in JAX. Both branches must return the same
+    structure of arrays of the same shapes and dtypes. `pred` is a 0-d value (nonzero is
+    true). Only the branch taken is differentiated."""
+    trace = running_trace()
+    if trace is None:
+        return true_fn(*operands) if pred else false_fn(*operands)
+    if tnp.type_of(pred).shape != ():
+        raise TraceError(f"cond: the predicate must be a single value, got shape "
+                         f"{tnp.type_of(pred).shape}", loc=caller_location(),
+                         hint="reduce it first (np.all(...), np.any(...)), or select "
+                         "elementwise with np.where(condition, a, b)")
+    if tnp.type_of(pred).dtype != np.bool_:
+        pred = pred != 0
+    if find_trace([pred]) is None:  # a concrete predicate: only that branch exists
+        return true_fn(*operands) if pred else false_fn(*operands)
+    leaves, tree = operand_leaves(trace, tuple(operands))
+    groups, trees = split(leaves, tree)
+    types = [types_of(group) for group in groups]
+    hints = [hints_of(group, "x") for group in groups]
+    true = trace_body(trace, true_fn, types, trees, hints, "true_branch")
+    false = trace_body(trace, false_fn, types, trees, hints, "false_branch")
+    check_structure("cond: the false branch's result", true.out_tree, false.out_tree,
+                    "return the same structure (tuples, lists, dicts) from both branches")
+    # Each branch takes every operand and every value either branch captured.
+    n = len(leaves)
+    true_graph = with_inputs(true.graph, n, len(true.captured), 0, false.graph.inputs[n:])
+    false_graph = with_inputs(false.graph, n, len(false.captured), len(true.captured),
+                              true.graph.inputs[n:])
+    outputs = trace.bind_many(C.cond, [pred, *leaves, *true.captured, *false.captured],
+                              hints=[getattr(v, "hint", None) for v in true.graph.outputs],
+                              true=true_graph, false=false_graph)
+    return unflatten(true.out_tree, outputs)
+
+
+def with_inputs(graph: Graph, explicit: int, own: int, position: int,
+                others: Sequence[Var]) -> Graph:
+    """`graph` (explicit inputs, then `own` captured ones) taking the other branch's
+    captured inputs too, unused, so both branches have one signature: explicit, the true
+    branch's captured, then the false branch's."""
+    extra = tuple(Var(v.type, v.hint) for v in others)
+    inputs = graph.inputs
+    if position == 0:
+        order = (*inputs, *extra)
+    else:
+        order = (*inputs[:explicit], *extra, *inputs[explicit:explicit + own])
+    return Graph(graph.name, order, graph.nodes, graph.outputs)
+
+
+# --- scan -------------------------------------------------------------------------------
+
+def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None,
+         reverse: bool = False) -> tuple[Any, Any]:
+    """Loop `carry, y = f(carry, x)` over the leading axis of `xs` (a pytree of arrays, or
+    None with `length`), from `init`; returns the final carry and the ys stacked along a new
+    leading axis, as `jax.lax.scan`. `reverse=True` runs from the last element to the first.
+    The carry must keep its structure, shapes and dtypes. Stays a `for` loop in the IR and in
+    the emitted code, and is differentiated as one (backpropagation through time)."""
+    trace = running_trace()
+    x_leaves, x_tree = flatten(xs)
+    length = scan_length(x_leaves, length)
+    if trace is None:
+        return eager_scan(f, init, xs, x_leaves, x_tree, length, reverse)
+    carry, carry_tree = operand_leaves(trace, init)
+    x_leaves, _ = operand_leaves(trace, xs)
+    carry_types = types_of(carry)
+    slice_types = [TensorType(t.shape[1:], t.dtype) for t in types_of(x_leaves)]
+    x_hints = [f"{h}_t" for h in hints_of(x_leaves, "x")]
+    body = trace_body(trace, f, [carry_types, slice_types], [carry_tree, x_tree],
+                      [hints_of(carry, "carry"), x_hints], "step")
+    out = body.out_tree
+    if out.kind not in ("tuple", "list") or len(out.children) != 2:
+        raise TraceError(f"scan: {body.graph.name} must return a pair (new carry, y), got "
+                         f"{describe(out)}", loc=caller_location(),
+                         hint="return `carry, y`; use None for y when there is nothing to stack")
+    check_structure(f"scan: the new carry {body.graph.name} returns", carry_tree,
+                    out.children[0], "return the carry in the structure of init")
+    explicit = len(carry) + len(x_leaves)
+    graph = body.reordered(explicit)
+    y_hints = [f"{v.hint}s" if v.hint else None for v in graph.outputs[len(carry):]]
+    outputs = trace.bind_many(
+        C.scan, [*body.captured, *carry, *x_leaves],
+        hints=[v.hint for v in graph.inputs[len(body.captured):][:len(carry)]] + y_hints,
+        body=graph, length=length, reverse=bool(reverse), num_consts=len(body.captured),
+        num_carry=len(carry))
+    return (unflatten(carry_tree, outputs[:len(carry)]),
+            unflatten(out.children[1], outputs[len(carry):]))
+
+
+def scan_length(x_leaves: list[Any], length: int | None) -> int:
+    lengths = {np.shape(x)[0] if np.ndim(x) else None for x in x_leaves}
+    if None in lengths:
+        raise TraceError("scan: every xs array needs a leading axis to loop over",
+                         loc=caller_location(), hint="pass arrays of at least one dimension")
+    if length is not None:
+        lengths.add(int(length))
+    if len(lengths) > 1:
+        raise TraceError(f"scan: xs have different leading lengths {sorted(lengths)}",
+                         loc=caller_location(), hint="give every xs array (and `length`) "
+                         "the same leading size")
+    if not lengths:
+        raise TraceError("scan: without xs, the number of steps must be given as length=",
+                         loc=caller_location(), hint="scan(f, init, None, length=n)")
+    return lengths.pop()
+
+
+def eager_scan(f, init, xs, x_leaves, x_tree, length, reverse):
+    carry, ys = init, []
+    steps = range(length - 1, -1, -1) if reverse else range(length)
+    for t in steps:
+        x = None if xs is None else unflatten(x_tree, [leaf[t] for leaf in x_leaves])
+        carry, y = f(carry, x)
+        ys.append(y)
+    if reverse:
+        ys.reverse()
+    if not ys:
+        return carry, None
+    y_leaves = [flatten(y)[0] for y in ys]
+    stacked = [np.stack([leaves[k] for leaves in y_leaves]) for k in range(len(y_leaves[0]))]
+    return carry, unflatten(flatten(ys[0])[1], stacked)
+
+
+# --- fori_loop --------------------------------------------------------------------------
+
+def fori_loop(lower: Any, upper: Any, body_fn: Callable, init: Any) -> Any:
+    """`for i in range(lower, upper): carry = body_fn(i, carry)`, from `init`; returns the
+    final carry, as `jax.lax.fori_loop`. With bounds known while tracing (Python ints) it
+    is differentiable in both modes; with traced bounds in forward mode only."""
+    trace = running_trace()
+    if trace is None:
+        carry = init
+        for i in range(int(lower), int(upper)):
+            carry = body_fn(i, carry)
+        return carry
+    carry, carry_tree = operand_leaves(trace, init)
+    bounds = []
+    for name, bound in (("lower", lower), ("upper", upper)):
+        if isinstance(bound, int | np.integer) and not isinstance(bound, bool):
+            bounds.append(int(bound))
+            continue
+        t = tnp.type_of(bound)
+        if t.shape != () or t.dtype.kind not in "iu":
+            raise TraceError(f"fori_loop: the {name} bound must be an integer, got {t}",
+                             loc=caller_location(), hint="pass a Python int or a 0-d integer "
+                             "array")
+        bounds.append(bound)
+    static = all(isinstance(b, int) for b in bounds)
+    index_type = TensorType((), np.int64, weak=True) if static else \
+        TensorType((), np.result_type(*[tnp.type_of(b).dtype for b in bounds]))
+    body = trace_body(trace, body_fn, [[index_type], types_of(carry)],
+                         [flatten(0)[1], carry_tree], [["i"], hints_of(carry, "carry")],
+                         "body")
+    check_structure(f"fori_loop: the carry {body.graph.name} returns", carry_tree,
+                    body.out_tree, "return the carry in the structure of init")
+    graph = body.reordered(1 + len(carry), before=1)
+    outputs = trace.bind_many(
+        C.fori_loop, [*bounds, *body.captured, *carry],
+        hints=[v.hint for v in graph.inputs[1 + len(body.captured):]],
+        body=graph, num_consts=len(body.captured))
+    return unflatten(carry_tree, outputs)
+
+
+# --- while_loop -------------------------------------------------------------------------
+
+def while_loop(cond_fn: Callable, body_fn: Callable, init: Any) -> Any:
+    """`while cond_fn(carry): carry = body_fn(carry)`, from `init`; returns the final carry,
+    as `jax.lax.while_loop`. Differentiable in forward mode (jvp, jacfwd); reverse mode would
+    need every iteration kept, so grad raises and suggests scan or a static fori_loop."""
+    trace = running_trace()
+    if trace is None:
+        carry = init
+        while cond_fn(carry):
+            carry = body_fn(carry)
+        return carry
+    carry, carry_tree = operand_leaves(trace, init)
+    types, hints = types_of(carry), hints_of(carry, "carry")
+    test = trace_body(trace, cond_fn, [types], [carry_tree], [hints], "cond")
+    if test.out_tree.kind != "leaf" or test.graph.output_types[0].shape != ():
+        raise TraceError(f"while_loop: {test.graph.name} must return a single boolean",
+                         loc=caller_location(), hint="reduce with np.all(...) or np.any(...)")
+    if test.graph.output_types[0].dtype != np.bool_:
+        raise TraceError(f"while_loop: {test.graph.name} returns "
+                         f"{test.graph.output_types[0]}, not a bool", loc=caller_location(),
+                         hint="compare explicitly, e.g. `return n > 0`")
+    body = trace_body(trace, body_fn, [types], [carry_tree], [hints], "body")
+    check_structure(f"while_loop: the carry {body.graph.name} returns", carry_tree,
+                    body.out_tree, "return the carry in the structure of init")
+    outputs = trace.bind_many(
+        C.while_loop, [*test.captured, *body.captured, *carry],
+        hints=[v.hint for v in body.graph.inputs[:len(carry)]],
+        cond=test.reordered(len(carry)), body=body.reordered(len(carry)),
+        num_cond_consts=len(test.captured), num_body_consts=len(body.captured))
+    return unflatten(carry_tree, outputs)
