@@ -28,6 +28,7 @@ import numpy as np
 from ..errors import SourceLoc, TraceError
 from ..ir import Graph, Literal, Node, TensorType, Var
 from ..ir.passes import prepare_for_differentiation
+from ..ir.primitive import Group
 from ..tracer import functions as tnp
 from ..tracer.context import Trace
 from ..tracer.functions import type_of
@@ -106,7 +107,8 @@ def forward_pass(
         trace.replay(Graph(graph.name, (), (replayed,), ()), (), env)
         primal.update(id(env[v]) for v in node.outputs)
         primals = [read(x) for x in node.inputs]
-        out = read(node.out) if len(node.outputs) == 1 else tuple(map(read, node.outputs))
+        several = len(node.outputs) > 1 or node.op.group is Group.CONTROL
+        out = tuple(map(read, node.outputs)) if several else read(node.out)
         for tangent_of in tangents:
             inputs_tangents = [tangent_of.get(x) if isinstance(x, Var) else None
                                for x in node.inputs]
@@ -118,7 +120,15 @@ def forward_pass(
                                  loc=node.loc, hint="please report it")
             with trace.at(loc):
                 result = rule(inputs_tangents, *primals, out=out, **node.params)
-                results = [result] if len(node.outputs) == 1 else list(result)
+                if node.op.group is Group.CONTROL:
+                    # A control-flow rule runs the values beside the tangents in one new
+                    # node: later nodes read its values, and the replayed one is dead.
+                    values, results = result
+                    env.update(zip(node.outputs, values, strict=True))
+                    primal.update(id(v) for v in values)
+                    out = tuple(values)
+                else:
+                    results = [result] if len(node.outputs) == 1 else list(result)
                 for var, tangent in zip(node.outputs, results, strict=True):
                     if tangent is None or not differentiable(var):
                         continue

@@ -17,9 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import TraceError
+from ..errors import TraceError, TracegradError
 from ..ir import Graph, Literal, Var
 from ..ir.passes import prepare_for_differentiation
+from ..ir.passes.loops import loops_as_scans
+from ..ir.primitive import Group
 from ..tracer import functions as tnp
 from ..tracer.context import Trace
 from ..tracer.functions import type_of
@@ -55,7 +57,7 @@ def reverse(
     `seeded`; otherwise those outputs are seeded with ones. Outputs: the primal outputs,
     then the cotangent of each input in `wrt` (zeros where nothing flows into it).
     """
-    graph = prepare_for_differentiation(graph)
+    graph = loops_as_scans(prepare_for_differentiation(graph))
     trace = Trace(name or f"grad_{graph.name}")
     primal_inputs = [trace.new_input(v.type, v.hint) for v in graph.inputs]
     seeds = [
@@ -82,18 +84,29 @@ def reverse(
             cotangents[output] = seed if output not in cotangents else cotangents[output] + seed
 
     for node in reversed(graph.nodes):
-        ct = cotangents.pop(node.out, None)
-        if ct is None:
+        # A control-flow node has several outputs: its rule takes all their cotangents.
+        several = node.op.group is Group.CONTROL
+        cts = [cotangents.pop(v, None) for v in node.outputs]
+        if all(ct is None for ct in cts):
             continue
-        name(ct, f"d_{node.out.hint or node.op.name}")
+        for var, ct in zip(node.outputs, cts, strict=True):
+            if ct is not None:
+                name(ct, f"d_{var.hint or node.op.name}")
         rule = vjp_rules.get(node.op)
         if rule is None:
             raise TraceError(f"reverse mode has no rule for the primitive {node.op.name}",
                              loc=node.loc, hint="please report it")
         loc = dataclasses.replace(node.loc, target=None) if node.loc is not None else None
         with trace.at(loc):
-            contributions = rule(ct, *(read(x) for x in node.inputs), out=read(node.out),
-                                 **node.params)
+            operands = [read(x) for x in node.inputs]
+            if several:
+                try:
+                    contributions = rule(cts, *operands, outs=[read(v) for v in node.outputs],
+                                         **node.params)
+                except TracegradError as error:
+                    raise error.located(node.loc) from None
+            else:
+                contributions = rule(cts[0], *operands, out=read(node.out), **node.params)
             for x, contribution in zip(node.inputs, contributions, strict=True):
                 if contribution is None or not differentiable(x):
                     continue

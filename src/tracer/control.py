@@ -144,29 +144,27 @@ def cond(pred: Any, true_fn: Callable, false_fn: Callable, *operands: Any) -> An
     false = trace_body(trace, false_fn, types, trees, hints, "false_branch")
     check_structure("cond: the false branch's result", true.out_tree, false.out_tree,
                     "return the same structure (tuples, lists, dicts) from both branches")
-    # Each branch takes every operand and every value either branch captured.
+    # Each branch takes every operand and every value either branch captured (once).
+    captured: dict[Var, Any] = {}
+    for branch in (true, false):
+        captured.update((value.ir_var, value) for value in branch.captured)
     n = len(leaves)
-    true_graph = with_inputs(true.graph, n, len(true.captured), 0, false.graph.inputs[n:])
-    false_graph = with_inputs(false.graph, n, len(false.captured), len(true.captured),
-                              true.graph.inputs[n:])
-    outputs = trace.bind_many(C.cond, [pred, *leaves, *true.captured, *false.captured],
+    graphs = [with_inputs(branch, n, list(captured)) for branch in (true, false)]
+    outputs = trace.bind_many(C.cond, [pred, *leaves, *captured.values()],
                               hints=[getattr(v, "hint", None) for v in true.graph.outputs],
-                              true=true_graph, false=false_graph)
+                              true=graphs[0], false=graphs[1])
     return unflatten(true.out_tree, outputs)
 
 
-def with_inputs(graph: Graph, explicit: int, own: int, position: int,
-                others: Sequence[Var]) -> Graph:
-    """`graph` (explicit inputs, then `own` captured ones) taking the other branch's
-    captured inputs too, unused, so both branches have one signature: explicit, the true
-    branch's captured, then the false branch's."""
-    extra = tuple(Var(v.type, v.hint) for v in others)
-    inputs = graph.inputs
-    if position == 0:
-        order = (*inputs, *extra)
-    else:
-        order = (*inputs[:explicit], *extra, *inputs[explicit:explicit + own])
-    return Graph(graph.name, order, graph.nodes, graph.outputs)
+def with_inputs(branch: Nested, explicit: int, captured: list[Var]) -> Graph:
+    """The branch's Graph taking its explicit inputs, then every value either branch
+    captured (`captured`, in order), so both branches have one signature; a value only the
+    other branch reads is an unused input."""
+    own = dict(zip((value.ir_var for value in branch.captured),
+                   branch.graph.inputs[explicit:], strict=True))
+    extra = tuple(own.get(var) or Var(var.type, var.hint) for var in captured)
+    graph = branch.graph
+    return Graph(graph.name, (*graph.inputs[:explicit], *extra), graph.nodes, graph.outputs)
 
 
 # --- scan -------------------------------------------------------------------------------
@@ -266,9 +264,10 @@ def fori_loop(lower: Any, upper: Any, body_fn: Callable, init: Any) -> Any:
                              loc=caller_location(), hint="pass a Python int or a 0-d integer "
                              "array")
         bounds.append(bound)
-    static = all(isinstance(b, int) for b in bounds)
-    index_type = TensorType((), np.int64, weak=True) if static else \
-        TensorType((), np.result_type(*[tnp.type_of(b).dtype for b in bounds]))
+    # The index is an int64 value (a NumPy integer, not a Python int) whatever the bounds:
+    # one type whichever loop runs the body, so a loop can be rewritten into another.
+    index_type = TensorType((), np.result_type(np.int64, *[
+        tnp.type_of(b).dtype for b in bounds if not isinstance(b, int)]))
     body = trace_body(trace, body_fn, [[index_type], types_of(carry)],
                          [flatten(0)[1], carry_tree], [["i"], hints_of(carry, "carry")],
                          "body")

@@ -24,8 +24,10 @@ def concrete_value_error(what: str, hint: str) -> TraceError:
 
 
 BRANCH_HINT = (
-    "compute both sides and select with np.where(condition, a, b); a loop must run a number "
-    "of times known while tracing (`for i in range(x.shape[0])`)"
+    "select elementwise with np.where(condition, a, b), or branch on a single value with "
+    "tracegrad.cond(pred, true_fn, false_fn, *operands); loop on a traced value with "
+    "tracegrad.while_loop, tracegrad.fori_loop or tracegrad.scan, or run a Python loop a "
+    "number of times known while tracing (`for i in range(x.shape[0])`)"
 )
 
 

@@ -8,7 +8,9 @@ it has nothing to do), skipping any pass named in `skip`:
 2. simplify: algebraic identities that keep every value (see simplify.py for the list);
 3. fold constants: evaluate nodes whose inputs are all constants;
 4. common subexpressions: compute each distinct (op, params, inputs) once;
-5. dead code: drop nodes no output needs (last, so it sweeps what the others orphaned).
+5. dead code: drop nodes no output needs (last, so it sweeps what the others orphaned);
+6. nested graphs: the whole pipeline on each branch and loop body, keeping its inputs and
+   outputs (a body's signature is its node's business).
 
 `BEFORE_DIFFERENTIATION` rewrites the primal before reverse mode (what is differentiated).
 """
@@ -18,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from ..core import Graph
+from ..core import Graph, Node
 from .broadcasts import fold_broadcasts
 from .cse import eliminate_common_subexpressions
 from .dce import eliminate_dead_code
@@ -33,12 +35,26 @@ class Pass:
     run: Callable[[Graph], Graph]
 
 
+def optimize_nested(graph: Graph) -> Graph:
+    """Each nested Graph (branch, loop body) optimized with the same pipeline."""
+    nodes, changed = [], False
+    for node in graph.nodes:
+        params = {key: optimize(value) if isinstance(value, Graph) else value
+                  for key, value in node.params.items()}
+        if any(params[key] is not node.params[key] for key in params):
+            node = Node(node.op, node.inputs, node.outputs, params, node.loc)
+            changed = True
+        nodes.append(node)
+    return Graph(graph.name, graph.inputs, tuple(nodes), graph.outputs) if changed else graph
+
+
 PIPELINE: tuple[Pass, ...] = (
     Pass("fold broadcasts", fold_broadcasts),
     Pass("simplify", simplify),
     Pass("fold constants", fold_constants),
     Pass("common subexpressions", eliminate_common_subexpressions),
     Pass("dead code", eliminate_dead_code),
+    Pass("nested graphs", optimize_nested),
 )
 PASS_NAMES = tuple(p.name for p in PIPELINE)
 
