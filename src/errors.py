@@ -10,19 +10,23 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class SourceLoc:
-    """Where in the user's code something happened: file, line and the line's text."""
+    """Where in the user's code something happened: file, line and the line's text; `rule`
+    names the user's custom_vjp rule (`logsumexp_bwd`) a line was emitted from, if any."""
 
     file: str
     line: int
     text: str = ""
     # The simple-assignment target of the line (`h` in `h = np.tanh(a)`), used to name values.
     target: str | None = None
+    rule: str | None = None
 
     @property
     def short(self) -> str:
-        """`model.py:7`: the base name keeps emitted code identical across machines."""
+        """`model.py:7`, or `model.py:12 (logsumexp_bwd)` for a line of a custom_vjp rule:
+        the base name keeps emitted code identical across machines."""
         base = self.file.replace("\\", "/").rsplit("/", 1)[-1]
-        return f"{base}:{self.line}"
+        where = f"{base}:{self.line}"
+        return where if self.rule is None else f"{where} ({self.rule})"
 
 
 class TracegradError(Exception):

@@ -28,6 +28,8 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from ..errors import TraceError
 from ..ir import Graph, TensorType, Var
 from ..ir.passes.loops import stacks_carries
@@ -136,7 +138,8 @@ def scan_vjp(cts, *operands, outs, body, length, reverse, num_consts, num_carry)
     backward = backward_body(adjoint, body, k, n, diff_consts, diff_carry, diff_xs, seeded_ys)
     trace = trace_of([*cts, *operands])
     ct_carry = [zero_if_none(cts[j], carry_vars[j].type) for j in diff_carry]
-    accumulators = [zeros(inputs[j].type) for j in diff_consts]
+    accumulators = [np.zeros(inputs[j].type.shape, inputs[j].type.dtype)[()]
+                    for j in diff_consts]  # carried: an array even for a Python float
     results = trace.bind_many(
         C.scan,
         [*consts, *ct_carry, *accumulators, *stacked, *xs, *(cts[n + j] for j in seeded_ys)],
@@ -171,8 +174,8 @@ def backward_body(adjoint: Graph, body: Graph, k: int, n: int, diff_consts: list
     consts = [trace.new_input(v.type, v.hint) for v in inputs[:k]]
     ct_carry = [trace.new_input(inputs[k + j].type, f"d_{inputs[k + j].hint or 'carry'}")
                 for j in diff_carry]
-    so_far = [trace.new_input(inputs[j].type, f"d_{inputs[j].hint or 'x'}")
-              for j in diff_consts]
+    so_far = [trace.new_input(TensorType(inputs[j].type.shape, inputs[j].type.dtype),
+                              f"d_{inputs[j].hint or 'x'}") for j in diff_consts]
     carry = [trace.new_input(v.type, v.hint) for v in inputs[k:k + n]]
     xs = [trace.new_input(v.type, v.hint) for v in inputs[k + n:]]
     ct_ys = [trace.new_input(body.outputs[n + j].type, f"d_{body.outputs[n + j].hint or 'y'}")

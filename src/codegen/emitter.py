@@ -2,6 +2,8 @@
 
 A backend is a table of small format functions (one per primitive) plus how it writes
 literals; the Emitter owns names, lines, hoisted constants and the module template.
+A node holding nested Graphs (a loop, a branch) has a BlockRule instead, which writes whole
+statements and emits its Graphs' nodes through a nested Emitter (`Emitter.nested`).
 Output is deterministic: the same Graph and Interface always give the same text.
 """
 
@@ -9,7 +11,9 @@ from __future__ import annotations
 
 import ast
 import functools
-from collections.abc import Callable
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +22,7 @@ import jinja2
 from ..errors import BackendError
 from ..ir import Graph, Literal, Node, Var
 from ..ir.interface import Interface, flat_interface
-from ..ir.naming import Namespace
+from ..ir.naming import RESERVED, Namespace
 from ..ir.passes.memory import MemoryPlan
 from ..ir.primitive import Group, Primitive, primitives
 
@@ -26,6 +30,21 @@ from ..ir.primitive import Group, Primitive, primitives
 # the expression of the node's value or, for a node that takes statements (a scatter fills a
 # buffer in place), the lines themselves, with `{out}` standing for the output's name.
 EmitRule = Callable[[Node, list[str]], "str | list[str]"]
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRule:
+    """The rule of a node that holds nested Graphs (a loop, a branch): it receives the
+    Emitter, writes whole statements (its Graphs' nodes among them, see Emitter.nested) and
+    names the node's outputs itself. `loops`: the block reads its operands again on every
+    pass, so no name it reads may be written before it ends."""
+
+    emit: Callable[[Emitter, Node, list[str]], list[str]]
+    loops: bool = True
+    # What to call each operand, where the block has a name for it (a loop's initial
+    # carry): a temporary made only for the block is then named so.
+    operand_names: Callable[[Node], Sequence[str | None]] | None = None
+
 
 # Constants longer than this are hoisted out of the function body to module level.
 INLINE_CONSTANT_LIMIT = 60
@@ -35,7 +54,7 @@ INLINE_CONSTANT_LIMIT = 60
 class Backend:
     name: str
     imports: tuple[str, ...]
-    rules: dict[Primitive, EmitRule]
+    rules: dict[Primitive, EmitRule | BlockRule]
     literal: Callable[[Literal], str]  # a literal as an expression
     # The values the emitted code holds as read-only views (returned, they are copied).
     read_only_views: Callable[[Graph], set[Var]] = lambda graph: set()
@@ -58,9 +77,10 @@ class Backend:
 
 
 def build_rules(group_rules: dict[Group, Callable[[Primitive], EmitRule]],
-                special_rules: dict[str, EmitRule]) -> dict[Primitive, EmitRule]:
+                special_rules: dict[str, EmitRule | BlockRule]
+                ) -> dict[Primitive, EmitRule | BlockRule]:
     """A backend's table: the rule named for a primitive, else its group's rule."""
-    rules: dict[Primitive, EmitRule] = {}
+    rules: dict[Primitive, EmitRule | BlockRule] = {}
     for name, op in primitives.items():
         if name in special_rules:
             rules[op] = special_rules[name]
@@ -101,18 +121,25 @@ def use_counts(graph: Graph) -> dict[Var, int]:
     return uses
 
 
+def block_operands(graph: Graph) -> set[Var]:
+    """The operands of nodes that hold nested Graphs: each gets a name of its own, since an
+    expression written into a loop would be computed again on every pass."""
+    return {x for node in graph.nodes if node.op.group is Group.CONTROL
+            for x in node.inputs if isinstance(x, Var)}
+
+
 def inlined_views(graph: Graph) -> set[Var]:
     """Transposes read once are written where they are read (`d_h @ W.T`), as one writes
     them by hand: a line of their own would only name a view."""
-    uses, outputs = use_counts(graph), set(graph.outputs)
+    uses, kept = use_counts(graph), set(graph.outputs) | block_operands(graph)
     return {node.out for node in graph.nodes
             if node.op.name == "transpose" and uses.get(node.out) == 1
-            and node.out not in outputs}
+            and node.out not in kept}
 
 
 def single_use(graph: Graph) -> set[Var]:
-    outputs = set(graph.outputs)
-    return {var for var, n in use_counts(graph).items() if n == 1 and var not in outputs}
+    kept = set(graph.outputs) | block_operands(graph)
+    return {var for var, n in use_counts(graph).items() if n == 1 and var not in kept}
 
 
 def unwrap(text: str, wrapped: str, inner: str) -> str:
@@ -128,29 +155,77 @@ def unwrap(text: str, wrapped: str, inner: str) -> str:
 
 def stands_alone(expression: str) -> bool:
     """True for what needs no parentheses inside another expression: a name, an attribute, a
-    subscript (`params['W1']`) or a call (`math.cos(y)`, `h.sum(axis=0)`)."""
+    subscript (`params['W1']`) or a call (`math.cos(y)`, `h.sum(axis=0)`, `xs[t].sum()`)."""
     head, paren, _ = expression.partition("(")
     if paren:
+        head = re.sub(r"\[[^\[\]()]*\]", "", head)  # an index in the name: `xs[t].sum()`
         return (head.replace(".", "").isidentifier() and expression.endswith(")")
                 and expression.count("(") == 1)
     return " " not in expression and not expression.startswith("-")
 
 
+def with_location(node: Node, lines: list[str]) -> list[str]:
+    """Each line marked with the user's line that produced the node."""
+    if node.loc is None:
+        return lines
+    return [f"{line}  # {node.loc.short}" for line in lines]
+
+
 class Emitter:
-    def __init__(self, graph: Graph, interface: Interface | None, backend: Backend):
+    """Writes a Graph's nodes as lines. The Emitter of a nested Graph (a loop body, a branch;
+    see `nested`) shares its parent's module constants and, inside the same function, its
+    names; it has no memory plan (a body's values live for one pass)."""
+
+    def __init__(self, graph: Graph, interface: Interface | None, backend: Backend,
+                 parent: Emitter | None = None, closure: Sequence[str] | None = None):
         self.graph = graph
-        self.interface = interface or flat_interface(
-            graph.name, len(graph.inputs), len(graph.outputs)
-        )
         self.backend = backend
-        self.namespace = Namespace()
+        self.parent = parent
+        if parent is None:
+            self.interface = interface or flat_interface(
+                graph.name, len(graph.inputs), len(graph.outputs)
+            )
+            self.namespace = Namespace()
+            self.constants: list[str] = []
+            self.hoisted: dict[int, str] = {}
+            self.every_name: set[str] = set()  # in every scope: module constants avoid them
+            self.plan = backend.plan_memory(graph) if backend.plan_memory else MemoryPlan()
+        else:
+            self.interface = parent.interface
+            # A nested `def` has names of its own: it must only not hide what it reads from
+            # the enclosing function (`closure`) or the module.
+            self.namespace = parent.namespace if closure is None else Namespace(
+                RESERVED | set(parent.hoisted.values())
+                | {name for text in closure for name in re.findall(r"[A-Za-z_]\w*", text)})
+            self.constants, self.hoisted = parent.constants, parent.hoisted
+            self.every_name = parent.every_name
+            self.plan = MemoryPlan()
         self.names: dict[Var, str] = {}
-        self.constants: list[str] = []
-        self.hoisted: dict[int, str] = {}
-        self.plan = backend.plan_memory(graph) if backend.plan_memory else MemoryPlan()
+        self.holder: dict[str, Var] = {}  # which value a name holds, where one was given two
+        self.preset: dict[Var, str] = {}  # values written straight into a given name
+        self.at_end: set[Var] = set()  # a nested Graph's outputs written where they are used
         self.inlined = inlined_views(graph)
         self.single_use = self.inlinable()
-        self.nested: set[Var] = set()  # values written into a reader, not named
+        self.in_reader: set[Var] = set()  # values written into a reader, not named
+        self.last_reader = {x: node for node in graph.nodes for x in node.inputs
+                            if isinstance(x, Var)}
+        self.hints = self.names_from_blocks()
+
+    def names_from_blocks(self) -> dict[Var, str]:
+        """Temporaries made only to start a loop take the name of the carry they start:
+        `v = np.abs(w) + 1` and then `while ...: v = ...`."""
+        uses, outputs = use_counts(self.graph), set(self.graph.outputs)
+        produced = {v for node in self.graph.nodes for v in node.outputs}
+        hints: dict[Var, str] = {}
+        for node in self.graph.nodes:
+            rule = self.backend.rules.get(node.op)
+            if not isinstance(rule, BlockRule) or rule.operand_names is None:
+                continue
+            for x, base in zip(node.inputs, rule.operand_names(node), strict=True):
+                if (base and isinstance(x, Var) and x.hint is None and x in produced
+                        and uses.get(x) == 1 and x not in outputs):
+                    hints[x] = base
+        return hints
 
     def inlinable(self) -> set[Var]:
         """Values read once that can be written into their reader: the backend allows it,
@@ -168,7 +243,7 @@ class Emitter:
         for k, reader in enumerate(nodes):
             slots = [f"\x00{j}\x00" for j in range(len(reader.inputs))]
             rule = self.backend.rules.get(reader.op)
-            if rule is None:
+            if rule is None or isinstance(rule, BlockRule):
                 continue
             text = rule(reader, slots)
             text = text if isinstance(text, str) else "\n".join(text)
@@ -176,7 +251,8 @@ class Emitter:
                 if x not in candidates or x not in producer or not allowed(x):
                     continue
                 i, node = producer[x]
-                if text.count(slot) != 1 or node.out in self.plan.reuse.values():
+                if (text.count(slot) != 1 or node.out in self.plan.reuse.values()
+                        or isinstance(self.backend.rules.get(node.op), BlockRule)):
                     continue
                 # Moved to its reader, it must still read what it read: no name it reads is
                 # deleted and no buffer is written into (`out=`) in between.
@@ -193,15 +269,142 @@ class Emitter:
         if len(expression) <= INLINE_CONSTANT_LIMIT:
             return expression
         if id(x) not in self.hoisted:
-            name = self.namespace.fresh("CONSTANT")
+            self.hoisted[id(x)] = name = self.module_name("CONSTANT")
             self.constants.append(f"{name} = {expression}")
-            self.hoisted[id(x)] = name
         return self.hoisted[id(x)]
+
+    def fresh(self, base: str) -> str:
+        name = self.namespace.fresh(base)
+        self.every_name.add(name)
+        return name
+
+    def module_name(self, base: str) -> str:
+        """A name for module level: no scope (a nested `def`) may use it for anything else."""
+        taken = set(self.every_name)
+        root = self
+        while root.parent is not None:
+            root = root.parent
+        name = root.namespace.fresh(base)
+        while name in taken:
+            name = root.namespace.fresh(base)
+        self.every_name.add(name)
+        emitter: Emitter | None = self
+        while emitter is not None:
+            emitter.namespace.taken.add(name)
+            emitter = emitter.parent
+        return name
+
+    def release(self, name: str) -> None:
+        """A name read nowhere after this point (a loop's index, after its loop) may be
+        given again: the next loop's index is `t` too."""
+        self.namespace.taken.discard(name)
+
+    def output_name(self, var: Var, base: str) -> str:
+        """Name a node's output: the name its block asked for (a loop's carry), else a
+        fresh one from `base`."""
+        return self.bind(var, self.preset.get(var) or self.fresh(base))
+
+    def bind(self, var: Var, name: str) -> str:
+        """`var` is assigned to `name` from here on (the value it held is no longer there)."""
+        self.names[var] = name
+        self.holder[name] = var
+        return name
+
+    def is_last_read(self, var: Var, node: Node) -> bool:
+        """True when `node` is the last to read `var` (no later node, nor the result)."""
+        return self.last_reader.get(var) is node and var not in self.graph.outputs
+
+    # --- nested Graphs -------------------------------------------------------------------
+
+    def nested(self, graph: Graph, closure: Sequence[str] | None = None) -> Emitter:
+        """An Emitter for a Graph a node of this one holds, its lines in the same function;
+        or, given `closure` (the expressions it reads from this function), in a `def` of
+        its own (JAX's bodies), whose names may then repeat the function's."""
+        return Emitter(graph, None, self.backend, parent=self, closure=closure)
+
+    def inline(self, inputs: Sequence[str], targets: Sequence[str | None] = (),
+               where_used: bool = False) -> tuple[list[str], list[str]]:
+        """This nested Graph's nodes as lines, its inputs read as `inputs`: the lines, and an
+        expression for each output. An output given a target name (the variable a loop keeps
+        its carry in) is written straight into it where nothing after needs the name's old
+        value; the caller assigns the others. An unnamed output that no node reads is left
+        an expression, for the caller to write where it is used; with `where_used`, a named
+        one too (a loop's condition: `while n < 10:`)."""
+        self.names.update(zip(self.graph.inputs, inputs, strict=True))
+        targets = [*targets, *(None for _ in self.graph.outputs[len(targets):])]
+        self.at_end = self.written_where_used(targets, where_used)
+        self.preset = self.written_into_targets(targets)
+        lines = [line for node in self.graph.nodes for line in self.node_lines(node)]
+        return lines, [self.operand(x) for x in self.graph.outputs]
+
+    def written_where_used(self, targets: Sequence[str | None], named: bool) -> set[Var]:
+        """Unnamed (or, with `named`, all) outputs that no node reads, to be written where
+        the block uses them (`while x < 10:`, `return h @ W`) rather than named first."""
+        if self.backend.inline_single_use is None:
+            return set()
+        targeted = {x for x, t in zip(self.graph.outputs, targets, strict=True) if t is not None}
+        counts, uses = Counter(self.graph.outputs), use_counts(self.graph)
+        return {node.out for node in self.graph.nodes
+                if len(node.outputs) == 1 and (named or node.out.hint is None)
+                and counts[node.out] == 1 and node.out not in uses
+                and node.out not in targeted and node.out not in self.inlined
+                and not isinstance(self.backend.rules.get(node.op), BlockRule)}
+
+    def written_into_targets(self, targets: Sequence[str | None]) -> dict[Var, str]:
+        """The outputs that can be computed straight into their target name: no line after
+        the one computing it reads the value the name held before."""
+        nodes, outputs = self.graph.nodes, self.graph.outputs
+        where = self.positions()
+        index = {v: i for i, node in enumerate(nodes) for v in node.outputs}
+        read_at: dict[Var, list[int]] = {}
+        for i, node in enumerate(nodes):
+            for x in node.inputs:
+                if isinstance(x, Var):
+                    read_at.setdefault(x, []).append(where[i])
+        preset: dict[Var, str] = {}
+        for var, target in zip(outputs, targets, strict=True):
+            if target is None or not isinstance(var, Var) or var not in index or var in preset:
+                continue
+            i = index[var]
+            same_line = self.reads_before_writing(nodes[i])
+            old = [u for u in self.graph.inputs if self.names[u] == target]
+            if any(u in outputs for u in old) or any(
+                    r > i or (r == i and not same_line) for u in old for r in read_at.get(u, ())):
+                continue
+            preset[var] = target
+        return preset
+
+    def positions(self) -> list[int]:
+        """Where each node's value is computed: on its own line, on the line of the node it
+        is written into, or after the last node (an output written where it is used)."""
+        nodes = self.graph.nodes
+        reader = {x: i for i, node in enumerate(nodes) for x in node.inputs}
+        moved = self.single_use | self.inlined
+        where = list(range(len(nodes)))
+        for i in reversed(range(len(nodes))):
+            if len(nodes[i].outputs) != 1:
+                continue
+            out = nodes[i].out
+            if out in self.at_end:
+                where[i] = len(nodes)
+            elif out in moved and out in reader:
+                where[i] = where[reader[out]]
+        return where
+
+    def reads_before_writing(self, node: Node) -> bool:
+        """True when the node's lines read all its operands before assigning its outputs:
+        one assignment (`h = np.tanh(h)`), or a block run once (a branch), whose nested
+        lines see to their own order."""
+        rule = self.backend.rules.get(node.op)
+        if isinstance(rule, BlockRule):
+            return not rule.loops
+        slots = [f"\x00{j}\x00" for j in range(len(node.inputs))]
+        return rule is not None and isinstance(rule(node, slots), str)
 
     def emit(self) -> str:
         interface = self.interface
-        function_name = self.namespace.fresh(interface.name)
-        params = [self.namespace.fresh(p) for p in interface.params]
+        function_name = self.fresh(interface.name)
+        params = [self.fresh(p) for p in interface.params]
         body: list[str] = []
         used = {x for node in self.graph.nodes for x in node.inputs} | set(self.graph.outputs)
         for var, (position, path) in zip(self.graph.inputs, interface.input_paths, strict=True):
@@ -220,7 +423,7 @@ class Emitter:
             if converted is None:
                 self.names[var] = expression
                 continue
-            self.names[var] = self.namespace.fresh(var.hint or "x")
+            self.names[var] = self.fresh(var.hint or "x")
             body.append(f"{self.names[var]} = {converted}")
         for node in self.graph.nodes:
             body.extend(self.node_lines(node))
@@ -247,16 +450,21 @@ class Emitter:
         if rule is None:
             raise BackendError(f"the {self.backend.name} backend has no rule for {node.op.name}")
         args = [self.operand(x) for x in node.inputs]
+        if isinstance(rule, BlockRule):  # it names its outputs and writes its own comments
+            return rule.emit(self, node, args) + self.free_lines(node)
         if node.out in self.inlined:  # read where it is used: `x @ W.T`
             self.names[node.out] = rule(node, args)  # type: ignore[assignment]
             return []
-        if (node.out in self.single_use and len(node.outputs) == 1
-                and not any(x in self.nested for x in node.inputs)):
+        if node.out in self.at_end or (node.out in self.single_use and len(node.outputs) == 1
+                                       and not any(x in self.in_reader for x in node.inputs)):
             expression = rule(node, args)
             if isinstance(expression, str) and node not in self.plan.reuse:
+                if node.out in self.at_end:  # a whole statement's expression
+                    self.names[node.out] = self.unwrap_arguments(node, expression)  # type: ignore[assignment]
+                    return []
                 self.names[node.out] = expression if stands_alone(expression) \
                     else f"({expression})"
-                self.nested.add(node.out)
+                self.in_reader.add(node.out)
                 return []
         into = self.plan.reuse.get(node)
         if into is not None and self.backend.write_into is not None:
@@ -265,25 +473,28 @@ class Emitter:
             emitted = rule(node, args)
         emitted = self.unwrap_arguments(node, emitted)
         for var in node.outputs:
-            self.names[var] = self.namespace.fresh(var.hint or node.op.name)
+            self.output_name(var, self.hints.get(var) or var.hint or node.op.name)
         targets = ", ".join(self.names[v] for v in node.outputs)
         if isinstance(emitted, str):
             lines = [f"{targets} = {emitted}"]
         else:
             lines = [line.replace("{out}", targets) for line in emitted]
-        if node.loc is not None:
-            lines = [f"{line}  # {node.loc.short}" for line in lines]
-        freed = [self.names[v] for v in self.plan.frees.get(node, ())
-                 if v not in self.inlined and v not in self.nested]
-        if freed:
-            lines.append(f"del {', '.join(freed)}")
-        return lines
+        return with_location(node, lines) + self.free_lines(node)
+
+    def free_lines(self, node: Node) -> list[str]:
+        """`del` for the names whose memory the plan frees after the node; not a name that
+        holds another value by now (a loop may keep its carry in its initial value's name)."""
+        freed = dict.fromkeys(self.names[v] for v in self.plan.frees.get(node, ())
+                              if v not in self.inlined and v not in self.in_reader
+                              and self.holder.get(self.names[v], v) is v)
+        freed_names = list(freed)
+        return [f"del {', '.join(freed_names)}"] if freed_names else []
 
     def unwrap_arguments(self, node: Node, emitted: str | list[str]) -> str | list[str]:
         """`np.tanh(h @ W)`, not `np.tanh((h @ W))`: a value written into its reader keeps
         its parentheses only where an operator is next to it."""
         for x in dict.fromkeys(node.inputs):
-            name = self.names.get(x) if x in self.nested else None
+            name = self.names.get(x) if x in self.in_reader else None
             if name is None or not name.startswith("("):
                 continue
             inner = name[1:-1]
@@ -301,7 +512,7 @@ class Emitter:
                 return expression
             if isinstance(output, Literal) and expression in self.hoisted.values():
                 expression += ".copy()"  # never hand the caller our module-level constant
-            elif output in self.backend.read_only_views(self.graph):
+            elif output in self.read_only_views:
                 expression += ".copy()"  # a result the caller cannot write to would surprise
             elif output in self.graph.inputs and not output.type.weak:
                 expression += ".copy()"  # a result must not alias the caller's argument
@@ -317,6 +528,10 @@ class Emitter:
         if len(items) == 1:
             return f"({items[0]},)"
         return ", ".join(items) if top and items else f"({', '.join(items)})"
+
+    @functools.cached_property
+    def read_only_views(self) -> set[Var]:
+        return self.backend.read_only_views(self.graph)
 
     def signature_lines(self, params: list[str]) -> list[str]:
         lines = []

@@ -34,7 +34,16 @@ from .common import (
     log_softmax_lines,
     shape_expr,
 )
-from .emitter import Backend, EmitRule, Emitter, atom, build_rules
+from .control import (
+    carry_bases,
+    custom_vjp_rule,
+    indent,
+    initial_carry_names,
+    loop_variables,
+    reads,
+    tuple_text,
+)
+from .emitter import Backend, BlockRule, EmitRule, Emitter, atom, build_rules, with_location
 
 # The ufunc whose loop a primitive computes in, as NumPy chooses it for the operand dtypes.
 LOOP_UFUNCS: dict[Primitive, np.ufunc] = {**UFUNCS, matmul: np.matmul}
@@ -222,6 +231,117 @@ def log_softmax_rule(node: Node, args: list[str]) -> list[str]:
     return log_softmax_lines(node, args, "jnp")
 
 
+# --- control flow: jax.lax calls on nested defs ---------------------------------------------
+
+
+def parameter(child: Emitter, bases: list[str], pack: str) -> tuple[str, list[str], list[str]]:
+    """A def's parameter taking a group of values: the value itself for one, else a tuple
+    (`carry`) unpacked on the body's first line (`h, c = carry`). Returns the parameter,
+    the values' names and the unpacking lines."""
+    names = [child.fresh(base) for base in bases]
+    if len(names) == 1:
+        return names[0], names, []
+    param = child.fresh(pack)
+    return param, names, [f"{', '.join(names)} = {param}"] if names else []
+
+
+def definition(name: str, params: list[str], lines: list[str], result: str) -> list[str]:
+    return [f"def {name}({', '.join(params)}):", *indent([*lines, f"return {result}"])]
+
+
+def result_names(emitter: Emitter, node: Node, args: list[str], first: int,
+                 bases: list[str]) -> list[str]:
+    """The names of a loop's final carries (its initial values at operands `first`...)."""
+    carry = len(bases)
+    return loop_variables(emitter, node, node.inputs[first:first + carry],
+                          args[first:first + carry], bases)
+
+
+def scan_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
+    """`h, hs = jax.lax.scan(step, h0, xs)`, the body a def of (carry, x) returning
+    (carry, y); its loop-invariant values read from the enclosing function."""
+    body: Graph = node.params["body"]
+    consts, carry = node.params["num_consts"], node.params["num_carry"]
+    xs_inputs = body.inputs[consts + carry:]
+    bases = carry_bases(node, body, consts, carry)
+    step = emitter.fresh(body.name)
+    child = emitter.nested(body, closure=args[:consts])
+    carry_param, names, unpack = parameter(child, bases, "carry")
+    x_param, x_names, unpack_xs = (parameter(child, [v.hint or "x" for v in xs_inputs], "x")
+                                   if xs_inputs else ("_", [], []))
+    lines, results = child.inline([*args[:consts], *names, *x_names],
+                                  [*names, *(None for _ in node.outputs[carry:])])
+    ys = tuple_text(results[carry:]) if len(results) > carry else "None"
+    lines = definition(step, [carry_param, x_param], [*unpack, *unpack_xs, *lines],
+                       f"{tuple_text(results[:carry])}, {ys}")
+    finals = result_names(emitter, node, args, consts, bases)
+    stacks = [emitter.output_name(y, y.hint or "ys") for y in node.outputs[carry:]]
+    targets = f"{tuple_text(finals) if finals else '_'}, {tuple_text(stacks) if stacks else '_'}"
+    xs = args[consts + carry:]
+    call = [step, tuple_text(args[consts:consts + carry]),
+            tuple_text(xs) if xs else f"length={node.params['length']}"]
+    if node.params["reverse"]:
+        call.append("reverse=True")
+    return lines + with_location(node, [f"{targets} = jax.lax.scan({', '.join(call)})"])
+
+
+def fori_loop_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
+    """`c = jax.lax.fori_loop(0, n, body, c0)`. Traced bounds are brought to the IR's index
+    dtype; with Python-int bounds JAX's index is a weak int, converted by the rules wherever
+    the IR's type differs (`i.astype(jnp.float64)`), as every operand is."""
+    body: Graph = node.params["body"]
+    consts = node.params["num_consts"]
+    index = body.inputs[0]
+    bounds = [arg if x.type.weak else cast(x, arg, index.type.dtype, True)
+              for x, arg in zip(node.inputs[:2], args[:2], strict=True)]
+    bases = carry_bases(node, body, 1 + consts, len(node.outputs))
+    name = emitter.fresh(body.name)
+    child = emitter.nested(body, closure=args[2:2 + consts])
+    i = child.fresh(index.hint or "i") if reads(body, index) else "_"
+    carry_param, names, unpack = parameter(child, bases, "carry")
+    lines, results = child.inline([i, *args[2:2 + consts], *names], names)
+    lines = definition(name, [i, carry_param], [*unpack, *lines], tuple_text(results, True))
+    finals = result_names(emitter, node, args, 2 + consts, bases)
+    call = f"jax.lax.fori_loop({', '.join(bounds)}, {name}, {tuple_text(args[2 + consts:])})"
+    return lines + with_location(node, [f"{tuple_text(finals, True) or '_'} = {call}"])
+
+
+def while_loop_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
+    """`c = jax.lax.while_loop(cond, body, c0)`, the condition and the body defs of the
+    carry."""
+    test: Graph = node.params["cond"]
+    body: Graph = node.params["body"]
+    cond_consts, body_consts = node.params["num_cond_consts"], node.params["num_body_consts"]
+    first = cond_consts + body_consts
+    bases = carry_bases(node, body, body_consts, len(node.outputs))
+    lines, functions = [], []
+    for graph, consts in ((test, args[:cond_consts]), (body, args[cond_consts:first])):
+        functions.append(emitter.fresh(graph.name))
+        child = emitter.nested(graph, closure=consts)
+        param, names, unpack = parameter(child, bases, "carry")
+        body_lines, results = child.inline([*consts, *names], names if graph is body else (),
+                                           where_used=graph is test)
+        lines += definition(functions[-1], [param], [*unpack, *body_lines],
+                            tuple_text(results, True))
+    finals = result_names(emitter, node, args, first, bases)
+    call = f"jax.lax.while_loop({', '.join(functions)}, {tuple_text(args[first:])})"
+    return lines + with_location(node, [f"{tuple_text(finals, True) or '_'} = {call}"])
+
+
+def cond_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
+    """`y = jax.lax.cond(pred, true_branch, false_branch)`, each branch a def of no
+    arguments that reads its operands from the enclosing function."""
+    lines, functions = [], []
+    for key in ("true", "false"):
+        graph: Graph = node.params[key]
+        functions.append(emitter.fresh(graph.name))
+        branch_lines, results = emitter.nested(graph, closure=args[1:]).inline(args[1:])
+        lines += definition(functions[-1], [], branch_lines, tuple_text(results, True))
+    names = [emitter.output_name(v, v.hint or "cond") for v in node.outputs]
+    call = f"jax.lax.cond({args[0]}, {', '.join(functions)})"
+    return lines + with_location(node, [f"{tuple_text(names, True) or '_'} = {call}"])
+
+
 GROUP_RULES = {
     Group.UNARY: unary_rule,
     Group.BINARY: binary_rule,
@@ -229,7 +349,7 @@ GROUP_RULES = {
     Group.LOGICAL: binary_rule,
 }
 
-SPECIAL_RULES: dict[str, EmitRule] = {
+SPECIAL_RULES: dict[str, EmitRule | BlockRule] = {
     "round": round_rule,
     "where": where_rule,
     "sum": reduction_rule,
@@ -252,17 +372,25 @@ SPECIAL_RULES: dict[str, EmitRule] = {
     "scatter_add": scatter_add_rule,
     "log_softmax": log_softmax_rule,
     "stop_gradient": lambda node, args: f"jax.lax.stop_gradient({args[0]})",
+    "cond": BlockRule(cond_lines, loops=False),
+    "scan": BlockRule(scan_lines, operand_names=initial_carry_names),
+    "fori_loop": BlockRule(fori_loop_lines, operand_names=initial_carry_names),
+    "while_loop": BlockRule(while_loop_lines, operand_names=initial_carry_names),
+    "custom_vjp": custom_vjp_rule,
 }
 
 
 def uses_64_bit(graph: Graph) -> bool:
-    """True when a value of the graph is 64-bit (float64, int64...): JAX must run it with
-    64-bit mode on. A Python-scalar constant takes its partner's dtype, so it does not count."""
+    """True when a value of the graph or of a Graph nested in it (a loop's body) is 64-bit
+    (float64, int64...): JAX must run it with 64-bit mode on. A Python-scalar constant
+    takes its partner's dtype, so it does not count."""
     values = [*graph.inputs, *(v for node in graph.nodes for v in node.outputs),
               *(x for node in graph.nodes for x in node.inputs
                 if isinstance(x, Literal) and not x.type.weak),
               *(x for x in graph.outputs if isinstance(x, Literal))]
-    return any(x.type.dtype in WIDE_DTYPES for x in values)
+    return any(x.type.dtype in WIDE_DTYPES for x in values) or any(
+        uses_64_bit(value) for node in graph.nodes for value in node.params.values()
+        if isinstance(value, Graph))
 
 
 def notes(graph: Graph) -> list[str]:

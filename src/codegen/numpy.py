@@ -7,6 +7,7 @@ imports numpy and nothing else.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,7 @@ import numpy as np
 from ..ir import Graph, Literal, Node, Var
 from ..ir.constants import describe_constant
 from ..ir.interface import Interface
-from ..ir.passes.memory import is_large, plan_memory
+from ..ir.passes.memory import is_large, may_be_shared, plan_memory
 from ..ir.primitive import Group, Primitive, primitives
 from ..ir.primitives import elementwise as E
 from ..ir.primitives.elementwise import UFUNCS
@@ -30,7 +31,16 @@ from .common import (
     log_softmax_lines,
     shape_expr,
 )
-from .emitter import Backend, EmitRule, Emitter, atom, build_rules
+from .control import (
+    assignment,
+    carry_bases,
+    custom_vjp_rule,
+    indent,
+    initial_carry_names,
+    loop_variables,
+    reads,
+)
+from .emitter import Backend, BlockRule, EmitRule, Emitter, atom, build_rules, with_location
 
 
 def dtype_expr(dtype: np.dtype) -> str:
@@ -201,6 +211,129 @@ def argreduce_rule(node: Node, args: list[str]) -> str:
     return f"np.{node.op.name}({args[0]}{argreduce_keywords(node)})"
 
 
+# --- control flow: real blocks, the nested Graphs' lines inlined ---------------------------
+
+
+def invariants(emitter: Emitter, args: list[str], graph: Graph, inputs: Sequence[Var],
+               lines: list[str], base: str | None = None) -> list[str]:
+    """Operands a loop reads on every pass (as `inputs` of its `graph`), as names: a
+    constant built by a call (`np.zeros((3,))`) is built once, before the loop."""
+    names = []
+    for arg, var in zip(args, inputs, strict=True):
+        if "(" in arg and reads(graph, var):
+            name = emitter.fresh(base or var.hint or "constant")
+            lines.append(f"{name} = {arg}")
+            arg = name
+        names.append(arg)
+    return names
+
+
+def starting_values(names: list[str], init_args: list[str]) -> list[str]:
+    return [f"{name} = {arg}" for name, arg in zip(names, init_args, strict=True) if name != arg]
+
+
+def scan_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
+    """`for t in range(n):` over the body; xs read in place (`xs[t]`), each y stored into
+    a stack allocated before the loop (`hs[t] = h`)."""
+    body: Graph = node.params["body"]
+    consts, carry = node.params["num_consts"], node.params["num_carry"]
+    inputs = body.inputs
+    before: list[str] = []
+    const_args = invariants(emitter, args[:consts], body, inputs[:consts], before)
+    xs_args = invariants(emitter, args[consts + carry:], body, inputs[consts + carry:], before,
+                         "xs")
+    init_args = args[consts:consts + carry]
+    names = loop_variables(emitter, node, node.inputs[consts:consts + carry], init_args,
+                           carry_bases(node, body, consts, carry))
+    before += starting_values(names, init_args)
+    stacks = [emitter.output_name(y, y.hint or "ys") for y in node.outputs[carry:]]
+    before += [f"{stack} = np.empty({shape_expr(y.type.shape)}, {dtype_expr(y.type.dtype)})"
+               for stack, y in zip(stacks, node.outputs[carry:], strict=True)]
+    xs_inputs = inputs[consts + carry:]
+    t = emitter.fresh("t") if stacks or any(reads(body, x) for x in xs_inputs) else "_"
+    steps = f"range({node.params['length']})"
+    steps = f"reversed({steps})" if node.params["reverse"] else steps
+    lines, results = emitter.nested(body).inline(
+        [*const_args, *names, *(f"{x}[{t}]" for x in xs_args)],
+        [*names, *(None for _ in stacks)])
+    after = [f"{stack}[{t}] = {y}" for stack, y in zip(stacks, results[carry:], strict=True)]
+    after += assignment(names, results[:carry])
+    emitter.release(t)
+    return with_location(node, [*before, f"for {t} in {steps}:"]) + indent(
+        lines + with_location(node, after))
+
+
+def fori_loop_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
+    """`for i in np.arange(lower, upper):` over the body: the index is a NumPy integer of
+    the IR's index type (a Python int from `range` where the IR types it weak, or where the
+    body does not read it)."""
+    body: Graph = node.params["body"]
+    consts = node.params["num_consts"]
+    index = body.inputs[0]
+    before: list[str] = []
+    const_args = invariants(emitter, args[2:2 + consts], body, body.inputs[1:1 + consts],
+                            before)
+    init_args = args[2 + consts:]
+    names = loop_variables(emitter, node, node.inputs[2 + consts:], init_args,
+                           carry_bases(node, body, 1 + consts, len(node.outputs)))
+    before += starting_values(names, init_args)
+    lower, upper = args[:2]
+    i = emitter.fresh(index.hint or "i") if reads(body, index) else "_"
+    if index.type.weak or i == "_":
+        steps = f"range({upper})" if lower == "0" else f"range({lower}, {upper})"
+    else:
+        span = upper if lower == "0" else f"{lower}, {upper}"
+        steps = with_dtype(f"np.arange({span})", index.type.dtype, np.dtype(np.int64))
+    lines, results = emitter.nested(body).inline([i, *const_args, *names], names)
+    emitter.release(i)
+    return with_location(node, [*before, f"for {i} in {steps}:"]) + indent(
+        lines + with_location(node, assignment(names, results)))
+
+
+def while_loop_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
+    """`while <cond>:` where the condition is one expression, else `while True:` with the
+    condition's lines and `if not <cond>: break` first in the loop."""
+    test: Graph = node.params["cond"]
+    body: Graph = node.params["body"]
+    cond_consts, body_consts = node.params["num_cond_consts"], node.params["num_body_consts"]
+    carry = len(node.outputs)
+    before: list[str] = []
+    test_args = invariants(emitter, args[:cond_consts], test, test.inputs[:cond_consts],
+                           before)
+    body_args = invariants(emitter, args[cond_consts:cond_consts + body_consts], body,
+                           body.inputs[:body_consts], before)
+    init_args = args[cond_consts + body_consts:]
+    names = loop_variables(emitter, node, node.inputs[cond_consts + body_consts:], init_args,
+                           carry_bases(node, body, body_consts, carry))
+    before += starting_values(names, init_args)
+    test_lines, (keep_going,) = emitter.nested(test).inline([*test_args, *names],
+                                                            where_used=True)
+    lines, results = emitter.nested(body).inline([*body_args, *names], names)
+    lines += with_location(node, assignment(names, results))
+    if not test_lines:
+        return with_location(node, [*before, f"while {keep_going}:"]) + indent(lines)
+    check = [*test_lines, *with_location(node, [f"if not {keep_going}:"]), "    break"]
+    return with_location(node, [*before, "while True:"]) + indent(check + lines)
+
+
+def cond_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
+    """`if pred:` / `else:`, each branch ending with the node's outputs assigned (or
+    computing them straight into their names)."""
+    pred, operands = args[0], args[1:]
+    names = [emitter.output_name(v, v.hint or "cond") for v in node.outputs]
+    branches = []
+    for key in ("true", "false"):
+        lines, results = emitter.nested(node.params[key]).inline(operands, names)
+        branches.append(lines + with_location(node, assignment(names, results)))
+    taken, otherwise = branches
+    if not taken and not otherwise:
+        return []
+    if not taken:
+        return with_location(node, [f"if not {pred}:"]) + indent(otherwise)
+    lines = with_location(node, [f"if {pred}:"]) + indent(taken)
+    return lines + (["else:", *indent(otherwise)] if otherwise else [])
+
+
 GROUP_RULES = {
     Group.UNARY: unary_rule,
     Group.BINARY: binary_rule,
@@ -208,7 +341,7 @@ GROUP_RULES = {
     Group.LOGICAL: binary_rule,
 }
 
-SPECIAL_RULES: dict[str, EmitRule] = {
+SPECIAL_RULES: dict[str, EmitRule | BlockRule] = {
     "round": round_rule,
     "where": where_rule,
     "sum": reduction_rule,
@@ -231,14 +364,21 @@ SPECIAL_RULES: dict[str, EmitRule] = {
     "scatter_add": scatter_add_rule,
     "log_softmax": log_softmax_rule,
     "stop_gradient": lambda node, args: args[0],  # only differentiation tells it from x
+    "cond": BlockRule(cond_lines, loops=False),
+    "scan": BlockRule(scan_lines, operand_names=initial_carry_names),
+    "fori_loop": BlockRule(fori_loop_lines, operand_names=initial_carry_names),
+    "while_loop": BlockRule(while_loop_lines, operand_names=initial_carry_names),
+    "custom_vjp": custom_vjp_rule,
 }
 
 
 def read_only_views(graph: Graph) -> set[Var]:
-    """np.broadcast_to returns a read-only view; stop_gradient is its operand itself (so a
-    returned one is copied, like any value the caller must not share)."""
+    """np.broadcast_to returns a read-only view; stop_gradient is its operand itself, and a
+    result of control flow may be an argument or a constant (a loop that ran no pass, a
+    branch returning its operand); so a returned one is copied, like any value the caller
+    must not share."""
     shared = (primitives["broadcast_to"], primitives["stop_gradient"])
-    return {node.out for node in graph.nodes if node.op in shared}
+    return {node.out for node in graph.nodes if node.op in shared} | may_be_shared(graph)
 
 
 def unnamed_and_small(var: Var) -> bool:

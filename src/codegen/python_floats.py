@@ -16,7 +16,7 @@ import numpy as np
 
 from ..ir import Graph, Literal, Node, Var
 from ..ir.interface import Interface
-from ..ir.primitive import primitives
+from ..ir.primitive import Group, primitives
 from .emitter import Backend, EmitRule, Emitter, atom
 
 FLOAT64 = np.dtype(np.float64)
@@ -85,8 +85,10 @@ def is_float(var: Var | Literal) -> bool:
 
 def python_floats_fit(graph: Graph) -> bool:
     """Every value is a float64 number (literals may be integers) and every operation has a
-    Python-float rule."""
+    Python-float rule. Control flow (a loop, a branch) never fits: its nested Graphs are
+    written by the NumPy backend's block rules only."""
     return (bool(graph.nodes)
+            and not any(node.op.group is Group.CONTROL for node in graph.nodes)
             and all(v.type.shape == () and v.type.dtype == FLOAT64 for v in graph.inputs)
             and all(node.op.name in RULES and len(node.outputs) == 1
                     and node.out.type.dtype == FLOAT64 and node.out.type.shape == ()

@@ -2,7 +2,10 @@
 
 One box per input and per output, one ellipse per node (its primitive, params and output
 types), one small plain label per literal operand, and one edge per use of a value, labelled
-with the value's name where it has one (a user's variable, or a cotangent `d_h`). In an
+with the value's name where it has one (a user's variable, or a cotangent `d_h`) or where its
+node gives several values. A control-flow node is one ellipse too, titled with its primitive
+and the names of its nested Graphs (`scan step`, `cond true_branch|false_branch`); the
+nested Graphs themselves are not drawn (print the Graph to read them). In an
 adjoint Graph the backward pass is coloured apart from the primal it replays, as micrograd's
 `draw_dot` shows `grad` beside `data`.
 
@@ -30,7 +33,8 @@ from pathlib import Path
 from ..errors import TracegradError
 from .core import Graph, Literal, Node, Operand, Var
 from .naming import name_values
-from .printer import format_literal, format_param
+from .primitives.control import nested_graphs
+from .printer import format_literal, format_param, print_graph
 
 PRIMAL_COLOUR = "#d6e6f5"  # light blue
 BACKWARD_COLOUR = "#fbd5ad"  # light orange
@@ -119,7 +123,8 @@ def backward_by_primal(graph: Graph, primal: Graph) -> set[Node]:
 
         keys: dict[Node, object] = {}
         for node in g.nodes:
-            params = tuple((k, format_param(v)) for k, v in node.params.items())
+            params = tuple((k, print_graph(v) if isinstance(v, Graph) else format_param(v))
+                           for k, v in node.params.items())
             key = (node.op.name, params, tuple(operand_key(x) for x in node.inputs))
             keys[node] = key
             for j, v in enumerate(node.outputs):
@@ -131,6 +136,14 @@ def backward_by_primal(graph: Graph, primal: Graph) -> set[Node]:
     for version in (primal, prepared, optimize(prepared)):
         primal_keys.update(number_nodes(version).values())
     return {node for node, key in number_nodes(graph).items() if key not in primal_keys}
+
+
+def node_title(node: Node) -> str:
+    """The primitive, and the names of the nested Graphs a control-flow node holds."""
+    graphs = nested_graphs(node.params)
+    if not graphs:
+        return node.op.name
+    return f"{node.op.name} " + "|".join(nested.name for _, nested in graphs)
 
 
 def graph_to_dot(graph: Graph, primal: Graph | None = None) -> str:
@@ -147,6 +160,7 @@ def graph_to_dot(graph: Graph, primal: Graph | None = None) -> str:
         "  edge [fontname=Helvetica, fontsize=9];",
     ]
     source: dict[Var, str] = {}
+    several = {v for node in graph.nodes if len(node.outputs) > 1 for v in node.outputs}
     literals = 0
 
     def edge(x: Operand, target: str) -> None:
@@ -159,7 +173,8 @@ def graph_to_dot(graph: Graph, primal: Graph | None = None) -> str:
                          "style=solid, fontcolor=gray35];")
             lines.append(f"  {literal_id} -> {target};")
             return
-        label = f" [label={quote(names[x])}]" if x.hint is not None else ""
+        shown = x.hint is not None or x in several
+        label = f" [label={quote(names[x])}]" if shown else ""
         lines.append(f"  {source[x]} -> {target}{label};")
 
     for i, var in enumerate(graph.inputs):
@@ -168,9 +183,10 @@ def graph_to_dot(graph: Graph, primal: Graph | None = None) -> str:
         lines.append(f"  in{i} [label={label}, shape=box, fillcolor=\"{INPUT_COLOUR}\"];")
     for i, node in enumerate(graph.nodes):
         node_id = f"n{i}"
-        text = node.op.name
-        if node.params:
-            params = " ".join(f"{k}={format_param(v)}" for k, v in node.params.items())
+        text = node_title(node)
+        inline = [(k, v) for k, v in node.params.items() if not isinstance(v, Graph)]
+        if inline:
+            params = " ".join(f"{k}={format_param(v)}" for k, v in inline)
             text += "\n" + shorten(params, PARAMS_LIMIT)
         text += "\n" + ", ".join(str(v.type) for v in node.outputs)
         colour = BACKWARD_COLOUR if node in backward else PRIMAL_COLOUR

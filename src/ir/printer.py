@@ -8,6 +8,16 @@
 
 Literals print inline: Python scalars as themselves (`2.0`, weak), NumPy scalars with their
 type (`2.0:f32`), arrays by pattern or element by element (`arange(8):i64[8]`).
+
+A control-flow node's nested Graphs print as blocks under its line, two spaces deeper, after
+its other params (which stay inline); each nested Graph names its values in a scope of its
+own (it reads nothing but its inputs):
+
+      h: f64[3], hs: f64[5,3] = scan W U zeros:f64[3] xs length=5 reverse=False ...
+        body = graph step(W: f64[3,3], U: f64[2,3], h: f64[3], x: f64[2]) {
+          ...
+          return h_1, h_1
+        }
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ import numpy as np
 from .constants import describe_constant, format_nested, format_number
 from .core import Graph, Literal, Operand, Var
 from .naming import name_values
+from .primitives.control import nested_graphs
 from .types import DTYPE_NAMES, dtype_name
 
 COMMENT_COLUMN = 48
@@ -54,22 +65,32 @@ def format_param(value: Any) -> str:
 
 
 def print_graph(graph: Graph) -> str:
+    return "\n".join(graph_lines(graph))
+
+
+def graph_lines(graph: Graph, indent: str = "", prefix: str = "") -> list[str]:
+    """The lines of `graph`, its header `{indent}{prefix}graph ...`, each nested Graph a block
+    two spaces deeper than the node that holds it."""
     names = name_values(graph)
 
     def operand(x: Operand) -> str:
         return names[x] if isinstance(x, Var) else format_literal(x)
 
     args = ", ".join(f"{names[v]}: {v.type}" for v in graph.inputs)
-    lines = [f"graph {graph.name}({args}) {{"]
+    lines = [f"{indent}{prefix}graph {graph.name}({args}) {{"]
     for node in graph.nodes:
+        graphs = nested_graphs(node.params)
         outputs = ", ".join(f"{names[v]}: {v.type}" for v in node.outputs)
         parts = [f"{outputs} = {node.op.name}"]
         parts += [operand(x) for x in node.inputs]
-        parts += [f"{key}={format_param(value)}" for key, value in node.params.items()]
-        line = "  " + " ".join(parts)
+        parts += [f"{key}={format_param(value)}" for key, value in node.params.items()
+                  if not isinstance(value, Graph)]
+        line = f"{indent}  " + " ".join(parts)
         if node.loc is not None:
-            line = f"{line.ljust(COMMENT_COLUMN)}  # {node.loc.short}"
+            line = f"{line.ljust(COMMENT_COLUMN + len(indent))}  # {node.loc.short}"
         lines.append(line)
-    lines.append("  return " + ", ".join(operand(x) for x in graph.outputs))
-    lines.append("}")
-    return "\n".join(lines)
+        for key, nested in graphs:
+            lines += graph_lines(nested, indent + "    ", f"{key} = ")
+    lines.append(f"{indent}  return " + ", ".join(operand(x) for x in graph.outputs))
+    lines.append(f"{indent}}}")
+    return lines

@@ -154,6 +154,11 @@ class Trace:
         for x in operands:  # an operand of a nested trace: the node belongs there
             if isinstance(x, tracer_module.Tracer) and self.encloses(x.trace):
                 return x.trace.bind_many(op, operands, hints, **params)
+        # Inside a branch or loop body, even an operation on enclosing values alone is
+        # recorded there: hoisted out of a branch it would run when the branch does not.
+        running = running_trace()
+        if running is not None and running is not self and self.encloses(running):
+            return running.bind_many(op, operands, hints, **params)
         if not self.active:
             raise TraceError(
                 "a traced value was used after its trace finished (it leaked out of the "

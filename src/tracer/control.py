@@ -9,6 +9,7 @@ trace, each simply runs, as JAX's do.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,9 +21,9 @@ from ..ir import Graph, TensorType, Var
 from ..ir.primitives import control as C
 from . import functions as tnp
 from .context import Trace, find_trace, running_trace
-from .pytree import TreeDef, flatten, unflatten
+from .pytree import TreeDef, flatten, leaf_paths, unflatten
 from .source import caller_location
-from .trace import function_name
+from .trace import function_name, path_hint
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,20 @@ def operand_leaves(trace: Trace, tree: Any) -> tuple[list[Any], TreeDef]:
     return [strong(trace, leaf) for leaf in leaves], treedef
 
 
+def param_hints(fn: Callable, position: int, tree: TreeDef, fallback: list[str | None]
+                ) -> list[str | None]:
+    """Names for the leaves of argument `position` of `fn`: its parameter's name (`h`, or
+    `state_0`, `state_1` for a tuple), else `fallback`."""
+    try:
+        parameters = [p for p in inspect.signature(fn).parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return fallback
+    if position >= len(parameters):
+        return fallback
+    return [path_hint(parameters[position].name, path) for path in leaf_paths(tree)]
+
+
 def types_of(leaves: Sequence[Any]) -> list[TensorType]:
     return [tnp.type_of(leaf) for leaf in leaves]
 
@@ -140,8 +155,14 @@ def cond(pred: Any, true_fn: Callable, false_fn: Callable, *operands: Any) -> An
     groups, trees = split(leaves, tree)
     types = [types_of(group) for group in groups]
     hints = [hints_of(group, "x") for group in groups]
-    true = trace_body(trace, true_fn, types, trees, hints, "true_branch")
-    false = trace_body(trace, false_fn, types, trees, hints, "false_branch")
+    true = trace_body(trace, true_fn, types, trees, [
+        param_hints(true_fn, k, tree, h) for k, (tree, h) in enumerate(zip(trees, hints,
+                                                                              strict=True))],
+        "true_branch")
+    false = trace_body(trace, false_fn, types, trees, [
+        param_hints(false_fn, k, tree, h) for k, (tree, h) in enumerate(zip(trees, hints,
+                                                                               strict=True))],
+        "false_branch")
     check_structure("cond: the false branch's result", true.out_tree, false.out_tree,
                     "return the same structure (tuples, lists, dicts) from both branches")
     # Each branch takes every operand and every value either branch captured (once).
@@ -185,9 +206,10 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None,
     x_leaves, _ = operand_leaves(trace, xs)
     carry_types = types_of(carry)
     slice_types = [TensorType(t.shape[1:], t.dtype) for t in types_of(x_leaves)]
-    x_hints = [f"{h}_t" for h in hints_of(x_leaves, "x")]
+    carry_hints = param_hints(f, 0, carry_tree, hints_of(carry, "carry"))
+    x_hints = param_hints(f, 1, x_tree, [f"{h}_t" for h in hints_of(x_leaves, "x")])
     body = trace_body(trace, f, [carry_types, slice_types], [carry_tree, x_tree],
-                      [hints_of(carry, "carry"), x_hints], "step")
+                      [carry_hints, x_hints], "step")
     out = body.out_tree
     if out.kind not in ("tuple", "list") or len(out.children) != 2:
         raise TraceError(f"scan: {body.graph.name} must return a pair (new carry, y), got "
@@ -269,8 +291,9 @@ def fori_loop(lower: Any, upper: Any, body_fn: Callable, init: Any) -> Any:
     index_type = TensorType((), np.result_type(np.int64, *[
         tnp.type_of(b).dtype for b in bounds if not isinstance(b, int)]))
     body = trace_body(trace, body_fn, [[index_type], types_of(carry)],
-                         [flatten(0)[1], carry_tree], [["i"], hints_of(carry, "carry")],
-                         "body")
+                      [flatten(0)[1], carry_tree],
+                      [param_hints(body_fn, 0, flatten(0)[1], ["i"]),
+                       param_hints(body_fn, 1, carry_tree, hints_of(carry, "carry"))], "body")
     check_structure(f"fori_loop: the carry {body.graph.name} returns", carry_tree,
                     body.out_tree, "return the carry in the structure of init")
     graph = body.reordered(1 + len(carry), before=1)
@@ -295,7 +318,8 @@ def while_loop(cond_fn: Callable, body_fn: Callable, init: Any) -> Any:
         return carry
     carry, carry_tree = operand_leaves(trace, init)
     types, hints = types_of(carry), hints_of(carry, "carry")
-    test = trace_body(trace, cond_fn, [types], [carry_tree], [hints], "cond")
+    test = trace_body(trace, cond_fn, [types], [carry_tree],
+                      [param_hints(cond_fn, 0, carry_tree, hints)], "cond")
     if test.out_tree.kind != "leaf" or test.graph.output_types[0].shape != ():
         raise TraceError(f"while_loop: {test.graph.name} must return a single boolean",
                          loc=caller_location(), hint="reduce with np.all(...) or np.any(...)")
@@ -303,7 +327,8 @@ def while_loop(cond_fn: Callable, body_fn: Callable, init: Any) -> Any:
         raise TraceError(f"while_loop: {test.graph.name} returns "
                          f"{test.graph.output_types[0]}, not a bool", loc=caller_location(),
                          hint="compare explicitly, e.g. `return n > 0`")
-    body = trace_body(trace, body_fn, [types], [carry_tree], [hints], "body")
+    body = trace_body(trace, body_fn, [types], [carry_tree],
+                      [param_hints(body_fn, 0, carry_tree, hints)], "body")
     check_structure(f"while_loop: the carry {body.graph.name} returns", carry_tree,
                     body.out_tree, "return the carry in the structure of init")
     outputs = trace.bind_many(

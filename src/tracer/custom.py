@@ -15,6 +15,7 @@ nothing about JVPs).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -23,7 +24,7 @@ import numpy as np
 
 from ..errors import TraceError
 from ..ir.primitives import control as C
-from .context import running_trace
+from .context import Trace, running_trace
 from .control import Nested, describe, hints_of, operand_leaves, split, trace_body, types_of
 from .pytree import TreeDef, flatten, unflatten
 from .source import caller_location
@@ -40,6 +41,7 @@ class custom_vjp:  # lower case, as jax.custom_vjp, which users know
         self.fn = fn
         self.fwd: Callable | None = None
         self.bwd: Callable | None = None
+        self.inside = False  # tracing fwd or bwd, which may call the function itself
 
     def defvjp(self, fwd: Callable, bwd: Callable) -> custom_vjp:
         self.fwd, self.bwd = fwd, bwd
@@ -47,8 +49,15 @@ class custom_vjp:  # lower case, as jax.custom_vjp, which users know
 
     def __call__(self, *args: Any) -> Any:
         trace = running_trace()
-        if trace is None:
+        if trace is None or self.inside:  # plainly, or called from its own fwd or bwd
             return self.fn(*args)
+        self.inside = True
+        try:
+            return self.record(trace, args)
+        finally:
+            self.inside = False
+
+    def record(self, trace: Trace, args: tuple) -> Any:
         name = function_name(self.fn)
         if self.fwd is None or self.bwd is None:
             raise TraceError(f"custom_vjp {name} has no rule yet", loc=caller_location(),
@@ -79,6 +88,8 @@ class custom_vjp:  # lower case, as jax.custom_vjp, which users know
             [[f"r{k}" for k in range(len(residual_types))],
              [f"d_{v.hint or 'out'}" for v in primal.graph.outputs]], "bwd"), name)
         rule = function_name(self.bwd)
+        bwd = dataclasses.replace(bwd, graph=dataclasses.replace(
+            bwd.graph, name=rule if rule.isidentifier() else "bwd"))
         outputs = trace.bind_many(C.custom_vjp, leaves,
                                   hints=[v.hint for v in primal.graph.outputs],
                                   primal=primal.graph, fwd=fwd.graph, bwd=bwd.graph,

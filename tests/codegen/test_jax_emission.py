@@ -132,6 +132,39 @@ def gradient_primitives(x, labels):
     return picked + (x[2:7] ** 2).sum() + np.tanh(x[1]) * z.sum()
 
 
+@tracegrad.custom_vjp
+def softplus(x):
+    return np.log1p(np.exp(x))
+
+
+def softplus_fwd(x):
+    return softplus(x), (x,)
+
+
+def softplus_bwd(residuals, g):
+    (x,) = residuals
+    return (g / (1 + np.exp(-x)),)
+
+
+softplus.defvjp(softplus_fwd, softplus_bwd)
+
+
+def control_flow(h, xs, n):
+    """Every control-flow primitive on float32 values, with int32 loop bounds: each result
+    keeps NumPy's dtype inside jax.lax's loops and branches too."""
+    def step(h, x):
+        h = np.tanh(h * x + 0.5)
+        return h, h.sum()
+
+    h, sums = tracegrad.scan(step, h, xs)
+    back, before = tracegrad.scan(lambda c, x: (c + x, c), h, xs, reverse=True)
+    y = tracegrad.cond(sums.sum() > 0, lambda a: a * 2, lambda a: a - 1, back)
+    z = tracegrad.fori_loop(0, 3, lambda i, c: c * 0.5 + 1, y)
+    w = tracegrad.fori_loop(n, n + 2, lambda i, c: c + xs[i], z)
+    v = tracegrad.while_loop(lambda c: c.sum() < 100.0, lambda c: c * 2 + 1, np.abs(w) + 1)
+    return [h, sums, back, before, y, z, w, v, softplus(v)]
+
+
 CASES = {
     "unary float64": (unary, (F64,)),
     "unary float32": (unary, (F32,)),
@@ -143,6 +176,8 @@ CASES = {
     "reductions": (reductions, (np.linspace(-1.0, 2.0, 12),)),
     "shapes and indexing": (shapes_and_indexing, (np.arange(12.0) - 4.5, I64 % 5)),
     "stop_gradient": (lambda x: tracegrad.stop_gradient(x) * x, (F64,)),
+    "control flow": (control_flow, (F32[0], RNG.standard_normal((4, 3)).astype(np.float32),
+                                    np.int32(1))),
 }
 GRADIENT_CASES = {"gradient primitives": (gradient_primitives, (np.linspace(-1, 1, 12), I64))}
 

@@ -12,6 +12,9 @@ temporaries of an expression. A buffer is only ever reused when:
   view of one;
 - nothing reads it later: not the value itself, not a view of it (reshape, transpose,
   index, broadcast_to and einsum may return views), and it is not returned;
+- no result of control flow may still be it: a loop's carry or a branch's result may be
+  one of the node's operands (a loop that ran no pass, a body returning what it was given),
+  so such a result counts as a view of every operand it may be (see `control_sources`);
 - it has exactly the result's shape and dtype.
 
 Only arrays of at least LARGE_BYTES take part: below that NumPy's allocator is faster than
@@ -21,9 +24,10 @@ threshold is NumPy's own for eliding temporaries.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ..core import Graph, Node, Var
+from ..core import Graph, Literal, Node, Operand, Var
 from ..primitive import Group
 from ..primitives.elementwise import UFUNCS
 
@@ -32,6 +36,9 @@ LARGE_BYTES = 256 * 1024
 # Primitives whose NumPy result may share memory with their first operand.
 VIEWS = frozenset({"reshape", "transpose", "broadcast_to", "index", "einsum", "stop_gradient"})
 WRITES_OUT = (Group.UNARY, Group.BINARY)
+
+# Stands, among the inputs a value may share memory with, for a constant of the graph.
+CONSTANT = -1
 
 
 @dataclass
@@ -48,6 +55,106 @@ def is_large(var: Var) -> bool:
     return not var.type.weak and var.type.ndim > 0 and nbytes(var) >= LARGE_BYTES
 
 
+# --- which values may share memory ------------------------------------------------------
+
+
+def memory_sources(graph: Graph) -> dict[Var, set[int]]:
+    """For each value, the positions of the graph's inputs whose memory it may share (it is
+    one of them, or a view of one, in the NumPy code), CONSTANT for a constant's."""
+    sources: dict[Var, set[int]] = {v: {k} for k, v in enumerate(graph.inputs)}
+    for node in graph.nodes:
+        for var, (operands, constant) in zip(node.outputs, aliased_operands(node), strict=True):
+            found = {CONSTANT} if constant else set()
+            for x in operands:
+                found |= source(x, sources)
+            sources[var] = found
+    return sources
+
+
+def source(x: Operand, sources: dict[Var, set[int]]) -> set[int]:
+    """What an operand may share memory with. A 0-d constant is a NumPy scalar, immutable,
+    so it shares nothing anyone could write."""
+    if isinstance(x, Var):
+        return sources.get(x, set())
+    return {CONSTANT} if x.type.ndim > 0 else set()
+
+
+def output_sources(graph: Graph) -> list[set[int]]:
+    sources = memory_sources(graph)
+    return [source(x, sources) for x in graph.outputs]
+
+
+def may_be_shared(graph: Graph) -> set[Var]:
+    """Results of control flow that may be an argument of the graph or a constant (a loop
+    that ran no pass, a branch that returned its operand)."""
+    sources = memory_sources(graph)
+    return {var for node in graph.nodes if node.op.group is Group.CONTROL
+            for var in node.outputs if sources[var]}
+
+
+def aliased_operands(node: Node) -> Iterator[tuple[list[Operand], bool]]:
+    """For each output of the node, the operands whose memory it may share, and whether it
+    may be a constant of a nested Graph."""
+    if node.op.name in VIEWS:
+        yield from (([node.inputs[0]], False) for _ in node.outputs)
+    elif node.op.group is Group.CONTROL:
+        for positions in control_sources(node):
+            yield [node.inputs[p] for p in sorted(positions - {CONSTANT})], CONSTANT in positions
+    else:
+        yield from (([], False) for _ in node.outputs)
+
+
+def control_sources(node: Node) -> list[set[int]]:
+    """For each output of a control-flow node, the positions of the operands it may be."""
+    params, name = node.params, node.op.name
+    if name == "cond":  # a branch's input k is the node's operand k + 1 (after pred)
+        both = zip(output_sources(params["true"]), output_sources(params["false"]),
+                   strict=True)
+        return [{p if p == CONSTANT else p + 1 for p in a | b} for a, b in both]
+    if name == "custom_vjp":
+        return output_sources(params["primal"])
+    if name == "scan":
+        consts, carry = params["num_consts"], params["num_carry"]
+        ys = [set() for _ in node.outputs[carry:]]
+        if params["length"] == 0:
+            return [{consts + k} for k in range(carry)] + ys
+        return loop_sources(params["body"], consts, carry, 0, may_skip=False) + ys
+    if name == "fori_loop":  # body input 0 is the index; input k > 0 is operand k + 1
+        lower, upper = node.inputs[:2]
+        runs = (isinstance(lower, Literal) and isinstance(upper, Literal)
+                and upper.value > lower.value)
+        return loop_sources(params["body"], 1 + params["num_consts"], len(node.outputs), 1,
+                            may_skip=not runs, skip=frozenset({0}))
+    if name == "while_loop":  # body input k is operand k + num_cond_consts
+        return loop_sources(params["body"], params["num_body_consts"], len(node.outputs),
+                            params["num_cond_consts"], may_skip=True)
+    return [set(range(len(node.inputs))) | {CONSTANT} for _ in node.outputs]  # unknown
+
+
+def loop_sources(body: Graph, first_carry: int, carry: int, offset: int, may_skip: bool,
+                 skip: frozenset[int] = frozenset()) -> list[set[int]]:
+    """A loop's carries: each may be what the body returns, which may be the carry the
+    pass before returned, and so on back to the initial values; and, where the loop may run
+    no pass, its initial value. Body input k is the node's operand k + offset."""
+    carries = range(first_carry, first_carry + carry)
+    result = [s - skip for s in output_sources(body)[:carry]]
+    if may_skip:
+        for k in range(carry):
+            result[k].add(first_carry + k)
+    changed = True
+    while changed:
+        changed = False
+        for k in range(carry):
+            for j in [p - first_carry for p in result[k] if p in carries]:
+                if not result[j] <= result[k]:
+                    result[k] |= result[j]
+                    changed = True
+    return [{p if p == CONSTANT else p + offset for p in s} for s in result]
+
+
+# --- the plan -----------------------------------------------------------------------------
+
+
 def plan_memory(graph: Graph) -> MemoryPlan:
     n = len(graph.nodes)
     last_use: dict[Var, int] = {}
@@ -58,32 +165,45 @@ def plan_memory(graph: Graph) -> MemoryPlan:
     for x in graph.outputs:
         if isinstance(x, Var):
             last_use[x] = n
-    # Buffers, named by the value that allocated them: a view joins its base's buffer, which
-    # lives until the last reader of any of its values (arguments' buffers: always).
+    # Buffers, named by the value that allocated them: a view joins its base's buffer (a
+    # result of control flow, the buffers of all it may be), which lives until the last
+    # reader of any of its values (arguments' buffers: always).
     root: dict[Var, Var] = {v: v for v in graph.inputs}
     members: dict[Var, list[Var]] = {v: [v] for v in graph.inputs}
     end: dict[Var, int] = {v: n for v in graph.inputs}
-    # Values never written into: views of a module constant, broadcasts, and views of them.
-    fixed: set[Var] = set()
-    for i, node in enumerate(graph.nodes):
-        base = node.inputs[0] if node.inputs else None
-        for var in node.outputs:
-            view = node.op.name in VIEWS
-            shared = view and isinstance(base, Var)
-            root[var] = root[base] if shared else var
-            members.setdefault(root[var], []).append(var)
-            end[root[var]] = max(end.get(root[var], i), last_use.get(var, i))
-            if view and (not shared or base in fixed or node.op.name == "broadcast_to"):
-                fixed.add(var)
-    owned = {b for b in members if b not in graph.inputs and b not in fixed and is_large(b)}
-
-    written_into: dict[Var, Var] = {}  # a buffer -> the buffer whose memory it took
+    joined: dict[Var, Var] = {}  # a buffer -> the buffer it became part of
 
     def find(var: Var) -> Var:
         b = root[var]
-        while b in written_into:
-            b = written_into[b]
+        while b in joined:
+            b = joined[b]
         return b
+
+    def join(into: Var, other: Var) -> None:
+        if into is not other:
+            joined[other] = into
+            members[into].extend(members.pop(other))
+            end[into] = max(end[into], end.pop(other))
+
+    # Values never written into: views of a module constant, broadcasts, and views of them.
+    fixed: set[Var] = set()
+    for i, node in enumerate(graph.nodes):
+        for var, (operands, constant) in zip(node.outputs, aliased_operands(node),
+                                             strict=True):
+            bases = list(dict.fromkeys(find(x) for x in operands if isinstance(x, Var)))
+            root[var] = bases[0] if bases else var
+            if not bases:
+                members[var], end[var] = [], i
+            for b in bases[1:]:
+                join(bases[0], b)
+            members[find(var)].append(var)
+            end[find(var)] = max(end[find(var)], last_use.get(var, i))
+            if (constant or any(isinstance(x, Literal) or x in fixed for x in operands)
+                    or node.op.name == "broadcast_to"):
+                fixed.add(var)
+    inputs = set(graph.inputs)
+    owned = {b for b in members if b not in fixed and is_large(b)
+             and not any(v in inputs for v in members[b])}
 
     plan = MemoryPlan()
     for i, node in enumerate(graph.nodes):
@@ -91,11 +211,9 @@ def plan_memory(graph: Graph) -> MemoryPlan:
             for x in dict.fromkeys(node.inputs):
                 if isinstance(x, Var) and x.type == node.out.type and x not in fixed:
                     b = find(x)
-                    if b in owned and end[b] == i:
+                    if b in owned and end[b] == i and find(node.out) is not b:
                         plan.reuse[node] = x
-                        written_into[node.out] = b
-                        members[b].extend(members.pop(node.out))
-                        end[b] = end.pop(node.out)
+                        join(b, find(node.out))
                         break
         dying = dict.fromkeys(find(x) for x in node.inputs if isinstance(x, Var))
         freed = [v for b in dying if b in owned and end[b] == i for v in members[b]]
