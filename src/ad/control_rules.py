@@ -316,7 +316,7 @@ def while_loop_jvp(tangents, *operands, out, cond, body, num_cond_consts, num_bo
 def custom_vjp_vjp(cts, *operands, outs, primal, fwd, bwd, rule):
     trace = trace_of([*cts, *operands])
     n = len(primal.outputs)
-    residuals = trace.replay(marked(fwd, rule), list(operands))[n:]
+    residuals = trace.replay(marked(fwd, fwd.name), list(operands))[n:]
     cotangents = [zero_if_none(ct, v.type) for ct, v in zip(cts, primal.outputs, strict=True)]
     return trace.replay(marked(bwd, rule), [*residuals, *cotangents])
 

@@ -82,7 +82,7 @@ graph rnn(W: f64[3,3], U: f64[2,3], xs: f64[5,2]) {
   sum_2: f64[] = sum h axis=(0,) keepdims=False
   add: f64[] = add sum_1 sum_2
   return add
-}""",  # noqa: E501
+}""",
     "cond": """\
 graph branchy(p: float, x: f64[3], W: f64[3,3], b: f64[3]) {
   greater: bool = greater p 0
@@ -144,7 +144,7 @@ graph gated_rnn(W: f64[3,3], xs: f64[4,2], t: float) {
     }
   sum_1: f64[] = sum scan axis=(0,) keepdims=False
   return sum_1
-}""",  # noqa: E501
+}""",
 }
 
 

@@ -8,8 +8,10 @@ it has nothing to do), skipping any pass named in `skip`:
 2. simplify: algebraic identities that keep every value (see simplify.py for the list);
 3. fold constants: evaluate nodes whose inputs are all constants;
 4. common subexpressions: compute each distinct (op, params, inputs) once;
-5. dead code: drop nodes no output needs (last, so it sweeps what the others orphaned);
-6. nested graphs: the whole pipeline on each branch and loop body, keeping its inputs and
+5. trim control flow: branches and loops stop returning results nobody reads and taking
+   operands they do not read; a scan over a uniform constant reads it as one slice;
+6. dead code: drop nodes no output needs (last, so it sweeps what the others orphaned);
+7. nested graphs: the whole pipeline on each branch and loop body, keeping its inputs and
    outputs (a body's signature is its node's business).
 
 `BEFORE_DIFFERENTIATION` rewrites the primal before reverse mode (what is differentiated).
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 
 from ..core import Graph, Node
 from .broadcasts import fold_broadcasts
+from .control_flow import trim_control_flow
 from .cse import eliminate_common_subexpressions
 from .dce import eliminate_dead_code
 from .fold import fold_constants
@@ -53,6 +56,7 @@ PIPELINE: tuple[Pass, ...] = (
     Pass("simplify", simplify),
     Pass("fold constants", fold_constants),
     Pass("common subexpressions", eliminate_common_subexpressions),
+    Pass("trim control flow", trim_control_flow),
     Pass("dead code", eliminate_dead_code),
     Pass("nested graphs", optimize_nested),
 )

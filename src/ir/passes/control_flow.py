@@ -1,0 +1,173 @@
+"""IR passes: dead code and constants at the boundary of branches and loops.
+
+Dead-code elimination removes whole nodes; a control-flow node is kept as soon as one of its
+results is read, so this pass trims it from inside:
+
+- a result nobody reads is no longer returned by the branches or stacked by the scan (the
+  body's dead-code pass then drops what only it needed): a gradient with respect to some
+  arguments stops computing the others;
+- an operand no nested Graph reads is no longer passed;
+- a scan's xs that is a constant with every slice equal (the cotangent of a `sum`, ones)
+  becomes a loop-invariant constant of one slice, which the body's passes then fold.
+
+Each kept output keeps its Var, so no reader changes. Carries stay: the next step reads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..core import Graph, Literal, Node, Var
+from ..primitives import control as C
+
+
+def used_vars(graph: Graph) -> set[Var]:
+    used = {x for node in graph.nodes for x in node.inputs if isinstance(x, Var)}
+    return used | {x for x in graph.outputs if isinstance(x, Var)}
+
+
+def reads(graph: Graph) -> set[Var]:
+    """The inputs of a nested Graph that it reads."""
+    return used_vars(graph) & set(graph.inputs)
+
+
+def select(graph: Graph, inputs: Sequence[int] | None = None,
+           outputs: Sequence[int] | None = None) -> Graph:
+    chosen_inputs = graph.inputs if inputs is None else tuple(graph.inputs[i] for i in inputs)
+    chosen_outputs = graph.outputs if outputs is None else tuple(graph.outputs[i]
+                                                                  for i in outputs)
+    return Graph(graph.name, chosen_inputs, graph.nodes, chosen_outputs)
+
+
+def uniform_slice(x: object) -> Literal | None:
+    """The first slice of a constant xs whose slices are all equal, else None."""
+    if not isinstance(x, Literal) or x.type.ndim == 0 or x.type.shape[0] == 0:
+        return None
+    value = np.asarray(x.value)
+    if not np.array_equal(value, np.broadcast_to(value[:1], value.shape)):
+        return None
+    return Literal.of(value[0][()] if value.ndim == 1 else value[0])
+
+
+def uniform(x: object) -> bool:
+    """A constant that is one number repeated: written into a body, the body's passes make
+    it that number (`d_h + 1.0`), so no array is built per step."""
+    if not isinstance(x, Literal):
+        return False
+    value = np.asarray(x.value)
+    return value.size > 0 and bool(np.all(value == value.flat[0]))
+
+
+def substitute(graph: Graph, values: dict[Var, Literal]) -> Graph:
+    """`graph` reading the constants `values` in place of those inputs."""
+    if not values:
+        return graph
+    nodes = tuple(Node(n.op, tuple(values.get(x, x) if isinstance(x, Var) else x
+                                   for x in n.inputs), n.outputs, n.params, n.loc)
+                  for n in graph.nodes)
+    outputs = tuple(values.get(x, x) if isinstance(x, Var) else x for x in graph.outputs)
+    return Graph(graph.name, graph.inputs, nodes, outputs)
+
+
+def trim_scan(node: Node, used: set[Var]) -> Node:
+    body: Graph = node.params["body"]
+    k, n = node.params["num_consts"], node.params["num_carry"]
+    consts, carry, xs = node.inputs[:k], node.inputs[k:k + n], node.inputs[k + n:]
+    inputs = body.inputs
+    # xs that are uniform constants become constants of one slice.
+    moved = {j: uniform_slice(x) for j, x in enumerate(xs)}
+    moved = {j: s for j, s in moved.items() if s is not None}
+    keep_ys = [n + j for j in range(len(node.outputs) - n) if node.outputs[n + j] in used]
+    body = select(body, outputs=[*range(n), *keep_ys])
+    # Constants that are one repeated number are written into the body.
+    body = substitute(body, {
+        **{inputs[j]: consts[j] for j in range(k) if uniform(consts[j])},
+        **{inputs[k + n + j]: value for j, value in moved.items() if uniform(value)}})
+    read = reads(body)
+    keep_consts = [j for j in range(k) if inputs[j] in read]
+    keep_moved = [j for j in moved if inputs[k + n + j] in read]
+    keep_xs = [j for j in range(len(xs)) if j not in moved and inputs[k + n + j] in read]
+    if (len(keep_consts) == k and not moved and len(keep_xs) == len(xs)
+            and len(keep_ys) == len(node.outputs) - n
+            and body.nodes is node.params["body"].nodes):
+        return node
+    body_inputs = [*keep_consts, *(k + n + j for j in keep_moved), *range(k, k + n),
+                   *(k + n + j for j in keep_xs)]
+    params = dict(node.params)
+    params["body"] = select(body, body_inputs)
+    params["num_consts"] = len(keep_consts) + len(keep_moved)
+    node_inputs = (*(consts[j] for j in keep_consts), *(moved[j] for j in keep_moved), *carry,
+                   *(xs[j] for j in keep_xs))
+    outputs = (*node.outputs[:n], *(node.outputs[j] for j in keep_ys))
+    return Node(node.op, node_inputs, outputs, params, node.loc)
+
+
+def trim_cond(node: Node, used: set[Var]) -> Node:
+    true, false = node.params["true"], node.params["false"]
+    keep_out = [j for j, v in enumerate(node.outputs) if v in used]
+    read = reads(true) | reads(false)
+    keep_in = [j for j in range(len(true.inputs))
+               if true.inputs[j] in read or false.inputs[j] in read]
+    if len(keep_out) == len(node.outputs) and len(keep_in) == len(true.inputs):
+        return node
+    params = dict(node.params)
+    params["true"] = select(true, keep_in, keep_out)
+    params["false"] = select(false, keep_in, keep_out)
+    operands = node.inputs[1:]
+    return Node(node.op, (node.inputs[0], *(operands[j] for j in keep_in)),
+                tuple(node.outputs[j] for j in keep_out), params, node.loc)
+
+
+def trim_fori_loop(node: Node) -> Node:
+    body, k = node.params["body"], node.params["num_consts"]
+    read = reads(body)
+    keep = [j for j in range(k) if body.inputs[1 + j] in read]
+    if len(keep) == k:
+        return node
+    params = dict(node.params)
+    n = len(body.inputs) - 1 - k
+    params["body"] = select(body, [0, *(1 + j for j in keep), *range(1 + k, 1 + k + n)])
+    params["num_consts"] = len(keep)
+    inputs = node.inputs
+    return Node(node.op, (*inputs[:2], *(inputs[2 + j] for j in keep), *inputs[2 + k:]),
+                node.outputs, params, node.loc)
+
+
+def trim_while_loop(node: Node) -> Node:
+    cond, body = node.params["cond"], node.params["body"]
+    kc, kb = node.params["num_cond_consts"], node.params["num_body_consts"]
+    keep_c = [j for j in range(kc) if cond.inputs[j] in reads(cond)]
+    keep_b = [j for j in range(kb) if body.inputs[j] in reads(body)]
+    if len(keep_c) == kc and len(keep_b) == kb:
+        return node
+    n = len(node.inputs) - kc - kb
+    params = dict(node.params)
+    params["cond"] = select(cond, [*keep_c, *range(kc, kc + n)])
+    params["body"] = select(body, [*keep_b, *range(kb, kb + n)])
+    params["num_cond_consts"], params["num_body_consts"] = len(keep_c), len(keep_b)
+    inputs = node.inputs
+    return Node(node.op, (*(inputs[j] for j in keep_c), *(inputs[kc + j] for j in keep_b),
+                          *inputs[kc + kb:]), node.outputs, params, node.loc)
+
+
+def trim_control_flow(graph: Graph) -> Graph:
+    if not any(node.op.group is C.Group.CONTROL for node in graph.nodes):
+        return graph
+    used = used_vars(graph)
+    nodes, changed = [], False
+    for node in graph.nodes:
+        if node.op is C.scan:
+            new = trim_scan(node, used)
+        elif node.op is C.cond:
+            new = trim_cond(node, used)
+        elif node.op is C.fori_loop:
+            new = trim_fori_loop(node)
+        elif node.op is C.while_loop:
+            new = trim_while_loop(node)
+        else:
+            new = node
+        changed |= new is not node
+        nodes.append(new)
+    return Graph(graph.name, graph.inputs, tuple(nodes), graph.outputs) if changed else graph
