@@ -6,11 +6,14 @@ loop stays a loop and a branch a branch in the derivative too:
 
 - cond: the VJP (JVP) is a cond over the two branches' VJPs (JVPs); only the branch taken
   runs.
-- scan: the forward loop also stacks the carry each step starts from (`stack_carries`,
-  applied before reverse mode), then a scan in the opposite direction runs the body's VJP
-  step by step: it recomputes that step from its carry, pulls the cotangents back, carries
-  the cotangent of the carry and accumulates those of the loop-invariant values.
-- fori_loop with bounds known while tracing is a scan over the indices (`loops_as_scans`);
+- scan: before reverse mode, `scans_with_residuals` splits the body's VJP into what runs
+  forward (no cotangent read) and what runs backward, and the forward loop also stacks the
+  residuals the backward part reads (the carry a step began with, its `1 - tanh**2`), as
+  hand-written backpropagation through time keeps its states. The VJP is a scan in the
+  opposite direction over those stacks: it carries the cotangent of the carry and the
+  running sums of the loop-invariant values' cotangents, and stacks the xs' cotangents.
+  No step is computed twice; views (reshapes, transposes) are recomputed, not stacked.
+- fori_loop with bounds known while tracing is a scan over the indices (passes/loops.py);
   with traced bounds, and while_loop, the number of steps is unknown, so reverse mode says
   so and suggests scan. Forward mode goes through all of them: the JVP loop carries the
   tangent beside the value.
@@ -26,15 +29,17 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..errors import TraceError
-from ..ir import Graph, TensorType, Var
-from ..ir.passes.loops import stacks_carries
+from ..ir import Graph, Node, TensorType, Var
+from ..ir.passes import optimize
 from ..ir.primitives import control as C
 from ..tracer.context import Trace, find_trace
+from ..tracer.functions import type_of
 from .forward import forward, forward_pass, zeros
 from .jvp_rules import jvp_rules
 from .reverse import differentiable
@@ -112,76 +117,176 @@ def cond_jvp(tangents, pred, *operands, out, true, false):
 
 # --- scan -------------------------------------------------------------------------------
 
-def scan_vjp(cts, *operands, outs, body, length, reverse, num_consts, num_carry):
-    k, n = num_consts, num_carry
-    consts, xs = operands[:k], operands[k + n:]
-    if not stacks_carries(body, k, n):  # passes/loops.py ran before reverse mode
-        raise TraceError("internal: a scan reached reverse mode without its stacked carries",
-                         hint="please report it")
-    stacked = outs[len(outs) - n:]
-    n_ys = len(body.outputs) - n - n  # the user's ys, without the stacked carries
-    inputs = body.inputs
-    carry_vars, x_vars = inputs[k:k + n], inputs[k + n:]
-    # What flows back: cotangents of the float carries, of the ys that received one.
-    diff_carry = [j for j in range(n) if differentiable(carry_vars[j])]
-    seeded_ys = [j for j in range(n_ys) if cts[n + j] is not None
-                 and differentiable(body.outputs[n + j])]
+# Operations a backward step recomputes rather than reads from a stack: views.
+RECOMPUTED = frozenset({"reshape", "transpose", "broadcast_to", "index", "stop_gradient"})
+
+
+@dataclass(frozen=True)
+class ScanPlan:
+    """How reverse mode runs one scan: the forward loop's body, which also stacks the
+    `residuals` the backward step reads, and the backward step itself."""
+
+    forward: Graph  # (consts, carry, x) -> (carry, ys, *residuals)
+    backward: Graph  # (consts, d_carry, d_consts so far, *residuals, x, d_ys) -> (d_carry,
+    #                   d_consts so far, d_x)
+    residuals: int
+    diff_consts: list[int]
+    diff_carry: list[int]
+    diff_xs: list[int]
+    seeded_ys: list[int]
+
+
+def plan_scan(body: Graph, k: int, n: int) -> ScanPlan | None:
+    """The forward and backward bodies of a scan's VJP, None where nothing differentiable
+    flows through it.
+
+    The body's adjoint is split: the nodes that do not read a cotangent are the forward
+    part. Each forward value the backward part reads (a carry the step started from, the
+    step's tanh) is a residual, stacked by the forward loop and read back by the backward
+    one, as a hand-written BPTT keeps its states; no step is computed twice. Were a residual
+    a Python scalar (no array to stack), the backward step recomputes its step instead,
+    from the stacked carries.
+    """
+    inputs, outputs = body.inputs, body.outputs
     diff_consts = [j for j in range(k) if differentiable(inputs[j])]
-    diff_xs = [j for j in range(len(x_vars)) if differentiable(x_vars[j])]
-    flowing = seeded_ys or any(cts[j] is not None for j in diff_carry)
-    if not flowing or not (diff_consts or diff_carry or diff_xs):
-        return [None] * len(operands)
+    diff_carry = [j for j in range(n) if differentiable(inputs[k + j])]
+    diff_xs = [j for j in range(len(inputs) - k - n) if differentiable(inputs[k + n + j])]
+    seeded_ys = [j for j in range(len(outputs) - n) if differentiable(outputs[n + j])]
     wrt = [*diff_consts, *(k + j for j in diff_carry), *(k + n + j for j in diff_xs)]
     seeded = [*diff_carry, *(n + j for j in seeded_ys)]
-    adjoint = adjoint_of(user_body(body, n), wrt, seeded, cotangent_inputs=True,
-                      name=f"d_{body.name}")
-    backward = backward_body(adjoint, body, k, n, diff_consts, diff_carry, diff_xs, seeded_ys)
+    if not wrt or not seeded:
+        return None
+    adjoint = optimize(adjoint_of(body, wrt, seeded, cotangent_inputs=True,
+                                  name=f"d_{body.name}"))
+    m, n_out = len(inputs), len(outputs)
+    primal_inputs, ct_inputs = adjoint.inputs[:m], adjoint.inputs[m:]
+    gradients = adjoint.outputs[n_out:]
+    flowing: set[Var] = set(ct_inputs)
+    forward_nodes, backward_nodes = [], []
+    for node in adjoint.nodes:
+        if any(x in flowing for x in node.inputs if isinstance(x, Var)):
+            backward_nodes.append(node)
+            flowing.update(node.outputs)
+        else:
+            forward_nodes.append(node)
+    # Views (a reshape of x, a transpose of W) are recomputed, not stacked: they cost
+    # nothing, and what they view is stacked or at hand already.
+    producer = {v: node for node in forward_nodes for v in node.outputs}
+    recomputed: list[Node] = []
+    while True:
+        read = [x for node in (*recomputed, *backward_nodes) for x in node.inputs]
+        read += list(gradients)
+        views = [producer[x] for x in dict.fromkeys(read) if isinstance(x, Var)
+                 and x in producer and producer[x].op.name in RECOMPUTED
+                 and producer[x] not in recomputed]
+        if not views:
+            break
+        recomputed.extend(views)
+    order = {id(node): i for i, node in enumerate(adjoint.nodes)}
+    backward_nodes = sorted([*recomputed, *backward_nodes], key=lambda node: order[id(node)])
+    defined_later = {v for node in backward_nodes for v in node.outputs}
+    # Consts and x are at hand, and cotangents come in: none of them is stacked.
+    available = {*primal_inputs[:k], *primal_inputs[k + n:], *ct_inputs}
+    residuals = list(dict.fromkeys(
+        x for node in backward_nodes for x in node.inputs if isinstance(x, Var)
+        and x not in defined_later and x not in available))
+    residuals += [x for x in dict.fromkeys(gradients) if isinstance(x, Var)
+                  and x not in defined_later and x not in available and x not in residuals]
+    forward = Graph(body.name, primal_inputs, tuple(forward_nodes),
+                    (*adjoint.outputs[:n_out], *residuals))
+    if any(v.type.weak for v in residuals):  # recompute the step from stacked carries
+        residuals, backward_nodes = list(primal_inputs[k:k + n]), list(adjoint.nodes)
+        forward = Graph(body.name, inputs, body.nodes, (*outputs, *inputs[k:k + n]))
+    steps = Graph(adjoint.name, (*primal_inputs[:k], *residuals, *primal_inputs[k + n:],
+                                 *ct_inputs), tuple(backward_nodes), tuple(gradients))
+    backward = backward_body(steps, body, k, n, len(residuals), diff_consts, diff_carry,
+                             seeded_ys)
+    return ScanPlan(forward, backward, len(residuals), diff_consts, diff_carry, diff_xs,
+                    seeded_ys)
+
+
+def residual_name(value: Any, graph: Graph) -> str:
+    """A stacked residual is named after the value (`h_steps`) or the operation making it."""
+    if getattr(value, "hint", None):
+        return value.hint
+    return next((node.op.name for node in graph.nodes if value in node.outputs), "residual")
+
+
+def scans_with_residuals(graph: Graph) -> tuple[Graph, dict[Node, ScanPlan]]:
+    """`graph` with each scan's forward body stacking its residuals (new ys after the
+    user's), and the plan of each, for `scan_vjp`."""
+    plans: dict[Node, ScanPlan] = {}
+    nodes = []
+    for node in graph.nodes:
+        if node.op is C.scan:
+            k, n = node.params["num_consts"], node.params["num_carry"]
+            plan = plan_scan(node.params["body"], k, n)
+            if plan is not None:
+                params = {**node.params, "body": plan.forward}
+                types = C.scan.infer(tuple(x.type for x in node.inputs), params)
+                stacked = plan.forward.outputs[len(node.params["body"].outputs):]
+                extra = tuple(Var(t, f"{residual_name(v, plan.forward)}_steps")
+                              for t, v in zip(types[len(node.outputs):], stacked, strict=True))
+                node = Node(C.scan, node.inputs, (*node.outputs, *extra), params, node.loc)
+                plans[node] = plan
+        nodes.append(node)
+    if not plans:
+        return graph, plans
+    return Graph(graph.name, graph.inputs, tuple(nodes), graph.outputs), plans
+
+
+def scan_vjp(cts, *operands, outs, body, length, reverse, num_consts, num_carry, plan=None):
+    """The backward scan of `plan` (made by `scans_with_residuals` before reverse mode; None
+    where nothing differentiable flows through the scan)."""
+    k, n = num_consts, num_carry
+    if plan is None or (all(cts[j] is None for j in plan.diff_carry)
+                        and all(cts[n + j] is None for j in plan.seeded_ys)):
+        return [None] * len(operands)
+    inputs = body.inputs
+    consts, xs = operands[:k], operands[k + n:]
+    stacked = outs[len(outs) - plan.residuals:]
     trace = trace_of([*cts, *operands])
-    ct_carry = [zero_if_none(cts[j], carry_vars[j].type) for j in diff_carry]
+    ct_carry = [zero_if_none(cts[j], inputs[k + j].type) for j in plan.diff_carry]
+    ct_ys = [zero_if_none(cts[n + j], type_of(outs[n + j])) for j in plan.seeded_ys]
     accumulators = [np.zeros(inputs[j].type.shape, inputs[j].type.dtype)[()]
-                    for j in diff_consts]  # carried: an array even for a Python float
+                    for j in plan.diff_consts]  # carried: an array even for a Python float
+    x_vars = inputs[k + n:]
     results = trace.bind_many(
-        C.scan,
-        [*consts, *ct_carry, *accumulators, *stacked, *xs, *(cts[n + j] for j in seeded_ys)],
-        hints=[f"d_{carry_vars[j].hint or 'carry'}" for j in diff_carry]
-        + [f"d_{inputs[j].hint or 'x'}" for j in diff_consts]
-        + [f"d_{(x_vars[j].hint or 'x').removesuffix('_t')}" for j in diff_xs],
-        body=backward, length=length, reverse=not reverse, num_consts=k,
-        num_carry=len(diff_carry) + len(diff_consts))
+        C.scan, [*consts, *ct_carry, *accumulators, *stacked, *xs, *ct_ys],
+        hints=[f"d_{inputs[k + j].hint or 'carry'}" for j in plan.diff_carry]
+        + [f"d_{inputs[j].hint or 'x'}" for j in plan.diff_consts]
+        + [f"d_{(x_vars[j].hint or 'x').removesuffix('_t')}" for j in plan.diff_xs],
+        body=plan.backward, length=length, reverse=not reverse, num_consts=k,
+        num_carry=len(plan.diff_carry) + len(plan.diff_consts))
     result: list[Any] = [None] * len(operands)
     position = iter(results)
-    for j in diff_carry:
+    for j in plan.diff_carry:
         result[k + j] = next(position)
-    for j in diff_consts:
+    for j in plan.diff_consts:
         result[j] = next(position)
-    for j in diff_xs:
+    for j in plan.diff_xs:
         result[k + n + j] = next(position)
     return result
 
 
-def user_body(body: Graph, num_carry: int) -> Graph:
-    """The body without the stacked-carry outputs `loops_as_scans` added."""
-    return subgraph(body, body.inputs, body.outputs[:len(body.outputs) - num_carry], body.name)
-
-
-def backward_body(adjoint: Graph, body: Graph, k: int, n: int, diff_consts: list[int],
-                  diff_carry: list[int], diff_xs: list[int], seeded_ys: list[int]) -> Graph:
-    """One step of the backward scan: the body's adjoint, then the running sums of the
-    constants' cotangents. Inputs (consts, d_carry, d_consts so far, the step's carry, x,
-    d_y); outputs (d_carry before the step, d_consts so far and this step's, d_x)."""
+def backward_body(steps: Graph, body: Graph, k: int, n: int, n_residuals: int,
+                  diff_consts: list[int], diff_carry: list[int], seeded_ys: list[int]) -> Graph:
+    """One step of the backward scan: `steps` (the adjoint's backward part), then the
+    running sums of the constants' cotangents. Inputs (consts, d_carry, d_consts so far,
+    the step's residuals, x, d_y); outputs (d_carry before the step, d_consts so far and
+    this step's, d_x)."""
     inputs = body.inputs
-    trace = Trace(adjoint.name)
+    trace = Trace(steps.name)
     consts = [trace.new_input(v.type, v.hint) for v in inputs[:k]]
     ct_carry = [trace.new_input(inputs[k + j].type, f"d_{inputs[k + j].hint or 'carry'}")
                 for j in diff_carry]
     so_far = [trace.new_input(TensorType(inputs[j].type.shape, inputs[j].type.dtype),
                               f"d_{inputs[j].hint or 'x'}") for j in diff_consts]
-    carry = [trace.new_input(v.type, v.hint) for v in inputs[k:k + n]]
+    residuals = [trace.new_input(v.type, v.hint) for v in steps.inputs[k:k + n_residuals]]
     xs = [trace.new_input(v.type, v.hint) for v in inputs[k + n:]]
     ct_ys = [trace.new_input(body.outputs[n + j].type, f"d_{body.outputs[n + j].hint or 'y'}")
              for j in seeded_ys]
-    results = trace.replay(adjoint, [*consts, *carry, *xs, *ct_carry, *ct_ys])
-    gradients = results[len(body.outputs) - n:]
+    gradients = trace.replay(steps, [*consts, *residuals, *xs, *ct_carry, *ct_ys])
     g_consts = gradients[:len(diff_consts)]
     g_carry = gradients[len(diff_consts):len(diff_consts) + len(diff_carry)]
     g_xs = gradients[len(diff_consts) + len(diff_carry):]

@@ -57,7 +57,9 @@ def reverse(
     `seeded`; otherwise those outputs are seeded with ones. Outputs: the primal outputs,
     then the cotangent of each input in `wrt` (zeros where nothing flows into it).
     """
-    graph = loops_as_scans(prepare_for_differentiation(graph))
+    from .control_rules import scans_with_residuals  # the control-flow rules use reverse
+
+    graph, plans = scans_with_residuals(loops_as_scans(prepare_for_differentiation(graph)))
     trace = Trace(name or f"grad_{graph.name}")
     primal_inputs = [trace.new_input(v.type, v.hint) for v in graph.inputs]
     seeds = [
@@ -101,8 +103,9 @@ def reverse(
             operands = [read(x) for x in node.inputs]
             if several:
                 try:
+                    plan = {"plan": plans[node]} if node in plans else {}
                     contributions = rule(cts, *operands, outs=[read(v) for v in node.outputs],
-                                         **node.params)
+                                         **node.params, **plan)
                 except TracegradError as error:
                     raise error.located(node.loc) from None
             else:

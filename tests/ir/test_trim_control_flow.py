@@ -63,3 +63,20 @@ def test_a_cond_drops_an_unread_result_and_operand():
     (node,) = [n for n in graph.nodes if n.op.name == "cond"]
     assert len(node.outputs) == 1 and len(node.inputs) == 2  # pred and x
     np.testing.assert_allclose(tracegrad.jit(f)(np.ones(2), np.ones(2)), np.sin(np.ones(2)))
+
+
+def test_a_carry_nobody_reads_is_dropped_with_what_only_it_needed():
+    def rnn(W, U, xs):
+        def step(h, x):
+            h = np.tanh(h @ W + x @ U)
+            return h, h
+
+        return np.sum(tracegrad.scan(step, np.zeros(2), xs)[1])
+
+    args = (np.eye(2) * 0.3, np.ones((2, 2)) * 0.2, np.arange(6.0).reshape(3, 2))
+    only_U = tracegrad.grad(rnn, argnums=1)
+    source = only_U.source(*args)
+    assert "d_W" not in source and "h_steps" not in source  # no d_W carried, no h stacked
+    scans = [n for n in only_U.ir(*args).nodes if n.op.name == "scan"]
+    assert scans[-1].params["num_carry"] == 2  # d_h and d_U
+    np.testing.assert_allclose(only_U(*args), tracegrad.grad(rnn, argnums=(0, 1))(*args)[1])

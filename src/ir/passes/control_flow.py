@@ -81,6 +81,15 @@ def trim_scan(node: Node, used: set[Var]) -> Node:
     moved = {j: s for j, s in moved.items() if s is not None}
     keep_ys = [n + j for j in range(len(node.outputs) - n) if node.outputs[n + j] in used]
     body = select(body, outputs=[*range(n), *keep_ys])
+    dead = dead_carries(body, node, k, n, used)
+    if dead:  # an unread carry no other result depends on: the loop stops carrying it
+        live = [j for j in range(n) if j not in dead]
+        outputs = (*(node.outputs[j] for j in live), *(node.outputs[j] for j in keep_ys))
+        body = select(body, [*range(k), *(k + j for j in live), *range(k + n, len(inputs))],
+                      [*live, *range(n, n + len(keep_ys))])
+        params = {**node.params, "body": body, "num_carry": len(live)}
+        return Node(node.op, (*consts, *(carry[j] for j in live), *xs), outputs, params,
+                    node.loc)
     # Constants that are one repeated number are written into the body.
     body = substitute(body, {
         **{inputs[j]: consts[j] for j in range(k) if uniform(consts[j])},
@@ -102,6 +111,21 @@ def trim_scan(node: Node, used: set[Var]) -> Node:
                    *(xs[j] for j in keep_xs))
     outputs = (*node.outputs[:n], *(node.outputs[j] for j in keep_ys))
     return Node(node.op, node_inputs, outputs, params, node.loc)
+
+
+def dead_carries(body: Graph, node: Node, k: int, n: int, used: set[Var]) -> set[int]:
+    """The carries whose final value nobody reads and that no other result of the body
+    (another carry, a kept y) depends on."""
+    depends: dict[Var, frozenset[Var]] = {v: frozenset({v}) for v in body.inputs}
+    for inner in body.nodes:
+        sources = frozenset().union(*(depends.get(x, frozenset()) for x in inner.inputs
+                                      if isinstance(x, Var)))
+        for v in inner.outputs:
+            depends[v] = sources
+    reach = [depends.get(x, frozenset()) if isinstance(x, Var) else frozenset()
+             for x in body.outputs]
+    return {j for j in range(n) if node.outputs[j] not in used and not any(
+        body.inputs[k + j] in reach[p] for p in range(len(reach)) if p != j)}
 
 
 def trim_cond(node: Node, used: set[Var]) -> Node:
