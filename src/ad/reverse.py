@@ -82,8 +82,11 @@ def reverse(
     cotangents: dict[Var, Any] = {}
     for i, seed in zip(seeded, seeds, strict=True):
         output = graph.outputs[i]
-        if differentiable(output):
-            cotangents[output] = seed if output not in cotangents else cotangents[output] + seed
+        if differentiable(output) and output not in cotangents:
+            cotangents[output] = seed
+        elif differentiable(output):  # an output returned twice: no line of the user's adds
+            with trace.at(None):
+                cotangents[output] = cotangents[output] + seed
 
     for node in reversed(graph.nodes):
         # A control-flow node has several outputs: its rule takes all their cotangents.

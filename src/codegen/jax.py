@@ -201,7 +201,10 @@ def joining_rule(function: str) -> EmitRule:
 
 
 def convert_rule(node: Node, args: list[str]) -> str:
-    return cast(node.inputs[0], args[0], node.params["dtype"], True)
+    x, dtype = node.inputs[0], node.params["dtype"]
+    if x.type.weak:  # a Python number made an array (a loop's carry): one fixed dtype
+        return f"jnp.asarray({args[0]}, dtype={dtype_expr(dtype)})"
+    return cast(x, args[0], dtype, True)
 
 
 def index_rule(node: Node, args: list[str]) -> str:

@@ -6,6 +6,8 @@ with `TRACEGRAD_UPDATE_GOLDEN=1 python -m pytest tests/codegen`.
 
 import numpy as np
 
+import tracegrad
+
 
 def softmax_cross_entropy(params, x, y):
     h = np.tanh(x @ params["W1"] + params["b1"])
@@ -52,3 +54,18 @@ GOLDEN_CASES = {
 def elementwise_chain(x):
     """Large enough (800 KB) that the gradient reuses dead buffers and deletes them."""
     return np.sum(np.sin(x) * np.exp(-x * x) + np.log1p(x * x))
+
+
+def rnn_loss(W, U, h0, xs):
+    """An RNN written with tracegrad.scan: its gradient is a pair of `for` loops."""
+
+    def step(h, x):
+        h = np.tanh(h @ W + x @ U)
+        return h, h
+
+    h, hs = tracegrad.scan(step, h0, xs)
+    return np.sum(hs * hs) + np.sum(h)
+
+
+RNN_ARGS = (RNG.standard_normal((4, 4)) * 0.5, RNG.standard_normal((3, 4)),
+            np.zeros(4), RNG.standard_normal((7, 3)))

@@ -12,7 +12,7 @@ import pytest
 
 import tracegrad
 
-from .golden_functions import GOLDEN_CASES, elementwise_chain
+from .golden_functions import GOLDEN_CASES, RNN_ARGS, elementwise_chain, rnn_loss
 
 GOLDEN_DIR = Path(__file__).parent.parent / "golden"
 UPDATE = os.environ.get("TRACEGRAD_UPDATE_GOLDEN") == "1"
@@ -71,3 +71,24 @@ def test_memory_plan_source():
     expected = (np.cos(x) * np.exp(-x * x) - 2 * x * np.sin(x) * np.exp(-x * x)
                 + 2 * x / (1 + x * x))
     np.testing.assert_allclose(gradient(x), expected, rtol=1e-12, atol=1e-15)
+
+
+def test_scan_rnn_gradient_source():
+    """Backpropagation through time as a reader would write it: a forward loop that keeps
+    what the backward loop reads, then the backward loop."""
+    gradient = tracegrad.grad(rnn_loss, argnums=(0, 1, 2, 3))
+    source = gradient.source(*RNN_ARGS)
+    check_golden(GOLDEN_DIR / "rnn_scan.grad.numpy.txt", source)
+    assert source.count("for t in range(7):") == 1
+    assert source.count("for t in reversed(range(7)):") == 1
+    unrolled = tracegrad.grad(rnn_unrolled, argnums=(0, 1, 2, 3))(*RNN_ARGS)
+    for ours, reference in zip(gradient(*RNN_ARGS), unrolled, strict=True):
+        np.testing.assert_allclose(ours, reference, rtol=1e-12, atol=1e-14)
+
+
+def rnn_unrolled(W, U, h0, xs):
+    h, total = h0, 0.0
+    for t in range(xs.shape[0]):
+        h = np.tanh(h @ W + xs[t] @ U)
+        total = total + np.sum(h * h)
+    return total + np.sum(h)

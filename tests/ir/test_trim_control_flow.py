@@ -41,7 +41,7 @@ def test_a_uniform_constant_xs_becomes_a_number_in_the_body():
             h = np.tanh(h @ W + x)
             return h, h
 
-        h, hs = tracegrad.scan(step, np.zeros(2), xs)
+        _h, hs = tracegrad.scan(step, np.zeros(2), xs)
         return np.sum(hs)
 
     W, xs = np.eye(2) * 0.5, np.ones((3, 2))
@@ -55,7 +55,7 @@ def test_a_uniform_constant_xs_becomes_a_number_in_the_body():
 
 def test_a_cond_drops_an_unread_result_and_operand():
     def f(x, y):
-        a, b = tracegrad.cond(x.sum() > 0, lambda x, y: (np.sin(x), y * 2),
+        a, _b = tracegrad.cond(x.sum() > 0, lambda x, y: (np.sin(x), y * 2),
                               lambda x, y: (np.cos(x), y * 3), x, y)
         return a
 
