@@ -129,6 +129,9 @@ def check_structure(what: str, expected: TreeDef, actual: TreeDef, fix: str) -> 
 
 
 def describe(tree: TreeDef) -> str:
+    """`(*, {'a': *})`: a structure with its leaves as stars; one leaf is `a single value`."""
+    if tree.kind == "leaf":
+        return "a single value"
     return repr(unflatten(tree, ["*"] * tree.num_leaves)).replace("'*'", "*")
 
 

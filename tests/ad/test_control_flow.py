@@ -16,11 +16,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 import tracegrad
 
 from ..catalog.numerics import central_difference_grad
 from ..catalog.test_grad_catalog import jax_float64
+from ..strategies import smooth_arrays
 
 BACKENDS = ["numpy", "jax"]
 RNG = np.random.default_rng(7)
@@ -416,3 +419,44 @@ def test_hessian_through_a_static_fori_loop_and_a_scan():
     x = np.array([0.7, -0.3])
     hessian = tracegrad.hessian(f)(x)
     np.testing.assert_allclose(hessian, np.diag(6 * x - np.sin(x)), rtol=1e-12, atol=1e-14)
+
+
+# --- properties -----------------------------------------------------------------------------
+
+def reverse_differentiable(x, W, a):
+    """scan (both ways), cond and a static fori_loop, summed to a scalar."""
+    def step(h, row):
+        h = np.tanh(h @ W + row)
+        return h, np.sum(h * h)
+
+    h, ys = tracegrad.scan(step, np.zeros(W.shape[1]), x)
+    c, zs = tracegrad.scan(lambda c, row: (c * 0.5 + np.sin(row) * a, c.sum()), x[0], x,
+                           reverse=True)
+    branch = tracegrad.cond(np.sum(x) > 0, lambda h: np.exp(h) * a, lambda h: h * h + a, h)
+    looped = tracegrad.fori_loop(0, 3, lambda i, v: np.cos(v) * a + v * 0.1 * i, h)
+    return np.sum(ys) + np.sum(c * zs[0]) + np.sum(branch) + np.sum(looped * looped)
+
+
+@given(data=st.data())
+def test_gradient_through_control_flow_matches_finite_differences(data):
+    n, d = data.draw(st.integers(1, 4)), data.draw(st.integers(1, 3))
+    x = data.draw(smooth_arrays((n, d), -2.0, 2.0))
+    W = data.draw(smooth_arrays((d, d), -1.0, 1.0))
+    a = float(data.draw(smooth_arrays((), -1.5, 1.5)))
+    assume(abs(np.sum(x)) > 1e-3)
+    got = tracegrad.grad(reverse_differentiable, argnums=(0, 1, 2))(x, W, a)
+    for k in range(3):
+        np.testing.assert_allclose(
+            got[k], central_difference_grad(reverse_differentiable, (x, W, a), k),
+            rtol=1e-5, atol=1e-7)
+
+
+def test_jacfwd_equals_jacrev_through_scan_and_cond():
+    def f(x):
+        _, ys = tracegrad.scan(lambda c, v: (c * v + 1.0, np.sin(c * v)), 0.5, x)
+        return tracegrad.cond(np.sum(x) > 0, lambda y: y * y, lambda y: -y, ys)
+
+    x = np.array([0.3, -0.7, 1.1])
+    forward, backward = tracegrad.jacfwd(f)(x), tracegrad.jacrev(f)(x)
+    np.testing.assert_allclose(forward, backward, rtol=1e-12, atol=1e-14)
+    assert forward.shape == (3, 3) and np.any(forward != 0)

@@ -440,3 +440,43 @@ def test_integer_and_boolean_outputs_get_zero_tangents_of_their_dtype():
     assert above.tolist() == [True, False, True] and index == 2
     assert d_above.dtype == np.bool_ and d_above.shape == (3,) and not d_above.any()
     assert d_index.dtype == np.int64 and d_index == 0
+
+
+# --- control flow -------------------------------------------------------------------------
+
+def control_flow(x, W, a):
+    """Every control-flow primitive, each reading a value of the enclosing function."""
+
+    def step(h, row):
+        h = np.tanh(h @ W + row)
+        return h, np.sum(h * h)
+
+    h, ys = tracegrad.scan(step, np.zeros(W.shape[1]), x)
+    swept = tracegrad.scan(lambda c, row: (c * 0.5 + np.sin(row) * a, c.sum()), x[0], x,
+                           reverse=True)
+    branch = tracegrad.cond(np.sum(x) > 0, lambda h: np.exp(h) * a, lambda h: h * h + a, h)
+    looped = tracegrad.fori_loop(0, 3, lambda i, v: np.cos(v) * a + v * 0.1, h)
+    grown = tracegrad.while_loop(lambda s: s[1] < 4, lambda s: (np.sin(s[0]) + a, s[1] + 1),
+                                 (h, 0))[0]
+    return {"scan carry": h, "scan ys": ys, "reversed scan carry": swept[0],
+            "reversed scan ys": swept[1], "cond": branch, "fori_loop": looped,
+            "while_loop": grown}
+
+
+@given(data=st.data())
+def test_control_flow(data):
+    n, d = data.draw(st.integers(1, 4)), data.draw(st.integers(1, 3))
+    x = data.draw(S.smooth_arrays((n, d), -2.0, 2.0))
+    W = data.draw(S.smooth_arrays((d, d), -1.0, 1.0))
+    a = float(data.draw(S.smooth_arrays((), -1.5, 1.5)))
+    assume(abs(np.sum(x)) > 1e-3)  # away from the cond's switch
+    assert_jvp_matches_fd(control_flow, x, W, a, argnums=(0, 1, 2))
+
+
+def test_custom_vjp_jvp_differentiates_the_function():
+    @tracegrad.custom_vjp
+    def softplus(x):
+        return np.log1p(np.exp(x))
+
+    softplus.defvjp(lambda x: (softplus(x), x), lambda x, g: (g / (1 + np.exp(-x)),))
+    assert_jvp_matches_fd(softplus, np.array([-1.0, 0.3, 2.0]))

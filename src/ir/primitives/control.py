@@ -45,7 +45,9 @@ def check_types(what: str, expected: Sequence[TensorType], actual: Sequence[Tens
         if not same(e, a):
             label = names[k] if names else f"value {k}"
             raise TypeRuleError(f"{what}: {label} is {a} but must be {e} (shape and dtype "
-                                "must stay the same)")
+                                "must stay the same)",
+                                hint=f"give it the shape and dtype {e}: reduce or reshape it, "
+                                "or cast it with .astype(...)")
 
 
 def check_graph(what: str, graph: object) -> Graph:
