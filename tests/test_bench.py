@@ -79,3 +79,16 @@ def test_report_is_written(tmp_path):
     assert "## Compile time" in written
     for library in ("numpy", "jax", "autograd", "torch", "tangent-ad"):
         assert f"{library} " in written.split("## Gradients")[0]
+
+
+def test_rnn_benchmark_gradients_equal_hand_written_bptt():
+    """bench/rnn.py: every gradient it times equals its hand-written BPTT (on tiny sizes)."""
+    spec = importlib.util.spec_from_file_location("tracegrad_bench_rnn", BENCH / "rnn.py")
+    rnn = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rnn)
+    args = rnn.make_args(3, 2, 4, 5)
+    expected = rnn.rnn_hand_grad(*args)
+    for name, fn in rnn.implementations().items():
+        rnn.check(fn(*args), expected, name)
+    lines = rnn.table({"tiny": (2, 2, 3, 4)}, repeat=1)
+    assert len(lines) == 2 + 4 and all(line.endswith("x |") for line in lines[2:])

@@ -37,6 +37,7 @@ import numpy as np
 from ..errors import TraceError
 from ..ir import Graph, Node, TensorType, Var
 from ..ir.passes import optimize
+from ..ir.primitive import Group
 from ..ir.primitives import control as C
 from ..tracer.context import Trace, find_trace
 from ..tracer.functions import type_of
@@ -117,8 +118,10 @@ def cond_jvp(tangents, pred, *operands, out, true, false):
 
 # --- scan -------------------------------------------------------------------------------
 
-# Operations a backward step recomputes rather than reads from a stack: views.
+# Operations a backward step recomputes rather than reads from a stack: views, and short
+# chains of elementwise operations on values it has anyway.
 RECOMPUTED = frozenset({"reshape", "transpose", "broadcast_to", "index", "stop_gradient"})
+ELEMENTWISE = (Group.UNARY, Group.BINARY)
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,8 @@ class ScanPlan:
     forward: Graph  # (consts, carry, x) -> (carry, ys, *residuals)
     backward: Graph  # (consts, d_carry, d_consts so far, *residuals, x, d_ys) -> (d_carry,
     #                   d_consts so far, d_x)
-    residuals: int
+    sources: tuple[tuple[str, int], ...]  # per residual: ("y", output) or ("new", stack)
+    new_stacks: int
     diff_consts: list[int]
     diff_carry: list[int]
     diff_xs: list[int]
@@ -169,40 +173,74 @@ def plan_scan(body: Graph, k: int, n: int) -> ScanPlan | None:
             flowing.update(node.outputs)
         else:
             forward_nodes.append(node)
-    # Views (a reshape of x, a transpose of W) are recomputed, not stacked: they cost
-    # nothing, and what they view is stacked or at hand already.
+    order = {id(node): i for i, node in enumerate(adjoint.nodes)}
     producer = {v: node for node in forward_nodes for v in node.outputs}
+    # Consts and x are at hand and cotangents come in; the ys are stacked anyway.
+    available = {*primal_inputs[:k], *primal_inputs[k + n:], *ct_inputs}
+    ys = {x for x in adjoint.outputs[n:n_out] if isinstance(x, Var)}
     recomputed: list[Node] = []
     while True:
-        read = [x for node in (*recomputed, *backward_nodes) for x in node.inputs]
-        read += list(gradients)
-        views = [producer[x] for x in dict.fromkeys(read) if isinstance(x, Var)
-                 and x in producer and producer[x].op.name in RECOMPUTED
-                 and producer[x] not in recomputed]
-        if not views:
+        part = sorted([*recomputed, *backward_nodes], key=lambda node: order[id(node)])
+        residuals = residuals_read(part, gradients, available)
+        free = available | ys | set(residuals)
+        more = next((nodes for r in residuals if r not in ys
+                     for nodes in [cheaper(r, producer, free, recomputed)] if nodes), None)
+        if more is None:
             break
-        recomputed.extend(views)
-    order = {id(node): i for i, node in enumerate(adjoint.nodes)}
-    backward_nodes = sorted([*recomputed, *backward_nodes], key=lambda node: order[id(node)])
-    defined_later = {v for node in backward_nodes for v in node.outputs}
-    # Consts and x are at hand, and cotangents come in: none of them is stacked.
-    available = {*primal_inputs[:k], *primal_inputs[k + n:], *ct_inputs}
-    residuals = list(dict.fromkeys(
-        x for node in backward_nodes for x in node.inputs if isinstance(x, Var)
-        and x not in defined_later and x not in available))
-    residuals += [x for x in dict.fromkeys(gradients) if isinstance(x, Var)
-                  and x not in defined_later and x not in available and x not in residuals]
-    forward = Graph(body.name, primal_inputs, tuple(forward_nodes),
-                    (*adjoint.outputs[:n_out], *residuals))
-    if any(v.type.weak for v in residuals):  # recompute the step from stacked carries
+        recomputed.extend(more)
+    backward_nodes = part
+    if any(v.type.weak for v in residuals):  # recompute each step from stacked carries
         residuals, backward_nodes = list(primal_inputs[k:k + n]), list(adjoint.nodes)
         forward = Graph(body.name, inputs, body.nodes, (*outputs, *inputs[k:k + n]))
+        sources = tuple(("new", j) for j in range(n))
+    else:
+        # A residual that is one of the user's ys is read from that y's stack.
+        own = [r for r in residuals if r not in ys]
+        forward = Graph(body.name, primal_inputs, tuple(forward_nodes),
+                        (*adjoint.outputs[:n_out], *own))
+        y_position = {x: n + j for j, x in reversed(list(enumerate(adjoint.outputs[n:n_out])))}
+        sources = tuple(("y", y_position[r]) if r in ys else ("new", own.index(r))
+                        for r in residuals)
     steps = Graph(adjoint.name, (*primal_inputs[:k], *residuals, *primal_inputs[k + n:],
                                  *ct_inputs), tuple(backward_nodes), tuple(gradients))
     backward = backward_body(steps, body, k, n, len(residuals), diff_consts, diff_carry,
                              seeded_ys)
-    return ScanPlan(forward, backward, len(residuals), diff_consts, diff_carry, diff_xs,
-                    seeded_ys)
+    return ScanPlan(forward, backward, sources, len(forward.outputs) - n_out, diff_consts,
+                    diff_carry, diff_xs, seeded_ys)
+
+
+def residuals_read(part: list[Node], gradients: tuple, available: set[Var]) -> list[Var]:
+    """The values the backward `part` reads that it neither makes nor has at hand."""
+    defined = {v for node in part for v in node.outputs}
+    read = [x for node in part for x in node.inputs] + list(gradients)
+    return [x for x in dict.fromkeys(read) if isinstance(x, Var)
+            and x not in defined and x not in available]
+
+
+def cheaper(value: Var, producer: dict[Var, Node], free: set[Var],
+            recomputed: list[Node]) -> list[Node] | None:
+    """The forward nodes that recompute `value` in the backward step from values it has for
+    free (at hand or stacked anyway), when that saves stacking `value`: a view (a reshape of
+    x, a transpose), or a few elementwise operations (`1 - h * h` from a stacked h)."""
+    node = producer.get(value)
+    if node is None or node in recomputed:
+        return None
+    if node.op.name in RECOMPUTED:
+        return [node]
+    found: list[Node] = []
+
+    def walk(v: Var) -> bool:
+        if v in free and v is not value:
+            return True
+        inner = producer.get(v)
+        if inner is None or inner.op.group not in ELEMENTWISE or len(found) >= 4:
+            return False
+        found.append(inner)
+        return all(walk(x) for x in inner.inputs if isinstance(x, Var))
+
+    if not walk(value):
+        return None
+    return [node for node in dict.fromkeys(found) if node not in recomputed]
 
 
 def residual_name(value: Any, graph: Graph) -> str:
@@ -244,7 +282,9 @@ def scan_vjp(cts, *operands, outs, body, length, reverse, num_consts, num_carry,
         return [None] * len(operands)
     inputs = body.inputs
     consts, xs = operands[:k], operands[k + n:]
-    stacked = outs[len(outs) - plan.residuals:]
+    first_new = len(outs) - plan.new_stacks
+    stacked = [outs[position] if kind == "y" else outs[first_new + position]
+               for kind, position in plan.sources]
     trace = trace_of([*cts, *operands])
     ct_carry = [zero_if_none(cts[j], inputs[k + j].type) for j in plan.diff_carry]
     ct_ys = [zero_if_none(cts[n + j], type_of(outs[n + j])) for j in plan.seeded_ys]
