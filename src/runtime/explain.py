@@ -17,7 +17,13 @@ from .compiled import Compiled, Staged, collector_paused
 
 
 def census(graph: Graph) -> Counter[str]:
-    return Counter(node.op.name for node in graph.nodes)
+    """The operations of the graph, those inside its branches and loop bodies included."""
+    counts = Counter(node.op.name for node in graph.nodes)
+    for node in graph.nodes:
+        for value in node.params.values():
+            if isinstance(value, Graph):
+                counts += census(value)
+    return counts
 
 
 def describe(counts: Counter[str]) -> str:
@@ -41,13 +47,13 @@ def explain(fn: Callable, *args: Any, **kwargs: Any) -> str:
         old, new = census(before), census(after)
         change = [f"removed {describe(old - new)}" if old - new else "",
                   f"added {describe(new - old)}" if new - old else ""]
-        rounds[-1].append(f"  {p.name:<{width}}  {len(before.nodes):>5} -> "
-                          f"{len(after.nodes):<5}  {'; '.join(c for c in change if c)}")
+        said = "; ".join(c for c in change if c) or "the same operations, rewired"
+        rounds[-1].append(f"  {p.name:<{width}}  {old.total():>5} -> {new.total():<5}  {said}")
 
     with collector_paused():
         optimized = optimize(raw, observe=observe)
-    lines = [f"{raw.name}: {len(raw.nodes)} nodes as traced, {len(optimized.nodes)} after "
-             f"the passes ({len(rounds)} round{'s' if len(rounds) != 1 else ''})"]
+    lines = [f"{raw.name}: {census(raw).total()} nodes as traced, "
+             f"{census(optimized).total()} after the passes ({len(rounds)} round{'s' if len(rounds) != 1 else ''})"]
     for i, steps in enumerate(rounds, 1):
         lines.append(f"round {i}")
         lines.extend(steps)
