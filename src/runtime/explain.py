@@ -53,7 +53,8 @@ def explain(fn: Callable, *args: Any, **kwargs: Any) -> str:
     with collector_paused():
         optimized = optimize(raw, observe=observe)
     lines = [f"{raw.name}: {census(raw).total()} nodes as traced, "
-             f"{census(optimized).total()} after the passes ({len(rounds)} round{'s' if len(rounds) != 1 else ''})"]
+             f"{census(optimized).total()} after the passes ({len(rounds)} "
+             f"round{'s' if len(rounds) != 1 else ''})"]
     for i, steps in enumerate(rounds, 1):
         lines.append(f"round {i}")
         lines.extend(steps)
