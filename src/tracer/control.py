@@ -21,9 +21,9 @@ from ..ir import Graph, TensorType, Var
 from ..ir.primitives import control as C
 from . import functions as tnp
 from .context import Trace, find_trace, running_trace
-from .pytree import TreeDef, flatten, leaf_paths, unflatten
+from .pytree import TreeDef, flatten, leaf_paths, tree_map, unflatten
 from .source import caller_location
-from .trace import function_name, path_hint
+from .trace import bind_call, function_name, path_hint, trace_function
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,8 +258,13 @@ def eager_scan(f, init, xs, x_leaves, x_tree, length, reverse):
         ys.append(y)
     if reverse:
         ys.reverse()
-    if not ys:
-        return carry, None
+    if not ys:  # no step ran to show what ys are: tracing tells their structure and types
+        def stacked(init: Any, xs: Any) -> Any:
+            return scan(f, init, xs, length=length)[1]
+
+        graph, interface = trace_function(stacked, bind_call(stacked, (init, xs), {}, ()))
+        empty = [np.empty(t.shape, t.dtype) for t in graph.output_types]
+        return carry, tree_map(lambda k: empty[k], interface.output_tree)
     y_leaves = [flatten(y)[0] for y in ys]
     stacked = [np.stack([leaves[k] for leaves in y_leaves]) for k in range(len(y_leaves[0]))]
     return carry, unflatten(flatten(ys[0])[1], stacked)

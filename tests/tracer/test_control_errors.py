@@ -67,3 +67,14 @@ def test_a_traced_value_leaking_out_of_a_body_is_refused():
 
     with pytest.raises(tracegrad.TraceError, match="finished"):
         tracegrad.jit(f)(X)
+
+
+def test_eager_scan_of_no_steps_gives_empty_ys_of_the_traced_types():
+    carry, ys = tracegrad.scan(lambda c, x: (c, {"a": x * 2, "b": x.sum()}), 0.0,
+                               np.ones((0, 3), np.float32))
+    assert carry == 0.0
+    assert ys["a"].shape == (0, 3) and ys["a"].dtype == np.float32
+    assert ys["b"].shape == (0,)
+    traced = tracegrad.jit(lambda xs: tracegrad.scan(
+        lambda c, x: (c, {"a": x * 2, "b": x.sum()}), 0.0, xs)[1])(np.ones((0, 3), np.float32))
+    assert traced["a"].dtype == ys["a"].dtype and traced["b"].dtype == ys["b"].dtype
