@@ -204,7 +204,7 @@ def plan_scan(body: Graph, k: int, n: int) -> ScanPlan | None:
     steps = Graph(adjoint.name, (*primal_inputs[:k], *residuals, *primal_inputs[k + n:],
                                  *ct_inputs), tuple(backward_nodes), tuple(gradients))
     backward = backward_body(steps, body, k, n, len(residuals), diff_consts, diff_carry,
-                             seeded_ys)
+                             seeded_ys, set(primal_inputs[k:k + n]))
     return ScanPlan(forward, backward, sources, len(forward.outputs) - n_out, diff_consts,
                     diff_carry, diff_xs, seeded_ys)
 
@@ -310,7 +310,8 @@ def scan_vjp(cts, *operands, outs, body, length, reverse, num_consts, num_carry,
 
 
 def backward_body(steps: Graph, body: Graph, k: int, n: int, n_residuals: int,
-                  diff_consts: list[int], diff_carry: list[int], seeded_ys: list[int]) -> Graph:
+                  diff_consts: list[int], diff_carry: list[int], seeded_ys: list[int],
+                  carries: set[Var]) -> Graph:
     """One step of the backward scan: `steps` (the adjoint's backward part), then the
     running sums of the constants' cotangents. Inputs (consts, d_carry, d_consts so far,
     the step's residuals, x, d_y); outputs (d_carry before the step, d_consts so far and
@@ -322,7 +323,9 @@ def backward_body(steps: Graph, body: Graph, k: int, n: int, n_residuals: int,
                 for j in diff_carry]
     so_far = [trace.new_input(TensorType(inputs[j].type.shape, inputs[j].type.dtype),
                               f"d_{inputs[j].hint or 'x'}") for j in diff_consts]
-    residuals = [trace.new_input(v.type, v.hint) for v in steps.inputs[k:k + n_residuals]]
+    # A carry a step began with reads `h_prev`, beside the `h` the step made.
+    residuals = [trace.new_input(v.type, f"{v.hint}_prev" if v.hint and v in carries else v.hint)
+                 for v in steps.inputs[k:k + n_residuals]]
     xs = [trace.new_input(v.type, v.hint) for v in inputs[k + n:]]
     ct_ys = [trace.new_input(body.outputs[n + j].type, f"d_{body.outputs[n + j].hint or 'y'}")
              for j in seeded_ys]

@@ -281,11 +281,19 @@ def scan_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
     stacks = [emitter.output_name(y, y.hint or "ys") for y in node.outputs[carry:]]
     targets = f"{tuple_text(finals) if finals else '_'}, {tuple_text(stacks) if stacks else '_'}"
     xs = args[consts + carry:]
-    call = [step, tuple_text(args[consts:consts + carry]),
-            tuple_text(xs) if xs else f"length={node.params['length']}"]
+    # A carry that starts from an expression (`jnp.zeros(...)`) starts under its own name,
+    # so the call stays short enough to read.
+    starts, inits = [], []
+    for init, final in zip(args[consts:consts + carry], finals, strict=True):
+        if not init.isidentifier() and final.isidentifier():
+            starts.append(f"{final} = {init}")
+            init = final
+        inits.append(init)
+    call = [step, tuple_text(inits), tuple_text(xs) if xs else f"length={node.params['length']}"]
     if node.params["reverse"]:
         call.append("reverse=True")
-    return lines + with_location(node, [f"{targets} = jax.lax.scan({', '.join(call)})"])
+    return lines + with_location(node, [*starts,
+                                        f"{targets} = jax.lax.scan({', '.join(call)})"])
 
 
 def fori_loop_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:

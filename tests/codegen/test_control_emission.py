@@ -94,12 +94,13 @@ def test_scan_is_a_for_loop_writing_its_carry_and_stacking_its_ys():
 
 def test_scan_is_jax_lax_scan_on_a_def_named_after_the_body():
     source = source_of(rnn, *RNN_ARGS, backend="jax")
-    assert code(source)[1:6] == [
+    assert code(source)[1:7] == [
         "    def step(h, x):",
         "        add = (h @ W) + (x @ U)",
         "        h = jnp.tanh(add)",
         "        return h, h",
-        "    h, hs = jax.lax.scan(step, jnp.zeros((3,), jnp.float64), xs)",
+        "    h = jnp.zeros((3,), jnp.float64)",  # a carry starting from an expression
+        "    h, hs = jax.lax.scan(step, h, xs)",
     ]
 
 
@@ -134,8 +135,9 @@ def test_scan_in_reverse_with_a_dict_carry_and_two_xs():
         "    multiply_1 = h * a",
     ]
     jax_lines = code(source_of(reverse_tree_scan, *TREE_ARGS, backend="jax"))
-    assert "    (h, total), (ys, totals) = jax.lax.scan(step, (h0, jnp.asarray(0.0, " \
-           "dtype=jnp.float64)), (xs, ws), reverse=True)" in jax_lines
+    assert "    total = jnp.asarray(0.0, dtype=jnp.float64)" in jax_lines
+    assert "    (h, total), (ys, totals) = jax.lax.scan(step, (h0, total), (xs, ws), " \
+           "reverse=True)" in jax_lines
     assert "        h, total = carry" in jax_lines
     check_backends(reverse_tree_scan, *TREE_ARGS)
 
