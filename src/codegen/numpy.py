@@ -15,7 +15,7 @@ import numpy as np
 from ..ir import Graph, Literal, Node, Var
 from ..ir.constants import describe_constant
 from ..ir.interface import Interface
-from ..ir.passes.memory import is_large, may_be_shared, plan_memory
+from ..ir.passes.memory import is_large, may_be_shared, plan_memory, shared_stacks
 from ..ir.primitive import Group, Primitive, primitives
 from ..ir.primitives import elementwise as E
 from ..ir.primitives.elementwise import UFUNCS
@@ -247,8 +247,23 @@ def scan_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
                            carry_bases(node, body, consts, carry))
     before += starting_values(names, init_args)
     stacks = [emitter.output_name(y, y.hint or "ys") for y in node.outputs[carry:]]
-    before += [f"{stack} = np.empty({shape_expr(y.type.shape)}, {dtype_expr(y.type.dtype)})"
-               for stack, y in zip(stacks, node.outputs[carry:], strict=True)]
+    returned = {x for x in emitter.graph.outputs if isinstance(x, Var)}
+    shared = {made: (j, kept) for j, made, kept in shared_stacks(node, returned)}
+    views = {kept for _, kept in shared.values()}
+    length, backwards = node.params["length"], node.params["reverse"]
+    states: dict[int, str] = {}
+    for position, (stack, y) in enumerate(zip(stacks, node.outputs[carry:], strict=True)):
+        if carry + position in views:
+            continue
+        shape = y.type.shape
+        if carry + position in shared:  # the carry's states, the start included
+            j, _ = shared[carry + position]
+            states[position] = emitter.fresh(f"{names[j]}_states")
+            shape = (length + 1, *shape[1:])
+            stack = states[position]
+        before.append(f"{stack} = np.empty({shape_expr(shape)}, {dtype_expr(y.type.dtype)})")
+        if position in states:
+            before.append(f"{stack}[{length if backwards else 0}] = {names[j]}")
     xs_inputs = inputs[consts + carry:]
     t = emitter.fresh("t") if stacks or any(reads(body, x) for x in xs_inputs) else "_"
     steps = f"range({node.params['length']})"
@@ -256,11 +271,24 @@ def scan_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
     lines, results = emitter.nested(body).inline(
         [*const_args, *names, *(f"{x}[{t}]" for x in xs_args)],
         [*names, *(None for _ in stacks)])
-    after = [f"{stack}[{t}] = {y}" for stack, y in zip(stacks, results[carry:], strict=True)]
+    after = []
+    for position, (stack, y) in enumerate(zip(stacks, results[carry:], strict=True)):
+        if carry + position in views:
+            continue
+        if position in states:
+            after.append(f"{states[position]}[{t}{'' if backwards else ' + 1'}] = {y}")
+        else:
+            after.append(f"{stack}[{t}] = {y}")
     after += assignment(names, results[:carry])
     emitter.release(t)
+    finish = []
+    for position, (_, kept) in ((made - carry, v) for made, v in shared.items()):
+        buffer = states[position]
+        made_view, kept_view = ("[:-1]", "[1:]") if backwards else ("[1:]", "[:-1]")
+        finish += [f"{stacks[position]} = {buffer}{made_view}",
+                   f"{stacks[kept - carry]} = {buffer}{kept_view}"]
     return with_location(node, [*before, f"for {t} in {steps}:"]) + indent(
-        lines + with_location(node, after))
+        lines + with_location(node, after)) + with_location(node, finish)
 
 
 def fori_loop_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:

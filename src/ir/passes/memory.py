@@ -24,7 +24,7 @@ threshold is NumPy's own for eliding temporaries.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
 from ..core import Graph, Literal, Node, Operand, Var
@@ -152,6 +152,30 @@ def loop_sources(body: Graph, first_carry: int, carry: int, offset: int, may_ski
     return [{p if p == CONSTANT else p + offset for p in s} for s in result]
 
 
+def shared_stacks(node: Node, returned: Collection[Var] = ()) -> list[tuple[int, int, int]]:
+    """A scan that stacks both a carry's new values and the values each step began with
+    (what reverse mode keeps) fills one buffer of length + 1 states, as backpropagation
+    through time written by hand does: (carry, output of the new values, output of the
+    values each step began with), the two stacks being views of that buffer. Never for two
+    stacks the function returns: the caller's two arrays would share memory."""
+    if node.op.name != "scan" or node.params["length"] == 0:
+        return []
+    body: Graph = node.params["body"]
+    consts, carry = node.params["num_consts"], node.params["num_carry"]
+    ys = body.outputs[carry:]
+    pairs = []
+    for j in range(carry):
+        new, began = body.outputs[j], body.inputs[consts + j]
+        made = next((a for a, y in enumerate(ys) if y is new), None)
+        kept = next((b for b, y in enumerate(ys) if y is began), None)
+        if made is None or kept is None or new is began:
+            continue
+        if node.outputs[carry + made] in returned and node.outputs[carry + kept] in returned:
+            continue
+        pairs.append((j, carry + made, carry + kept))
+    return pairs
+
+
 # --- the plan -----------------------------------------------------------------------------
 
 
@@ -168,6 +192,7 @@ def plan_memory(graph: Graph) -> MemoryPlan:
     # Buffers, named by the value that allocated them: a view joins its base's buffer (a
     # result of control flow, the buffers of all it may be), which lives until the last
     # reader of any of its values (arguments' buffers: always).
+    returned = {x for x in graph.outputs if isinstance(x, Var)}
     root: dict[Var, Var] = {v: v for v in graph.inputs}
     members: dict[Var, list[Var]] = {v: [v] for v in graph.inputs}
     end: dict[Var, int] = {v: n for v in graph.inputs}
@@ -201,6 +226,8 @@ def plan_memory(graph: Graph) -> MemoryPlan:
             if (constant or any(isinstance(x, Literal) or x in fixed for x in operands)
                     or node.op.name == "broadcast_to"):
                 fixed.add(var)
+        for _, made, kept in shared_stacks(node, returned):  # two views of one buffer
+            join(find(node.outputs[made]), find(node.outputs[kept]))
     inputs = set(graph.inputs)
     owned = {b for b in members if b not in fixed and is_large(b)
              and not any(v in inputs for v in members[b])}
