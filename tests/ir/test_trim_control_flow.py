@@ -80,3 +80,42 @@ def test_a_carry_nobody_reads_is_dropped_with_what_only_it_needed():
     scans = [n for n in only_U.ir(*args).nodes if n.op.name == "scan"]
     assert scans[-1].params["num_carry"] == 2  # d_h and d_U
     np.testing.assert_allclose(only_U(*args), tracegrad.grad(rnn, argnums=(0, 1))(*args)[1])
+
+
+def test_elementwise_work_only_a_scan_reads_is_done_step_by_step():
+    def f(xs, a):
+        scaled = np.sin(xs) * a + 1.0  # read only by the scan: computed per step
+        _, ys = tracegrad.scan(lambda c, x: (c + x, c * x), np.zeros(3), scaled)
+        return ys
+
+    xs, a = np.arange(12.0).reshape(4, 3), np.array([0.5, 1.0, 2.0])
+    graph = optimize(tracegrad.trace(f, xs, a))
+    assert [n.op.name for n in graph.nodes] == ["scan"]
+    body = graph.nodes[0].params["body"]
+    assert {"sin", "multiply", "add"} <= {n.op.name for n in body.nodes}
+    np.testing.assert_allclose(tracegrad.jit(f)(xs, a), f(xs, a))
+
+
+def test_a_stack_read_elsewhere_too_is_not_sunk():
+    def f(xs):
+        doubled = xs * 2.0
+        _, ys = tracegrad.scan(lambda c, x: (c + x, c), np.zeros(3), doubled)
+        return ys + doubled
+
+    xs = np.arange(12.0).reshape(4, 3)
+    graph = optimize(tracegrad.trace(f, xs))
+    assert [n.op.name for n in graph.nodes] == ["multiply", "scan", "add"]
+    np.testing.assert_allclose(tracegrad.jit(f)(xs), f(xs))
+
+
+def test_the_rnn_gradient_builds_no_whole_array_cotangent_before_its_backward_loop():
+    def rnn(W, xs):
+        def step(h, x):
+            h = np.tanh(h @ W + x)
+            return h, h
+
+        return np.sum(tracegrad.scan(step, np.zeros(2), xs)[1] ** 2)
+
+    W, xs = np.eye(2) * 0.4, np.arange(8.0).reshape(4, 2) / 8
+    graph = tracegrad.grad(rnn).ir(W, xs)
+    assert [n.op.name for n in graph.nodes] == ["scan", "scan"]

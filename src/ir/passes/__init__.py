@@ -10,8 +10,10 @@ it has nothing to do), skipping any pass named in `skip`:
 4. common subexpressions: compute each distinct (op, params, inputs) once;
 5. trim control flow: branches and loops stop returning results nobody reads and taking
    operands they do not read; a scan over a uniform constant reads it as one slice;
-6. dead code: drop nodes no output needs (last, so it sweeps what the others orphaned);
-7. nested graphs: the whole pipeline on each branch and loop body, keeping its inputs and
+6. sink into scans: an elementwise operation only a scan reads, as an xs, is computed
+   on each step's slice in the body instead of as a whole array first;
+7. dead code: drop nodes no output needs (last, so it sweeps what the others orphaned);
+8. nested graphs: the whole pipeline on each branch and loop body, keeping its inputs and
    outputs (a body's signature is its node's business).
 
 `BEFORE_DIFFERENTIATION` rewrites the primal before reverse mode (what is differentiated).
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 
 from ..core import Graph, Node
 from .broadcasts import fold_broadcasts
-from .control_flow import trim_control_flow
+from .control_flow import sink_into_scans, trim_control_flow
 from .cse import eliminate_common_subexpressions
 from .dce import eliminate_dead_code
 from .fold import fold_constants
@@ -57,6 +59,7 @@ PIPELINE: tuple[Pass, ...] = (
     Pass("fold constants", fold_constants),
     Pass("common subexpressions", eliminate_common_subexpressions),
     Pass("trim control flow", trim_control_flow),
+    Pass("sink into scans", sink_into_scans),
     Pass("dead code", eliminate_dead_code),
     Pass("nested graphs", optimize_nested),
 )

@@ -19,8 +19,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ...errors import TracegradError
 from ..core import Graph, Literal, Node, Var
 from ..primitives import control as C
+from ..types import TensorType
 
 
 def used_vars(graph: Graph) -> set[Var]:
@@ -195,3 +197,88 @@ def trim_control_flow(graph: Graph) -> Graph:
         changed |= new is not node
         nodes.append(new)
     return Graph(graph.name, graph.inputs, tuple(nodes), graph.outputs) if changed else graph
+
+
+# --- fusing elementwise work into scans ---------------------------------------------------
+
+FUSED_GROUPS = ("unary elementwise", "binary elementwise")
+
+
+def sink_into_scans(graph: Graph) -> Graph:
+    """An elementwise operation whose result only a scan reads, as an xs, is computed in
+    the scan's body on each step's slice instead (`d_h + hs[t] * 2` rather than building
+    `d_hs = hs * 2` whole first): as one writes the loop by hand, no array of every step is
+    allocated for it. One operation per scan per run; the pipeline repeats to a fixed point.
+    """
+    uses: dict[Var, int] = {}
+    for node in graph.nodes:
+        for x in node.inputs:
+            if isinstance(x, Var):
+                uses[x] = uses.get(x, 0) + 1
+    for x in graph.outputs:
+        if isinstance(x, Var):
+            uses[x] = uses.get(x, 0) + 2  # a result is never sunk
+    producer = {node.out: node for node in graph.nodes if len(node.outputs) == 1}
+    nodes, changed = [], False
+    for node in graph.nodes:
+        if node.op is C.scan and node.params["length"] > 0:
+            sunk = sink_one(node, producer, uses)
+            if sunk is not None:
+                node, changed = sunk, True
+        nodes.append(node)
+    return Graph(graph.name, graph.inputs, tuple(nodes), graph.outputs) if changed else graph
+
+
+def sink_one(node: Node, producer: dict[Var, Node], uses: dict[Var, int]) -> Node | None:
+    body: Graph = node.params["body"]
+    k, n = node.params["num_consts"], node.params["num_carry"]
+    xs = node.inputs[k + n:]
+    for j, stacked in enumerate(xs):
+        made = producer.get(stacked) if isinstance(stacked, Var) else None
+        if made is None or made.op.group.value not in FUSED_GROUPS or uses[stacked] != 1:
+            continue
+        sunk = sunk_node(node, body, k, n, j, made)
+        if sunk is not None:
+            return sunk
+    return None
+
+
+def sunk_node(node: Node, body: Graph, k: int, n: int, j: int, made: Node) -> Node | None:
+    """`node` with its xs j computed in the body by `made`, whose operands become xs (those
+    of the stack's shape) and consts (those that broadcast against one slice)."""
+    stacked = node.inputs[k + n + j]
+    consts, carry, xs = list(node.inputs[:k]), node.inputs[k:k + n], list(node.inputs[k + n:])
+    const_vars, x_vars = list(body.inputs[:k]), list(body.inputs[k + n:])
+    old = x_vars[j]
+    del xs[j], x_vars[j]
+    operands = []
+    for x in made.inputs:
+        if x.type.shape == stacked.type.shape:  # a stack: read slice by slice
+            if x in xs:
+                operands.append(x_vars[xs.index(x)])
+                continue
+            xs.append(x)
+            x_vars.append(Var(TensorType(x.type.shape[1:], x.type.dtype), None))
+            operands.append(x_vars[-1])
+        elif x.type.ndim < stacked.type.ndim:  # broadcasts against one slice alike
+            if isinstance(x, Literal):
+                operands.append(x)
+            elif x in consts:
+                operands.append(const_vars[consts.index(x)])
+            else:
+                consts.append(x)
+                const_vars.append(Var(x.type, x.hint))
+                operands.append(const_vars[-1])
+        else:
+            return None
+    try:
+        (out_type,) = made.op.infer(tuple(x.type for x in operands), dict(made.params))
+    except TracegradError:
+        return None
+    if out_type != old.type:
+        return None
+    step = Node(made.op, tuple(operands), (old,), made.params, made.loc)
+    new_body = Graph(body.name, (*const_vars, *body.inputs[k:k + n], *x_vars),
+                     (step, *body.nodes), body.outputs)
+    params = {**node.params, "body": new_body, "num_consts": len(consts)}
+    return Node(node.op, (*consts, *carry, *xs), node.outputs, params, node.loc)
