@@ -210,6 +210,8 @@ def sink_into_scans(graph: Graph) -> Graph:
     `d_hs = hs * 2` whole first): as one writes the loop by hand, no array of every step is
     allocated for it. One operation per scan per run; the pipeline repeats to a fixed point.
     """
+    if not any(node.op is C.scan for node in graph.nodes):
+        return graph
     uses: dict[Var, int] = {}
     for node in graph.nodes:
         for x in node.inputs:
