@@ -151,14 +151,15 @@ class Trace:
     def bind_many(self, op: Primitive, operands: Sequence[Any], hints: Sequence[str | None]
                   | None = None, **params: Any) -> list[Tracer]:
         """Record `op(*operands, **params)` and return a Tracer for each of its outputs."""
-        for x in operands:  # an operand of a nested trace: the node belongs there
-            if isinstance(x, tracer_module.Tracer) and self.encloses(x.trace):
-                return x.trace.bind_many(op, operands, hints, **params)
-        # Inside a branch or loop body, even an operation on enclosing values alone is
-        # recorded there: hoisted out of a branch it would run when the branch does not.
-        running = running_trace()
-        if running is not None and running is not self and self.encloses(running):
-            return running.bind_many(op, operands, hints, **params)
+        if RUNNING and RUNNING[-1] is not self:  # tracing a branch or a loop body
+            for x in operands:  # an operand of a nested trace: the node belongs there
+                if isinstance(x, tracer_module.Tracer) and self.encloses(x.trace):
+                    return x.trace.bind_many(op, operands, hints, **params)
+            # Even an operation on enclosing values alone is recorded in the body: hoisted
+            # out of a branch it would run when the branch does not.
+            running = RUNNING[-1]
+            if self.encloses(running):
+                return running.bind_many(op, operands, hints, **params)
         if not self.active:
             raise TraceError(
                 "a traced value was used after its trace finished (it leaked out of the "

@@ -25,6 +25,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from ..core import Graph, Node
+from ..primitive import Group
 from .broadcasts import fold_broadcasts
 from .control_flow import sink_into_scans, trim_control_flow
 from .cse import eliminate_common_subexpressions
@@ -42,8 +43,13 @@ class Pass:
 
 def optimize_nested(graph: Graph) -> Graph:
     """Each nested Graph (branch, loop body) optimized with the same pipeline."""
+    if not any(node.op.group is Group.CONTROL for node in graph.nodes):
+        return graph
     nodes, changed = [], False
     for node in graph.nodes:
+        if node.op.group is not Group.CONTROL:
+            nodes.append(node)
+            continue
         params = {key: optimize(value) if isinstance(value, Graph) else value
                   for key, value in node.params.items()}
         if any(params[key] is not node.params[key] for key in params):
