@@ -57,7 +57,7 @@ def reverse(
     `seeded`; otherwise those outputs are seeded with ones. Outputs: the primal outputs,
     then the cotangent of each input in `wrt` (zeros where nothing flows into it).
     """
-    from .control_rules import scans_with_residuals  # the control-flow rules use reverse
+    from .scan_reverse import scans_with_residuals  # it differentiates scan bodies with reverse
 
     graph, plans = scans_with_residuals(loops_as_scans(prepare_for_differentiation(graph)))
     trace = Trace(name or f"grad_{graph.name}")
