@@ -12,6 +12,7 @@ import pytest
 
 import tracegrad
 
+from ..ad.test_control_flow import rnn_unrolled
 from .golden_functions import GOLDEN_CASES, RNN_ARGS, elementwise_chain, rnn_loss
 
 GOLDEN_DIR = Path(__file__).parent.parent / "golden"
@@ -84,11 +85,3 @@ def test_scan_rnn_gradient_source():
     unrolled = tracegrad.grad(rnn_unrolled, argnums=(0, 1, 2, 3))(*RNN_ARGS)
     for ours, reference in zip(gradient(*RNN_ARGS), unrolled, strict=True):
         np.testing.assert_allclose(ours, reference, rtol=1e-12, atol=1e-14)
-
-
-def rnn_unrolled(W, U, h0, xs):
-    h, total = h0, 0.0
-    for t in range(xs.shape[0]):
-        h = np.tanh(h @ W + xs[t] @ U)
-        total = total + np.sum(h * h)
-    return total + np.sum(h)

@@ -119,3 +119,16 @@ def test_the_rnn_gradient_builds_no_whole_array_cotangent_before_its_backward_lo
     W, xs = np.eye(2) * 0.4, np.arange(8.0).reshape(4, 2) / 8
     graph = tracegrad.grad(rnn).ir(W, xs)
     assert [n.op.name for n in graph.nodes] == ["scan", "scan"]
+
+
+def test_a_uniform_constant_operand_is_a_number_in_each_branch():
+    def f(x):
+        return np.sum(tracegrad.cond(x.sum() > 0, lambda x: np.sin(x) * 2.0,
+                                     lambda x: x * x * 2.0 + x, x))
+
+    x = np.array([0.5, 1.5])
+    source = tracegrad.grad(f).source(x)
+    assert "np.ones" not in source  # the seed's ones folded into each branch
+    assert "d_x = 2.0 * np.cos(x)" in source
+    np.testing.assert_allclose(tracegrad.grad(f)(x), 2.0 * np.cos(x))
+    np.testing.assert_allclose(tracegrad.grad(f)(-x), 4.0 * -x + 1.0)

@@ -130,8 +130,17 @@ def dead_carries(body: Graph, node: Node, k: int, n: int, used: set[Var]) -> set
         body.inputs[k + j] in reach[p] for p in range(len(reach)) if p != j)}
 
 
+def constants_written_in(graph: Graph, operands: Sequence[object], first: int) -> Graph:
+    """`graph` reading its uniform constant operands (input `first + i` is `operands[i]`)
+    as constants, which its own passes then fold (`np.ones(3) * 2.0` becomes `2.0`)."""
+    return substitute(graph, {graph.inputs[first + i]: x for i, x in enumerate(operands)
+                              if uniform(x)})
+
+
 def trim_cond(node: Node, used: set[Var]) -> Node:
-    true, false = node.params["true"], node.params["false"]
+    operands = node.inputs[1:]
+    true, false = (constants_written_in(node.params[key], operands, 0)
+                   for key in ("true", "false"))
     keep_out = [j for j, v in enumerate(node.outputs) if v in used]
     read = reads(true) | reads(false)
     keep_in = [j for j in range(len(true.inputs))
@@ -141,13 +150,13 @@ def trim_cond(node: Node, used: set[Var]) -> Node:
     params = dict(node.params)
     params["true"] = select(true, keep_in, keep_out)
     params["false"] = select(false, keep_in, keep_out)
-    operands = node.inputs[1:]
     return Node(node.op, (node.inputs[0], *(operands[j] for j in keep_in)),
                 tuple(node.outputs[j] for j in keep_out), params, node.loc)
 
 
 def trim_fori_loop(node: Node) -> Node:
-    body, k = node.params["body"], node.params["num_consts"]
+    k = node.params["num_consts"]
+    body = constants_written_in(node.params["body"], node.inputs[2:2 + k], 1)
     read = reads(body)
     keep = [j for j in range(k) if body.inputs[1 + j] in read]
     if len(keep) == k:
@@ -162,8 +171,9 @@ def trim_fori_loop(node: Node) -> Node:
 
 
 def trim_while_loop(node: Node) -> Node:
-    cond, body = node.params["cond"], node.params["body"]
     kc, kb = node.params["num_cond_consts"], node.params["num_body_consts"]
+    cond = constants_written_in(node.params["cond"], node.inputs[:kc], 0)
+    body = constants_written_in(node.params["body"], node.inputs[kc:kc + kb], 0)
     keep_c = [j for j in range(kc) if cond.inputs[j] in reads(cond)]
     keep_b = [j for j in range(kb) if body.inputs[j] in reads(body)]
     if len(keep_c) == kc and len(keep_b) == kb:
