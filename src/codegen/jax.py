@@ -270,7 +270,7 @@ def scan_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
     step = emitter.fresh(body.name)
     child = emitter.nested(body, closure=args[:consts])
     carry_param, names, unpack = parameter(child, bases, "carry")
-    x_param, x_names, unpack_xs = (parameter(child, [v.hint or "x" for v in xs_inputs], "x")
+    x_param, x_names, unpack_xs = (parameter(child, [v.hint or "x" for v in xs_inputs], "xs")
                                    if xs_inputs else ("_", [], []))
     lines, results = child.inline([*args[:consts], *names, *x_names],
                                   [*names, *(None for _ in node.outputs[carry:])])
