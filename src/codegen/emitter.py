@@ -317,10 +317,11 @@ class Emitter:
     def emit(self) -> str:
         interface = self.interface
         function_name = self.fresh(interface.name)
-        params = [self.fresh(p) for p in interface.params]
+        params = [self.fresh(p) for p in interface.signature]
         body: list[str] = []
         used = {x for node in self.graph.nodes for x in node.inputs} | set(self.graph.outputs)
         for var, (position, path) in zip(self.graph.inputs, interface.input_paths, strict=True):
+            position = interface.slot(position)
             if not path:
                 self.names[var] = params[position]
                 converted = self.backend.convert_input(var, params[position])
@@ -450,7 +451,9 @@ class Emitter:
         lines = []
         for var, (position, path) in zip(self.graph.inputs, self.interface.input_paths,
                                          strict=True):
-            lines.append(f"{params[position]}{''.join(map(format_key, path))}: {var.type}")
+            name = params[self.interface.slot(position)]
+            captured = " (captured: read at each call)" if position < 0 else ""
+            lines.append(f"{name}{''.join(map(format_key, path))}: {var.type}{captured}")
         lines.extend(f"{name} = {value!r} (static)" for name, value in self.interface.static)
         results = ", ".join(str(x.type) for x in self.graph.outputs)
         lines.append(f"returns {results or 'nothing'}")

@@ -31,6 +31,21 @@ class Interface:
     # Each parameter's structure, leaves replaced by graph input positions (like output_tree).
     input_trees: tuple[Any, ...] = ()
     title: str = ""  # what the module computes, for its header; the function name if empty
+    # Arrays the function reads besides its arguments (closure, globals, defaults, `self`):
+    # the emitted function takes them after its parameters, and an input at position -1 - k
+    # of input_paths is captured[k]. `state` is how the runtime reads them at each call and
+    # the guards on the names the code reads (the tracer's CapturedState; opaque here).
+    captured: tuple[str, ...] = ()
+    state: Any = None
+
+    @property
+    def signature(self) -> tuple[str, ...]:
+        """The emitted function's parameters: the traced ones, then the captured arrays."""
+        return (*self.params, *self.captured)
+
+    def slot(self, position: int) -> int:
+        """Where an input's parameter `position` (from input_paths) is in `signature`."""
+        return position if position >= 0 else len(self.params) - 1 - position
 
 
 def map_tree(tree: Any, fn: Callable[[int], Any]) -> Any:

@@ -55,6 +55,9 @@ class Entry:
         # Built for traced arguments: calls record the graph into their trace. (Traced and
         # concrete arguments never share a cache key, so this is fixed per entry.)
         self.traced = traced
+        # The arrays it reads besides its arguments and the guards on the names its code
+        # reads (see tracer/capture.py); None when it reads neither.
+        self.state = interface.state
         self._source: str | None = None
         self._function: Callable | None = None
         self._shortcut: Any = UNBUILT
@@ -192,6 +195,12 @@ class Staged:
             call_args = self.dynamic_arguments(entry, args, kwargs)
         if entry.traced:
             return self.inline(entry, call_args)
+        if entry.state is not None:
+            captured = entry.state.read()
+            while captured is None:  # changed since `lookup` checked (another thread)
+                entry = self.lookup(args, kwargs)
+                captured = entry.state.read() if entry.state is not None else ()
+            return entry.function(*call_args, *captured)
         result = entry.function(*call_args)
         if self.execution.has_shortcut and entry.direct and not kwargs:
             self.shortcut = entry.shortcut(call_args)
@@ -209,12 +218,19 @@ class Staged:
         traced function, or grad of grad)."""
         leaves, _ = flatten(list(call_args))
         trace = next(leaf.trace for leaf in leaves if isinstance(leaf, Tracer))
+        state = entry.state
+        if state is not None:  # the caller's trace reads the same arrays, guards the same names
+            root = trace.root
+            root.extra_guards.extend(state.guards)
+            leaves += [root.capture_input(path, path.read()) for path in state.paths]
         outputs = trace.replay(entry.graph, leaves)
         return map_tree(entry.interface.output_tree, outputs.__getitem__)
 
     def lookup(self, args: tuple, kwargs: dict) -> Entry:
         key = self.key(args, kwargs)
         entry = self.cache.get(key)
+        if entry is not None and entry.state is not None and entry.state.read() is None:
+            entry = None  # a guarded name was rebound or a captured array changed: retrace
         if entry is None:
             call = self.bind(args, kwargs)
             with collector_paused():

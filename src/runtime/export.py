@@ -118,20 +118,62 @@ def export(fn: Callable, *example_args: Any, path: str | os.PathLike[str],
     with central finite differences of the primal at random arguments of the example's
     shapes and dtypes, prints the worst relative error, and exits with status 1 above the
     tolerance (1e-5 in float64, 1e-2 in float32). Returns the path written.
+
+    Arrays the function reads besides its arguments (a global `X`, `self.W`) are written, as
+    they are now, to a NumPy file beside the module (`path` with the suffix .npz), which
+    the module loads; its functions take them as parameters after the user's, with those
+    values as defaults, so `loss(w)` runs as traced and `loss(w, X=other)` on other data.
     """
+    path = Path(path)
     staged = staged_for(fn, backend)
     text = str(staged.source(*example_args))
+    captured = captured_values(staged, example_args)
     gradient = inner_gradient(staged)
     if gradient is not None:
         primal = Compiled(gradient.fn, backend, gradient.static_argnums)
         gradient_name = function_name(text)
         text, primal_name = combine(text, str(primal.source(*example_args)))
+        captured += captured_values(primal, example_args)
         text += self_check(gradient, example_args, gradient_name, primal_name,
                            primal.ir(*example_args).output_types[0].dtype, backend)
         check_top_level(text)
-    path = Path(path)
+    if captured:
+        text = load_captured(text, dict(captured), path.with_suffix(".npz"))
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def captured_values(staged: Staged, example_args: tuple) -> list[tuple[str, np.ndarray]]:
+    """The arrays the emitted function reads besides its arguments, by parameter name."""
+    entry = staged.lookup(example_args, {})
+    state = entry.interface.state
+    values = () if state is None else state.read()
+    names = entry.interface.captured
+    return list(zip(names, values or (), strict=False))
+
+
+def load_captured(text: str, captured: dict[str, np.ndarray], data_path: Path) -> str:
+    """The module with its captured arrays read from `data_path` (written here), and
+    given as the defaults of the parameters that take them."""
+    np.savez(data_path, **captured)
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if line.startswith("def ") and line.endswith("):") and not line.startswith("def _"):
+            head, params = line[: line.index("(") + 1], line[line.index("(") + 1: -2]
+            names = params.split(", ") if params else []
+            names = [f"{n}=CAPTURED[{n!r}]" if n in captured else n for n in names]
+            lines[i] = f"{head}{', '.join(names)}):"
+    last_import = max(i for i, line in enumerate(lines) if is_import(line))
+    loader = [
+        "",
+        f"# Arrays {', '.join(sorted(captured))} were read by the traced function besides its",
+        f"# arguments; their values at export time are in {data_path.name}, beside this file.",
+        "CAPTURED = dict(np.load(__file__.removesuffix('.py') + '.npz'))",
+    ]
+    if "import numpy as np" not in lines:
+        loader.insert(1, "import numpy as np")
+    lines[last_import + 1: last_import + 1] = loader
+    return "\n".join(lines)
 
 
 def staged_for(fn: Callable, backend: str) -> Staged:

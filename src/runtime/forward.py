@@ -165,6 +165,7 @@ class JVP(Staged):
             jvp_graph.name, (*interface.params, *(call.names[n + p] for p in tangent_params)),
             interface.input_paths + tangent_paths, result, interface.origin,
             input_trees=(*interface.input_trees, *tangent_trees), title=title,
+            captured=interface.captured, state=interface.state,
         )
 
     def given_tangents(self, call: BoundCall) -> list[list[int]]:
@@ -292,6 +293,7 @@ class Jacobian(Gradient):
         return jacobian, Interface(
             jacobian.name, interface.params, interface.input_paths, result, interface.origin,
             interface.static, interface.input_trees, title=title,
+            captured=interface.captured, state=interface.state,
         )
 
     def naming(self, name: str) -> tuple[str, str]:

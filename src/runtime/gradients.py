@@ -89,6 +89,7 @@ class Gradient(Staged):
         return adjoint, Interface(
             adjoint.name, interface.params, interface.input_paths, result, interface.origin,
             interface.static, interface.input_trees, title=title,
+            captured=interface.captured, state=interface.state,
         )
 
     def naming(self, name: str) -> tuple[str, str]:
@@ -233,6 +234,7 @@ class VJP(Staged):
             adjoint.name, (*interface.params, "cotangent"),
             interface.input_paths + cotangent_paths, result, interface.origin,
             title=f"the vector-Jacobian product of `{interface.name}`",
+            captured=interface.captured, state=interface.state,
         )
 
     def cotangent_function(self, out: Any) -> Callable:

@@ -203,6 +203,9 @@ class JaxExecution:
         options: dict[str, Any] = {"donate_argnums": self.donate_argnums}
         if self.in_shardings is not None:
             options["in_shardings"] = self.in_shardings
+            if interface.captured and isinstance(self.in_shardings, tuple | list):
+                # arrays the function captured: placed as JAX places an argument it is given
+                options["in_shardings"] = (*self.in_shardings, *[None] * len(interface.captured))
         if self.out_shardings is not None:
             options["out_shardings"] = self.out_shardings
         jitted = jax.jit(function, **options)

@@ -17,6 +17,7 @@ from ..errors import SourceLoc, TraceError, TracegradError
 from ..ir import Graph, GraphBuilder, Literal, Operand, Primitive, TensorType, Var
 from ..ir.primitive import Group
 from ..ir.types import supported_dtype
+from .capture import ContentGuard, Discovery, Guard, Path, view_of
 from .source import LocationTracker, caller_location
 
 if TYPE_CHECKING:
@@ -46,6 +47,12 @@ class Trace:
         self.calls = 0
         self.fixed_loc: SourceLoc | None = None  # set while a transform records (see `at`)
         self.fixed = False
+        # What the traced function reaches besides its arguments (set on the outermost trace
+        # of a user's function, see capture.py): arrays met there become inputs.
+        self.discovery: Discovery | None = None
+        self.capture_inputs: dict[tuple, Tracer] = {}  # Path.key -> its input
+        self.capture_paths: list[Path] = []
+        self.extra_guards: list[Guard] = []  # of staged functions inlined here
 
     @contextlib.contextmanager
     def at(self, loc: SourceLoc | None) -> Iterator[None]:
@@ -112,6 +119,42 @@ class Trace:
             self.captured[outer] = var
         return var
 
+    @property
+    def root(self) -> Trace:
+        trace = self
+        while trace.parent is not None:
+            trace = trace.parent
+        return trace
+
+    def capture_input(self, path: Path, value: np.ndarray) -> Tracer:
+        """The input of this (outermost) trace that reads the array at `path` at each call."""
+        tracer = self.capture_inputs.get(path.key)
+        if tracer is None:
+            tracer = self.new_input(TensorType(value.shape, value.dtype), path.name)
+            self.capture_inputs[path.key] = tracer
+            self.capture_paths.append(path)
+        return tracer
+
+    def captured_array(self, value: np.ndarray) -> Tracer | None:
+        """The input standing for `value` when the function reached it through its closure,
+        globals, defaults or `self` (or a view of such an array); None for an array the
+        function made itself, which stays a constant."""
+        root = self.root
+        found = root.discovery
+        if found is None or not supported_dtype(value.dtype):
+            return None
+        path = found.path_of(value)
+        if path is not None:
+            return root.capture_input(path, value)
+        view = view_of(found, value)
+        if view is None:
+            return None
+        base_path, base, step = view
+        if step is None:  # `X.T` of a captured X: the transpose of its input, as written
+            return functions_module.transpose(root.capture_input(base_path, base))
+        name = f"{base_path.name}_view"
+        return root.capture_input(base_path.then("view", step, name), value)
+
     def wrap(self, var: Var) -> Tracer:
         return tracer_module.Tracer(var, self)
 
@@ -131,6 +174,10 @@ class Trace:
                     "pass them as arguments",
                 )
             return value.ir_var
+        if isinstance(value, np.ndarray):
+            captured = self.captured_array(value)
+            if captured is not None:
+                return self.operand(captured)
         return self.constant(value)
 
     def constant(self, value: Any) -> Literal:
@@ -252,5 +299,39 @@ def running_trace() -> Trace | None:
     return RUNNING[-1] if RUNNING else None
 
 
+def captured_path(value: Any) -> Path | None:
+    """The path by which the running function reads `value` through its closure, globals,
+    defaults or `self` (a view of such an array included), or None."""
+    trace = running_trace()
+    found = None if trace is None else trace.root.discovery
+    if found is None or type(value) is not np.ndarray:
+        return None
+    path = found.path_of(value)
+    if path is not None:
+        return path
+    view = view_of(found, value)
+    if view is None:
+        return None
+    base_path, _, layout = view
+    if layout is None:
+        return base_path.then("attr", "T", f"{base_path.name}_T")
+    return base_path if layout == () else base_path.then("view", layout, base_path.name)
+
+
+def is_captured(value: Any) -> bool:
+    """True for a captured array: its value may change between calls, so no shortcut may
+    look at it (`X * 1` where X is all ones today is not X tomorrow)."""
+    return captured_path(value) is not None
+
+
+def freeze_captured(value: Any) -> None:
+    """The trace depends on the values of `value` (a boolean mask picks the positions): if it
+    is a captured array, the code is traced again whenever its values change."""
+    path = captured_path(value)
+    if path is not None:
+        running_trace().root.extra_guards.append(ContentGuard(path, value.copy()))
+
+
 # Imported last: the Tracer class needs Trace, and Trace makes Tracers.
+from . import functions as functions_module  # noqa: E402
 from . import tracer as tracer_module  # noqa: E402

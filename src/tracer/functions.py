@@ -22,7 +22,7 @@ from ..ir.primitives import contractions as C
 from ..ir.primitives import elementwise as E
 from ..ir.primitives import reductions as R
 from ..ir.primitives import shapes as S
-from .context import constant_literal, find_trace
+from .context import constant_literal, find_trace, is_captured
 from .source import caller_location
 
 
@@ -125,7 +125,8 @@ def as_scalar_if_uniform(op, operands: tuple) -> tuple:
         return operands
     simplified = list(operands)
     for i, x in enumerate(operands):
-        if type(x) is not np.ndarray or x.size == 0 or x.dtype.kind not in "biuf":
+        if (type(x) is not np.ndarray or x.size == 0 or x.dtype.kind not in "biuf"
+                or is_captured(x)):
             continue
         flat = x.reshape(-1)
         if not (flat == flat[0]).all():
@@ -177,7 +178,7 @@ _divide = _elementwise(E.divide, np.divide)
 def is_one(x: Any) -> bool:
     """A concrete number that is exactly 1 everywhere (multiplying by it changes nothing).
     Anything else, strings and ragged lists included, is left for `bind` to judge."""
-    if getattr(x, "ir_var", None) is not None:
+    if getattr(x, "ir_var", None) is not None or is_captured(x):
         return False
     try:
         array = np.asarray(x)

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import TraceError
 from ..ir.primitives import indexing as I
-from .context import constant_literal
+from .context import constant_literal, freeze_captured, is_captured
 from .source import caller_location
 
 if TYPE_CHECKING:
@@ -69,7 +69,10 @@ def classify(x: Tracer, item: Any) -> Any:
     if array is None or array.dtype.kind not in "biu":
         raise index_error(f"cannot index with a value of type {type(item).__name__}",
                           hint="use ints, slices, None, ..., or integer arrays")
-    return ("mask", array) if array.dtype == np.bool_ else ("array", array)
+    if array.dtype == np.bool_:
+        freeze_captured(item)  # the mask's positions become the code's indices
+        return ("mask", array)
+    return ("array", item if is_captured(item) else array)
 
 
 def expand(x: Tracer, key: tuple) -> list:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import linecache
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,9 +20,18 @@ from ..errors import SourceLoc, TraceError
 from ..ir import Graph, Literal, TensorType, Var
 from ..ir.interface import Interface
 from ..ir.types import supported_dtype
+from .capture import (
+    CapturedState,
+    ContentGuard,
+    Discovery,
+    discover,
+    random_states,
+    restore_states,
+    same_state,
+)
 from .context import PYTHON_SCALARS, Trace
 from .pytree import TreeDef, flatten, leaf_paths, unflatten
-from .source import caller_location
+from .source import caller_location, internal, location_of
 from .tracer import Tracer
 
 
@@ -144,6 +154,59 @@ def origin_of(fn: Callable) -> SourceLoc | None:
 def trace_function(fn: Callable, call: BoundCall) -> tuple[Graph, Interface]:
     name = function_name(fn)
     trace = Trace(name if name.isidentifier() else "function")
+    trace.discovery = discover(fn)
+    states = random_states(trace.discovery)
+    result, input_paths, input_trees = run_traced(trace, fn, call)
+    if not all(map(same_state, states, random_states(trace.discovery))):
+        raise random_draw_error(fn, call, trace.discovery, states)
+    outputs, output_tree = collect_outputs(trace, result, name)
+    graph = trace.builder.build(outputs)
+    captured = tuple(trace.capture_paths)
+    input_paths.extend((-1 - k, ()) for k in range(len(captured)))
+    guards = (*trace.discovery.guards, *trace.extra_guards, *eager_reads(trace))
+    state = None
+    if captured or guards:
+        types = tuple((var.type.shape, var.type.dtype) for var in graph.inputs[-len(captured):]
+                      ) if captured else ()
+        state = CapturedState(captured, types, guards)
+    interface = Interface(
+        name=graph.name,
+        params=tuple(call.names[i] for i in call.dynamic),
+        input_paths=tuple(input_paths),
+        output_tree=output_tree,
+        origin=origin_of(fn),
+        static=tuple((call.names[i], call.values[i]) for i in sorted(call.static)),
+        input_trees=tuple(input_trees),
+        captured=() if state is None else state.names,
+        state=state,
+    )
+    return graph, interface
+
+
+# Arrays of at most this many elements are compared at each call when the function may have
+# computed on them with NumPy alone (see eager_reads); larger ones are not (the comparison
+# would cost as much as the work), which the README's sharp bits say.
+CONTENT_GUARD_LIMIT = 1 << 20
+
+
+def eager_reads(trace: Trace) -> list[ContentGuard]:
+    """Guards on the captured arrays the function names (`X`, `self.W`, `params['W']`) but
+    never handed to a traced operation: whatever it read of them (`np.sum(X)`, `X.mean()`),
+    it computed with NumPy while tracing, so the code holds only while their values do."""
+    live = {(id(path.root), path.steps[:k]) for path in trace.capture_paths
+            for k in range(1, len(path.steps) + 1)}
+    guards = []
+    for array, path in trace.discovery.arrays.values():
+        if (len(path.steps) <= 2 and (id(path.root), path.steps) not in live
+                and array.size <= CONTENT_GUARD_LIMIT):
+            guards.append(ContentGuard(path, array.copy()))
+    return guards
+
+
+def run_traced(trace: Trace, fn: Callable, call: BoundCall) -> tuple[Any, list, list]:
+    """Give every leaf of every traced parameter a typed input of `trace`, and run `fn` on
+    them; returns its result, each input's (parameter, key path) and each parameter's tree
+    of input positions."""
     traced_values = list(call.values)
     input_paths: list[tuple[int, tuple]] = []
     input_trees: list[Any] = []
@@ -162,18 +225,62 @@ def trace_function(fn: Callable, call: BoundCall) -> tuple[Graph, Interface]:
             result = call.apply(fn, traced_values)
     finally:
         trace.active = False
-    outputs, output_tree = collect_outputs(trace, result, name)
-    graph = trace.builder.build(outputs)
-    interface = Interface(
-        name=graph.name,
-        params=tuple(call.names[i] for i in call.dynamic),
-        input_paths=tuple(input_paths),
-        output_tree=output_tree,
-        origin=origin_of(fn),
-        static=tuple((call.names[i], call.values[i]) for i in sorted(call.static)),
-        input_trees=tuple(input_trees),
+    return result, input_paths, input_trees
+
+
+def random_draw_error(fn: Callable, call: BoundCall, found: Discovery,
+                      states: list[Any]) -> TraceError:
+    """The function drew random numbers while it was traced: the draw would be frozen into
+    the code, the same numbers at every call. The error names the line of the first draw,
+    found by tracing once more while watching the calls into NumPy's generators; every
+    generator is put back as it was, so tracing leaves the user's random stream alone."""
+    restore_states(found, states)
+    loc = first_random_call(lambda: run_traced(Trace("function"), fn, call), found)
+    restore_states(found, states)
+    return TraceError(
+        f"{function_name(fn)} draws random numbers while it is traced; tracegrad runs the "
+        "function once to record it, so every later call would reuse the same draw",
+        loc=loc or origin_of(fn),
+        hint="draw the noise outside and pass it in as an argument "
+        "(`noise = rng.standard_normal(x.shape)`, then `f(x, noise)`), so each call gets "
+        "fresh numbers",
     )
-    return graph, interface
+
+
+def first_random_call(run: Callable[[], Any], found: Discovery) -> SourceLoc | None:
+    """The user's line that first changed the state of a NumPy random generator during
+    `run`: NumPy's generators are compiled code, seen by no profiler, so the states are
+    compared after every line of the user's code (this runs only to name the line of an
+    error)."""
+    before = random_states(found)
+    last: list[SourceLoc | None] = [None]
+    culprit: list[SourceLoc | None] = []
+
+    def changed() -> bool:
+        return not all(map(same_state, before, random_states(found)))
+
+    def local(frame: Any, event: str, arg: Any) -> Any:
+        if culprit:
+            return None
+        if event in ("line", "return") and last[0] is not None and changed():
+            culprit.append(last[0])
+            return None
+        if event == "line":
+            last[0] = location_of(frame)
+        return local
+
+    def calls(frame: Any, event: str, arg: Any) -> Any:
+        return None if culprit or internal(frame.f_code.co_filename) else local
+
+    previous = sys.gettrace()
+    sys.settrace(calls)
+    try:
+        run()
+    except Exception:
+        pass
+    finally:
+        sys.settrace(previous)
+    return culprit[0] if culprit else None
 
 
 def collect_outputs(trace: Trace, result: Any, name: str) -> tuple[list[Var | Literal], Any]:
@@ -183,7 +290,7 @@ def collect_outputs(trace: Trace, result: Any, name: str) -> tuple[list[Var | Li
         if isinstance(leaf, Tracer) and leaf.trace is trace:
             outputs.append(leaf.ir_var)
         elif isinstance(leaf, (*PYTHON_SCALARS, np.ndarray, np.generic)):
-            outputs.append(trace.constant(leaf))
+            outputs.append(trace.operand(leaf))  # a captured array returned stays live
         else:
             raise TraceError(
                 f"{name} returned a {type(leaf).__name__}; a traced function must return "

@@ -279,8 +279,12 @@ def test_64_bit_modules_say_so():
 
 
 def test_large_constants_are_hoisted_and_built_in_the_right_dtype():
+    def with_table(x):
+        table = np.linspace(0.0, 1.0, 40)  # made inside: a constant (a captured one is an input)
+        return x * table + table
+
     table = np.linspace(0.0, 1.0, 40)
-    compiled = tracegrad.jit(lambda x: x * table + table, backend="jax")
+    compiled = tracegrad.jit(with_table, backend="jax")
     source = compiled.source(np.ones(40))
     assert source.count("CONSTANT = jnp.asarray(") == 1
     np.testing.assert_allclose(np.asarray(compiled(np.ones(40))), 1.0 * table + table,

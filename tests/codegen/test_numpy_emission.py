@@ -59,9 +59,8 @@ def test_negative_literals_are_parenthesised():
 
 
 def test_large_constants_are_hoisted_once_to_module_level():
-    table = np.linspace(0.0, 1.0, 40)
-
     def lookup(x):
+        table = np.linspace(0.0, 1.0, 40)  # made inside: a constant (a captured one is an input)
         return x * table + table
 
     source = run_and_read(lookup, np.ones(40))
@@ -70,12 +69,12 @@ def test_large_constants_are_hoisted_once_to_module_level():
 
 
 def test_returned_constants_are_fresh_copies():
-    table = np.linspace(0.0, 1.0, 40)
-    compiled = tracegrad.jit(lambda x: (x + 1, table))
+    compiled = tracegrad.jit(lambda x: (x + 1, np.linspace(0.0, 1.0, 40)))
     _, first = compiled(np.ones(2))
     first[0] = 99.0
     _, second = compiled(np.ones(2))
     assert second[0] == 0.0
+
 
 
 def test_python_scalars_stay_python_scalars():
