@@ -188,19 +188,17 @@ class Staged:
             result = self.shortcut(args)
             if result is not MISS:
                 return result
-        entry = self.lookup(args, kwargs)
+        entry, captured = self._find(args, kwargs)
         if entry.direct and not kwargs:
             call_args = args
         else:
             call_args = self.dynamic_arguments(entry, args, kwargs)
         if entry.traced:
             return self.inline(entry, call_args)
-        if entry.state is not None:
-            captured = entry.state.read()
-            while captured is None:  # changed since `lookup` checked (another thread)
-                entry = self.lookup(args, kwargs)
-                captured = entry.state.read() if entry.state is not None else ()
+        if captured:
             return entry.function(*call_args, *captured)
+        if entry.state is not None:
+            return entry.function(*call_args)
         result = entry.function(*call_args)
         if self.execution.has_shortcut and entry.direct and not kwargs:
             self.shortcut = entry.shortcut(call_args)
@@ -227,19 +225,38 @@ class Staged:
         return map_tree(entry.interface.output_tree, outputs.__getitem__)
 
     def lookup(self, args: tuple, kwargs: dict) -> Entry:
+        return self._find(args, kwargs)[0]
+
+    def _find(self, args: tuple, kwargs: dict) -> tuple[Entry, tuple]:
+        """The entry for this call, traced again where the state it read has changed (a
+        guarded name rebound, a captured array of another shape), and the captured arrays
+        as they are now."""
         key = self.key(args, kwargs)
         entry = self.cache.get(key)
-        if entry is not None and entry.state is not None and entry.state.read() is None:
-            entry = None  # a guarded name was rebound or a captured array changed: retrace
-        if entry is None:
-            call = self.bind(args, kwargs)
-            with collector_paused():
-                graph, interface = self.build(call)
-            traced = bool(traced_leaves(call.values))
-            entry = Entry(verify(graph, check_types=False), interface, call,
-                          len(args) if not kwargs else -1,
-                          traced, self.execution)
-            self.cache[key] = entry
+        for _ in range(3):  # more only if the state keeps changing under us (other threads)
+            if entry is None:
+                entry = self._build_entry(key, args, kwargs)
+            if entry.state is None:
+                return entry, ()
+            captured = entry.state.read()
+            if captured is not None:
+                return entry, captured
+            entry = None
+        raise TraceError(f"the state {getattr(self.fn, '__name__', 'the function')} reads "
+                         "besides its arguments changed while it was being traced",
+                         loc=caller_location(),
+                         hint="do not change captured arrays or globals from another thread "
+                         "while the function is called")
+
+    def _build_entry(self, key: Any, args: tuple, kwargs: dict) -> Entry:
+        """Trace and stage the function for this call's signature, cached under `key`."""
+        call = self.bind(args, kwargs)
+        with collector_paused():
+            graph, interface = self.build(call)
+        traced = bool(traced_leaves(call.values))
+        entry = Entry(verify(graph, check_types=False), interface, call,
+                      len(args) if not kwargs else -1, traced, self.execution)
+        self.cache[key] = entry
         return entry
 
     def key(self, args: tuple, kwargs: dict) -> Any:
