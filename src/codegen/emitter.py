@@ -21,7 +21,7 @@ import jinja2
 from ..errors import BackendError
 from ..ir import Graph, Literal, Node, Var
 from ..ir.interface import Interface, flat_interface
-from ..ir.naming import Namespace
+from ..ir.naming import Namespace, function_name
 from ..ir.passes.memory import MemoryPlan
 from ..ir.primitive import Group, Primitive, primitives
 
@@ -316,7 +316,7 @@ class Emitter:
 
     def emit(self) -> str:
         interface = self.interface
-        function_name = self.fresh(interface.name)
+        emitted_name = self.fresh(function_name(interface.name))
         params = [self.fresh(p) for p in interface.params]
         body: list[str] = []
         used = {x for node in self.graph.nodes for x in node.inputs} | set(self.graph.outputs)
@@ -341,7 +341,7 @@ class Emitter:
         for node in self.graph.nodes:
             body.extend(self.node_lines(node))
         source = module_template().render(
-            name=function_name,
+            name=emitted_name,
             title=interface.title or f"`{interface.name}`",
             origin=interface.origin.short if interface.origin else None,
             signature=[*self.signature_lines(params), *self.backend.notes(self.graph)],
