@@ -23,6 +23,7 @@ def counted(calls):
     def f(x):
         calls.append(x.shape)
         return x * 2.0
+
     return f
 
 
@@ -72,11 +73,14 @@ def test_cache_mapping_interface():
     assert list(cache) == ["a", "c"] and "b" not in cache and len(cache) == 2
 
 
-@pytest.mark.parametrize("make", [
-    lambda: tracegrad.jit(double),
-    lambda: tracegrad.grad(lambda_free_loss),
-    lambda: tracegrad.value_and_grad(lambda_free_loss),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: tracegrad.jit(double),
+        lambda: tracegrad.grad(lambda_free_loss),
+        lambda: tracegrad.value_and_grad(lambda_free_loss),
+    ],
+)
 def test_pickle_and_deepcopy_keep_the_function_and_drop_the_code(make):
     staged = make()
     x = np.arange(3.0)

@@ -20,8 +20,10 @@ def test_functions_named_like_builtins_compile():
     assert "def max_1(" in tracegrad.jit(np.max).source(x)  # `max` is a builtin
 
 
-@pytest.mark.parametrize("transform", [tracegrad.jit, tracegrad.grad, tracegrad.value_and_grad,
-                                       tracegrad.jacfwd, tracegrad.hessian])
+@pytest.mark.parametrize(
+    "transform",
+    [tracegrad.jit, tracegrad.grad, tracegrad.value_and_grad, tracegrad.jacfwd, tracegrad.hessian],
+)
 @pytest.mark.parametrize("value", [3, np.ones(2), "f"])
 def test_a_transform_of_a_non_callable_names_the_call_line(transform, value):
     with pytest.raises(TraceError, match="transforms a function") as info:
@@ -39,8 +41,9 @@ def pick(x, i):
 def test_a_traced_index_out_of_bounds_names_the_user_line(make):
     f = make(pick)
     np.testing.assert_allclose(np.sum(f(np.ones(3), 2)), 2.0)
-    with pytest.raises(TracegradError, match="index 5 is out of bounds for axis 0 with size 3"
-                       ) as info:
+    with pytest.raises(
+        TracegradError, match="index 5 is out of bounds for axis 0 with size 3"
+    ) as info:
         f(np.ones(3), 5)
     assert isinstance(info.value, IndexError)  # code catching NumPy's error still catches it
     assert info.value.loc is not None and info.value.loc.file == __file__
