@@ -22,7 +22,7 @@ from ..errors import BackendError
 from ..ir import Graph, Literal, Node, Var
 from ..ir.interface import Interface, flat_interface
 from ..ir.naming import Namespace, function_name
-from ..ir.passes.memory import MemoryPlan
+from ..ir.passes.memory import MemoryPlan, value_buffers
 from ..ir.primitive import Group, Primitive, primitives
 
 # One emission rule: the node and its operands already written as expressions. It returns
@@ -429,6 +429,8 @@ class Emitter:
                 expression += ".copy()"  # a result the caller cannot write to would surprise
             elif output in self.graph.inputs and not output.type.weak:
                 expression += ".copy()"  # a result must not alias the caller's argument
+            elif self.shares_memory(output):
+                expression += ".copy()"
             return expression
         if tree is None:
             return "None"
@@ -441,6 +443,28 @@ class Emitter:
         if len(items) == 1:
             return f"({items[0]},)"
         return ", ".join(items) if top and items else f"({', '.join(items)})"
+
+    def shares_memory(self, output: Var | Literal) -> bool:
+        """True for a result array that may share memory with an argument, a module constant
+        or a result already handed back: one computed twice by the user (`x * 2, x * 2`)
+        and merged by the optimizer, or a view of an argument (`d_x = y.T`). Writing into
+        it would change the other; NumPy's results never share memory that way, so this
+        one is copied. Called in the order the results are written."""
+        if not isinstance(output, Var) or output.type.ndim == 0:
+            return False  # a 0-d result is a NumPy scalar (or copied as an argument above)
+        buffers = self.result_buffers.get(output, frozenset())
+        shared = any(isinstance(b, int) or b in self.returned_buffers
+                     or (isinstance(b, Literal) and id(b) in self.hoisted) for b in buffers)
+        self.returned_buffers |= buffers
+        return shared
+
+    @functools.cached_property
+    def result_buffers(self) -> dict[Var, frozenset]:
+        return value_buffers(self.graph)
+
+    @functools.cached_property
+    def returned_buffers(self) -> set:
+        return set()  # the buffers of the results written so far
 
     @functools.cached_property
     def read_only_views(self) -> set[Var]:
