@@ -24,6 +24,7 @@ from ..ir.interface import Interface, flat_interface
 from ..ir.naming import Namespace, function_name
 from ..ir.passes.memory import MemoryPlan, value_buffers
 from ..ir.primitive import Group, Primitive, primitives
+from ..ir.result_kinds import SCALAR
 
 # One emission rule: the node and its operands already written as expressions. It returns
 # the expression of the node's value or, for a node that takes statements (a scatter fills a
@@ -73,6 +74,9 @@ class Backend:
     inline_single_use: Callable[[Var], bool] | None = None
     # How a result is handed back (`np.float64(d_x)`), if not as it is.
     wrap_result: Callable[[Var | Literal, str], str] = lambda output, expression: expression
+    # Backends returning NumPy values: each output's kind as emitted (NumPy scalar or 0-d
+    # array, see ir/result_kinds.py), so a result of another kind is handed back as NumPy's.
+    result_kinds: Callable[[Graph], tuple[str, ...]] | None = None
 
 
 def build_rules(group_rules: dict[Group, Callable[[Primitive], EmitRule]],
@@ -431,7 +435,7 @@ class Emitter:
                 expression += ".copy()"  # a result must not alias the caller's argument
             elif self.shares_memory(output):
                 expression += ".copy()"
-            return expression
+            return self.as_kind(tree, expression)
         if tree is None:
             return "None"
         if isinstance(tree, dict):
@@ -443,6 +447,25 @@ class Emitter:
         if len(items) == 1:
             return f"({items[0]},)"
         return ", ".join(items) if top and items else f"({', '.join(items)})"
+
+    def as_kind(self, position: int, expression: str) -> str:
+        """The result as a NumPy scalar or a 0-d array, where NumPy's is the other kind than
+        the emitted expression gives (`np.sum(a)` of a 0-d `a` is `a` once optimized)."""
+        wanted = self.interface.result_kinds
+        if not wanted or self.backend.result_kinds is None or not wanted[position]:
+            return expression
+        if self.emitted_kinds[position] == wanted[position]:
+            return expression
+        if wanted[position] == SCALAR:  # `[()]` reads a 0-d array's (or a scalar's) scalar
+            if expression.endswith(".copy()"):
+                expression = expression.removesuffix(".copy()")  # a scalar needs no copy
+            return f"{expression}[()]"
+        return f"np.asarray({expression})"
+
+    @functools.cached_property
+    def emitted_kinds(self) -> tuple[str, ...]:
+        assert self.backend.result_kinds is not None
+        return self.backend.result_kinds(self.graph)
 
     def shares_memory(self, output: Var | Literal) -> bool:
         """True for a result array that may share memory with an argument, a module constant

@@ -31,6 +31,9 @@ class Interface:
     # Each parameter's structure, leaves replaced by graph input positions (like output_tree).
     input_trees: tuple[Any, ...] = ()
     title: str = ""  # what the module computes, for its header; the function name if empty
+    # Per graph output, whether NumPy returns it as a scalar or a 0-d array (result_kinds.py);
+    # empty: as the emitted code computes it.
+    result_kinds: tuple[str, ...] = ()
 
 
 def map_tree(tree: Any, fn: Callable[[int], Any]) -> Any:

@@ -21,6 +21,7 @@ from ..errors import TraceError
 from ..ir import Graph, verify
 from ..ir.interface import Interface, map_tree
 from ..ir.passes import optimize
+from ..ir.result_kinds import result_kinds
 from ..tracer import BoundCall, Tracer, bind_call, trace_function
 from ..tracer.pytree import flatten
 from ..tracer.source import caller_location
@@ -305,6 +306,8 @@ class Compiled(Staged):
             name, title = self.fn.naming(graph.name)
             graph = dataclasses.replace(graph, name=name)
             interface = dataclasses.replace(interface, name=name, title=title)
+        else:  # the user's own results: NumPy scalars and 0-d arrays where NumPy gives them
+            interface = dataclasses.replace(interface, result_kinds=result_kinds(graph))
         return graph, interface
 
 

@@ -121,7 +121,7 @@ def checked_indices(function: Callable, graph: Graph) -> Callable:
         try:
             return function(*args)
         except IndexError as error:
-            raise index_error_at(error, filename, graph) from None
+            raise index_error_at(error, filename, graph) from error  # shows the emitted line
 
     run.__wrapped__ = function  # type: ignore[attr-defined]
     return run
