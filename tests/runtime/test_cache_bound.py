@@ -100,3 +100,13 @@ def lambda_free_loss(x):
 def test_pickle_of_a_lambda_is_pickles_own_error():
     with pytest.raises((pickle.PicklingError, AttributeError)):
         pickle.dumps(tracegrad.jit(lambda x: x))
+
+
+def test_pickle_of_a_jax_staged_function_rebuilds_its_execution():
+    pytest.importorskip("jax")
+    staged = tracegrad.jit(double, backend="jax", device="cpu")
+    x = np.ones(3, np.float32)
+    np.testing.assert_array_equal(np.asarray(staged(x)), 2 * x)
+    clone = pickle.loads(pickle.dumps(staged))
+    assert len(clone.cache) == 0 and clone.execution is not staged.execution
+    np.testing.assert_array_equal(np.asarray(clone(x)), 2 * x)
