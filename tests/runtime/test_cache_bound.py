@@ -2,6 +2,7 @@
 leave linecache, while what is cached keeps its tracebacks."""
 
 import copy
+import gc
 import linecache
 import pickle
 
@@ -11,7 +12,6 @@ import pytest
 import tracegrad
 from tracegrad.runtime import cache as cache_module
 from tracegrad.runtime.cache import LRUCache
-from tracegrad.runtime.loader import loaded_modules
 from tracegrad.tracer.pytree import flatten
 
 
@@ -27,17 +27,29 @@ def counted(calls):
     return f
 
 
+def scaled_for_the_cache_test(x):  # a source no other test emits
+    return x * 3.25
+
+
+def module_of(entry):
+    return entry.function.__code__.co_filename
+
+
 def test_many_shapes_keep_at_most_the_bound_and_release_their_lines(monkeypatch):
     monkeypatch.setattr(cache_module, "CACHE_SIZE", 8)
-    start_modules, start_lines = loaded_modules(), len(linecache.cache)
-    f = tracegrad.jit(double)
+    f = tracegrad.jit(scaled_for_the_cache_test)
+    modules = []
     for n in range(1, 101):
-        np.testing.assert_array_equal(f(np.ones(n)), np.full(n, 2.0))
-    assert len(f.cache) == 8
-    assert loaded_modules() - start_modules == 8
-    assert len(linecache.cache) - start_lines <= 8 + 1  # + this test file, read for locations
+        np.testing.assert_array_equal(f(np.ones(n)), np.full(n, 3.25))
+        modules.append(module_of(next(reversed(f.cache.values()))))
+    assert len(f.cache) == 8 and len(set(modules)) == 100
+    cached = {module_of(entry) for entry in f.cache.values()}
+    assert cached == set(modules[-8:])
+    assert all(m in linecache.cache for m in cached)  # tracebacks still show these
+    assert not any(m in linecache.cache for m in modules[:-8])  # evicted: lines released
     del f
-    assert loaded_modules() == start_modules
+    gc.collect()
+    assert not any(m in linecache.cache for m in modules)
 
 
 def test_the_default_bound_is_documented_and_used():
