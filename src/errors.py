@@ -71,3 +71,8 @@ class IRError(TracegradError):
 
 class BackendError(TracegradError):
     """A backend cannot run or emit what it was given."""
+
+
+class IndexOutOfBoundsError(TracegradError, IndexError):
+    """A traced index was out of bounds when the emitted code ran (an IndexError too, so
+    code that catches NumPy's keeps working)."""

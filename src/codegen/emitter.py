@@ -21,9 +21,10 @@ import jinja2
 from ..errors import BackendError
 from ..ir import Graph, Literal, Node, Var
 from ..ir.interface import Interface, flat_interface
-from ..ir.naming import Namespace
-from ..ir.passes.memory import MemoryPlan
+from ..ir.naming import Namespace, function_name
+from ..ir.passes.memory import MemoryPlan, value_buffers
 from ..ir.primitive import Group, Primitive, primitives
+from ..ir.result_kinds import SCALAR
 
 # One emission rule: the node and its operands already written as expressions. It returns
 # the expression of the node's value or, for a node that takes statements (a scatter fills a
@@ -73,6 +74,9 @@ class Backend:
     inline_single_use: Callable[[Var], bool] | None = None
     # How a result is handed back (`np.float64(d_x)`), if not as it is.
     wrap_result: Callable[[Var | Literal, str], str] = lambda output, expression: expression
+    # Backends returning NumPy values: each output's kind as emitted (NumPy scalar or 0-d
+    # array, see ir/result_kinds.py), so a result of another kind is handed back as NumPy's.
+    result_kinds: Callable[[Graph], tuple[str, ...]] | None = None
 
 
 def build_rules(group_rules: dict[Group, Callable[[Primitive], EmitRule]],
@@ -316,7 +320,7 @@ class Emitter:
 
     def emit(self) -> str:
         interface = self.interface
-        function_name = self.fresh(interface.name)
+        emitted_name = self.fresh(function_name(interface.name))
         params = [self.fresh(p) for p in interface.signature]
         body: list[str] = []
         used = {x for node in self.graph.nodes for x in node.inputs} | set(self.graph.outputs)
@@ -342,7 +346,7 @@ class Emitter:
         for node in self.graph.nodes:
             body.extend(self.node_lines(node))
         source = module_template().render(
-            name=function_name,
+            name=emitted_name,
             title=interface.title or f"`{interface.name}`",
             origin=interface.origin.short if interface.origin else None,
             signature=[*self.signature_lines(params), *self.backend.notes(self.graph)],
@@ -430,7 +434,9 @@ class Emitter:
                 expression += ".copy()"  # a result the caller cannot write to would surprise
             elif output in self.graph.inputs and not output.type.weak:
                 expression += ".copy()"  # a result must not alias the caller's argument
-            return expression
+            elif self.shares_memory(output):
+                expression += ".copy()"
+            return self.as_kind(tree, expression)
         if tree is None:
             return "None"
         if isinstance(tree, dict):
@@ -442,6 +448,47 @@ class Emitter:
         if len(items) == 1:
             return f"({items[0]},)"
         return ", ".join(items) if top and items else f"({', '.join(items)})"
+
+    def as_kind(self, position: int, expression: str) -> str:
+        """The result as a NumPy scalar or a 0-d array, where NumPy's is the other kind than
+        the emitted expression gives (`np.sum(a)` of a 0-d `a` is `a` once optimized)."""
+        wanted = self.interface.result_kinds
+        if not wanted or self.backend.result_kinds is None or not wanted[position]:
+            return expression
+        if self.emitted_kinds[position] == wanted[position]:
+            return expression
+        if wanted[position] == SCALAR:  # `[()]` reads a 0-d array's (or a scalar's) scalar
+            if expression.endswith(".copy()"):
+                expression = expression.removesuffix(".copy()")  # a scalar needs no copy
+            return f"{expression}[()]"
+        return f"np.asarray({expression})"
+
+    @functools.cached_property
+    def emitted_kinds(self) -> tuple[str, ...]:
+        assert self.backend.result_kinds is not None
+        return self.backend.result_kinds(self.graph)
+
+    def shares_memory(self, output: Var | Literal) -> bool:
+        """True for a result array that may share memory with an argument, a module constant
+        or a result already handed back: one computed twice by the user (`x * 2, x * 2`)
+        and merged by the optimizer, or a view of an argument (`d_x = y.T`). Writing into
+        it would change the other; NumPy's results never share memory that way, so this
+        one is copied. Called in the order the results are written."""
+        if not isinstance(output, Var) or output.type.ndim == 0:
+            return False  # a 0-d result is a NumPy scalar (or copied as an argument above)
+        buffers = self.result_buffers.get(output, frozenset())
+        shared = any(isinstance(b, int) or b in self.returned_buffers
+                     or (isinstance(b, Literal) and id(b) in self.hoisted) for b in buffers)
+        self.returned_buffers |= buffers
+        return shared
+
+    @functools.cached_property
+    def result_buffers(self) -> dict[Var, frozenset]:
+        return value_buffers(self.graph)
+
+    @functools.cached_property
+    def returned_buffers(self) -> set:
+        return set()  # the buffers of the results written so far
 
     @functools.cached_property
     def read_only_views(self) -> set[Var]:

@@ -19,6 +19,7 @@ from ..ir.passes.memory import is_large, may_be_shared, plan_memory, shared_stac
 from ..ir.primitive import Group, Primitive, primitives
 from ..ir.primitives import elementwise as E
 from ..ir.primitives.elementwise import UFUNCS
+from ..ir.result_kinds import result_kinds
 from . import common
 from .common import (
     FUNCTION_NAMES,
@@ -423,7 +424,7 @@ def write_into(node: Node, args: list[str], buffer: str) -> str:
 NUMPY_BACKEND = Backend("numpy", ("import numpy as np",),
                         build_rules(GROUP_RULES, SPECIAL_RULES), literal,
                         read_only_views, plan_memory=plan_memory, write_into=write_into,
-                        inline_single_use=unnamed_and_small)
+                        inline_single_use=unnamed_and_small, result_kinds=result_kinds)
 numpy_rules = NUMPY_BACKEND.rules
 
 

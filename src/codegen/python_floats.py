@@ -106,6 +106,11 @@ def as_numpy_scalar(output: Var | Literal, expression: str) -> str:
     return expression if output.type.weak else f"np.float64({expression})"
 
 
+def scalar_results(graph: Graph) -> tuple[str, ...]:
+    """Every result is a Python float or, by as_numpy_scalar, an np.float64."""
+    return tuple("" if x.type.weak else "scalar" for x in graph.outputs)
+
+
 def notes(graph: Graph) -> list[str]:
     return ["computes with Python floats, which raise where NumPy would return inf or nan",
             "(1/0, log(0), overflow); the jit-compiled function then runs NumPy code instead"]
@@ -115,7 +120,7 @@ PYTHON_FLOAT_BACKEND = Backend(
     "numpy", ("import math", "import numpy as np"),
     {primitives[name]: rule for name, rule in RULES.items()}, literal,
     mutable_arrays=False, notes=notes, inline_single_use=lambda var: True, convert_input=as_float,
-    wrap_result=as_numpy_scalar,
+    wrap_result=as_numpy_scalar, result_kinds=scalar_results,
 )
 
 

@@ -31,6 +31,9 @@ class Interface:
     # Each parameter's structure, leaves replaced by graph input positions (like output_tree).
     input_trees: tuple[Any, ...] = ()
     title: str = ""  # what the module computes, for its header; the function name if empty
+    # Per graph output, whether NumPy returns it as a scalar or a 0-d array (result_kinds.py);
+    # empty: as the emitted code computes it.
+    result_kinds: tuple[str, ...] = ()
     # Arrays the function reads besides its arguments (closure, globals, defaults, `self`):
     # the emitted function takes them after its parameters, and an input at position -1 - k
     # of input_paths is captured[k]. `state` is how the runtime reads them at each call and

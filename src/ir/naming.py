@@ -40,6 +40,12 @@ class Namespace:
                 return name
 
 
+def function_name(name: str) -> str:
+    """The name an emitted module gives its function for the user's `name`: the first name a
+    fresh Namespace hands out, so `max` (a builtin) becomes `max_1` and the loader finds it."""
+    return Namespace().fresh(name)
+
+
 def name_values(graph: Graph, namespace: Namespace | None = None) -> dict[Var, str]:
     """A name for every Var of the graph: inputs first, then outputs of nodes in order."""
     namespace = namespace or Namespace()

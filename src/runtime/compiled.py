@@ -21,9 +21,11 @@ from ..errors import TraceError
 from ..ir import Graph, verify
 from ..ir.interface import Interface, map_tree
 from ..ir.passes import optimize
+from ..ir.result_kinds import result_kinds
 from ..tracer import BoundCall, Tracer, bind_call, trace_function
 from ..tracer.pytree import flatten
 from ..tracer.source import caller_location
+from .cache import LRUCache
 from .execution import MISS, NUMPY_EXECUTION, Execution, execution_for
 from .source_text import Source
 
@@ -153,23 +155,46 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def not_callable(value: Any) -> TraceError:
+    """`jit(f(x))` instead of `jit(f)`: said at the user's line, before anything is traced."""
+    return TraceError(f"tracegrad transforms a function, and was given {value!r:.60} (of type "
+                      f"{type(value).__name__})", loc=caller_location(),
+                      hint="pass the function itself: tracegrad.jit(f) or tracegrad.grad(f), "
+                      "not the result of calling it")
+
+
 class Staged:
     """A function turned into a Graph per input signature, and run as emitted code."""
 
     def __init__(self, fn: Callable, backend: str = "numpy", static_argnums: Sequence[int] = (),
                  **backend_options: Any):
+        if not callable(fn):
+            raise not_callable(fn)
         self.execution = execution_for(backend, backend_options)
+        self.backend_options = backend_options
         if isinstance(static_argnums, int):
             static_argnums = (static_argnums,)
         self.fn = fn
         self.backend = backend
         self.static_argnums = tuple(static_argnums)
-        self.cache: dict[Any, Entry] = {}
+        self.cache: LRUCache = LRUCache()  # signature -> Entry, least recently used out
         # The last signature called, where the backend can check arguments faster than
         # `key` (see Execution.shortcut).
         self.shortcut: Callable[[tuple], Any] | None = None
         # Name, docstring and signature of fn, but not its __dict__ (a staged fn has a cache).
         functools.update_wrapper(self, fn, updated=())
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled and copied as the function and the options: compiled code stays behind
+        (a copy compiles again on its first call), so pickling needs `fn` to pickle."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("execution", "shortcut")}
+        state["cache"] = LRUCache(self.cache.maxsize)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.execution = execution_for(self.backend, self.backend_options)
+        self.shortcut = None
 
     def build(self, call: BoundCall) -> tuple[Graph, Interface]:
         """The Graph of this transform for one bound call, and its Interface."""
@@ -314,6 +339,8 @@ class Compiled(Staged):
             name, title = self.fn.naming(graph.name)
             graph = dataclasses.replace(graph, name=name)
             interface = dataclasses.replace(interface, name=name, title=title)
+        else:  # the user's own results: NumPy scalars and 0-d arrays where NumPy gives them
+            interface = dataclasses.replace(interface, result_kinds=result_kinds(graph))
         return graph, interface
 
 

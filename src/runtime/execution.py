@@ -5,13 +5,14 @@ the JAX execution is imported when a function first asks for `backend="jax"`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import linecache
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 from ..codegen.numpy import emit_numpy
 from ..codegen.python_floats import emit_python_floats, python_floats_fit
-from ..errors import BackendError
-from ..ir import Graph
+from ..errors import BackendError, IndexOutOfBoundsError
+from ..ir import Graph, Node, Var
 from ..ir.interface import Interface
 from .loader import load_function
 
@@ -64,7 +65,7 @@ class NumPyExecution:
     def load(self, source: str, graph: Graph, interface: Interface) -> Callable:
         function = load_function(source, graph.name)
         if not python_floats_fit(graph):
-            return function
+            return checked_indices(function, graph) if reads_traced_indices(graph) else function
         numpy_version: list[Callable] = []
 
         def run(*args: Any) -> Any:
@@ -91,6 +92,58 @@ class NumPyExecution:
 
 
 NUMPY_EXECUTION = NumPyExecution()
+
+# Primitives whose operands after the first are index arrays: traced ones are only checked
+# against the shape when the emitted code runs.
+INDEXED_BY_OPERANDS = frozenset({"gather", "scatter_add"})
+
+
+def all_nodes(graph: Graph) -> Iterator[Node]:
+    """The nodes of `graph` and of the Graphs its nodes hold (loop bodies, branches)."""
+    for node in graph.nodes:
+        yield node
+        for value in node.params.values():
+            if isinstance(value, Graph):
+                yield from all_nodes(value)
+
+
+def reads_traced_indices(graph: Graph) -> bool:
+    return any(node.op.name in INDEXED_BY_OPERANDS
+               and any(isinstance(x, Var) for x in node.inputs[1:]) for node in all_nodes(graph))
+
+
+def checked_indices(function: Callable, graph: Graph) -> Callable:
+    """The function, its IndexError (a traced index out of bounds) said at the user's line:
+    only functions that index with traced values pay for the extra call."""
+    filename = function.__code__.co_filename
+
+    def run(*args: Any) -> Any:
+        try:
+            return function(*args)
+        except IndexError as error:
+            raise index_error_at(error, filename, graph) from error  # shows the emitted line
+
+    run.__wrapped__ = function  # type: ignore[attr-defined]
+    return run
+
+
+def index_error_at(error: IndexError, filename: str, graph: Graph) -> IndexOutOfBoundsError:
+    """NumPy's message, at the user's line that indexed: the emitted line that failed ends
+    with `# file:line`, and the node written there holds the full location."""
+    line = None
+    frame = error.__traceback__
+    while frame is not None:
+        if frame.tb_frame.f_code.co_filename == filename:
+            line = linecache.getline(filename, frame.tb_lineno)
+        frame = frame.tb_next
+    where = line.rpartition("  # ")[2].strip() if line else None
+    loc = next((node.loc for node in all_nodes(graph)
+                if node.loc is not None and node.loc.short == where), None)
+    return IndexOutOfBoundsError(
+        f"{error} (a traced index, checked when the compiled code runs)", loc=loc,
+        hint="keep the index within the axis (np.clip(i, 0, n - 1) or i % n), or check it "
+        "before the call",
+    )
 
 
 def execution_for(backend: str, options: dict[str, Any]) -> Execution:

@@ -13,6 +13,8 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from ..codegen.jax import emit_jax, uses_64_bit
 from ..errors import BackendError
 from ..ir import Graph, TensorType
@@ -153,13 +155,37 @@ def check_dtypes_run_on(graph: Graph, platforms: set[str]) -> None:
         )
 
 
-def in_order(tree: Any, result: Any) -> Any:
-    """`result` with its dicts in the order the function returned them (jax.jit sorts keys)."""
+def in_order(tree: Any, result: Any, wide: frozenset[int] = frozenset()) -> Any:
+    """`result` with its dicts in the order the function returned them (jax.jit sorts keys),
+    and the results at positions `wide` as NumPy arrays (see `wide_results`)."""
     if isinstance(tree, dict):
-        return {key: in_order(value, result[key]) for key, value in tree.items()}
+        return {key: in_order(value, result[key], wide) for key, value in tree.items()}
     if isinstance(tree, list | tuple):
-        return type(tree)(in_order(t, r) for t, r in zip(tree, result, strict=True))
+        return type(tree)(in_order(t, r, wide) for t, r in zip(tree, result, strict=True))
+    if isinstance(tree, int) and tree in wide:
+        return np.asarray(result)
     return result
+
+
+# Dtypes JAX truncates to 32 bits (with a warning) in any operation outside its 64-bit mode.
+WIDE_DTYPES = frozenset({"float64", "int64", "uint64", "complex128"})
+
+
+def result_class(dtype: Any) -> type:
+    """What a result of this dtype comes back as now: a NumPy array for a 64-bit one while
+    JAX's 64-bit mode is off (see `wide_results`), else a JAX array."""
+    if np.dtype(dtype).name in WIDE_DTYPES and not jax.config.jax_enable_x64:
+        return np.ndarray
+    return jax.Array
+
+
+def wide_results(graph: Graph) -> frozenset[int]:
+    """The results JAX cannot hand back as JAX arrays while its 64-bit mode is off: the
+    caller's next operation on one (`w - 0.1 * g`) would run in float32, and the next call
+    would compile again for float32. They come back as NumPy arrays (on the CPU, views of
+    JAX's buffers: no copy), so a float64 training loop stays float64."""
+    return frozenset(i for i, var in enumerate(graph.outputs)
+                     if var.type.dtype.name in WIDE_DTYPES)
 
 
 def has_dict(tree: Any) -> bool:
@@ -214,13 +240,14 @@ class JaxExecution:
             return jitted
 
         config = jax.config
+        wide = self.wide_results(graph)
 
         def run(*args: Any) -> Any:
             if x64 and not config.jax_enable_x64:  # entering the mode costs ~5 us a call
                 with jax.enable_x64(True):
                     result = jitted(*args)
-            else:
-                result = jitted(*args)
+                return in_order(tree, result, wide) if reorder or wide else result
+            result = jitted(*args)
             return in_order(tree, result) if reorder else result
 
         run.jitted = jitted  # type: ignore[attr-defined]
@@ -240,19 +267,25 @@ class JaxExecution:
             executable = jitted_of(function).lower(*args).compile()  # jax's cache: no recompile
         tree, reorder = interface.output_tree, has_dict(interface.output_tree)
         config = jax.config
+        wide = self.wide_results(graph)
 
         def run(args: tuple) -> Any:
             try:
                 if config.jax_enable_x64:
                     result = executable(*args)
-                else:  # else JAX would first cast NumPy float64 arguments to float32
-                    with jax.enable_x64(True):
-                        result = executable(*args)
+                    return in_order(tree, result) if reorder else result
+                with jax.enable_x64(True):  # else JAX would cast float64 arguments to float32
+                    result = executable(*args)
             except (TypeError, ValueError):  # raised before anything runs
                 return MISS
-            return in_order(tree, result) if reorder else result
+            return in_order(tree, result, wide) if reorder or wide else result
 
         return run
+
+    def wide_results(self, graph: Graph) -> frozenset[int]:
+        """64-bit results returned as NumPy arrays while JAX's 64-bit mode is off; not where
+        the user placed the results (device=, out_shardings=): they stay on the devices."""
+        return frozenset() if self.out_shardings is not None else wide_results(graph)
 
     def check(self, graph: Graph, interface: Interface) -> None:
         """Shardings and donations that cannot fit these arguments, named before JAX sees

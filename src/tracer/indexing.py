@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import TraceError
 from ..ir.primitives import indexing as I
+from ..ir.primitives import shapes as S
 from .context import constant_literal, freeze_captured, is_captured
 from .source import caller_location
 
@@ -111,9 +112,15 @@ def getitem(x: Tracer, key: Any) -> Tracer:
     if not any(is_array(item) for item in items):
         while items and items[-1] == WHOLE:
             items.pop()
-        if not items:
+        ellipsis = any(k is Ellipsis for k in key)
+        if not items and (x.ndim or ellipsis):
             return x
-        return x.trace.bind(I.index, [x], index=tuple(items))
+        result = x.trace.bind(I.index, [x], index=tuple(items))  # a[()] of 0-d a: a scalar
+        if result.ndim == 0 and ellipsis and x.ndim:
+            # NumPy gives a 0-d array, not a scalar, for x[..., 0]: the reshape says so to
+            # the backends (see ir/result_kinds.py); the optimizer then drops it.
+            result = x.trace.bind(S.reshape, [result], shape=())
+        return result
     return gather(x, items)
 
 

@@ -13,6 +13,7 @@ import tracegrad
 from tracegrad.codegen.jax import emit_jax, literal, uses_64_bit
 from tracegrad.ir import Literal
 from tracegrad.ir.primitives import primitives
+from tracegrad.runtime.jax_backend import result_class
 
 from ..catalog.numerics import tree_leaves
 from .golden_functions import GOLDEN_CASES
@@ -190,7 +191,7 @@ def assert_same_values(ours, reference):
     leaves, expected = tree_leaves(ours), tree_leaves(reference)
     assert len(leaves) == len(expected)
     for i, (a, b) in enumerate(zip(leaves, expected, strict=True)):
-        assert isinstance(a, jax.Array), f"result {i} is a {type(a).__name__}"
+        assert isinstance(a, result_class(a.dtype)), f"result {i} is a {type(a).__name__}"
         assert a.dtype == np.result_type(b), f"result {i}: {a.dtype}, NumPy: {np.result_type(b)}"
         assert np.shape(a) == np.shape(b), f"result {i}"
         if np.result_type(b).kind in "biu":

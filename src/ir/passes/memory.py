@@ -36,6 +36,8 @@ LARGE_BYTES = 256 * 1024
 # Primitives whose NumPy result may share memory with their first operand.
 VIEWS = frozenset({"reshape", "transpose", "broadcast_to", "index", "einsum", "stop_gradient"})
 WRITES_OUT = (Group.UNARY, Group.BINARY)
+# Of those, the ones whose result is always a view, never memory of its own.
+PURE_VIEWS = frozenset({"transpose", "broadcast_to", "index", "stop_gradient"})
 
 # Stands, among the inputs a value may share memory with, for a constant of the graph.
 CONSTANT = -1
@@ -82,6 +84,25 @@ def source(x: Operand, sources: dict[Var, set[int]]) -> set[int]:
 def output_sources(graph: Graph) -> list[set[int]]:
     sources = memory_sources(graph)
     return [source(x, sources) for x in graph.outputs]
+
+
+# What a value's memory may be part of: a graph input (its position), a literal (the object),
+# or the value a node allocated (the Var).
+Buffer = int | Literal | Var
+
+
+def value_buffers(graph: Graph) -> dict[Var, frozenset[Buffer]]:
+    """For each value, the buffers its NumPy array may share memory with: its own (a node
+    that allocates), its operand's (a view: reshape, transpose, index, ...) or, for a result
+    of control flow, any of the operands it may be."""
+    buffers: dict[Var, frozenset[Buffer]] = {v: frozenset({k}) for k, v in enumerate(graph.inputs)}
+    for node in graph.nodes:
+        for var, (operands, _) in zip(node.outputs, aliased_operands(node), strict=True):
+            found: set[Buffer] = set() if node.op.name in PURE_VIEWS else {var}
+            for x in operands:
+                found |= buffers.get(x, frozenset()) if isinstance(x, Var) else {x}
+            buffers[var] = frozenset(found)
+    return buffers
 
 
 def may_be_shared(graph: Graph) -> set[Var]:
