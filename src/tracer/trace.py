@@ -237,6 +237,7 @@ def random_draw_error(fn: Callable, call: BoundCall, found: Discovery,
     restore_states(found, states)
     loc = first_random_call(lambda: run_traced(Trace("function"), fn, call), found)
     restore_states(found, states)
+    loc = loc or random_line_in_source(fn)
     return TraceError(
         f"{function_name(fn)} draws random numbers while it is traced; tracegrad runs the "
         "function once to record it, so every later call would reuse the same draw",
@@ -281,6 +282,21 @@ def first_random_call(run: Callable[[], Any], found: Discovery) -> SourceLoc | N
     finally:
         sys.settrace(previous)
     return culprit[0] if culprit else None
+
+
+def random_line_in_source(fn: Callable) -> SourceLoc | None:
+    """The first line of `fn`'s own source that names a random draw, when watching the run
+    found none (another tracer, such as a debugger's, was watching instead)."""
+    origin = origin_of(fn)
+    try:
+        lines, first = inspect.getsourcelines(inspect.unwrap(fn))
+    except (OSError, TypeError):
+        return origin
+    words = ("random", "rng", "normal(", "uniform(", "integers(", "choice(", "permutation(")
+    for offset, text in enumerate(lines[1:], start=1):
+        if origin is not None and any(word in text for word in words):
+            return SourceLoc(origin.file, first + offset, text.rstrip("\n"))
+    return origin
 
 
 def collect_outputs(trace: Trace, result: Any, name: str) -> tuple[list[Var | Literal], Any]:

@@ -274,3 +274,17 @@ def test_a_seeded_generator_made_inside_is_deterministic_and_allowed():
         return np.sum(w * np.random.default_rng(1).normal(size=3))
 
     np.testing.assert_allclose(jit(f)(W), f(W))
+
+
+def test_the_line_of_a_draw_is_found_in_the_source_when_watching_finds_none(monkeypatch):
+    from tracegrad.tracer import trace as trace_module
+
+    monkeypatch.setattr(trace_module, "first_random_call", lambda run, found: None)
+
+    def legacy(w):
+        scaled = w * 2.0
+        return np.sum(scaled * np.random.standard_normal(3))
+
+    with pytest.raises(TraceError, match="draws random numbers") as error:
+        jit(legacy)(W)
+    assert "np.random.standard_normal(3)" in str(error.value)
