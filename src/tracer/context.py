@@ -152,6 +152,8 @@ class Trace:
         base_path, base, step = view
         if step is None:  # `X.T` of a captured X: the transpose of its input, as written
             return functions_module.transpose(root.capture_input(base_path, base))
+        if step == ():  # a view that is all of X (`X.ravel()` of a vector, `X[...]`)
+            return root.capture_input(base_path, base)
         name = f"{base_path.name}_view"
         return root.capture_input(base_path.then("view", step, name), value)
 

@@ -288,3 +288,16 @@ def test_the_line_of_a_draw_is_found_in_the_source_when_watching_finds_none(monk
     with pytest.raises(TraceError, match="draws random numbers") as error:
         jit(legacy)(W)
     assert "np.random.standard_normal(3)" in str(error.value)
+
+
+def test_a_view_that_is_the_whole_captured_array_reads_that_array():
+    values = [np.array([1.0, 2.0])]
+
+    def f(a):
+        return np.concatenate([a, values[0]], axis=None)  # ravels values[0]: a whole view
+
+    compiled = jit(f)
+    np.testing.assert_array_equal(compiled(np.zeros(1)), [0.0, 1.0, 2.0])
+    values[0][:] = 5.0
+    np.testing.assert_array_equal(compiled(np.zeros(1)), [0.0, 5.0, 5.0])
+    assert "values_0" in compiled.source(np.zeros(1))
