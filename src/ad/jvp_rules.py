@@ -27,7 +27,14 @@ from ..tracer import functions as tnp
 from ..tracer import scatter
 from ..tracer.context import find_trace
 from ..tracer.functions import type_of
-from .vjp_rules import keep_axes, shape_of
+from .vjp_rules import (
+    cast,
+    keep_axes,
+    power_derivative,
+    power_exponent_derivative,
+    shape_of,
+    times,
+)
 
 JvpRule = Callable[..., Any]
 jvp_rules: dict[Primitive, JvpRule] = {}
@@ -119,16 +126,9 @@ def remainder_jvp(tangents, x, y, out):
 
 def power_jvp(tangents, x, y, out):
     tx, ty = tangents
-    dx = dy = None
-    if tx is not None:
-        if np.ndim(y) == 0 and not hasattr(y, "ir_var") and y == 2:  # a constant square
-            dx = tx * (x * 2)
-        else:
-            dx = tx * (y * x ** (y - 1))
-    if ty is not None:
-        # d(x ** y)/dy = out * log(x); where x == 0 the limit is 0, not nan (as in JAX).
-        dy = ty * (out * tnp.log(tnp.where(x == 0, 1, x)))
-    return plus(dx, dy)
+    dx = power_derivative(x, y) if tx is not None else None
+    dy = power_exponent_derivative(x, y, out) if ty is not None else None
+    return plus(None if dx is None else times(tx, dx), None if dy is None else times(ty, dy))
 
 
 def arctan2_jvp(tangents, x1, x2, out):
@@ -257,7 +257,7 @@ def stack_jvp(tangents, *operands, out, axis):
 
 def convert_jvp(tangents, x, out, dtype):
     (t,) = tangents
-    return tnp.astype(t, dtype) if np.dtype(dtype).kind in "fc" else None
+    return cast(t, dtype) if np.dtype(dtype).kind in "fc" else None
 
 
 jvp_rules[S.reshape] = lambda tangents, x, out, shape: tnp.reshape(tangents[0], shape)

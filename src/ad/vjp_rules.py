@@ -24,6 +24,7 @@ from ..ir.primitives import reductions as R
 from ..ir.primitives import shapes as S
 from ..tracer import functions as tnp
 from ..tracer import scatter
+from ..tracer.context import find_trace
 from ..tracer.functions import type_of
 
 VjpRule = Callable[..., list[Any]]
@@ -32,6 +33,14 @@ vjp_rules: dict[Primitive, VjpRule] = {}
 
 def shape_of(x: Any) -> tuple[int, ...]:
     return type_of(x).shape
+
+
+def cast(x: Any, dtype: np.dtype) -> Any:
+    """`x` converted to `dtype`. A constant may be a Python number (a weak value's tangent or
+    cotangent), which np.astype refuses: it becomes a NumPy scalar of that dtype."""
+    if find_trace([x]) is None and not isinstance(x, np.ndarray | np.generic):
+        return np.asarray(x, dtype)[()]
+    return tnp.astype(x, dtype)
 
 
 def unbroadcast(ct: Any, shape: tuple[int, ...]) -> Any:
@@ -119,17 +128,42 @@ def arctan2_vjp(ct, x1, x2, out):
 vjp_rules[E.arctan2] = binary(arctan2_vjp)
 
 
+def is_constant_number(y: Any) -> bool:
+    return np.ndim(y) == 0 and find_trace([y]) is None
+
+
+def power_derivative(x: Any, y: Any) -> Any:
+    """d(x ** y)/dx = y * x ** (y - 1), None where it is zero. A constant exponent picks its
+    form while tracing (no cost at run time): x ** 0 and x ** 1 at x = 0 would compute
+    0 * 0 ** -1 = nan and 1 * 0 ** 0 = 1; x ** 2 is 2 * x. A traced exponent keeps the limit
+    0 where it is 0 (0 * inf is nan), as JAX does."""
+    if is_constant_number(y):
+        if y == 0:
+            return None
+        return 1 if y == 1 else (x * 2 if y == 2 else y * x ** (y - 1))
+    return tnp.where(y == 0, 0, y * x ** (y - 1))
+
+
+def power_exponent_derivative(x: Any, y: Any, out: Any) -> Any:
+    """d(x ** y)/dy = out * log(x); where x == 0 the limit is 0, not nan (as in JAX). None
+    for a constant exponent, which has no cotangent."""
+    if is_constant_number(y):
+        return None
+    return out * tnp.log(tnp.where(x == 0, 1, x))
+
+
+def times(a: Any, derivative: Any) -> Any:
+    """a * derivative, where a derivative that is the constant 1 (x ** 1) adds no node."""
+    return a if isinstance(derivative, int) and derivative == 1 else a * derivative
+
+
 def power_vjp(ct, x, y, out):
-    if np.ndim(y) == 0 and not hasattr(y, "ir_var"):  # a constant exponent: x ** 3
-        dx = ct * (x * 2) if y == 2 else ct * (y * x ** (y - 1))
-    else:
-        dx = ct * (y * x ** (y - 1))
-    # d(x ** y)/dy = out * log(x); where x == 0 the limit is 0, not nan (as in JAX).
-    dy = ct * out * tnp.log(tnp.where(x == 0, 1, x))
-    return dx, dy
+    dx, dy = power_derivative(x, y), power_exponent_derivative(x, y, out)
+    return [None if d is None else unbroadcast(times(ct, d), shape_of(operand))
+            for d, operand in ((dx, x), (dy, y))]
 
 
-vjp_rules[E.power] = binary(power_vjp)
+vjp_rules[E.power] = power_vjp
 
 
 def extremum_vjp(wins: Callable[[Any, Any], Any]) -> VjpRule:
@@ -298,7 +332,7 @@ def concatenate_vjp(ct, *operands, out, axis):
 
 
 def convert_vjp(ct, x, out, dtype):
-    return [tnp.astype(ct, type_of(x).dtype) if type_of(x).dtype.kind in "fc" else None]
+    return [cast(ct, type_of(x).dtype) if type_of(x).dtype.kind in "fc" else None]
 
 
 vjp_rules[S.reshape] = lambda ct, x, out, shape: [tnp.reshape(ct, shape_of(x))]
