@@ -32,6 +32,7 @@ from .vjp_rules import (
     keep_axes,
     power_derivative,
     power_exponent_derivative,
+    products_of_the_others,
     shape_of,
     times,
 )
@@ -177,10 +178,10 @@ def sum_jvp(tangents, x, out, axis, keepdims):
 
 
 def prod_jvp(tangents, x, out, axis, keepdims):
-    # d prod = sum(prod / x_i dx_i): exact for non-zero entries; a zero entry gives nan or
-    # inf, as in the VJP (documented there).
+    # d prod = sum(d prod / d x_i * dx_i), the partials exact at zeros too (see the VJP).
     (t,) = tangents
-    return tnp.sum(t * (keep_axes(out, x, axis, keepdims) / x), axis=axis, keepdims=keepdims)
+    others = products_of_the_others(x, out, axis, keepdims)
+    return tnp.sum(t * others, axis=axis, keepdims=keepdims)
 
 
 def extremum_reduction_jvp(tangents, x, out, axis, keepdims):

@@ -202,9 +202,26 @@ def sum_vjp(ct, x, out, axis, keepdims):
     return [tnp.broadcast_to(keep_axes(ct, x, axis, keepdims), shape_of(x))]
 
 
+def products_of_the_others(x, out, axis, keepdims):
+    """For each element, the product of the others along `axis`: d prod / d x_i.
+
+    `prod / x_i` where x_i != 0 (exact, and differentiable again). At a zero the product of
+    the non-zero elements, times the other zeros: 1 where x_i is the only zero, the other
+    zero itself where there are two (its value 0, its derivative the Hessian's entry), 0
+    where there are more. The zeros are counted, never divided by, so no nan appears.
+    """
+    zero = x == 0
+    count = tnp.sum(zero, axis=axis, keepdims=True)
+    safe = tnp.where(zero, 1, x)
+    nonzero_product = tnp.prod(safe, axis=axis, keepdims=True)
+    other_zero = tnp.sum(tnp.where(zero, x, 0), axis=axis, keepdims=True) - x
+    other_zeros = tnp.where(count == 1, 1, tnp.where(count == 2, other_zero, 0))
+    at_zero = nonzero_product * other_zeros
+    return tnp.where(zero, at_zero, keep_axes(out, x, axis, keepdims) / safe)
+
+
 def prod_vjp(ct, x, out, axis, keepdims):
-    # prod / x_i: exact for non-zero entries; a zero entry gets nan or inf (documented).
-    return [keep_axes(ct, x, axis, keepdims) * keep_axes(out, x, axis, keepdims) / x]
+    return [keep_axes(ct, x, axis, keepdims) * products_of_the_others(x, out, axis, keepdims)]
 
 
 def extremum_reduction_vjp(ct, x, out, axis, keepdims):
