@@ -33,6 +33,7 @@ from .vjp_rules import (
     power_derivative,
     power_exponent_derivative,
     products_of_the_others,
+    root_sum_squares_slope,
     shape_of,
     times,
 )
@@ -237,6 +238,15 @@ def log_softmax_jvp(tangents, x, out, axis):
 
 
 jvp_rules[primitives["log_softmax"]] = log_softmax_jvp
+
+
+def root_sum_squares_jvp(tangents, c, out, axis, keepdims, divisor):
+    """sum(c * t) / (divisor * out), 0 where out is 0 (the subgradient the VJP chooses)."""
+    (t,) = tangents
+    return tnp.sum(c * t, axis=axis, keepdims=keepdims) * root_sum_squares_slope(out, divisor)
+
+
+jvp_rules[primitives["root_sum_squares"]] = root_sum_squares_jvp
 
 
 # --- shapes and conversions: linear, each applies itself to the tangent -------------------

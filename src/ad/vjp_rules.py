@@ -333,6 +333,22 @@ def log_softmax_vjp(ct, x, out, axis):
 vjp_rules[primitives["log_softmax"]] = log_softmax_vjp
 
 
+def root_sum_squares_slope(out, divisor):
+    """1 / (divisor * out), the reduced factor of d out / d c = c / (divisor * out). Where out
+    is 0 (every c is 0: a norm at 0, equal values' spread) the root has a kink, a cone whose
+    subgradients fill a ball around 0; we choose 0 there (jax.grad gives 0 * inf = nan). The
+    where runs on the reduced value only, so it costs nothing beside the full-size product."""
+    return 1 / (tnp.where(out == 0, 1, out) * divisor)
+
+
+def root_sum_squares_vjp(ct, c, out, axis, keepdims, divisor):
+    slope = keep_axes(ct * root_sum_squares_slope(out, divisor), c, axis, keepdims)
+    return [c * slope]
+
+
+vjp_rules[primitives["root_sum_squares"]] = root_sum_squares_vjp
+
+
 # --- shapes and conversions -------------------------------------------------------------
 
 def along(axis: int, item: Any) -> tuple:
