@@ -135,13 +135,13 @@ def is_constant_number(y: Any) -> bool:
 def power_derivative(x: Any, y: Any) -> Any:
     """d(x ** y)/dx = y * x ** (y - 1), None where it is zero. A constant exponent picks its
     form while tracing (no cost at run time): x ** 0 and x ** 1 at x = 0 would compute
-    0 * 0 ** -1 = nan and 1 * 0 ** 0 = 1; x ** 2 is 2 * x. A traced exponent keeps the limit
-    0 where it is 0 (0 * inf is nan), as JAX does."""
+    0 * 0 ** -1 = nan and 1 * 0 ** 0 = 1; x ** 2 is 2 * x. A traced exponent that is 0 gets
+    0 * x ** 0 = 0 (not 0 * 0 ** -1 = nan, which JAX avoids with a where on the result)."""
     if is_constant_number(y):
         if y == 0:
             return None
         return 1 if y == 1 else (x * 2 if y == 2 else y * x ** (y - 1))
-    return tnp.where(y == 0, 0, y * x ** (y - 1))
+    return y * x ** (tnp.where(y == 0, 1, y) - 1)
 
 
 def power_exponent_derivative(x: Any, y: Any, out: Any) -> Any:
