@@ -74,6 +74,7 @@ def check_wrt(graph: Graph, wrt: Sequence[int]) -> None:
             )
 
 
+@np.errstate(divide="ignore", invalid="ignore", over="ignore")  # as in reverse: constants
 def forward_pass(
     trace: Trace, graph: Graph, inputs: Sequence[Any], directions: Sequence[Mapping[int, Any]]
 ) -> tuple[list[Any], list[list[Any]]]:

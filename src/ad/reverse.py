@@ -22,7 +22,6 @@ from ..ir import Graph, Literal, Var
 from ..ir.passes import prepare_for_differentiation
 from ..ir.passes.loops import loops_as_scans
 from ..ir.primitive import Group
-from ..tracer import functions as tnp
 from ..tracer.context import Trace
 from ..tracer.functions import type_of
 from .vjp_rules import cast, unbroadcast, vjp_rules
@@ -50,6 +49,10 @@ def ones_like_output(x: Var | Literal) -> Any:
     return np.ones(x.type.shape, x.type.dtype)[()]
 
 
+# Rules given constants compute them with NumPy while tracing (a cotangent over an empty
+# axis is 1 / 0): inf and nan are values there, as in constant folding, and a warning would
+# point at the rule's line, not the user's. The emitted code warns where NumPy would.
+@np.errstate(divide="ignore", invalid="ignore", over="ignore")
 def reverse(
     graph: Graph,
     wrt: Sequence[int],

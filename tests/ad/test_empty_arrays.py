@@ -22,8 +22,9 @@ FULL = np.arange(6.0).reshape(2, 3) + 1
 
 
 def on_jax(fn: Callable) -> Callable:
-    return types.FunctionType(fn.__code__, {**fn.__globals__, "np": jnp}, fn.__name__,
-                              fn.__defaults__, fn.__closure__)
+    return types.FunctionType(
+        fn.__code__, {**fn.__globals__, "np": jnp}, fn.__name__, fn.__defaults__, fn.__closure__
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -106,11 +107,23 @@ def index_past_the_end(x):
 
 
 CASES = [
-    (times_two, E03), (exp_plus_row, E03), (broadcast_column, E03), (sum_rows, E03),
-    (sum_columns_kept, E03), (mean_rows, E03), (max_rows, E20), (prod_over_empty_axis, E20),
-    (matmul_empty_constant, E20), (matmul_of_empty_slices, FULL), (matmul_empty_by_full, FULL),
-    (vector_dot_empty, FULL), (outer_of_empty_slice, FULL), (einsum_empty, FULL),
-    (reshape_empty, E03), (index_empty_rows, E03), (index_past_the_end, FULL),
+    (times_two, E03),
+    (exp_plus_row, E03),
+    (broadcast_column, E03),
+    (sum_rows, E03),
+    (sum_columns_kept, E03),
+    (mean_rows, E03),
+    (max_rows, E20),
+    (prod_over_empty_axis, E20),
+    (matmul_empty_constant, E20),
+    (matmul_of_empty_slices, FULL),
+    (matmul_empty_by_full, FULL),
+    (vector_dot_empty, FULL),
+    (outer_of_empty_slice, FULL),
+    (einsum_empty, FULL),
+    (reshape_empty, E03),
+    (index_empty_rows, E03),
+    (index_past_the_end, FULL),
 ]
 IDS = [fn.__name__ for fn, _ in CASES]
 
@@ -171,7 +184,7 @@ def test_vjp_and_jvp_of_empty_values():
 
 
 def test_reducing_an_empty_axis_without_identity_is_an_error_at_the_users_line():
-    with pytest.raises(tracegrad.TracegradError, match="test_empty_arrays.py"):
+    with pytest.raises(tracegrad.TracegradError, match=r"test_empty_arrays\.py"):
         tracegrad.jit(lambda x: np.max(x, axis=1))(E20)
     with pytest.raises(ValueError):
         np.max(E20, axis=1)  # NumPy refuses it too

@@ -44,8 +44,9 @@ def jax_x64() -> Iterator[None]:
 
 def on_jax(fn: Callable) -> Callable:
     """The same function's code with `np` bound to jax.numpy."""
-    return types.FunctionType(fn.__code__, {**fn.__globals__, "np": jnp}, fn.__name__,
-                              fn.__defaults__, fn.__closure__)
+    return types.FunctionType(
+        fn.__code__, {**fn.__globals__, "np": jnp}, fn.__name__, fn.__defaults__, fn.__closure__
+    )
 
 
 def assert_finite_and_close(actual, expected, rtol: float = 1e-9, atol: float = 1e-12) -> None:
@@ -55,6 +56,7 @@ def assert_finite_and_close(actual, expected, rtol: float = 1e-9, atol: float = 
 
 
 # --- np.std and np.var where the spread is 0 -----------------------------------------------
+
 
 def std(x):
     return np.std(x)
@@ -93,16 +95,20 @@ def hand_var(x: np.ndarray, axis: int | None = None) -> np.ndarray:
     return 2 * (x - x.mean(axis=axis, keepdims=True)) / n
 
 
-@pytest.mark.parametrize("fn, x, expected", [
-    (std, EQUAL, np.zeros(3)),
-    (var, EQUAL, np.zeros(3)),
-    (std_ddof, EQUAL, np.zeros(3)),
-    (std, X, hand_std(X)),
-    (std_ddof, X, hand_std(X, ddof=1)),
-    (std_rows, ROWS, hand_std(ROWS, axis=1)),
-    (var_rows, ROWS, hand_var(ROWS, axis=1)),
-    (std_columns_kept, np.ones((2, 3)), np.zeros((2, 3))),
-], ids=lambda v: getattr(v, "__name__", ""))
+@pytest.mark.parametrize(
+    "fn, x, expected",
+    [
+        (std, EQUAL, np.zeros(3)),
+        (var, EQUAL, np.zeros(3)),
+        (std_ddof, EQUAL, np.zeros(3)),
+        (std, X, hand_std(X)),
+        (std_ddof, X, hand_std(X, ddof=1)),
+        (std_rows, ROWS, hand_std(ROWS, axis=1)),
+        (var_rows, ROWS, hand_var(ROWS, axis=1)),
+        (std_columns_kept, np.ones((2, 3)), np.zeros((2, 3))),
+    ],
+    ids=lambda v: getattr(v, "__name__", ""),
+)
 def test_std_and_var_gradients_are_zero_where_the_spread_is_zero(fn, x, expected):
     gradient = tracegrad.grad(fn)(x)
     assert_finite_and_close(gradient, expected)
@@ -133,6 +139,7 @@ def test_std_forward_mode_and_hessian_at_zero_spread(jax_x64):
 
 # --- np.linalg.norm at 0 ----------------------------------------------------------------
 
+
 def half_squared_norm(r):
     return 0.5 * np.linalg.norm(r) ** 2
 
@@ -151,8 +158,11 @@ def test_half_squared_norm_gradient_is_r_also_at_zero(jax_x64):
     assert_finite_and_close(tracegrad.grad(half_squared_norm)(X), X)
     assert_finite_and_close(tracegrad.hessian(half_squared_norm)(zero), np.eye(3))
     assert np.isnan(np.asarray(jax.grad(on_jax(half_squared_norm))(zero))).all()  # be better
-    assert_finite_and_close(tracegrad.grad(half_squared_norm)(X),
-                            central_difference_grad(half_squared_norm, (X,)), rtol=1e-6)
+    assert_finite_and_close(
+        tracegrad.grad(half_squared_norm)(X),
+        central_difference_grad(half_squared_norm, (X,)),
+        rtol=1e-6,
+    )
 
 
 @pytest.mark.parametrize("fn", [norm, norm_by_hand])
@@ -189,16 +199,23 @@ def test_the_gradient_of_std_reads_like_the_forward_code():
 ZEROS = np.zeros(3)
 
 
-@pytest.mark.parametrize("exponent, slope, curvature", [
-    (0, 0.0, 0.0), (0.0, 0.0, 0.0), (1, 1.0, 0.0), (1.0, 1.0, 0.0), (2, 0.0, 2.0),
-    (3, 0.0, 0.0),
-])
+@pytest.mark.parametrize(
+    "exponent, slope, curvature",
+    [
+        (0, 0.0, 0.0),
+        (0.0, 0.0, 0.0),
+        (1, 1.0, 0.0),
+        (1.0, 1.0, 0.0),
+        (2, 0.0, 2.0),
+        (3, 0.0, 0.0),
+    ],
+)
 def test_power_derivatives_at_zero(exponent, slope, curvature):
     def power_sum(x):
-        return np.sum(x ** exponent)
+        return np.sum(x**exponent)
 
     def power(x):
-        return x ** exponent
+        return x**exponent
 
     assert_finite_and_close(tracegrad.grad(power_sum)(ZEROS), np.full(3, slope))
     assert tracegrad.grad(power)(0.0) == slope  # Python floats: no ZeroDivisionError
@@ -211,17 +228,18 @@ def test_power_derivatives_at_zero(exponent, slope, curvature):
 
 def test_power_with_a_traced_exponent_of_zero():
     x, y = np.array([0.0, 0.0, 2.0]), np.array([0.0, 1.0, 2.0])
-    dx, dy = tracegrad.grad(lambda x, y: np.sum(x ** y), argnums=(0, 1))(x, y)
+    dx, dy = tracegrad.grad(lambda x, y: np.sum(x**y), argnums=(0, 1))(x, y)
     assert_finite_and_close(dx, [0.0, 1.0, 4.0])
     assert_finite_and_close(dy, [0.0, 0.0, 4 * np.log(2)])
 
 
 def test_power_with_a_constant_exponent_of_one_adds_no_node():
-    graph = tracegrad.grad(lambda x: np.sum(x ** 1)).ir(X)
+    graph = tracegrad.grad(lambda x: np.sum(x**1)).ir(X)
     assert not graph.nodes  # d(x ** 1) = 1: folded to ones
 
 
 # --- np.prod with zeros ---------------------------------------------------------------------
+
 
 def prod(x):
     return np.prod(x)
@@ -233,22 +251,33 @@ def hand_prod_gradient(x: np.ndarray) -> np.ndarray:
 
 def hand_prod_hessian(x: np.ndarray) -> np.ndarray:
     n = x.size
-    return np.array([[0.0 if i == j else np.prod(np.delete(x, [i, j])) for j in range(n)]
-                     for i in range(n)])
+    return np.array(
+        [[0.0 if i == j else np.prod(np.delete(x, [i, j])) for j in range(n)] for i in range(n)]
+    )
 
 
-@pytest.mark.parametrize("x", [
-    [0.0, 2.0, 3.0], [0.0, 0.0, 3.0], [0.0, 0.0, 0.0], [1.0, 2.0, 3.0], [2.0, 0.0, 3.0, 0.0],
-    [0.0, 2.0, -3.0, 5.0], [0.0],
-], ids=str)
+@pytest.mark.parametrize(
+    "x",
+    [
+        [0.0, 2.0, 3.0],
+        [0.0, 0.0, 3.0],
+        [0.0, 0.0, 0.0],
+        [1.0, 2.0, 3.0],
+        [2.0, 0.0, 3.0, 0.0],
+        [0.0, 2.0, -3.0, 5.0],
+        [0.0],
+    ],
+    ids=str,
+)
 def test_prod_gradient_jvp_and_hessian_with_zeros(x, jax_x64):
     x = np.array(x)
     gradient = tracegrad.grad(prod)(x)
     assert_finite_and_close(gradient, hand_prod_gradient(x))
     assert_finite_and_close(gradient, central_difference_grad(prod, (x,)), rtol=1e-6, atol=1e-9)
     tangent = np.arange(1.0, x.size + 1)
-    assert_finite_and_close(tracegrad.jvp(prod, (x,), (tangent,))[1],
-                            hand_prod_gradient(x) @ tangent)
+    assert_finite_and_close(
+        tracegrad.jvp(prod, (x,), (tangent,))[1], hand_prod_gradient(x) @ tangent
+    )
     hessian = tracegrad.hessian(prod)(x)
     assert_finite_and_close(hessian, hand_prod_hessian(x))
     assert_finite_and_close(hessian, np.asarray(jax.hessian(on_jax(prod))(x)))
@@ -262,13 +291,15 @@ def test_prod_gradient_along_an_axis_with_zeros():
     assert_finite_and_close(columns, np.stack([hand_prod_gradient(c) for c in a.T]).T)
     hessian = tracegrad.hessian(lambda a: np.sum(np.prod(a, axis=1)))(a).reshape(9, 9)
     for i in range(3):  # block diagonal: one product per row
-        block = hessian[3 * i:3 * i + 3, 3 * i:3 * i + 3]
+        block = hessian[3 * i : 3 * i + 3, 3 * i : 3 * i + 3]
         assert_finite_and_close(block, hand_prod_hessian(a[i]))
-    assert_finite_and_close(tracegrad.jit(tracegrad.grad(lambda a: np.sum(np.prod(a, axis=1))),
-                                          backend="jax")(a), rows)
+    assert_finite_and_close(
+        tracegrad.jit(tracegrad.grad(lambda a: np.sum(np.prod(a, axis=1))), backend="jax")(a), rows
+    )
 
 
 # --- internal exceptions ----------------------------------------------------------------------
+
 
 def test_vjp_of_an_output_that_does_not_depend_on_the_input():
     out, pullback = tracegrad.vjp(lambda x: np.ones(3), X)
@@ -325,8 +356,7 @@ def test_vjp_inside_grad():
 
     expected = np.cos(X) * np.sin(X) + X * np.cos(2 * X)
     assert_finite_and_close(tracegrad.grad(loss)(X), expected)
-    assert_finite_and_close(tracegrad.grad(loss)(X), central_difference_grad(loss, (X,)),
-                            rtol=1e-6)
+    assert_finite_and_close(tracegrad.grad(loss)(X), central_difference_grad(loss, (X,)), rtol=1e-6)
 
 
 def test_hessian_of_a_python_float_through_abs():

@@ -36,8 +36,11 @@ def squares_of_roots(graph: Graph) -> Graph:
         node = rewriter.inputs_of(node)
         root = squared(node) and made_by(squared(node), "sqrt", producer)
         radicand = root.inputs[0] if root else None
-        if radicand is not None and radicand.type == node.out.type and (
-                sum_of_squares(radicand, producer) is not None):
+        if (
+            radicand is not None
+            and radicand.type == node.out.type
+            and (sum_of_squares(radicand, producer) is not None)
+        ):
             rewriter.replace(node.out, radicand)
             continue
         rewriter.keep(node)
@@ -46,8 +49,9 @@ def squares_of_roots(graph: Graph) -> Graph:
 
 def squared(node: Node) -> Operand | None:
     """y where `node` computes y ** 2, square(y) or y * y."""
-    if node.op.name == "square" or (node.op.name == "multiply"
-                                    and node.inputs[0] is node.inputs[1]):
+    if node.op.name == "square" or (
+        node.op.name == "multiply" and node.inputs[0] is node.inputs[1]
+    ):
         return node.inputs[0]
     if node.op.name == "power" and is_constant(node.inputs[1], 2):
         return node.inputs[0]
@@ -79,16 +83,18 @@ def roots_of_sums_of_squares(graph: Graph) -> Graph:
         match = match_root_sum_squares(node, producer, uses)
         if match is not None:
             c, params = match
-            replaced[position] = Node(primitives["root_sum_squares"], (c,), node.outputs,
-                                      params, node.loc)
+            replaced[position] = Node(
+                primitives["root_sum_squares"], (c,), node.outputs, params, node.loc
+            )
     if not replaced:
         return graph
     nodes = tuple(replaced.get(i, node) for i, node in enumerate(graph.nodes))
     return Graph(graph.name, graph.inputs, nodes, graph.outputs)
 
 
-def match_root_sum_squares(node: Node, producer: dict[Var, Node],
-                           uses: Counter) -> tuple[Operand, dict] | None:
+def match_root_sum_squares(
+    node: Node, producer: dict[Var, Node], uses: Counter
+) -> tuple[Operand, dict] | None:
     """(c, params) when `node` is sqrt(sum(c * c) [/ divisor]), each step used only here."""
     if node.op.name != "sqrt" or uses[node.inputs[0]] != 1:
         return None
@@ -105,6 +111,9 @@ def match_root_sum_squares(node: Node, producer: dict[Var, Node],
     c = made_by(c, "multiply", producer).inputs[0]
     if c.type.weak or c.type.dtype.kind != "f":
         return None
-    params = {"axis": total.params["axis"], "keepdims": total.params["keepdims"],
-              "divisor": divisor}
+    params = {
+        "axis": total.params["axis"],
+        "keepdims": total.params["keepdims"],
+        "divisor": divisor,
+    }
     return c, params
