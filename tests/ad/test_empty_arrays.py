@@ -188,3 +188,13 @@ def test_reducing_an_empty_axis_without_identity_is_an_error_at_the_users_line()
         tracegrad.jit(lambda x: np.max(x, axis=1))(E20)
     with pytest.raises(ValueError):
         np.max(E20, axis=1)  # NumPy refuses it too
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+@pytest.mark.parametrize("fn", [times_two, sum_rows, matmul_empty_by_full, index_empty_rows])
+def test_float32_empty_values_and_gradients_keep_their_dtype(fn, backend):
+    x = np.ones((2, 3), np.float32) if fn is matmul_empty_by_full else E03.astype(np.float32)
+    assert_same_array(tracegrad.jit(fn, backend=backend)(x), fn(x))
+    gradient = tracegrad.jit(tracegrad.grad(total(fn)), backend=backend)(x)
+    assert_same_array(gradient, np.zeros_like(x) if x.size == 0 else gradient)
+    assert (gradient.shape, gradient.dtype) == (x.shape, np.float32)
