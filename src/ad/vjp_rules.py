@@ -22,8 +22,8 @@ from ..ir.primitives import elementwise as E
 from ..ir.primitives import indexing as I
 from ..ir.primitives import reductions as R
 from ..ir.primitives import shapes as S
+from ..tracer import control, scatter
 from ..tracer import functions as tnp
-from ..tracer import scatter
 from ..tracer.context import find_trace
 from ..tracer.functions import type_of
 
@@ -205,19 +205,37 @@ def sum_vjp(ct, x, out, axis, keepdims):
 def products_of_the_others(x, out, axis, keepdims):
     """For each element, the product of the others along `axis`: d prod / d x_i.
 
-    `prod / x_i` where x_i != 0 (exact, and differentiable again). At a zero the product of
-    the non-zero elements, times the other zeros: 1 where x_i is the only zero, the other
-    zero itself where there are two (its value 0, its derivative the Hessian's entry), 0
-    where there are more. The zeros are counted, never divided by, so no nan appears.
+    `prod / x_i`, exact (and differentiable again) where no element of the product is 0:
+    then the product is not 0 either, so the test costs a look at the reduced value only.
+    Otherwise (a zero, or an underflow) the zeros are counted, never divided by.
     """
+    out = keep_axes(out, x, axis, keepdims)
+    any_zero = tnp.sum(out == 0) > 0
+
+    def with_zeros(x, out):  # the branches' names are those of the emitted JAX functions
+        return products_with_zeros(x, out, axis)
+
+    def without_zeros(x, out):
+        return out / x
+
+    trace = find_trace([any_zero])
+    if trace is None:  # constants: NumPy picks the branch now
+        return with_zeros(x, out) if any_zero else without_zeros(x, out)
+    with trace.running():  # the branch is recorded into the trace this rule writes
+        return control.cond(any_zero, with_zeros, without_zeros, x, out)
+
+
+def products_with_zeros(x, out, axis):
+    """`out / x_i` where x_i != 0. At a zero the product of the non-zero elements, times the
+    other zeros: 1 where x_i is the only zero, the other zero itself where there are two (its
+    value 0, its derivative the Hessian's entry), 0 where there are more."""
     zero = x == 0
     count = tnp.sum(zero, axis=axis, keepdims=True)
     safe = tnp.where(zero, 1, x)
     nonzero_product = tnp.prod(safe, axis=axis, keepdims=True)
     other_zero = tnp.sum(tnp.where(zero, x, 0), axis=axis, keepdims=True) - x
     other_zeros = tnp.where(count == 1, 1, tnp.where(count == 2, other_zero, 0))
-    at_zero = nonzero_product * other_zeros
-    return tnp.where(zero, at_zero, keep_axes(out, x, axis, keepdims) / safe)
+    return tnp.where(zero, nonzero_product * other_zeros, out / safe)
 
 
 def prod_vjp(ct, x, out, axis, keepdims):
