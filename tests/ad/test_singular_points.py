@@ -366,3 +366,12 @@ def test_hessian_of_a_python_float_through_abs():
     assert tracegrad.hessian(f)(0.5) == 2.0
     assert tracegrad.hessian(f)(-0.5) == -2.0
     assert tracegrad.hessian(f)(np.float64(0.5)) == 2.0
+
+
+def test_prod_away_from_zeros_costs_what_it_did():
+    """The zeros are counted only in a branch taken where a product is 0; otherwise the
+    gradient is prod / x, one division, as before."""
+    source = tracegrad.grad(prod).source(X)
+    branch, otherwise = source.split("else:")
+    assert "if " in branch and "a == 0" in branch
+    assert otherwise.split("\n")[1].strip().startswith("d_a = reshape / a")
