@@ -6,6 +6,7 @@ not nan itself)."""
 
 from __future__ import annotations
 
+import re
 import types
 import warnings
 from collections.abc import Callable, Iterator
@@ -371,7 +372,7 @@ def test_hessian_of_a_python_float_through_abs():
 def test_prod_away_from_zeros_costs_what_it_did():
     """The zeros are counted only in a branch taken where a product is 0; otherwise the
     gradient is prod / x, one division, as before."""
-    source = tracegrad.grad(prod).source(X)
-    branch, otherwise = source.split("else:")
-    assert "if " in branch and "a == 0" in branch
-    assert otherwise.split("\n")[1].strip().startswith("d_a = reshape / a")
+    text = tracegrad.grad(prod).source(X)
+    branch, otherwise = text.split("else:")
+    assert "    if " in branch and "x == 0" in branch
+    assert re.match(r"\s+\w+ = \w+ / x  #", otherwise.split("\n")[1])
