@@ -10,6 +10,7 @@ its input's shape and dtype.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -222,7 +223,24 @@ def products_of_the_others(x, out, axis, keepdims):
     if trace is None:  # constants: NumPy picks the branch now
         return with_zeros(x, out) if any_zero else without_zeros(x, out)
     with trace.running():  # the branch is recorded into the trace this rule writes
-        return control.cond(any_zero, with_zeros, without_zeros, x, out)
+        return control.cond(any_zero, at_line_of(trace, with_zeros),
+                            at_line_of(trace, without_zeros), x, out)
+
+
+def at_line_of(trace: Any, branch: Callable) -> Callable:
+    """`branch` recording at the line `trace` records at (the user's line the rule comes
+    from), not at the line that called the transform: the emitted code must not depend on
+    where it is called from."""
+
+    @functools.wraps(branch)
+    def pinned(*operands):
+        nested = find_trace(list(operands))
+        if nested is None or not trace.fixed:
+            return branch(*operands)
+        with nested.at(trace.fixed_loc):
+            return branch(*operands)
+
+    return pinned
 
 
 def products_with_zeros(x, out, axis):
