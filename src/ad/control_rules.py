@@ -71,7 +71,7 @@ def cond_jvp(tangents, pred, *operands, out, true, false):
     values = trace.bind_many(
         C.cond, [pred, *operands, *(tangents[1 + k] for k in wrt)],
         hints=[v.hint for v in branches[0].outputs[:n]]
-        + [f"{v.hint or 'out'}_dot" for v in true.outputs],
+        + [f"{getattr(v, 'hint', None) or 'out'}_dot" for v in true.outputs],
         true=branches[0], false=branches[1])
     return values[:n], [t if differentiable(v) else None
                         for t, v in zip(values[n:], true.outputs, strict=True)]

@@ -34,6 +34,7 @@ from ..tracer.context import Trace
 from ..tracer.functions import type_of
 from .jvp_rules import jvp_rules
 from .reverse import differentiable, reverse
+from .vjp_rules import cast
 
 
 def fit(tangent: Any, var: Var) -> Any:
@@ -42,7 +43,7 @@ def fit(tangent: Any, var: Var) -> Any:
     if tangent_type.shape != var.type.shape:
         tangent = tnp.broadcast_to(tangent, var.type.shape)
     if tangent_type.dtype != var.type.dtype:
-        tangent = tnp.astype(tangent, var.type.dtype)
+        tangent = cast(tangent, var.type.dtype)
     return tangent
 
 
@@ -73,6 +74,7 @@ def check_wrt(graph: Graph, wrt: Sequence[int]) -> None:
             )
 
 
+@np.errstate(divide="ignore", invalid="ignore", over="ignore")  # as in reverse: constants
 def forward_pass(
     trace: Trace, graph: Graph, inputs: Sequence[Any], directions: Sequence[Mapping[int, Any]]
 ) -> tuple[list[Any], list[list[Any]]]:

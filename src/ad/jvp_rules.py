@@ -27,7 +27,16 @@ from ..tracer import functions as tnp
 from ..tracer import scatter
 from ..tracer.context import find_trace
 from ..tracer.functions import type_of
-from .vjp_rules import keep_axes, shape_of
+from .vjp_rules import (
+    cast,
+    keep_axes,
+    power_derivative,
+    power_exponent_derivative,
+    products_of_the_others,
+    root_sum_squares_slope,
+    shape_of,
+    times,
+)
 
 JvpRule = Callable[..., Any]
 jvp_rules: dict[Primitive, JvpRule] = {}
@@ -119,16 +128,9 @@ def remainder_jvp(tangents, x, y, out):
 
 def power_jvp(tangents, x, y, out):
     tx, ty = tangents
-    dx = dy = None
-    if tx is not None:
-        if np.ndim(y) == 0 and not hasattr(y, "ir_var") and y == 2:  # a constant square
-            dx = tx * (x * 2)
-        else:
-            dx = tx * (y * x ** (y - 1))
-    if ty is not None:
-        # d(x ** y)/dy = out * log(x); where x == 0 the limit is 0, not nan (as in JAX).
-        dy = ty * (out * tnp.log(tnp.where(x == 0, 1, x)))
-    return plus(dx, dy)
+    dx = power_derivative(x, y) if tx is not None else None
+    dy = power_exponent_derivative(x, y, out) if ty is not None else None
+    return plus(None if dx is None else times(tx, dx), None if dy is None else times(ty, dy))
 
 
 def arctan2_jvp(tangents, x1, x2, out):
@@ -177,10 +179,10 @@ def sum_jvp(tangents, x, out, axis, keepdims):
 
 
 def prod_jvp(tangents, x, out, axis, keepdims):
-    # d prod = sum(prod / x_i dx_i): exact for non-zero entries; a zero entry gives nan or
-    # inf, as in the VJP (documented there).
+    # d prod = sum(d prod / d x_i * dx_i), the partials exact at zeros too (see the VJP).
     (t,) = tangents
-    return tnp.sum(t * (keep_axes(out, x, axis, keepdims) / x), axis=axis, keepdims=keepdims)
+    others = products_of_the_others(x, out, axis, keepdims)
+    return tnp.sum(t * others, axis=axis, keepdims=keepdims)
 
 
 def extremum_reduction_jvp(tangents, x, out, axis, keepdims):
@@ -238,6 +240,15 @@ def log_softmax_jvp(tangents, x, out, axis):
 jvp_rules[primitives["log_softmax"]] = log_softmax_jvp
 
 
+def root_sum_squares_jvp(tangents, c, out, axis, keepdims, divisor):
+    """sum(c * t) / (divisor * out), 0 where out is 0 (the subgradient the VJP chooses)."""
+    (t,) = tangents
+    return tnp.sum(c * t, axis=axis, keepdims=keepdims) * root_sum_squares_slope(out, divisor)
+
+
+jvp_rules[primitives["root_sum_squares"]] = root_sum_squares_jvp
+
+
 # --- shapes and conversions: linear, each applies itself to the tangent -------------------
 
 def zeros_for_missing(tangents: list[Any], operands: tuple, out: Any) -> list[Any]:
@@ -257,7 +268,7 @@ def stack_jvp(tangents, *operands, out, axis):
 
 def convert_jvp(tangents, x, out, dtype):
     (t,) = tangents
-    return tnp.astype(t, dtype) if np.dtype(dtype).kind in "fc" else None
+    return cast(t, dtype) if np.dtype(dtype).kind in "fc" else None
 
 
 jvp_rules[S.reshape] = lambda tangents, x, out, shape: tnp.reshape(tangents[0], shape)

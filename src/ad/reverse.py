@@ -22,10 +22,9 @@ from ..ir import Graph, Literal, Var
 from ..ir.passes import prepare_for_differentiation
 from ..ir.passes.loops import loops_as_scans
 from ..ir.primitive import Group
-from ..tracer import functions as tnp
 from ..tracer.context import Trace
 from ..tracer.functions import type_of
-from .vjp_rules import unbroadcast, vjp_rules
+from .vjp_rules import cast, unbroadcast, vjp_rules
 
 
 def differentiable(x: Var | Literal) -> bool:
@@ -36,14 +35,24 @@ def fit(contribution: Any, var: Var) -> Any:
     """A cotangent contribution summed to `var`'s shape and cast to its dtype."""
     contribution = unbroadcast(contribution, var.type.shape)
     if type_of(contribution).dtype != var.type.dtype:
-        contribution = tnp.astype(contribution, var.type.dtype)
+        contribution = cast(contribution, var.type.dtype)
     return contribution
+
+
+def hint_of(x: Var | Literal, default: str) -> str:
+    """The user's name for an operand; an output that is a constant (it does not depend on
+    the inputs) is a Literal and has none."""
+    return (x.hint if isinstance(x, Var) else None) or default
 
 
 def ones_like_output(x: Var | Literal) -> Any:
     return np.ones(x.type.shape, x.type.dtype)[()]
 
 
+# Rules given constants compute them with NumPy while tracing (a cotangent over an empty
+# axis is 1 / 0): inf and nan are values there, as in constant folding, and a warning would
+# point at the rule's line, not the user's. The emitted code warns where NumPy would.
+@np.errstate(divide="ignore", invalid="ignore", over="ignore")
 def reverse(
     graph: Graph,
     wrt: Sequence[int],
@@ -63,7 +72,7 @@ def reverse(
     trace = Trace(name or f"grad_{graph.name}")
     primal_inputs = [trace.new_input(v.type, v.hint) for v in graph.inputs]
     seeds = [
-        trace.new_input(graph.outputs[i].type, f"d_{graph.outputs[i].hint or 'out'}")
+        trace.new_input(graph.outputs[i].type, f"d_{hint_of(graph.outputs[i], 'out')}")
         if cotangent_inputs else ones_like_output(graph.outputs[i])
         for i in seeded
     ]

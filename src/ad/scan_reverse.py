@@ -235,7 +235,8 @@ def backward_body(steps: Graph, body: Graph, k: int, n: int, n_residuals: int,
     residuals = [trace.new_input(v.type, f"{v.hint}_prev" if v.hint and v in carries else v.hint)
                  for v in steps.inputs[k:k + n_residuals]]
     xs = [trace.new_input(v.type, v.hint) for v in inputs[k + n:]]
-    ct_ys = [trace.new_input(body.outputs[n + j].type, f"d_{body.outputs[n + j].hint or 'y'}")
+    ct_ys = [trace.new_input(body.outputs[n + j].type,
+                             f"d_{getattr(body.outputs[n + j], 'hint', None) or 'y'}")
              for j in seeded_ys]
     gradients = trace.replay(steps, [*consts, *residuals, *xs, *ct_carry, *ct_ys])
     g_consts = gradients[:len(diff_consts)]

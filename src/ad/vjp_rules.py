@@ -10,6 +10,7 @@ its input's shape and dtype.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -22,8 +23,9 @@ from ..ir.primitives import elementwise as E
 from ..ir.primitives import indexing as I
 from ..ir.primitives import reductions as R
 from ..ir.primitives import shapes as S
+from ..tracer import control, scatter
 from ..tracer import functions as tnp
-from ..tracer import scatter
+from ..tracer.context import find_trace
 from ..tracer.functions import type_of
 
 VjpRule = Callable[..., list[Any]]
@@ -32,6 +34,14 @@ vjp_rules: dict[Primitive, VjpRule] = {}
 
 def shape_of(x: Any) -> tuple[int, ...]:
     return type_of(x).shape
+
+
+def cast(x: Any, dtype: np.dtype) -> Any:
+    """`x` converted to `dtype`. A constant may be a Python number (a weak value's tangent or
+    cotangent), which np.astype refuses: it becomes a NumPy scalar of that dtype."""
+    if find_trace([x]) is None and not isinstance(x, np.ndarray | np.generic):
+        return np.asarray(x, dtype)[()]
+    return tnp.astype(x, dtype)
 
 
 def unbroadcast(ct: Any, shape: tuple[int, ...]) -> Any:
@@ -119,17 +129,42 @@ def arctan2_vjp(ct, x1, x2, out):
 vjp_rules[E.arctan2] = binary(arctan2_vjp)
 
 
+def is_constant_number(y: Any) -> bool:
+    return np.ndim(y) == 0 and find_trace([y]) is None
+
+
+def power_derivative(x: Any, y: Any) -> Any:
+    """d(x ** y)/dx = y * x ** (y - 1), None where it is zero. A constant exponent picks its
+    form while tracing (no cost at run time): x ** 0 and x ** 1 at x = 0 would compute
+    0 * 0 ** -1 = nan and 1 * 0 ** 0 = 1; x ** 2 is 2 * x. A traced exponent that is 0 gets
+    0 * x ** 0 = 0 (not 0 * 0 ** -1 = nan, which JAX avoids with a where on the result)."""
+    if is_constant_number(y):
+        if y == 0:
+            return None
+        return 1 if y == 1 else (x * 2 if y == 2 else y * x ** (y - 1))
+    return y * x ** (tnp.where(y == 0, 1, y) - 1)
+
+
+def power_exponent_derivative(x: Any, y: Any, out: Any) -> Any:
+    """d(x ** y)/dy = out * log(x); where x == 0 the limit is 0, not nan (as in JAX). None
+    for a constant exponent, which has no cotangent."""
+    if is_constant_number(y):
+        return None
+    return out * tnp.log(tnp.where(x == 0, 1, x))
+
+
+def times(a: Any, derivative: Any) -> Any:
+    """a * derivative, where a derivative that is the constant 1 (x ** 1) adds no node."""
+    return a if isinstance(derivative, int) and derivative == 1 else a * derivative
+
+
 def power_vjp(ct, x, y, out):
-    if np.ndim(y) == 0 and not hasattr(y, "ir_var"):  # a constant exponent: x ** 3
-        dx = ct * (x * 2) if y == 2 else ct * (y * x ** (y - 1))
-    else:
-        dx = ct * (y * x ** (y - 1))
-    # d(x ** y)/dy = out * log(x); where x == 0 the limit is 0, not nan (as in JAX).
-    dy = ct * out * tnp.log(tnp.where(x == 0, 1, x))
-    return dx, dy
+    dx, dy = power_derivative(x, y), power_exponent_derivative(x, y, out)
+    return [None if d is None else unbroadcast(times(ct, d), shape_of(operand))
+            for d, operand in ((dx, x), (dy, y))]
 
 
-vjp_rules[E.power] = binary(power_vjp)
+vjp_rules[E.power] = power_vjp
 
 
 def extremum_vjp(wins: Callable[[Any, Any], Any]) -> VjpRule:
@@ -168,9 +203,61 @@ def sum_vjp(ct, x, out, axis, keepdims):
     return [tnp.broadcast_to(keep_axes(ct, x, axis, keepdims), shape_of(x))]
 
 
+def products_of_the_others(x, out, axis, keepdims):
+    """For each element, the product of the others along `axis`: d prod / d x_i.
+
+    `prod / x_i`, exact (and differentiable again) where no element of the product is 0:
+    then the product is not 0 either, so the test costs a look at the reduced value only.
+    Otherwise (a zero, or an underflow) the zeros are counted, never divided by.
+    """
+    out = keep_axes(out, x, axis, keepdims)
+    any_zero = tnp.sum(out == 0) > 0
+
+    def with_zeros(x, out):  # the branches' names are those of the emitted JAX functions
+        return products_with_zeros(x, out, axis)
+
+    def without_zeros(x, out):
+        return out / x
+
+    trace = find_trace([any_zero])
+    if trace is None:  # constants: NumPy picks the branch now
+        return with_zeros(x, out) if any_zero else without_zeros(x, out)
+    with trace.running():  # the branch is recorded into the trace this rule writes
+        return control.cond(any_zero, at_line_of(trace, with_zeros),
+                            at_line_of(trace, without_zeros), x, out)
+
+
+def at_line_of(trace: Any, branch: Callable) -> Callable:
+    """`branch` recording at the line `trace` records at (the user's line the rule comes
+    from), not at the line that called the transform: the emitted code must not depend on
+    where it is called from."""
+
+    @functools.wraps(branch)
+    def pinned(*operands):
+        nested = find_trace(list(operands))
+        if nested is None or not trace.fixed:
+            return branch(*operands)
+        with nested.at(trace.fixed_loc):
+            return branch(*operands)
+
+    return pinned
+
+
+def products_with_zeros(x, out, axis):
+    """`out / x_i` where x_i != 0. At a zero the product of the non-zero elements, times the
+    other zeros: 1 where x_i is the only zero, the other zero itself where there are two (its
+    value 0, its derivative the Hessian's entry), 0 where there are more."""
+    zero = x == 0
+    count = tnp.sum(zero, axis=axis, keepdims=True)
+    safe = tnp.where(zero, 1, x)
+    nonzero_product = tnp.prod(safe, axis=axis, keepdims=True)
+    other_zero = tnp.sum(tnp.where(zero, x, 0), axis=axis, keepdims=True) - x
+    other_zeros = tnp.where(count == 1, 1, tnp.where(count == 2, other_zero, 0))
+    return tnp.where(zero, nonzero_product * other_zeros, out / safe)
+
+
 def prod_vjp(ct, x, out, axis, keepdims):
-    # prod / x_i: exact for non-zero entries; a zero entry gets nan or inf (documented).
-    return [keep_axes(ct, x, axis, keepdims) * keep_axes(out, x, axis, keepdims) / x]
+    return [keep_axes(ct, x, axis, keepdims) * products_of_the_others(x, out, axis, keepdims)]
 
 
 def extremum_reduction_vjp(ct, x, out, axis, keepdims):
@@ -282,6 +369,22 @@ def log_softmax_vjp(ct, x, out, axis):
 vjp_rules[primitives["log_softmax"]] = log_softmax_vjp
 
 
+def root_sum_squares_slope(out, divisor):
+    """1 / (divisor * out), the reduced factor of d out / d c = c / (divisor * out). Where out
+    is 0 (every c is 0: a norm at 0, equal values' spread) the root has a kink, a cone whose
+    subgradients fill a ball around 0; we choose 0 there (jax.grad gives 0 * inf = nan). The
+    where runs on the reduced value only, so it costs nothing beside the full-size product."""
+    return 1 / (tnp.where(out == 0, 1, out) * divisor)
+
+
+def root_sum_squares_vjp(ct, c, out, axis, keepdims, divisor):
+    slope = keep_axes(ct * root_sum_squares_slope(out, divisor), c, axis, keepdims)
+    return [c * slope]
+
+
+vjp_rules[primitives["root_sum_squares"]] = root_sum_squares_vjp
+
+
 # --- shapes and conversions -------------------------------------------------------------
 
 def along(axis: int, item: Any) -> tuple:
@@ -298,7 +401,7 @@ def concatenate_vjp(ct, *operands, out, axis):
 
 
 def convert_vjp(ct, x, out, dtype):
-    return [tnp.astype(ct, type_of(x).dtype) if type_of(x).dtype.kind in "fc" else None]
+    return [cast(ct, type_of(x).dtype) if type_of(x).dtype.kind in "fc" else None]
 
 
 vjp_rules[S.reshape] = lambda ct, x, out, shape: [tnp.reshape(ct, shape_of(x))]

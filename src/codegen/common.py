@@ -127,3 +127,10 @@ def log_softmax_lines(node: Node, args: list[str], module: str) -> list[str]:
         f"axis={axis[0] if len(axis) == 1 else axis}, keepdims=True")
     return [f"{{out}} = {args[0]} - {args[0]}.max({keywords})",
             f"{{out}} = {{out}} - {module}.log({module}.exp({{out}}).sum({keywords}))"]
+
+
+def root_sum_squares_expression(node: Node, args: list[str], module: str) -> str:
+    """The operations np.linalg.norm and np.std are traced as, in their order."""
+    c, divisor = args[0], node.params["divisor"]
+    total = f"{module}.sum({c} * {c}{axis_keywords(node, node.inputs[0].type.ndim)})"
+    return f"{module}.sqrt({total} / {divisor})" if divisor != 1 else f"{module}.sqrt({total})"

@@ -30,6 +30,7 @@ from .common import (
     index_key,
     is_array_value,
     log_softmax_lines,
+    root_sum_squares_expression,
     shape_expr,
 )
 from .control import (
@@ -206,6 +207,10 @@ def scatter_add_rule(node: Node, args: list[str]) -> list[str]:
 
 def log_softmax_rule(node: Node, args: list[str]) -> list[str]:
     return log_softmax_lines(node, args, "np")
+
+
+def root_sum_squares_rule(node: Node, args: list[str]) -> str:
+    return root_sum_squares_expression(node, args, "np")
 
 
 def argreduce_rule(node: Node, args: list[str]) -> str:
@@ -392,6 +397,7 @@ SPECIAL_RULES: dict[str, EmitRule | BlockRule] = {
     "index_scatter": index_scatter_rule,
     "scatter_add": scatter_add_rule,
     "log_softmax": log_softmax_rule,
+    "root_sum_squares": root_sum_squares_rule,
     "stop_gradient": lambda node, args: args[0],  # only differentiation tells it from x
     "cond": BlockRule(cond_lines, loops=False),
     "scan": BlockRule(scan_lines, operand_names=initial_carry_names),

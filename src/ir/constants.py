@@ -23,7 +23,10 @@ class ConstantPattern:
 
 
 def describe_constant(array: np.ndarray) -> ConstantPattern:
-    if array.size > 0 and array.dtype.kind in "biufc":
+    if array.size == 0 and array.dtype.kind in "biufc":
+        # An empty array is written by its shape: `np.array([])` would lose it.
+        return ConstantPattern("zeros")
+    if array.dtype.kind in "biufc":
         flat = array.reshape(-1)
         if np.all(flat == flat[0]) and not np.isnan(flat[0]):
             value = flat[0].item()

@@ -9,6 +9,8 @@ import linecache
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
+import numpy as np
+
 from ..codegen.numpy import emit_numpy
 from ..codegen.python_floats import emit_python_floats, python_floats_fit
 from ..errors import BackendError, IndexOutOfBoundsError
@@ -51,6 +53,10 @@ class Execution(Protocol):
         """XLA's cost analysis of that program."""
 
 
+def as_numpy_scalar(value: Any) -> Any:
+    return np.float64(value) if type(value) is float else value
+
+
 class NumPyExecution:
     """The emitted NumPy function runs as it is."""
 
@@ -75,7 +81,9 @@ class NumPyExecution:
                 pass
             if not numpy_version:
                 numpy_version.append(load_function(emit_numpy(graph, interface), graph.name))
-            return numpy_version[0](*args)
+            # Python floats stay Python floats in the NumPy module too, and would raise again
+            # (`1.0 / x`, `x ** -1.5` at 0): as NumPy scalars they give NumPy's inf or nan.
+            return numpy_version[0](*map(as_numpy_scalar, args))
 
         return run
 

@@ -19,6 +19,9 @@ from ..ir import Graph
 from ..ir.interface import Interface, map_tree, tree_indices
 from ..ir.passes import eliminate_dead_code
 from ..tracer import BoundCall, bind_call, trace_function
+from ..tracer import functions as tnp
+from ..tracer.context import find_trace
+from ..tracer.functions import type_of
 from ..tracer.pytree import flatten, leaf_paths, unflatten
 from ..tracer.source import caller_location
 from ..tracer.trace import origin_of
@@ -213,11 +216,14 @@ class VJP(Staged):
     def bind(self, args: tuple, kwargs: dict) -> BoundCall:
         *primals, cotangent = args
         primal_call = bind_call(self.fn, primals, kwargs, ())
+        # The cotangent is passed positionally; a *args parameter keeps its "*" (unpacked).
+        passing = (*primal_call.passing, "") if primal_call.passing else ()
         return BoundCall((*primal_call.names, "cotangent"), (*primal_call.values, cotangent),
-                         frozenset())
+                         frozenset(), passing)
 
     def build(self, call: BoundCall) -> tuple[Graph, Interface]:
-        primal_call = bind_call(self.fn, call.values[:-1], {}, ())
+        primal_call = BoundCall(call.names[:-1], call.values[:-1], frozenset(),
+                                call.passing[:-1])
         graph, interface = trace_function(self.fn, primal_call)
         _, treedef = flatten(call.values[-1])
         wrt = [leaf for tree in interface.input_trees for leaf in tree_indices(tree)]
@@ -226,7 +232,12 @@ class VJP(Staged):
                           name=f"vjp_{graph.name}")
         first = len(graph.outputs)
         gradient_of = {leaf: first + k for k, leaf in enumerate(wrt)}
-        result = tuple(map_tree(tree, gradient_of.__getitem__) for tree in interface.input_trees)
+        # One cotangent per primal as the caller passed them: each value of a *args apart.
+        result = tuple(
+            map_tree(interface.input_trees[p] if k is None else interface.input_trees[p][k],
+                     gradient_of.__getitem__)
+            for p, k in argument_slots(primal_call)
+        )
         adjoint, result = keep_outputs(adjoint, result)
         n_params = len(interface.params)
         cotangent_paths = tuple((n_params, path) for path in leaf_paths(treedef))
@@ -251,11 +262,15 @@ class VJP(Staged):
                 )
             arrays = []
             for leaf, like in zip(leaves, out_leaves, strict=True):
-                array = np.asarray(leaf, dtype=np.result_type(like))
-                if array.shape != np.shape(like):
+                # Inside another transform the output (and the cotangent) may be traced:
+                # their types come from the trace, and a traced cotangent stays traced.
+                expected = type_of(like)
+                array = (tnp.astype(leaf, expected.dtype) if find_trace([leaf]) is not None
+                         else np.asarray(leaf, dtype=expected.dtype))
+                if type_of(array).shape != expected.shape:
                     raise TraceError(
-                        f"a cotangent of shape {array.shape} was given for an output of shape "
-                        f"{np.shape(like)}", loc=caller_location(),
+                        f"a cotangent of shape {type_of(array).shape} was given for an output "
+                        f"of shape {expected.shape}", loc=caller_location(),
                         hint="pass a cotangent shaped like the result",
                     )
                 arrays.append(array)

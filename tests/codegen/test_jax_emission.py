@@ -124,13 +124,13 @@ def shapes_and_indexing(x, labels):
 
 
 def gradient_primitives(x, labels):
-    """Gradients of slicing, repeated gathers and log-softmax: index_scatter, scatter_add
-    with repeated indices, log_softmax, broadcast_to."""
+    """Gradients of slicing, repeated gathers, log-softmax and a norm: index_scatter,
+    scatter_add with repeated indices, log_softmax, root_sum_squares, broadcast_to."""
     z = x.reshape(3, 4)
     logp = z - z.max(axis=1, keepdims=True)
     logp = logp - np.log(np.exp(logp).sum(axis=1, keepdims=True))
     picked = logp[np.arange(3), labels[:3] % 4].sum() + x[labels % 12].sum()
-    return picked + (x[2:7] ** 2).sum() + np.tanh(x[1]) * z.sum()
+    return picked + (x[2:7] ** 2).sum() + np.tanh(x[1]) * z.sum() + np.linalg.norm(z, axis=0).sum()
 
 
 @tracegrad.custom_vjp

@@ -32,6 +32,7 @@ from .cse import eliminate_common_subexpressions
 from .dce import eliminate_dead_code
 from .fold import fold_constants
 from .log_softmax import recognise_log_softmax
+from .root_sum_squares import recognise_root_sum_squares
 from .simplify import simplify
 
 
@@ -74,6 +75,7 @@ PASS_NAMES = tuple(p.name for p in PIPELINE)
 # Run on the primal before reverse mode: rewrites that change what gets differentiated.
 BEFORE_DIFFERENTIATION: tuple[Pass, ...] = (
     Pass("recognise log_softmax", recognise_log_softmax),
+    Pass("recognise root_sum_squares", recognise_root_sum_squares),
 )
 
 # A round that still changes something after this many is a bug in a pass (two rewrites
@@ -123,5 +125,6 @@ __all__ = [
     "optimize",
     "prepare_for_differentiation",
     "recognise_log_softmax",
+    "recognise_root_sum_squares",
     "simplify",
 ]
