@@ -16,9 +16,9 @@ from .source import caller_location
 # leaves any other name a plain AttributeError (so `hasattr` works as for any object).
 NDARRAY_NAMES = frozenset(name for name in dir(np.ndarray) if not name.startswith("_"))
 
-IN_PLACE = "writes into the array in place, and traced values are never modified in place"
+IN_PLACE = "it writes into the array in place, and traced values are never modified in place"
 MEMORY = (
-    "reads the array's memory, and a traced value has no memory while tracing (it is a "
+    "it reads the array's memory, and a traced value has no memory while tracing (it is a "
     "value in the Graph, not a buffer)"
 )
 SORTING = "sorting has no tracing rule in tracegrad yet (it comes in a later release)"
@@ -33,9 +33,9 @@ SAVE_HINT = "return the value from the traced function and save or convert it ou
 # name -> (why it cannot work on a traced value, what to write instead)
 REASONS: dict[str, tuple[str, str]] = {
     "fill": (IN_PLACE, "build the filled array: np.full_like(x, value)"),
-    "sort": (f"sorts in place, and {SORTING}", SORT_HINT),
+    "sort": (f"it sorts in place, and {SORTING}", SORT_HINT),
     "argsort": (SORTING, SORT_HINT),
-    "partition": (f"partitions in place, and {SORTING}", SORT_HINT),
+    "partition": (f"it partitions in place, and {SORTING}", SORT_HINT),
     "argpartition": (SORTING, SORT_HINT),
     "searchsorted": (SORTING, "compare instead: np.sum(sorted_values < v) counts the smaller "
                      "values"),
@@ -43,10 +43,10 @@ REASONS: dict[str, tuple[str, str]] = {
                "tracegrad.scan(lambda c, v: (c + v, c + v), np.zeros_like(x[0]), x)[1]"),
     "cumprod": (CUMULATIVE, "tracegrad.scan(lambda c, v: (c * v, c * v), np.ones_like(x[0]), "
                 "x)[1]"),
-    "nonzero": ("gives indices whose number depends on the data, and shapes must be known "
+    "nonzero": ("it gives indices whose number depends on the data, and shapes must be known "
                 "while tracing", "keep the shape: select with np.where(mask, a, b), or count "
                 "with np.sum(mask)"),
-    "choose": ("has no tracing rule in tracegrad", "select with np.where: np.where(a == 0, c0, "
+    "choose": ("it has no tracing rule in tracegrad", "select with np.where: np.where(a == 0, c0, "
                "np.where(a == 1, c1, c2))"),
     "put": (IN_PLACE, "build a new array: np.where(mask, values, x)"),
     "resize": (IN_PLACE, "use x.reshape(...) for the same number of elements, slicing or "
@@ -65,12 +65,12 @@ REASONS: dict[str, tuple[str, str]] = {
     "tofile": (MEMORY, SAVE_HINT),
     "dump": (MEMORY, SAVE_HINT),
     "dumps": (MEMORY, SAVE_HINT),
-    "item": ("needs a concrete value, but this value is traced", "keep the value as an array"),
-    "tolist": ("needs a concrete value, but this value is traced", "keep the value as an "
+    "item": ("it needs a concrete value, but this value is traced", "keep the value as an array"),
+    "tolist": ("it needs a concrete value, but this value is traced", "keep the value as an "
                "array, or build a list by indexing: [x[i] for i in range(x.shape[0])]"),
-    "device": ("is not known while tracing: the backend places the compiled function",
+    "device": ("it is not known while tracing: the backend places the compiled function",
                "choose the device outside the traced function (backend=, jax.default_device)"),
-    "to_device": ("is not known while tracing: the backend places the compiled function",
+    "to_device": ("it is not known while tracing: the backend places the compiled function",
                   "choose the device outside the traced function (backend=, "
                   "jax.default_device)"),
 }
@@ -79,11 +79,11 @@ REASONS: dict[str, tuple[str, str]] = {
 def attribute_error(name: str) -> TraceError:
     """The error for `x.<name>`, an ndarray attribute the Tracer does not offer."""
     why, hint = REASONS.get(name, (
-        "is not supported on traced values",
+        "it is not supported on traced values",
         "write it with the supported functions (see tracegrad.numpy), or open an issue asking "
         "for it",
     ))
-    return TraceError(f"x.{name} {why}", loc=caller_location(), hint=hint)
+    return TraceError(f"x.{name}: {why}", loc=caller_location(), hint=hint)
 
 
 def function_error(name: str) -> TraceError | None:
@@ -93,8 +93,8 @@ def function_error(name: str) -> TraceError | None:
     if name not in REASONS:
         return None
     why, hint = REASONS[name]
-    return TraceError(f"np.{name} {why.replace('the array', 'an array')}", loc=caller_location(),
-                      hint=hint)
+    return TraceError(f"np.{name}: {why.replace('the array', 'an array')}",
+                      loc=caller_location(), hint=hint)
 
 
 # NumPy functions that write into their first argument.
