@@ -283,16 +283,17 @@ def _real_only(name: str, x: Any) -> TensorType:
 
 @traced(np.real)
 def real(val):
-    """The real part: a real value itself (as an array, as np.real makes it)."""
+    """The real part: a real value itself (np.real reads `val.real`, a Python number's too)."""
     _real_only("real", val)
-    return as_array(val)
+    return val
 
 
 @traced(np.imag)
 def imag(val):
-    """The imaginary part of a real value: zeros of its shape and dtype, a constant."""
+    """The imaginary part of a real value: zeros of its shape and dtype, a constant (0.0 for a
+    Python number, as `val.imag` is)."""
     t = _real_only("imag", val)
-    return np.zeros(t.shape, t.dtype)
+    return t.python_type(0) if t.weak else np.zeros(t.shape, t.dtype)
 
 
 @traced(np.conjugate)

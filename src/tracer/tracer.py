@@ -26,6 +26,11 @@ def concrete_value_error(what: str, hint: str) -> TraceError:
     )
 
 
+def attribute_write_error(name: str, hint: str) -> TraceError:
+    return TraceError(f"setting x.{name} = ... changes an array in place, and traced values "
+                      "are never modified in place", loc=caller_location(), hint=hint)
+
+
 STACK_HINT = "build an array from traced values with np.stack([a, b, ...]) or np.concatenate"
 
 
@@ -71,6 +76,10 @@ class Tracer:
     def shape(self) -> tuple[int, ...]:
         return self.ir_var.type.shape
 
+    @shape.setter
+    def shape(self, value) -> None:
+        raise attribute_write_error("shape", "x = x.reshape(new_shape)")
+
     @property
     def ndim(self) -> int:
         return self.ir_var.type.ndim
@@ -82,6 +91,10 @@ class Tracer:
     @property
     def dtype(self) -> np.dtype:
         return self.ir_var.type.dtype
+
+    @dtype.setter
+    def dtype(self, value) -> None:
+        raise attribute_write_error("dtype", "x = x.astype(dtype) converts the values")
 
     @property
     def itemsize(self) -> int:
@@ -114,6 +127,18 @@ class Tracer:
     @property
     def flat(self) -> Tracer:
         return functions.reshape(self, (-1,))  # reading x.flat[i] or iterating, as a 1-d value
+
+    @real.setter
+    def real(self, value) -> None:
+        raise attribute_write_error("real", "build a new array from the values")
+
+    @imag.setter
+    def imag(self, value) -> None:
+        raise attribute_write_error("imag", "build a new array from the values")
+
+    @flat.setter
+    def flat(self, value) -> None:
+        raise attribute_write_error("flat", "np.full_like(x, value), or np.broadcast_to")
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -166,8 +191,8 @@ class Tracer:
         raise concrete_value_error(
             "converting to a NumPy array (np.array([a, b]), np.asarray, or a function "
             "tracegrad does not know)",
-            f"{STACK_HINT}, not np.array([...]); use a traced value as it is (np.asarray(x) "
-            "is not needed inside a traced function)",
+            f"{STACK_HINT}, not np.array([...]); use a traced value as it is (np.asarray is "
+            "not needed inside a traced function)",
         )
 
     # --- refusing concrete values -------------------------------------------------------
@@ -176,7 +201,8 @@ class Tracer:
 
     def __int__(self) -> int:
         raise concrete_value_error(
-            "int()", "keep the value as an array; use .astype(np.int64) to change its dtype"
+            "int()",
+            f"keep the value as an array; use .astype(np.int64) to change its dtype; {STACK_HINT}",
         )
 
     def __index__(self) -> int:
@@ -355,7 +381,8 @@ class Tracer:
         return functions.round(self, decimals, out=out)
 
     def conj(self):
-        return functions.conjugate(self)
+        # A real value's conjugate is itself (a Python number's too: `(2.0).conjugate()`).
+        return self if self.ir_var.type.weak else functions.conjugate(self)
 
     conjugate = conj
 

@@ -376,3 +376,25 @@ def test_ndim_shape_and_size_work_on_traced_and_plain_values():
     assert {"ndim", "shape", "size", "all", "any", "repeat", "diagonal", "trace"} <= set(
         tnp.__all__
     )
+
+
+def set_shape(x):
+    x.shape = (9,)
+
+
+def set_real(x):
+    x.real = 0.0
+
+
+@pytest.mark.parametrize("fn, hint", [(set_shape, "x.reshape"), (set_real, "new array")])
+def test_setting_an_array_attribute_is_refused(fn, hint):
+    message = traced_error(lambda x: fn(x) or x, X)
+    assert "setting x." in message and "in place" in message and hint in message
+
+
+def test_real_parts_of_python_numbers_stay_python_numbers():
+    def f(x, a):
+        assert a.real is a and a.conj() is a and tnp.imag(a) == 0.0
+        return x * np.real(a) + np.conj(x)
+
+    np.testing.assert_allclose(tracegrad.jit(f)(X, 2.0), 3 * X)
