@@ -214,8 +214,18 @@ class Tracer:
     def __float__(self) -> float:
         raise concrete_value_error(
             "float() or a `math` function (math.sin, math.exp, ...)",
-            f"use the NumPy function instead (np.sin, np.exp, ...); {STACK_HINT}",
+            f"use the NumPy function instead (np.sin, np.exp, np.floor, ...); {STACK_HINT}",
         )
+
+    def __trunc__(self) -> int:
+        raise concrete_value_error("math.trunc()", "use np.trunc-style array code: "
+                                   "np.where(x < 0, np.ceil(x), np.floor(x))")
+
+    def __round__(self, ndigits=None):
+        if ndigits is None:  # Python's round() gives an int, which needs the value
+            raise concrete_value_error("round() to an int", "use np.round(x), which keeps "
+                                       "the value an array (then .astype(np.int64) if needed)")
+        return functions.round(self, ndigits)
 
     def __complex__(self) -> complex:
         raise concrete_value_error("complex()", "use .astype(np.complex128)")
