@@ -408,3 +408,14 @@ def test_real_parts_of_python_numbers_stay_python_numbers():
         return x * np.real(a) + np.conj(x)
 
     np.testing.assert_allclose(tracegrad.jit(f)(X, 2.0), 3 * X)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+def test_the_control_flow_hints_np_all_and_np_any_work(backend):
+    def f(x):
+        y = tracegrad.cond(np.all(x > 0), lambda x: x * 2, lambda x: -x, x)
+        return tracegrad.while_loop(lambda c: np.any(np.abs(c) < 10), lambda c: c * 2, y)
+
+    run = tracegrad.jit(f, backend=backend)
+    np.testing.assert_allclose(run(np.ones(2)), [16.0, 16.0])
+    np.testing.assert_allclose(run(np.array([1.0, -3.0])), [-16.0, 48.0])
