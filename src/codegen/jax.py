@@ -265,27 +265,55 @@ def result_names(emitter: Emitter, node: Node, args: list[str], first: int,
                           args[first:first + carry], bases)
 
 
+def counted_xs(node: Node, xs_inputs: Sequence[Var], first: int) -> dict[int, int]:
+    """The xs the body reads as Python ints (a fori_loop's index, scanned over an arange),
+    by position, with the value of the first step. jax.lax.scan would hand each over as a
+    strong int array, which promotes otherwise than the IR's weak int (`i / 3` would be a
+    float64 array); counted in the carry from a Python int, it stays weak, as in
+    jax.lax.fori_loop."""
+    counted = {}
+    for k, x in enumerate(xs_inputs):
+        xs = node.inputs[first + k]
+        if not (x.type.weak and isinstance(xs, Literal) and xs.type.ndim == 1):
+            continue
+        values = np.asarray(xs.value)
+        if values.size and np.array_equal(values, np.arange(values[0], values[0] + values.size)):
+            counted[k] = int(values[-1] if node.params["reverse"] else values[0])
+    return counted
+
+
 def scan_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
     """`h, hs = jax.lax.scan(step, h0, xs)`, the body a def of (carry, x) returning
     (carry, y); its loop-invariant values read from the enclosing function."""
     body: Graph = node.params["body"]
     consts, carry = node.params["num_consts"], node.params["num_carry"]
     xs_inputs = body.inputs[consts + carry:]
+    counted = counted_xs(node, xs_inputs, consts + carry)
     bases = carry_bases(node, body, consts, carry)
     step = emitter.fresh(body.name)
     child = emitter.nested(body, closure=args[:consts])
-    carry_param, names, unpack = parameter(child, bases, "carry")
-    x_param, x_names, unpack_xs = (parameter(child, [v.hint or "x" for v in xs_inputs], "xs")
-                                   if xs_inputs else ("_", [], []))
-    lines, results = child.inline([*args[:consts], *names, *x_names],
-                                  [*names, *(None for _ in node.outputs[carry:])])
+    carry_param, names, unpack = parameter(
+        child, [*bases, *(xs_inputs[k].hint or "i" for k in counted)], "carry")
+    names, counters = names[:carry], dict(zip(counted, names[carry:], strict=True))
+    scanned = [k for k in range(len(xs_inputs)) if k not in counted]
+    x_param, x_names, unpack_xs = (
+        parameter(child, [xs_inputs[k].hint or "x" for k in scanned], "xs")
+        if scanned else ("_", [], []))
+    x_args = dict(zip(scanned, x_names, strict=True)) | counters
+    lines, results = child.inline(
+        [*args[:consts], *names, *(x_args[k] for k in range(len(xs_inputs)))],
+        [*names, *(None for _ in node.outputs[carry:])])
     ys = tuple_text(results[carry:]) if len(results) > carry else "None"
+    counted_on = [f"{name} {'-' if node.params['reverse'] else '+'} 1"
+                  for name in counters.values()]
     lines = definition(step, [carry_param, x_param], [*unpack, *unpack_xs, *lines],
-                       f"{tuple_text(results[:carry])}, {ys}")
+                       f"{tuple_text([*results[:carry], *counted_on])}, {ys}")
     finals = result_names(emitter, node, args, consts, bases)
     stacks = [emitter.output_name(y, y.hint or "ys") for y in node.outputs[carry:]]
-    targets = f"{tuple_text(finals) if finals else '_'}, {tuple_text(stacks) if stacks else '_'}"
-    xs = args[consts + carry:]
+    final_carry = [*finals, *("_" for _ in counted)]
+    targets = (f"{tuple_text(final_carry) if final_carry else '_'}, "
+               f"{tuple_text(stacks) if stacks else '_'}")
+    xs = [args[consts + carry + k] for k in scanned]
     # A carry that starts from an expression (`jnp.zeros(...)`) starts under its own name,
     # so the call stays short enough to read.
     starts, inits = [], []
@@ -294,6 +322,7 @@ def scan_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
             starts.append(f"{final} = {init}")
             init = final
         inits.append(init)
+    inits += [str(value) for value in counted.values()]
     call = [step, tuple_text(inits), tuple_text(xs) if xs else f"length={node.params['length']}"]
     if node.params["reverse"]:
         call.append("reverse=True")

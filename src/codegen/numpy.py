@@ -274,8 +274,12 @@ def scan_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
     t = emitter.fresh("t") if stacks or any(reads(body, x) for x in xs_inputs) else "_"
     steps = f"range({node.params['length']})"
     steps = f"reversed({steps})" if node.params["reverse"] else steps
+    # A weak x (a fori_loop's Python-int index, scanned over) is read as a Python number, so
+    # it promotes as the IR types it (`i * 0.1` is a Python float, not a float64).
+    slices = [f"{x}[{t}].item()" if v.type.weak else f"{x}[{t}]"
+              for x, v in zip(xs_args, xs_inputs, strict=True)]
     lines, results = emitter.nested(body).inline(
-        [*const_args, *names, *(f"{x}[{t}]" for x in xs_args)],
+        [*const_args, *names, *slices],
         [*names, *(None for _ in stacks)])
     after = []
     for position, (stack, y) in enumerate(zip(stacks, results[carry:], strict=True)):

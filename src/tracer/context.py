@@ -157,6 +157,12 @@ class Trace:
         name = f"{base_path.name}_view"
         return root.capture_input(base_path.then("view", step, name), value)
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # A Tracer's `trace` slot shadows ndarray's x.trace() method.
+        raise TraceError("x.trace() is not available on a traced value (x.trace is the trace "
+                         "it belongs to)", loc=caller_location(),
+                         hint="use np.trace(x, offset, axis1, axis2) for the sum of a diagonal")
+
     def wrap(self, var: Var) -> Tracer:
         return tracer_module.Tracer(var, self)
 

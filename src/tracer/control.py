@@ -294,10 +294,12 @@ def fori_loop(lower: Any, upper: Any, body_fn: Callable, init: Any) -> Any:
                              loc=caller_location(), hint="pass a Python int or a 0-d integer "
                              "array")
         bounds.append(bound)
-    # The index is an int64 value (a NumPy integer, not a Python int) whatever the bounds:
-    # one type whichever loop runs the body, so a loop can be rewritten into another.
-    index_type = TensorType((), np.result_type(np.int64, *[
-        tnp.type_of(b).dtype for b in bounds if not isinstance(b, int)]))
+    # With Python-int bounds the index is what the eager loop gives the body, a Python int
+    # (weak: `c + i * 0.1` keeps a float32 carry float32, as it does when run plainly); with
+    # traced bounds it is an integer of the bounds' dtype (at least int64), as JAX's is.
+    traced_bounds = [tnp.type_of(b).dtype for b in bounds if not isinstance(b, int)]
+    index_type = (TensorType((), np.result_type(np.int64, *traced_bounds)) if traced_bounds
+                  else TensorType((), np.dtype(np.int64), weak=True))
     body = trace_body(trace, body_fn, [[index_type], types_of(carry)],
                       [flatten(0)[1], carry_tree],
                       [param_hints(body_fn, 0, flatten(0)[1], ["i"]),

@@ -14,6 +14,7 @@ import numpy as np
 from ..errors import TraceError
 from . import functions as F
 from .source import caller_location
+from .unsupported import function_error
 
 UFUNCS: dict[np.ufunc, Callable] = {
     np.negative: F.negative, np.positive: F.positive, np.absolute: F.absolute,
@@ -28,6 +29,8 @@ UFUNCS: dict[np.ufunc, Callable] = {
     np.greater: F.greater, np.greater_equal: F.greater_equal, np.logical_and: F.logical_and,
     np.logical_or: F.logical_or, np.logical_not: F.logical_not, np.matmul: F.matmul,
     np.bitwise_and: F.bitwise_and, np.bitwise_or: F.bitwise_or, np.invert: F.invert,
+    np.bitwise_xor: F.bitwise_xor, np.left_shift: F.left_shift, np.right_shift: F.right_shift,
+    np.conjugate: F.conjugate,
 }  # fmt: skip
 
 # The ufuncs whose primitives follow Python's arithmetic when every operand is a Python
@@ -61,7 +64,9 @@ FUNCTIONS: dict[Callable, Callable] = {
     np.full_like: F.full_like, np.reshape: F.reshape, np.ravel: F.ravel,
     np.transpose: F.transpose, np.swapaxes: F.swapaxes, np.moveaxis: F.moveaxis,
     np.expand_dims: F.expand_dims, np.squeeze: F.squeeze, np.broadcast_to: F.broadcast_to,
-    np.concatenate: F.concatenate, np.stack: F.stack, np.take: F.take,
+    np.concatenate: F.concatenate, np.stack: F.stack, np.take: F.take, np.all: F.all,
+    np.any: F.any, np.real: F.real, np.imag: F.imag, np.repeat: F.repeat,
+    np.compress: F.compress, np.diagonal: F.diagonal, np.trace: F.trace,
 }  # fmt: skip
 
 
@@ -104,6 +109,9 @@ def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
 def apply_function(func: Callable, args: tuple, kwargs: dict) -> Any:
     function = FUNCTIONS.get(func)
     if function is None:
+        known = function_error(getattr(func, "__name__", ""))  # np.sort, np.copyto, ...
+        if known is not None:
+            raise known
         raise TraceError(
             f"{public_name(func)} has no tracing rule in tracegrad",
             loc=caller_location(),

@@ -32,17 +32,17 @@ def traced(numpy_function: Callable) -> Callable[[Callable], Callable]:
     def decorate(fn: Callable) -> Callable:
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            trace = find_trace(args) or (kwargs and find_trace(list(kwargs.values())))
-            if not trace:
+            found = find_trace(args) or (kwargs and find_trace(list(kwargs.values())))
+            if not found:
                 return numpy_function(*args, **kwargs)
             # One call from the user's code (see Trace.calls).
-            if trace.depth == 0:
-                trace.calls += 1
-            trace.depth += 1
+            if found.depth == 0:
+                found.calls += 1
+            found.depth += 1
             try:
                 return fn(*args, **kwargs)
             finally:
-                trace.depth -= 1
+                found.depth -= 1
 
         wrapper.numpy_function = numpy_function  # type: ignore[attr-defined]
         return wrapper
@@ -254,6 +254,56 @@ def _bool_only(logical: Callable, symbol: str) -> Callable:
 bitwise_and = _bool_only(logical_and, "&")
 bitwise_or = _bool_only(logical_or, "|")
 invert = _bool_only(logical_not, "~")
+bitwise_xor = _bool_only(not_equal, "^")  # on booleans, `a ^ b` is `a != b`
+
+
+def _no_shift(symbol: str) -> Callable:
+    def function(*operands):
+        raise TraceError(f"`{symbol}` on traced values (bit shifts) is not supported",
+                         loc=caller_location(),
+                         hint="multiply or floor-divide by a power of 2 instead (x * 2**k, "
+                         "x // 2**k)")
+
+    return function
+
+
+left_shift = traced(np.left_shift)(_no_shift("<<"))
+right_shift = traced(np.right_shift)(_no_shift(">>"))
+
+
+def _real_only(name: str, x: Any) -> TensorType:
+    t = type_of(x)
+    if t.dtype.kind == "c":
+        raise TraceError(f"np.{name} of a complex value is not supported: tracegrad traces "
+                         "real values only", loc=caller_location(),
+                         hint="split the value into real arrays (real and imaginary parts) "
+                         "before the traced function")
+    return t
+
+
+@traced(np.real)
+def real(val):
+    """The real part: a real value itself (np.real reads `val.real`, a Python number's too)."""
+    _real_only("real", val)
+    return val
+
+
+@traced(np.imag)
+def imag(val):
+    """The imaginary part of a real value: zeros of its shape and dtype, a constant (0.0 for a
+    Python number, as `val.imag` is)."""
+    t = _real_only("imag", val)
+    return t.python_type(0) if t.weak else np.zeros(t.shape, t.dtype)
+
+
+@traced(np.conjugate)
+def conjugate(x):
+    """The complex conjugate of a real value: the value itself."""
+    _real_only("conjugate", x)
+    return as_array(x)
+
+
+conj = conjugate
 
 
 @traced(np.round)
@@ -345,6 +395,31 @@ def min(a, axis=None, out=None, keepdims=False, initial=None, where=None):
 
 
 amax, amin = max, min
+
+
+def _truth_reduce(op, a, axis, keepdims, name: str, empty: bool):
+    """np.all / np.any as min / max over booleans (nonzero, NaN included, is true); where an
+    output element reduces over nothing, it is `empty` (True for all, False for any)."""
+    a = as_array(a)
+    t = type_of(a)
+    axis = () if no_axis_of_0d(axis, t.ndim) else axis
+    axes = normalize_axes(axis, t.ndim, name)
+    if builtins.any(t.shape[i] == 0 for i in axes):
+        return np.full(R.reduced_shape(t, axes, builtins.bool(keepdims)), empty)[()]
+    truth = a if t.dtype == np.bool_ else not_equal(a, 0)
+    return bind(op, truth, axis=axes, keepdims=builtins.bool(keepdims))
+
+
+@traced(np.all)
+def all(a, axis=None, out=None, keepdims=False, *, where=None):
+    reject("all", out=out, where=where)
+    return _truth_reduce(R.min_, a, axis, keepdims, "all", True)
+
+
+@traced(np.any)
+def any(a, axis=None, out=None, keepdims=False, *, where=None):
+    reject("any", out=out, where=where)
+    return _truth_reduce(R.max_, a, axis, keepdims, "any", False)
 
 
 def _arg_reduce(op, a, axis, keepdims, name):
@@ -519,18 +594,45 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, d
                    as_dtype(dtype or t.dtype, "full_like"))
 
 
+# --- static facts -----------------------------------------------------------------------
+# Known while tracing, for traced and plain values alike: inside a traced function ask
+# `np.ndim(x) == 0` rather than `isinstance(x, np.ndarray)` (a traced value is no ndarray).
+
+
+def ndim(a: Any) -> int:
+    """np.ndim, for traced values too."""
+    return type_of(a).ndim if find_trace([a]) is not None else np.ndim(a)
+
+
+def shape(a: Any) -> tuple[int, ...]:
+    """np.shape, for traced values too."""
+    return type_of(a).shape if find_trace([a]) is not None else np.shape(a)
+
+
+def size(a: Any, axis: int | None = None) -> int:
+    """np.size, for traced values too."""
+    if find_trace([a]) is None:
+        return np.size(a, axis)
+    t = type_of(a)
+    return t.size if axis is None else t.shape[normalize_axis(axis, t.ndim, "size")]
+
+
 # Re-exported: this module is `tracegrad.numpy`. Imported last, as they use astype above.
 from .shape_functions import (  # noqa: E402, F401
     broadcast_to,
+    compress,
     concatenate,
+    diagonal,
     expand_dims,
     moveaxis,
     ravel,
+    repeat,
     reshape,
     squeeze,
     stack,
     swapaxes,
     take,
+    trace,
     transpose,
 )
 

@@ -8,6 +8,7 @@ line assigns (`h = np.tanh(x @ W)` names the tanh `h`, not the matmul).
 from __future__ import annotations
 
 import ast
+import dis
 import functools
 import linecache
 import os
@@ -88,3 +89,16 @@ def caller_location() -> SourceLoc | None:
     """The user's line that is calling into tracegrad right now (for error messages)."""
     frame = user_frame()
     return location_of(frame) if frame is not None else None
+
+
+# The instructions of `h[i] = v` (and, from Python 3.12, `h[a:b] = v`).
+STORE_ITEM = frozenset(dis.opmap[name] for name in ("STORE_SUBSCR", "STORE_SLICE")
+                       if name in dis.opmap)
+
+
+def storing_item() -> bool:
+    """True while the user's line is assigning into an item (`h[i] = v`): a NumPy array
+    asking a Tracer for its value there is being written into."""
+    frame = user_frame()
+    return (frame is not None and frame.f_lasti >= 0
+            and frame.f_code.co_code[frame.f_lasti] in STORE_ITEM)

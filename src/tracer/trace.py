@@ -33,6 +33,7 @@ from .context import PYTHON_SCALARS, Trace
 from .pytree import TreeDef, flatten, leaf_paths, unflatten
 from .source import caller_location, internal, location_of
 from .tracer import Tracer
+from .unsupported import unwrap_numpy_error
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +224,11 @@ def run_traced(trace: Trace, fn: Callable, call: BoundCall) -> tuple[Any, list, 
     try:
         with trace.running():
             result = call.apply(fn, traced_values)
+    except ValueError as error:
+        ours = unwrap_numpy_error(error)  # `h[i] = traced`, NumPy's message around ours
+        if ours is None:
+            raise
+        raise ours from None
     finally:
         trace.active = False
     return result, input_paths, input_trees

@@ -12,15 +12,26 @@ import numpy as np
 from ..errors import TraceError
 from ..ir import Var
 from .context import Trace
-from .source import caller_location
+from .source import caller_location, storing_item
+from .unsupported import NDARRAY_NAMES, attribute_error, write_error
 
 
 def concrete_value_error(what: str, hint: str) -> TraceError:
+    if storing_item():  # NumPy asks for the value to store it: `h[i] = x` into an ndarray
+        return write_error(caller_location())
     return TraceError(
         f"{what} needs a concrete value, but this value is traced (it depends on the inputs)",
         loc=caller_location(),
         hint=hint,
     )
+
+
+def attribute_write_error(name: str, hint: str) -> TraceError:
+    return TraceError(f"setting x.{name} = ... changes an array in place, and traced values "
+                      "are never modified in place", loc=caller_location(), hint=hint)
+
+
+STACK_HINT = "build an array from traced values with np.stack([a, b, ...]) or np.concatenate"
 
 
 BRANCH_HINT = (
@@ -32,18 +43,42 @@ BRANCH_HINT = (
 
 
 class Tracer:
+    # `x.trace` is the Trace the value belongs to, so ndarray's x.trace() is np.trace(x) here
+    # (calling a Trace says so).
     __slots__ = ("ir_var", "trace")
     __array_priority__ = 1000  # binary operators with ndarrays defer to the Tracer
-    __hash__ = None  # like ndarray: `==` builds an array, so a Tracer is not hashable
 
     def __init__(self, var: Var, trace: Trace):
         self.ir_var = var
         self.trace = trace
 
+    def __hash__(self) -> int:
+        # Like an ndarray, a Tracer is unhashable (`==` builds an array); unlike NumPy's
+        # TypeError, the error says where and what to do.
+        raise TraceError(
+            "hash() of a traced value (a dict key, a set member, `in` a dict or set): a traced "
+            "value has no concrete value to hash",
+            loc=caller_location(),
+            hint="key dicts and sets by a name or position ({'w': x}, a list of values), not "
+            "by the array; compare values with array operations (x == y, np.where, "
+            "tracegrad.numpy)",
+        )
+
+    def __getattr__(self, name: str):
+        # Only reached for names the Tracer lacks: an ndarray attribute gets an error that
+        # names it; any other name stays an AttributeError, so hasattr() works.
+        if name in NDARRAY_NAMES:
+            raise attribute_error(name)
+        raise AttributeError(f"'Tracer' object has no attribute {name!r}")
+
     # --- static facts -------------------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
         return self.ir_var.type.shape
+
+    @shape.setter
+    def shape(self, value) -> None:
+        raise attribute_write_error("shape", "x = x.reshape(new_shape)")
 
     @property
     def ndim(self) -> int:
@@ -57,9 +92,53 @@ class Tracer:
     def dtype(self) -> np.dtype:
         return self.ir_var.type.dtype
 
+    @dtype.setter
+    def dtype(self, value) -> None:
+        raise attribute_write_error("dtype", "x = x.astype(dtype) converts the values")
+
+    @property
+    def itemsize(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * self.dtype.itemsize
+
     @property
     def T(self) -> Tracer:
         return functions.transpose(self)
+
+    @property
+    def mT(self) -> Tracer:
+        if self.ndim < 2:
+            raise TraceError(f"x.mT of a value with {self.ndim} dimensions: the matrix "
+                             "transpose needs at least 2 (NumPy refuses it too)",
+                             loc=caller_location(), hint="use x.T, or reshape to 2-d first")
+        return functions.swapaxes(self, -1, -2)
+
+    @property
+    def real(self) -> Tracer:
+        return functions.real(self)
+
+    @property
+    def imag(self):
+        return functions.imag(self)
+
+    @property
+    def flat(self) -> Tracer:
+        return functions.reshape(self, (-1,))  # reading x.flat[i] or iterating, as a 1-d value
+
+    @real.setter
+    def real(self, value) -> None:
+        raise attribute_write_error("real", "build a new array from the values")
+
+    @imag.setter
+    def imag(self, value) -> None:
+        raise attribute_write_error("imag", "build a new array from the values")
+
+    @flat.setter
+    def flat(self, value) -> None:
+        raise attribute_write_error("flat", "np.full_like(x, value), or np.broadcast_to")
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -68,8 +147,35 @@ class Tracer:
         return self.shape[0]
 
     def __iter__(self):
-        for i in range(len(self)):
-            yield self[i]
+        if self.ndim == 0:
+            raise TraceError("iterating over a 0-d (scalar) value (NumPy refuses it too)",
+                             loc=caller_location(), hint="a 0-d value is one number: use it "
+                             "directly, or np.stack([...]) several into an array")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __contains__(self, value) -> bool:
+        raise concrete_value_error("`v in x`", "compute it as an array: np.any(x == v)")
+
+    def __format__(self, spec: str) -> str:
+        if not spec:
+            return repr(self)
+        raise concrete_value_error(
+            f"formatting with {spec!r} (f'{{x:{spec}}}')",
+            "return the value and format it outside the traced function; f'{x}' shows its "
+            "shape and dtype",
+        )
+
+    # Traced values are never modified, so a copy is the value itself; a deep copy must not
+    # copy the Trace the value belongs to.
+    def __copy__(self) -> Tracer:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> Tracer:
+        return self
+
+    def __reduce_ex__(self, protocol: int):
+        raise concrete_value_error("pickling", "return the value from the traced function "
+                                   "and pickle the result")
 
     def __repr__(self) -> str:
         return f"Tracer({self.ir_var.type})"
@@ -83,9 +189,10 @@ class Tracer:
 
     def __array__(self, dtype=None, copy=None):
         raise concrete_value_error(
-            "converting to a NumPy array (np.asarray, np.array, or a function tracegrad "
-            "does not know)",
-            "operate on the value directly; np.asarray is not needed inside a traced function",
+            "converting to a NumPy array (np.array([a, b]), np.asarray, or a function "
+            "tracegrad does not know)",
+            f"{STACK_HINT}, not np.array([...]); use a traced value as it is (np.asarray is "
+            "not needed inside a traced function)",
         )
 
     # --- refusing concrete values -------------------------------------------------------
@@ -94,7 +201,8 @@ class Tracer:
 
     def __int__(self) -> int:
         raise concrete_value_error(
-            "int()", "keep the value as an array; use .astype(np.int64) to change its dtype"
+            "int()",
+            f"keep the value as an array; use .astype(np.int64) to change its dtype; {STACK_HINT}",
         )
 
     def __index__(self) -> int:
@@ -106,17 +214,28 @@ class Tracer:
     def __float__(self) -> float:
         raise concrete_value_error(
             "float() or a `math` function (math.sin, math.exp, ...)",
-            "use the NumPy function instead (np.sin, np.exp, ...)",
+            f"use the NumPy function instead (np.sin, np.exp, np.floor, ...); {STACK_HINT}",
         )
+
+    def __trunc__(self) -> int:
+        raise concrete_value_error("math.trunc()", "use np.trunc-style array code: "
+                                   "np.where(x < 0, np.ceil(x), np.floor(x))")
+
+    def __round__(self, ndigits=None):
+        if ndigits is None:  # Python's round() gives an int, which needs the value
+            raise concrete_value_error("round() to an int", "use np.round(x), which keeps "
+                                       "the value an array (then .astype(np.int64) if needed)")
+        return functions.round(self, ndigits)
 
     def __complex__(self) -> complex:
         raise concrete_value_error("complex()", "use .astype(np.complex128)")
 
     def item(self, *args):
-        raise concrete_value_error(".item()", "keep the value as an array")
+        raise concrete_value_error("x.item()", "keep the value as an array")
 
     def tolist(self):
-        raise concrete_value_error(".tolist()", "keep the value as an array")
+        raise concrete_value_error("x.tolist()", "keep the value as an array, or build a list "
+                                   "by indexing: [x[i] for i in range(x.shape[0])]")
 
     def __setitem__(self, key, value):
         raise TraceError(
@@ -126,6 +245,11 @@ class Tracer:
             hint="build a new array instead: np.where(mask, v, y) for masks, or "
             "np.concatenate([y[:i], v, y[i + 1:]]) for positions",
         )
+
+    def __delitem__(self, key):
+        raise TraceError("`del x[i]` on a traced array (NumPy refuses it too)",
+                         loc=caller_location(), hint="np.concatenate([x[:i], x[i + 1:]]) "
+                         "gives x without element i")
 
     def __getitem__(self, key) -> Tracer:
         return indexing.getitem(self, key)
@@ -158,6 +282,14 @@ class Tracer:
     def __rpow__(self, other): return functions.power(other, self)
     def __matmul__(self, other): return functions.matmul(self, other)
     def __rmatmul__(self, other): return functions.matmul(other, self)
+    def __divmod__(self, other): return self // other, self % other
+    def __rdivmod__(self, other): return other // self, other % self
+    def __xor__(self, other): return functions.bitwise_xor(self, other)
+    def __rxor__(self, other): return functions.bitwise_xor(other, self)
+    def __lshift__(self, other): return functions.left_shift(self, other)
+    def __rlshift__(self, other): return functions.left_shift(other, self)
+    def __rshift__(self, other): return functions.right_shift(self, other)
+    def __rrshift__(self, other): return functions.right_shift(other, self)
     def __and__(self, other): return functions.bitwise_and(self, other)
     def __rand__(self, other): return functions.bitwise_and(other, self)
     def __or__(self, other): return functions.bitwise_or(self, other)
@@ -174,34 +306,51 @@ class Tracer:
     __ipow__, __imatmul__ = __pow__, __matmul__
 
     # --- ndarray methods ----------------------------------------------------------------
-    def sum(self, axis=None, dtype=None, keepdims=False):
-        return functions.sum(self, axis=axis, dtype=dtype, keepdims=keepdims)
+    # The signatures are ndarray's; a keyword tracegrad cannot honour (out=, where=) is
+    # refused by the function with a message, not by Python with a TypeError.
+    def sum(self, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+        return functions.sum(self, axis=axis, dtype=dtype, out=out, keepdims=keepdims,
+                             initial=initial, where=where)
 
-    def prod(self, axis=None, dtype=None, keepdims=False):
-        return functions.prod(self, axis=axis, dtype=dtype, keepdims=keepdims)
+    def prod(self, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+        return functions.prod(self, axis=axis, dtype=dtype, out=out, keepdims=keepdims,
+                              initial=initial, where=where)
 
-    def mean(self, axis=None, dtype=None, keepdims=False):
-        return functions.mean(self, axis=axis, dtype=dtype, keepdims=keepdims)
+    def mean(self, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
+        return functions.mean(self, axis=axis, dtype=dtype, out=out, keepdims=keepdims,
+                              where=where)
 
-    def var(self, axis=None, dtype=None, ddof=0, keepdims=False):
-        return functions.var(self, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+            mean=None, correction=None):
+        return functions.var(self, axis=axis, dtype=dtype, out=out, ddof=ddof,
+                             keepdims=keepdims, where=where, mean=mean, correction=correction)
 
-    def std(self, axis=None, dtype=None, ddof=0, keepdims=False):
-        return functions.std(self, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+            mean=None, correction=None):
+        return functions.std(self, axis=axis, dtype=dtype, out=out, ddof=ddof,
+                             keepdims=keepdims, where=where, mean=mean, correction=correction)
 
-    def max(self, axis=None, keepdims=False):
-        return functions.max(self, axis=axis, keepdims=keepdims)
+    def max(self, axis=None, out=None, keepdims=False, initial=None, where=None):
+        return functions.max(self, axis=axis, out=out, keepdims=keepdims, initial=initial,
+                             where=where)
 
-    def min(self, axis=None, keepdims=False):
-        return functions.min(self, axis=axis, keepdims=keepdims)
+    def min(self, axis=None, out=None, keepdims=False, initial=None, where=None):
+        return functions.min(self, axis=axis, out=out, keepdims=keepdims, initial=initial,
+                             where=where)
 
-    def argmax(self, axis=None, keepdims=False):
-        return functions.argmax(self, axis=axis, keepdims=keepdims)
+    def all(self, axis=None, out=None, keepdims=False, *, where=None):
+        return functions.all(self, axis=axis, out=out, keepdims=keepdims, where=where)
 
-    def argmin(self, axis=None, keepdims=False):
-        return functions.argmin(self, axis=axis, keepdims=keepdims)
+    def any(self, axis=None, out=None, keepdims=False, *, where=None):
+        return functions.any(self, axis=axis, out=out, keepdims=keepdims, where=where)
 
-    def reshape(self, *shape, order="C"):
+    def argmax(self, axis=None, out=None, *, keepdims=False):
+        return functions.argmax(self, axis=axis, out=out, keepdims=keepdims)
+
+    def argmin(self, axis=None, out=None, *, keepdims=False):
+        return functions.argmin(self, axis=axis, out=out, keepdims=keepdims)
+
+    def reshape(self, *shape, order="C", copy=None):
         if not shape:
             raise TraceError("x.reshape() needs a shape", loc=caller_location(),
                              hint="x.reshape(()) for a 0-d value")
@@ -220,23 +369,44 @@ class Tracer:
     def squeeze(self, axis=None):
         return functions.squeeze(self, axis)
 
-    def flatten(self):
-        return functions.reshape(self, (-1,))
+    def flatten(self, order="C"):
+        return functions.reshape(self, (-1,), order=order)
 
-    def ravel(self):
-        return functions.reshape(self, (-1,))
+    def ravel(self, order="C"):
+        return functions.reshape(self, (-1,), order=order)
 
-    def copy(self):
+    def copy(self, order="K"):
         return self  # traced values are never modified, so a copy is the value itself
 
-    def astype(self, dtype, copy=True):
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
         return functions.astype(self, dtype)
 
-    def dot(self, other):
-        return functions.dot(self, other)
+    def dot(self, other, out=None):
+        return functions.dot(self, other, out=out)
 
-    def clip(self, min=None, max=None):
-        return functions.clip(self, min, max)
+    def clip(self, min=None, max=None, out=None):
+        return functions.clip(self, min, max, out=out)
+
+    def round(self, decimals=0, out=None):
+        return functions.round(self, decimals, out=out)
+
+    def conj(self):
+        # A real value's conjugate is itself (a Python number's too: `(2.0).conjugate()`).
+        return self if self.ir_var.type.weak else functions.conjugate(self)
+
+    conjugate = conj
+
+    def take(self, indices, axis=None, out=None, mode=None):
+        return functions.take(self, indices, axis=axis, out=out, mode=mode)
+
+    def repeat(self, repeats, axis=None):
+        return functions.repeat(self, repeats, axis=axis)
+
+    def compress(self, condition, axis=None, out=None):
+        return functions.compress(condition, self, axis=axis, out=out)
+
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        return functions.diagonal(self, offset, axis1, axis2)
 
 
 from . import dispatch, functions, indexing  # noqa: E402  (these modules use Tracer)

@@ -103,7 +103,7 @@ graph branchy(p: float, x: f64[3], W: f64[3,3], b: f64[3]) {
     "fori_loop": """\
 graph doubled(x: f64[3]) {
   x_1: f64[3] = fori_loop 0 5 x num_consts=0
-    body = graph body(i: i64[], x: f64[3]) {
+    body = graph body(i: int, x: f64[3]) {
       multiply: f64[3] = multiply x 2.0
       return multiply
     }
