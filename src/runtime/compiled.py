@@ -25,6 +25,7 @@ from ..ir.result_kinds import result_kinds
 from ..tracer import BoundCall, Tracer, bind_call, trace_function
 from ..tracer.pytree import flatten
 from ..tracer.source import caller_location
+from ..tracer.trace import AUTO_STATIC
 from .cache import LRUCache
 from .execution import MISS, NUMPY_EXECUTION, Execution, execution_for
 from .source_text import Source
@@ -113,6 +114,8 @@ def argument_key(value: Any) -> Any:
     kind = type(value)
     if kind in ARRAY_TYPES:
         return (value.shape, value.dtype)
+    if kind in AUTO_STATIC:  # static by value (see bind_call): True and False differ
+        return (kind, value)
     if kind in PYTHON_SCALARS:
         return kind
     if kind is dict:
