@@ -29,6 +29,7 @@ from ..tracer.trace import AUTO_STATIC
 from .cache import LRUCache
 from .execution import MISS, NUMPY_EXECUTION, Execution, execution_for
 from .source_text import Source
+from .tracebacks import api_boundary
 
 PYTHON_SCALARS = (bool, int, float, complex)
 # Array classes keyed by shape and dtype without a pytree walk: NumPy's, and JAX's once the
@@ -211,6 +212,7 @@ class Staged:
         """The call's arguments sorted into the parameters the emitted function takes."""
         return bind_call(self.fn, args, kwargs, self.static_argnums)
 
+    @api_boundary
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.shortcut is not None and not kwargs:
             result = self.shortcut(args)
@@ -304,23 +306,27 @@ class Staged:
         )
         return (parts, tuple(kwargs))
 
+    @api_boundary
     def source(self, *args: Any, optimize: bool = True, **kwargs: Any) -> str:
         """The emitted module for this call signature, as text; `optimize=False` shows it
         before the optimizing passes (the raw adjoint, for a gradient)."""
         entry = self.lookup(args, kwargs)
         return Source(entry.source if optimize else entry.raw_source)
 
+    @api_boundary
     def ir(self, *args: Any, optimize: bool = True, **kwargs: Any) -> Graph:
         """The IR Graph for this call signature (`optimize=False`: before the passes)."""
         entry = self.lookup(args, kwargs)
         return entry.graph if optimize else entry.raw
 
+    @api_boundary
     def hlo(self, *args: Any, **kwargs: Any) -> str:
         """The StableHLO text XLA compiles for this call (backend="jax")."""
         entry = self.lookup(args, kwargs)
         call_args = self.dynamic_arguments(entry, args, kwargs)
         return self.execution.hlo(entry.function, entry.graph, call_args)
 
+    @api_boundary
     def cost(self, *args: Any, **kwargs: Any) -> dict[str, float]:
         """XLA's cost analysis of the compiled program for this call (backend="jax"):
         'flops', 'transcendentals', 'bytes accessed' and more, as XLA reports them."""
@@ -347,12 +353,14 @@ class Compiled(Staged):
         return graph, interface
 
 
+@api_boundary
 def trace(fn: Callable, *args: Any, static_argnums: Sequence[int] = (), **kwargs: Any) -> Graph:
     """The typed IR Graph of `fn` called with these arguments (its `str` is the IR text)."""
     graph, _ = trace_function(fn, bind_call(fn, args, kwargs, static_argnums))
     return verify(graph)
 
 
+@api_boundary
 def jit(
     fn: Callable | None = None,
     *,

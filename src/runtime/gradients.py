@@ -23,6 +23,7 @@ from ..tracer.pytree import flatten, leaf_paths, unflatten
 from ..tracer.source import caller_location
 from ..tracer.trace import auto_static, origin_of
 from .compiled import Staged
+from .tracebacks import api_boundary
 
 
 def function_name(fn: Callable) -> str:
@@ -205,6 +206,7 @@ class Gradient(Staged):
                 )
 
 
+@api_boundary
 def grad(
     fn: Callable | None = None,
     argnums: int | Sequence[int] = 0,
@@ -222,6 +224,7 @@ def grad(
     return Gradient(fn, argnums, has_aux, False, static_argnums)
 
 
+@api_boundary
 def value_and_grad(
     fn: Callable | None = None,
     argnums: int | Sequence[int] = 0,
@@ -293,6 +296,7 @@ class VJP(Staged):
                 arrays.append(array)
             return unflatten(tree, arrays)
 
+        @api_boundary
         def vjp_fn(cotangent: Any) -> tuple:
             return self(*self.primals, as_cotangent(cotangent))
 
@@ -301,6 +305,7 @@ class VJP(Staged):
         return vjp_fn
 
 
+@api_boundary
 def vjp(fn: Callable, *primals: Any) -> tuple[Any, Callable]:
     """`(fn(*primals), vjp_fn)`: vjp_fn(cotangent) gives one cotangent per primal.
 
