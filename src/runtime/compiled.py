@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import functools
 import gc
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -28,6 +29,7 @@ from ..tracer.source import caller_location
 from ..tracer.trace import AUTO_STATIC
 from .cache import LRUCache
 from .execution import MISS, NUMPY_EXECUTION, Execution, execution_for
+from .retrace import Retraces, log_compile
 from .source_text import Source
 from .tracebacks import api_boundary
 
@@ -90,9 +92,11 @@ class Entry:
     @property
     def function(self) -> Callable:
         if self._function is None:
+            start = time.perf_counter()
             source = self.source
             with collector_paused():
                 self._function = self.execution.load(source, self.graph, self.interface)
+            log_compile(self.graph.name, self.execution.name, time.perf_counter() - start)
         return self._function
 
 
@@ -182,6 +186,7 @@ class Staged:
         self.backend = backend
         self.static_argnums = tuple(static_argnums)
         self.cache: LRUCache = LRUCache()  # signature -> Entry, least recently used out
+        self.retraces = Retraces()  # the signatures traced, for the log and the warning
         # The last signature called, where the backend can check arguments faster than
         # `key` (see Execution.shortcut).
         self.shortcut: Callable[[tuple], Any] | None = None
@@ -281,6 +286,8 @@ class Staged:
     def _build_entry(self, key: Any, args: tuple, kwargs: dict) -> Entry:
         """Trace and stage the function for this call's signature, cached under `key`."""
         call = self.bind(args, kwargs)
+        self.retraces.record(getattr(self, "transform", "jit"),  # grad, jvp, ... or jit
+                             getattr(self.fn, "__name__", "function"), call)
         with collector_paused():
             graph, interface = self.build(call)
         traced = bool(traced_leaves(call.values))

@@ -241,6 +241,8 @@ class VJP(Staged):
     """The pullback of `fn` at fixed primals: `vjp_fn(cotangent)` -> one cotangent per
     primal argument, as `tracegrad.vjp` returns it. Staged per signature like the others."""
 
+    transform = "vjp"
+
     def __init__(self, fn: Callable, primals: tuple):
         super().__init__(fn)
         self.primals = primals
