@@ -655,9 +655,17 @@ def jax_option_on_the_numpy_backend():
     tracegrad.jit(np.tanh, device="cpu:0")  # HERE
 
 
-@mistake(xfail="surface/runtime: jit of a non-callable")
+@mistake
 def jit_of_a_non_callable():
     tracegrad.jit(X)(X)  # HERE
+
+
+@mistake
+def grad_of_a_call_instead_of_a_function():
+    def loss(w):
+        return np.sum(w * w)
+
+    tracegrad.grad(loss(W))(W)  # HERE
 
 
 @mistake
