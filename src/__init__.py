@@ -5,7 +5,14 @@ The public API, and only the public API, lives here.
 """
 
 from . import numpy
-from .errors import BackendError, IRError, TraceError, TracegradError, TypeRuleError
+from .errors import (
+    BackendError,
+    IRError,
+    TraceError,
+    TracegradError,
+    TracegradWarning,
+    TypeRuleError,
+)
 from .ir import Graph, TensorType, parse_graph, verify
 from .runtime import (
     HVP,
@@ -47,6 +54,7 @@ __all__ = [
     "TensorType",
     "TraceError",
     "TracegradError",
+    "TracegradWarning",
     "TypeRuleError",
     "check_grads",
     "cond",

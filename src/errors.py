@@ -76,3 +76,7 @@ class BackendError(TracegradError):
 class IndexOutOfBoundsError(TracegradError, IndexError):
     """A traced index was out of bounds when the emitted code ran (an IndexError too, so
     code that catches NumPy's keeps working)."""
+
+
+class TracegradWarning(RuntimeWarning):
+    """Something works but costs more than it should (a function traced again and again)."""

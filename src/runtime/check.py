@@ -16,6 +16,7 @@ import numpy as np
 from ..errors import TracegradError
 from ..tracer.pytree import flatten, leaf_paths, unflatten
 from .gradients import grad
+from .tracebacks import api_boundary
 
 
 class GradientCheckError(TracegradError, AssertionError):
@@ -54,6 +55,7 @@ def entries(leaf: Any) -> list[tuple]:
     return [()] if np.ndim(leaf) == 0 else list(np.ndindex(np.shape(leaf)))
 
 
+@api_boundary
 def check_grads(
     fn: Callable, *args: Any, order: int = 1, argnum: int = 0, eps: float = 1e-6,
     rtol: float = 1e-5, atol: float = 1e-8, seed: int = 0,

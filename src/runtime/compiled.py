@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import functools
 import gc
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -25,9 +26,12 @@ from ..ir.result_kinds import result_kinds
 from ..tracer import BoundCall, Tracer, bind_call, trace_function
 from ..tracer.pytree import flatten
 from ..tracer.source import caller_location
+from ..tracer.trace import AUTO_STATIC
 from .cache import LRUCache
 from .execution import MISS, NUMPY_EXECUTION, Execution, execution_for
+from .retrace import Retraces, log_compile
 from .source_text import Source
+from .tracebacks import api_boundary
 
 PYTHON_SCALARS = (bool, int, float, complex)
 # Array classes keyed by shape and dtype without a pytree walk: NumPy's, and JAX's once the
@@ -88,9 +92,11 @@ class Entry:
     @property
     def function(self) -> Callable:
         if self._function is None:
+            start = time.perf_counter()
             source = self.source
             with collector_paused():
                 self._function = self.execution.load(source, self.graph, self.interface)
+            log_compile(self.graph.name, self.execution.name, time.perf_counter() - start)
         return self._function
 
 
@@ -113,6 +119,8 @@ def argument_key(value: Any) -> Any:
     kind = type(value)
     if kind in ARRAY_TYPES:
         return (value.shape, value.dtype)
+    if kind in AUTO_STATIC:  # static by value (see bind_call): True and False differ
+        return (kind, value)
     if kind in PYTHON_SCALARS:
         return kind
     if kind is dict:
@@ -178,6 +186,7 @@ class Staged:
         self.backend = backend
         self.static_argnums = tuple(static_argnums)
         self.cache: LRUCache = LRUCache()  # signature -> Entry, least recently used out
+        self.retraces = Retraces()  # the signatures traced, for the log and the warning
         # The last signature called, where the backend can check arguments faster than
         # `key` (see Execution.shortcut).
         self.shortcut: Callable[[tuple], Any] | None = None
@@ -208,6 +217,7 @@ class Staged:
         """The call's arguments sorted into the parameters the emitted function takes."""
         return bind_call(self.fn, args, kwargs, self.static_argnums)
 
+    @api_boundary
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.shortcut is not None and not kwargs:
             result = self.shortcut(args)
@@ -276,6 +286,8 @@ class Staged:
     def _build_entry(self, key: Any, args: tuple, kwargs: dict) -> Entry:
         """Trace and stage the function for this call's signature, cached under `key`."""
         call = self.bind(args, kwargs)
+        self.retraces.record(getattr(self, "transform", "jit"),  # grad, jvp, ... or jit
+                             getattr(self.fn, "__name__", "function"), call)
         with collector_paused():
             graph, interface = self.build(call)
         traced = bool(traced_leaves(call.values))
@@ -301,23 +313,27 @@ class Staged:
         )
         return (parts, tuple(kwargs))
 
+    @api_boundary
     def source(self, *args: Any, optimize: bool = True, **kwargs: Any) -> str:
         """The emitted module for this call signature, as text; `optimize=False` shows it
         before the optimizing passes (the raw adjoint, for a gradient)."""
         entry = self.lookup(args, kwargs)
         return Source(entry.source if optimize else entry.raw_source)
 
+    @api_boundary
     def ir(self, *args: Any, optimize: bool = True, **kwargs: Any) -> Graph:
         """The IR Graph for this call signature (`optimize=False`: before the passes)."""
         entry = self.lookup(args, kwargs)
         return entry.graph if optimize else entry.raw
 
+    @api_boundary
     def hlo(self, *args: Any, **kwargs: Any) -> str:
         """The StableHLO text XLA compiles for this call (backend="jax")."""
         entry = self.lookup(args, kwargs)
         call_args = self.dynamic_arguments(entry, args, kwargs)
         return self.execution.hlo(entry.function, entry.graph, call_args)
 
+    @api_boundary
     def cost(self, *args: Any, **kwargs: Any) -> dict[str, float]:
         """XLA's cost analysis of the compiled program for this call (backend="jax"):
         'flops', 'transcendentals', 'bytes accessed' and more, as XLA reports them."""
@@ -344,12 +360,14 @@ class Compiled(Staged):
         return graph, interface
 
 
+@api_boundary
 def trace(fn: Callable, *args: Any, static_argnums: Sequence[int] = (), **kwargs: Any) -> Graph:
     """The typed IR Graph of `fn` called with these arguments (its `str` is the IR text)."""
     graph, _ = trace_function(fn, bind_call(fn, args, kwargs, static_argnums))
     return verify(graph)
 
 
+@api_boundary
 def jit(
     fn: Callable | None = None,
     *,

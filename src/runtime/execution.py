@@ -16,6 +16,7 @@ from ..codegen.python_floats import emit_python_floats, python_floats_fit
 from ..errors import BackendError, IndexOutOfBoundsError
 from ..ir import Graph, Node, Var
 from ..ir.interface import Interface
+from ..tracer.source import caller_location
 from .loader import load_function
 
 BACKENDS = ("numpy", "jax")
@@ -95,7 +96,8 @@ class NumPyExecution:
 
     def not_xla(self, method: str) -> BackendError:
         return BackendError(f".{method}() shows what XLA compiles, and this function runs on "
-                            "the numpy backend", hint="stage it with backend=\"jax\": "
+                            "the numpy backend", loc=caller_location(),
+                            hint="stage it with backend=\"jax\": "
                             f"tracegrad.jit(fn, backend=\"jax\").{method}(*args)")
 
 
@@ -161,11 +163,12 @@ def execution_for(backend: str, options: dict[str, Any]) -> Execution:
             if value is not None and not (isinstance(value, tuple | list) and not value):
                 raise BackendError(f"{name}= places the compiled program on JAX devices, and "
                                    "this function runs on the numpy backend",
+                                   loc=caller_location(),
                                    hint=f"pass backend=\"jax\" with {name}=, or drop {name}=")
         return NUMPY_EXECUTION
     if backend == "jax":
         from .jax_backend import JaxExecution  # imports jax: only when it is asked for
 
         return JaxExecution(**{**JAX_OPTIONS, **options})
-    raise BackendError(f"unknown backend {backend!r}",
+    raise BackendError(f"unknown backend {backend!r}", loc=caller_location(),
                        hint=f"pass backend= one of {', '.join(map(repr, BACKENDS))}")

@@ -14,6 +14,7 @@ from typing import Any
 from ..ir import Graph
 from ..ir.passes import PIPELINE, Pass, optimize
 from .compiled import Compiled, Staged, collector_paused
+from .tracebacks import api_boundary
 
 
 def census(graph: Graph) -> Counter[str]:
@@ -30,6 +31,7 @@ def describe(counts: Counter[str]) -> str:
     return ", ".join(f"{n} {op}" for op, n in sorted(counts.items()))
 
 
+@api_boundary
 def explain(fn: Callable, *args: Any, **kwargs: Any) -> str:
     """Print, and return, what each optimizing pass did to `fn`'s graph for these arguments.
     `fn` may be a plain function or a staged one (`grad(f)`, `jit(f)`, ...)."""

@@ -29,6 +29,7 @@ from ..ir.naming import Namespace
 from ..ir.types import TensorType
 from .compiled import Compiled, Staged
 from .gradients import Gradient
+from .tracebacks import api_boundary
 
 CHECKED_ENTRIES = 32
 
@@ -108,6 +109,7 @@ $prologue    worst = _check_gradient()
 ''')
 
 
+@api_boundary
 def export(fn: Callable, *example_args: Any, path: str | os.PathLike[str],
            backend: str = "numpy") -> Path:
     """Write the module `backend` emits for `fn` called with `example_args` to `path`.

@@ -23,6 +23,7 @@ from ..tracer.source import caller_location
 from ..tracer.trace import leaf_type
 from .compiled import Staged
 from .gradients import Gradient, argument_slots, function_name, keep_outputs
+from .tracebacks import api_boundary
 
 # What `jit(JVP(f))` binds its arguments to: the staged JVP is called as (primals, tangents).
 PRIMALS_AND_TANGENTS = inspect.Signature([
@@ -303,6 +304,7 @@ class Jacobian(Gradient):
         return f"{prefix}_{name}", f"the Jacobian of `{name}` ({self.mode} mode)"
 
 
+@api_boundary
 def jvp(fn: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
     """`(fn(*primals), J t)`: the value of `fn` and its Jacobian applied to the tangents, in
     one forward pass (forward mode), as `jax.jvp`.
@@ -315,6 +317,7 @@ def jvp(fn: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[
     return JVP(fn)(primals, tangents)
 
 
+@api_boundary
 def hvp(fn: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple:
     """The Hessian of the real scalar `fn` (with respect to all its arguments) times the
     tangents, by forward mode over reverse mode, without building the Hessian. One result per
@@ -323,6 +326,7 @@ def hvp(fn: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple:
     return HVP(fn)(primals, tangents)
 
 
+@api_boundary
 def jacfwd(fn: Callable, argnums: int | Sequence[int] = 0) -> Jacobian:
     """The Jacobian of `fn` with respect to argument(s) `argnums`, by forward mode: one JVP per
     input element, unrolled in the emitted module (suits few inputs, many outputs). An output
@@ -330,11 +334,13 @@ def jacfwd(fn: Callable, argnums: int | Sequence[int] = 0) -> Jacobian:
     return Jacobian(fn, argnums, "forward", "jacobian")
 
 
+@api_boundary
 def jacrev(fn: Callable, argnums: int | Sequence[int] = 0) -> Jacobian:
     """As `jacfwd`, by reverse mode: one VJP per output element (suits few outputs)."""
     return Jacobian(fn, argnums, "reverse", "jacobian")
 
 
+@api_boundary
 def hessian(fn: Callable, argnums: int | Sequence[int] = 0) -> Jacobian:
     """The Hessian of the real scalar `fn` with respect to argument(s) `argnums`: jacfwd of
     grad, forward mode over reverse mode. For an input of shape I it has shape I + I."""

@@ -24,12 +24,35 @@ from ..tracer.context import find_trace
 from ..tracer.functions import type_of
 from ..tracer.pytree import flatten, leaf_paths, unflatten
 from ..tracer.source import caller_location
-from ..tracer.trace import origin_of
+from ..tracer.trace import auto_static, origin_of
 from .compiled import Staged
+from .tracebacks import api_boundary
 
 
 def function_name(fn: Callable) -> str:
     return getattr(fn, "__name__", "function")
+
+
+def returned(tree: Any) -> str:
+    """What an output tree is, in words: `a tuple of 2 values`, `None`, `one value`."""
+    if tree is None:
+        return "None (no return statement?)"
+    if isinstance(tree, tuple | list | dict):
+        return f"a {type(tree).__name__} of {len(tree)} values"
+    return "one value"
+
+
+def single_value(tree: Any, name: str, transform: str) -> int:
+    """The position of the one output `transform` differentiates; a tuple or None returned
+    is the user's mistake (most often a forgotten has_aux=True, or a missing return)."""
+    if not isinstance(tree, int):
+        hint = (f"pass has_aux=True to {transform} if {name} returns `loss, aux`, or return "
+                "the loss alone") if tree is not None else f"end {name} with `return loss`"
+        raise TraceError(
+            f"{transform} needs {name} to return a real scalar, but it returns "
+            f"{returned(tree)}", loc=caller_location(), hint=hint,
+        )
+    return tree
 
 
 def keep_outputs(graph: Graph, tree: Any) -> tuple[Graph, Any]:
@@ -69,13 +92,14 @@ class Gradient(Staged):
     def build(self, call: BoundCall) -> tuple[Graph, Interface]:
         positions = self.positions(call)
         graph, interface = trace_function(self.fn, call)
-        value_tree, aux_tree = self.split_output(graph, interface)
-        (value,) = tree_indices(value_tree)
-        self.check_scalar(graph, value)
         argument_trees = [interface.input_trees[p] if k is None else interface.input_trees[p][k]
                           for p, k in positions]
         wrt = [leaf for tree in argument_trees for leaf in tree_indices(tree)]
+        # An integer argument makes an integer output: name the argument, the cause, first.
         self.check_differentiable(graph, interface, wrt)
+        value_tree, aux_tree = self.split_output(graph, interface)
+        value = single_value(value_tree, function_name(self.fn), self.transform)
+        self.check_scalar(graph, value)
         name, title = self.naming(graph.name)
         adjoint = reverse(graph, wrt, seeded=[value], name=name)
         first_gradient = len(graph.outputs)
@@ -105,9 +129,9 @@ class Gradient(Staged):
             return tree, None
         if not (isinstance(tree, tuple | list) and len(tree) == 2):
             raise TraceError(
-                f"{function_name(self.fn)} was given has_aux=True but does not return a pair "
-                "(value, aux)",
-                loc=interface.origin,
+                f"{function_name(self.fn)} was given has_aux=True but returns "
+                f"{returned(tree)}, not a pair (value, aux)",
+                loc=caller_location(),
                 hint="return `loss, aux` from the function, or drop has_aux=True",
             )
         return tree[0], tree[1]
@@ -139,7 +163,9 @@ class Gradient(Staged):
         of a *args parameter, which counts as one argument per value (None elsewhere)."""
         argnums = (self.argnums,) if isinstance(self.argnums, int) else tuple(self.argnums)
         if not argnums:
-            raise TraceError("argnums is empty: name at least one argument to differentiate")
+            raise TraceError("argnums is empty: name at least one argument to differentiate",
+                             loc=caller_location(), hint="pass argnums=0, or a tuple such as "
+                             "argnums=(0, 1)")
         slots = argument_slots(call)
         names = [call.names[i] if k is None else f"{call.names[i]}[{k}]" for i, k in slots]
         positions = []
@@ -147,15 +173,22 @@ class Gradient(Staged):
             if not -len(slots) <= argnum < len(slots):
                 raise TraceError(
                     f"argnums={argnum} is out of range: {function_name(self.fn)} takes "
-                    f"{len(slots)} arguments ({', '.join(names)})",
-                    loc=origin_of(self.fn),
+                    f"{len(slots)} argument{'s' if len(slots) != 1 else ''} "
+                    f"({', '.join(names)})",
+                    loc=caller_location(),
                     hint=f"use an argnum between 0 and {len(slots) - 1}",
                 )
             index, k = slots[argnum % len(slots)]
             if index in call.static:
+                value = call.values[index]
+                why = (f"is a {type(value).__name__}, which tracegrad keeps static (a "
+                       "setting, as jax.grad does)") if auto_static(value) else "is static"
                 raise TraceError(
-                    f"argument {call.names[index]!r} is static and cannot be differentiated",
-                    hint="remove it from static_argnums or from argnums",
+                    f"argument {call.names[index]!r} {why} and cannot be differentiated",
+                    loc=caller_location(),
+                    hint="pass an array or a float there, or choose another argument with "
+                    "argnums" if auto_static(value) else "remove it from static_argnums or "
+                    "from argnums",
                 )
             positions.append((call.dynamic.index(index), k))
         return positions
@@ -168,14 +201,15 @@ class Gradient(Staged):
                 where = interface.params[position] + "".join(f"[{k!r}]" for k in path)
                 raise TraceError(
                     f"cannot differentiate {function_name(self.fn)} with respect to {where}, "
-                    f"which holds {var.type} values (only floating-point values have "
-                    "gradients)",
-                    loc=origin_of(self.fn),
+                    f"which is an integer or boolean argument ({var.type}); only "
+                    "floating-point values have gradients",
+                    loc=caller_location(),
                     hint="pass floats (e.g. x.astype(np.float64)), or choose another argument "
                     "with argnums",
                 )
 
 
+@api_boundary
 def grad(
     fn: Callable | None = None,
     argnums: int | Sequence[int] = 0,
@@ -193,6 +227,7 @@ def grad(
     return Gradient(fn, argnums, has_aux, False, static_argnums)
 
 
+@api_boundary
 def value_and_grad(
     fn: Callable | None = None,
     argnums: int | Sequence[int] = 0,
@@ -209,6 +244,8 @@ class VJP(Staged):
     """The pullback of `fn` at fixed primals: `vjp_fn(cotangent)` -> one cotangent per
     primal argument, as `tracegrad.vjp` returns it. Staged per signature like the others."""
 
+    transform = "vjp"
+
     def __init__(self, fn: Callable, primals: tuple):
         super().__init__(fn)
         self.primals = primals
@@ -219,10 +256,10 @@ class VJP(Staged):
         # The cotangent is passed positionally; a *args parameter keeps its "*" (unpacked).
         passing = (*primal_call.passing, "") if primal_call.passing else ()
         return BoundCall((*primal_call.names, "cotangent"), (*primal_call.values, cotangent),
-                         frozenset(), passing)
+                         primal_call.static, passing)
 
     def build(self, call: BoundCall) -> tuple[Graph, Interface]:
-        primal_call = BoundCall(call.names[:-1], call.values[:-1], frozenset(),
+        primal_call = BoundCall(call.names[:-1], call.values[:-1], call.static,
                                 call.passing[:-1])
         graph, interface = trace_function(self.fn, primal_call)
         _, treedef = flatten(call.values[-1])
@@ -276,6 +313,7 @@ class VJP(Staged):
                 arrays.append(array)
             return unflatten(tree, arrays)
 
+        @api_boundary
         def vjp_fn(cotangent: Any) -> tuple:
             return self(*self.primals, as_cotangent(cotangent))
 
@@ -284,6 +322,7 @@ class VJP(Staged):
         return vjp_fn
 
 
+@api_boundary
 def vjp(fn: Callable, *primals: Any) -> tuple[Any, Callable]:
     """`(fn(*primals), vjp_fn)`: vjp_fn(cotangent) gives one cotangent per primal.
 

@@ -58,6 +58,8 @@ def trace_body(parent: Trace, fn: Callable, arg_types: Sequence[Sequence[TensorT
     for types, tree, names in zip(arg_types, trees, hints, strict=True):
         leaves = [trace.new_input(t, h or "x") for t, h in zip(types, names, strict=True)]
         call_args.append(unflatten(tree, leaves))
+    check_arity(fn, call_args, body_name(fn, default_name),
+                f"{len(call_args)} argument{'s' if len(call_args) != 1 else ''}")
     try:
         with trace.running():
             result = fn(*call_args)
@@ -67,6 +69,21 @@ def trace_body(parent: Trace, fn: Callable, arg_types: Sequence[Sequence[TensorT
         trace.active = False
     captured = [parent.wrap(outer) for outer in trace.captured]
     return Nested(trace.builder.build(operands), captured, out_tree)
+
+
+def check_arity(fn: Callable, args: Sequence[Any], role: str, expected: str) -> None:
+    """A body, branch or rule that cannot take the arguments it is given is the user's
+    mistake, said at the user's line, not a TypeError from inside tracegrad."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # a builtin: let the call itself decide
+        return
+    try:
+        signature.bind(*args)
+    except TypeError as error:
+        raise TraceError(f"{role} is called with {len(args)} arguments, but {error}",
+                         loc=caller_location(),
+                         hint=f"define it to take {expected}") from None
 
 
 def split(leaves: list[Any], tree: TreeDef) -> tuple[list[list[Any]], list[TreeDef]]:

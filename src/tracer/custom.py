@@ -25,7 +25,16 @@ import numpy as np
 from ..errors import TraceError
 from ..ir.primitives import control as C
 from .context import Trace, running_trace
-from .control import Nested, describe, hints_of, operand_leaves, split, trace_body, types_of
+from .control import (
+    Nested,
+    check_arity,
+    describe,
+    hints_of,
+    operand_leaves,
+    split,
+    trace_body,
+    types_of,
+)
 from .pytree import TreeDef, flatten, unflatten
 from .source import caller_location
 from .trace import function_name
@@ -102,12 +111,16 @@ class custom_vjp:  # lower case, as jax.custom_vjp, which users know
         bwd = self.bwd
 
         def run(residuals: Any, g: Any) -> tuple:
+            check_arity(bwd, (residuals, g), f"custom_vjp {name}: bwd", "(residuals, g)")
             result = bwd(residuals, g)
             if not isinstance(result, tuple | list) or len(result) != len(trees):
+                got = (f"a {type(result).__name__} of {len(result)}"
+                       if isinstance(result, tuple | list) else f"a {type(result).__name__}")
                 raise TraceError(
                     f"custom_vjp {name}: bwd must return a tuple of {len(trees)} cotangents "
-                    f"(one per argument), got {type(result).__name__}", loc=caller_location(),
-                    hint="return e.g. `(d_x,)` for a function of one argument")
+                    f"(one per argument of {name}), got {got}", loc=caller_location(),
+                    hint="return one cotangent per argument, e.g. `(d_x,)` for a function of "
+                    "one argument (None for an argument without one)")
             cotangents = []
             for k, (value, tree, leaf_types) in enumerate(zip(result, trees, types,
                                                              strict=True)):

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -70,7 +71,21 @@ FUNCTIONS: dict[Callable, Callable] = {
 }  # fmt: skip
 
 
+def ufunc_name(ufunc: np.ufunc) -> str:
+    """`np.tanh`, or `scipy.special.erf` for a ufunc NumPy does not have (ufuncs carry no
+    __module__: look for the ufunc where users import them from)."""
+    name = ufunc.__name__
+    if getattr(np, name, None) is ufunc:
+        return f"np.{name}"
+    special = sys.modules.get("scipy.special")
+    if special is not None and getattr(special, name, None) is ufunc:
+        return f"scipy.special.{name}"
+    return f"the ufunc {name}"
+
+
 def public_name(fn: Any) -> str:
+    if isinstance(fn, np.ufunc):
+        return ufunc_name(fn)
     module = getattr(fn, "__module__", None) or "numpy"
     module = "np" + module.removeprefix("numpy") if module.startswith("numpy") else module
     module = "np" if module.startswith("np._core") or module == "np.core" else module
@@ -81,19 +96,19 @@ def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
     if method == "reduce" and ufunc is np.add:
         return F.sum(inputs[0], **{"axis": 0, **kwargs})  # F.sum refuses what it cannot do
     if method != "__call__":
-        raise TraceError(f"np.{ufunc.__name__}.{method} is not supported on traced values",
+        raise TraceError(f"{ufunc_name(ufunc)}.{method} is not supported on traced values",
                          loc=caller_location(), hint="call the ufunc itself, or a reduction "
                          "such as np.sum")
     for name, value in kwargs.items():
         if name == "out" and value is not None:
             F.reject(ufunc.__name__, out=value)
         if value is not None and name != "out":
-            raise TraceError(f"np.{ufunc.__name__}(..., {name}=...) is not supported",
+            raise TraceError(f"{ufunc_name(ufunc)}(..., {name}=...) is not supported",
                              loc=caller_location(), hint="remove the keyword argument")
     function = UFUNCS.get(ufunc)
     if function is None:
         raise TraceError(
-            f"np.{ufunc.__name__} has no tracing rule in tracegrad",
+            f"{ufunc_name(ufunc)} has no tracing rule in tracegrad",
             loc=caller_location(),
             hint="write it with the supported functions (see tracegrad.numpy), "
             "or open an issue asking for it",

@@ -75,6 +75,15 @@ PASSING = {
 }
 
 
+# Python values jax.grad also leaves concrete: a flag, a setting's name, an absent value. A
+# parameter given one is static (its value joins the cache key), so `if train:` just runs.
+AUTO_STATIC = (bool, str, type(None))
+
+
+def auto_static(value: Any) -> bool:
+    return type(value) in AUTO_STATIC
+
+
 def function_name(fn: Callable) -> str:
     return getattr(fn, "__name__", type(fn).__name__)
 
@@ -93,8 +102,9 @@ def bind_call(
         try:
             bound = signature.bind(*args, **kwargs)
         except TypeError as error:
-            raise TraceError(f"calling {function_name(fn)}: {error}",
-                             loc=caller_location()) from None
+            raise TraceError(f"calling {function_name(fn)}: {error}", loc=caller_location(),
+                             hint=f"call it as its signature says: "
+                             f"{function_name(fn)}{signature}") from None
         # Parameters left to their defaults are not traced: the function keeps using its own
         # default (a constant), as when it is called plainly. (Defaults are often settings.)
         names, values = tuple(bound.arguments), tuple(bound.arguments.values())
@@ -112,6 +122,8 @@ def bind_call(
                 f"the end): use numbers between {-len(names)} and {len(names) - 1}",
             )
         static.add(argnum % len(names))
+    static.update(i for i, value in enumerate(values)
+                  if auto_static(value) and (not passing or passing[i] in ("", "=")))
     return BoundCall(names, values, frozenset(static), passing)
 
 
@@ -121,6 +133,14 @@ def leaf_type(leaf: Any, where: str, fn: Callable) -> TensorType:
     if isinstance(leaf, Tracer):
         return leaf.ir_var.type  # a transform applied inside a traced function
     # NumPy's arrays and scalars, and arrays of libraries with NumPy dtypes (JAX's results)
+    if isinstance(leaf, tuple) and hasattr(leaf, "_fields"):  # a NamedTuple
+        raise TraceError(
+            f"argument {where} of {function_name(fn)} is a NamedTuple ({type(leaf).__name__}); "
+            "tracegrad's containers of arrays are plain tuples, lists and dicts",
+            loc=caller_location(),
+            hint=f"pass {where}._asdict() (a dict of its fields) or tuple({where}), and "
+            "read the fields by key or position",
+        )
     if isinstance(getattr(leaf, "dtype", None), np.dtype):
         if supported_dtype(leaf.dtype):
             return TensorType(np.shape(leaf), leaf.dtype)

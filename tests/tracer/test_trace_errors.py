@@ -125,7 +125,7 @@ def test_shape_mismatch_in_concatenate():
                  hint="same shape except along the axis")
 
 
-@pytest.mark.parametrize("bad", ["text", object(), np.array(["a", "b"])])
+@pytest.mark.parametrize("bad", [object(), np.array(["a", "b"])])  # a str is static
 def test_arguments_that_are_not_arrays_numbers_or_pytrees(bad):
     def f(x, y):
         return x
