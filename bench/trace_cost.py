@@ -48,8 +48,13 @@ RESULTS = Path(__file__).parent / "results.md"
 SECTION = "## Staging cost: trace, AD, optimize, emit (python bench/trace_cost.py)"
 STAGES = ("trace", "AD", "optimize", "emit", "load")
 # (workload, N): the elementwise chain under jit, the scalar chain under grad.
-CASES = (("jit elementwise", 10_000), ("jit elementwise", 100_000),
-         ("grad scalar", 10_000), ("grad scalar", 50_000), ("grad scalar", 100_000))
+CASES = (
+    ("jit elementwise", 10_000),
+    ("jit elementwise", 100_000),
+    ("grad scalar", 10_000),
+    ("grad scalar", 50_000),
+    ("grad scalar", 100_000),
+)
 
 
 def staged(workload: str, n_ops: int) -> tuple[Callable, tuple]:
@@ -99,9 +104,12 @@ class Probe:
 def probed(probe: Probe) -> Iterator[None]:
     """The runtime's stage functions wrapped by `probe`, where the runtime looks them up."""
     targets = [
-        (compiled, "trace_function", "trace"), (gradients, "trace_function", "trace"),
-        (gradients, "reverse", "AD"), (compiled, "optimize", "optimize"),
-        (execution.NumPyExecution, "emit", "emit"), (execution.NumPyExecution, "load", "load"),
+        (compiled, "trace_function", "trace"),
+        (gradients, "trace_function", "trace"),
+        (gradients, "reverse", "AD"),
+        (compiled, "optimize", "optimize"),
+        (execution.NumPyExecution, "emit", "emit"),
+        (execution.NumPyExecution, "load", "load"),
     ]
     saved = [(owner, name, getattr(owner, name)) for owner, name, _ in targets]
     for owner, name, stage in targets:
@@ -129,8 +137,12 @@ def measure_case(workload: str, n_ops: int, memory: bool) -> dict:
             tracemalloc.stop()
     entry = next(iter(fn.cache.values()))
     probe.seconds["total"] = total
-    return {"seconds": probe.seconds, "peak": probe.peak, "nodes": len(entry.raw.nodes),
-            "optimized_nodes": len(entry.graph.nodes)}
+    return {
+        "seconds": probe.seconds,
+        "peak": probe.peak,
+        "nodes": len(entry.raw.nodes),
+        "optimized_nodes": len(entry.graph.nodes),
+    }
 
 
 def warm_up() -> None:
@@ -167,20 +179,25 @@ def table(results: list[tuple[str, int, dict]]) -> list[str]:
     heads = ["case", "N", "nodes (raw -> optimized)", *STAGES, "total"]
     lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
     for workload, n_ops, result in results:
-        cells = [workload, f"{n_ops:,}",
-                 f"{result['nodes']:,} -> {result['optimized_nodes']:,}",
-                 *(seconds_and_peak(result, stage) for stage in (*STAGES, "total"))]
+        cells = [
+            workload,
+            f"{n_ops:,}",
+            f"{result['nodes']:,} -> {result['optimized_nodes']:,}",
+            *(seconds_and_peak(result, stage) for stage in (*STAGES, "total")),
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 
 def section(command: str, lines: list[str]) -> list[str]:
     return [
-        SECTION, "",
+        SECTION,
+        "",
         f"`{command}`, {datetime.date.today().isoformat()}, {os.cpu_count()} CPUs, Python "
         f"{platform.python_version()}. Each cell: wall time / peak memory (tracemalloc, above "
         "what was live when the stage began) of one first call; N is scalar_chain's operation "
-        "count, nodes are the staged Graph's before and after the passes.", "",
+        "count, nodes are the staged Graph's before and after the passes.",
+        "",
         *lines,
     ]
 
@@ -199,10 +216,17 @@ def add_to_results(path: Path, lines: list[str]) -> None:
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="*", help="N for every workload (default: "
-                        "the fixed cases); nothing is written to the results")
-    parser.add_argument("--time-only", action="store_true", help="skip the (slower) memory "
-                        "run; nothing is written to the results")
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="*",
+        help="N for every workload (default: the fixed cases); nothing is written to the results",
+    )
+    parser.add_argument(
+        "--time-only",
+        action="store_true",
+        help="skip the (slower) memory run; nothing is written to the results",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--one", nargs=2, metavar=("WORKLOAD", "N"), help=argparse.SUPPRESS)
     parser.add_argument("--memory", action="store_true", help=argparse.SUPPRESS)
