@@ -38,7 +38,7 @@ def test_every_stage_is_measured(workload, memory):
     assert set(result["seconds"]) == stages
     assert all(seconds > 0 for seconds in result["seconds"].values())
     assert set(result["peak"]) == (stages if memory else set())
-    assert result["nodes"] >= result["optimized_nodes"] > 0
+    assert result["nodes"] >= result["optimized_nodes"] > 0 and result["rss"] >= 0
 
 
 def test_the_table_replaces_its_own_section(tmp_path):
@@ -47,13 +47,14 @@ def test_the_table_replaces_its_own_section(tmp_path):
         "peak": {"trace": 2**20, "total": 3 * 2**20},
         "nodes": 233,
         "optimized_nodes": 150,
+        "rss": 5 * 2**20,
     }
     lines = trace_cost.section(
         "python bench/trace_cost.py", trace_cost.table([("jit elementwise", 200, result)])
     )
     assert lines[-1] == (
         "| jit elementwise | 200 | 233 -> 150 | 0.50 s / 1 MiB | - | "
-        "0.25 s / 0 MiB | 0.12 s / 0 MiB | 0.10 s / 0 MiB | 1.00 s / 3 MiB |"
+        "0.25 s / 0 MiB | 0.12 s / 0 MiB | 0.10 s / 0 MiB | 1.00 s / 3 MiB | 5 MiB |"
     )
     path = tmp_path / "results.md"
     path.write_text("# report\n\n## Gradients\n\ntable\n\n## Later\n\nmore\n", encoding="utf-8")
