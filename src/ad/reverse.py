@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import TraceError, TracegradError
+from ..errors import SourceLoc, TraceError, TracegradError
 from ..ir import Graph, Literal, Var
 from ..ir.passes import prepare_for_differentiation
 from ..ir.passes.loops import loops_as_scans
@@ -88,6 +88,18 @@ def reverse(
     def read(x: Var | Literal) -> Any:
         return env[x] if isinstance(x, Var) else x.value
 
+    # The adjoint's nodes are at their primal node's line, but name nothing after it: one
+    # copy of each line's location without its target (several nodes share a line's).
+    copies: dict[int, SourceLoc] = {}
+
+    def untargeted(loc: SourceLoc | None) -> SourceLoc | None:
+        if loc is None or loc.target is None:
+            return loc
+        copy = copies.get(id(loc))
+        if copy is None:
+            copy = copies[id(loc)] = dataclasses.replace(loc, target=None)
+        return copy
+
     cotangents: dict[Var, Any] = {}
     for i, seed in zip(seeded, seeds, strict=True):
         output = graph.outputs[i]
@@ -110,8 +122,7 @@ def reverse(
         if rule is None:
             raise TraceError(f"reverse mode has no rule for the primitive {node.op.name}",
                              loc=node.loc, hint="please report it")
-        loc = dataclasses.replace(node.loc, target=None) if node.loc is not None else None
-        with trace.at(loc):
+        with trace.at(untargeted(node.loc)):
             operands = [read(x) for x in node.inputs]
             if several:
                 try:

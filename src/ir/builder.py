@@ -42,17 +42,22 @@ class GraphBuilder:
     ) -> tuple[Var, ...]:
         """Append `op(*inputs, **params)`; returns its output Vars (raises TypeRuleError)."""
         params = params or {}
-        types = op.infer(tuple(x.type for x in inputs), params)
-        hints = hints or [None] * len(types)
-        outputs = tuple(Var(t, h) for t, h in zip(types, hints, strict=True))
-        self.nodes.append(Node(op, tuple(inputs), outputs, params, loc))
+        inputs = tuple(inputs)
+        types = op.infer(tuple([x.type for x in inputs]), params)
+        if len(types) == 1:  # the common case, kept cheap
+            outputs: tuple[Var, ...] = (Var(types[0], hints[0] if hints else None),)
+        else:
+            hints = hints or [None] * len(types)
+            outputs = tuple([Var(t, h) for t, h in zip(types, hints, strict=True)])
+        self.nodes.append(Node(op, inputs, outputs, params, loc))
         return outputs
 
     def build(self, outputs: Sequence[Operand]) -> Graph:
         """The finished Graph. Each run of nodes traced from one execution of a line
         `h = ...` (they share one SourceLoc object) names its last value `h`."""
+        inputs = set(self.inputs)
         renamed: dict[Var, Var] = {var: Var(var.type, hint) for var, hint in
-                                   self.suggested.items() if var not in self.inputs}
+                                   self.suggested.items() if var not in inputs}
         for i, node in enumerate(self.nodes):
             loc = node.loc
             if loc is None or loc.target is None or node.out.hint is not None:
@@ -66,17 +71,14 @@ class GraphBuilder:
             return Graph(self.name, tuple(self.inputs), tuple(self.nodes), tuple(outputs))
 
         def sub(x: Operand) -> Operand:
-            return renamed.get(x, x) if isinstance(x, Var) else x
+            return renamed.get(x, x)  # Literals hash by identity: never found, kept as they are
 
-        nodes = tuple(
-            Node(
-                n.op,
-                tuple(sub(x) for x in n.inputs),
-                tuple(renamed.get(v, v) for v in n.outputs),
-                n.params,
-                n.loc,
-            )
-            for n in self.nodes
-        )
-        return Graph(self.name, tuple(self.inputs), nodes, tuple(sub(x) for x in outputs))
+        def renamed_node(n: Node) -> Node:
+            # Only a node that reads or writes a renamed value is made again: most do not.
+            if renamed.keys().isdisjoint(n.inputs) and renamed.keys().isdisjoint(n.outputs):
+                return n
+            return Node(n.op, tuple(map(sub, n.inputs)), tuple(map(sub, n.outputs)), n.params,
+                        n.loc)
 
+        nodes = tuple(map(renamed_node, self.nodes))
+        return Graph(self.name, tuple(self.inputs), nodes, tuple(map(sub, outputs)))

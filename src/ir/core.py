@@ -46,6 +46,9 @@ class Literal:
     @staticmethod
     def of(value: Any) -> Literal:
         """A Literal for a Python scalar (weak), NumPy scalar or array (copied, read-only)."""
+        weak = WEAK_SCALAR_TYPES.get(type(value))
+        if weak is not None:  # the common case, kept cheap: a number in the user's code
+            return Literal(value, weak)
         if isinstance(value, bool | int | float | complex) and not isinstance(value, np.generic):
             dtype = np.result_type(type(value))
             return Literal(value, TensorType((), dtype, weak=True))
@@ -56,7 +59,15 @@ class Literal:
         return Literal(array, TensorType(array.shape, array.dtype))
 
 
+# The (weak) type of each Python scalar type, made once.
+WEAK_SCALAR_TYPES: dict[type, TensorType] = {
+    kind: TensorType((), np.result_type(kind), weak=True) for kind in (bool, int, float, complex)
+}
+
 Operand = Var | Literal
+
+# The params of every node that has none: one shared, read-only mapping, not one per node.
+NO_PARAMS: MappingProxyType[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -66,12 +77,13 @@ class Node:
     op: Primitive
     inputs: tuple[Operand, ...]
     outputs: tuple[Var, ...]
-    params: MappingProxyType[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    params: MappingProxyType[str, Any] = field(default_factory=lambda: NO_PARAMS)
     loc: SourceLoc | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.params, MappingProxyType):
-            object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+            params = MappingProxyType(dict(self.params)) if self.params else NO_PARAMS
+            object.__setattr__(self, "params", params)
 
     @property
     def out(self) -> Var:

@@ -9,9 +9,11 @@ its inputs), before the node's own rule; its errors name the nesting:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..errors import IRError, TracegradError
-from .core import Graph, Literal, Var
-from .primitive import primitives
+from .core import Graph, Literal, Node, Operand, Var
+from .primitive import Group, primitives
 from .primitives.control import nested_graphs
 
 
@@ -22,50 +24,60 @@ def verify(graph: Graph, check_types: bool = True) -> Graph:
     typed by those rules already, so the runtime checks only the structure (tests check all).
     """
     defined: set[Var] = set()
-
-    def define(var: Var, where: str) -> None:
-        if not isinstance(var, Var):
-            raise IRError(f"{where}: {var!r} is not a Var")
-        if var in defined:
-            raise IRError(f"{where}: {var!r} is assigned twice (the IR is single-assignment)")
-        defined.add(var)
-
-    def use(x, where: str) -> None:
-        if isinstance(x, Literal):
-            return
-        if not isinstance(x, Var):
-            raise IRError(f"{where}: operand {x!r} is neither a Var nor a Literal")
-        if x not in defined:
-            raise IRError(f"{where}: {x!r} is used before it is defined")
-
     for var in graph.inputs:
-        define(var, f"graph {graph.name} inputs")
+        define(defined, var, lambda: f"graph {graph.name} inputs")
     for position, node in enumerate(graph.nodes):
-        where = f"node {position} ({node.op.name})"
+        # Checked inline and the message written only for an error: verify runs on every
+        # node of every graph the runtime compiles.
+        def where(position: int = position, node: Node = node) -> str:
+            return f"node {position} ({node.op.name})"
+
         if primitives.get(node.op.name) is not node.op:
-            raise IRError(f"{where}: primitive {node.op.name!r} is not registered")
+            raise IRError(f"{where()}: primitive {node.op.name!r} is not registered")
         for x in node.inputs:
-            use(x, where)
-        for key, nested in nested_graphs(node.params):
-            try:
-                verify(nested, check_types)
-            except IRError as error:
-                raise IRError(f"{where} {key}: {error.message}", hint=error.hint) from None
-        if not check_types:
-            for var in node.outputs:
-                define(var, where)
-            continue
-        try:
-            expected = node.op.infer(tuple(x.type for x in node.inputs), dict(node.params))
-        except TracegradError as error:
-            raise IRError(f"{where}: its type rule rejects it: {error.message}") from None
-        actual = tuple(v.type for v in node.outputs)
-        if tuple(expected) != actual:
-            shown = ", ".join(map(str, actual))
-            raise IRError(f"{where}: outputs typed {shown}, the rule gives "
-                          f"{', '.join(map(str, expected))}")
+            if x not in defined:
+                use(defined, x, where)
+        if node.op.group is Group.CONTROL:
+            for key, nested in nested_graphs(node.params):
+                try:
+                    verify(nested, check_types)
+                except IRError as error:
+                    raise IRError(f"{where()} {key}: {error.message}",
+                                  hint=error.hint) from None
+        if check_types:
+            check_node_types(node, where)
         for var in node.outputs:
-            define(var, where)
+            define(defined, var, where)
     for x in graph.outputs:
-        use(x, f"graph {graph.name} outputs")
+        use(defined, x, lambda: f"graph {graph.name} outputs")
     return graph
+
+
+def define(defined: set[Var], var: Var, where: Callable[[], str]) -> None:
+    if not isinstance(var, Var):
+        raise IRError(f"{where()}: {var!r} is not a Var")
+    if var in defined:
+        raise IRError(f"{where()}: {var!r} is assigned twice (the IR is single-assignment)")
+    defined.add(var)
+
+
+def use(defined: set[Var], x: Operand, where: Callable[[], str]) -> None:
+    if isinstance(x, Literal):
+        return
+    if not isinstance(x, Var):
+        raise IRError(f"{where()}: operand {x!r} is neither a Var nor a Literal")
+    if x not in defined:
+        raise IRError(f"{where()}: {x!r} is used before it is defined")
+
+
+def check_node_types(node: Node, where: Callable[[], str]) -> None:
+    """The node's output types are what its primitive's rule gives for its inputs."""
+    try:
+        expected = node.op.infer(tuple(x.type for x in node.inputs), dict(node.params))
+    except TracegradError as error:
+        raise IRError(f"{where()}: its type rule rejects it: {error.message}") from None
+    actual = tuple(v.type for v in node.outputs)
+    if tuple(expected) != actual:
+        shown = ", ".join(map(str, actual))
+        raise IRError(f"{where()}: outputs typed {shown}, the rule gives "
+                      f"{', '.join(map(str, expected))}")

@@ -268,6 +268,8 @@ def constant_literal(value: Any) -> Literal:
 
 def check_python_int_fits(op: Primitive, inputs: list[Operand]) -> None:
     """NumPy 2 refuses `uint8_array + 300` (the Python int does not fit); so does tracing."""
+    if not any(isinstance(x, Literal) and type(x.value) is int for x in inputs):
+        return  # the common case, kept cheap: no Python int to check (called on every node)
     strong = [x.type.dtype for x in inputs if not x.type.weak]
     if not strong or np.result_type(*strong).kind not in "iu":
         return

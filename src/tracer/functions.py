@@ -178,6 +178,8 @@ _divide = _elementwise(E.divide, np.divide)
 def is_one(x: Any) -> bool:
     """A concrete number that is exactly 1 everywhere (multiplying by it changes nothing).
     Anything else, strings and ragged lists included, is left for `bind` to judge."""
+    if type(x) in PYTHON_NUMBERS:  # the common case, kept cheap: NumPy's answer, no array
+        return x == 1
     if getattr(x, "ir_var", None) is not None or is_captured(x):
         return False
     try:
@@ -185,6 +187,9 @@ def is_one(x: Any) -> bool:
     except ValueError:  # a ragged nested list
         return False
     return array.dtype.kind in "biufc" and array.size > 0 and bool(np.all(array == 1))
+
+
+PYTHON_NUMBERS = frozenset({bool, int, float, complex})
 
 
 def unchanged(op, traced: Any, other: Any) -> bool:

@@ -23,7 +23,9 @@ PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.s
 NUMPY_DIR = os.path.dirname(os.path.abspath(np.__file__)) + os.sep
 
 
+@functools.lru_cache(maxsize=1024)
 def internal(filename: str) -> bool:
+    """Asked for each frame above every node traced: judged once per file."""
     return filename.startswith((PACKAGE_DIR, NUMPY_DIR)) or filename.startswith("<frozen")
 
 

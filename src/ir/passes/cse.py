@@ -31,7 +31,7 @@ def operand_key(x: Operand) -> Any:
 
 
 def node_key(op: Any, inputs: tuple[Any, ...], params: Any) -> Any:
-    return (op, inputs, tuple(sorted(params.items())))
+    return (op, inputs, tuple(sorted(params.items())) if params else ())
 
 
 def eliminate_common_subexpressions(graph: Graph) -> Graph:

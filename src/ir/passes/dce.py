@@ -14,9 +14,10 @@ def eliminate_dead_code(graph: Graph) -> Graph:
     live: set[Var] = {x for x in graph.outputs if isinstance(x, Var)}
     kept: list[Node] = []
     for node in reversed(graph.nodes):
-        if any(v in live for v in node.outputs):
+        outputs = node.outputs
+        if outputs[0] in live if len(outputs) == 1 else not live.isdisjoint(outputs):
             kept.append(node)
-            live.update(x for x in node.inputs if isinstance(x, Var))
+            live.update(node.inputs)  # Literals too: never looked up, cheaper than filtering
     if len(kept) == len(graph.nodes):
         return graph
     return Graph(graph.name, graph.inputs, tuple(reversed(kept)), graph.outputs)

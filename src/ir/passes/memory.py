@@ -201,6 +201,8 @@ def shared_stacks(node: Node, returned: Collection[Var] = ()) -> list[tuple[int,
 
 
 def plan_memory(graph: Graph) -> MemoryPlan:
+    if not any(is_large(v) for node in graph.nodes for v in node.outputs):
+        return MemoryPlan()  # only buffers the function makes, and large ones, are planned
     n = len(graph.nodes)
     last_use: dict[Var, int] = {}
     for i, node in enumerate(graph.nodes):

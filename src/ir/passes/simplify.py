@@ -66,8 +66,9 @@ class Simplifier:
     def with_scalar_constants(self, node: Node) -> Node:
         """An elementwise operand that is one value repeated (`np.full((12,), 0.5)`) written
         as that value, where the result keeps its exact type: broadcasting repeats it."""
-        if node.op.group not in ELEMENTWISE:
-            return node
+        if node.op.group not in ELEMENTWISE or not any(
+                x.__class__ is Literal and x.type.shape for x in node.inputs):
+            return node  # the common case, kept cheap: no constant array among the operands
         inputs = list(node.inputs)
         for i, x in enumerate(inputs):
             value = uniform_value(x)

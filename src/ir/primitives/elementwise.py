@@ -79,8 +79,11 @@ def ufunc_rule(name: str, ufunc: np.ufunc, python_op: Callable | None):
 
     `python_op` is set for primitives written as Python operators (`a + b`, `-a`): applied to
     Python scalars alone they give a Python scalar (weak), as the user's code would.
+    Cached: a long function asks the same few questions for every node it records, and each
+    answer (a broadcast, a dtype resolution, a TensorType) costs more than the look-up.
     """
 
+    @functools.lru_cache(maxsize=4096)
     def rule(types: tuple[TensorType, ...]) -> tuple[TensorType, ...]:
         if len(types) != ufunc.nin:
             raise TypeRuleError(f"{name} takes {ufunc.nin} operands, got {len(types)}")
