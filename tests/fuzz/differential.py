@@ -85,27 +85,38 @@ def python_type(value: Any) -> type:
     return np.ndarray if isinstance(value, np.ndarray) else type(value)
 
 
-def compare(kind: str, ours: Any, expected: Any, rtol: float, program: Program,
-            types_too: bool = True) -> None:
+def compare(
+    kind: str, ours: Any, expected: Any, rtol: float, program: Program, types_too: bool = True
+) -> None:
     if not isinstance(ours, tuple) or len(ours) != len(expected):
         raise Disagreement(f"{kind}-structure", f"got {ours!r}", program)
     scale = scale_of(expected)
     for i, (a, b) in enumerate(zip(ours, expected, strict=True)):
-        if types_too and python_type(a) is not python_type(b) and (
-                CHECK_ZERO_D_TYPES or np.ndim(b) != 0):
-            raise Disagreement(f"{kind}-type", f"output {i}: {python_type(a).__name__}, "
-                               f"NumPy gives {python_type(b).__name__}", program)
+        if (
+            types_too
+            and python_type(a) is not python_type(b)
+            and (CHECK_ZERO_D_TYPES or np.ndim(b) != 0)
+        ):
+            raise Disagreement(
+                f"{kind}-type",
+                f"output {i}: {python_type(a).__name__}, NumPy gives {python_type(b).__name__}",
+                program,
+            )
         if np.shape(a) != np.shape(b):
-            raise Disagreement(f"{kind}-shape", f"output {i}: {np.shape(a)}, NumPy gives "
-                               f"{np.shape(b)}", program)
+            raise Disagreement(
+                f"{kind}-shape", f"output {i}: {np.shape(a)}, NumPy gives {np.shape(b)}", program
+            )
         if np.result_type(np.asarray(a)) != np.result_type(b):
-            raise Disagreement(f"{kind}-dtype", f"output {i}: {np.asarray(a).dtype}, NumPy "
-                               f"gives {np.result_type(b)}", program)
-        close = np.allclose(np.asarray(a, np.float64), np.asarray(b, np.float64), rtol=rtol,
-                            atol=rtol * scale)
+            raise Disagreement(
+                f"{kind}-dtype",
+                f"output {i}: {np.asarray(a).dtype}, NumPy gives {np.result_type(b)}",
+                program,
+            )
+        close = np.allclose(
+            np.asarray(a, np.float64), np.asarray(b, np.float64), rtol=rtol, atol=rtol * scale
+        )
         if not close:
-            raise Disagreement(f"{kind}-value", f"output {i}: {a!r}, NumPy gives {b!r}",
-                               program)
+            raise Disagreement(f"{kind}-value", f"output {i}: {a!r}, NumPy gives {b!r}", program)
 
 
 def run(kind: str, program: Program, fn: Any, *args: Any) -> Any:
@@ -116,8 +127,9 @@ def run(kind: str, program: Program, fn: Any, *args: Any) -> Any:
     except Exception as error:
         what = "refused" if isinstance(error, tracegrad.TracegradError) else "crash"
         message = str(error).splitlines()[0] if str(error) else ""
-        raise Disagreement(f"{kind}-{what}", f"{type(error).__name__}: {message}",
-                           program) from error
+        raise Disagreement(
+            f"{kind}-{what}", f"{type(error).__name__}: {message}", program
+        ) from error
 
 
 def weights_for(program: Program, outputs: tuple) -> tuple[np.ndarray, ...]:
@@ -141,21 +153,29 @@ def check_gradients(program: Program, module: types.ModuleType, outputs: tuple) 
     float64 twin's central differences and as jax.grad of the same source."""
     weights = weights_for(program, outputs)
     argnums = tuple(range(len(program.inputs)))
-    ours = run("grad", program, tracegrad.grad(module.loss, argnums=argnums),
-               *program.values, *weights)
+    ours = run(
+        "grad", program, tracegrad.grad(module.loss, argnums=argnums), *program.values, *weights
+    )
     if not isinstance(ours, tuple) or len(ours) != len(argnums):
         raise Disagreement("grad-structure", f"got {ours!r}", program)
     for i, (g, x) in enumerate(zip(ours, program.values, strict=True)):
         if np.shape(g) != np.shape(x):
-            raise Disagreement("grad-shape", f"d{program.names[i]}: {np.shape(g)} for an "
-                               f"input of shape {np.shape(x)}", program)
+            raise Disagreement(
+                "grad-shape",
+                f"d{program.names[i]}: {np.shape(g)} for an input of shape {np.shape(x)}",
+                program,
+            )
         if isinstance(x, (np.ndarray, np.generic)) and np.asarray(g).dtype != x.dtype:
-            raise Disagreement("grad-dtype", f"d{program.names[i]}: {np.asarray(g).dtype} "
-                               f"for a {x.dtype} input", program)
+            raise Disagreement(
+                "grad-dtype",
+                f"d{program.names[i]}: {np.asarray(g).dtype} for a {x.dtype} input",
+                program,
+            )
     twin = load(program.source(float64=True))
     wide = program.float64_inputs()
-    differences = tuple(central_difference(twin.loss, (*wide, *weights), argnum)
-                        for argnum in argnums)
+    differences = tuple(
+        central_difference(twin.loss, (*wide, *weights), argnum) for argnum in argnums
+    )
     rtol = 2e-3 if program.uses_float32 else 1e-6
     compare_gradients("grad-fd", ours, differences, rtol, program)
     if jax is not None:
@@ -174,7 +194,7 @@ def central_difference(fn: Any, args: tuple, argnum: int, eps: float = 1e-6) -> 
 
     def at(point: np.ndarray) -> float:
         value = point if isinstance(x, np.ndarray) else type(x)(point[()])
-        return float(fn(*args[:argnum], value, *args[argnum + 1:]))
+        return float(fn(*args[:argnum], value, *args[argnum + 1 :]))
 
     for j in range(base.size):
         h = eps * max(1.0, abs(float(base.flat[j])))
@@ -185,14 +205,17 @@ def central_difference(fn: Any, args: tuple, argnum: int, eps: float = 1e-6) -> 
     return grad
 
 
-def compare_gradients(kind: str, ours: tuple, expected: tuple, rtol: float,
-                      program: Program) -> None:
+def compare_gradients(
+    kind: str, ours: tuple, expected: tuple, rtol: float, program: Program
+) -> None:
     scale = scale_of(expected)
     for i, (a, b) in enumerate(zip(ours, expected, strict=True)):
-        if not np.allclose(np.asarray(a, np.float64), np.asarray(b, np.float64), rtol=rtol,
-                           atol=rtol * scale):
-            raise Disagreement(kind, f"d{program.names[i]}: {np.asarray(a)!r}, expected "
-                               f"{np.asarray(b)!r}", program)
+        if not np.allclose(
+            np.asarray(a, np.float64), np.asarray(b, np.float64), rtol=rtol, atol=rtol * scale
+        ):
+            raise Disagreement(
+                kind, f"d{program.names[i]}: {np.asarray(a)!r}, expected {np.asarray(b)!r}", program
+            )
 
 
 def check_program(program: Program, found: list[Disagreement] | None = None) -> None:
@@ -200,8 +223,10 @@ def check_program(program: Program, found: list[Disagreement] | None = None) -> 
     values on JAX, gradients) instead, so a long run counts each."""
     module = load(program.source())
     expected = module.f(*program.values)
-    stages = [lambda: check_numpy(program, module, expected),
-              lambda: check_gradients(program, module, expected)]
+    stages = [
+        lambda: check_numpy(program, module, expected),
+        lambda: check_gradients(program, module, expected),
+    ]
     if jax is not None:
         stages.insert(1, lambda: check_jax(program, module, expected))
     for stage in stages:

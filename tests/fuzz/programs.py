@@ -102,14 +102,17 @@ class Program:
         params = ", ".join(self.names)
         weights = [f"w{i}" for i in range(len(self.outputs))]
         total = " + ".join(f"np.sum(out[{i}] * {w})" for i, w in enumerate(weights))
-        return (f"import {module} as np\n\n\n"
-                f"def f({params}):\n{self.body(float64)}\n\n\n"
-                f"def loss({', '.join([*self.names, *weights])}):\n"
-                f"    out = f({params})\n"
-                f"    return {total}\n")
+        return (
+            f"import {module} as np\n\n\n"
+            f"def f({params}):\n{self.body(float64)}\n\n\n"
+            f"def loss({', '.join([*self.names, *weights])}):\n"
+            f"    out = f({params})\n"
+            f"    return {total}\n"
+        )
 
     def float64_inputs(self) -> tuple[Any, ...]:
         """The example inputs with float32 made float64 (for the float64 twin)."""
+
         def widen(value: Any) -> Any:
             if isinstance(value, (np.ndarray, np.generic)) and value.dtype == np.float32:
                 return value.astype(np.float64)
@@ -168,11 +171,22 @@ def broadcasts(*values: Any) -> bool:
 
 
 UNARY = {
-    "np.tanh({})": None, "np.sin({})": None, "np.cos({})": None, "np.arctan({})": None,
-    "np.exp({})": None, "np.abs({})": "zero", "-{}": None, "np.square({})": None,
-    "np.sinh({})": None, "np.log({0} * {0} + 0.5)": None, "np.sqrt({0} * {0} + 0.25)": None,
-    "np.log1p(np.abs({}))": "zero", "np.expm1({})": None, "1 / (1 + np.exp(-{}))": None,
-    "np.negative({})": None, "np.cosh({})": None,
+    "np.tanh({})": None,
+    "np.sin({})": None,
+    "np.cos({})": None,
+    "np.arctan({})": None,
+    "np.exp({})": None,
+    "np.abs({})": "zero",
+    "-{}": None,
+    "np.square({})": None,
+    "np.sinh({})": None,
+    "np.log({0} * {0} + 0.5)": None,
+    "np.sqrt({0} * {0} + 0.25)": None,
+    "np.log1p(np.abs({}))": "zero",
+    "np.expm1({})": None,
+    "1 / (1 + np.exp(-{}))": None,
+    "np.negative({})": None,
+    "np.cosh({})": None,
 }
 
 
@@ -189,9 +203,19 @@ def unary(choose: Chooser, env: dict) -> Built:
     return template.format(name), margin
 
 
-BINARY = ("{} + {}", "{} - {}", "{} * {}", "np.add({}, {})", "np.multiply({}, {})",
-          "np.subtract({}, {})", "{} / {}", "np.maximum({}, {})", "np.minimum({}, {})",
-          "np.divide({}, {})", "np.arctan2({}, {})")
+BINARY = (
+    "{} + {}",
+    "{} - {}",
+    "{} * {}",
+    "np.add({}, {})",
+    "np.multiply({}, {})",
+    "np.subtract({}, {})",
+    "{} / {}",
+    "np.maximum({}, {})",
+    "np.minimum({}, {})",
+    "np.divide({}, {})",
+    "np.arctan2({}, {})",
+)
 
 
 def binary(choose: Chooser, env: dict) -> Built:
@@ -220,9 +244,22 @@ def scalar(choose: Chooser, env: dict) -> Built:
         s = repr(choose.pick(PY_FLOATS))
     else:
         s = f"np.{choose.pick(['float32', 'float64'])}({choose.pick(PY_FLOATS)!r})"
-    template = choose.pick(["{a} + {s}", "{s} + {a}", "{a} - {s}", "{s} - {a}", "{a} * {s}",
-                            "{s} * {a}", "{a} / {s}", "{s} / {a}", "{a} ** 2", "{a} ** 3",
-                            "np.abs({a}) ** 1.5", "{a} ** {s}"])
+    template = choose.pick(
+        [
+            "{a} + {s}",
+            "{s} + {a}",
+            "{a} - {s}",
+            "{s} - {a}",
+            "{a} * {s}",
+            "{s} * {a}",
+            "{a} / {s}",
+            "{s} / {a}",
+            "{a} ** 2",
+            "{a} ** 3",
+            "np.abs({a}) ** 1.5",
+            "{a} ** {s}",
+        ]
+    )
     if template == "{a} ** {s}" and kind != "int":
         return None  # a float power of a negative base is nan
     margin = 10 * gap(env[a], 0.0) if template in ("{s} / {a}", "np.abs({a}) ** 1.5") else INF
@@ -310,8 +347,9 @@ def factor_shape(choose: Chooser, size: int) -> tuple[int, ...]:
 def reshape(choose: Chooser, env: dict) -> Built:
     a = operand(choose, env)
     shape = factor_shape(choose, int(np.size(env[a])))
-    form = choose.pick(["np.reshape({a}, {s!r})", "{a}.reshape({s!r})", "{a}.ravel()",
-                        "np.ravel({a})"])
+    form = choose.pick(
+        ["np.reshape({a}, {s!r})", "{a}.reshape({s!r})", "{a}.ravel()", "np.ravel({a})"]
+    )
     return form.format(a=a, s=shape), INF
 
 
@@ -322,8 +360,10 @@ def transpose(choose: Chooser, env: dict) -> Built:
     random.Random(choose.integer(0, 1000)).shuffle(perm)
     forms = ["{a}.T", "np.transpose({a})", "np.transpose({a}, {p!r})", "{a}.transpose({p!r})"]
     if ndim >= 2:
-        forms += [f"np.swapaxes({{a}}, {choose.integer(-ndim, ndim - 1)}, "
-                  f"{choose.integer(-ndim, ndim - 1)})"]
+        forms += [
+            f"np.swapaxes({{a}}, {choose.integer(-ndim, ndim - 1)}, "
+            f"{choose.integer(-ndim, ndim - 1)})"
+        ]
     return choose.pick(forms).format(a=a, p=tuple(perm)), INF
 
 
@@ -373,6 +413,10 @@ def contraction(choose: Chooser, env: dict) -> Built:
     forms = ["{a} @ {b}", "np.matmul({a}, {b})"]
     if np.ndim(env[a]) <= 2 and np.ndim(env[b]) <= 2:
         forms.append("np.dot({a}, {b})")
+    if np.ndim(env[a]) == 2 and np.ndim(env[b]) == 2:
+        forms.append("np.einsum('ij,jk->ik', {a}, {b})")
+    if np.ndim(env[a]) == 1 and np.ndim(env[b]) == 1:
+        forms += ["np.outer({a}, {b})", "np.einsum('i,j->ij', {a}, {b})"]
     return choose.pick(forms).format(a=a, b=b), INF
 
 
@@ -396,13 +440,94 @@ def astype(choose: Chooser, env: dict) -> Built:
     return form.format(a=a, d=dtype), INF
 
 
+def statistic(choose: Chooser, env: dict) -> Built:
+    """var, std and the 2-norm: kinks where the spread (the norm) is 0."""
+    a = operand(choose, env)
+    fn = choose.pick(["np.var", "np.std", "np.linalg.norm", "var", "std"])
+    x = np.asarray(env[a], np.float64)
+    if fn == "np.linalg.norm":
+        axis = choose.pick([None, *range(-x.ndim, x.ndim)]) if x.ndim <= 2 else None
+        value = np.linalg.norm(x, axis=axis)
+    else:
+        axis = reduction_axis(choose, x.ndim)
+        value = np.std(x, axis=axis)
+    keepdims = choose.pick([False, True])
+    arguments = ("" if axis is None else f", axis={axis!r}") + (
+        ", keepdims=True" if keepdims else ""
+    )
+    method = f"{a}.{fn}({arguments[2:]})"  # arguments[2:] drops the leading ", "
+    return method if fn in ("var", "std") else f"{fn}({a}{arguments})", float(np.min(value))
+
+
+def combine(choose: Chooser, env: dict) -> Built:
+    """Shape functions: expand_dims, squeeze, broadcast_to, stack, concatenate, clip."""
+    a = operand(choose, env)
+    x = env[a]
+    ndim = np.ndim(x)
+    same = [b for b in env if np.shape(env[b]) == np.shape(x)]
+    form = choose.pick(["expand", "squeeze", "broadcast", "stack", "concatenate", "clip"])
+    if form == "expand":
+        return f"np.expand_dims({a}, {choose.integer(-ndim - 1, ndim)})", INF
+    if form == "squeeze":
+        return f"np.squeeze({a})", INF
+    if form == "broadcast":
+        shape = (
+            choose.pick(SIDES),
+            *(side if choose.pick([True, True, False]) else 1 for side in np.shape(x)),
+        )
+        return f"np.broadcast_to({a}, {shape!r})", INF  # NumPy rejects a size-1 mismatch
+    if form == "clip":
+        low, high = sorted(choose.pick(PY_FLOATS) for _ in range(2))
+        if low == high:
+            return None
+        return f"np.clip({a}, {low!r}, {high!r})", min(gap(x, low), gap(x, high))
+    b = choose.pick(same)
+    if form == "stack":
+        return f"np.stack([{a}, {b}], axis={choose.integer(-ndim - 1, ndim)})", INF
+    if ndim == 0:
+        return None
+    return f"np.concatenate([{a}, {b}], axis={choose.integer(-ndim, ndim - 1)})", INF
+
+
+def mask(choose: Chooser, env: dict) -> Built:
+    """A comparison's booleans in arithmetic: (a > b) * c."""
+    a, c = operand(choose, env), operand(choose, env)
+    threshold = repr(choose.pick(PY_FLOATS))
+    if choose.pick([True, False]):
+        return f"({a} > {threshold}) * {c}", gap(env[a], float(threshold))
+    return f"{c} * ({a} <= {threshold})", gap(env[a], float(threshold))
+
+
 BUILDERS: dict[str, Callable[[Chooser, dict], Built]] = {
-    "unary": unary, "binary": binary, "scalar": scalar, "where": where,
-    "reduction": reduction, "reshape": reshape, "transpose": transpose, "index": index,
-    "contraction": contraction, "astype": astype,
+    "unary": unary,
+    "binary": binary,
+    "scalar": scalar,
+    "where": where,
+    "reduction": reduction,
+    "reshape": reshape,
+    "transpose": transpose,
+    "index": index,
+    "contraction": contraction,
+    "astype": astype,
+    "statistic": statistic,
+    "combine": combine,
+    "mask": mask,
 }
-WEIGHTS = {"unary": 3, "binary": 3, "scalar": 3, "where": 2, "reduction": 3, "reshape": 1,
-           "transpose": 2, "index": 2, "contraction": 2, "astype": 1}
+WEIGHTS = {
+    "unary": 3,
+    "binary": 3,
+    "scalar": 3,
+    "where": 2,
+    "reduction": 3,
+    "reshape": 1,
+    "transpose": 2,
+    "index": 2,
+    "contraction": 2,
+    "astype": 1,
+    "statistic": 1,
+    "combine": 2,
+    "mask": 1,
+}
 KINDS = [kind for kind, count in WEIGHTS.items() for _ in range(count)]
 
 
@@ -434,7 +559,7 @@ def make_program(choose: Chooser, max_steps: int = 8) -> Program:
         expression, margin = built
         try:
             value = evaluate(expression, env)
-        except (ValueError, TypeError, IndexError, AttributeError):
+        except (ValueError, TypeError, IndexError, AttributeError, ArithmeticError):
             continue  # NumPy itself rejects it: not a program
         if not acceptable(value, margin):
             continue

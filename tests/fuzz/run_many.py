@@ -42,11 +42,18 @@ def main() -> None:
         check_program(program, found)
         for error in found:
             groups.setdefault(signature(error), []).append((len(str(program)), seed, error))
+            print(f"seed {seed}: {signature(error)}", flush=True)
         failed_programs += bool(found)
+        if (seed - options.start + 1) % 100 == 0:
+            print(
+                f"... {seed - options.start + 1} programs, {failed_programs} disagree", flush=True
+            )
     elapsed = time.perf_counter() - began
     failed = sum(len(v) for v in groups.values())
-    print(f"{options.count} programs in {elapsed:.1f} s: {failed} disagreements in "
-          f"{failed_programs} programs, {len(groups)} kinds")
+    print(
+        f"{options.count} programs in {elapsed:.1f} s: {failed} disagreements in "
+        f"{failed_programs} programs, {len(groups)} kinds"
+    )
     for key, found in sorted(groups.items(), key=lambda item: -len(item[1])):
         _, seed, error = min(found, key=lambda item: item[0])
         print(f"\n=== {len(found)} x {key}\n--- shortest: seed {seed}\n{error}")

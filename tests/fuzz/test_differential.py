@@ -21,16 +21,47 @@ from .programs import KINDS, Program, RandomChooser, make_program, programs
 EXAMPLES = int(os.environ.get("TRACEGRAD_FUZZ_EXAMPLES", "150"))
 
 
-@settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(programs())
 def test_tracegrad_agrees_with_numpy_jax_and_differences(program: Program) -> None:
     check_program(program)
 
 
-MARKERS = ("keepdims=True", "axis=(", "...", "None", "np.array([", "@", "np.dot",
-           "astype(np.float32", "astype(np.float64", "np.where", "**", ".reshape(", ".T",
-           "np.swapaxes", "np.maximum", "np.prod", ".max(", "np.float32(", "/")
+MARKERS = (
+    "keepdims=True",
+    "axis=(",
+    "...",
+    "None",
+    "np.array([",
+    "@",
+    "np.dot",
+    "astype(np.float32",
+    "astype(np.float64",
+    "np.where",
+    "**",
+    ".reshape(",
+    ".T",
+    "np.swapaxes",
+    "np.maximum",
+    "np.prod",
+    ".max(",
+    "np.float32(",
+    "/",
+    "std(",
+    "np.linalg.norm",
+    "np.stack",
+    "np.concatenate",
+    "np.clip",
+    "np.broadcast_to",
+    "np.einsum",
+    ") * ",
+)
 
 
 def features(program: Program) -> Counter:
@@ -51,12 +82,20 @@ def test_the_generator_covers_what_it_should() -> None:
     enough to combine them (a generator that silently lost a kind would pass everything)."""
     built = [make_program(RandomChooser(seed)) for seed in range(300)]
     seen = sum((features(p) for p in built), Counter())
-    required = [*MARKERS, "input: array", "input: 0-d array", "input: float",
-                "input: float32", "input: float64", "dtype: float32", "dtype: float64"]
+    required = [
+        *MARKERS,
+        "input: array",
+        "input: 0-d array",
+        "input: float",
+        "input: float32",
+        "input: float64",
+        "dtype: float32",
+        "dtype: float64",
+    ]
     missing = [name for name in required if seen[name] < 5]
     assert not missing, f"in fewer than 5 of 300 programs: {missing}"
     assert sum(len(p.steps) for p in built) / len(built) >= 3
-    assert len(set(KINDS)) == 10
+    assert len(set(KINDS)) == 13
 
 
 def test_programs_are_deterministic() -> None:

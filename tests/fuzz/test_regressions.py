@@ -22,6 +22,7 @@ def here(fn) -> int:
 
 # --- result types: 0-d results are NumPy scalars or 0-d arrays exactly as NumPy's -----------
 
+
 def mean_keepdims(x):
     return np.mean(x, keepdims=True)
 
@@ -46,9 +47,12 @@ RESULT_TYPE_CASES = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 'Result types differ from NumPy's' (runtime): "
-                   "a 0-d result comes back as ndarray where NumPy gives a NumPy scalar, or the "
-                   "reverse; found by the fuzz test; then set differential.CHECK_ZERO_D_TYPES")
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 12 'Result types differ from NumPy's' (runtime): "
+    "a 0-d result comes back as ndarray where NumPy gives a NumPy scalar, or the "
+    "reverse; found by the fuzz test; then set differential.CHECK_ZERO_D_TYPES",
+)
 @pytest.mark.parametrize(("fn", "x"), RESULT_TYPE_CASES)
 def test_zero_d_result_types_are_numpys(fn, x):
     expected = fn(x)
@@ -59,13 +63,17 @@ def test_zero_d_result_types_are_numpys(fn, x):
 
 # --- gradients --------------------------------------------------------------------------------
 
+
 def prod_of_difference(z):
     return np.prod(z - z)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 'np.prod: gradient ... NaN where an element is "
-                   "exactly 0' (adrules): the VJP divides out by x; found by the fuzz test as "
-                   "np.prod(z - z), whose gradient is 0")
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 12 'np.prod: gradient ... NaN where an element is "
+    "exactly 0' (adrules): the VJP divides out by x; found by the fuzz test as "
+    "np.prod(z - z), whose gradient is 0",
+)
 @pytest.mark.parametrize("z", [1.8, np.array([1.8])], ids=["python-float", "array"])
 def test_prod_gradient_at_an_exact_zero_is_finite(z):
     with np.errstate(invalid="ignore"):
@@ -74,6 +82,7 @@ def test_prod_gradient_at_an_exact_zero_is_finite(z):
 
 
 # --- refusals the generator relies on (it leaves these forms out) ------------------------
+
 
 def asarray_with_dtype(x):
     return np.asarray(x, dtype=np.float32)
@@ -87,11 +96,14 @@ def newaxis_beside_index_array(x):
     return x[None, np.array([0, 1])]
 
 
-@pytest.mark.parametrize(("fn", "x"), [
-    (asarray_with_dtype, np.array(0.5)),
-    (numpy_scalar_of, np.array(0.5)),
-    (newaxis_beside_index_array, np.ones(3)),
-])
+@pytest.mark.parametrize(
+    ("fn", "x"),
+    [
+        (asarray_with_dtype, np.array(0.5)),
+        (numpy_scalar_of, np.array(0.5)),
+        (newaxis_beside_index_array, np.ones(3)),
+    ],
+)
 def test_unsupported_forms_are_refused_at_the_users_line(fn, x):
     with pytest.raises(TraceError) as caught:
         tracegrad.jit(fn)(x)
@@ -99,9 +111,12 @@ def test_unsupported_forms_are_refused_at_the_users_line(fn, x):
     assert caught.value.loc.file == __file__ and caught.value.hint
 
 
-@pytest.mark.xfail(strict=True, reason="errors/surface: np.asarray(x, dtype=...) and "
-                   "np.float32(x) on a traced value are refused with 'np.asarray is not "
-                   "needed', but they convert a dtype: the hint should say x.astype(np.float32)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="errors/surface: np.asarray(x, dtype=...) and "
+    "np.float32(x) on a traced value are refused with 'np.asarray is not "
+    "needed', but they convert a dtype: the hint should say x.astype(np.float32)",
+)
 @pytest.mark.parametrize("fn", [asarray_with_dtype, numpy_scalar_of])
 def test_dtype_conversion_refusal_suggests_astype(fn):
     with pytest.raises(TraceError) as caught:
