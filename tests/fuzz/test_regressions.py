@@ -68,6 +68,25 @@ def test_zero_d_argument_returned_beside_another_result_stays_an_array():
     check_result_types(tanh_and_input, np.array(0.5))
 
 
+def transpose_of(x):
+    return np.transpose(x)
+
+
+def squeeze_of(x):
+    return np.squeeze(x)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="runtime (issue 12 'Result types differ from NumPy's'): np.transpose and "
+    "np.squeeze of a Python float give NumPy a 0-d array, tracegrad np.float64 "
+    "(np.reshape(x, ()) is right); found by the fuzz test",
+)
+@pytest.mark.parametrize("fn", [transpose_of, squeeze_of])
+def test_shape_function_of_a_python_float_is_a_zero_d_array(fn):
+    check_result_types(fn, 1.5)
+
+
 # --- gradients --------------------------------------------------------------------------------
 
 
