@@ -148,3 +148,17 @@ def test_dtype_conversion_refusal_suggests_astype(fn):
     with pytest.raises(TraceError) as caught:
         tracegrad.jit(fn)(np.array(0.5))
     assert "astype" in caught.value.hint
+
+
+def where_of_equal_branches(y):
+    return np.where(y > 0, y * 2, y * 2)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="runtime/optimizer (issue 12 'Result types differ from NumPy's'): np.where(c, a, a) "
+    "of 0-d values gives NumPy a 0-d array, tracegrad np.float64 (the where is simplified "
+    "away and its result kind with it); found by the fuzz test",
+)
+def test_where_of_equal_zero_d_branches_is_a_zero_d_array():
+    check_result_types(where_of_equal_branches, np.array(-0.65))
