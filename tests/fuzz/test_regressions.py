@@ -94,14 +94,9 @@ def prod_of_difference(z):
     return np.prod(z - z)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12 'np.prod: gradient ... NaN where an element is "
-    "exactly 0' (adrules): the VJP divides out by x; found by the fuzz test as "
-    "np.prod(z - z), whose gradient is 0",
-)
 @pytest.mark.parametrize("z", [1.8, np.array([1.8])], ids=["python-float", "array"])
 def test_prod_gradient_at_an_exact_zero_is_finite(z):
+    """Found by the fuzz test (NaN, the VJP divided out by x); fixed on main by adrules."""
     with np.errstate(invalid="ignore"):
         d_z = tracegrad.grad(prod_of_difference)(z)
     np.testing.assert_array_equal(d_z, np.zeros_like(z))  # d/dz (z - z) = 0
