@@ -29,12 +29,8 @@ def on_jax(fn: Callable) -> Callable:
 
 @pytest.fixture(autouse=True)
 def jax_x64() -> Iterator[None]:
-    previous = jax.config.read("jax_enable_x64")
-    jax.config.update("jax_enable_x64", True)
-    try:
+    with jax.enable_x64(True):  # restores the previous setting after the block
         yield
-    finally:
-        jax.config.update("jax_enable_x64", previous)
 
 
 # Each function of one array argument, with the (possibly empty) argument it is called on.

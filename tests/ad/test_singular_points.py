@@ -35,12 +35,8 @@ def no_runtime_warnings() -> Iterator[None]:
 
 @pytest.fixture
 def jax_x64() -> Iterator[None]:
-    previous = jax.config.read("jax_enable_x64")
-    jax.config.update("jax_enable_x64", True)
-    try:
+    with jax.enable_x64(True):  # restores the previous setting after the block
         yield
-    finally:
-        jax.config.update("jax_enable_x64", previous)
 
 
 def on_jax(fn: Callable) -> Callable:

@@ -116,12 +116,8 @@ def jax_version_of(entry: CatalogEntry):
 @contextlib.contextmanager
 def jax_float64():
     """float64 in jax inside the block; the previous setting is restored after it."""
-    previous = jax.config.read("jax_enable_x64")
-    jax.config.update("jax_enable_x64", True)
-    try:
+    with jax.enable_x64(True):  # restores the previous setting after the block
         yield
-    finally:
-        jax.config.update("jax_enable_x64", previous)
 
 
 @pytest.fixture

@@ -66,12 +66,8 @@ def load(source: str) -> types.ModuleType:
 
 @contextlib.contextmanager
 def jax_float64():
-    previous = jax.config.read("jax_enable_x64")
-    jax.config.update("jax_enable_x64", True)
-    try:
+    with jax.enable_x64(True):  # restores the previous setting after the block
         yield
-    finally:
-        jax.config.update("jax_enable_x64", previous)
 
 
 def tolerance(program: Program) -> float:
