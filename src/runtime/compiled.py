@@ -24,6 +24,7 @@ from ..ir.interface import Interface, map_tree
 from ..ir.passes import optimize
 from ..ir.result_kinds import result_kinds
 from ..tracer import BoundCall, Tracer, bind_call, trace_function
+from ..tracer.context import Closure, closure_scope, find_trace
 from ..tracer.pytree import flatten
 from ..tracer.source import caller_location
 from ..tracer.trace import AUTO_STATIC
@@ -67,6 +68,9 @@ class Entry:
         self._source: str | None = None
         self._function: Callable | None = None
         self._shortcut: Any = UNBUILT
+        # The running trace's values the function closes over (a transform inside a traced
+        # function, see Staged._build_entry): the graph takes them as extra inputs.
+        self.closure: Closure | None = None
 
     @property
     def source(self) -> str:
@@ -228,7 +232,7 @@ class Staged:
             call_args = args
         else:
             call_args = self.dynamic_arguments(entry, args, kwargs)
-        if entry.traced:
+        if entry.traced or entry.closure is not None:
             return self.inline(entry, call_args)
         if captured:
             return entry.function(*call_args, *captured)
@@ -250,7 +254,10 @@ class Staged:
         """Record the Graph into the trace of the traced arguments (a transform inside a
         traced function, or grad of grad)."""
         leaves, _ = flatten(list(call_args))
-        trace = next(leaf.trace for leaf in leaves if isinstance(leaf, Tracer))
+        if entry.closure is not None:  # the caller's values the function closes over
+            at = entry.closure.position
+            leaves[at:at] = entry.closure.values
+        trace = find_trace(leaves)
         state = entry.state
         if state is not None:  # the caller's trace reads the same arrays, guards the same names
             root = trace.root
@@ -288,11 +295,15 @@ class Staged:
         call = self.bind(args, kwargs)
         self.retraces.record(getattr(self, "transform", "jit"),  # grad, jvp, ... or jit
                              getattr(self.fn, "__name__", "function"), call)
-        with collector_paused():
+        with collector_paused(), closure_scope() as closure:
             graph, interface = self.build(call)
         traced = bool(traced_leaves(call.values))
         entry = Entry(verify(graph, check_types=False), interface, call,
                       len(args) if not kwargs else -1, traced, self.execution)
+        if closure.values:
+            # It reads values of the running trace: valid for this call only, never cached.
+            entry.closure = closure
+            return entry
         self.cache[key] = entry
         return entry
 

@@ -8,6 +8,7 @@ to the user's line and hands back Tracers for the results.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +54,7 @@ class Trace:
         self.capture_inputs: dict[tuple, Tracer] = {}  # Path.key -> its input
         self.capture_paths: list[Path] = []
         self.extra_guards: list[Guard] = []  # of staged functions inlined here
+        self.aliases = inplace.Aliases()  # views and loop-owned inputs, for `b += 1`
 
     @contextlib.contextmanager
     def at(self, loc: SourceLoc | None) -> Iterator[None]:
@@ -95,11 +97,12 @@ class Trace:
     def running(self) -> Iterator[Trace]:
         """Mark this trace as the one the user's code is running in (control-flow
         functions record into it even when none of their operands is traced)."""
-        RUNNING.append(self)
+        running = THREAD_STATE.running
+        running.append(self)
         try:
             yield self
         finally:
-            RUNNING.pop()
+            running.pop()
 
     def encloses(self, other: Trace) -> bool:
         """True when `other` is nested (at any depth) inside this trace."""
@@ -121,8 +124,10 @@ class Trace:
 
     @property
     def root(self) -> Trace:
+        """The trace of the user's function this one belongs to (a branch or loop body
+        belongs to its function's; a function traced inside another has its own)."""
         trace = self
-        while trace.parent is not None:
+        while trace.parent is not None and trace.discovery is None:
             trace = trace.parent
         return trace
 
@@ -206,13 +211,14 @@ class Trace:
     def bind_many(self, op: Primitive, operands: Sequence[Any], hints: Sequence[str | None]
                   | None = None, **params: Any) -> list[Tracer]:
         """Record `op(*operands, **params)` and return a Tracer for each of its outputs."""
-        if RUNNING and RUNNING[-1] is not self:  # tracing a branch or a loop body
+        running_traces = THREAD_STATE.running
+        if running_traces and running_traces[-1] is not self:  # a branch or a loop body
             for x in operands:  # an operand of a nested trace: the node belongs there
                 if isinstance(x, tracer_module.Tracer) and self.encloses(x.trace):
                     return x.trace.bind_many(op, operands, hints, **params)
             # Even an operation on enclosing values alone is recorded in the body: hoisted
             # out of a branch it would run when the branch does not.
-            running = RUNNING[-1]
+            running = running_traces[-1]
             if self.encloses(running):
                 return running.bind_many(op, operands, hints, **params)
         if not self.active:
@@ -232,7 +238,10 @@ class Trace:
             outputs = self.builder.bind(op, inputs, params, loc, hints)
         except TracegradError as error:
             raise error.located(loc) from None
-        return [tracer_module.Tracer(out, self) for out in outputs]
+        tracers = [tracer_module.Tracer(out, self) for out in outputs]
+        if op in inplace.VIEWS:
+            inplace.note_views(self, op, operands, tracers)
+        return tracers
 
 
 def constant_literal(value: Any) -> Literal:
@@ -301,12 +310,61 @@ def find_trace(values: Sequence[Any]) -> Trace | None:
     return found
 
 
-# The traces whose user code is running, innermost last (see Trace.running).
-RUNNING: list[Trace] = []
+class ThreadState(threading.local):
+    """Per thread: each thread runs its own user code."""
+
+    def __init__(self) -> None:  # runs once in each thread that reads it
+        # The traces whose user code is running, innermost last (see Trace.running).
+        self.running: list[Trace] = []
+        self.closures: list[Closure] = []  # see closure_scope
+
+
+THREAD_STATE = ThreadState()
+
+
+def running_stack() -> list[Trace]:
+    return THREAD_STATE.running
 
 
 def running_trace() -> Trace | None:
-    return RUNNING[-1] if RUNNING else None
+    stack = THREAD_STATE.running
+    return stack[-1] if stack else None
+
+
+class Closure:
+    """The values of enclosing traces that a function traced inside a running trace reads
+    (a transform whose function closes over the caller's traced `x`). Its Graph takes them
+    as inputs right after its own `position` explicit ones, and a call passes them there."""
+
+    def __init__(self) -> None:
+        self.position = 0
+        self.values: list[Tracer] = []
+
+
+@contextlib.contextmanager
+def closure_scope() -> Iterator[Closure]:
+    """Collect what the function traced inside this scope closes over (see `note_closure`)."""
+    stack = THREAD_STATE.closures
+    closure = Closure()
+    stack.append(closure)
+    try:
+        yield closure
+    finally:
+        stack.pop()
+
+
+def note_closure(trace: Trace, position: int) -> None:
+    """Record, for the innermost scope, the enclosing values `trace` captured, and move their
+    inputs right after its `position` explicit ones (before the captured arrays, which
+    come last)."""
+    stack = THREAD_STATE.closures
+    if not trace.captured or trace.parent is None or not stack:
+        return
+    closed = list(trace.captured.values())
+    inputs = trace.builder.inputs
+    inputs[position:] = closed + [var for var in inputs[position:] if var not in closed]
+    stack[-1].position = position
+    stack[-1].values = [trace.parent.wrap(outer) for outer in trace.captured]
 
 
 def captured_path(value: Any) -> Path | None:
@@ -344,4 +402,5 @@ def freeze_captured(value: Any) -> None:
 
 # Imported last: the Tracer class needs Trace, and Trace makes Tracers.
 from . import functions as functions_module  # noqa: E402
+from . import inplace  # noqa: E402
 from . import tracer as tracer_module  # noqa: E402

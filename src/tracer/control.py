@@ -20,6 +20,7 @@ from ..errors import TraceError
 from ..ir import Graph, TensorType, Var
 from ..ir.primitives import control as C
 from . import functions as tnp
+from . import inplace
 from .context import Trace, find_trace, running_trace
 from .pytree import TreeDef, flatten, leaf_paths, tree_map, unflatten
 from .source import caller_location
@@ -60,6 +61,7 @@ def trace_body(parent: Trace, fn: Callable, arg_types: Sequence[Sequence[TensorT
         call_args.append(unflatten(tree, leaves))
     check_arity(fn, call_args, body_name(fn, default_name),
                 f"{len(call_args)} argument{'s' if len(call_args) != 1 else ''}")
+    inplace.note_loop_inputs(trace, call_args)
     try:
         with trace.running():
             result = fn(*call_args)

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import TraceError
 from . import functions as F
+from . import inplace
 from .source import caller_location
 from .unsupported import function_error
 
@@ -101,7 +102,7 @@ def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
                          "such as np.sum")
     for name, value in kwargs.items():
         if name == "out" and value is not None:
-            F.reject(ufunc.__name__, out=value)
+            raise inplace.out_refused(ufunc)
         if value is not None and name != "out":
             raise TraceError(f"{ufunc_name(ufunc)}(..., {name}=...) is not supported",
                              loc=caller_location(), hint="remove the keyword argument")

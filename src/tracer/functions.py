@@ -22,6 +22,7 @@ from ..ir.primitives import contractions as C
 from ..ir.primitives import elementwise as E
 from ..ir.primitives import reductions as R
 from ..ir.primitives import shapes as S
+from . import inplace
 from .context import constant_literal, find_trace, is_captured
 from .source import caller_location
 
@@ -205,15 +206,15 @@ def unchanged(op, traced: Any, other: Any) -> bool:
 @traced(np.multiply)
 def multiply(x1, x2):
     if unchanged(E.multiply, x1, x2):
-        return x1
+        return inplace.copy_of(x1)  # a new array in NumPy, though no node is needed
     if unchanged(E.multiply, x2, x1):
-        return x2
+        return inplace.copy_of(x2)
     return _multiply(x1, x2)
 
 
 @traced(np.divide)
 def divide(x1, x2):
-    return x1 if unchanged(E.divide, x1, x2) else _divide(x1, x2)
+    return inplace.copy_of(x1) if unchanged(E.divide, x1, x2) else _divide(x1, x2)
 
 
 true_divide = divide

@@ -29,7 +29,8 @@ from .capture import (
     restore_states,
     same_state,
 )
-from .context import PYTHON_SCALARS, Trace
+from .complex_values import complex_value_error, is_complex
+from .context import PYTHON_SCALARS, Trace, note_closure, running_trace
 from .pytree import TreeDef, flatten, leaf_paths, unflatten
 from .source import caller_location, internal, location_of
 from .tracer import Tracer
@@ -128,7 +129,10 @@ def bind_call(
 
 
 def leaf_type(leaf: Any, where: str, fn: Callable) -> TensorType:
-    if isinstance(leaf, bool | int | float | complex) and not isinstance(leaf, np.generic):
+    if isinstance(leaf, complex) and not isinstance(leaf, np.generic):
+        raise complex_value_error(TensorType((), np.dtype(np.complex128), weak=True),
+                                  f"argument {where} of {function_name(fn)}")
+    if isinstance(leaf, bool | int | float) and not isinstance(leaf, np.generic):
         return TensorType((), np.result_type(type(leaf)), weak=True)
     if isinstance(leaf, Tracer):
         return leaf.ir_var.type  # a transform applied inside a traced function
@@ -143,7 +147,10 @@ def leaf_type(leaf: Any, where: str, fn: Callable) -> TensorType:
         )
     if isinstance(getattr(leaf, "dtype", None), np.dtype):
         if supported_dtype(leaf.dtype):
-            return TensorType(np.shape(leaf), leaf.dtype)
+            type_ = TensorType(np.shape(leaf), leaf.dtype)
+            if is_complex(type_):
+                raise complex_value_error(type_, f"argument {where} of {function_name(fn)}")
+            return type_
         problem = f"an array of dtype {leaf.dtype}"
     else:
         problem = f"a {type(leaf).__name__}"
@@ -174,13 +181,16 @@ def origin_of(fn: Callable) -> SourceLoc | None:
 
 def trace_function(fn: Callable, call: BoundCall) -> tuple[Graph, Interface]:
     name = function_name(fn)
-    trace = Trace(name if name.isidentifier() else "function")
+    # Traced inside a running trace (a transform called in a traced function), the function
+    # may read the caller's traced values: nested in it, it captures them as inputs.
+    trace = Trace(name if name.isidentifier() else "function", running_trace())
     trace.discovery = discover(fn)
     states = random_states(trace.discovery)
     result, input_paths, input_trees = run_traced(trace, fn, call)
     if not all(map(same_state, states, random_states(trace.discovery))):
         raise random_draw_error(fn, call, trace.discovery, states)
     outputs, output_tree = collect_outputs(trace, result, name)
+    note_closure(trace, len(input_paths))
     graph = trace.builder.build(outputs)
     captured = tuple(trace.capture_paths)
     input_paths.extend((-1 - k, ()) for k in range(len(captured)))
@@ -329,8 +339,8 @@ def collect_outputs(trace: Trace, result: Any, name: str) -> tuple[list[Var | Li
     leaves, treedef = flatten(result)
     outputs: list[Var | Literal] = []
     for leaf in leaves:
-        if isinstance(leaf, Tracer) and leaf.trace is trace:
-            outputs.append(leaf.ir_var)
+        if isinstance(leaf, Tracer) and (leaf.trace is trace or leaf.trace.encloses(trace)):
+            outputs.append(trace.operand(leaf))  # a caller's traced value returned: captured
         elif isinstance(leaf, (*PYTHON_SCALARS, np.ndarray, np.generic)):
             outputs.append(trace.operand(leaf))  # a captured array returned stays live
         else:

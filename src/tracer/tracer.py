@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import TraceError
 from ..ir import Var
+from .complex_values import COMPLEX_HINT, complex_value_error, is_complex
 from .context import Trace
 from .source import caller_location, storing_item
 from .unsupported import NDARRAY_NAMES, attribute_error, write_error
@@ -45,10 +46,12 @@ BRANCH_HINT = (
 class Tracer:
     # `x.trace` is the Trace the value belongs to, so ndarray's x.trace() is np.trace(x) here
     # (calling a Trace says so).
-    __slots__ = ("ir_var", "trace")
+    __slots__ = ("__weakref__", "ir_var", "trace")  # weakly referenced by inplace.Aliases
     __array_priority__ = 1000  # binary operators with ndarrays defer to the Tracer
 
     def __init__(self, var: Var, trace: Trace):
+        if is_complex(var.type):  # every argument and every new value passes here
+            raise complex_value_error(var.type)
         self.ir_var = var
         self.trace = trace
 
@@ -228,7 +231,7 @@ class Tracer:
         return functions.round(self, ndigits)
 
     def __complex__(self) -> complex:
-        raise concrete_value_error("complex()", "use .astype(np.complex128)")
+        raise concrete_value_error("complex()", COMPLEX_HINT)
 
     def item(self, *args):
         raise concrete_value_error("x.item()", "keep the value as an array")
@@ -240,7 +243,7 @@ class Tracer:
     def __setitem__(self, key, value):
         raise TraceError(
             "item assignment (`y[i] = v`) on a traced array: traced arrays cannot be "
-            "modified in place",
+            f"modified in place yet ({inplace.LATER})",
             loc=caller_location(),
             hint="build a new array instead: np.where(mask, v, y) for masks, or "
             "np.concatenate([y[:i], v, y[i + 1:]]) for positions",
@@ -256,7 +259,7 @@ class Tracer:
 
     # --- operators ----------------------------------------------------------------------
     def __neg__(self): return functions.negative(self)
-    def __pos__(self): return self
+    def __pos__(self): return inplace.copy_of(self)  # NumPy's `+a` is a new array
     def __abs__(self): return functions.absolute(self)
     def __invert__(self): return functions.invert(self)
 
@@ -301,9 +304,19 @@ class Tracer:
     def __gt__(self, other): return functions.greater(self, other)
     def __ge__(self, other): return functions.greater_equal(self, other)
 
-    # In-place operators build a new value, as `x += 1` on an immutable value would.
-    __iadd__, __isub__, __imul__, __itruediv__ = __add__, __sub__, __mul__, __truediv__
-    __ipow__, __imatmul__ = __pow__, __matmul__
+    # In-place operators rebind to a new value where that is exactly NumPy's answer, and
+    # raise where NumPy would write into an array someone else sees (see inplace.py).
+    def __iadd__(self, other): return inplace.update(self, other, functions.add, "+=")
+    def __isub__(self, other): return inplace.update(self, other, functions.subtract, "-=")
+    def __imul__(self, other): return inplace.update(self, other, functions.multiply, "*=")
+    def __itruediv__(self, other): return inplace.update(self, other, functions.divide, "/=")
+    def __ifloordiv__(self, other):
+        return inplace.update(self, other, functions.floor_divide, "//=")
+    def __imod__(self, other): return inplace.update(self, other, functions.remainder, "%=")
+    def __ipow__(self, other): return inplace.update(self, other, Tracer.__pow__, "**=")
+    def __imatmul__(self, other): return inplace.update(self, other, functions.matmul, "@=")
+    def __iand__(self, other): return inplace.update(self, other, functions.bitwise_and, "&=")
+    def __ior__(self, other): return inplace.update(self, other, functions.bitwise_or, "|=")
 
     # --- ndarray methods ----------------------------------------------------------------
     # The signatures are ndarray's; a keyword tracegrad cannot honour (out=, where=) is
@@ -376,10 +389,11 @@ class Tracer:
         return functions.reshape(self, (-1,), order=order)
 
     def copy(self, order="K"):
-        return self  # traced values are never modified, so a copy is the value itself
+        return inplace.copy(self)  # a distinct value, so `b = a.copy(); b += 1` is NumPy's
 
     def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
-        return functions.astype(self, dtype)
+        result = functions.astype(self, dtype)
+        return inplace.copy_of(result) if result is self and copy else result
 
     def dot(self, other, out=None):
         return functions.dot(self, other, out=out)
@@ -409,4 +423,4 @@ class Tracer:
         return functions.diagonal(self, offset, axis1, axis2)
 
 
-from . import dispatch, functions, indexing  # noqa: E402  (these modules use Tracer)
+from . import dispatch, functions, indexing, inplace  # noqa: E402  (these modules use Tracer)
