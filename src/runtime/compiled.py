@@ -262,7 +262,13 @@ class Staged:
         if state is not None:  # the caller's trace reads the same arrays, guards the same names
             root = trace.root
             root.extra_guards.extend(state.guards)
-            leaves += [root.capture_input(path, path.read()) for path in state.paths]
+            arrays = [root.capture_input(path, path.read()) for path in state.paths]
+            # They are the graph's inputs after the explicit ones (and the closure), before
+            # any a transform added (a vjp's cotangents): where input_paths marks them.
+            at = next((i for i, (p, _) in enumerate(entry.interface.input_paths) if p < 0),
+                      len(entry.interface.input_paths))
+            at += 0 if entry.closure is None else len(entry.closure.values)
+            leaves[at:at] = arrays
         outputs = trace.replay(entry.graph, leaves)
         return map_tree(entry.interface.output_tree, outputs.__getitem__)
 

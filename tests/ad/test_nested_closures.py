@@ -132,3 +132,21 @@ def test_a_closing_inner_transform_also_reads_captured_arrays_at_each_call():
         assert gradient(3.0) == 17.0
     finally:
         SCALE[:] = saved
+
+
+def reads_scale(y):
+    return np.sum(SCALE * y)
+
+
+def test_vjp_and_jvp_inside_a_traced_function_pass_captured_arrays_in_their_place():
+    """A vjp's graph takes the captured SCALE before its cotangent (a jvp's before its
+    tangents): inlined, each input gets its own value."""
+
+    def pulled(x):
+        return tg.vjp(reads_scale, x)[1](2.0)[0]
+
+    def pushed(x):
+        return tg.jvp(reads_scale, (x,), (np.ones(3),))[1]
+
+    np.testing.assert_allclose(tg.jit(pulled)(np.ones(3)), 2.0 * SCALE)
+    np.testing.assert_allclose(tg.jit(pushed)(np.ones(3)), SCALE.sum())
