@@ -11,6 +11,9 @@ import pytest
 
 import tracegrad
 
+# Distinct shapes on purpose (each call traces): the retrace warning is expected here.
+pytestmark = pytest.mark.filterwarnings("ignore::tracegrad.TracegradWarning")
+
 
 @pytest.fixture
 def frequent_switches() -> Iterator[None]:
