@@ -227,7 +227,10 @@ class Staged:
             result = self.shortcut(args)
             if result is not MISS:
                 return result
-        entry, captured = self._find(args, kwargs)
+        entry = self.cache.get(self.key(args, kwargs))
+        captured: tuple = ()
+        if entry is None or entry.state is not None:  # the common hit skips the state check
+            entry, captured = self._find(args, kwargs)
         if entry.direct and not kwargs:
             call_args = args
         else:
