@@ -446,7 +446,7 @@ class Emitter:
             output = self.graph.outputs[tree]
             expression = self.backend.wrap_result(output, self.operand(output))
             if not self.backend.mutable_arrays:
-                return expression
+                return self.as_kind(tree, expression)
             if isinstance(output, Literal) and expression in self.hoisted.values():
                 expression += ".copy()"  # never hand the caller our module-level constant
             elif output in self.read_only_views:

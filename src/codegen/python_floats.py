@@ -93,7 +93,15 @@ def python_floats_fit(graph: Graph) -> bool:
             and all(node.op.name in RULES and len(node.outputs) == 1
                     and node.out.type.dtype == FLOAT64 and node.out.type.shape == ()
                     and all(is_float(x) for x in node.inputs) for node in graph.nodes)
-            and all(is_float(x) for x in graph.outputs))
+            and all(is_float(x) for x in graph.outputs)
+            and not any(returns_argument(graph, x) for x in graph.outputs))
+
+
+def returns_argument(graph: Graph, x: Var | Literal) -> bool:
+    """A float64 argument handed back as it is (`return np.tanh(x), x`): the caller gets what
+    they passed, a 0-d array or a NumPy scalar, which the NumPy module's `x.copy()` keeps and
+    the Python float `x` here has forgotten."""
+    return isinstance(x, Var) and x in graph.inputs and not x.type.weak
 
 
 def as_float(var: Var, expression: str) -> str | None:

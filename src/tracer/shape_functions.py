@@ -46,6 +46,16 @@ def _shape_tuple(shape: Any, function: str) -> tuple[int, ...]:
         ) from None
 
 
+def _unchanged(a: Any) -> Any:
+    """The result of a shape function that changes nothing: `a` itself, or for a traced
+    Python scalar the 0-d array NumPy's shape functions make of it, recorded as a reshape (a
+    shape operation, so it is handed back as a 0-d array, see ir/result_kinds.py; an
+    `astype` would keep the kind of its operand). The optimizer drops the reshape."""
+    if type_of(a).weak and find_trace([a]) is not None:
+        return bind(S.reshape, a, shape=type_of(a).shape)
+    return as_array(a)
+
+
 @traced(np.reshape)
 def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
     if order != "C":
@@ -87,7 +97,7 @@ def transpose(a, axes=None):
                              f"{ndim} axes", loc=caller_location(),
                              hint=f"name each of the {ndim} axes once, in their new order")
     if perm == tuple(range(ndim)):
-        return as_array(a)  # NumPy's shape functions make a Python scalar a 0-d array
+        return _unchanged(a)
     return bind(S.transpose, a, axes=perm)
 
 
@@ -144,7 +154,7 @@ def squeeze(a, axis=None):
                     loc=caller_location(), hint="squeeze only axes of size 1",
                 )
     if not axes:
-        return as_array(a)
+        return _unchanged(a)
     return bind(S.reshape, a, shape=tuple(d for i, d in enumerate(source.shape) if i not in axes))
 
 
@@ -152,7 +162,7 @@ def squeeze(a, axis=None):
 def broadcast_to(array, shape, subok=False):
     target = _shape_tuple(shape, "broadcast_to")
     if type_of(array).shape == target:
-        return as_array(array)
+        return _unchanged(array)
     return bind(S.broadcast_to, array, shape=target)
 
 

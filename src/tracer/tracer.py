@@ -191,6 +191,13 @@ class Tracer:
         return dispatch.apply_function(func, args, kwargs)
 
     def __array__(self, dtype=None, copy=None):
+        if dtype is not None:  # np.asarray(x, dtype=np.float32), np.float32(x): a conversion
+            dtype = np.dtype(dtype)
+            raise concrete_value_error(
+                f"converting to a NumPy {dtype.name} (np.asarray(x, dtype=...), "
+                f"np.{dtype.name}(x), ...)",
+                f"convert the traced value with x.astype(np.{dtype.name}); {STACK_HINT}",
+            )
         raise concrete_value_error(
             "converting to a NumPy array (np.array([a, b]), np.asarray, or a function "
             "tracegrad does not know)",
@@ -217,7 +224,8 @@ class Tracer:
     def __float__(self) -> float:
         raise concrete_value_error(
             "float() or a `math` function (math.sin, math.exp, ...)",
-            f"use the NumPy function instead (np.sin, np.exp, np.floor, ...); {STACK_HINT}",
+            "use the NumPy function instead (np.sin, np.exp, np.floor, ...); convert a dtype "
+            f"with x.astype(np.float64) (np.float64(x) calls float()); {STACK_HINT}",
         )
 
     def __trunc__(self) -> int:

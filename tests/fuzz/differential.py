@@ -32,14 +32,10 @@ try:
 except ImportError:  # the JAX checks are skipped without jax
     jax = None
 
-# NumPy returns some 0-d results as NumPy scalars and others as 0-d arrays; tracegrad does not
-# always follow it yet (issue 12, "Result types differ from NumPy's": the `runtime` area). The
-# three kinds the fuzz still finds (a 0-d argument returned beside another result, np.transpose
-# or np.squeeze of a Python float, np.where with equal 0-d branches) are strict xfails in
-# test_regressions.py; when they pass, set this to True (TRACEGRAD_FUZZ_ZERO_D_TYPES=1 does it
-# for one run) so every 0-d result's Python type is compared again. Other results' Python
-# types, and every result's shape, dtype and value, are always compared.
-CHECK_ZERO_D_TYPES = os.environ.get("TRACEGRAD_FUZZ_ZERO_D_TYPES") == "1"
+# NumPy returns some 0-d results as NumPy scalars and others as 0-d arrays; tracegrad follows
+# it (ir/result_kinds.py), so every 0-d result's Python type is compared, like every result's
+# shape, dtype and value. TRACEGRAD_FUZZ_ZERO_D_TYPES=0 turns that off for one run.
+CHECK_ZERO_D_TYPES = os.environ.get("TRACEGRAD_FUZZ_ZERO_D_TYPES") != "0"
 
 FOLDER = Path(tempfile.mkdtemp(prefix="tracegrad_fuzz_"))
 

@@ -1,9 +1,8 @@
 """Minimal programs for what the differential fuzz test found (tests/fuzz/test_differential.py).
 
-A strict xfail is a tracegrad bug in an area another engineer owns (named in the reason): it
-fails today, and turns into an error the day it is fixed, so the xfail is then removed. The
-other tests pin down a refusal the fuzz generator relies on: tracegrad says clearly, at the
-user's line, what to write instead.
+Each found bug stays here as a test once fixed (a strict xfail while it is open). The other
+tests pin down a refusal the fuzz generator relies on: tracegrad says clearly, at the user's
+line, what to write instead.
 """
 
 from __future__ import annotations
@@ -58,14 +57,21 @@ def test_zero_d_result_types_are_numpys(fn, x):
     check_result_types(fn, x)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime (issue 12 'Result types differ from NumPy's'): a 0-d array argument "
-    "returned beside another result comes back as np.float64, NumPy returns the 0-d array; "
-    "found by the fuzz test. When fixed, set differential.CHECK_ZERO_D_TYPES = True",
-)
-def test_zero_d_argument_returned_beside_another_result_stays_an_array():
-    check_result_types(tanh_and_input, np.array(0.5))
+def tanh_and_transposed_input(x):
+    return np.tanh(x), x.T
+
+
+def tanh_and_ellipsis_of_input(x):
+    return np.tanh(x), x[...]
+
+
+@pytest.mark.parametrize("fn", [tanh_and_input, tanh_and_transposed_input,
+                                tanh_and_ellipsis_of_input])
+@pytest.mark.parametrize("x", [np.array(0.5), np.float64(0.5)], ids=["0d-array", "np-scalar"])
+def test_zero_d_argument_returned_beside_another_result_keeps_its_type(fn, x):
+    if fn is tanh_and_ellipsis_of_input and type(x) is np.float64:
+        pytest.skip("np.float64(0.5)[...] is a 0-d array: tracegrad hands back x as passed")
+    check_result_types(fn, x)
 
 
 def transpose_of(x):
@@ -76,13 +82,11 @@ def squeeze_of(x):
     return np.squeeze(x)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime (issue 12 'Result types differ from NumPy's'): np.transpose and "
-    "np.squeeze of a Python float give NumPy a 0-d array, tracegrad np.float64 "
-    "(np.reshape(x, ()) is right); found by the fuzz test",
-)
-@pytest.mark.parametrize("fn", [transpose_of, squeeze_of])
+def broadcast_to_0d(x):
+    return np.broadcast_to(x, ())
+
+
+@pytest.mark.parametrize("fn", [transpose_of, squeeze_of, broadcast_to_0d])
 def test_shape_function_of_a_python_float_is_a_zero_d_array(fn):
     check_result_types(fn, 1.5)
 
@@ -132,28 +136,17 @@ def test_unsupported_forms_are_refused_at_the_users_line(fn, x):
     assert caught.value.loc.file == __file__ and caught.value.hint
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="errors/surface: np.asarray(x, dtype=...) and "
-    "np.float32(x) on a traced value are refused with 'np.asarray is not "
-    "needed', but they convert a dtype: the hint should say x.astype(np.float32)",
-)
 @pytest.mark.parametrize("fn", [asarray_with_dtype, numpy_scalar_of])
 def test_dtype_conversion_refusal_suggests_astype(fn):
     with pytest.raises(TraceError) as caught:
         tracegrad.jit(fn)(np.array(0.5))
-    assert "astype" in caught.value.hint
+    assert "x.astype(np.float32)" in caught.value.hint
+    assert "np.asarray is not needed" not in caught.value.hint
 
 
 def where_of_equal_branches(y):
     return np.where(y > 0, y * 2, y * 2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime/optimizer (issue 12 'Result types differ from NumPy's'): np.where(c, a, a) "
-    "of 0-d values gives NumPy a 0-d array, tracegrad np.float64 (the where is simplified "
-    "away and its result kind with it); found by the fuzz test",
-)
 def test_where_of_equal_zero_d_branches_is_a_zero_d_array():
     check_result_types(where_of_equal_branches, np.array(-0.65))
