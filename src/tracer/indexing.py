@@ -113,8 +113,10 @@ def getitem(x: Tracer, key: Any) -> Tracer:
         while items and items[-1] == WHOLE:
             items.pop()
         ellipsis = any(k is Ellipsis for k in key)
-        if not items and (x.ndim or ellipsis):
+        if not items and x.ndim:
             return x
+        if not items and ellipsis:  # x[...] of a 0-d value is a 0-d array, even of a scalar
+            return x.trace.bind(S.reshape, [x], shape=())
         result = x.trace.bind(I.index, [x], index=tuple(items))  # a[()] of 0-d a: a scalar
         if result.ndim == 0 and ellipsis and x.ndim:
             # NumPy gives a 0-d array, not a scalar, for x[..., 0]: the reshape says so to
