@@ -480,6 +480,8 @@ class Emitter:
             if expression.endswith(".copy()"):
                 expression = expression.removesuffix(".copy()")  # a scalar needs no copy
             return f"{expression}[()]"
+        if expression.endswith(".copy()"):  # np.array copies already: one call, not two
+            return f"np.array({expression.removesuffix('.copy()')})"
         return f"np.asarray({expression})"
 
     @functools.cached_property

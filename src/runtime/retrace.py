@@ -36,8 +36,7 @@ KEPT = 64  # signatures remembered per function, to say what changes (the count 
 
 
 def log_level() -> int:
-    return logging.WARNING if os.environ.get(LOG_VARIABLE, "") not in ("", "0") else (
-        logging.DEBUG)
+    return logging.WARNING if os.environ.get(LOG_VARIABLE, "") not in ("", "0") else (logging.DEBUG)
 
 
 def leaf_text(leaf: Any) -> str:
@@ -94,9 +93,14 @@ class Retraces:
         signature = signature_of(call)
         level = log_level()
         if logger.isEnabledFor(level):
-            logger.log(level, "tracing %s %s: %s", kind, signature_text(name, signature),
-                       self.reason(signature))
-        self.seen = [*self.seen[-(KEPT - 1):], signature]
+            logger.log(
+                level,
+                "tracing %s %s: %s",
+                kind,
+                signature_text(name, signature),
+                self.reason(signature),
+            )
+        self.seen = [*self.seen[-(KEPT - 1) :], signature]
         self.count += 1
         if self.count > RETRACE_LIMIT and not self.warned:
             self.warned = True
@@ -107,8 +111,11 @@ class Retraces:
             return "first call"
         last = self.seen[-1]
         keys = [*signature, *(k for k in last if k not in signature)]
-        changes = [change(k, signature.get(k), last.get(k)) for k in keys
-                   if signature.get(k) != last.get(k)]
+        changes = [
+            change(k, signature.get(k), last.get(k))
+            for k in keys
+            if signature.get(k) != last.get(k)
+        ]
         return "; ".join(changes) or "a signature traced before (no longer cached)"
 
     def warn(self, name: str) -> None:
@@ -118,13 +125,20 @@ class Retraces:
         static = any(s for s, _ in values[key])
         kind = "values" if static else "shapes or dtypes"
         shown = ", ".join(sorted(v for _, v in values[key])[:4])
-        hint = ("if it changes from call to call, pass it as an array or a float, which is "
-                "traced, instead of a static value") if static else (
-                "pad or bucket it to a few fixed shapes")
-        message = (f"{name} has been traced for {self.count} signatures (more than "
-                   f"{RETRACE_LIMIT}), and each one is traced and compiled again: argument "
-                   f"`{key}` has taken {len(values[key])} different {kind} ({shown}, ...)\n"
-                   f"Instead: {hint}")
+        hint = (
+            (
+                "if it changes from call to call, pass it as an array or a float, which is "
+                "traced, instead of a static value"
+            )
+            if static
+            else ("pad or bucket it to a few fixed shapes")
+        )
+        message = (
+            f"{name} has been traced for {self.count} signatures (more than "
+            f"{RETRACE_LIMIT}), and each one is traced and compiled again: argument "
+            f"`{key}` has taken {len(values[key])} different {kind} ({shown}, ...)\n"
+            f"Instead: {hint}"
+        )
         loc = caller_location()
         if loc is None:
             warnings.warn(message, TracegradWarning, stacklevel=2)
@@ -135,5 +149,4 @@ class Retraces:
 def log_compile(name: str, backend: str, seconds: float) -> None:
     level = log_level()
     if logger.isEnabledFor(level):
-        logger.log(level, "compiled %s for the %s backend in %.1f ms", name, backend,
-                   seconds * 1e3)
+        logger.log(level, "compiled %s for the %s backend in %.1f ms", name, backend, seconds * 1e3)

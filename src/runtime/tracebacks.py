@@ -61,7 +61,7 @@ def unfiltered(error: TracegradError) -> types.TracebackType | None:
     head = getattr(error, "filtered_head", None)
     if head is None or head not in current:
         return error.__traceback__
-    prefix = current[:current.index(head)]
+    prefix = current[: current.index(head)]
     return chain(prefix + entries(error.unfiltered_traceback))
 
 

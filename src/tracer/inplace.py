@@ -38,9 +38,14 @@ LATER = "writing into arrays comes in a later version of tracegrad"
 # Primitives whose result is a view of their first operand in NumPy (reshape may copy, but
 # counting it as a view can only refuse more). Basic indexing down to 0-d gives a NumPy
 # scalar, a copy, so those are not views (see `note_views`).
-VIEWS: frozenset[Primitive] = frozenset({
-    shapes.reshape, shapes.transpose, shapes.broadcast_to, indexing.index,
-})
+VIEWS: frozenset[Primitive] = frozenset(
+    {
+        shapes.reshape,
+        shapes.transpose,
+        shapes.broadcast_to,
+        indexing.index,
+    }
+)
 
 
 class Aliases:
@@ -77,8 +82,9 @@ class Aliases:
         return any(ref() is not None and ref() is not tracer for ref in self.members[number])
 
 
-def note_views(trace: Trace, op: Primitive, operands: Sequence[Any],
-               outputs: Sequence[Tracer]) -> None:
+def note_views(
+    trace: Trace, op: Primitive, operands: Sequence[Any], outputs: Sequence[Tracer]
+) -> None:
     """Called for each recorded view (an op in VIEWS): remember what it is a view of."""
     if op is indexing.index and outputs[0].ir_var.type.ndim == 0:
         return
@@ -97,6 +103,7 @@ def note_loop_inputs(trace: Trace, arguments: list[Any]) -> None:
 
 # --- the in-place operators -----------------------------------------------------------
 
+
 def update(tracer: Tracer, other: Any, operation: Callable[[Any, Any], Any], symbol: str) -> Any:
     """`tracer <symbol>= other` (the Tracer's in-place dunders call this)."""
     references = sys.getrefcount(tracer)  # first: nothing of this call may hold it yet
@@ -114,8 +121,11 @@ def immutable(tracer: Tracer) -> bool:
     var = tracer.ir_var
     if var.type.weak:
         return True
-    return (var.type.ndim == 0 and var not in tracer.trace.aliases.buffer
-            and var not in tracer.trace.builder.inputs)
+    return (
+        var.type.ndim == 0
+        and var not in tracer.trace.aliases.buffer
+        and var not in tracer.trace.builder.inputs
+    )
 
 
 def alias_problem(tracer: Tracer, references: int) -> str | None:
@@ -127,23 +137,29 @@ def alias_problem(tracer: Tracer, references: int) -> str | None:
     if running is None or not (trace is running or trace.encloses(running)):
         return None  # tracegrad's own code (a derivative rule): values, never aliases
     if trace is not running:
-        return ("it belongs to the enclosing function, and NumPy would change that "
-                "function's array")
+        return "it belongs to the enclosing function, and NumPy would change that function's array"
     aliases: Aliases = trace.aliases
     number = aliases.buffer.get(var)
     if number is not None and (number in aliases.foreign or aliases.others_alive(tracer)):
-        return ("a view shares its memory (a reshape, transpose, slice or `.T` of it, or it "
-                "is one of another array), and NumPy would change both")
+        return (
+            "a view shares its memory (a reshape, transpose, slice or `.T` of it, or it "
+            "is one of another array), and NumPy would change both"
+        )
     copied = any(ref() is tracer for ref in aliases.copies.get(var, ()))
-    if not copied and (number in aliases.callers or
-                       (var in trace.builder.inputs and var not in aliases.held)):
-        return ("it is an argument (or a view of one): NumPy would change the caller's "
-                "array, and tracegrad never changes what it is given")
+    if not copied and (
+        number in aliases.callers or (var in trace.builder.inputs and var not in aliases.held)
+    ):
+        return (
+            "it is an argument (or a view of one): NumPy would change the caller's "
+            "array, and tracegrad never changes what it is given"
+        )
     # The references an unaliased local has, and those tracegrad holds to a loop's input.
     allowed = BASELINE + (aliases.held[var] + CALL_EXTRA if var in aliases.held else 0)
     if references > allowed:
-        return ("another name or container also refers to this array, and NumPy would "
-                "change what it sees too")
+        return (
+            "another name or container also refers to this array, and NumPy would "
+            "change what it sees too"
+        )
     return None
 
 
@@ -195,6 +211,7 @@ def copy(tracer: Tracer) -> Tracer:
 
 # --- messages -------------------------------------------------------------------------
 
+
 def refusal(problem: str, symbol: str) -> TraceError:
     return TraceError(
         f"in-place `{symbol}` on a traced array cannot be done as NumPy does it: {problem}; "
@@ -222,25 +239,40 @@ def out_refused(ufunc: np.ufunc) -> TraceError:
     """A ufunc's `out=`: NumPy's `array += traced` lands here too."""
     loc = caller_location()
     symbol = next((s for s in SYMBOLS.get(ufunc.__name__, ()) if loc and s in loc.text), None)
-    what = (f"`{symbol}` on a NumPy array writes a traced value into it" if symbol is not None
-            else f"np.{ufunc.__name__}(..., out=...) is not supported: it writes into an array")
+    what = (
+        f"`{symbol}` on a NumPy array writes a traced value into it"
+        if symbol is not None
+        else f"np.{ufunc.__name__}(..., out=...) is not supported: it writes into an array"
+    )
     return TraceError(
         f"{what}; {LATER}",
         loc=loc,
-        hint=rebinding(symbol) if symbol is not None else
-        f"assign the result instead: `y = np.{ufunc.__name__}(...)`",
+        hint=rebinding(symbol)
+        if symbol is not None
+        else f"assign the result instead: `y = np.{ufunc.__name__}(...)`",
     )
 
 
 SYMBOLS: dict[str, tuple[str, ...]] = {
-    "add": ("+=",), "subtract": ("-=",), "multiply": ("*=",), "divide": ("/=",),
-    "true_divide": ("/=",), "floor_divide": ("//=",), "remainder": ("%=",),
-    "power": ("**=",), "matmul": ("@=",), "bitwise_and": ("&=",), "bitwise_or": ("|=",),
-    "bitwise_xor": ("^=",), "left_shift": ("<<=",), "right_shift": (">>=",),
+    "add": ("+=",),
+    "subtract": ("-=",),
+    "multiply": ("*=",),
+    "divide": ("/=",),
+    "true_divide": ("/=",),
+    "floor_divide": ("//=",),
+    "remainder": ("%=",),
+    "power": ("**=",),
+    "matmul": ("@=",),
+    "bitwise_and": ("&=",),
+    "bitwise_or": ("|=",),
+    "bitwise_xor": ("^=",),
+    "left_shift": ("<<=",),
+    "right_shift": (">>=",),
 }
 
 
 # --- calibration ----------------------------------------------------------------------
+
 
 class Probe:
     """Goes through the same calls as a Tracer's in-place operator (dunder -> `measure`)."""

@@ -37,20 +37,33 @@ REASONS: dict[str, tuple[str, str]] = {
     "argsort": (SORTING, SORT_HINT),
     "partition": (f"it partitions in place, and {SORTING}", SORT_HINT),
     "argpartition": (SORTING, SORT_HINT),
-    "searchsorted": (SORTING, "compare instead: np.sum(sorted_values < v) counts the smaller "
-                     "values"),
-    "cumsum": (CUMULATIVE, "for a 1-d x, np.tri(len(x)) @ x is its cumulative sum; in general "
-               "tracegrad.scan(lambda c, v: (c + v, c + v), np.zeros_like(x[0]), x)[1]"),
-    "cumprod": (CUMULATIVE, "tracegrad.scan(lambda c, v: (c * v, c * v), np.ones_like(x[0]), "
-                "x)[1]"),
-    "nonzero": ("it gives indices whose number depends on the data, and shapes must be known "
-                "while tracing", "keep the shape: select with np.where(mask, a, b), or count "
-                "with np.sum(mask)"),
-    "choose": ("it has no tracing rule in tracegrad", "select with np.where: np.where(a == 0, c0, "
-               "np.where(a == 1, c1, c2))"),
+    "searchsorted": (
+        SORTING,
+        "compare instead: np.sum(sorted_values < v) counts the smaller values",
+    ),
+    "cumsum": (
+        CUMULATIVE,
+        "for a 1-d x, np.tri(len(x)) @ x is its cumulative sum; in general "
+        "tracegrad.scan(lambda c, v: (c + v, c + v), np.zeros_like(x[0]), x)[1]",
+    ),
+    "cumprod": (
+        CUMULATIVE,
+        "tracegrad.scan(lambda c, v: (c * v, c * v), np.ones_like(x[0]), x)[1]",
+    ),
+    "nonzero": (
+        "it gives indices whose number depends on the data, and shapes must be known while tracing",
+        "keep the shape: select with np.where(mask, a, b), or count with np.sum(mask)",
+    ),
+    "choose": (
+        "it has no tracing rule in tracegrad",
+        "select with np.where: np.where(a == 0, c0, np.where(a == 1, c1, c2))",
+    ),
     "put": (IN_PLACE, "build a new array: np.where(mask, values, x)"),
-    "resize": (IN_PLACE, "use x.reshape(...) for the same number of elements, slicing or "
-               "np.concatenate to change it"),
+    "resize": (
+        IN_PLACE,
+        "use x.reshape(...) for the same number of elements, slicing or "
+        "np.concatenate to change it",
+    ),
     "flags": (MEMORY, FACTS_HINT),
     "base": (MEMORY, FACTS_HINT),
     "ctypes": (MEMORY, FACTS_HINT),
@@ -66,23 +79,32 @@ REASONS: dict[str, tuple[str, str]] = {
     "dump": (MEMORY, SAVE_HINT),
     "dumps": (MEMORY, SAVE_HINT),
     "item": ("it needs a concrete value, but this value is traced", "keep the value as an array"),
-    "tolist": ("it needs a concrete value, but this value is traced", "keep the value as an "
-               "array, or build a list by indexing: [x[i] for i in range(x.shape[0])]"),
-    "device": ("it is not known while tracing: the backend places the compiled function",
-               "choose the device outside the traced function (backend=, jax.default_device)"),
-    "to_device": ("it is not known while tracing: the backend places the compiled function",
-                  "choose the device outside the traced function (backend=, "
-                  "jax.default_device)"),
+    "tolist": (
+        "it needs a concrete value, but this value is traced",
+        "keep the value as an "
+        "array, or build a list by indexing: [x[i] for i in range(x.shape[0])]",
+    ),
+    "device": (
+        "it is not known while tracing: the backend places the compiled function",
+        "choose the device outside the traced function (backend=, jax.default_device)",
+    ),
+    "to_device": (
+        "it is not known while tracing: the backend places the compiled function",
+        "choose the device outside the traced function (backend=, jax.default_device)",
+    ),
 }
 
 
 def attribute_error(name: str) -> TraceError:
     """The error for `x.<name>`, an ndarray attribute the Tracer does not offer."""
-    why, hint = REASONS.get(name, (
-        "it is not supported on traced values",
-        "write it with the supported functions (see tracegrad.numpy), or open an issue asking "
-        "for it",
-    ))
+    why, hint = REASONS.get(
+        name,
+        (
+            "it is not supported on traced values",
+            "write it with the supported functions (see tracegrad.numpy), or open an issue asking "
+            "for it",
+        ),
+    )
     return TraceError(f"x.{name}: {why}", loc=caller_location(), hint=hint)
 
 
@@ -93,8 +115,9 @@ def function_error(name: str) -> TraceError | None:
     if name not in REASONS:
         return None
     why, hint = REASONS[name]
-    return TraceError(f"np.{name}: {why.replace('the array', 'an array')}",
-                      loc=caller_location(), hint=hint)
+    return TraceError(
+        f"np.{name}: {why.replace('the array', 'an array')}", loc=caller_location(), hint=hint
+    )
 
 
 # NumPy functions that write into their first argument.
@@ -125,7 +148,10 @@ def unwrap_numpy_error(error: BaseException) -> TraceError | None:
     calls float() (or int()) on it, and NumPy turns the failure into "setting an array element
     with a sequence" (a Tracer has __getitem__), keeping ours as the cause."""
     cause = error.__cause__
-    if (isinstance(error, ValueError) and isinstance(cause, TraceError)
-            and str(error).startswith("setting an array element")):
+    if (
+        isinstance(error, ValueError)
+        and isinstance(cause, TraceError)
+        and str(error).startswith("setting an array element")
+    ):
         return write_error(cause.loc)
     return None

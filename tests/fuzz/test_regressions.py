@@ -65,8 +65,9 @@ def tanh_and_ellipsis_of_input(x):
     return np.tanh(x), x[...]
 
 
-@pytest.mark.parametrize("fn", [tanh_and_input, tanh_and_transposed_input,
-                                tanh_and_ellipsis_of_input])
+@pytest.mark.parametrize(
+    "fn", [tanh_and_input, tanh_and_transposed_input, tanh_and_ellipsis_of_input]
+)
 @pytest.mark.parametrize("x", [np.array(0.5), np.float64(0.5)], ids=["0d-array", "np-scalar"])
 def test_zero_d_argument_returned_beside_another_result_keeps_its_type(fn, x):
     check_result_types(fn, x)
