@@ -1,7 +1,10 @@
-"""IR layer: a Primitive is a name, a group and a shape/dtype rule; the registry holds them all.
+"""IR layer: a Primitive is a name, a group, a shape/dtype rule and the facts passes read.
 
-Everything else a primitive needs (how to differentiate it, how to emit it) lives in a
-table of its own, keyed by the primitive, next to the concern that uses it.
+The facts a pass needs about an operation (is it elementwise, linear, commutative, does its
+result view an operand, how NumPy computes it) are traits and fields of the Primitive, so a
+pass asks `op.has(Trait.COMMUTATIVE)`, never a list of names. Everything a concern adds (how
+to differentiate it, how to emit it) lives in a table of its own, keyed by the primitive,
+next to the concern that uses it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from typing import Any
 from .types import TensorType
 
 TypeRule = Callable[..., tuple[TensorType, ...]]
+# The NumPy computation a primitive stands for: reference(*operand_values, **params) gives
+# the output value (or a tuple of them), exactly what the emitted NumPy code computes.
+Reference = Callable[..., Any]
 
 
 class Group(Enum):
@@ -34,6 +40,21 @@ class Group(Enum):
     CONTROL = "control flow"  # holds nested Graphs in its params
 
 
+class Trait(Enum):
+    """Facts about a primitive that passes and transforms read."""
+
+    # Each output element depends on the operands' elements at the same (broadcast) position.
+    ELEMENTWISE = "elementwise"
+    # Linear in each differentiable operand: its JVP is itself applied to the tangents.
+    LINEAR = "linear"
+    # Two operands that may be swapped without changing the result.
+    COMMUTATIVE = "commutative"
+    # The result is always a view of the first operand (NumPy never copies).
+    VIEW = "view"
+    # The result may be a view of an operand (NumPy copies only where it must).
+    MAY_VIEW = "may view"
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Primitive:
     """An operation of the IR. Identity is the primitive: one object per name."""
@@ -42,10 +63,17 @@ class Primitive:
     group: Group
     type_rule: TypeRule
     doc: str = ""
+    traits: frozenset[Trait] = frozenset()
+    reference: Reference | None = None
+    # The params that name axes of the first operand (`axis`, `axes`).
+    axis_params: tuple[str, ...] = ()
 
     def infer(self, input_types: tuple[TensorType, ...], params: dict[str, Any]):
         """The output types for these input types and params (raises TypeRuleError)."""
         return self.type_rule(input_types, **params)
+
+    def has(self, trait: Trait) -> bool:
+        return trait in self.traits
 
     def __repr__(self) -> str:
         return f"Primitive({self.name})"
@@ -55,9 +83,18 @@ class Primitive:
 primitives: dict[str, Primitive] = {}
 
 
-def declare(name: str, group: Group, type_rule: TypeRule, doc: str = "") -> Primitive:
+def declare(
+    name: str,
+    group: Group,
+    type_rule: TypeRule,
+    doc: str = "",
+    *,
+    traits: frozenset[Trait] | set[Trait] = frozenset(),
+    reference: Reference | None = None,
+    axis_params: tuple[str, ...] = (),
+) -> Primitive:
     if name in primitives:
         raise ValueError(f"primitive {name!r} declared twice")
-    primitive = Primitive(name, group, type_rule, doc)
+    primitive = Primitive(name, group, type_rule, doc, frozenset(traits), reference, axis_params)
     primitives[name] = primitive
     return primitive
