@@ -53,6 +53,9 @@ class Trait(Enum):
     VIEW = "view"
     # The result may be a view of an operand (NumPy copies only where it must).
     MAY_VIEW = "may view"
+    # Its derivative is zero wherever it exists, or its result is not a number (a sign, a
+    # rounding, a comparison, an index): no derivative flows through it.
+    PIECEWISE_CONSTANT = "piecewise constant"
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import TypeRuleError
-from ..primitive import Group, declare
+from ..primitive import Group, Trait, declare
 from ..types import TensorType
 from .elementwise import resolve
 
@@ -60,14 +60,19 @@ def parse_subscripts(subscripts: str, n_operands: int) -> tuple[list[str], str]:
         )
     for term in [*inputs, output]:
         if not all(c.isalpha() for c in term):
-            raise TypeRuleError(f"einsum: subscripts {subscripts!r} may hold only letters",
-                                hint="name each axis with a letter, e.g. 'ij,jk->ik'")
+            raise TypeRuleError(
+                f"einsum: subscripts {subscripts!r} may hold only letters",
+                hint="name each axis with a letter, e.g. 'ij,jk->ik'",
+            )
     if len(set(output)) != len(output):
-        raise TypeRuleError(f"einsum: output {output!r} repeats an index",
-                            hint="name each output axis once")
+        raise TypeRuleError(
+            f"einsum: output {output!r} repeats an index", hint="name each output axis once"
+        )
     if not set(output) <= set("".join(inputs)):
-        raise TypeRuleError(f"einsum: output {output!r} names an index no operand has",
-                            hint="the output may only use letters of the operands' terms")
+        raise TypeRuleError(
+            f"einsum: output {output!r} names an index no operand has",
+            hint="the output may only use letters of the operands' terms",
+        )
     return inputs, output
 
 
@@ -86,7 +91,8 @@ def einsum_rule(types: tuple[TensorType, ...], subscripts: str) -> tuple[TensorT
                     f"einsum: index {index!r} has size {sizes[index]} in one place and {size} "
                     f"in another ({subscripts!r} on {', '.join(map(str, types))})",
                     hint="NumPy would stretch an axis of size 1 here; tracegrad needs equal "
-                    "sizes: np.broadcast_to the operand first" if 1 in (size, sizes[index])
+                    "sizes: np.broadcast_to the operand first"
+                    if 1 in (size, sizes[index])
                     else "use different letters for axes of different sizes",
                 )
     dtype = np.result_type(*(t.dtype for t in types))
@@ -94,4 +100,11 @@ def einsum_rule(types: tuple[TensorType, ...], subscripts: str) -> tuple[TensorT
 
 
 matmul = declare("matmul", Group.CONTRACTION, matmul_rule, "x @ y with NumPy's matmul rules")
-einsum = declare("einsum", Group.CONTRACTION, einsum_rule, "Einstein summation, explicit form")
+# einsum returns a view where no element is computed (`ij->ji`).
+einsum = declare(
+    "einsum",
+    Group.CONTRACTION,
+    einsum_rule,
+    "Einstein summation, explicit form",
+    traits={Trait.MAY_VIEW},
+)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ...errors import TypeRuleError
-from ..primitive import Group, Primitive, declare
+from ..primitive import Group, Primitive, Trait, declare
 from ..types import WEAK_PYTHON_TYPES, TensorType
 
 # One sample per weak Python kind, to ask Python itself what an operator returns.
@@ -102,8 +102,10 @@ def round_rule(types: tuple[TensorType, ...], decimals: int = 0) -> tuple[Tensor
     if not isinstance(decimals, int):
         raise TypeRuleError(f"round: decimals must be an int, got {decimals!r}")
     if x.dtype.kind == "b" and decimals != 0:
-        raise TypeRuleError(f"round: cannot round {x} to {decimals} decimals (nor can NumPy)",
-                            hint="convert it with .astype(float) first")
+        raise TypeRuleError(
+            f"round: cannot round {x} to {decimals} decimals (nor can NumPy)",
+            hint="convert it with .astype(float) first",
+        )
     # np.round keeps integer dtypes; everything else follows np.rint (bool rounds to f16).
     dtype = x.dtype if x.dtype.kind in "iu" else resolve(np.rint, "round", (x,))
     return (TensorType(x.shape, dtype),)
@@ -118,17 +120,32 @@ def where_rule(types: tuple[TensorType, ...]) -> tuple[TensorType, ...]:
 
 
 def _declare_ufunc(
-    name: str, group: Group, ufunc: np.ufunc, python_op: Callable | None = None, doc: str = ""
+    name: str,
+    group: Group,
+    ufunc: np.ufunc,
+    python_op: Callable | None = None,
+    doc: str = "",
+    traits: frozenset[Trait] = frozenset(),
 ) -> Primitive:
-    return declare(name, group, ufunc_rule(name, ufunc, python_op), doc)
+    traits = traits | {Trait.ELEMENTWISE}
+    if group in (Group.COMPARISON, Group.LOGICAL):
+        traits |= {Trait.PIECEWISE_CONSTANT}
+    return declare(name, group, ufunc_rule(name, ufunc, python_op), doc, traits=traits)
+
+
+LINEAR = frozenset({Trait.LINEAR})
+COMMUTATIVE = frozenset({Trait.COMMUTATIVE})
+PIECEWISE_CONSTANT = frozenset({Trait.PIECEWISE_CONSTANT})
 
 
 U, B, C, L = Group.UNARY, Group.BINARY, Group.COMPARISON, Group.LOGICAL
 
 # Unary elementwise: -x, abs(x) keep Python scalars Python scalars; the np.* functions do not.
-neg = _declare_ufunc("neg", U, np.negative, operator.neg, "-x")
+neg = _declare_ufunc("neg", U, np.negative, operator.neg, "-x", traits=LINEAR)
 abs_ = _declare_ufunc("abs", U, np.absolute, abs, "|x|")
-sign = _declare_ufunc("sign", U, np.sign, doc="-1, 0 or 1 by the sign of x")
+sign = _declare_ufunc(
+    "sign", U, np.sign, doc="-1, 0 or 1 by the sign of x", traits=PIECEWISE_CONSTANT
+)
 exp = _declare_ufunc("exp", U, np.exp, doc="e**x")
 expm1 = _declare_ufunc("expm1", U, np.expm1, doc="e**x - 1, exact near 0")
 log = _declare_ufunc("log", U, np.log, doc="natural logarithm")
@@ -144,16 +161,24 @@ arctan = _declare_ufunc("arctan", U, np.arctan, doc="inverse tangent")
 sinh = _declare_ufunc("sinh", U, np.sinh, doc="hyperbolic sine")
 cosh = _declare_ufunc("cosh", U, np.cosh, doc="hyperbolic cosine")
 tanh = _declare_ufunc("tanh", U, np.tanh, doc="hyperbolic tangent")
-floor = _declare_ufunc("floor", U, np.floor, doc="round towards -inf")
-ceil = _declare_ufunc("ceil", U, np.ceil, doc="round towards +inf")
-round_ = declare("round", U, round_rule, "round half to even, to `decimals` places")
+floor = _declare_ufunc("floor", U, np.floor, doc="round towards -inf", traits=PIECEWISE_CONSTANT)
+ceil = _declare_ufunc("ceil", U, np.ceil, doc="round towards +inf", traits=PIECEWISE_CONSTANT)
+round_ = declare(
+    "round",
+    U,
+    round_rule,
+    "round half to even, to `decimals` places",
+    traits={Trait.ELEMENTWISE, Trait.PIECEWISE_CONSTANT},
+)
 
 # Binary elementwise, broadcasting.
-add = _declare_ufunc("add", B, np.add, operator.add, "x + y")
-subtract = _declare_ufunc("subtract", B, np.subtract, operator.sub, "x - y")
-multiply = _declare_ufunc("multiply", B, np.multiply, operator.mul, "x * y")
+add = _declare_ufunc("add", B, np.add, operator.add, "x + y", traits=LINEAR)
+subtract = _declare_ufunc("subtract", B, np.subtract, operator.sub, "x - y", traits=LINEAR)
+multiply = _declare_ufunc("multiply", B, np.multiply, operator.mul, "x * y", traits=COMMUTATIVE)
 divide = _declare_ufunc("divide", B, np.divide, operator.truediv, "x / y (true division)")
-floor_divide = _declare_ufunc("floor_divide", B, np.floor_divide, operator.floordiv, "x // y")
+floor_divide = _declare_ufunc(
+    "floor_divide", B, np.floor_divide, operator.floordiv, "x // y", traits=PIECEWISE_CONSTANT
+)
 remainder = _declare_ufunc("remainder", B, np.remainder, operator.mod, "x % y")
 power = _declare_ufunc("power", B, np.power, operator.pow, "x ** y")
 maximum = _declare_ufunc("maximum", B, np.maximum, doc="elementwise larger, NaN wins")
@@ -161,20 +186,31 @@ minimum = _declare_ufunc("minimum", B, np.minimum, doc="elementwise smaller, NaN
 arctan2 = _declare_ufunc("arctan2", B, np.arctan2, doc="angle of the point (x2, x1)")
 
 # Comparisons give bool; on Python scalars alone they give a Python bool.
-equal = _declare_ufunc("equal", C, np.equal, operator.eq, "x == y")
-not_equal = _declare_ufunc("not_equal", C, np.not_equal, operator.ne, "x != y")
+equal = _declare_ufunc("equal", C, np.equal, operator.eq, "x == y", traits=COMMUTATIVE)
+not_equal = _declare_ufunc("not_equal", C, np.not_equal, operator.ne, "x != y", traits=COMMUTATIVE)
 less = _declare_ufunc("less", C, np.less, operator.lt, "x < y")
 less_equal = _declare_ufunc("less_equal", C, np.less_equal, operator.le, "x <= y")
 greater = _declare_ufunc("greater", C, np.greater, operator.gt, "x > y")
 greater_equal = _declare_ufunc("greater_equal", C, np.greater_equal, operator.ge, "x >= y")
 
 # Logical connectives on truth values.
-logical_and = _declare_ufunc("logical_and", L, np.logical_and, doc="x and y, elementwise")
-logical_or = _declare_ufunc("logical_or", L, np.logical_or, doc="x or y, elementwise")
+logical_and = _declare_ufunc(
+    "logical_and", L, np.logical_and, doc="x and y, elementwise", traits=COMMUTATIVE
+)
+logical_or = _declare_ufunc(
+    "logical_or", L, np.logical_or, doc="x or y, elementwise", traits=COMMUTATIVE
+)
 logical_not = _declare_ufunc("logical_not", L, np.logical_not, doc="not x, elementwise")
 
 # where(condition, x, y): x where the condition holds, else y; broadcasting all three.
-where = declare("where", Group.SELECT, where_rule, "x where condition else y")
+# Linear in x and y (the condition carries no derivative).
+where = declare(
+    "where",
+    Group.SELECT,
+    where_rule,
+    "x where condition else y",
+    traits={Trait.ELEMENTWISE, Trait.LINEAR},
+)
 
 # The ufunc behind each elementwise primitive: the tracer dispatches on it.
 UFUNCS: dict[Primitive, np.ufunc] = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import TypeRuleError
-from ..primitive import Group, declare
+from ..primitive import Group, Trait, declare
 from ..types import TensorType
 
 IndexItem = int | None | tuple[int | None, int | None, int | None]
@@ -21,8 +21,9 @@ IndexItem = int | None | tuple[int | None, int | None, int | None]
 def slice_length(item: tuple, size: int) -> int:
     start, stop, step = item
     if step == 0:
-        raise TypeRuleError("index: slice step cannot be zero",
-                            hint="use a positive or negative step")
+        raise TypeRuleError(
+            "index: slice step cannot be zero", hint="use a positive or negative step"
+        )
     return len(range(*slice(start, stop, step).indices(size)))
 
 
@@ -85,13 +86,13 @@ def gather_rule(types: tuple[TensorType, ...], axes: tuple[int, ...]):
     rest = [d for a, d in enumerate(x.shape) if a not in axes]
     adjacent = list(axes) == list(range(axes[0], axes[0] + len(axes)))
     # Adjacent index arrays keep their place; separated ones move to the front.
-    shape = (*x.shape[: axes[0]], *batch, *x.shape[axes[-1] + 1 :]) if adjacent else (
-        *batch, *rest)
+    shape = (*x.shape[: axes[0]], *batch, *x.shape[axes[-1] + 1 :]) if adjacent else (*batch, *rest)
     return (TensorType(shape, x.dtype),)
 
 
-def index_scatter_rule(types: tuple[TensorType, ...], shape: tuple[int, ...],
-                       index: tuple[IndexItem, ...]):
+def index_scatter_rule(
+    types: tuple[TensorType, ...], shape: tuple[int, ...], index: tuple[IndexItem, ...]
+):
     """zeros(shape) with `updates` written at `[index]`; the key holds no None."""
     (updates,) = types
     if None in index:
@@ -104,8 +105,7 @@ def index_scatter_rule(types: tuple[TensorType, ...], shape: tuple[int, ...],
     return (TensorType(shape, updates.dtype),)
 
 
-def scatter_add_rule(types: tuple[TensorType, ...], shape: tuple[int, ...],
-                     axes: tuple[int, ...]):
+def scatter_add_rule(types: tuple[TensorType, ...], shape: tuple[int, ...], axes: tuple[int, ...]):
     """zeros(shape) with `updates` added at the positions `gather` would read (repeats add up)."""
     updates, *indices = types
     (selected,) = gather_rule((TensorType(shape, updates.dtype), *indices), axes)
@@ -116,9 +116,29 @@ def scatter_add_rule(types: tuple[TensorType, ...], shape: tuple[int, ...],
     return (TensorType(shape, updates.dtype),)
 
 
-index = declare("index", Group.INDEXING, index_rule, "basic indexing with a static key")
-gather = declare("gather", Group.INDEXING, gather_rule, "integer-array indexing")
-index_scatter = declare("index_scatter", Group.INDEXING, index_scatter_rule,
-                        "zeros with updates written at a basic index")
-scatter_add = declare("scatter_add", Group.INDEXING, scatter_add_rule,
-                      "zeros with updates added at integer-array indices")
+index = declare(
+    "index",
+    Group.INDEXING,
+    index_rule,
+    "basic indexing with a static key",
+    traits={Trait.LINEAR, Trait.VIEW},
+)
+# Linear in the indexed value (the index arrays carry no derivative); so are the scatters in
+# their updates.
+gather = declare(
+    "gather", Group.INDEXING, gather_rule, "integer-array indexing", traits={Trait.LINEAR}
+)
+index_scatter = declare(
+    "index_scatter",
+    Group.INDEXING,
+    index_scatter_rule,
+    "zeros with updates written at a basic index",
+    traits={Trait.LINEAR},
+)
+scatter_add = declare(
+    "scatter_add",
+    Group.INDEXING,
+    scatter_add_rule,
+    "zeros with updates added at integer-array indices",
+    traits={Trait.LINEAR},
+)

@@ -7,7 +7,7 @@ again (grad of grad, or a gradient inlined into another trace) still stops there
 
 from __future__ import annotations
 
-from ..primitive import Group, declare
+from ..primitive import Group, Trait, declare
 from ..types import TensorType
 
 
@@ -16,5 +16,10 @@ def identity_rule(types: tuple[TensorType, ...]) -> tuple[TensorType, ...]:
     return (x,)
 
 
-stop_gradient = declare("stop_gradient", Group.CONVERSION, identity_rule,
-                        "x itself, a constant to differentiation")
+stop_gradient = declare(
+    "stop_gradient",
+    Group.CONVERSION,
+    identity_rule,
+    "x itself, a constant to differentiation",
+    traits={Trait.VIEW},
+)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import TypeRuleError
-from ..primitive import Group, declare
+from ..primitive import Group, Trait, declare
 from ..types import TensorType
 
 INT64 = np.dtype(np.int64)
@@ -73,23 +73,38 @@ def index_rule(name: str):
         (x,) = types
         if axis is None:
             if x.size == 0:
-                raise TypeRuleError(f"{name} of an empty array {x} has no answer",
-                                    hint="take it over a non-empty array")
+                raise TypeRuleError(
+                    f"{name} of an empty array {x} has no answer",
+                    hint="take it over a non-empty array",
+                )
             shape = (1,) * x.ndim if keepdims else ()
             return (TensorType(shape, INT64),)
         check_axes(name, x, (axis,))
         if x.shape[axis] == 0:
-            raise TypeRuleError(f"{name}: axis {axis} of {x} is empty",
-                                hint="take it along a non-empty axis")
+            raise TypeRuleError(
+                f"{name}: axis {axis} of {x} is empty", hint="take it along a non-empty axis"
+            )
         return (TensorType(reduced_shape(x, (axis,), keepdims), INT64),)
 
     return rule
 
 
 R = Group.REDUCTION
-sum_ = declare("sum", R, accumulating_rule("sum"), "sum over axes")
+sum_ = declare("sum", R, accumulating_rule("sum"), "sum over axes", traits={Trait.LINEAR})
 prod = declare("prod", R, accumulating_rule("prod"), "product over axes")
 max_ = declare("max", R, extremum_rule("max"), "largest element over axes")
 min_ = declare("min", R, extremum_rule("min"), "smallest element over axes")
-argmax = declare("argmax", Group.INDEX_REDUCTION, index_rule("argmax"), "index of the first max")
-argmin = declare("argmin", Group.INDEX_REDUCTION, index_rule("argmin"), "index of the first min")
+argmax = declare(
+    "argmax",
+    Group.INDEX_REDUCTION,
+    index_rule("argmax"),
+    "index of the first max",
+    traits={Trait.PIECEWISE_CONSTANT},
+)
+argmin = declare(
+    "argmin",
+    Group.INDEX_REDUCTION,
+    index_rule("argmin"),
+    "index of the first min",
+    traits={Trait.PIECEWISE_CONSTANT},
+)

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ...errors import TypeRuleError
-from ..primitive import Group, declare
+from ..primitive import Group, Trait, declare
 from ..types import TensorType, supported_dtype
 
 
@@ -63,9 +63,7 @@ def concatenate_rule(types: tuple[TensorType, ...], axis: int) -> tuple[TensorTy
         raise TypeRuleError(f"concatenate: axis {axis} is out of bounds for {first}")
     for t in types[1:]:
         same = t.ndim == first.ndim and all(
-            a == b
-            for i, (a, b) in enumerate(zip(t.shape, first.shape, strict=True))
-            if i != axis
+            a == b for i, (a, b) in enumerate(zip(t.shape, first.shape, strict=True)) if i != axis
         )
         if not same:
             raise TypeRuleError(
@@ -104,9 +102,28 @@ def convert_rule(types: tuple[TensorType, ...], dtype: np.dtype) -> tuple[Tensor
 
 
 S = Group.SHAPE
-reshape = declare("reshape", S, reshape_rule, "the same elements in a new shape")
-transpose = declare("transpose", S, transpose_rule, "axes permuted")
-broadcast_to = declare("broadcast_to", S, broadcast_to_rule, "repeated along new or size-1 axes")
-concatenate = declare("concatenate", S, concatenate_rule, "operands joined along an axis")
-stack = declare("stack", S, stack_rule, "operands stacked along a new axis")
-convert = declare("convert", Group.CONVERSION, convert_rule, "elements converted to dtype")
+reshape = declare(
+    "reshape",
+    S,
+    reshape_rule,
+    "the same elements in a new shape",
+    traits={Trait.LINEAR, Trait.MAY_VIEW},
+)
+transpose = declare(
+    "transpose", S, transpose_rule, "axes permuted", traits={Trait.LINEAR, Trait.VIEW}
+)
+broadcast_to = declare(
+    "broadcast_to",
+    S,
+    broadcast_to_rule,
+    "repeated along new or size-1 axes",
+    traits={Trait.LINEAR, Trait.VIEW},
+)
+concatenate = declare(
+    "concatenate", S, concatenate_rule, "operands joined along an axis", traits={Trait.LINEAR}
+)
+stack = declare("stack", S, stack_rule, "operands stacked along a new axis", traits={Trait.LINEAR})
+# Linear between floating-point dtypes; to an integer or bool dtype no derivative flows.
+convert = declare(
+    "convert", Group.CONVERSION, convert_rule, "elements converted to dtype", traits={Trait.LINEAR}
+)
