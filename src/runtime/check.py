@@ -7,7 +7,7 @@ product, by reverse over reverse) with a central difference of the gradient.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +55,40 @@ def entries(leaf: Any) -> list[tuple]:
     return [()] if np.ndim(leaf) == 0 else list(np.ndindex(np.shape(leaf)))
 
 
+def target_and_gradient(fn: Callable, args: tuple, argnum: int, order: int, seed: int,
+                        leaves: list) -> tuple[Callable, Any]:
+    """The function whose derivative is checked (`fn`, or for order 2 the gradient of `fn`
+    along a random direction) and tracegrad's gradient of it at `args`."""
+    if order == 1:
+        return fn, grad(fn, argnums=argnum)(*args)
+    rng = np.random.default_rng(seed)
+    direction = [rng.standard_normal(np.shape(leaf)) for leaf in leaves]
+    first = grad(fn, argnums=argnum)
+
+    def target(*call_args):
+        gradient_leaves, _ = flatten(first(*call_args))
+        return sum(np.sum(g * d) for g, d in zip(gradient_leaves, direction, strict=True))
+
+    return target, grad(target, argnums=argnum)(*args)
+
+
+def entry_checks(target: Callable, args: tuple, argnum: int, automatic: Any,
+                 eps: float) -> Iterator[GradientCheck]:
+    """Each entry of argument `argnum`: tracegrad's derivative beside the central difference."""
+    leaves, treedef = flatten(args[argnum])
+    automatic_leaves, _ = flatten(automatic)
+    for k, (leaf, path) in enumerate(zip(leaves, leaf_paths(treedef), strict=True)):
+        for index in entries(leaf):
+            step = eps * max(1.0, abs(float(np.asarray(leaf)[index])))
+            plus = target(*perturbed(args, argnum, leaves, treedef, k, index, step))
+            minus = target(*perturbed(args, argnum, leaves, treedef, k, index, -step))
+            numerical = float((plus - minus) / (2 * step))
+            value = float(np.asarray(automatic_leaves[k])[index])
+            where = "".join(f"[{p!r}]" for p in path) + (str(list(index)) if index else "")
+            yield GradientCheck(f"argument {argnum}{where}", value, numerical,
+                                abs(value - numerical))
+
+
 @api_boundary
 def check_grads(
     fn: Callable, *args: Any, order: int = 1, argnum: int = 0, eps: float = 1e-6,
@@ -65,38 +99,16 @@ def check_grads(
     AssertionError) naming it when |AD - FD| > atol + rtol * |FD| anywhere."""
     if order not in (1, 2):
         raise ValueError(f"order must be 1 or 2, got {order!r}")
-    leaves, treedef = flatten(args[argnum])
-    if order == 1:
-        target = fn
-        automatic = grad(fn, argnums=argnum)(*args)
-    else:
-        rng = np.random.default_rng(seed)
-        direction = [rng.standard_normal(np.shape(leaf)) for leaf in leaves]
-        first = grad(fn, argnums=argnum)
-
-        def target(*call_args):
-            gradient_leaves, _ = flatten(first(*call_args))
-            return sum(np.sum(g * d) for g, d in zip(gradient_leaves, direction, strict=True))
-
-        automatic = grad(target, argnums=argnum)(*args)
-    automatic_leaves, _ = flatten(automatic)
-    paths = leaf_paths(treedef)
+    leaves, _ = flatten(args[argnum])
+    target, automatic = target_and_gradient(fn, args, argnum, order, seed, leaves)
     worst = GradientCheck("(none)", 0.0, 0.0, -np.inf)
     failed: GradientCheck | None = None
-    for k, (leaf, path) in enumerate(zip(leaves, paths, strict=True)):
-        for index in entries(leaf):
-            step = eps * max(1.0, abs(float(np.asarray(leaf)[index])))
-            plus = target(*perturbed(args, argnum, leaves, treedef, k, index, step))
-            minus = target(*perturbed(args, argnum, leaves, treedef, k, index, -step))
-            numerical = float((plus - minus) / (2 * step))
-            value = float(np.asarray(automatic_leaves[k])[index])
-            error = abs(value - numerical)
-            where = "".join(f"[{p!r}]" for p in path) + (str(list(index)) if index else "")
-            check = GradientCheck(f"argument {argnum}{where}", value, numerical, error)
-            if error > worst.error:
-                worst = check
-            if error > atol + rtol * abs(numerical) and (failed is None or error > failed.error):
-                failed = check
+    for check in entry_checks(target, args, argnum, automatic, eps):
+        if check.error > worst.error:
+            worst = check
+        if check.error > atol + rtol * abs(check.numerical) and (
+                failed is None or check.error > failed.error):
+            failed = check
     if failed is not None:
         raise GradientCheckError(f"order-{order} gradient check failed: {failed}",
                                  hint="a VJP rule is wrong, or eps/tolerances need changing "
