@@ -333,24 +333,30 @@ def tolerance(dtypes: list[np.dtype]) -> float:
     return 1e-5 if bits >= 64 else 1e-2 if bits >= 32 else 1e-1
 
 
-def self_check(gradient: Gradient, example_args: tuple, gradient_name: str, primal_name: str,
-               value_dtype: np.dtype, backend: str) -> str:
-    """The code that checks the gradient module against finite differences of the primal."""
-    call = gradient.bind(example_args, {})
-    arguments = tuple(call.values[i] for i in call.dynamic)
-    params = tuple(call.names[i] for i in call.dynamic)
-    leaves = Leaves(arguments)
-    positions = gradient.positions(call)
+def gradient_accessors(gradient: Gradient, call: Any, leaves: Leaves
+                       ) -> tuple[list[int], list[str]]:
+    """Which argument leaves are differentiated, and where the gradient module's result holds
+    each one's gradient (`result[0]['W1']`)."""
     part = "result[1]" if gradient.with_value else "result[0]" if gradient.has_aux else "result"
     differentiated: list[int] = []
     accessors: list[str] = []
-    for j, (position, k) in enumerate(positions):
+    for j, (position, k) in enumerate(gradient.positions(call)):
         base = (position,) if k is None else (position, k)
         prefix = part if isinstance(gradient.argnums, int) else f"{part}[{j}]"
         for i, path in enumerate(leaves.paths):
             if path[:len(base)] == base:
                 differentiated.append(i)
                 accessors.append(prefix + "".join(f"[{key!r}]" for key in path[len(base):]))
+    return differentiated, accessors
+
+
+def self_check(gradient: Gradient, example_args: tuple, gradient_name: str, primal_name: str,
+               value_dtype: np.dtype, backend: str) -> str:
+    """The code that checks the gradient module against finite differences of the primal."""
+    call = gradient.bind(example_args, {})
+    params = tuple(call.names[i] for i in call.dynamic)
+    leaves = Leaves(tuple(call.values[i] for i in call.dynamic))
+    differentiated, accessors = gradient_accessors(gradient, call, leaves)
     draws = "\n".join(
         f"        {draw(leaf)},  # {describe(leaf, path, params)}"
         for leaf, path in zip(leaves.values, leaves.paths, strict=True)
