@@ -115,14 +115,20 @@ def random_value(type_: TensorType, rng: np.random.Generator) -> Any:
     return np.asarray(value, dtype=type_.dtype)
 
 
-def arguments_for(fn: Callable, specs: Sequence[str]) -> tuple[list[str], tuple]:
-    """The parameter names and the random positional arguments the --arg options describe."""
+def argument_types(specs: Sequence[str]) -> dict[str, TensorType]:
+    """The type each --arg option gives its parameter."""
     types: dict[str, TensorType] = {}
     for text in specs:
         name, type_ = parse_argument_type(text)
         if name in types:
             raise UsageError(f"--arg {name} is given twice")
         types[name] = type_
+    return types
+
+
+def arguments_for(fn: Callable, specs: Sequence[str]) -> tuple[list[str], tuple]:
+    """The parameter names and the random positional arguments the --arg options describe."""
+    types = argument_types(specs)
     name = getattr(fn, "__name__", "the function")
     parameters = [p for p in inspect.signature(fn).parameters.values()
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]

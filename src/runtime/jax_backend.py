@@ -221,11 +221,8 @@ class JaxExecution:
     def emit(self, graph: Graph, interface: Interface) -> str:
         return emit_jax(graph, interface)
 
-    def load(self, source: str, graph: Graph, interface: Interface) -> Callable:
-        self.check(graph, interface)
-        x64 = uses_64_bit(graph)
-        with mode(x64):  # module constants are built in the dtypes the calls use
-            function = load_function(source, graph.name)
+    def jit_options(self, interface: Interface) -> dict[str, Any]:
+        """The keywords of `jax.jit` this backend was configured with."""
         options: dict[str, Any] = {"donate_argnums": self.donate_argnums}
         if self.in_shardings is not None:
             options["in_shardings"] = self.in_shardings
@@ -234,7 +231,14 @@ class JaxExecution:
                 options["in_shardings"] = (*self.in_shardings, *[None] * len(interface.captured))
         if self.out_shardings is not None:
             options["out_shardings"] = self.out_shardings
-        jitted = jax.jit(function, **options)
+        return options
+
+    def load(self, source: str, graph: Graph, interface: Interface) -> Callable:
+        self.check(graph, interface)
+        x64 = uses_64_bit(graph)
+        with mode(x64):  # module constants are built in the dtypes the calls use
+            function = load_function(source, graph.name)
+        jitted = jax.jit(function, **self.jit_options(interface))
         tree, reorder = interface.output_tree, has_dict(interface.output_tree)
         if not x64 and not reorder:
             return jitted
