@@ -18,6 +18,9 @@ from ..errors import SourceLoc, TraceError, TracegradError
 from ..ir import Graph, GraphBuilder, Literal, Operand, Primitive, TensorType, Var
 from ..ir.primitive import Group
 from ..ir.types import supported_dtype
+from . import functions as functions_module
+from . import inplace
+from . import tracer as tracer_module
 from .capture import ContentGuard, Discovery, Guard, Path, view_of
 from .source import LocationTracker, caller_location
 
@@ -401,6 +404,3 @@ def freeze_captured(value: Any) -> None:
 
 
 # Imported last: the Tracer class needs Trace, and Trace makes Tracers.
-from . import functions as functions_module  # noqa: E402
-from . import inplace  # noqa: E402
-from . import tracer as tracer_module  # noqa: E402

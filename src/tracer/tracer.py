@@ -7,14 +7,20 @@ with the user's line and a fix, anything that would need a concrete value.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..errors import TraceError
 from ..ir import Var
+from . import dispatch, functions, indexing, inplace
 from .complex_values import COMPLEX_HINT, complex_value_error, is_complex
-from .context import Trace
+from .functions import registry
 from .source import caller_location, storing_item
 from .unsupported import NDARRAY_NAMES, attribute_error, write_error
+
+if TYPE_CHECKING:
+    from .context import Trace
 
 
 def concrete_value_error(what: str, hint: str) -> TraceError:
@@ -43,7 +49,10 @@ BRANCH_HINT = (
 )
 
 
-class Tracer:
+class Tracer(registry.ndarray_methods()):
+    # The ndarray methods that only forward (`x.sum(axis)` is `np.sum(x, axis)`) come from the
+    # base class, built from the `@implements(..., method=...)` registrations; those below
+    # differ from their NumPy function (argument order, copies, refusals).
     # `x.trace` is the Trace the value belongs to, so ndarray's x.trace() is np.trace(x) here
     # (calling a Trace says so).
     __slots__ = ("__weakref__", "ir_var", "trace")  # weakly referenced by inplace.Aliases
@@ -106,10 +115,6 @@ class Tracer:
     @property
     def nbytes(self) -> int:
         return self.size * self.dtype.itemsize
-
-    @property
-    def T(self) -> Tracer:
-        return functions.transpose(self)
 
     @property
     def mT(self) -> Tracer:
@@ -329,48 +334,6 @@ class Tracer:
     # --- ndarray methods ----------------------------------------------------------------
     # The signatures are ndarray's; a keyword tracegrad cannot honour (out=, where=) is
     # refused by the function with a message, not by Python with a TypeError.
-    def sum(self, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-        return functions.sum(self, axis=axis, dtype=dtype, out=out, keepdims=keepdims,
-                             initial=initial, where=where)
-
-    def prod(self, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-        return functions.prod(self, axis=axis, dtype=dtype, out=out, keepdims=keepdims,
-                              initial=initial, where=where)
-
-    def mean(self, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
-        return functions.mean(self, axis=axis, dtype=dtype, out=out, keepdims=keepdims,
-                              where=where)
-
-    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
-            mean=None, correction=None):
-        return functions.var(self, axis=axis, dtype=dtype, out=out, ddof=ddof,
-                             keepdims=keepdims, where=where, mean=mean, correction=correction)
-
-    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
-            mean=None, correction=None):
-        return functions.std(self, axis=axis, dtype=dtype, out=out, ddof=ddof,
-                             keepdims=keepdims, where=where, mean=mean, correction=correction)
-
-    def max(self, axis=None, out=None, keepdims=False, initial=None, where=None):
-        return functions.max(self, axis=axis, out=out, keepdims=keepdims, initial=initial,
-                             where=where)
-
-    def min(self, axis=None, out=None, keepdims=False, initial=None, where=None):
-        return functions.min(self, axis=axis, out=out, keepdims=keepdims, initial=initial,
-                             where=where)
-
-    def all(self, axis=None, out=None, keepdims=False, *, where=None):
-        return functions.all(self, axis=axis, out=out, keepdims=keepdims, where=where)
-
-    def any(self, axis=None, out=None, keepdims=False, *, where=None):
-        return functions.any(self, axis=axis, out=out, keepdims=keepdims, where=where)
-
-    def argmax(self, axis=None, out=None, *, keepdims=False):
-        return functions.argmax(self, axis=axis, out=out, keepdims=keepdims)
-
-    def argmin(self, axis=None, out=None, *, keepdims=False):
-        return functions.argmin(self, axis=axis, out=out, keepdims=keepdims)
-
     def reshape(self, *shape, order="C", copy=None):
         if not shape:
             raise TraceError("x.reshape() needs a shape", loc=caller_location(),
@@ -384,18 +347,6 @@ class Tracer:
             axes = axes[0]
         return functions.transpose(self, axes or None)
 
-    def swapaxes(self, axis1, axis2):
-        return functions.swapaxes(self, axis1, axis2)
-
-    def squeeze(self, axis=None):
-        return functions.squeeze(self, axis)
-
-    def flatten(self, order="C"):
-        return functions.reshape(self, (-1,), order=order)
-
-    def ravel(self, order="C"):
-        return functions.reshape(self, (-1,), order=order)
-
     def copy(self, order="K"):
         return inplace.copy(self)  # a distinct value, so `b = a.copy(); b += 1` is NumPy's
 
@@ -403,32 +354,11 @@ class Tracer:
         result = functions.astype(self, dtype)
         return inplace.copy_of(result) if result is self and copy else result
 
-    def dot(self, other, out=None):
-        return functions.dot(self, other, out=out)
-
-    def clip(self, min=None, max=None, out=None):
-        return functions.clip(self, min, max, out=out)
-
-    def round(self, decimals=0, out=None):
-        return functions.round(self, decimals, out=out)
-
     def conj(self):
         # A real value's conjugate is itself (a Python number's too: `(2.0).conjugate()`).
         return self if self.ir_var.type.weak else functions.conjugate(self)
 
     conjugate = conj
 
-    def take(self, indices, axis=None, out=None, mode=None):
-        return functions.take(self, indices, axis=axis, out=out, mode=mode)
-
-    def repeat(self, repeats, axis=None):
-        return functions.repeat(self, repeats, axis=axis)
-
     def compress(self, condition, axis=None, out=None):
         return functions.compress(condition, self, axis=axis, out=out)
-
-    def diagonal(self, offset=0, axis1=0, axis2=1):
-        return functions.diagonal(self, offset, axis1, axis2)
-
-
-from . import dispatch, functions, indexing, inplace  # noqa: E402  (these modules use Tracer)

@@ -1,5 +1,5 @@
 """Tracer layer: NumPy's shape functions, over the reshape, transpose, broadcast_to,
-concatenate, stack and gather primitives (repeat, compress and diagonal are gathers).
+concatenate and stack primitives, and the static facts (np.shape, np.ndim, np.size).
 
 swapaxes and moveaxis are transposes; expand_dims, squeeze and ravel are reshapes. A call
 that changes nothing records nothing.
@@ -13,27 +13,21 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import TraceError
-from ..ir.primitives import indexing as I
-from ..ir.primitives import shapes as S
-from .context import find_trace
-from .functions import (
-    as_array,
-    astype,
-    bind,
-    no_axis_of_0d,
-    normalize_axes,
-    normalize_axis,
-    reject,
-    traced,
-    type_of,
-)
-from .functions import sum as sum_over
-from .indexing import check_bounds
-from .source import caller_location
+from ...errors import TraceError
+from ...ir.primitives import shapes as shape_ops
+from ..context import find_trace
+from ..source import caller_location
+from .common import bind, no_axis_of_0d, normalize_axes, normalize_axis, reject, type_of
+from .conversions import as_array, astype
+from .registry import implements
+
+__all__ = [
+    "broadcast_to", "concatenate", "expand_dims", "moveaxis", "ndim", "ravel", "reshape",
+    "shape", "size", "squeeze", "stack", "swapaxes", "transpose",
+]  # fmt: skip
 
 
-def _shape_tuple(shape: Any, function: str) -> tuple[int, ...]:
+def shape_tuple(shape: Any, function: str) -> tuple[int, ...]:
     try:
         if isinstance(shape, tuple | list):
             return tuple(operator.index(d) for d in shape)
@@ -46,23 +40,23 @@ def _shape_tuple(shape: Any, function: str) -> tuple[int, ...]:
         ) from None
 
 
-def _unchanged(a: Any) -> Any:
+def unchanged(a: Any) -> Any:
     """The result of a shape function that changes nothing: `a` itself, or for a traced
     Python scalar the 0-d array NumPy's shape functions make of it, recorded as a reshape (a
     shape operation, so it is handed back as a 0-d array, see ir/result_kinds.py; an
     `astype` would keep the kind of its operand). The optimizer drops the reshape."""
     if type_of(a).weak and find_trace([a]) is not None:
-        return bind(S.reshape, a, shape=type_of(a).shape)
+        return bind(shape_ops.reshape, a, shape=type_of(a).shape)
     return as_array(a)
 
 
-@traced(np.reshape)
+@implements(np.reshape)
 def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
     if order != "C":
         raise TraceError(f"np.reshape(..., order={order!r}) is not supported",
                          loc=caller_location(), hint="use the default order='C'")
     source = type_of(a)
-    target = list(_shape_tuple(newshape if shape is None else shape, "reshape"))
+    target = list(shape_tuple(newshape if shape is None else shape, "reshape"))
     if target.count(-1) > 1:
         raise TraceError("np.reshape: only one dimension can be -1", loc=caller_location(),
                          hint="give every other dimension its size, e.g. (x.shape[0], -1)")
@@ -77,15 +71,15 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
         target[target.index(-1)] = source.size // known
     if tuple(target) == source.shape and not source.weak:
         return a
-    return bind(S.reshape, a, shape=tuple(target))
+    return bind(shape_ops.reshape, a, shape=tuple(target))
 
 
-@traced(np.ravel)
+@implements(np.ravel, method=("ravel", "flatten"))
 def ravel(a, order="C"):
     return reshape(a, (-1,), order=order)
 
 
-@traced(np.transpose)
+@implements(np.transpose, attribute="T")
 def transpose(a, axes=None):
     ndim = type_of(a).ndim
     if axes is None:
@@ -97,11 +91,11 @@ def transpose(a, axes=None):
                              f"{ndim} axes", loc=caller_location(),
                              hint=f"name each of the {ndim} axes once, in their new order")
     if perm == tuple(range(ndim)):
-        return _unchanged(a)
-    return bind(S.transpose, a, axes=perm)
+        return unchanged(a)
+    return bind(shape_ops.transpose, a, axes=perm)
 
 
-@traced(np.swapaxes)
+@implements(np.swapaxes, method="swapaxes")
 def swapaxes(a, axis1, axis2):
     ndim = type_of(a).ndim
     perm = list(range(ndim))
@@ -110,7 +104,7 @@ def swapaxes(a, axis1, axis2):
     return transpose(a, perm)
 
 
-@traced(np.moveaxis)
+@implements(np.moveaxis)
 def moveaxis(a, source, destination):
     ndim = type_of(a).ndim
     sources = tuple(normalize_axis(s, ndim, "moveaxis") for s in
@@ -130,17 +124,17 @@ def moveaxis(a, source, destination):
     return transpose(a, order)
 
 
-@traced(np.expand_dims)
+@implements(np.expand_dims)
 def expand_dims(a, axis):
     source = type_of(a)
     count = len(axis) if isinstance(axis, tuple | list) else 1
     axes = normalize_axes(axis, source.ndim + count, "expand_dims")
     dims = iter(source.shape)
     shape = tuple(1 if i in axes else next(dims) for i in range(source.ndim + count))
-    return bind(S.reshape, a, shape=shape)
+    return bind(shape_ops.reshape, a, shape=shape)
 
 
-@traced(np.squeeze)
+@implements(np.squeeze, method="squeeze")
 def squeeze(a, axis=None):
     source = type_of(a)
     if axis is None or no_axis_of_0d(axis, source.ndim):
@@ -154,40 +148,41 @@ def squeeze(a, axis=None):
                     loc=caller_location(), hint="squeeze only axes of size 1",
                 )
     if not axes:
-        return _unchanged(a)
-    return bind(S.reshape, a, shape=tuple(d for i, d in enumerate(source.shape) if i not in axes))
+        return unchanged(a)
+    kept = tuple(d for i, d in enumerate(source.shape) if i not in axes)
+    return bind(shape_ops.reshape, a, shape=kept)
 
 
-@traced(np.broadcast_to)
+@implements(np.broadcast_to)
 def broadcast_to(array, shape, subok=False):
-    target = _shape_tuple(shape, "broadcast_to")
+    target = shape_tuple(shape, "broadcast_to")
     if type_of(array).shape == target:
-        return _unchanged(array)
-    return bind(S.broadcast_to, array, shape=target)
+        return unchanged(array)
+    return bind(shape_ops.broadcast_to, array, shape=target)
 
 
-def _sequence(arrays: Any, function: str) -> list:
+def sequence(arrays: Any, function: str) -> list:
     if not isinstance(arrays, list | tuple) or not arrays:
         raise TraceError(f"np.{function} takes a non-empty list or tuple of arrays",
                          loc=caller_location(), hint=f"np.{function}([a, b, ...])")
     return list(arrays)
 
 
-def _weak_as(x: Any, dtype: np.dtype) -> Any:
+def weak_as(x: Any, dtype: np.dtype) -> Any:
     """A Python scalar, traced or constant, converted to `dtype`."""
     return astype(x, dtype) if find_trace([x]) is not None else np.asarray(x, dtype)
 
 
-@traced(np.concatenate)
+@implements(np.concatenate)
 def concatenate(arrays, axis=0, out=None, *, dtype=None, casting=None):
     reject("concatenate", out=out, dtype=dtype, casting=casting)
-    arrays = _sequence(arrays, "concatenate")
+    arrays = sequence(arrays, "concatenate")
     if axis is None:
         # Python scalars promote weakly here, as in a ufunc: give them the result's dtype
         # before flattening makes them arrays.
         types = [type_of(x) for x in arrays]
         dtype = np.result_type(*(t.python_type(0) if t.weak else t.dtype for t in types))
-        arrays = [reshape(_weak_as(x, dtype) if t.weak else x, (-1,))
+        arrays = [reshape(weak_as(x, dtype) if t.weak else x, (-1,))
                   for x, t in zip(arrays, types, strict=True)]
         axis = 0
     ndim = type_of(arrays[0]).ndim
@@ -198,107 +193,43 @@ def concatenate(arrays, axis=0, out=None, *, dtype=None, casting=None):
     if len(arrays) == 1:
         return arrays[0]
     trace = find_trace(arrays)
-    return trace.bind(S.concatenate, arrays, axis=axis)
+    return trace.bind(shape_ops.concatenate, arrays, axis=axis)
 
 
-@traced(np.stack)
+@implements(np.stack)
 def stack(arrays, axis=0, out=None, *, dtype=None, casting=None):
     reject("stack", out=out, dtype=dtype, casting=casting)
-    arrays = _sequence(arrays, "stack")
+    arrays = sequence(arrays, "stack")
     shapes = {type_of(x).shape for x in arrays}
     if len(shapes) != 1:
         raise TraceError(f"np.stack: all arrays must have the same shape, got {sorted(shapes)}",
                          loc=caller_location(), hint="reshape or slice the arrays to one shape "
                          "first")
     axis = normalize_axis(axis, type_of(arrays[0]).ndim + 1, "stack")
-    return find_trace(arrays).bind(S.stack, arrays, axis=axis)
+    return find_trace(arrays).bind(shape_ops.stack, arrays, axis=axis)
 
 
-@traced(np.take)
-def take(a, indices, axis=None, out=None, mode=None):
-    reject("take", out=out, mode=mode)
-    if axis is None:
-        a, axis = reshape(a, (-1,)), 0
-    source = type_of(a)
-    axis = normalize_axis(axis, source.ndim, "take")
-    check_bounds(indices, source.shape[axis], axis)
-    return bind(I.gather, a, indices, axes=(axis,))
+# --- static facts ----------------------------------------------------------------------
+# Known while tracing, for traced and plain values alike: inside a traced function ask
+# `np.ndim(x) == 0` rather than `isinstance(x, np.ndarray)` (a traced value is no ndarray).
 
 
-def _concrete_counts(values: Any, function: str, what: str) -> np.ndarray:
-    """A concrete argument that fixes the result's shape (repeat counts, a compress mask)."""
-    if find_trace([values]) is not None:
-        raise TraceError(
-            f"np.{function} with traced {what}: the result's shape would depend on the data, "
-            "and shapes must be known while tracing",
-            loc=caller_location(),
-            hint=f"pass the {what} as a constant (a Python value or a NumPy array), or keep "
-            "the shape and select with np.where(mask, a, b)",
-        )
-    return np.asarray(values)
+@implements(np.ndim, static=True)
+def ndim(a: Any) -> int:
+    """np.ndim, for traced values too."""
+    return type_of(a).ndim if find_trace([a]) is not None else np.ndim(a)
 
 
-@traced(np.repeat)
-def repeat(a, repeats, axis=None):
-    counts = _concrete_counts(repeats, "repeat", "repeats")
-    if axis is None:
-        a, axis = reshape(a, (-1,)), 0
-    source = type_of(as_array(a))
-    axis = normalize_axis(axis, source.ndim, "repeat")
-    if counts.dtype.kind not in "iu" or (counts < 0).any():
-        raise TraceError(f"np.repeat: repeats must be non-negative integers, got {repeats!r}",
-                         loc=caller_location(), hint="pass an int or an array of ints >= 0")
-    if counts.ndim == 0:
-        # Each element `r` times: a new axis after `axis`, broadcast, and merged into it.
-        n = int(counts)
-        spread = expand_dims(a, axis + 1)
-        shape = list(type_of(spread).shape)
-        shape[axis + 1] = n
-        merged = list(source.shape)
-        merged[axis] *= n
-        return reshape(broadcast_to(spread, tuple(shape)), tuple(merged))
-    # A count per element: gather each position its number of times.
-    positions = np.repeat(np.arange(source.shape[axis]), counts)
-    return take(a, positions, axis=axis)
+@implements(np.shape, static=True)
+def shape(a: Any) -> tuple[int, ...]:
+    """np.shape, for traced values too."""
+    return type_of(a).shape if find_trace([a]) is not None else np.shape(a)
 
 
-@traced(np.compress)
-def compress(condition, a, axis=None, out=None):
-    reject("compress", out=out)
-    mask = _concrete_counts(condition, "compress", "condition").astype(bool).reshape(-1)
-    if axis is None:
-        a, axis = reshape(a, (-1,)), 0
-    source = type_of(as_array(a))
-    axis = normalize_axis(axis, source.ndim, "compress")
-    if mask.size > source.shape[axis]:
-        raise TraceError(f"np.compress: the condition has {mask.size} entries for an axis of "
-                         f"size {source.shape[axis]}", loc=caller_location(),
-                         hint="give at most one entry per element along the axis")
-    return take(a, np.flatnonzero(mask), axis=axis)
-
-
-@traced(np.diagonal)
-def diagonal(a, offset=0, axis1=0, axis2=1):
-    """The diagonal as the last axis, as NumPy gives it: a gather at (i, i + offset)."""
-    source = type_of(a)
-    if source.ndim < 2:
-        raise TraceError("np.diagonal needs at least 2 dimensions", loc=caller_location(),
-                         hint="use it on a matrix (or a stack of matrices)")
-    i = normalize_axis(axis1, source.ndim, "diagonal")
-    j = normalize_axis(axis2, source.ndim, "diagonal")
-    if i == j:
-        raise TraceError("np.diagonal: axis1 and axis2 cannot be the same",
-                         loc=caller_location(), hint="name two different axes")
-    offset = operator.index(offset)
-    rows, cols = source.shape[i], source.shape[j]
-    length = max(0, min(rows + min(offset, 0), cols - max(offset, 0)))
-    start_row, start_col = max(-offset, 0), max(offset, 0)
-    matrices = moveaxis(a, (i, j), (-2, -1))
-    return matrices[..., np.arange(start_row, start_row + length),
-                    np.arange(start_col, start_col + length)]
-
-
-@traced(np.trace)
-def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
-    reject("trace", out=out)
-    return sum_over(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype)
+@implements(np.size, static=True)
+def size(a: Any, axis: int | None = None) -> int:
+    """np.size, for traced values too."""
+    if find_trace([a]) is None:
+        return np.size(a, axis)
+    t = type_of(a)
+    return t.size if axis is None else t.shape[normalize_axis(axis, t.ndim, "size")]

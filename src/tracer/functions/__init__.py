@@ -1,0 +1,33 @@
+"""Tracer layer: the NumPy functions tracegrad understands, written over primitives, one
+module per NumPy namespace.
+
+Each function takes what its NumPy namesake takes. Given a traced value it records
+primitives; given only concrete values it simply calls NumPy. Each registers itself with
+`@implements` (registry.py): the tables in `dispatch.py` that route NumPy's own calls here,
+the names of `tracegrad.numpy`, and the Tracer's forwarding methods all come from there.
+tracegrad's own code reads them as `from ..tracer import functions as tnp; tnp.sum(...)`.
+"""
+
+# ruff: noqa: F403, I001  (the modules in dependency order: each builds on those above it)
+from . import registry
+from .registry import implements, traced
+from . import common, conversions, ufuncs, creation, reductions, shapes, indexing, linalg
+from .common import *
+from .conversions import *
+from .ufuncs import *
+from .creation import *
+from .reductions import *
+from .shapes import *
+from .indexing import *
+from .linalg import *
+
+NUMPY_MODULES = (conversions, ufuncs, creation, reductions, shapes, indexing, linalg)
+
+__all__ = [
+    "NUMPY_MODULES",
+    "implements",
+    "registry",
+    "traced",
+    *common.__all__,
+    *(name for module in NUMPY_MODULES for name in module.__all__),
+]
