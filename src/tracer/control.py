@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import TraceError
 from ..ir import Graph, TensorType, Var
-from ..ir.primitives import control as C
+from ..ir.primitives import control
 from . import functions as tnp
 from . import inplace
 from .context import Trace, find_trace, running_trace
@@ -193,7 +193,7 @@ def cond(pred: Any, true_fn: Callable, false_fn: Callable, *operands: Any) -> An
         captured.update((value.ir_var, value) for value in branch.captured)
     n = len(leaves)
     graphs = [with_inputs(branch, n, list(captured)) for branch in (true, false)]
-    outputs = trace.bind_many(C.cond, [pred, *leaves, *captured.values()],
+    outputs = trace.bind_many(control.cond, [pred, *leaves, *captured.values()],
                               hints=[getattr(v, "hint", None) for v in true.graph.outputs],
                               true=graphs[0], false=graphs[1])
     return unflatten(true.out_tree, outputs)
@@ -243,7 +243,7 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None,
     graph = body.reordered(explicit)
     y_hints = [f"{v.hint}s" if v.hint else None for v in graph.outputs[len(carry):]]
     outputs = trace.bind_many(
-        C.scan, [*body.captured, *carry, *x_leaves],
+        control.scan, [*body.captured, *carry, *x_leaves],
         hints=[v.hint for v in graph.inputs[len(body.captured):][:len(carry)]] + y_hints,
         body=graph, length=length, reverse=bool(reverse), num_consts=len(body.captured),
         num_carry=len(carry))
@@ -327,7 +327,7 @@ def fori_loop(lower: Any, upper: Any, body_fn: Callable, init: Any) -> Any:
                     body.out_tree, "return the carry in the structure of init")
     graph = body.reordered(1 + len(carry), before=1)
     outputs = trace.bind_many(
-        C.fori_loop, [*bounds, *body.captured, *carry],
+        control.fori_loop, [*bounds, *body.captured, *carry],
         hints=[v.hint for v in graph.inputs[1 + len(body.captured):]],
         body=graph, num_consts=len(body.captured))
     return unflatten(carry_tree, outputs)
@@ -361,7 +361,7 @@ def while_loop(cond_fn: Callable, body_fn: Callable, init: Any) -> Any:
     check_structure(f"while_loop: the carry {body.graph.name} returns", carry_tree,
                     body.out_tree, "return the carry in the structure of init")
     outputs = trace.bind_many(
-        C.while_loop, [*test.captured, *body.captured, *carry],
+        control.while_loop, [*test.captured, *body.captured, *carry],
         hints=[v.hint for v in body.graph.inputs[:len(carry)]],
         cond=test.reordered(len(carry)), body=body.reordered(len(carry)),
         num_cond_consts=len(test.captured), num_body_consts=len(body.captured))

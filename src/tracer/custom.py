@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import TraceError
-from ..ir.primitives import control as C
+from ..ir.primitives import control
 from .context import Trace, running_trace
 from .control import (
     Nested,
@@ -99,7 +99,7 @@ class custom_vjp:  # lower case, as jax.custom_vjp, which users know
         rule = function_name(self.bwd)
         bwd = dataclasses.replace(bwd, graph=dataclasses.replace(
             bwd.graph, name=rule if rule.isidentifier() else "bwd"))
-        outputs = trace.bind_many(C.custom_vjp, leaves,
+        outputs = trace.bind_many(control.custom_vjp, leaves,
                                   hints=[v.hint for v in primal.graph.outputs],
                                   primal=primal.graph, fwd=fwd.graph, bwd=bwd.graph,
                                   rule=rule if rule.isidentifier() else f"{name}_bwd")

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import TraceError
-from ..ir.primitives import indexing as I
-from ..ir.primitives import shapes as S
+from ..ir.primitives import indexing, shapes
 from .context import constant_literal, freeze_captured, is_captured
 from .source import caller_location
 
@@ -41,8 +40,6 @@ def slice_item(s: slice) -> tuple:
 
 def classify(x: Tracer, item: Any) -> Any:
     """An int, None, Ellipsis, a slice triple, or ('array', value) for an index array."""
-    from .tracer import Tracer
-
     if item is None or item is Ellipsis:
         return item
     if isinstance(item, slice):
@@ -52,17 +49,26 @@ def classify(x: Tracer, item: Any) -> Any:
                           hint="use np.where(condition, x, y) to select")
     if isinstance(item, int | np.integer):
         return int(item)
-    if isinstance(item, Tracer):
-        if item.dtype == np.bool_:
-            raise index_error(
-                "boolean-mask indexing (x[x > 0]) on a traced mask gives a result whose size "
-                "depends on the data",
-                hint="keep the shape and zero out the rest: np.where(mask, x, 0), then reduce",
-            )
-        if item.dtype.kind not in "iu":
-            raise index_error(f"an index must hold integers, got {item.ir_var.type}",
-                              hint="convert it with .astype(np.int64)")
-        return ("array", item)
+    if getattr(item, "ir_var", None) is not None:  # a Tracer
+        return traced_index(item)
+    return concrete_index(item)
+
+
+def traced_index(item: Tracer) -> tuple:
+    if item.dtype == np.bool_:
+        raise index_error(
+            "boolean-mask indexing (x[x > 0]) on a traced mask gives a result whose size "
+            "depends on the data",
+            hint="keep the shape and zero out the rest: np.where(mask, x, 0), then reduce",
+        )
+    if item.dtype.kind not in "iu":
+        raise index_error(f"an index must hold integers, got {item.ir_var.type}",
+                          hint="convert it with .astype(np.int64)")
+    return ("array", item)
+
+
+def concrete_index(item: Any) -> tuple:
+    """('array', positions) for an integer array or list, ('mask', array) for a boolean one."""
     try:
         array = np.asarray(item) if isinstance(item, list | tuple | np.ndarray) else None
     except ValueError:  # a ragged nested list
@@ -116,12 +122,12 @@ def getitem(x: Tracer, key: Any) -> Tracer:
         if not items and x.ndim:
             return x
         if not items and ellipsis:  # x[...] of a 0-d value is a 0-d array, even of a scalar
-            return x.trace.bind(S.reshape, [x], shape=())
-        result = x.trace.bind(I.index, [x], index=tuple(items))  # a[()] of 0-d a: a scalar
+            return x.trace.bind(shapes.reshape, [x], shape=())
+        result = x.trace.bind(indexing.index, [x], index=tuple(items))  # a[()] of 0-d a: a scalar
         if result.ndim == 0 and ellipsis and x.ndim:
             # NumPy gives a 0-d array, not a scalar, for x[..., 0]: the reshape says so to
             # the backends (see ir/result_kinds.py); the optimizer then drops it.
-            result = x.trace.bind(S.reshape, [result], shape=())
+            result = x.trace.bind(shapes.reshape, [result], shape=())
         return result
     return gather(x, items)
 
@@ -137,12 +143,12 @@ def gather(x: Tracer, items: list) -> Tracer:
     slices = tuple(WHOLE if is_array(item) else item for item in items)
     source = x
     if any(item != WHOLE for item in slices):
-        source = x.trace.bind(I.index, [x], index=slices)
+        source = x.trace.bind(indexing.index, [x], index=slices)
     axes = tuple(i for i, item in enumerate(items) if is_array(item))
     indices = [item[1] for item in items if is_array(item)]
     for axis, index in zip(axes, indices, strict=True):
         check_bounds(index, source.shape[axis], axis)
-    return x.trace.bind(I.gather, [source, *indices], axes=axes)
+    return x.trace.bind(indexing.gather, [source, *indices], axes=axes)
 
 
 def check_bounds(index: Any, size: int, axis: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ir.primitives import markers as M
+from ..ir.primitives import markers
 from .context import find_trace
 from .pytree import flatten, unflatten
 
@@ -17,5 +17,5 @@ def stop_gradient(x: Any) -> Any:
     stopped = []
     for leaf in leaves:
         trace = find_trace([leaf])
-        stopped.append(leaf if trace is None else trace.bind(M.stop_gradient, [leaf]))
+        stopped.append(leaf if trace is None else trace.bind(markers.stop_gradient, [leaf]))
     return unflatten(treedef, stopped)

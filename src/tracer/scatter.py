@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..ir.primitives import indexing as I
+from ..ir.primitives import indexing
 from .context import find_trace
 
 
@@ -23,7 +23,7 @@ def index_scatter(updates: Any, shape: tuple[int, ...], index: tuple) -> Any:
     """zeros(shape) with `updates` written at `[index]` (a basic index without None)."""
     trace = find_trace([updates])
     if trace is not None:
-        return trace.bind(I.index_scatter, [updates], shape=shape, index=index)
+        return trace.bind(indexing.index_scatter, [updates], shape=shape, index=index)
     result = np.zeros(shape, np.result_type(updates))
     result[index_key(index)] = updates
     return result
@@ -37,7 +37,7 @@ def gather(x: Any, indices: list[Any], axes: tuple[int, ...]) -> Any:
     """x indexed by integer arrays on `axes` (whole slices elsewhere), traced or not."""
     trace = find_trace([x, *indices])
     if trace is not None:
-        return trace.bind(I.gather, [x, *indices], axes=axes)
+        return trace.bind(indexing.gather, [x, *indices], axes=axes)
     return np.asarray(x)[gather_key(indices, axes)]
 
 
@@ -45,7 +45,7 @@ def scatter_add(updates: Any, indices: list[Any], shape: tuple[int, ...], axes: 
     """zeros(shape) with `updates` added where `gather(..., indices, axes)` reads."""
     trace = find_trace([updates, *indices])
     if trace is not None:
-        return trace.bind(I.scatter_add, [updates, *indices], shape=shape, axes=axes)
+        return trace.bind(indexing.scatter_add, [updates, *indices], shape=shape, axes=axes)
     result = np.zeros(shape, np.result_type(updates))
     np.add.at(result, gather_key(indices, axes), updates)
     return result

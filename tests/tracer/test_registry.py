@@ -5,6 +5,7 @@ registration that is a mistake (twice, or of something that is not NumPy's) at i
 import ast
 import math
 import pathlib
+import re
 
 import numpy as np
 import pytest
@@ -17,17 +18,109 @@ from tracegrad.tracer.functions import registry
 from tracegrad.tracer.functions.registry import RegistrationError, implements
 
 # tracegrad.numpy's public names before the registry (issue 13): they must not change.
-PUBLIC_NAMES = (
-    "PYTHON_NUMBERS abs absolute add all amax amin any arccos arcsin arctan arctan2 argmax "
-    "argmin around as_scalar_if_uniform astype bitwise_and bitwise_or bitwise_xor broadcast_to "
-    "ceil clip compress concatenate conj conjugate cos cosh diagonal divide dot einsum equal "
-    "exp expand_dims expm1 floor floor_divide full_like greater greater_equal imag inplace "
-    "invert is_captured left_shift less less_equal log log1p logical_and logical_not "
-    "logical_or matmul max maximum mean min minimum mod moveaxis multiply ndim negative norm "
-    "not_equal ones_like outer positive power prod ravel real remainder repeat reshape "
-    "right_shift round shape sign sin sinh size sqrt square squeeze stack std subtract sum "
-    "swapaxes take tan tanh trace transpose true_divide var where zeros_like"
-).split()
+PUBLIC_NAMES = [
+    "PYTHON_NUMBERS",
+    "abs",
+    "absolute",
+    "add",
+    "all",
+    "amax",
+    "amin",
+    "any",
+    "arccos",
+    "arcsin",
+    "arctan",
+    "arctan2",
+    "argmax",
+    "argmin",
+    "around",
+    "as_scalar_if_uniform",
+    "astype",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+    "broadcast_to",
+    "ceil",
+    "clip",
+    "compress",
+    "concatenate",
+    "conj",
+    "conjugate",
+    "cos",
+    "cosh",
+    "diagonal",
+    "divide",
+    "dot",
+    "einsum",
+    "equal",
+    "exp",
+    "expand_dims",
+    "expm1",
+    "floor",
+    "floor_divide",
+    "full_like",
+    "greater",
+    "greater_equal",
+    "imag",
+    "inplace",
+    "invert",
+    "is_captured",
+    "left_shift",
+    "less",
+    "less_equal",
+    "log",
+    "log1p",
+    "logical_and",
+    "logical_not",
+    "logical_or",
+    "matmul",
+    "max",
+    "maximum",
+    "mean",
+    "min",
+    "minimum",
+    "mod",
+    "moveaxis",
+    "multiply",
+    "ndim",
+    "negative",
+    "norm",
+    "not_equal",
+    "ones_like",
+    "outer",
+    "positive",
+    "power",
+    "prod",
+    "ravel",
+    "real",
+    "remainder",
+    "repeat",
+    "reshape",
+    "right_shift",
+    "round",
+    "shape",
+    "sign",
+    "sin",
+    "sinh",
+    "size",
+    "sqrt",
+    "square",
+    "squeeze",
+    "stack",
+    "std",
+    "subtract",
+    "sum",
+    "swapaxes",
+    "take",
+    "tan",
+    "tanh",
+    "trace",
+    "transpose",
+    "true_divide",
+    "var",
+    "where",
+    "zeros_like",
+]
 
 SRC = pathlib.Path(tracegrad.__file__).parent
 
@@ -62,13 +155,15 @@ def test_the_tracer_takes_its_forwarding_methods_from_the_registry():
 
 def test_registering_a_numpy_callable_twice_fails_and_writes_nothing():
     before = (dict(registry.FUNCTIONS), dict(registry.NAMES))
-    with pytest.raises(RegistrationError, match="np.sum|registered twice"):
+    with pytest.raises(RegistrationError, match="registered twice"):
         implements(np.nanmax, np.sum)(lambda a: a)
-    with pytest.raises(RegistrationError, match="tracegrad.numpy.sum is registered twice"):
+    with pytest.raises(
+        RegistrationError, match=re.escape("tracegrad.numpy.sum is registered twice")
+    ):
         implements(np.nanmax, aliases=("sum",))(lambda a: a)
-    with pytest.raises(RegistrationError, match="x.sum is registered twice"):
+    with pytest.raises(RegistrationError, match=re.escape("x.sum is registered twice")):
         implements(np.nanmax, method="sum")(lambda a: a)
-    assert (registry.FUNCTIONS, registry.NAMES) == before
+    assert before == (registry.FUNCTIONS, registry.NAMES)
 
 
 @pytest.mark.parametrize("candidate", [math.exp, "cumsum", len, np.ndarray.sum])
@@ -92,11 +187,26 @@ def top_level_imports_after_code(path: pathlib.Path) -> list[int]:
     """Lines of module-level imports that come after the first def or class."""
     body = ast.parse(path.read_text()).body
     first = next((n.lineno for n in body if isinstance(n, ast.FunctionDef | ast.ClassDef)), None)
-    return [n.lineno for n in body if isinstance(n, ast.Import | ast.ImportFrom)
-            and first is not None and n.lineno > first]
+    return [
+        n.lineno
+        for n in body
+        if isinstance(n, ast.Import | ast.ImportFrom) and first is not None and n.lineno > first
+    ]
 
 
 def test_no_module_of_the_tracer_imports_at_its_bottom():
-    late = {str(p.relative_to(SRC)): lines for p in sorted((SRC / "tracer").rglob("*.py"))
-            if (lines := top_level_imports_after_code(p))}
+    late = {
+        str(p.relative_to(SRC)): lines
+        for p in sorted((SRC / "tracer").rglob("*.py"))
+        if (lines := top_level_imports_after_code(p))
+    }
     assert not late, late
+
+
+def test_no_refusal_reason_is_left_for_a_registered_function():
+    """unsupported.REASONS explains what has no tracing rule: once np.f or x.f is registered,
+    its reason is unreachable and must go (np.cumsum's, when it lands)."""
+    from tracegrad.tracer.unsupported import REASONS
+
+    stale = sorted(set(REASONS) & (set(registry.NAMES) | set(registry.METHODS)))
+    assert not stale, stale

@@ -38,33 +38,44 @@ def reject(function: str, **unsupported: Any) -> None:
     """A clear error for NumPy keyword arguments tracegrad does not support."""
     for name, value in unsupported.items():
         if value is not None:
-            hint = "remove it" if name != "out" else (
-                "assign the result instead (`y = np.f(x)`): traced values are never written "
-                "in place"
+            hint = (
+                "remove it"
+                if name != "out"
+                else (
+                    "assign the result instead (`y = np.f(x)`): traced values are never written "
+                    "in place"
+                )
             )
-            raise TraceError(f"np.{function}(..., {name}=...) is not supported",
-                             loc=caller_location(), hint=hint)
+            raise TraceError(
+                f"np.{function}(..., {name}=...) is not supported", loc=caller_location(), hint=hint
+            )
 
 
 def as_dtype(dtype: Any, function: str) -> np.dtype:
     try:
         return np.dtype(dtype)
     except TypeError:
-        raise TraceError(f"np.{function}: {dtype!r} is not a NumPy dtype", loc=caller_location(),
-                         hint="use a dtype such as np.float64, np.int64 or 'float32'") from None
+        raise TraceError(
+            f"np.{function}: {dtype!r} is not a NumPy dtype",
+            loc=caller_location(),
+            hint="use a dtype such as np.float64, np.int64 or 'float32'",
+        ) from None
 
 
 def normalize_axis(axis: Any, ndim: int, function: str) -> int:
     try:
         index = operator.index(axis)
     except TypeError:
-        raise TraceError(f"np.{function}: axis must be an integer, got {axis!r}",
-                         loc=caller_location(),
-                         hint=f"pass a Python int between {-ndim} and {ndim - 1}") from None
+        raise TraceError(
+            f"np.{function}: axis must be an integer, got {axis!r}",
+            loc=caller_location(),
+            hint=f"pass a Python int between {-ndim} and {ndim - 1}",
+        ) from None
     if not -ndim <= index < ndim:
         raise TraceError(
             f"np.{function}: axis {index} is out of bounds for an array with {ndim} dimensions",
-            loc=caller_location(), hint=f"use an axis between {-ndim} and {ndim - 1}",
+            loc=caller_location(),
+            hint=f"use an axis between {-ndim} and {ndim - 1}",
         )
     return index % ndim
 
@@ -75,8 +86,11 @@ def normalize_axes(axis: Any, ndim: int, function: str) -> tuple[int, ...]:
     axes = tuple(axis) if isinstance(axis, tuple | list) else (axis,)
     normalized = tuple(normalize_axis(a, ndim, function) for a in axes)
     if len(set(normalized)) != len(normalized):
-        raise TraceError(f"np.{function}: axis {axis} repeats an axis", loc=caller_location(),
-                         hint="name each axis once (negative axes count from the end)")
+        raise TraceError(
+            f"np.{function}: axis {axis} repeats an axis",
+            loc=caller_location(),
+            hint="name each axis once (negative axes count from the end)",
+        )
     return tuple(sorted(normalized))
 
 

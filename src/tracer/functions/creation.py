@@ -18,8 +18,9 @@ __all__ = ["full_like", "ones_like", "zeros_like"]
 def like(fill: Callable[[tuple, np.dtype], np.ndarray]) -> Callable:
     def function(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
         t = type_of(a)
-        return fill(t.shape if shape is None else shape,
-                    as_dtype(dtype or t.dtype, f"{fill.__name__}_like"))
+        return fill(
+            t.shape if shape is None else shape, as_dtype(dtype or t.dtype, f"{fill.__name__}_like")
+        )
 
     function.__name__ = function.__qualname__ = f"{fill.__name__}_like"
     return function
@@ -34,5 +35,6 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, d
     if find_trace([fill_value]) is not None:
         return add(zeros_like(a, dtype=dtype), fill_value)
     t = type_of(a)
-    return np.full(t.shape if shape is None else shape, fill_value,
-                   as_dtype(dtype or t.dtype, "full_like"))
+    return np.full(
+        t.shape if shape is None else shape, fill_value, as_dtype(dtype or t.dtype, "full_like")
+    )

@@ -53,8 +53,11 @@ def repeat(a, repeats, axis=None):
     source = type_of(as_array(a))
     axis = normalize_axis(axis, source.ndim, "repeat")
     if counts.dtype.kind not in "iu" or (counts < 0).any():
-        raise TraceError(f"np.repeat: repeats must be non-negative integers, got {repeats!r}",
-                         loc=caller_location(), hint="pass an int or an array of ints >= 0")
+        raise TraceError(
+            f"np.repeat: repeats must be non-negative integers, got {repeats!r}",
+            loc=caller_location(),
+            hint="pass an int or an array of ints >= 0",
+        )
     if counts.ndim == 0:
         # Each element `r` times: a new axis after `axis`, broadcast, and merged into it.
         n = int(counts)
@@ -78,9 +81,12 @@ def compress(condition, a, axis=None, out=None):
     source = type_of(as_array(a))
     axis = normalize_axis(axis, source.ndim, "compress")
     if mask.size > source.shape[axis]:
-        raise TraceError(f"np.compress: the condition has {mask.size} entries for an axis of "
-                         f"size {source.shape[axis]}", loc=caller_location(),
-                         hint="give at most one entry per element along the axis")
+        raise TraceError(
+            f"np.compress: the condition has {mask.size} entries for an axis of "
+            f"size {source.shape[axis]}",
+            loc=caller_location(),
+            hint="give at most one entry per element along the axis",
+        )
     return take(a, np.flatnonzero(mask), axis=axis)
 
 
@@ -89,17 +95,24 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     """The diagonal as the last axis, as NumPy gives it: a gather at (i, i + offset)."""
     source = type_of(a)
     if source.ndim < 2:
-        raise TraceError("np.diagonal needs at least 2 dimensions", loc=caller_location(),
-                         hint="use it on a matrix (or a stack of matrices)")
+        raise TraceError(
+            "np.diagonal needs at least 2 dimensions",
+            loc=caller_location(),
+            hint="use it on a matrix (or a stack of matrices)",
+        )
     i = normalize_axis(axis1, source.ndim, "diagonal")
     j = normalize_axis(axis2, source.ndim, "diagonal")
     if i == j:
-        raise TraceError("np.diagonal: axis1 and axis2 cannot be the same",
-                         loc=caller_location(), hint="name two different axes")
+        raise TraceError(
+            "np.diagonal: axis1 and axis2 cannot be the same",
+            loc=caller_location(),
+            hint="name two different axes",
+        )
     offset = operator.index(offset)
     rows, cols = source.shape[i], source.shape[j]
     length = max(0, min(rows + min(offset, 0), cols - max(offset, 0)))
     start_row, start_col = max(-offset, 0), max(offset, 0)
     matrices = moveaxis(a, (i, j), (-2, -1))
-    return matrices[..., np.arange(start_row, start_row + length),
-                    np.arange(start_col, start_col + length)]
+    return matrices[
+        ..., np.arange(start_row, start_row + length), np.arange(start_col, start_col + length)
+    ]

@@ -31,8 +31,11 @@ def norm(x, ord=None, axis=None, keepdims=False):
             hint="write the norm out, e.g. np.sum(np.abs(x)) for the 1-norm",
         )
     if axis is not None and not isinstance(axis, int):
-        raise TraceError("np.linalg.norm over several axes is not supported",
-                         loc=caller_location(), hint="np.sqrt(np.sum(x * x, axis=axes))")
+        raise TraceError(
+            "np.linalg.norm over several axes is not supported",
+            loc=caller_location(),
+            hint="np.sqrt(np.sum(x * x, axis=axes))",
+        )
     if axis is not None:
         normalize_axis(axis, type_of(x).ndim, "linalg.norm")
     source = type_of(x).dtype
@@ -68,12 +71,18 @@ def dot(a, b, out=None):
 def einsum(subscripts, *operands, out=None, optimize=False, **unsupported):
     reject("einsum", out=out, **{k: v for k, v in unsupported.items()})
     if not isinstance(subscripts, str):
-        raise TraceError("np.einsum in the interleaved (operand, sublist) form is not supported",
-                         loc=caller_location(), hint="pass a subscripts string like 'ij,jk->ik'")
+        raise TraceError(
+            "np.einsum in the interleaved (operand, sublist) form is not supported",
+            loc=caller_location(),
+            hint="pass a subscripts string like 'ij,jk->ik'",
+        )
     spec = subscripts.replace(" ", "")
     if "." in spec:
-        raise TraceError("np.einsum with '...' (ellipsis) is not supported yet",
-                         loc=caller_location(), hint="name every axis with a letter")
+        raise TraceError(
+            "np.einsum with '...' (ellipsis) is not supported yet",
+            loc=caller_location(),
+            hint="name every axis with a letter",
+        )
     if "->" not in spec:
         letters = spec.replace(",", "")
         spec += "->" + "".join(builtins.sorted(c for c in set(letters) if letters.count(c) == 1))

@@ -115,8 +115,10 @@ def element_count(a: Any, axis: Any, name: str) -> int:
 def mean_dtypes(a, dtype) -> tuple[np.dtype, np.dtype]:
     """(result dtype, accumulation dtype) as np.mean picks them."""
     source = type_of(a).dtype
-    result = as_dtype(dtype, "mean") if dtype is not None else (
-        np.dtype(np.float64) if source.kind in "biu" else source
+    result = (
+        as_dtype(dtype, "mean")
+        if dtype is not None
+        else (np.dtype(np.float64) if source.kind in "biu" else source)
     )
     return result, np.dtype(np.float32) if result == np.float16 else result
 
@@ -131,18 +133,31 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
 
 
 @implements(np.var, method="var")
-def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
-        correction=None):
+def var(
+    a,
+    axis=None,
+    dtype=None,
+    out=None,
+    ddof=0,
+    keepdims=False,
+    *,
+    where=None,
+    mean=None,
+    correction=None,
+):
     reject("var", out=out, where=where, mean=mean, correction=correction)
     if dtype is not None and as_dtype(dtype, "var").kind not in "fc":
         raise TraceError(
             f"a variance or standard deviation computed in {np.dtype(dtype)} is not supported "
             "(NumPy truncates the mean to that dtype)",
-            loc=caller_location(), hint="leave dtype out, or use a float dtype",
+            loc=caller_location(),
+            hint="leave dtype out, or use a float dtype",
         )
     source = type_of(a).dtype
-    accumulate = np.dtype(dtype) if dtype is not None else (
-        np.dtype(np.float64) if source.kind in "biu" else source
+    accumulate = (
+        np.dtype(dtype)
+        if dtype is not None
+        else (np.dtype(np.float64) if source.kind in "biu" else source)
     )
     x = astype(a, accumulate)
     count = element_count(a, axis, "var")
@@ -152,7 +167,17 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
 
 
 @implements(np.std, method="std")
-def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
-        correction=None):
+def std(
+    a,
+    axis=None,
+    dtype=None,
+    out=None,
+    ddof=0,
+    keepdims=False,
+    *,
+    where=None,
+    mean=None,
+    correction=None,
+):
     reject("std", out=out, where=where, mean=mean, correction=correction)
     return sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))

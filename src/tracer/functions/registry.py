@@ -121,11 +121,17 @@ def check_callables(numpy_callables: tuple) -> None:
             )
 
 
-def entries_of(numpy_callables: tuple, names: tuple[str, ...], methods: tuple[str, ...],
-               attributes: tuple[str, ...]) -> list[tuple[dict, Any, str]]:
+def entries_of(
+    numpy_callables: tuple,
+    names: tuple[str, ...],
+    methods: tuple[str, ...],
+    attributes: tuple[str, ...],
+) -> list[tuple[dict, Any, str]]:
     """(table, key, what it is) for each entry one registration writes."""
-    entries = [(UFUNCS if isinstance(c, np.ufunc) else FUNCTIONS, c, f"the NumPy callable {c!r}")
-               for c in numpy_callables]
+    entries = [
+        (UFUNCS if isinstance(c, np.ufunc) else FUNCTIONS, c, f"the NumPy callable {c!r}")
+        for c in numpy_callables
+    ]
     entries += [(NAMES, name, f"the name tracegrad.numpy.{name}") for name in names]
     entries += [(METHODS, name, f"the Tracer method x.{name}") for name in methods]
     entries += [(ATTRIBUTES, name, f"the Tracer attribute x.{name}") for name in attributes]
@@ -141,8 +147,10 @@ def check_entries(entries: list[tuple[dict, Any, str]], fn: Callable) -> None:
                 f"{what} is registered twice: by {describe(table[key])} and by {describe(fn)}"
             )
         if sealed and (table is METHODS or table is ATTRIBUTES):
-            raise RegistrationError(f"{what} ({describe(fn)}) is registered after the Tracer "
-                                    "class was built: import its module from functions/")
+            raise RegistrationError(
+                f"{what} ({describe(fn)}) is registered after the Tracer "
+                "class was built: import its module from functions/"
+            )
 
 
 def ndarray_methods() -> type:

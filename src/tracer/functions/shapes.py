@@ -53,19 +53,26 @@ def unchanged(a: Any) -> Any:
 @implements(np.reshape)
 def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
     if order != "C":
-        raise TraceError(f"np.reshape(..., order={order!r}) is not supported",
-                         loc=caller_location(), hint="use the default order='C'")
+        raise TraceError(
+            f"np.reshape(..., order={order!r}) is not supported",
+            loc=caller_location(),
+            hint="use the default order='C'",
+        )
     source = type_of(a)
     target = list(shape_tuple(newshape if shape is None else shape, "reshape"))
     if target.count(-1) > 1:
-        raise TraceError("np.reshape: only one dimension can be -1", loc=caller_location(),
-                         hint="give every other dimension its size, e.g. (x.shape[0], -1)")
+        raise TraceError(
+            "np.reshape: only one dimension can be -1",
+            loc=caller_location(),
+            hint="give every other dimension its size, e.g. (x.shape[0], -1)",
+        )
     if -1 in target:
         known = math.prod(d for d in target if d != -1)
         if known == 0 or source.size % known:
             raise TraceError(
                 f"np.reshape: cannot reshape {source} ({source.size} elements) into "
-                f"{tuple(target)}", loc=caller_location(),
+                f"{tuple(target)}",
+                loc=caller_location(),
                 hint="the new shape must hold the same number of elements",
             )
         target[target.index(-1)] = source.size // known
@@ -87,9 +94,11 @@ def transpose(a, axes=None):
     else:
         perm = tuple(normalize_axis(x, ndim, "transpose") for x in axes)
         if sorted(perm) != list(range(ndim)):
-            raise TraceError(f"np.transpose: axes {tuple(axes)} are not a permutation of "
-                             f"{ndim} axes", loc=caller_location(),
-                             hint=f"name each of the {ndim} axes once, in their new order")
+            raise TraceError(
+                f"np.transpose: axes {tuple(axes)} are not a permutation of {ndim} axes",
+                loc=caller_location(),
+                hint=f"name each of the {ndim} axes once, in their new order",
+            )
     if perm == tuple(range(ndim)):
         return unchanged(a)
     return bind(shape_ops.transpose, a, axes=perm)
@@ -107,17 +116,27 @@ def swapaxes(a, axis1, axis2):
 @implements(np.moveaxis)
 def moveaxis(a, source, destination):
     ndim = type_of(a).ndim
-    sources = tuple(normalize_axis(s, ndim, "moveaxis") for s in
-                    (source if isinstance(source, tuple | list) else (source,)))
-    targets = tuple(normalize_axis(d, ndim, "moveaxis") for d in
-                    (destination if isinstance(destination, tuple | list) else (destination,)))
+    sources = tuple(
+        normalize_axis(s, ndim, "moveaxis")
+        for s in (source if isinstance(source, tuple | list) else (source,))
+    )
+    targets = tuple(
+        normalize_axis(d, ndim, "moveaxis")
+        for d in (destination if isinstance(destination, tuple | list) else (destination,))
+    )
     if len(sources) != len(targets):
-        raise TraceError("np.moveaxis: source and destination need the same number of axes",
-                         loc=caller_location(), hint="give one destination per source axis")
+        raise TraceError(
+            "np.moveaxis: source and destination need the same number of axes",
+            loc=caller_location(),
+            hint="give one destination per source axis",
+        )
     for name, axes in (("source", sources), ("destination", targets)):
         if len(set(axes)) != len(axes):
-            raise TraceError(f"np.moveaxis: repeated axis in `{name}` {axes}",
-                             loc=caller_location(), hint="name each axis once")
+            raise TraceError(
+                f"np.moveaxis: repeated axis in `{name}` {axes}",
+                loc=caller_location(),
+                hint="name each axis once",
+            )
     order = [n for n in range(ndim) if n not in sources]
     for target, src in sorted(zip(targets, sources, strict=True)):
         order.insert(target, src)
@@ -145,7 +164,8 @@ def squeeze(a, axis=None):
             if source.shape[i] != 1:
                 raise TraceError(
                     f"np.squeeze: axis {i} of {source} has size {source.shape[i]}, not 1",
-                    loc=caller_location(), hint="squeeze only axes of size 1",
+                    loc=caller_location(),
+                    hint="squeeze only axes of size 1",
                 )
     if not axes:
         return unchanged(a)
@@ -163,8 +183,11 @@ def broadcast_to(array, shape, subok=False):
 
 def sequence(arrays: Any, function: str) -> list:
     if not isinstance(arrays, list | tuple) or not arrays:
-        raise TraceError(f"np.{function} takes a non-empty list or tuple of arrays",
-                         loc=caller_location(), hint=f"np.{function}([a, b, ...])")
+        raise TraceError(
+            f"np.{function} takes a non-empty list or tuple of arrays",
+            loc=caller_location(),
+            hint=f"np.{function}([a, b, ...])",
+        )
     return list(arrays)
 
 
@@ -182,13 +205,18 @@ def concatenate(arrays, axis=0, out=None, *, dtype=None, casting=None):
         # before flattening makes them arrays.
         types = [type_of(x) for x in arrays]
         dtype = np.result_type(*(t.python_type(0) if t.weak else t.dtype for t in types))
-        arrays = [reshape(weak_as(x, dtype) if t.weak else x, (-1,))
-                  for x, t in zip(arrays, types, strict=True)]
+        arrays = [
+            reshape(weak_as(x, dtype) if t.weak else x, (-1,))
+            for x, t in zip(arrays, types, strict=True)
+        ]
         axis = 0
     ndim = type_of(arrays[0]).ndim
     if ndim == 0:
-        raise TraceError("np.concatenate: zero-dimensional arrays cannot be concatenated",
-                         loc=caller_location(), hint="use np.stack for scalars")
+        raise TraceError(
+            "np.concatenate: zero-dimensional arrays cannot be concatenated",
+            loc=caller_location(),
+            hint="use np.stack for scalars",
+        )
     axis = normalize_axis(axis, ndim, "concatenate")
     if len(arrays) == 1:
         return arrays[0]
@@ -202,9 +230,11 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting=None):
     arrays = sequence(arrays, "stack")
     shapes = {type_of(x).shape for x in arrays}
     if len(shapes) != 1:
-        raise TraceError(f"np.stack: all arrays must have the same shape, got {sorted(shapes)}",
-                         loc=caller_location(), hint="reshape or slice the arrays to one shape "
-                         "first")
+        raise TraceError(
+            f"np.stack: all arrays must have the same shape, got {sorted(shapes)}",
+            loc=caller_location(),
+            hint="reshape or slice the arrays to one shape first",
+        )
     axis = normalize_axis(axis, type_of(arrays[0]).ndim + 1, "stack")
     return find_trace(arrays).bind(shape_ops.stack, arrays, axis=axis)
 

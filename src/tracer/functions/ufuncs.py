@@ -39,8 +39,7 @@ def as_scalar_if_uniform(op, operands: tuple) -> tuple:
         return operands
     simplified = list(operands)
     for i, x in enumerate(operands):
-        if (type(x) is not np.ndarray or x.size == 0 or x.dtype.kind not in "biuf"
-                or is_captured(x)):
+        if type(x) is not np.ndarray or x.size == 0 or x.dtype.kind not in "biuf" or is_captured(x):
             continue
         flat = x.reshape(-1)
         if not (flat == flat[0]).all():
@@ -157,8 +156,11 @@ logical_not = ufunc_function(elementwise.logical_not, np.logical_not)
 def positive(x):
     """np.positive: the value itself, as an array; NumPy has no positive for bool."""
     if type_of(x).dtype == np.bool_:
-        raise TraceError("np.positive of a boolean value is not defined (NumPy refuses it too)",
-                         loc=caller_location(), hint="convert it with .astype(int) first")
+        raise TraceError(
+            "np.positive of a boolean value is not defined (NumPy refuses it too)",
+            loc=caller_location(),
+            hint="convert it with .astype(int) first",
+        )
     return as_array(x)
 
 
@@ -188,10 +190,11 @@ def no_shift(ufunc: np.ufunc, symbol: str) -> Callable:
     """A bit shift, refused: there is no primitive for it."""
 
     def function(*operands):
-        raise TraceError(f"`{symbol}` on traced values (bit shifts) is not supported",
-                         loc=caller_location(),
-                         hint="multiply or floor-divide by a power of 2 instead (x * 2**k, "
-                         "x // 2**k)")
+        raise TraceError(
+            f"`{symbol}` on traced values (bit shifts) is not supported",
+            loc=caller_location(),
+            hint="multiply or floor-divide by a power of 2 instead (x * 2**k, x // 2**k)",
+        )
 
     function.__name__ = function.__qualname__ = ufunc.__name__
     return implements(ufunc)(function)
@@ -204,10 +207,12 @@ right_shift = no_shift(np.right_shift, ">>")
 def real_only(name: str, x: Any) -> TensorType:
     t = type_of(x)
     if t.dtype.kind == "c":
-        raise TraceError(f"np.{name} of a complex value is not supported: tracegrad traces "
-                         "real values only", loc=caller_location(),
-                         hint="split the value into real arrays (real and imaginary parts) "
-                         "before the traced function")
+        raise TraceError(
+            f"np.{name} of a complex value is not supported: tracegrad traces real values only",
+            loc=caller_location(),
+            hint="split the value into real arrays (real and imaginary parts) "
+            "before the traced function",
+        )
     return t
 
 
@@ -242,8 +247,11 @@ def round(a, decimals=0, out=None):
     try:
         decimals = operator.index(decimals)
     except TypeError:
-        raise TraceError(f"np.round: decimals must be an integer, got {decimals!r}",
-                         loc=caller_location(), hint="pass a Python int") from None
+        raise TraceError(
+            f"np.round: decimals must be an integer, got {decimals!r}",
+            loc=caller_location(),
+            hint="pass a Python int",
+        ) from None
     return bind(elementwise.round_, a, decimals=decimals)
 
 
@@ -254,8 +262,7 @@ around = round
 def where(condition, x=None, y=None):
     if x is None or y is None:
         raise TraceError(
-            "np.where(condition) with one argument gives indices whose number depends on the "
-            "data",
+            "np.where(condition) with one argument gives indices whose number depends on the data",
             loc=caller_location(),
             hint="use the three-argument form np.where(condition, x, y)",
         )
