@@ -1,8 +1,8 @@
 """`tracegrad.numpy`: the NumPy functions tracegrad can trace, for explicit use.
 
-`import tracegrad.numpy as tnp; tnp.tanh(x)` works on traced and on plain values alike. The
-names are those the functions registered with `@implements` (tracer/functions/registry.py).
+`import tracegrad.numpy as tnp; tnp.tanh(x)` works on traced and on plain values alike.
 """
+# The names are those the functions registered with `@implements` (tracer/functions/).
 
 from .tracer import inplace  # noqa: F401  (see _LEGACY)
 from .tracer.context import is_captured  # noqa: F401
