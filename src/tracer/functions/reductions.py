@@ -132,6 +132,21 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     return astype(average, result_dtype)
 
 
+def variance_dtype(a: Any, dtype: Any) -> np.dtype:
+    """The dtype np.var computes in: `dtype` (a float one), else float64 for integers."""
+    if dtype is not None and as_dtype(dtype, "var").kind not in "fc":
+        raise TraceError(
+            f"a variance or standard deviation computed in {np.dtype(dtype)} is not supported "
+            "(NumPy truncates the mean to that dtype)",
+            loc=caller_location(),
+            hint="leave dtype out, or use a float dtype",
+        )
+    if dtype is not None:
+        return np.dtype(dtype)
+    source = type_of(a).dtype
+    return np.dtype(np.float64) if source.kind in "biu" else source
+
+
 @implements(np.var, method="var")
 def var(
     a,
@@ -146,20 +161,7 @@ def var(
     correction=None,
 ):
     reject("var", out=out, where=where, mean=mean, correction=correction)
-    if dtype is not None and as_dtype(dtype, "var").kind not in "fc":
-        raise TraceError(
-            f"a variance or standard deviation computed in {np.dtype(dtype)} is not supported "
-            "(NumPy truncates the mean to that dtype)",
-            loc=caller_location(),
-            hint="leave dtype out, or use a float dtype",
-        )
-    source = type_of(a).dtype
-    accumulate = (
-        np.dtype(dtype)
-        if dtype is not None
-        else (np.dtype(np.float64) if source.kind in "biu" else source)
-    )
-    x = astype(a, accumulate)
+    x = astype(a, variance_dtype(a, dtype))
     count = element_count(a, axis, "var")
     centered = subtract(x, divide(sum(x, axis=axis, keepdims=True), count))
     squares = multiply(centered, centered)
