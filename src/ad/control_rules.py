@@ -15,9 +15,10 @@ loop stays a loop and a branch a branch in the derivative too:
 - custom_vjp: reverse mode inlines the user's fwd and bwd, each line marked with the rule's
   name; forward mode differentiates the function itself.
 
-Control-flow rules take and return lists: `rule(cts, *inputs, outs=[...], **params)` gives
-one cotangent per input (VJP); `rule(tangents, *inputs, out=(...), **params)` gives the new
-outputs and their tangents (JVP), which replace the replayed node's.
+Control-flow rules follow every rule's list convention (interpreter.py): `rule(cts, *inputs,
+outs=[...], **params)` gives one cotangent per input (VJP); `rule(tangents, *inputs,
+outs=[...], **params)` gives `Rerun(values, tangents)` (JVP): the new node's outputs, which
+replace the replayed node's, and their tangents.
 """
 
 from __future__ import annotations
@@ -28,11 +29,11 @@ from typing import Any
 
 from ..errors import TraceError
 from ..ir import Graph, TensorType, Var
-from ..ir.primitives import control as C
+from ..ir.primitives import control
 from .forward import forward, forward_pass
+from .interpreter import Rerun, differentiable
 from .jvp_rules import jvp_rules
 from .nested import hint, trace_of, zero_if_none
-from .reverse import differentiable
 from .reverse import reverse as adjoint_of
 from .scan_reverse import scan_vjp
 from .vjp_rules import vjp_rules
@@ -46,7 +47,7 @@ def cond_vjp(cts, pred, *operands, outs, true, false):
         return [None] * (1 + len(operands))
     branches = [branch_vjp(branch, wrt, seeded) for branch in (true, false)]
     trace = trace_of([*cts, pred, *operands])
-    gradients = trace.bind_many(C.cond, [pred, *operands, *(cts[k] for k in seeded)],
+    gradients = trace.bind_many(control.cond, [pred, *operands, *(cts[k] for k in seeded)],
                                 hints=[f"d_{true.inputs[k].hint or 'x'}" for k in wrt],
                                 true=branches[0], false=branches[1])
     result: list[Any] = [None] * (1 + len(operands))
@@ -62,19 +63,19 @@ def branch_vjp(branch: Graph, wrt: list[int], seeded: list[int]) -> Graph:
     return dataclasses.replace(adjoint, outputs=adjoint.outputs[len(branch.outputs):])
 
 
-def cond_jvp(tangents, pred, *operands, out, true, false):
+def cond_jvp(tangents, pred, *operands, outs, true, false):
     wrt = [k for k, t in enumerate(tangents[1:]) if t is not None
            and differentiable(true.inputs[k])]
     branches = [forward(branch, wrt, name=f"{branch.name}_jvp") for branch in (true, false)]
     trace = trace_of([pred, *operands, *tangents])
     n = len(true.outputs)
     values = trace.bind_many(
-        C.cond, [pred, *operands, *(tangents[1 + k] for k in wrt)],
+        control.cond, [pred, *operands, *(tangents[1 + k] for k in wrt)],
         hints=[v.hint for v in branches[0].outputs[:n]]
         + [f"{getattr(v, 'hint', None) or 'out'}_dot" for v in true.outputs],
         true=branches[0], false=branches[1])
-    return values[:n], [t if differentiable(v) else None
-                        for t, v in zip(values[n:], true.outputs, strict=True)]
+    return Rerun(values[:n], [t if differentiable(v) else None
+                              for t, v in zip(values[n:], true.outputs, strict=True)])
 
 
 # --- loops: forward mode (scan's reverse mode: scan_reverse.py) --------------------------
@@ -134,7 +135,7 @@ def carrying(tangents: Sequence[Any], variables: Sequence[Var], start: int, stop
                           and (every or tangents[start + j] is not None)])
 
 
-def scan_jvp(tangents, *operands, out, body, length, reverse, num_consts, num_carry):
+def scan_jvp(tangents, *operands, outs, body, length, reverse, num_consts, num_carry):
     k, n, m = num_consts, num_carry, len(body.inputs)
     inputs = [carrying(tangents, body.inputs, 0, k), carrying(tangents, body.inputs, k, k + n,
                                                               every=True),
@@ -143,11 +144,11 @@ def scan_jvp(tangents, *operands, out, body, length, reverse, num_consts, num_ca
                                               len(body.outputs))]
     trace = trace_of([*operands, *tangents])
     values = trace.bind_many(
-        C.scan, loop_operands(operands, tangents, body.input_types, inputs),
-        hints=tangent_hints(out, outputs), body=loop_jvp(body, inputs, outputs),
+        control.scan, loop_operands(operands, tangents, body.input_types, inputs),
+        hints=tangent_hints(outs, outputs), body=loop_jvp(body, inputs, outputs),
         length=length, reverse=reverse, num_consts=k + len(inputs[0][2]),
         num_carry=n + len(inputs[1][2]))
-    return split_values(values, outputs)
+    return Rerun(*split_values(values, outputs))
 
 
 # --- fori_loop and while_loop ------------------------------------------------------------
@@ -169,7 +170,7 @@ def fori_loop_vjp(cts, lower, upper, *operands, outs, body, num_consts):
     return no_reverse("a fori_loop with traced bounds")(cts, outs=outs)
 
 
-def fori_loop_jvp(tangents, lower, upper, *operands, out, body, num_consts):
+def fori_loop_jvp(tangents, lower, upper, *operands, outs, body, num_consts):
     k, m = num_consts, len(body.inputs)  # body input 0 is the index; k + 1 is operand k + 2
     shifted = [None, *tangents[2:]]
     inputs = [(0, 1, []), carrying(shifted, body.inputs, 1, 1 + k),
@@ -177,14 +178,14 @@ def fori_loop_jvp(tangents, lower, upper, *operands, out, body, num_consts):
     outputs = [(0, m - 1 - k, inputs[2][2])]
     trace = trace_of([lower, upper, *operands, *tangents])
     values = trace.bind_many(
-        C.fori_loop, [lower, upper, *loop_operands([None, *operands], shifted,
+        control.fori_loop, [lower, upper, *loop_operands([None, *operands], shifted,
                                                    body.input_types, inputs)[1:]],
-        hints=tangent_hints(out, outputs), body=loop_jvp(body, inputs, outputs),
+        hints=tangent_hints(outs, outputs), body=loop_jvp(body, inputs, outputs),
         num_consts=k + len(inputs[1][2]))
-    return split_values(values, outputs)
+    return Rerun(*split_values(values, outputs))
 
 
-def while_loop_jvp(tangents, *operands, out, cond, body, num_cond_consts, num_body_consts):
+def while_loop_jvp(tangents, *operands, outs, cond, body, num_cond_consts, num_body_consts):
     kc, kb, m = num_cond_consts, num_body_consts, len(body.inputs)
     body_tangents = tangents[kc:]  # the body's input j is operand kc + j
     inputs = [carrying(body_tangents, body.inputs, 0, kb),
@@ -195,12 +196,12 @@ def while_loop_jvp(tangents, *operands, out, cond, body, num_cond_consts, num_bo
     cond_graph = Graph(cond.name, (*cond.inputs, *unused), cond.nodes, cond.outputs)
     trace = trace_of([*operands, *tangents])
     values = trace.bind_many(
-        C.while_loop, [*operands[:kc], *loop_operands(operands[kc:], body_tangents,
+        control.while_loop, [*operands[:kc], *loop_operands(operands[kc:], body_tangents,
                                                       body.input_types, inputs)],
-        hints=tangent_hints(out, outputs), cond=cond_graph,
+        hints=tangent_hints(outs, outputs), cond=cond_graph,
         body=loop_jvp(body, inputs, outputs), num_cond_consts=kc,
         num_body_consts=kb + len(inputs[0][2]))
-    return split_values(values, outputs)
+    return Rerun(*split_values(values, outputs))
 
 
 # --- custom_vjp -------------------------------------------------------------------------
@@ -220,20 +221,20 @@ def marked(graph: Graph, rule: str) -> Graph:
     return dataclasses.replace(graph, nodes=nodes)
 
 
-def custom_vjp_jvp(tangents, *operands, out, primal, fwd, bwd, rule):
+def custom_vjp_jvp(tangents, *operands, outs, primal, fwd, bwd, rule):
     trace = trace_of([*operands, *tangents])
     direction = {j: t for j, t in enumerate(tangents) if t is not None}
     outputs, (output_tangents,) = forward_pass(trace, primal, list(operands), [direction])
-    return outputs, output_tangents
+    return Rerun(outputs, output_tangents)
 
 
-vjp_rules[C.cond] = cond_vjp
-vjp_rules[C.scan] = scan_vjp
-vjp_rules[C.fori_loop] = fori_loop_vjp
-vjp_rules[C.while_loop] = no_reverse("a while_loop")
-vjp_rules[C.custom_vjp] = custom_vjp_vjp
-jvp_rules[C.cond] = cond_jvp
-jvp_rules[C.scan] = scan_jvp
-jvp_rules[C.fori_loop] = fori_loop_jvp
-jvp_rules[C.while_loop] = while_loop_jvp
-jvp_rules[C.custom_vjp] = custom_vjp_jvp
+vjp_rules[control.cond] = cond_vjp
+vjp_rules[control.scan] = scan_vjp
+vjp_rules[control.fori_loop] = fori_loop_vjp
+vjp_rules[control.while_loop] = no_reverse("a while_loop")
+vjp_rules[control.custom_vjp] = custom_vjp_vjp
+jvp_rules[control.cond] = cond_jvp
+jvp_rules[control.scan] = scan_jvp
+jvp_rules[control.fori_loop] = fori_loop_jvp
+jvp_rules[control.while_loop] = while_loop_jvp
+jvp_rules[control.custom_vjp] = custom_vjp_jvp

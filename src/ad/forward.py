@@ -19,22 +19,23 @@ whatever depends on it alone.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from ..errors import SourceLoc, TraceError
+from ..errors import TraceError
 from ..ir import Graph, Literal, Node, TensorType, Var
 from ..ir.passes import prepare_for_differentiation
-from ..ir.primitive import Group
+from ..ir.primitive import Trait
 from ..tracer import functions as tnp
 from ..tracer.context import Trace
 from ..tracer.functions import type_of
-from .jvp_rules import jvp_rules
-from .reverse import differentiable, reverse
-from .vjp_rules import cast
+from .decompositions import decomposition_jvp
+from .derivatives import cast, zeros
+from .interpreter import Interpreter, Rerun, Rule, differentiable
+from .jvp_rules import jvp_rules, linear_jvp
+from .reverse import reverse
 
 
 def fit(tangent: Any, var: Var) -> Any:
@@ -45,11 +46,6 @@ def fit(tangent: Any, var: Var) -> Any:
     if tangent_type.dtype != var.type.dtype:
         tangent = cast(tangent, var.type.dtype)
     return tangent
-
-
-def zeros(type_: TensorType) -> Any:
-    """A constant zero of this type (a Python number for a weak type)."""
-    return type_.python_type(0) if type_.weak else np.zeros(type_.shape, type_.dtype)[()]
 
 
 def basis(type_: TensorType, k: int) -> Any:
@@ -74,71 +70,64 @@ def check_wrt(graph: Graph, wrt: Sequence[int]) -> None:
             )
 
 
+def jvp_rule(node: Node) -> Rule | None:
+    """The primitive's JVP rule; else, for a linear primitive, itself applied to the
+    tangents; else the JVP of its decomposition."""
+    rule = jvp_rules.get(node.op)
+    if rule is None and node.op.has(Trait.LINEAR):
+        return linear_jvp(node.op)
+    return rule or decomposition_jvp(node.op)
+
+
+def push_forward(interpreter: Interpreter, node: Node, tangent_of: dict[Var, Any]) -> None:
+    """Record the tangents of the node's outputs along one direction."""
+    tangents = [tangent_of.get(x) if isinstance(x, Var) else None for x in node.inputs]
+    if all(t is None for t in tangents) or node.op.has(Trait.PIECEWISE_CONSTANT):
+        return
+    results = interpreter.apply(jvp_rule(node), node, tangents, "forward")
+    with interpreter.trace.at(interpreter.untargeted(node.loc)):
+        if isinstance(results, Rerun):
+            # The rule ran the values beside the tangents in one new node: later nodes
+            # read its values, and the replayed one is dead.
+            interpreter.bind(node.outputs, results.values)
+            results = results.tangents
+        for var, tangent in zip(node.outputs, results, strict=True):
+            if tangent is None or not differentiable(var):
+                continue
+            tangent = fit(tangent, var)
+            interpreter.name(tangent, f"{var.hint or node.op.name}_dot")
+            tangent_of[var] = tangent
+
+
 @np.errstate(divide="ignore", invalid="ignore", over="ignore")  # as in reverse: constants
 def forward_pass(
-    trace: Trace, graph: Graph, inputs: Sequence[Any], directions: Sequence[Mapping[int, Any]]
+    trace: Trace, graph: Graph, inputs: Sequence[Any], directions: Sequence[Mapping[int, Any]],
+    prepare: bool = True,
 ) -> tuple[list[Any], list[list[Any]]]:
     """Record `graph` into `trace` on `inputs`, carrying tangents along each direction (a map
     from input position to that input's tangent; inputs left out carry none).
 
     Returns the primal outputs and, per direction, one tangent per output (None where
     nothing flows into it). Each node is replayed once, followed by its tangent in every
-    direction, so several directions share one primal pass.
+    direction, so several directions share one primal pass. `prepare=False`: as in `reverse`.
     """
-    graph = prepare_for_differentiation(graph)
-    env: dict[Var, Any] = dict(zip(graph.inputs, inputs, strict=True))
-    primal = {id(value) for value in env.values()}
+    if prepare:
+        graph = prepare_for_differentiation(graph)
+    interpreter = Interpreter(trace)
+    interpreter.bind(graph.inputs, inputs)
     tangents: list[dict[Var, Any]] = [
         {graph.inputs[i]: t for i, t in direction.items() if differentiable(graph.inputs[i])}
         for direction in directions
     ]
-
-    def read(x: Var | Literal) -> Any:
-        return env[x] if isinstance(x, Var) else x.value
-
-    # Every value of `graph` already has its final name, and the tangent nodes between two
-    # replayed nodes would end their line's run, so the builder would name a value inside the
-    # run after the line's target (see GraphBuilder.build): the nodes are recorded at their
-    # line without its target (one object per line, as before).
-    untargeted: dict[int, SourceLoc] = {}
     for node in graph.nodes:
-        loc = node.loc
-        if loc is not None and loc.target is not None:
-            loc = untargeted.setdefault(id(loc), dataclasses.replace(loc, target=None))
-        replayed = Node(node.op, node.inputs, node.outputs, node.params, loc)
-        trace.replay(Graph(graph.name, (), (replayed,), ()), (), env)
-        primal.update(id(env[v]) for v in node.outputs)
-        primals = [read(x) for x in node.inputs]
-        several = len(node.outputs) > 1 or node.op.group is Group.CONTROL
-        out = tuple(map(read, node.outputs)) if several else read(node.out)
+        # Every value of `graph` already has its final name, and the tangent nodes between
+        # two replayed nodes would end their line's run, so the builder would name a value
+        # inside the run after the line's target (see GraphBuilder.build): the nodes are
+        # recorded at their line without its target.
+        interpreter.replay(node, interpreter.untargeted(node.loc))
         for tangent_of in tangents:
-            inputs_tangents = [tangent_of.get(x) if isinstance(x, Var) else None
-                               for x in node.inputs]
-            if all(t is None for t in inputs_tangents):
-                continue
-            rule = jvp_rules.get(node.op)
-            if rule is None:
-                raise TraceError(f"forward mode has no rule for the primitive {node.op.name}",
-                                 loc=node.loc, hint="please report it")
-            with trace.at(loc):
-                result = rule(inputs_tangents, *primals, out=out, **node.params)
-                if node.op.group is Group.CONTROL:
-                    # A control-flow rule runs the values beside the tangents in one new
-                    # node: later nodes read its values, and the replayed one is dead.
-                    values, results = result
-                    env.update(zip(node.outputs, values, strict=True))
-                    primal.update(id(v) for v in values)
-                    out = tuple(values)
-                else:
-                    results = [result] if len(node.outputs) == 1 else list(result)
-                for var, tangent in zip(node.outputs, results, strict=True):
-                    if tangent is None or not differentiable(var):
-                        continue
-                    tangent = fit(tangent, var)
-                    if id(tangent) not in primal:
-                        trace.name_value(tangent, f"{var.hint or node.op.name}_dot")
-                    tangent_of[var] = tangent
-    outputs = [read(x) for x in graph.outputs]
+            push_forward(interpreter, node, tangent_of)
+    outputs = [interpreter.read(x) for x in graph.outputs]
     output_tangents = [
         [tangent_of.get(x) if isinstance(x, Var) else None for x in graph.outputs]
         for tangent_of in tangents
@@ -146,7 +135,8 @@ def forward_pass(
     return outputs, output_tangents
 
 
-def forward(graph: Graph, wrt: Sequence[int], name: str | None = None) -> Graph:
+def forward(graph: Graph, wrt: Sequence[int], name: str | None = None,
+            prepare: bool = True) -> Graph:
     """The Jacobian-vector product of `graph`.
 
     Inputs: the primal inputs, then one tangent per input in `wrt` (of that input's type).
@@ -160,7 +150,7 @@ def forward(graph: Graph, wrt: Sequence[int], name: str | None = None) -> Graph:
         trace.new_input(graph.inputs[i].type, f"{graph.inputs[i].hint or 'x'}_dot") for i in wrt
     ]
     direction = dict(zip(wrt, tangent_inputs, strict=True))
-    outputs, (tangents,) = forward_pass(trace, graph, inputs, [direction])
+    outputs, (tangents,) = forward_pass(trace, graph, inputs, [direction], prepare)
     tangents = [zeros(x.type) if t is None else t
                 for x, t in zip(graph.outputs, tangents, strict=True)]
     trace.active = False

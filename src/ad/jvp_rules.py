@@ -2,11 +2,16 @@
 the maths and records into the forward Graph.
 
 A rule takes the list of input tangents (None where an input has none: a symbolic zero), the
-primal inputs, the primal output (`out`) and the node's params; it returns the output's
-tangent, or None where none flows. Only a tangent that is not None is ever read, so no zero
-array is built that nothing needs. A linear primitive applies itself to the tangent. Rules
-may return a tangent that still has to broadcast to the output's shape or be cast to its
-dtype; `forward` does both.
+primal inputs, the primal outputs and the node's params; it returns one tangent per output,
+None where none flows (the list convention, interpreter.py); a single-output rule is written
+`rule(tangents, *inputs, out, **params) -> tangent`. Only a tangent that is not None is ever
+read, so no zero array is built that nothing needs. Rules may return a tangent that still has
+to broadcast to the output's shape or be cast to its dtype; `forward` does both.
+
+The elementwise rules come from the derivative tables (derivatives.py) that reverse mode
+reads too. A linear primitive without an entry here is its own JVP (`linear_jvp`); a
+piecewise-constant one carries no tangent; a composite with a decomposition gets the JVP of
+its decomposition.
 """
 
 from __future__ import annotations
@@ -17,86 +22,60 @@ from typing import Any
 import numpy as np
 
 from ..ir import Primitive
-from ..ir.primitive import Group, primitives
-from ..ir.primitives import contractions as C
-from ..ir.primitives import elementwise as E
-from ..ir.primitives import indexing as I
-from ..ir.primitives import reductions as R
-from ..ir.primitives import shapes as S
+from ..ir.primitive import primitives
+from ..ir.primitives import contractions, elementwise, reductions
+from ..ir.primitives import indexing, shapes
 from ..tracer import functions as tnp
 from ..tracer import scatter
 from ..tracer.context import find_trace
 from ..tracer.functions import type_of
-from .vjp_rules import (
+from .derivatives import (
+    BINARY,
+    UNARY,
+    Partials,
+    Scaled,
     cast,
     keep_axes,
-    power_derivative,
-    power_exponent_derivative,
+    plus,
     products_of_the_others,
     root_sum_squares_slope,
     shape_of,
-    times,
 )
+from .interpreter import RuleTable, differentiable_type, single_output_jvp
 
 JvpRule = Callable[..., Any]
-jvp_rules: dict[Primitive, JvpRule] = {}
-
-
-def plus(a: Any, b: Any) -> Any:
-    """a + b, where None is a zero."""
-    if a is None:
-        return b
-    return a if b is None else a + b
+jvp_rules = RuleTable("JVP", single_output_jvp)
 
 
 def zero_if_none(t: Any) -> Any:
     return 0 if t is None else t
 
 
-# --- elementwise: unary -----------------------------------------------------------------
+# --- elementwise: from the derivative tables ------------------------------------------------
 
-def unary(rule: Callable[[Any, Any, Any], Any]) -> JvpRule:
-    """A unary rule `rule(t, x, out)`, called only when a tangent flows in."""
-
+def unary_jvp(scaled: Scaled) -> JvpRule:
     def jvp(tangents, x, out):
         (t,) = tangents
-        return None if t is None else rule(t, x, out)
+        return None if t is None else scaled(t, x, out)
 
     return jvp
 
 
-jvp_rules[E.neg] = unary(lambda t, x, out: -t)
-jvp_rules[E.abs_] = unary(lambda t, x, out: t * tnp.sign(x))
-jvp_rules[E.exp] = unary(lambda t, x, out: t * out)
-jvp_rules[E.expm1] = unary(lambda t, x, out: t * (out + 1))
-jvp_rules[E.log] = unary(lambda t, x, out: t / x)
-jvp_rules[E.log1p] = unary(lambda t, x, out: t / (x + 1))
-jvp_rules[E.sqrt] = unary(lambda t, x, out: t / (out * 2))
-jvp_rules[E.square] = unary(lambda t, x, out: t * (x * 2))
-jvp_rules[E.sin] = unary(lambda t, x, out: t * tnp.cos(x))
-jvp_rules[E.cos] = unary(lambda t, x, out: -t * tnp.sin(x))
-jvp_rules[E.tan] = unary(lambda t, x, out: t * (out * out + 1))
-jvp_rules[E.arcsin] = unary(lambda t, x, out: t / tnp.sqrt(1 - x * x))
-jvp_rules[E.arccos] = unary(lambda t, x, out: -t / tnp.sqrt(1 - x * x))
-jvp_rules[E.arctan] = unary(lambda t, x, out: t / (x * x + 1))
-jvp_rules[E.sinh] = unary(lambda t, x, out: t * tnp.cosh(x))
-jvp_rules[E.cosh] = unary(lambda t, x, out: t * tnp.sinh(x))
-jvp_rules[E.tanh] = unary(lambda t, x, out: t * (1 - out * out))
+def binary_jvp(partials: Partials) -> JvpRule:
+    """Each operand's tangent times its partial, summed (`forward` broadcasts the sum)."""
+    return lambda tangents, x, y, out: plus(*partials(*tangents, x, y, out))
 
 
-def no_tangent(tangents, *inputs, out, **params):
-    """Piecewise-constant or non-numeric results: the tangent is zero (or there is none)."""
-    return None
+for op, scaled in UNARY.items():
+    jvp_rules[op] = unary_jvp(scaled)
+for op, partials in BINARY.items():
+    jvp_rules[op] = binary_jvp(partials)  # multiply and divide: their own rules, below
 
 
-for op in (E.sign, E.floor, E.ceil, E.round_, E.floor_divide, R.argmax, R.argmin):
-    jvp_rules[op] = no_tangent
-for op in primitives.values():
-    if op.group in (Group.COMPARISON, Group.LOGICAL):
-        jvp_rules[op] = no_tangent
-
-
-# --- elementwise: binary (broadcasting; `forward` broadcasts the result) -----------------
+# --- elementwise: symbolic zeros kept, and the mode-specific ones ---------------------------
+# add, subtract and where are linear; their rules only skip the operand without a tangent
+# (`tx`, not `tx + 0`). multiply, divide, arctan2, maximum and minimum write their JVP in a
+# form of its own (one division; the tangent after the operand in the product rule).
 
 def add_jvp(tangents, x, y, out):
     return plus(*tangents)
@@ -107,30 +86,23 @@ def subtract_jvp(tangents, x, y, out):
     return tx if ty is None else (-ty if tx is None else tx - ty)
 
 
+def where_jvp(tangents, condition, x, y, out):
+    _, tx, ty = tangents
+    return tnp.where(condition, zero_if_none(tx), zero_if_none(ty))
+
+
 def multiply_jvp(tangents, x, y, out):
+    # The product rule as it reads, dx y + x dy (the table's partials give dy * x).
     tx, ty = tangents
     return plus(None if tx is None else tx * y, None if ty is None else x * ty)
 
 
 def divide_jvp(tangents, x, y, out):
-    # d(x / y) = (dx - out dy) / y
+    # d(x / y) = (dx - out dy) / y: one division, where the partials would divide twice
     tx, ty = tangents
     if ty is None:
         return tx / y
     return (-ty * out if tx is None else tx - ty * out) / y
-
-
-def remainder_jvp(tangents, x, y, out):
-    # x mod y = x - floor(x / y) y, and floor(x / y) is piecewise constant
-    tx, ty = tangents
-    return plus(tx, None if ty is None else -ty * tnp.floor_divide(x, y))
-
-
-def power_jvp(tangents, x, y, out):
-    tx, ty = tangents
-    dx = power_derivative(x, y) if tx is not None else None
-    dy = power_exponent_derivative(x, y, out) if ty is not None else None
-    return plus(None if dx is None else times(tx, dx), None if dy is None else times(ty, dy))
 
 
 def arctan2_jvp(tangents, x1, x2, out):
@@ -152,31 +124,17 @@ def extremum_jvp(wins: Callable[[Any, Any], Any]) -> JvpRule:
     return rule
 
 
-jvp_rules[E.add] = add_jvp
-jvp_rules[E.subtract] = subtract_jvp
-jvp_rules[E.multiply] = multiply_jvp
-jvp_rules[E.divide] = divide_jvp
-jvp_rules[E.remainder] = remainder_jvp
-jvp_rules[E.power] = power_jvp
-jvp_rules[E.arctan2] = arctan2_jvp
-jvp_rules[E.maximum] = extremum_jvp(lambda a, b: a > b)
-jvp_rules[E.minimum] = extremum_jvp(lambda a, b: a < b)
-
-
-def where_jvp(tangents, condition, x, y, out):
-    _, tx, ty = tangents
-    return tnp.where(condition, zero_if_none(tx), zero_if_none(ty))
-
-
-jvp_rules[E.where] = where_jvp
+jvp_rules[elementwise.add] = add_jvp
+jvp_rules[elementwise.subtract] = subtract_jvp
+jvp_rules[elementwise.where] = where_jvp
+jvp_rules[elementwise.multiply] = multiply_jvp
+jvp_rules[elementwise.divide] = divide_jvp
+jvp_rules[elementwise.arctan2] = arctan2_jvp
+jvp_rules[elementwise.maximum] = extremum_jvp(lambda a, b: a > b)
+jvp_rules[elementwise.minimum] = extremum_jvp(lambda a, b: a < b)
 
 
 # --- reductions -------------------------------------------------------------------------
-
-def sum_jvp(tangents, x, out, axis, keepdims):
-    (t,) = tangents
-    return tnp.sum(t, axis=axis, keepdims=keepdims)
-
 
 def prod_jvp(tangents, x, out, axis, keepdims):
     # d prod = sum(d prod / d x_i * dx_i), the partials exact at zeros too (see the VJP).
@@ -194,10 +152,9 @@ def extremum_reduction_jvp(tangents, x, out, axis, keepdims):
     return tnp.sum(tnp.where(winners, t, 0), axis=axis, keepdims=keepdims) / count
 
 
-jvp_rules[R.sum_] = sum_jvp
-jvp_rules[R.prod] = prod_jvp
-jvp_rules[R.max_] = extremum_reduction_jvp
-jvp_rules[R.min_] = extremum_reduction_jvp
+jvp_rules[reductions.prod] = prod_jvp
+jvp_rules[reductions.max_] = extremum_reduction_jvp
+jvp_rules[reductions.min_] = extremum_reduction_jvp
 
 
 # --- contractions (bilinear: one term per operand with a tangent) ------------------------
@@ -218,8 +175,8 @@ def einsum_jvp(tangents, *operands, out, subscripts):
     return total
 
 
-jvp_rules[C.matmul] = matmul_jvp
-jvp_rules[C.einsum] = einsum_jvp
+jvp_rules[contractions.matmul] = matmul_jvp
+jvp_rules[contractions.einsum] = einsum_jvp
 
 
 # --- composites ---------------------------------------------------------------------------
@@ -249,59 +206,49 @@ def root_sum_squares_jvp(tangents, c, out, axis, keepdims, divisor):
 jvp_rules[primitives["root_sum_squares"]] = root_sum_squares_jvp
 
 
-# --- shapes and conversions: linear, each applies itself to the tangent -------------------
+# --- linear primitives: each is its own JVP ---------------------------------------------
 
-def zeros_for_missing(tangents: list[Any], operands: tuple, out: Any) -> list[Any]:
-    """Operands without a tangent contribute zeros of their shape (in the output's dtype)."""
-    dtype = type_of(out).dtype
-    return [np.zeros(shape_of(x), dtype) if t is None else t
+def linear_jvp(op: Primitive) -> JvpRule:
+    """The JVP of a primitive linear in its floating-point operands: itself applied to their
+    tangents (zeros of the operand's shape, in the output's dtype, for one without a
+    tangent); other operands (indices, a condition) are passed as they are."""
+
+    def jvp(tangents, *operands, outs, **params):
+        if not any(differentiable_type(type_of(out)) for out in outs):
+            return [None] * len(outs)  # a conversion to an integer dtype
+        dtype = type_of(outs[0]).dtype
+        arguments = [t if t is not None else (
+            np.zeros(shape_of(x), dtype) if differentiable_type(type_of(x)) else x)
             for t, x in zip(tangents, operands, strict=True)]
+        trace = find_trace(arguments)
+        if trace is None:  # constant tangents (a basis direction): NumPy computes them now
+            return list(constant_linear(op, arguments, params))
+        return trace.bind_many(op, arguments, **params)
+
+    return jvp
 
 
-def concatenate_jvp(tangents, *operands, out, axis):
-    return tnp.concatenate(zeros_for_missing(tangents, operands, out), axis=axis)
+# What a linear primitive computes on constants (a basis direction's tangent), with the
+# tracing functions, which compute with NumPy there; a primitive's own `reference`, where
+# it has one, comes first.
+CONSTANT_FORMS: dict[Primitive, Callable[..., Any]] = {
+    elementwise.neg: lambda x: -x,
+    reductions.sum_: lambda x, axis, keepdims: tnp.sum(x, axis=axis, keepdims=keepdims),
+    shapes.reshape: lambda x, shape: tnp.reshape(x, shape),
+    shapes.transpose: lambda x, axes: tnp.transpose(x, axes),
+    shapes.broadcast_to: lambda x, shape: tnp.broadcast_to(x, shape),
+    shapes.concatenate: lambda *xs, axis: tnp.concatenate(list(xs), axis=axis),
+    shapes.stack: lambda *xs, axis: tnp.stack(list(xs), axis=axis),
+    shapes.convert: lambda x, dtype: cast(x, dtype),
+    indexing.index: lambda x, index: np.asarray(x)[scatter.index_key(index)],
+    indexing.gather: lambda x, *indices, axes: scatter.gather(x, list(indices), axes),
+    indexing.index_scatter: lambda x, shape, index: scatter.index_scatter(x, shape, index),
+    indexing.scatter_add: lambda x, *indices, shape, axes: scatter.scatter_add(
+        x, list(indices), shape, axes),
+}
 
 
-def stack_jvp(tangents, *operands, out, axis):
-    return tnp.stack(zeros_for_missing(tangents, operands, out), axis=axis)
-
-
-def convert_jvp(tangents, x, out, dtype):
-    (t,) = tangents
-    return cast(t, dtype) if np.dtype(dtype).kind in "fc" else None
-
-
-jvp_rules[S.reshape] = lambda tangents, x, out, shape: tnp.reshape(tangents[0], shape)
-jvp_rules[S.transpose] = lambda tangents, x, out, axes: tnp.transpose(tangents[0], axes)
-jvp_rules[S.broadcast_to] = lambda tangents, x, out, shape: tnp.broadcast_to(tangents[0], shape)
-jvp_rules[S.concatenate] = concatenate_jvp
-jvp_rules[S.stack] = stack_jvp
-jvp_rules[S.convert] = convert_jvp
-
-
-# --- indexing and its transposes: linear in the indexed value ----------------------------
-
-def index_jvp(tangents, x, out, index):
-    (t,) = tangents
-    trace = find_trace([t])
-    if trace is None:
-        return np.asarray(t)[scatter.index_key(index)]
-    return trace.bind(I.index, [t], index=index)
-
-
-def gather_jvp(tangents, x, *indices, out, axes):
-    return scatter.gather(tangents[0], list(indices), axes)
-
-
-def index_scatter_jvp(tangents, updates, out, shape, index):
-    return scatter.index_scatter(tangents[0], shape, index)
-
-
-def scatter_add_jvp(tangents, updates, *indices, out, shape, axes):
-    return scatter.scatter_add(tangents[0], list(indices), shape, axes)
-
-
-jvp_rules[I.index] = index_jvp
-jvp_rules[I.gather] = gather_jvp
-jvp_rules[I.index_scatter] = index_scatter_jvp
-jvp_rules[I.scatter_add] = scatter_add_jvp
+def constant_linear(op: Primitive, arguments: list[Any], params: dict[str, Any]) -> tuple:
+    compute = op.reference or CONSTANT_FORMS[op]
+    result = compute(*arguments, **params)
+    return result if isinstance(result, tuple) else (result,)

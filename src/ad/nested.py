@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import TraceError
 from ..ir import TensorType
 from ..tracer.context import Trace, find_trace
-from .forward import zeros
+from .derivatives import zeros
 
 
 def trace_of(values: Sequence[Any]) -> Trace:

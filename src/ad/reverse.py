@@ -11,24 +11,23 @@ cotangent is summed back to its value's shape and cast to its dtype.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from ..errors import SourceLoc, TraceError, TracegradError
-from ..ir import Graph, Literal, Var
+from ..ir import Graph, Literal, Node, Var
 from ..ir.passes import prepare_for_differentiation
 from ..ir.passes.loops import loops_as_scans
-from ..ir.primitive import Group
+from ..ir.primitive import Trait
 from ..tracer.context import Trace
 from ..tracer.functions import type_of
-from .vjp_rules import cast, unbroadcast, vjp_rules
+from .decompositions import decomposition_vjp
+from .derivatives import cast, unbroadcast
+from .interpreter import Interpreter, Rule, differentiable
+from .vjp_rules import vjp_rules
 
-
-def differentiable(x: Var | Literal) -> bool:
-    return isinstance(x, Var) and x.type.dtype.kind in "fc"
+__all__ = ["differentiable", "reverse"]
 
 
 def fit(contribution: Any, var: Var) -> Any:
@@ -49,6 +48,56 @@ def ones_like_output(x: Var | Literal) -> Any:
     return np.ones(x.type.shape, x.type.dtype)[()]
 
 
+def vjp_rule(node: Node) -> Rule | None:
+    """The primitive's VJP rule, else the VJP of its decomposition."""
+    return vjp_rules.get(node.op) or decomposition_vjp(node.op)
+
+
+class Cotangents(dict):
+    """Each Var's cotangent so far; fan-out contributions are summed."""
+
+    def add(self, var: Var, contribution: Any) -> None:
+        self[var] = contribution if var not in self else self[var] + contribution
+
+
+def seed_values(trace: Trace, graph: Graph, seeded: Sequence[int],
+                cotangent_inputs: bool) -> list[Any]:
+    """The seeded outputs' cotangents: new inputs (`d_out`), or ones."""
+    return [trace.new_input(graph.outputs[i].type, f"d_{hint_of(graph.outputs[i], 'out')}")
+            if cotangent_inputs else ones_like_output(graph.outputs[i]) for i in seeded]
+
+
+def seed(trace: Trace, graph: Graph, seeded: Sequence[int], seeds: list[Any]) -> Cotangents:
+    cotangents = Cotangents()
+    for i, value in zip(seeded, seeds, strict=True):
+        output = graph.outputs[i]
+        if not differentiable(output):
+            continue
+        if output in cotangents:  # an output returned twice: no line of the user's adds
+            with trace.at(None):
+                cotangents.add(output, value)
+        else:
+            cotangents[output] = value
+    return cotangents
+
+
+def pull_back(interpreter: Interpreter, node: Node, cotangents: Cotangents) -> None:
+    """Add the node's inputs' cotangent contributions, from its outputs' cotangents."""
+    cts = [cotangents.pop(v, None) for v in node.outputs]
+    if all(ct is None for ct in cts):
+        return
+    for var, ct in zip(node.outputs, cts, strict=True):
+        if ct is not None:
+            interpreter.name(ct, f"d_{var.hint or node.op.name}")
+    if node.op.has(Trait.PIECEWISE_CONSTANT):  # no derivative flows through it
+        return
+    contributions = interpreter.apply(vjp_rule(node), node, cts, "reverse")
+    with interpreter.trace.at(interpreter.untargeted(node.loc)):
+        for x, contribution in zip(node.inputs, contributions, strict=True):
+            if contribution is not None and differentiable(x):
+                cotangents.add(x, fit(contribution, x))
+
+
 # Rules given constants compute them with NumPy while tracing (a cotangent over an empty
 # axis is 1 / 0): inf and nan are values there, as in constant folding, and a warning would
 # point at the rule's line, not the user's. The emitted code warns where NumPy would.
@@ -59,95 +108,36 @@ def reverse(
     seeded: Sequence[int],
     cotangent_inputs: bool = False,
     name: str | None = None,
+    prepare: bool = True,
 ) -> Graph:
     """The adjoint of `graph`.
 
     Inputs: the primal inputs, then (when `cotangent_inputs`) one cotangent per output in
     `seeded`; otherwise those outputs are seeded with ones. Outputs: the primal outputs,
     then the cotangent of each input in `wrt` (zeros where nothing flows into it).
+    `prepare=False` skips the rewrites before differentiation (a composite's decomposition
+    must not become the composite again).
     """
     from .scan_reverse import scans_with_residuals  # it differentiates scan bodies with reverse
 
-    graph, plans = scans_with_residuals(loops_as_scans(prepare_for_differentiation(graph)))
+    if prepare:
+        graph = prepare_for_differentiation(graph)
+    graph = scans_with_residuals(loops_as_scans(graph))
     trace = Trace(name or f"grad_{graph.name}")
+    interpreter = Interpreter(trace)
     primal_inputs = [trace.new_input(v.type, v.hint) for v in graph.inputs]
-    seeds = [
-        trace.new_input(graph.outputs[i].type, f"d_{hint_of(graph.outputs[i], 'out')}")
-        if cotangent_inputs else ones_like_output(graph.outputs[i])
-        for i in seeded
-    ]
-    env: dict[Var, Any] = {}
-    outputs = trace.replay(graph, primal_inputs, env)
-    # Values of the forward pass keep their own names, even when a cotangent equals one.
-    forward = {id(value) for value in env.values()}
-
-    def name(value: Any, hint: str) -> None:
-        if id(value) not in forward:
-            trace.name_value(value, hint)
-
-    def read(x: Var | Literal) -> Any:
-        return env[x] if isinstance(x, Var) else x.value
-
-    # The adjoint's nodes are at their primal node's line, but name nothing after it: one
-    # copy of each line's location without its target (several nodes share a line's).
-    copies: dict[int, SourceLoc] = {}
-
-    def untargeted(loc: SourceLoc | None) -> SourceLoc | None:
-        if loc is None or loc.target is None:
-            return loc
-        copy = copies.get(id(loc))
-        if copy is None:
-            copy = copies[id(loc)] = dataclasses.replace(loc, target=None)
-        return copy
-
-    cotangents: dict[Var, Any] = {}
-    for i, seed in zip(seeded, seeds, strict=True):
-        output = graph.outputs[i]
-        if differentiable(output) and output not in cotangents:
-            cotangents[output] = seed
-        elif differentiable(output):  # an output returned twice: no line of the user's adds
-            with trace.at(None):
-                cotangents[output] = cotangents[output] + seed
-
+    seeds = seed_values(trace, graph, seeded, cotangent_inputs)
+    outputs = interpreter.replay_graph(graph, primal_inputs)
+    cotangents = seed(trace, graph, seeded, seeds)
     for node in reversed(graph.nodes):
-        # A control-flow node has several outputs: its rule takes all their cotangents.
-        several = node.op.group is Group.CONTROL
-        cts = [cotangents.pop(v, None) for v in node.outputs]
-        if all(ct is None for ct in cts):
-            continue
-        for var, ct in zip(node.outputs, cts, strict=True):
-            if ct is not None:
-                name(ct, f"d_{var.hint or node.op.name}")
-        rule = vjp_rules.get(node.op)
-        if rule is None:
-            raise TraceError(f"reverse mode has no rule for the primitive {node.op.name}",
-                             loc=node.loc, hint="please report it")
-        with trace.at(untargeted(node.loc)):
-            operands = [read(x) for x in node.inputs]
-            if several:
-                try:
-                    plan = {"plan": plans[node]} if node in plans else {}
-                    contributions = rule(cts, *operands, outs=[read(v) for v in node.outputs],
-                                         **node.params, **plan)
-                except TracegradError as error:
-                    raise error.located(node.loc) from None
-            else:
-                contributions = rule(cts[0], *operands, out=read(node.out), **node.params)
-            for x, contribution in zip(node.inputs, contributions, strict=True):
-                if contribution is None or not differentiable(x):
-                    continue
-                contribution = fit(contribution, x)
-                cotangents[x] = (
-                    contribution if x not in cotangents else cotangents[x] + contribution
-                )
-
+        pull_back(interpreter, node, cotangents)
     gradients = []
     for i in wrt:
         var = graph.inputs[i]
         gradient = cotangents.get(var)
         if gradient is None:
             gradient = np.zeros(var.type.shape, var.type.dtype)
-        name(gradient, f"d_{var.hint or 'x'}")
+        interpreter.name(gradient, f"d_{var.hint or 'x'}")
         gradients.append(gradient)
     trace.active = False
     # The raw adjoint: the runtime optimizes it (and can show it unoptimized).

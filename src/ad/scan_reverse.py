@@ -19,7 +19,7 @@ import numpy as np
 from ..ir import Graph, Node, TensorType, Var
 from ..ir.passes import optimize
 from ..ir.primitive import Group
-from ..ir.primitives import control as C
+from ..ir.primitives import control
 from ..tracer.context import Trace
 from ..tracer.functions import type_of
 from .nested import trace_of, zero_if_none
@@ -158,27 +158,29 @@ def residual_name(value: Any, graph: Graph) -> str:
     return next((node.op.name for node in graph.nodes if value in node.outputs), "residual")
 
 
-def scans_with_residuals(graph: Graph) -> tuple[Graph, dict[Node, ScanPlan]]:
+def scans_with_residuals(graph: Graph) -> Graph:
     """`graph` with each scan's forward body stacking its residuals (new ys after the
-    user's), and the plan of each, for `scan_vjp`."""
-    plans: dict[Node, ScanPlan] = {}
+    user's), and the plan of each in the node's `plan` param, for `scan_vjp` (the primal's
+    replay leaves it out: interpreter.RULE_PARAMS)."""
+    planned = False
     nodes = []
     for node in graph.nodes:
-        if node.op is C.scan:
+        if node.op is control.scan:
             k, n = node.params["num_consts"], node.params["num_carry"]
             plan = plan_scan(node.params["body"], k, n)
             if plan is not None:
                 params = {**node.params, "body": plan.forward}
-                types = C.scan.infer(tuple(x.type for x in node.inputs), params)
+                types = control.scan.infer(tuple(x.type for x in node.inputs), params)
                 stacked = plan.forward.outputs[len(node.params["body"].outputs):]
                 extra = tuple(Var(t, f"{residual_name(v, plan.forward)}_steps")
                               for t, v in zip(types[len(node.outputs):], stacked, strict=True))
-                node = Node(C.scan, node.inputs, (*node.outputs, *extra), params, node.loc)
-                plans[node] = plan
+                node = Node(control.scan, node.inputs, (*node.outputs, *extra),
+                            {**params, "plan": plan}, node.loc)
+                planned = True
         nodes.append(node)
-    if not plans:
-        return graph, plans
-    return Graph(graph.name, graph.inputs, tuple(nodes), graph.outputs), plans
+    if not planned:
+        return graph
+    return Graph(graph.name, graph.inputs, tuple(nodes), graph.outputs)
 
 
 def scan_vjp(cts, *operands, outs, body, length, reverse, num_consts, num_carry, plan=None):
@@ -200,7 +202,7 @@ def scan_vjp(cts, *operands, outs, body, length, reverse, num_consts, num_carry,
                     for j in plan.diff_consts]  # carried: an array even for a Python float
     x_vars = inputs[k + n:]
     results = trace.bind_many(
-        C.scan, [*consts, *ct_carry, *accumulators, *stacked, *xs, *ct_ys],
+        control.scan, [*consts, *ct_carry, *accumulators, *stacked, *xs, *ct_ys],
         hints=[f"d_{inputs[k + j].hint or 'carry'}" for j in plan.diff_carry]
         + [f"d_{inputs[j].hint or 'x'}" for j in plan.diff_consts]
         + [f"d_{(x_vars[j].hint or 'x').removesuffix('_t')}" for j in plan.diff_xs],

@@ -1,0 +1,107 @@
+"""AD layer: composites' decompositions, and the rules both modes derive from them.
+
+A composite primitive (log_softmax, root_sum_squares) is one readable call in the emitted
+code, but it stands for a computation written with the tracing functions (`tnp`). Its
+decomposition, registered here keyed by the primitive, is that computation. A mode whose
+table has no rule of its own for the primitive differentiates through the decomposition:
+the decomposition is traced on the operands' types into a small Graph, that Graph is
+differentiated by the same transform (`reverse`, `forward`), and the result is inlined at
+the composite's line. The backends never see the decomposition.
+
+A composite keeps its own rules where they write a better gradient than the decomposition's
+(log_softmax's reads the softmax as one writes it; root_sum_squares chooses 0 at its kink).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..ir import Graph, Primitive
+from ..ir.primitive import primitives
+from ..tracer import functions as tnp
+from ..tracer.context import Trace
+from ..tracer.functions import type_of
+from .interpreter import Rule, RuleTable, differentiable
+from .nested import hint, trace_of
+
+Decomposition = Callable[..., Any]
+
+
+def as_written(rule: Decomposition) -> Decomposition:
+    return rule
+
+
+decompositions: dict[Primitive, Decomposition] = RuleTable("decomposition", as_written)
+
+
+def log_softmax(x, axis):
+    shifted = x - tnp.max(x, axis=axis, keepdims=True)
+    return shifted - tnp.log(tnp.sum(tnp.exp(shifted), axis=axis, keepdims=True))
+
+
+def root_sum_squares(c, axis, keepdims, divisor):
+    return tnp.sqrt(tnp.sum(c * c, axis=axis, keepdims=keepdims) / divisor)
+
+
+decompositions[primitives["log_softmax"]] = log_softmax
+decompositions[primitives["root_sum_squares"]] = root_sum_squares
+
+
+def decomposition_graph(op: Primitive, operands: Sequence[Any], params: dict) -> Graph:
+    """The decomposition of `op` traced on the operands' types, its lines unlocated (they
+    take the composite's line when inlined)."""
+    scratch = Trace(f"{op.name}_decomposition")
+    inputs = [scratch.new_input(type_of(x), hint(x) or f"x{i}") for i, x in enumerate(operands)]
+    with scratch.at(None):
+        result = decompositions[op](*inputs, **params)
+    results = list(result) if isinstance(result, tuple | list) else [result]
+    scratch.active = False
+    return scratch.builder.build([scratch.operand(x) for x in results])
+
+
+def inline(graph: Graph, inputs: Sequence[Any]) -> list[Any]:
+    """Record `graph` into the trace of `inputs`, every node at the line that trace records
+    at (the composite's)."""
+    trace = trace_of(inputs)
+    loc = trace.fixed_loc if trace.fixed else None
+    nodes = tuple(dataclasses.replace(node, loc=loc) for node in graph.nodes)
+    return trace.replay(dataclasses.replace(graph, nodes=nodes), list(inputs))
+
+
+def decomposition_vjp(op: Primitive) -> Rule | None:
+    """The VJP of `op` through its decomposition (None where it has none)."""
+    if op not in decompositions:
+        return None
+    from .reverse import reverse  # reverse mode reads this module's rules
+
+    def vjp(cts, *operands, outs, **params):
+        graph = decomposition_graph(op, operands, params)
+        wrt = [i for i, var in enumerate(graph.inputs) if differentiable(var)]
+        seeded = [k for k, ct in enumerate(cts) if ct is not None]
+        adjoint = reverse(graph, wrt, seeded, cotangent_inputs=True, prepare=False)
+        gradients = inline(adjoint, [*operands, *(cts[k] for k in seeded)])
+        result: list[Any] = [None] * len(operands)
+        for i, gradient in zip(wrt, gradients[len(graph.outputs):], strict=True):
+            result[i] = gradient
+        return result
+
+    return vjp
+
+
+def decomposition_jvp(op: Primitive) -> Rule | None:
+    """The JVP of `op` through its decomposition (None where it has none)."""
+    if op not in decompositions:
+        return None
+    from .forward import forward  # forward mode reads this module's rules
+
+    def jvp(tangents, *operands, outs, **params):
+        graph = decomposition_graph(op, operands, params)
+        wrt = [i for i, t in enumerate(tangents)
+               if t is not None and differentiable(graph.inputs[i])]
+        pushed = forward(graph, wrt, prepare=False)
+        results = inline(pushed, [*operands, *(tangents[i] for i in wrt)])
+        return results[len(graph.outputs):]
+
+    return jvp

@@ -1,0 +1,232 @@
+"""AD layer: the maths both modes share, written once.
+
+The elementwise derivative tables give, per primitive, a seed `v` times the derivative:
+`scaled(v, x, out) = v * f'(x)` for a unary function, one such partial per operand for a
+binary one. Reverse mode calls them with the cotangent (`ct * f'`, then sums back to each
+operand's shape), forward mode with the tangent (`t * f'`, summed over the operands), so a
+derivative is never written twice. Each entry is written the way the emitted gradient reads
+(`-v * sin(x)`, `v / x`): the seed goes first, as one writes `ct * cos(x)` by hand.
+
+Besides the tables: the derivatives of power and of the product, and the reshaping helpers
+(cast, unbroadcast, keep_axes) both modes' rules use.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..ir import Primitive, TensorType
+from ..ir.primitives import elementwise
+from ..tracer import control
+from ..tracer import functions as tnp
+from ..tracer.context import find_trace
+from ..tracer.functions import type_of
+
+# v * f'(x), given the seed v, the operand x and the primal output.
+Scaled = Callable[[Any, Any, Any], Any]
+# A binary primitive's partials, each times its own seed: partials(vx, vy, x, y, out) =
+# (vx * df/dx, vy * df/dy), None for a seed that is None or a partial that is zero.
+Partials = Callable[[Any, Any, Any, Any, Any], tuple[Any, Any]]
+
+
+def shape_of(x: Any) -> tuple[int, ...]:
+    return type_of(x).shape
+
+
+def cast(x: Any, dtype: np.dtype) -> Any:
+    """`x` converted to `dtype`. A constant may be a Python number (a weak value's tangent or
+    cotangent), which np.astype refuses: it becomes a NumPy scalar of that dtype."""
+    if find_trace([x]) is None and not isinstance(x, np.ndarray | np.generic):
+        return np.asarray(x, dtype)[()]
+    return tnp.astype(x, dtype)
+
+
+def unbroadcast(ct: Any, shape: tuple[int, ...]) -> Any:
+    """Sum `ct` over the axes broadcasting added or stretched, back to `shape`."""
+    ct_shape = shape_of(ct)
+    if ct_shape == shape:
+        return ct
+    lead = len(ct_shape) - len(shape)
+    stretched = tuple(lead + i for i, d in enumerate(shape) if d == 1 and ct_shape[lead + i] != 1)
+    if stretched:  # keep the stretched axes as size 1: no reshape needed for them
+        ct = tnp.sum(ct, axis=stretched, keepdims=True)
+    if lead:
+        ct = tnp.sum(ct, axis=tuple(range(lead)))
+    return tnp.reshape(ct, shape)
+
+
+def kept_shape(x: Any, axis: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(1 if i in axis else d for i, d in enumerate(shape_of(x)))
+
+
+def keep_axes(value: Any, x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
+    """A reduced value with its reduced axes put back as size 1, to broadcast against x."""
+    return value if keepdims else tnp.reshape(value, kept_shape(x, axis))
+
+
+def zeros(type_: TensorType) -> Any:
+    """A constant zero of this type (a Python number for a weak type)."""
+    return type_.python_type(0) if type_.weak else np.zeros(type_.shape, type_.dtype)[()]
+
+
+def plus(a: Any, b: Any) -> Any:
+    """a + b, where None is a zero."""
+    if a is None:
+        return b
+    return a if b is None else a + b
+
+
+# --- elementwise: unary -------------------------------------------------------------------
+
+UNARY: dict[Primitive, Scaled] = {
+    elementwise.abs_: lambda v, x, out: v * tnp.sign(x),
+    elementwise.exp: lambda v, x, out: v * out,
+    elementwise.expm1: lambda v, x, out: v * (out + 1),
+    elementwise.log: lambda v, x, out: v / x,
+    elementwise.log1p: lambda v, x, out: v / (x + 1),
+    elementwise.sqrt: lambda v, x, out: v / (out * 2),
+    elementwise.square: lambda v, x, out: v * (x * 2),
+    elementwise.sin: lambda v, x, out: v * tnp.cos(x),
+    elementwise.cos: lambda v, x, out: -v * tnp.sin(x),
+    elementwise.tan: lambda v, x, out: v * (out * out + 1),
+    elementwise.arcsin: lambda v, x, out: v / tnp.sqrt(1 - x * x),
+    elementwise.arccos: lambda v, x, out: -v / tnp.sqrt(1 - x * x),
+    elementwise.arctan: lambda v, x, out: v / (x * x + 1),
+    elementwise.sinh: lambda v, x, out: v * tnp.cosh(x),
+    elementwise.cosh: lambda v, x, out: v * tnp.sinh(x),
+    elementwise.tanh: lambda v, x, out: v * (1 - out * out),
+}
+
+
+# --- elementwise: binary --------------------------------------------------------------------
+# (maximum, minimum and arctan2 have a rule per mode: their two modes' expressions differ, a
+# tie shared evenly, one division by the squared radius.)
+
+def is_constant_number(y: Any) -> bool:
+    return np.ndim(y) == 0 and find_trace([y]) is None
+
+
+def power_derivative(x: Any, y: Any) -> Any:
+    """d(x ** y)/dx = y * x ** (y - 1), None where it is zero. A constant exponent picks its
+    form while tracing (no cost at run time): x ** 0 and x ** 1 at x = 0 would compute
+    0 * 0 ** -1 = nan and 1 * 0 ** 0 = 1; x ** 2 is 2 * x. A traced exponent that is 0 gets
+    0 * x ** 0 = 0 (not 0 * 0 ** -1 = nan, which JAX avoids with a where on the result)."""
+    if is_constant_number(y):
+        if y == 0:
+            return None
+        return 1 if y == 1 else (x * 2 if y == 2 else y * x ** (y - 1))
+    return y * x ** (tnp.where(y == 0, 1, y) - 1)
+
+
+def power_exponent_derivative(x: Any, y: Any, out: Any) -> Any:
+    """d(x ** y)/dy = out * log(x); where x == 0 the limit is 0, not nan (as in JAX). None
+    for a constant exponent, which has no cotangent."""
+    if is_constant_number(y):
+        return None
+    return out * tnp.log(tnp.where(x == 0, 1, x))
+
+
+def times(a: Any, derivative: Any) -> Any:
+    """a * derivative, where a derivative that is None (zero) gives None and the constant 1
+    (x ** 1) adds no node."""
+    if derivative is None:
+        return None
+    return a if isinstance(derivative, int) and derivative == 1 else a * derivative
+
+
+def seeded(v: Any, derivative: Callable[[Any], Any]) -> Any:
+    return None if v is None else derivative(v)
+
+
+def multiply_partials(vx, vy, x, y, out):
+    return seeded(vx, lambda v: v * y), seeded(vy, lambda v: v * x)
+
+
+def divide_partials(vx, vy, x, y, out):
+    return seeded(vx, lambda v: v / y), seeded(vy, lambda v: -v * out / y)
+
+
+def remainder_partials(vx, vy, x, y, out):
+    # x mod y = x - floor(x / y) y, and floor(x / y) is piecewise constant
+    return vx, seeded(vy, lambda v: -v * tnp.floor_divide(x, y))
+
+
+def power_partials(vx, vy, x, y, out):
+    dx = seeded(vx, lambda v: power_derivative(x, y))
+    dy = seeded(vy, lambda v: power_exponent_derivative(x, y, out))
+    return times(vx, dx), times(vy, dy)
+
+
+BINARY: dict[Primitive, Partials] = {
+    elementwise.multiply: multiply_partials,
+    elementwise.divide: divide_partials,
+    elementwise.remainder: remainder_partials,
+    elementwise.power: power_partials,
+}
+
+
+# --- reductions and composites --------------------------------------------------------------
+
+def products_of_the_others(x, out, axis, keepdims):
+    """For each element, the product of the others along `axis`: d prod / d x_i.
+
+    `prod / x_i`, exact (and differentiable again) where no element of the product is 0:
+    then the product is not 0 either, so the test costs a look at the reduced value only.
+    Otherwise (a zero, or an underflow) the zeros are counted, never divided by.
+    """
+    out = keep_axes(out, x, axis, keepdims)
+    any_zero = tnp.sum(out == 0) > 0
+
+    def with_zeros(x, out):  # the branches' names are those of the emitted JAX functions
+        return products_with_zeros(x, out, axis)
+
+    def without_zeros(x, out):
+        return out / x
+
+    trace = find_trace([any_zero])
+    if trace is None:  # constants: NumPy picks the branch now
+        return with_zeros(x, out) if any_zero else without_zeros(x, out)
+    with trace.running():  # the branch is recorded into the trace this rule writes
+        return control.cond(any_zero, at_line_of(trace, with_zeros),
+                            at_line_of(trace, without_zeros), x, out)
+
+
+def at_line_of(trace: Any, branch: Callable) -> Callable:
+    """`branch` recording at the line `trace` records at (the user's line the rule comes
+    from), not at the line that called the transform: the emitted code must not depend on
+    where it is called from."""
+
+    @functools.wraps(branch)
+    def pinned(*operands):
+        nested = find_trace(list(operands))
+        if nested is None or not trace.fixed:
+            return branch(*operands)
+        with nested.at(trace.fixed_loc):
+            return branch(*operands)
+
+    return pinned
+
+
+def products_with_zeros(x, out, axis):
+    """`out / x_i` where x_i != 0. At a zero the product of the non-zero elements, times the
+    other zeros: 1 where x_i is the only zero, the other zero itself where there are two (its
+    value 0, its derivative the Hessian's entry), 0 where there are more."""
+    zero = x == 0
+    count = tnp.sum(zero, axis=axis, keepdims=True)
+    safe = tnp.where(zero, 1, x)
+    nonzero_product = tnp.prod(safe, axis=axis, keepdims=True)
+    other_zero = tnp.sum(tnp.where(zero, x, 0), axis=axis, keepdims=True) - x
+    other_zeros = tnp.where(count == 1, 1, tnp.where(count == 2, other_zero, 0))
+    return tnp.where(zero, nonzero_product * other_zeros, out / safe)
+
+
+def root_sum_squares_slope(out, divisor):
+    """1 / (divisor * out), the reduced factor of d out / d c = c / (divisor * out). Where out
+    is 0 (every c is 0: a norm at 0, equal values' spread) the root has a kink, a cone whose
+    subgradients fill a ball around 0; we choose 0 there (jax.grad gives 0 * inf = nan). The
+    where runs on the reduced value only, so it costs nothing beside the full-size product."""
+    return 1 / (tnp.where(out == 0, 1, out) * divisor)
