@@ -83,7 +83,7 @@ def decomposition_vjp(op: Primitive) -> Rule | None:
         adjoint = reverse(graph, wrt, seeded, cotangent_inputs=True, prepare=False)
         gradients = inline(adjoint, [*operands, *(cts[k] for k in seeded)])
         result: list[Any] = [None] * len(operands)
-        for i, gradient in zip(wrt, gradients[len(graph.outputs):], strict=True):
+        for i, gradient in zip(wrt, gradients[len(graph.outputs) :], strict=True):
             result[i] = gradient
         return result
 
@@ -98,10 +98,11 @@ def decomposition_jvp(op: Primitive) -> Rule | None:
 
     def jvp(tangents, *operands, outs, **params):
         graph = decomposition_graph(op, operands, params)
-        wrt = [i for i, t in enumerate(tangents)
-               if t is not None and differentiable(graph.inputs[i])]
+        wrt = [
+            i for i, t in enumerate(tangents) if t is not None and differentiable(graph.inputs[i])
+        ]
         pushed = forward(graph, wrt, prepare=False)
         results = inline(pushed, [*operands, *(tangents[i] for i in wrt)])
-        return results[len(graph.outputs):]
+        return results[len(graph.outputs) :]
 
     return jvp

@@ -106,6 +106,7 @@ UNARY: dict[Primitive, Scaled] = {
 # (maximum, minimum and arctan2 have a rule per mode: their two modes' expressions differ, a
 # tie shared evenly, one division by the squared radius.)
 
+
 def is_constant_number(y: Any) -> bool:
     return np.ndim(y) == 0 and find_trace([y]) is None
 
@@ -171,6 +172,7 @@ BINARY: dict[Primitive, Partials] = {
 
 # --- reductions and composites --------------------------------------------------------------
 
+
 def products_of_the_others(x, out, axis, keepdims):
     """For each element, the product of the others along `axis`: d prod / d x_i.
 
@@ -191,8 +193,9 @@ def products_of_the_others(x, out, axis, keepdims):
     if trace is None:  # constants: NumPy picks the branch now
         return with_zeros(x, out) if any_zero else without_zeros(x, out)
     with trace.running():  # the branch is recorded into the trace this rule writes
-        return control.cond(any_zero, at_line_of(trace, with_zeros),
-                            at_line_of(trace, without_zeros), x, out)
+        return control.cond(
+            any_zero, at_line_of(trace, with_zeros), at_line_of(trace, without_zeros), x, out
+        )
 
 
 def at_line_of(trace: Any, branch: Callable) -> Callable:

@@ -124,8 +124,9 @@ class Interpreter:
         params = node.params
         if not RULE_PARAMS.isdisjoint(params):
             params = {k: v for k, v in params.items() if k not in RULE_PARAMS}
-        outputs = trace.builder.bind(node.op, operands, dict(params), loc,
-                                     hints=[v.hint for v in node.outputs])
+        outputs = trace.builder.bind(
+            node.op, operands, dict(params), loc, hints=[v.hint for v in node.outputs]
+        )
         self.bind(node.outputs, [trace.wrap(v) for v in outputs])
 
     def replay_graph(self, graph: Graph, inputs: Sequence[Any]) -> list[Any]:
@@ -153,8 +154,11 @@ class Interpreter:
     def apply(self, rule: Rule | None, node: Node, seeds: list[Any], mode: str) -> Any:
         """`rule(seeds, *operands, outs=..., **params)` recorded at the node's line."""
         if rule is None:
-            raise TraceError(f"{mode} mode has no rule for the primitive {node.op.name}",
-                             loc=node.loc, hint="please report it")
+            raise TraceError(
+                f"{mode} mode has no rule for the primitive {node.op.name}",
+                loc=node.loc,
+                hint="please report it",
+            )
         with self.trace.at(self.untargeted(node.loc)):
             operands = [self.read(x) for x in node.inputs]
             outs = [self.read(v) for v in node.outputs]

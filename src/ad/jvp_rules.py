@@ -23,8 +23,7 @@ import numpy as np
 
 from ..ir import Primitive
 from ..ir.primitive import primitives
-from ..ir.primitives import contractions, elementwise, reductions
-from ..ir.primitives import indexing, shapes
+from ..ir.primitives import contractions, elementwise, indexing, reductions, shapes
 from ..tracer import functions as tnp
 from ..tracer import scatter
 from ..tracer.context import find_trace
