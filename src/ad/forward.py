@@ -115,10 +115,8 @@ def forward_pass(
         graph = prepare_for_differentiation(graph)
     interpreter = Interpreter(trace)
     interpreter.bind(graph.inputs, inputs)
-    tangents: list[dict[Var, Any]] = [
-        {graph.inputs[i]: t for i, t in direction.items() if differentiable(graph.inputs[i])}
-        for direction in directions
-    ]
+    tangents = [{graph.inputs[i]: t for i, t in direction.items()
+                 if differentiable(graph.inputs[i])} for direction in directions]
     for node in graph.nodes:
         # Every value of `graph` already has its final name, and the tangent nodes between
         # two replayed nodes would end their line's run, so the builder would name a value
@@ -128,11 +126,8 @@ def forward_pass(
         for tangent_of in tangents:
             push_forward(interpreter, node, tangent_of)
     outputs = [interpreter.read(x) for x in graph.outputs]
-    output_tangents = [
-        [tangent_of.get(x) if isinstance(x, Var) else None for x in graph.outputs]
-        for tangent_of in tangents
-    ]
-    return outputs, output_tangents
+    return outputs, [[tangent_of.get(x) if isinstance(x, Var) else None for x in graph.outputs]
+                     for tangent_of in tangents]
 
 
 def forward(graph: Graph, wrt: Sequence[int], name: str | None = None,

@@ -98,6 +98,15 @@ def pull_back(interpreter: Interpreter, node: Node, cotangents: Cotangents) -> N
                 cotangents.add(x, fit(contribution, x))
 
 
+def gradient_of(interpreter: Interpreter, var: Var, cotangents: Cotangents) -> Any:
+    """An input's cotangent, named after it (zeros where nothing flows into it)."""
+    gradient = cotangents.get(var)
+    if gradient is None:
+        gradient = np.zeros(var.type.shape, var.type.dtype)
+    interpreter.name(gradient, f"d_{var.hint or 'x'}")
+    return gradient
+
+
 # Rules given constants compute them with NumPy while tracing (a cotangent over an empty
 # axis is 1 / 0): inf and nan are values there, as in constant folding, and a warning would
 # point at the rule's line, not the user's. The emitted code warns where NumPy would.
@@ -131,14 +140,7 @@ def reverse(
     cotangents = seed(trace, graph, seeded, seeds)
     for node in reversed(graph.nodes):
         pull_back(interpreter, node, cotangents)
-    gradients = []
-    for i in wrt:
-        var = graph.inputs[i]
-        gradient = cotangents.get(var)
-        if gradient is None:
-            gradient = np.zeros(var.type.shape, var.type.dtype)
-        interpreter.name(gradient, f"d_{var.hint or 'x'}")
-        gradients.append(gradient)
+    gradients = [gradient_of(interpreter, graph.inputs[i], cotangents) for i in wrt]
     trace.active = False
     # The raw adjoint: the runtime optimizes it (and can show it unoptimized).
     return trace.builder.build([trace.operand(x) for x in [*outputs, *gradients]])

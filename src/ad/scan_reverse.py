@@ -48,6 +48,18 @@ class ScanPlan:
     seeded_ys: list[int]
 
 
+@dataclass(frozen=True)
+class Split:
+    """A scan body's adjoint split in two: the nodes that read no cotangent run forward,
+    the others backward, reading the `residuals` forward values from stacks."""
+
+    adjoint: Graph
+    forward_nodes: list[Node]
+    backward_nodes: list[Node]
+    residuals: list[Var]
+    ys: set[Var]  # the user's ys, stacked anyway
+
+
 def plan_scan(body: Graph, k: int, n: int) -> ScanPlan | None:
     """The forward and backward bodies of a scan's VJP, None where nothing differentiable
     flows through it.
@@ -70,7 +82,21 @@ def plan_scan(body: Graph, k: int, n: int) -> ScanPlan | None:
         return None
     adjoint = optimize(adjoint_of(body, wrt, seeded, cotangent_inputs=True,
                                   name=f"d_{body.name}"))
-    m, n_out = len(inputs), len(outputs)
+    split = split_adjoint(adjoint, k, n, len(inputs), len(outputs))
+    forward, sources, residuals, backward_nodes = stacked_residuals(split, body, k, n)
+    primal_inputs, ct_inputs = adjoint.inputs[:len(inputs)], adjoint.inputs[len(inputs):]
+    steps = Graph(adjoint.name, (*primal_inputs[:k], *residuals, *primal_inputs[k + n:],
+                                 *ct_inputs), tuple(backward_nodes),
+                  tuple(adjoint.outputs[len(outputs):]))
+    backward = backward_body(steps, body, k, n, len(residuals), diff_consts, diff_carry,
+                             seeded_ys, set(primal_inputs[k:k + n]))
+    return ScanPlan(forward, backward, sources, len(forward.outputs) - len(outputs),
+                    diff_consts, diff_carry, diff_xs, seeded_ys)
+
+
+def split_adjoint(adjoint: Graph, k: int, n: int, m: int, n_out: int) -> Split:
+    """The adjoint's nodes into forward and backward ones, and the residuals between them
+    (short chains the backward part can recompute from what it has are recomputed)."""
     primal_inputs, ct_inputs = adjoint.inputs[:m], adjoint.inputs[m:]
     gradients = adjoint.outputs[n_out:]
     flowing: set[Var] = set(ct_inputs)
@@ -94,27 +120,27 @@ def plan_scan(body: Graph, k: int, n: int) -> ScanPlan | None:
         more = next((nodes for r in residuals if r not in ys
                      for nodes in [cheaper(r, producer, free, recomputed)] if nodes), None)
         if more is None:
-            break
+            return Split(adjoint, forward_nodes, part, residuals, ys)
         recomputed.extend(more)
-    backward_nodes = part
-    if any(v.type.weak for v in residuals):  # recompute each step from stacked carries
-        residuals, backward_nodes = list(primal_inputs[k:k + n]), list(adjoint.nodes)
+
+
+def stacked_residuals(split: Split, body: Graph, k: int, n: int):
+    """The forward loop's body (the user's outputs, then the residuals it stacks), where
+    each residual is read from (`sources`), the residuals and the backward nodes."""
+    adjoint, inputs, outputs = split.adjoint, body.inputs, body.outputs
+    primal_inputs, n_out, ys = adjoint.inputs[:len(inputs)], len(outputs), split.ys
+    if any(v.type.weak for v in split.residuals):  # recompute each step from stacked carries
         forward = Graph(body.name, inputs, body.nodes, (*outputs, *inputs[k:k + n]))
         sources = tuple(("new", j) for j in range(n))
-    else:
-        # A residual that is one of the user's ys is read from that y's stack.
-        own = [r for r in residuals if r not in ys]
-        forward = Graph(body.name, primal_inputs, tuple(forward_nodes),
-                        (*adjoint.outputs[:n_out], *own))
-        y_position = {x: n + j for j, x in reversed(list(enumerate(adjoint.outputs[n:n_out])))}
-        sources = tuple(("y", y_position[r]) if r in ys else ("new", own.index(r))
-                        for r in residuals)
-    steps = Graph(adjoint.name, (*primal_inputs[:k], *residuals, *primal_inputs[k + n:],
-                                 *ct_inputs), tuple(backward_nodes), tuple(gradients))
-    backward = backward_body(steps, body, k, n, len(residuals), diff_consts, diff_carry,
-                             seeded_ys, set(primal_inputs[k:k + n]))
-    return ScanPlan(forward, backward, sources, len(forward.outputs) - n_out, diff_consts,
-                    diff_carry, diff_xs, seeded_ys)
+        return forward, sources, list(primal_inputs[k:k + n]), list(adjoint.nodes)
+    # A residual that is one of the user's ys is read from that y's stack.
+    own = [r for r in split.residuals if r not in ys]
+    forward = Graph(body.name, primal_inputs, tuple(split.forward_nodes),
+                    (*adjoint.outputs[:n_out], *own))
+    y_position = {x: n + j for j, x in reversed(list(enumerate(adjoint.outputs[n:n_out])))}
+    sources = tuple(("y", y_position[r]) if r in ys else ("new", own.index(r))
+                    for r in split.residuals)
+    return forward, sources, split.residuals, split.backward_nodes
 
 
 def residuals_read(part: list[Node], gradients: tuple, available: set[Var]) -> list[Var]:
