@@ -18,18 +18,23 @@ import numpy as np
 
 from ..ir import Graph, Node, TensorType, Var
 from ..ir.passes import optimize
-from ..ir.primitive import Group
+from ..ir.primitive import Group, Primitive, Trait
 from ..ir.primitives import control
 from ..tracer.context import Trace
 from ..tracer.functions import type_of
+from .interpreter import differentiable
 from .nested import trace_of, zero_if_none
-from .reverse import differentiable
 from .reverse import reverse as adjoint_of
 
-# Operations a backward step recomputes rather than reads from a stack: views, and short
-# chains of elementwise operations on values it has anyway.
-RECOMPUTED = frozenset({"reshape", "transpose", "broadcast_to", "index", "stop_gradient"})
-ELEMENTWISE = (Group.UNARY, Group.BINARY)
+# Operations a backward step recomputes rather than reads from a stack: views
+# (`cheap_to_recompute`), and short chains of arithmetic on values it has anyway.
+ARITHMETIC = (Group.UNARY, Group.BINARY)
+
+
+def cheap_to_recompute(op: Primitive) -> bool:
+    """A view costs nothing to make again: a view always (transpose, an index), or a shape
+    change that may be one (reshape; not einsum, a contraction that may view)."""
+    return op.has(Trait.VIEW) or (op.has(Trait.MAY_VIEW) and op.group is Group.SHAPE)
 
 
 @dataclass(frozen=True)
@@ -159,7 +164,7 @@ def cheaper(value: Var, producer: dict[Var, Node], free: set[Var],
     node = producer.get(value)
     if node is None or node in recomputed:
         return None
-    if node.op.name in RECOMPUTED:
+    if cheap_to_recompute(node.op):
         return [node]
     found: list[Node] = []
 
@@ -167,7 +172,7 @@ def cheaper(value: Var, producer: dict[Var, Node], free: set[Var],
         if v in free and v is not value:
             return True
         inner = producer.get(v)
-        if inner is None or inner.op.group not in ELEMENTWISE or len(found) >= 4:
+        if inner is None or inner.op.group not in ARITHMETIC or len(found) >= 4:
             return False
         found.append(inner)
         return all(walk(x) for x in inner.inputs if isinstance(x, Var))
