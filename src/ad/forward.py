@@ -84,8 +84,8 @@ def push_forward(interpreter: Interpreter, node: Node, tangent_of: dict[Var, Any
     tangents = [tangent_of.get(x) if isinstance(x, Var) else None for x in node.inputs]
     if all(t is None for t in tangents) or node.op.has(Trait.PIECEWISE_CONSTANT):
         return
-    results = interpreter.apply(jvp_rule(node), node, tangents, "forward")
-    with interpreter.trace.at(interpreter.untargeted(node.loc)):
+    with interpreter.pinned(node):
+        results = interpreter.apply(jvp_rule(node), node, tangents, "forward")
         if isinstance(results, Rerun):
             # The rule ran the values beside the tangents in one new node: later nodes
             # read its values, and the replayed one is dead.

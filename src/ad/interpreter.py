@@ -22,6 +22,7 @@ its tangents) returns `Rerun(values, tangents)`: later nodes read the new values
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import inspect
@@ -151,18 +152,20 @@ class Interpreter:
             held = self.copies[id(loc)] = (loc, dataclasses.replace(loc, target=None))
         return held[1]
 
+    def pinned(self, node: Node) -> contextlib.AbstractContextManager:
+        """Record at the node's line, without its target: around a rule and what the
+        transform does with its results."""
+        return self.trace.at(self.untargeted(node.loc))
+
     def apply(self, rule: Rule | None, node: Node, seeds: list[Any], mode: str) -> Any:
-        """`rule(seeds, *operands, outs=..., **params)` recorded at the node's line."""
+        """`rule(seeds, *operands, outs=..., **params)`, inside `pinned(node)`; an error
+        is located at the node's line."""
         if rule is None:
-            raise TraceError(
-                f"{mode} mode has no rule for the primitive {node.op.name}",
-                loc=node.loc,
-                hint="please report it",
-            )
-        with self.trace.at(self.untargeted(node.loc)):
-            operands = [self.read(x) for x in node.inputs]
-            outs = [self.read(v) for v in node.outputs]
-            try:
-                return rule(seeds, *operands, outs=outs, **node.params)
-            except TracegradError as error:
-                raise error.located(node.loc) from None
+            raise TraceError(f"{mode} mode has no rule for the primitive {node.op.name}",
+                             loc=node.loc, hint="please report it")
+        operands = [self.read(x) for x in node.inputs]
+        outs = [self.read(v) for v in node.outputs]
+        try:
+            return rule(seeds, *operands, outs=outs, **node.params)
+        except TracegradError as error:
+            raise error.located(node.loc) from None

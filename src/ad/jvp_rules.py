@@ -53,16 +53,17 @@ def zero_if_none(t: Any) -> Any:
 # --- elementwise: from the derivative tables ------------------------------------------------
 
 def unary_jvp(scaled: Scaled) -> JvpRule:
-    def jvp(tangents, x, out):
+    # In the list convention itself: the rules most nodes call, one call layer fewer.
+    def jvp(tangents, x, outs):
         (t,) = tangents
-        return None if t is None else scaled(t, x, out)
+        return [None if t is None else scaled(t, x, outs[0])]
 
     return jvp
 
 
 def binary_jvp(partials: Partials) -> JvpRule:
     """Each operand's tangent times its partial, summed (`forward` broadcasts the sum)."""
-    return lambda tangents, x, y, out: plus(*partials(*tangents, x, y, out))
+    return lambda tangents, x, y, outs: [plus(*partials(*tangents, x, y, outs[0]))]
 
 
 for op, scaled in UNARY.items():

@@ -91,8 +91,8 @@ def pull_back(interpreter: Interpreter, node: Node, cotangents: Cotangents) -> N
             interpreter.name(ct, f"d_{var.hint or node.op.name}")
     if node.op.has(Trait.PIECEWISE_CONSTANT):  # no derivative flows through it
         return
-    contributions = interpreter.apply(vjp_rule(node), node, cts, "reverse")
-    with interpreter.trace.at(interpreter.untargeted(node.loc)):
+    with interpreter.pinned(node):
+        contributions = interpreter.apply(vjp_rule(node), node, cts, "reverse")
         for x, contribution in zip(node.inputs, contributions, strict=True):
             if contribution is not None and differentiable(x):
                 cotangents.add(x, fit(contribution, x))

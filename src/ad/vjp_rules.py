@@ -46,15 +46,17 @@ vjp_rules = RuleTable("VJP", single_output_vjp)
 # --- elementwise: from the derivative tables ------------------------------------------------
 
 def unary_vjp(scaled: Scaled) -> VjpRule:
-    return lambda ct, x, out: [scaled(ct, x, out)]
+    # In the list convention itself: the rules most nodes call, one call layer fewer.
+    return lambda cts, x, outs: [scaled(cts[0], x, outs[0])]
 
 
 def binary_vjp(partials: Partials) -> VjpRule:
     """ct times each partial, summed back to its operand's shape."""
 
-    def vjp(ct, x, y, out):
+    def vjp(cts, x, y, outs):
+        ct = cts[0]
         return [None if d is None else unbroadcast(d, shape_of(v))
-                for d, v in zip(partials(ct, ct, x, y, out), (x, y), strict=True)]
+                for d, v in zip(partials(ct, ct, x, y, outs[0]), (x, y), strict=True)]
 
     return vjp
 
