@@ -29,11 +29,7 @@ from .nested import hint, trace_of
 Decomposition = Callable[..., Any]
 
 
-def as_written(rule: Decomposition) -> Decomposition:
-    return rule
-
-
-decompositions: dict[Primitive, Decomposition] = RuleTable("decomposition", as_written)
+decompositions: dict[Primitive, Decomposition] = RuleTable("decomposition")
 
 
 def log_softmax(x, axis):

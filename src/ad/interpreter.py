@@ -52,9 +52,9 @@ class Rerun:
 class RuleTable(dict):
     """Rules keyed by Primitive. An entry for anything but a declared primitive (a typo, a
     stale object) is refused when it is made, at import; a single-output rule is adapted
-    to the list convention (`single` says how for the table's mode)."""
+    to the list convention (`single` says how for the table's mode; None: kept as written)."""
 
-    def __init__(self, mode: str, single: Callable[[Rule], Rule]):
+    def __init__(self, mode: str, single: Callable[[Rule], Rule] | None = None):
         super().__init__()
         self.mode = mode
         self.single = single
@@ -63,7 +63,8 @@ class RuleTable(dict):
         if not isinstance(op, Primitive) or primitives.get(op.name) is not op:
             raise TypeError(f"{self.mode} rules: {op!r} is not a declared primitive")
         # (not following __wrapped__: a rule adapted already has `outs`)
-        if "out" in inspect.signature(rule, follow_wrapped=False).parameters:
+        if self.single is not None and "out" in inspect.signature(
+                rule, follow_wrapped=False).parameters:
             rule = self.single(rule)
         super().__setitem__(op, rule)
 
