@@ -164,39 +164,45 @@ def cond(pred: Any, true_fn: Callable, false_fn: Callable, *operands: Any) -> An
     trace = running_trace()
     if trace is None:
         return true_fn(*operands) if pred else false_fn(*operands)
-    if tnp.type_of(pred).shape != ():
-        raise TraceError(f"cond: the predicate must be a single value, got shape "
-                         f"{tnp.type_of(pred).shape}", loc=caller_location(),
-                         hint="reduce it first (np.all(...), np.any(...)), or select "
-                         "elementwise with np.where(condition, a, b)")
-    if tnp.type_of(pred).dtype != np.bool_:
-        pred = pred != 0
+    pred = as_predicate(pred)
     if find_trace([pred]) is None:  # a concrete predicate: only that branch exists
         return true_fn(*operands) if pred else false_fn(*operands)
     leaves, tree = operand_leaves(trace, tuple(operands))
-    groups, trees = split(leaves, tree)
-    types = [types_of(group) for group in groups]
-    hints = [hints_of(group, "x") for group in groups]
-    true = trace_body(trace, true_fn, types, trees, [
-        param_hints(true_fn, k, tree, h) for k, (tree, h) in enumerate(zip(trees, hints,
-                                                                              strict=True))],
-        "true_branch")
-    false = trace_body(trace, false_fn, types, trees, [
-        param_hints(false_fn, k, tree, h) for k, (tree, h) in enumerate(zip(trees, hints,
-                                                                               strict=True))],
-        "false_branch")
+    true, false = (trace_branch(trace, branch, leaves, tree, name) for branch, name in
+                   ((true_fn, "true_branch"), (false_fn, "false_branch")))
     check_structure("cond: the false branch's result", true.out_tree, false.out_tree,
                     "return the same structure (tuples, lists, dicts) from both branches")
     # Each branch takes every operand and every value either branch captured (once).
     captured: dict[Var, Any] = {}
     for branch in (true, false):
         captured.update((value.ir_var, value) for value in branch.captured)
-    n = len(leaves)
-    graphs = [with_inputs(branch, n, list(captured)) for branch in (true, false)]
+    graphs = [with_inputs(branch, len(leaves), list(captured)) for branch in (true, false)]
     outputs = trace.bind_many(control.cond, [pred, *leaves, *captured.values()],
                               hints=[getattr(v, "hint", None) for v in true.graph.outputs],
                               true=graphs[0], false=graphs[1])
     return unflatten(true.out_tree, outputs)
+
+
+def as_predicate(pred: Any) -> Any:
+    """cond's predicate as a 0-d bool (nonzero is true); any other shape is refused."""
+    if tnp.type_of(pred).shape != ():
+        raise TraceError(f"cond: the predicate must be a single value, got shape "
+                         f"{tnp.type_of(pred).shape}", loc=caller_location(),
+                         hint="reduce it first (np.all(...), np.any(...)), or select "
+                         "elementwise with np.where(condition, a, b)")
+    return pred if tnp.type_of(pred).dtype == np.bool_ else pred != 0
+
+
+def trace_branch(trace: Any, branch: Callable, leaves: list, tree: TreeDef,
+                 name: str) -> Nested:
+    """One branch of a cond traced on the operands' types, its parameters named after the
+    branch function's own."""
+    groups, trees = split(leaves, tree)
+    types = [types_of(group) for group in groups]
+    hints = [hints_of(group, "x") for group in groups]
+    names = [param_hints(branch, k, tree_k, h)
+             for k, (tree_k, h) in enumerate(zip(trees, hints, strict=True))]
+    return trace_body(trace, branch, types, trees, names, name)
 
 
 def with_inputs(branch: Nested, explicit: int, captured: list[Var]) -> Graph:
