@@ -297,6 +297,28 @@ def eager_scan(f, init, xs, x_leaves, x_tree, length, reverse):
 
 # --- fori_loop --------------------------------------------------------------------------
 
+def loop_bound(name: str, bound: Any) -> Any:
+    """A fori_loop bound: a Python int, or a traced 0-d integer."""
+    if isinstance(bound, int | np.integer) and not isinstance(bound, bool):
+        return int(bound)
+    t = tnp.type_of(bound)
+    if t.shape != () or t.dtype.kind not in "iu":
+        raise TraceError(f"fori_loop: the {name} bound must be an integer, got {t}",
+                         loc=caller_location(), hint="pass a Python int or a 0-d integer "
+                         "array")
+    return bound
+
+
+def loop_index_type(bounds: list[Any]) -> TensorType:
+    """With Python-int bounds the index is what the eager loop gives the body, a Python int
+    (weak: `c + i * 0.1` keeps a float32 carry float32, as it does when run plainly); with
+    traced bounds it is an integer of the bounds' dtype (at least int64), as JAX's is."""
+    traced_bounds = [tnp.type_of(b).dtype for b in bounds if not isinstance(b, int)]
+    if traced_bounds:
+        return TensorType((), np.result_type(np.int64, *traced_bounds))
+    return TensorType((), np.dtype(np.int64), weak=True)
+
+
 def fori_loop(lower: Any, upper: Any, body_fn: Callable, init: Any) -> Any:
     """`for i in range(lower, upper): carry = body_fn(i, carry)`, from `init`; returns the
     final carry, as `jax.lax.fori_loop`. With bounds known while tracing (Python ints) it
@@ -308,23 +330,8 @@ def fori_loop(lower: Any, upper: Any, body_fn: Callable, init: Any) -> Any:
             carry = body_fn(i, carry)
         return carry
     carry, carry_tree = operand_leaves(trace, init)
-    bounds = []
-    for name, bound in (("lower", lower), ("upper", upper)):
-        if isinstance(bound, int | np.integer) and not isinstance(bound, bool):
-            bounds.append(int(bound))
-            continue
-        t = tnp.type_of(bound)
-        if t.shape != () or t.dtype.kind not in "iu":
-            raise TraceError(f"fori_loop: the {name} bound must be an integer, got {t}",
-                             loc=caller_location(), hint="pass a Python int or a 0-d integer "
-                             "array")
-        bounds.append(bound)
-    # With Python-int bounds the index is what the eager loop gives the body, a Python int
-    # (weak: `c + i * 0.1` keeps a float32 carry float32, as it does when run plainly); with
-    # traced bounds it is an integer of the bounds' dtype (at least int64), as JAX's is.
-    traced_bounds = [tnp.type_of(b).dtype for b in bounds if not isinstance(b, int)]
-    index_type = (TensorType((), np.result_type(np.int64, *traced_bounds)) if traced_bounds
-                  else TensorType((), np.dtype(np.int64), weak=True))
+    bounds = [loop_bound(name, bound) for name, bound in (("lower", lower), ("upper", upper))]
+    index_type = loop_index_type(bounds)
     body = trace_body(trace, body_fn, [[index_type], types_of(carry)],
                       [flatten(0)[1], carry_tree],
                       [param_hints(body_fn, 0, flatten(0)[1], ["i"]),
