@@ -68,7 +68,10 @@ class Primitive:
     doc: str = ""
     traits: frozenset[Trait] = frozenset()
     reference: Reference | None = None
-    # The params that name axes of the first operand (`axis`, `axes`).
+    # The params whose value names axes of the first operand: an int or a tuple of ints,
+    # each a non-negative axis of that operand in the IR (`sum`'s `axis`, `transpose`'s
+    # `axes`, `gather`'s indexed `axes`; `stack`'s `axis` may equal its ndim, the new axis).
+    # A transform that adds a leading axis to the operand (vmap) shifts exactly these.
     axis_params: tuple[str, ...] = ()
 
     def infer(self, input_types: tuple[TensorType, ...], params: dict[str, Any]):

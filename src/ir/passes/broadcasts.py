@@ -9,13 +9,12 @@ elements either way. Reverse mode writes such broadcasts for the cotangent of ev
 from __future__ import annotations
 
 from ..core import Graph, Node, Operand, Var
-from ..primitive import Group
-
-ELEMENTWISE = (Group.BINARY, Group.COMPARISON, Group.LOGICAL, Group.SELECT)
+from ..primitives.shapes import broadcast_to
+from .rewrite import broadcasting_elementwise
 
 
 def fold_broadcasts(graph: Graph) -> Graph:
-    producers = {node.out: node for node in graph.nodes if node.op.name == "broadcast_to"}
+    producers = {node.out: node for node in graph.nodes if node.op is broadcast_to}
     if not producers:
         return graph
     users: dict[Var, list[Node]] = {var: [] for var in producers}
@@ -49,7 +48,7 @@ def still_typed(user: Node, folded: set[Var], producers: dict[Var, Node]) -> boo
     """`user` broadcasts elementwise and gives the same type (shape, dtype and weakness) with
     the `folded` broadcasts' inputs in their place. (A Python scalar broadcast is a strong
     float64 array: `x_f32 * broadcast_to(2.5, s)` is float64, `x_f32 * 2.5` float32.)"""
-    if user.op.group not in ELEMENTWISE:
+    if not broadcasting_elementwise(user):
         return False
     types = tuple(producers[x].inputs[0].type if x in folded else x.type for x in user.inputs)
     try:

@@ -3,8 +3,8 @@
 Two nodes with the same primitive, the same params and the same inputs compute the same
 value (every primitive is pure): the later one is dropped and its readers read the first.
 Inputs are the same when they are the same Var, or Literals of the same type and the same
-bits (so 0.0 and -0.0 stay apart). For add and multiply, whose IEEE results do not depend on
-operand order, `b + a` matches `a + b`. Results never change.
+bits (so 0.0 and -0.0 stay apart). For COMMUTATIVE primitives, whose IEEE results do not depend
+on operand order, `b + a` matches `a + b`. Results never change.
 """
 
 from __future__ import annotations
@@ -14,11 +14,8 @@ from typing import Any
 import numpy as np
 
 from ..core import Graph, Literal, Operand
+from ..primitive import Trait
 from .rewrite import Rewriter
-
-# Primitives whose result is exactly the same with the two operands swapped.
-COMMUTATIVE = frozenset({"add", "multiply", "equal", "not_equal", "logical_and", "logical_or",
-                         "logical_xor"})
 
 
 def operand_key(x: Operand) -> Any:
@@ -43,7 +40,7 @@ def eliminate_common_subexpressions(graph: Graph) -> Graph:
         try:
             key = node_key(node.op, inputs, node.params)
             earlier = seen.get(key)
-            if earlier is None and node.op.name in COMMUTATIVE and len(inputs) == 2:
+            if earlier is None and node.op.has(Trait.COMMUTATIVE) and len(inputs) == 2:
                 earlier = seen.get(node_key(node.op, inputs[::-1], node.params))
         except TypeError:  # a param that cannot be hashed: never shared
             rewriter.keep(node)

@@ -4,50 +4,35 @@ A node whose inputs are all Literals is evaluated now, with the NumPy function i
 for, and becomes a Literal: exactly the value the emitted NumPy code would compute. Only
 where the result keeps the node's exact type, and is no larger than its largest input (or a
 handful of elements): folding `broadcast_to(0.0, (1000, 1000))` would trade a view for a
-megabyte constant. Primitives without an evaluator here are left alone.
+megabyte constant. The NumPy function is the primitive's `reference`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
 
 from ..core import Graph, Literal, Node
-from ..primitive import Group
-from ..primitives.elementwise import UFUNCS
+from ..primitive import Group, Reference
+from ..primitives.elementwise import round_
+from ..primitives.shapes import concatenate, stack
 from .rewrite import Rewriter
 
 # A folded constant may always have this many elements.
 SMALL = 16
 
-Evaluator = Callable[..., Any]
+# The groups whose primitives are folded (with their `reference`); round, the index
+# reductions, contractions, indexing, composites and control flow stay as written.
+FOLDED_GROUPS = frozenset({Group.UNARY, Group.BINARY, Group.COMPARISON, Group.LOGICAL,
+                           Group.SELECT, Group.REDUCTION, Group.SHAPE, Group.CONVERSION})
+# Shape primitives that were never folded: joining literals only lengthens the source.
+NOT_FOLDED = frozenset({round_, concatenate, stack})
 
 
-def reduction(name: str) -> Evaluator:
-    function = getattr(np, name)
-    return lambda x, axis, keepdims: function(x, axis=axis, keepdims=keepdims)
-
-
-EVALUATORS: dict[str, Evaluator] = {
-    "where": lambda c, x, y: np.where(c, x, y),
-    "sum": reduction("sum"),
-    "prod": reduction("prod"),
-    "max": reduction("max"),
-    "min": reduction("min"),
-    "reshape": lambda x, shape: np.reshape(x, shape),
-    "transpose": lambda x, axes: np.transpose(x, axes),
-    "broadcast_to": lambda x, shape: np.broadcast_to(x, shape),
-    "convert": lambda x, dtype: np.asarray(x).astype(dtype),
-}
-
-
-def evaluator(node: Node) -> Evaluator | None:
-    if node.op in UFUNCS and node.op.group in (Group.UNARY, Group.BINARY, Group.COMPARISON,
-                                                Group.LOGICAL):
-        return UFUNCS[node.op]
-    return EVALUATORS.get(node.op.name)
+def evaluator(node: Node) -> Reference | None:
+    op = node.op
+    if op.group in FOLDED_GROUPS and op not in NOT_FOLDED:
+        return op.reference
+    return None
 
 
 def folded(node: Node) -> Literal | None:

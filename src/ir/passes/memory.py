@@ -28,16 +28,18 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
 from ..core import Graph, Literal, Node, Operand, Var
-from ..primitive import Group
+from ..primitive import Group, Trait
+from ..primitives import control, shapes
 from ..primitives.elementwise import UFUNCS
 
 LARGE_BYTES = 256 * 1024
 
-# Primitives whose NumPy result may share memory with their first operand.
-VIEWS = frozenset({"reshape", "transpose", "broadcast_to", "index", "einsum", "stop_gradient"})
 WRITES_OUT = (Group.UNARY, Group.BINARY)
-# Of those, the ones whose result is always a view, never memory of its own.
-PURE_VIEWS = frozenset({"transpose", "broadcast_to", "index", "stop_gradient"})
+
+
+def may_view(node: Node) -> bool:
+    """Whether the node's NumPy result may share memory with its first operand."""
+    return node.op.has(Trait.VIEW) or node.op.has(Trait.MAY_VIEW)
 
 # Stands, among the inputs a value may share memory with, for a constant of the graph.
 CONSTANT = -1
@@ -98,7 +100,7 @@ def value_buffers(graph: Graph) -> dict[Var, frozenset[Buffer]]:
     buffers: dict[Var, frozenset[Buffer]] = {v: frozenset({k}) for k, v in enumerate(graph.inputs)}
     for node in graph.nodes:
         for var, (operands, _) in zip(node.outputs, aliased_operands(node), strict=True):
-            found: set[Buffer] = set() if node.op.name in PURE_VIEWS else {var}
+            found: set[Buffer] = set() if node.op.has(Trait.VIEW) else {var}
             for x in operands:
                 found |= buffers.get(x, frozenset()) if isinstance(x, Var) else {x}
             buffers[var] = frozenset(found)
@@ -116,7 +118,7 @@ def may_be_shared(graph: Graph) -> set[Var]:
 def aliased_operands(node: Node) -> Iterator[tuple[list[Operand], bool]]:
     """For each output of the node, the operands whose memory it may share, and whether it
     may be a constant of a nested Graph."""
-    if node.op.name in VIEWS:
+    if may_view(node):
         yield from (([node.inputs[0]], False) for _ in node.outputs)
     elif node.op.group is Group.CONTROL:
         for positions in control_sources(node):
@@ -127,26 +129,26 @@ def aliased_operands(node: Node) -> Iterator[tuple[list[Operand], bool]]:
 
 def control_sources(node: Node) -> list[set[int]]:
     """For each output of a control-flow node, the positions of the operands it may be."""
-    params, name = node.params, node.op.name
-    if name == "cond":  # a branch's input k is the node's operand k + 1 (after pred)
+    params, op = node.params, node.op
+    if op is control.cond:  # a branch's input k is the node's operand k + 1 (after pred)
         both = zip(output_sources(params["true"]), output_sources(params["false"]),
                    strict=True)
         return [{p if p == CONSTANT else p + 1 for p in a | b} for a, b in both]
-    if name == "custom_vjp":
+    if op is control.custom_vjp:
         return output_sources(params["primal"])
-    if name == "scan":
+    if op is control.scan:
         consts, carry = params["num_consts"], params["num_carry"]
         ys = [set() for _ in node.outputs[carry:]]
         if params["length"] == 0:
             return [{consts + k} for k in range(carry)] + ys
         return loop_sources(params["body"], consts, carry, 0, may_skip=False) + ys
-    if name == "fori_loop":  # body input 0 is the index; input k > 0 is operand k + 1
+    if op is control.fori_loop:  # body input 0 is the index; input k > 0 is operand k + 1
         lower, upper = node.inputs[:2]
         runs = (isinstance(lower, Literal) and isinstance(upper, Literal)
                 and upper.value > lower.value)
         return loop_sources(params["body"], 1 + params["num_consts"], len(node.outputs), 1,
                             may_skip=not runs, skip=frozenset({0}))
-    if name == "while_loop":  # body input k is operand k + num_cond_consts
+    if op is control.while_loop:  # body input k is operand k + num_cond_consts
         return loop_sources(params["body"], params["num_body_consts"], len(node.outputs),
                             params["num_cond_consts"], may_skip=True)
     return [set(range(len(node.inputs))) | {CONSTANT} for _ in node.outputs]  # unknown
@@ -179,7 +181,7 @@ def shared_stacks(node: Node, returned: Collection[Var] = ()) -> list[tuple[int,
     through time written by hand does: (carry, output of the new values, output of the
     values each step began with), the two stacks being views of that buffer. Never for two
     stacks the function returns: the caller's two arrays would share memory."""
-    if node.op.name != "scan" or node.params["length"] == 0:
+    if node.op is not control.scan or node.params["length"] == 0:
         return []
     body: Graph = node.params["body"]
     consts, carry = node.params["num_consts"], node.params["num_carry"]
@@ -247,7 +249,7 @@ def plan_memory(graph: Graph) -> MemoryPlan:
             members[find(var)].append(var)
             end[find(var)] = max(end[find(var)], last_use.get(var, i))
             if (constant or any(isinstance(x, Literal) or x in fixed for x in operands)
-                    or node.op.name == "broadcast_to"):
+                    or node.op is shapes.broadcast_to):
                 fixed.add(var)
         for _, made, kept in shared_stacks(node, returned):  # two views of one buffer
             join(find(node.outputs[made]), find(node.outputs[kept]))

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Graph, Literal, Node, Operand, Var
-from ..primitive import Primitive
+from ..primitive import Primitive, Trait
 
 
 class Rewriter:
@@ -77,3 +77,9 @@ def is_constant(x: Operand, value: float) -> bool:
     if x.type.ndim == 0:
         return bool(x.value == value)
     return bool(np.all(x.value == value))
+
+
+def broadcasting_elementwise(node: Node) -> bool:
+    """An ELEMENTWISE node with operands to broadcast against each other (a unary one has
+    nothing to broadcast)."""
+    return len(node.inputs) > 1 and node.op.has(Trait.ELEMENTWISE)

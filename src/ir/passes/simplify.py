@@ -25,9 +25,10 @@ from collections.abc import Callable
 import numpy as np
 
 from ..core import Graph, Literal, Node, Operand, Var
-from ..primitive import Group, primitives
+from ..primitive import primitives
+from ..primitives import elementwise, reductions
 from ..types import TensorType
-from .rewrite import Rewriter, is_constant
+from .rewrite import Rewriter, broadcasting_elementwise, is_constant
 
 P = primitives
 
@@ -66,7 +67,7 @@ class Simplifier:
     def with_scalar_constants(self, node: Node) -> Node:
         """An elementwise operand that is one value repeated (`np.full((12,), 0.5)`) written
         as that value, where the result keeps its exact type: broadcasting repeats it."""
-        if node.op.group not in ELEMENTWISE or not any(
+        if not broadcasting_elementwise(node) or not any(
                 x.__class__ is Literal and x.type.shape for x in node.inputs):
             return node  # the common case, kept cheap: no constant array among the operands
         inputs = list(node.inputs)
@@ -91,13 +92,11 @@ class Simplifier:
     def remember(self, node: Node) -> None:
         for var in node.outputs:
             self.producer[var] = node
-        if node.op.name == "multiply" and all(isinstance(x, Var) for x in node.inputs):
+        if node.op is elementwise.multiply and all(isinstance(x, Var) for x in node.inputs):
             a, b = node.inputs
             self.products.setdefault((a, b), node.out)
             self.products.setdefault((b, a), node.out)
 
-
-ELEMENTWISE = (Group.BINARY, Group.COMPARISON, Group.LOGICAL, Group.SELECT)
 
 
 def uniform_value(x: Operand) -> np.generic | None:
@@ -215,7 +214,7 @@ def reduction(s: Simplifier, node: Node) -> bool:
         if x.type.dtype != node.out.type.dtype:
             return False
         return s.rewriter.recompute(node, P["reshape"], [x], {"shape": node.out.type.shape})
-    return node.op.name == "sum" and sum_of_broadcast(s, node)
+    return node.op is reductions.sum_ and sum_of_broadcast(s, node)
 
 
 def sum_of_broadcast(s: Simplifier, node: Node) -> bool:

@@ -12,6 +12,8 @@ chosen 0 where out is 0, a subgradient where the chain rule through sqrt gives 0
 
 from __future__ import annotations
 
+import numpy as np
+
 from ...errors import TypeRuleError
 from ..primitive import Group, declare
 from ..types import TensorType
@@ -26,8 +28,14 @@ def log_softmax_rule(types: tuple[TensorType, ...], axis: tuple[int, ...]):
     return (TensorType(x.shape, x.dtype),)
 
 
+def log_softmax_reference(x, axis):
+    z = x - np.max(x, axis=axis, keepdims=True)
+    return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
+
+
 log_softmax = declare("log_softmax", Group.COMPOSITE, log_softmax_rule,
-                      "x - max(x) - log(sum(exp(x - max(x)))) over axes")
+                      "x - max(x) - log(sum(exp(x - max(x)))) over axes",
+                      reference=log_softmax_reference, axis_params=("axis",))
 
 
 def root_sum_squares_rule(types: tuple[TensorType, ...], axis: tuple[int, ...], keepdims: bool,
@@ -39,5 +47,10 @@ def root_sum_squares_rule(types: tuple[TensorType, ...], axis: tuple[int, ...], 
     return (TensorType(reduced_shape(c, axis, keepdims), c.dtype),)
 
 
+def root_sum_squares_reference(c, axis, keepdims, divisor):
+    return np.sqrt(np.sum(c * c, axis=axis, keepdims=keepdims) / divisor)
+
+
 root_sum_squares = declare("root_sum_squares", Group.COMPOSITE, root_sum_squares_rule,
-                           "sqrt(sum(c * c) / divisor) over axes: norm, std")
+                           "sqrt(sum(c * c) / divisor) over axes: norm, std",
+                           reference=root_sum_squares_reference, axis_params=("axis",))

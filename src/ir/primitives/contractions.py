@@ -99,7 +99,13 @@ def einsum_rule(types: tuple[TensorType, ...], subscripts: str) -> tuple[TensorT
     return (TensorType(tuple(sizes[i] for i in output), dtype),)
 
 
-matmul = declare("matmul", Group.CONTRACTION, matmul_rule, "x @ y with NumPy's matmul rules")
+matmul = declare(
+    "matmul",
+    Group.CONTRACTION,
+    matmul_rule,
+    "x @ y with NumPy's matmul rules",
+    reference=np.matmul,
+)
 # einsum returns a view where no element is computed (`ij->ji`).
 einsum = declare(
     "einsum",
@@ -107,4 +113,5 @@ einsum = declare(
     einsum_rule,
     "Einstein summation, explicit form",
     traits={Trait.MAY_VIEW},
+    reference=lambda *xs, subscripts: np.einsum(subscripts, *xs),
 )

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ...errors import TypeRuleError
-from ..primitive import Group, Primitive, Trait, declare
+from ..primitive import Group, Primitive, Trait, declare, primitives
 from ..types import WEAK_PYTHON_TYPES, TensorType
 
 # One sample per weak Python kind, to ask Python itself what an operator returns.
@@ -130,77 +130,85 @@ def _declare_ufunc(
     traits = traits | {Trait.ELEMENTWISE}
     if group in (Group.COMPARISON, Group.LOGICAL):
         traits |= {Trait.PIECEWISE_CONSTANT}
-    return declare(name, group, ufunc_rule(name, ufunc, python_op), doc, traits=traits)
+    rule = ufunc_rule(name, ufunc, python_op)
+    return declare(name, group, rule, doc, traits=traits, reference=ufunc)
 
 
-LINEAR = frozenset({Trait.LINEAR})
-COMMUTATIVE = frozenset({Trait.COMMUTATIVE})
-PIECEWISE_CONSTANT = frozenset({Trait.PIECEWISE_CONSTANT})
+IS_LINEAR = frozenset({Trait.LINEAR})
+IS_COMMUTATIVE = frozenset({Trait.COMMUTATIVE})
+IS_PIECEWISE_CONSTANT = frozenset({Trait.PIECEWISE_CONSTANT})
 
 
-U, B, C, L = Group.UNARY, Group.BINARY, Group.COMPARISON, Group.LOGICAL
+UNARY, BINARY = Group.UNARY, Group.BINARY
+COMPARISON, LOGICAL = Group.COMPARISON, Group.LOGICAL
 
 # Unary elementwise: -x, abs(x) keep Python scalars Python scalars; the np.* functions do not.
-neg = _declare_ufunc("neg", U, np.negative, operator.neg, "-x", traits=LINEAR)
-abs_ = _declare_ufunc("abs", U, np.absolute, abs, "|x|")
+neg = _declare_ufunc("neg", UNARY, np.negative, operator.neg, "-x", traits=IS_LINEAR)
+abs_ = _declare_ufunc("abs", UNARY, np.absolute, abs, "|x|")
 sign = _declare_ufunc(
-    "sign", U, np.sign, doc="-1, 0 or 1 by the sign of x", traits=PIECEWISE_CONSTANT
+    "sign", UNARY, np.sign, doc="-1, 0 or 1 by the sign of x", traits=IS_PIECEWISE_CONSTANT
 )
-exp = _declare_ufunc("exp", U, np.exp, doc="e**x")
-expm1 = _declare_ufunc("expm1", U, np.expm1, doc="e**x - 1, exact near 0")
-log = _declare_ufunc("log", U, np.log, doc="natural logarithm")
-log1p = _declare_ufunc("log1p", U, np.log1p, doc="log(1 + x), exact near 0")
-sqrt = _declare_ufunc("sqrt", U, np.sqrt, doc="square root")
-square = _declare_ufunc("square", U, np.square, doc="x * x")
-sin = _declare_ufunc("sin", U, np.sin, doc="sine")
-cos = _declare_ufunc("cos", U, np.cos, doc="cosine")
-tan = _declare_ufunc("tan", U, np.tan, doc="tangent")
-arcsin = _declare_ufunc("arcsin", U, np.arcsin, doc="inverse sine")
-arccos = _declare_ufunc("arccos", U, np.arccos, doc="inverse cosine")
-arctan = _declare_ufunc("arctan", U, np.arctan, doc="inverse tangent")
-sinh = _declare_ufunc("sinh", U, np.sinh, doc="hyperbolic sine")
-cosh = _declare_ufunc("cosh", U, np.cosh, doc="hyperbolic cosine")
-tanh = _declare_ufunc("tanh", U, np.tanh, doc="hyperbolic tangent")
-floor = _declare_ufunc("floor", U, np.floor, doc="round towards -inf", traits=PIECEWISE_CONSTANT)
-ceil = _declare_ufunc("ceil", U, np.ceil, doc="round towards +inf", traits=PIECEWISE_CONSTANT)
+exp = _declare_ufunc("exp", UNARY, np.exp, doc="e**x")
+expm1 = _declare_ufunc("expm1", UNARY, np.expm1, doc="e**x - 1, exact near 0")
+log = _declare_ufunc("log", UNARY, np.log, doc="natural logarithm")
+log1p = _declare_ufunc("log1p", UNARY, np.log1p, doc="log(1 + x), exact near 0")
+sqrt = _declare_ufunc("sqrt", UNARY, np.sqrt, doc="square root")
+square = _declare_ufunc("square", UNARY, np.square, doc="x * x")
+sin = _declare_ufunc("sin", UNARY, np.sin, doc="sine")
+cos = _declare_ufunc("cos", UNARY, np.cos, doc="cosine")
+tan = _declare_ufunc("tan", UNARY, np.tan, doc="tangent")
+arcsin = _declare_ufunc("arcsin", UNARY, np.arcsin, doc="inverse sine")
+arccos = _declare_ufunc("arccos", UNARY, np.arccos, doc="inverse cosine")
+arctan = _declare_ufunc("arctan", UNARY, np.arctan, doc="inverse tangent")
+sinh = _declare_ufunc("sinh", UNARY, np.sinh, doc="hyperbolic sine")
+cosh = _declare_ufunc("cosh", UNARY, np.cosh, doc="hyperbolic cosine")
+tanh = _declare_ufunc("tanh", UNARY, np.tanh, doc="hyperbolic tangent")
+floor = _declare_ufunc("floor", UNARY, np.floor, doc="round towards -inf",
+    traits=IS_PIECEWISE_CONSTANT)
+ceil = _declare_ufunc("ceil", UNARY, np.ceil, doc="round towards +inf",
+    traits=IS_PIECEWISE_CONSTANT)
 round_ = declare(
     "round",
-    U,
+    UNARY,
     round_rule,
     "round half to even, to `decimals` places",
     traits={Trait.ELEMENTWISE, Trait.PIECEWISE_CONSTANT},
+    reference=lambda x, decimals=0: np.round(x, decimals),
 )
 
 # Binary elementwise, broadcasting.
-add = _declare_ufunc("add", B, np.add, operator.add, "x + y", traits=LINEAR)
-subtract = _declare_ufunc("subtract", B, np.subtract, operator.sub, "x - y", traits=LINEAR)
-multiply = _declare_ufunc("multiply", B, np.multiply, operator.mul, "x * y", traits=COMMUTATIVE)
-divide = _declare_ufunc("divide", B, np.divide, operator.truediv, "x / y (true division)")
+add = _declare_ufunc("add", BINARY, np.add, operator.add, "x + y", traits=IS_LINEAR)
+subtract = _declare_ufunc("subtract", BINARY, np.subtract, operator.sub, "x - y", traits=IS_LINEAR)
+multiply = _declare_ufunc("multiply", BINARY, np.multiply, operator.mul, "x * y",
+    traits=IS_COMMUTATIVE)
+divide = _declare_ufunc("divide", BINARY, np.divide, operator.truediv, "x / y (true division)")
 floor_divide = _declare_ufunc(
-    "floor_divide", B, np.floor_divide, operator.floordiv, "x // y", traits=PIECEWISE_CONSTANT
+    "floor_divide", BINARY, np.floor_divide, operator.floordiv, "x // y",
+    traits=IS_PIECEWISE_CONSTANT,
 )
-remainder = _declare_ufunc("remainder", B, np.remainder, operator.mod, "x % y")
-power = _declare_ufunc("power", B, np.power, operator.pow, "x ** y")
-maximum = _declare_ufunc("maximum", B, np.maximum, doc="elementwise larger, NaN wins")
-minimum = _declare_ufunc("minimum", B, np.minimum, doc="elementwise smaller, NaN wins")
-arctan2 = _declare_ufunc("arctan2", B, np.arctan2, doc="angle of the point (x2, x1)")
+remainder = _declare_ufunc("remainder", BINARY, np.remainder, operator.mod, "x % y")
+power = _declare_ufunc("power", BINARY, np.power, operator.pow, "x ** y")
+maximum = _declare_ufunc("maximum", BINARY, np.maximum, doc="elementwise larger, NaN wins")
+minimum = _declare_ufunc("minimum", BINARY, np.minimum, doc="elementwise smaller, NaN wins")
+arctan2 = _declare_ufunc("arctan2", BINARY, np.arctan2, doc="angle of the point (x2, x1)")
 
 # Comparisons give bool; on Python scalars alone they give a Python bool.
-equal = _declare_ufunc("equal", C, np.equal, operator.eq, "x == y", traits=COMMUTATIVE)
-not_equal = _declare_ufunc("not_equal", C, np.not_equal, operator.ne, "x != y", traits=COMMUTATIVE)
-less = _declare_ufunc("less", C, np.less, operator.lt, "x < y")
-less_equal = _declare_ufunc("less_equal", C, np.less_equal, operator.le, "x <= y")
-greater = _declare_ufunc("greater", C, np.greater, operator.gt, "x > y")
-greater_equal = _declare_ufunc("greater_equal", C, np.greater_equal, operator.ge, "x >= y")
+equal = _declare_ufunc("equal", COMPARISON, np.equal, operator.eq, "x == y", traits=IS_COMMUTATIVE)
+not_equal = _declare_ufunc("not_equal", COMPARISON, np.not_equal, operator.ne, "x != y",
+    traits=IS_COMMUTATIVE)
+less = _declare_ufunc("less", COMPARISON, np.less, operator.lt, "x < y")
+less_equal = _declare_ufunc("less_equal", COMPARISON, np.less_equal, operator.le, "x <= y")
+greater = _declare_ufunc("greater", COMPARISON, np.greater, operator.gt, "x > y")
+greater_equal = _declare_ufunc("greater_equal", COMPARISON, np.greater_equal, operator.ge, "x >= y")
 
 # Logical connectives on truth values.
 logical_and = _declare_ufunc(
-    "logical_and", L, np.logical_and, doc="x and y, elementwise", traits=COMMUTATIVE
+    "logical_and", LOGICAL, np.logical_and, doc="x and y, elementwise", traits=IS_COMMUTATIVE
 )
 logical_or = _declare_ufunc(
-    "logical_or", L, np.logical_or, doc="x or y, elementwise", traits=COMMUTATIVE
+    "logical_or", LOGICAL, np.logical_or, doc="x or y, elementwise", traits=IS_COMMUTATIVE
 )
-logical_not = _declare_ufunc("logical_not", L, np.logical_not, doc="not x, elementwise")
+logical_not = _declare_ufunc("logical_not", LOGICAL, np.logical_not, doc="not x, elementwise")
 
 # where(condition, x, y): x where the condition holds, else y; broadcasting all three.
 # Linear in x and y (the condition carries no derivative).
@@ -210,18 +218,13 @@ where = declare(
     where_rule,
     "x where condition else y",
     traits={Trait.ELEMENTWISE, Trait.LINEAR},
+    reference=np.where,
 )
 
-# The ufunc behind each elementwise primitive: the tracer dispatches on it.
+# The ufunc behind each elementwise primitive: the tracer dispatches on it. Read from the
+# primitives' references, so there is one list of them.
 UFUNCS: dict[Primitive, np.ufunc] = {
-    neg: np.negative, abs_: np.absolute, sign: np.sign, exp: np.exp, expm1: np.expm1,
-    log: np.log, log1p: np.log1p, sqrt: np.sqrt, square: np.square, sin: np.sin, cos: np.cos,
-    tan: np.tan, arcsin: np.arcsin, arccos: np.arccos, arctan: np.arctan, sinh: np.sinh,
-    cosh: np.cosh, tanh: np.tanh, floor: np.floor, ceil: np.ceil, add: np.add,
-    subtract: np.subtract, multiply: np.multiply, divide: np.divide,
-    floor_divide: np.floor_divide, remainder: np.remainder, power: np.power,
-    maximum: np.maximum, minimum: np.minimum, arctan2: np.arctan2, equal: np.equal,
-    not_equal: np.not_equal, less: np.less, less_equal: np.less_equal, greater: np.greater,
-    greater_equal: np.greater_equal, logical_and: np.logical_and, logical_or: np.logical_or,
-    logical_not: np.logical_not,
-}  # fmt: skip
+    op: op.reference
+    for op in primitives.values()
+    if op.has(Trait.ELEMENTWISE) and isinstance(op.reference, np.ufunc)
+}

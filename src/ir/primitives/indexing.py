@@ -116,17 +116,57 @@ def scatter_add_rule(types: tuple[TensorType, ...], shape: tuple[int, ...], axes
     return (TensorType(shape, updates.dtype),)
 
 
+def numpy_key(index: tuple[IndexItem, ...]) -> tuple:
+    """The IR's static key as NumPy takes it: a (start, stop, step) triple is a slice."""
+    return tuple(slice(*item) if isinstance(item, tuple) else item for item in index)
+
+
+def gather_key(ndim: int, indices: tuple, axes: tuple[int, ...]) -> tuple:
+    key: list = [slice(None)] * ndim
+    for axis, i in zip(axes, indices, strict=True):
+        key[axis] = i
+    return tuple(key)
+
+
+def index_reference(x, index):
+    return np.asarray(x)[numpy_key(index)]
+
+
+def gather_reference(x, *indices, axes):
+    x = np.asarray(x)
+    return x[gather_key(x.ndim, indices, axes)]
+
+
+def index_scatter_reference(updates, shape, index):
+    out = np.zeros(shape, np.asarray(updates).dtype)
+    out[numpy_key(index)] = updates
+    return out
+
+
+def scatter_add_reference(updates, *indices, shape, axes):
+    out = np.zeros(shape, np.asarray(updates).dtype)
+    np.add.at(out, gather_key(len(shape), indices, axes), updates)
+    return out
+
+
 index = declare(
     "index",
     Group.INDEXING,
     index_rule,
     "basic indexing with a static key",
     traits={Trait.LINEAR, Trait.VIEW},
+    reference=index_reference,
 )
 # Linear in the indexed value (the index arrays carry no derivative); so are the scatters in
 # their updates.
 gather = declare(
-    "gather", Group.INDEXING, gather_rule, "integer-array indexing", traits={Trait.LINEAR}
+    "gather",
+    Group.INDEXING,
+    gather_rule,
+    "integer-array indexing",
+    traits={Trait.LINEAR},
+    reference=gather_reference,
+    axis_params=("axes",),
 )
 index_scatter = declare(
     "index_scatter",
@@ -134,6 +174,7 @@ index_scatter = declare(
     index_scatter_rule,
     "zeros with updates written at a basic index",
     traits={Trait.LINEAR},
+    reference=index_scatter_reference,
 )
 scatter_add = declare(
     "scatter_add",
@@ -141,4 +182,5 @@ scatter_add = declare(
     scatter_add_rule,
     "zeros with updates added at integer-array indices",
     traits={Trait.LINEAR},
+    reference=scatter_add_reference,
 )

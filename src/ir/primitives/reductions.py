@@ -89,22 +89,26 @@ def index_rule(name: str):
     return rule
 
 
-R = Group.REDUCTION
-sum_ = declare("sum", R, accumulating_rule("sum"), "sum over axes", traits={Trait.LINEAR})
-prod = declare("prod", R, accumulating_rule("prod"), "product over axes")
-max_ = declare("max", R, extremum_rule("max"), "largest element over axes")
-min_ = declare("min", R, extremum_rule("min"), "smallest element over axes")
-argmax = declare(
-    "argmax",
-    Group.INDEX_REDUCTION,
-    index_rule("argmax"),
-    "index of the first max",
-    traits={Trait.PIECEWISE_CONSTANT},
-)
-argmin = declare(
-    "argmin",
-    Group.INDEX_REDUCTION,
-    index_rule("argmin"),
-    "index of the first min",
-    traits={Trait.PIECEWISE_CONSTANT},
-)
+def axes_reference(function):
+    """The NumPy reduction called with the IR's params (a tuple `axis`, `keepdims`)."""
+    return lambda x, axis, keepdims: function(x, axis=axis, keepdims=keepdims)
+
+
+def declare_reduction(name: str, rule, doc: str, function, traits=frozenset()):
+    return declare(name, Group.REDUCTION, rule, doc, traits=traits,
+                   reference=axes_reference(function), axis_params=("axis",))
+
+
+def declare_index_reduction(name: str, doc: str, function):
+    return declare(name, Group.INDEX_REDUCTION, index_rule(name), doc,
+                   traits={Trait.PIECEWISE_CONSTANT}, reference=axes_reference(function),
+                   axis_params=("axis",))
+
+
+sum_ = declare_reduction("sum", accumulating_rule("sum"), "sum over axes", np.sum,
+                         traits={Trait.LINEAR})
+prod = declare_reduction("prod", accumulating_rule("prod"), "product over axes", np.prod)
+max_ = declare_reduction("max", extremum_rule("max"), "largest element over axes", np.max)
+min_ = declare_reduction("min", extremum_rule("min"), "smallest element over axes", np.min)
+argmax = declare_index_reduction("argmax", "index of the first max", np.argmax)
+argmin = declare_index_reduction("argmin", "index of the first min", np.argmin)

@@ -101,29 +101,56 @@ def convert_rule(types: tuple[TensorType, ...], dtype: np.dtype) -> tuple[Tensor
     return (TensorType(x.shape, dtype),)
 
 
-S = Group.SHAPE
+SHAPE = Group.SHAPE
 reshape = declare(
     "reshape",
-    S,
+    SHAPE,
     reshape_rule,
     "the same elements in a new shape",
     traits={Trait.LINEAR, Trait.MAY_VIEW},
+    reference=lambda x, shape: np.reshape(x, shape),
 )
 transpose = declare(
-    "transpose", S, transpose_rule, "axes permuted", traits={Trait.LINEAR, Trait.VIEW}
+    "transpose",
+    SHAPE,
+    transpose_rule,
+    "axes permuted",
+    traits={Trait.LINEAR, Trait.VIEW},
+    reference=lambda x, axes: np.transpose(x, axes),
+    axis_params=("axes",),
 )
 broadcast_to = declare(
     "broadcast_to",
-    S,
+    SHAPE,
     broadcast_to_rule,
     "repeated along new or size-1 axes",
     traits={Trait.LINEAR, Trait.VIEW},
+    reference=lambda x, shape: np.broadcast_to(x, shape),
 )
 concatenate = declare(
-    "concatenate", S, concatenate_rule, "operands joined along an axis", traits={Trait.LINEAR}
+    "concatenate",
+    SHAPE,
+    concatenate_rule,
+    "operands joined along an axis",
+    traits={Trait.LINEAR},
+    reference=lambda *xs, axis: np.concatenate(xs, axis=axis),
+    axis_params=("axis",),
 )
-stack = declare("stack", S, stack_rule, "operands stacked along a new axis", traits={Trait.LINEAR})
+stack = declare(
+    "stack",
+    SHAPE,
+    stack_rule,
+    "operands stacked along a new axis",
+    traits={Trait.LINEAR},
+    reference=lambda *xs, axis: np.stack(xs, axis=axis),
+    axis_params=("axis",),
+)
 # Linear between floating-point dtypes; to an integer or bool dtype no derivative flows.
 convert = declare(
-    "convert", Group.CONVERSION, convert_rule, "elements converted to dtype", traits={Trait.LINEAR}
+    "convert",
+    Group.CONVERSION,
+    convert_rule,
+    "elements converted to dtype",
+    traits={Trait.LINEAR},
+    reference=lambda x, dtype: np.asarray(x).astype(dtype),
 )
