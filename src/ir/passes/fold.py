@@ -14,6 +14,7 @@ import numpy as np
 from ..core import Graph, Literal, Node
 from ..primitive import Group, Reference
 from ..primitives.elementwise import round_
+from ..primitives.markers import stop_gradient
 from ..primitives.shapes import concatenate, stack
 from .rewrite import Rewriter
 
@@ -24,8 +25,9 @@ SMALL = 16
 # reductions, contractions, indexing, composites and control flow stay as written.
 FOLDED_GROUPS = frozenset({Group.UNARY, Group.BINARY, Group.COMPARISON, Group.LOGICAL,
                            Group.SELECT, Group.REDUCTION, Group.SHAPE, Group.CONVERSION})
-# Shape primitives that were never folded: joining literals only lengthens the source.
-NOT_FOLDED = frozenset({round_, concatenate, stack})
+# Never folded: joining literals only lengthens the source, and stop_gradient marks a
+# constant for differentiation (dropped when it is emitted anyway).
+NOT_FOLDED = frozenset({round_, concatenate, stack, stop_gradient})
 
 
 def evaluator(node: Node) -> Reference | None:

@@ -177,7 +177,9 @@ round_ = declare(
 )
 
 # Binary elementwise, broadcasting.
-add = _declare_ufunc("add", BINARY, np.add, operator.add, "x + y", traits=IS_LINEAR)
+add = _declare_ufunc(
+    "add", BINARY, np.add, operator.add, "x + y", traits=IS_LINEAR | IS_COMMUTATIVE
+)
 subtract = _declare_ufunc("subtract", BINARY, np.subtract, operator.sub, "x - y", traits=IS_LINEAR)
 multiply = _declare_ufunc("multiply", BINARY, np.multiply, operator.mul, "x * y",
     traits=IS_COMMUTATIVE)

@@ -22,4 +22,5 @@ stop_gradient = declare(
     identity_rule,
     "x itself, a constant to differentiation",
     traits={Trait.VIEW},
+    reference=lambda x: x,
 )
