@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .core import Graph, Literal, Var
 from .primitive import Group
+from .primitives import indexing
 
 SCALAR = "scalar"  # a NumPy scalar: np.float64, np.int64, np.bool_ ...
 ARRAY = "array"  # a 0-d np.ndarray
@@ -44,11 +45,11 @@ def result_kinds(graph: Graph) -> tuple[str, ...]:
             return SCALAR
         if node.op.group in ARRAY_GROUPS:
             return ARRAY
-        if node.op.name == "index":  # x[1, 2] is a scalar, x[..., 2] and x[1, :][0:0] arrays
+        if node.op is indexing.index:  # x[1, 2] is a scalar, x[..., 2] and x[1, :][0:0] arrays
             key, operand = node.params["index"], node.inputs[0]
             every_axis = len(key) == operand.type.ndim
             return SCALAR if every_axis and all(type(i) is int for i in key) else ARRAY
-        if node.op.name == "gather":  # integer index arrays of 0 dimensions act as ints
+        if node.op is indexing.gather:  # integer index arrays of 0 dimensions act as ints
             return SCALAR
         if node.op.group is Group.CONVERSION:  # astype, stop_gradient: as their operand
             return kind(node.inputs[0])

@@ -13,7 +13,8 @@ Nodes the match made unused are left for dead-code elimination.
 from __future__ import annotations
 
 from ..core import Graph, Node, Operand, Var
-from ..primitive import primitives
+from ..primitive import Primitive, primitives
+from ..primitives import elementwise, reductions
 
 
 def recognise_log_softmax(graph: Graph) -> Graph:
@@ -31,24 +32,24 @@ def recognise_log_softmax(graph: Graph) -> Graph:
     return Graph(graph.name, graph.inputs, nodes, graph.outputs)
 
 
-def made_by(x: Operand, op: str, producer: dict[Var, Node]) -> Node | None:
+def made_by(x: Operand, op: Primitive, producer: dict[Var, Node]) -> Node | None:
     node = producer.get(x) if isinstance(x, Var) else None
-    return node if node is not None and node.op.name == op else None
+    return node if node is not None and node.op is op else None
 
 
 def match_log_softmax(node: Node, producer: dict[Var, Node]) -> tuple[Operand, tuple] | None:
     """(x, axis) when `node` computes z - log(sum(exp(z))) with z = x - max(x)."""
-    if node.op.name != "subtract":
+    if node.op is not elementwise.subtract:
         return None
     shifted, log_of_sum = node.inputs
-    log = made_by(log_of_sum, "log", producer)
-    total = log and made_by(log.inputs[0], "sum", producer)
-    exp = total and made_by(total.inputs[0], "exp", producer)
-    shift = made_by(shifted, "subtract", producer)
+    log = made_by(log_of_sum, elementwise.log, producer)
+    total = log and made_by(log.inputs[0], reductions.sum_, producer)
+    exp = total and made_by(total.inputs[0], elementwise.exp, producer)
+    shift = made_by(shifted, elementwise.subtract, producer)
     if not (exp and shift and exp.inputs[0] is shifted and total.params["keepdims"]):
         return None
     x, maximum = shift.inputs
-    largest = made_by(maximum, "max", producer)
+    largest = made_by(maximum, reductions.max_, producer)
     if largest is None or largest.inputs[0] is not x or not largest.params["keepdims"]:
         return None
     axis = total.params["axis"]

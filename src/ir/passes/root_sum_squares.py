@@ -20,6 +20,7 @@ from collections import Counter
 
 from ..core import Graph, Literal, Node, Operand, Var
 from ..primitive import primitives
+from ..primitives import elementwise, reductions
 from .log_softmax import made_by
 from .rewrite import Rewriter, is_constant
 
@@ -34,7 +35,7 @@ def squares_of_roots(graph: Graph) -> Graph:
     rewriter = Rewriter(graph)
     for node in graph.nodes:
         node = rewriter.inputs_of(node)
-        root = squared(node) and made_by(squared(node), "sqrt", producer)
+        root = squared(node) and made_by(squared(node), elementwise.sqrt, producer)
         radicand = root.inputs[0] if root else None
         if (
             radicand is not None
@@ -49,11 +50,11 @@ def squares_of_roots(graph: Graph) -> Graph:
 
 def squared(node: Node) -> Operand | None:
     """y where `node` computes y ** 2, square(y) or y * y."""
-    if node.op.name == "square" or (
-        node.op.name == "multiply" and node.inputs[0] is node.inputs[1]
+    if node.op is elementwise.square or (
+        node.op is elementwise.multiply and node.inputs[0] is node.inputs[1]
     ):
         return node.inputs[0]
-    if node.op.name == "power" and is_constant(node.inputs[1], 2):
+    if node.op is elementwise.power and is_constant(node.inputs[1], 2):
         return node.inputs[0]
     return None
 
@@ -61,14 +62,14 @@ def squared(node: Node) -> Operand | None:
 def sum_of_squares(x: Operand, producer: dict[Var, Node]) -> tuple[Node, int] | None:
     """(the sum node, the divisor) where x is sum(c * c) or sum(c * c) / divisor."""
     divisor = 1
-    divide = made_by(x, "divide", producer)
+    divide = made_by(x, elementwise.divide, producer)
     if divide is not None:
         x, by = divide.inputs
         if not (isinstance(by, Literal) and by.type.weak and isinstance(by.value, int)):
             return None
         divisor = by.value
-    total = made_by(x, "sum", producer)
-    squares = total and made_by(total.inputs[0], "multiply", producer)
+    total = made_by(x, reductions.sum_, producer)
+    squares = total and made_by(total.inputs[0], elementwise.multiply, producer)
     if not (squares and squares.inputs[0] is squares.inputs[1]):
         return None
     return total, divisor
@@ -96,7 +97,7 @@ def match_root_sum_squares(
     node: Node, producer: dict[Var, Node], uses: Counter
 ) -> tuple[Operand, dict] | None:
     """(c, params) when `node` is sqrt(sum(c * c) [/ divisor]), each step used only here."""
-    if node.op.name != "sqrt" or uses[node.inputs[0]] != 1:
+    if node.op is not elementwise.sqrt or uses[node.inputs[0]] != 1:
         return None
     match = sum_of_squares(node.inputs[0], producer)
     if match is None:
@@ -106,9 +107,9 @@ def match_root_sum_squares(
     if quotient is not node.inputs[0] and uses[quotient] != 1:  # the sum, divided
         return None
     c = total.inputs[0]
-    if uses[c] != 1 or not isinstance(made_by(c, "multiply", producer).inputs[0], Var):
+    if uses[c] != 1 or not isinstance(made_by(c, elementwise.multiply, producer).inputs[0], Var):
         return None
-    c = made_by(c, "multiply", producer).inputs[0]
+    c = made_by(c, elementwise.multiply, producer).inputs[0]
     if c.type.weak or c.type.dtype.kind != "f":
         return None
     params = {
