@@ -108,3 +108,34 @@ argmin = declare(
     "index of the first min",
     traits={Trait.PIECEWISE_CONSTANT},
 )
+
+
+def cumulative_rule(name: str):
+    """A running sum or product along one axis: the operand's shape, in the dtype np.sum
+    (np.prod) accumulates in."""
+
+    def rule(types: tuple[TensorType, ...], axis: int):
+        (x,) = types
+        check_axes(name, x, (axis,))
+        return (TensorType(x.shape, accumulating_dtype(x)),)
+
+    return rule
+
+
+cumsum = declare(
+    "cumsum",
+    Group.CUMULATIVE,
+    cumulative_rule("cumsum"),
+    "running sum along an axis",
+    traits={Trait.LINEAR},
+    reference=lambda x, axis: np.cumsum(x, axis=axis),
+    axis_params=("axis",),
+)
+cumprod = declare(
+    "cumprod",
+    Group.CUMULATIVE,
+    cumulative_rule("cumprod"),
+    "running product along an axis",
+    reference=lambda x, axis: np.cumprod(x, axis=axis),
+    axis_params=("axis",),
+)
