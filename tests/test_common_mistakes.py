@@ -523,7 +523,7 @@ def ufunc_keyword():
 @mistake
 def missing_ndarray_method():
     def f(x):
-        return x.cumsum()  # HERE
+        return x.argsort()  # HERE
 
     tracegrad.jit(f)(X)
 

@@ -20,6 +20,8 @@ from typing import Any
 
 from ..ir import Graph, Primitive
 from ..ir.primitive import primitives
+from ..ir.primitives import reductions
+from ..tracer import control
 from ..tracer import functions as tnp
 from ..tracer.context import Trace
 from ..tracer.functions import type_of
@@ -41,6 +43,20 @@ def root_sum_squares(c, axis, keepdims, divisor):
     return tnp.sqrt(tnp.sum(c * c, axis=axis, keepdims=keepdims) / divisor)
 
 
+def cumprod(x, axis):
+    """The running product as a loop over the axis: exact where an element is 0 (the
+    division out / x a rule would use is not), and differentiable again."""
+    moved = tnp.moveaxis(x, axis, 0)
+
+    def step(product, x):  # x: one slice along the axis (its cotangents read `d_x`)
+        product = product * x
+        return product, product
+
+    _, products = control.scan(step, tnp.ones_like(moved[0]), moved)
+    return tnp.moveaxis(products, 0, axis)
+
+
+decompositions[reductions.cumprod] = cumprod
 decompositions[primitives["log_softmax"]] = log_softmax
 decompositions[primitives["root_sum_squares"]] = root_sum_squares
 
@@ -50,11 +66,28 @@ def decomposition_graph(op: Primitive, operands: Sequence[Any], params: dict) ->
     take the composite's line when inlined)."""
     scratch = Trace(f"{op.name}_decomposition")
     inputs = [scratch.new_input(type_of(x), hint(x) or f"x{i}") for i, x in enumerate(operands)]
-    with scratch.at(None):
+    # Running, so control flow in a decomposition (cumprod's scan) records one node, not
+    # its unrolled steps.
+    with scratch.running(), scratch.at(None):
         result = decompositions[op](*inputs, **params)
     results = list(result) if isinstance(result, tuple | list) else [result]
     scratch.active = False
     return scratch.builder.build([scratch.operand(x) for x in results])
+
+
+def relocated(graph: Graph, loc: Any) -> Graph:
+    """`graph` with every node at `loc`, the nodes of its nested Graphs (a scan's body)
+    included: the decomposition's lines are the composite's."""
+    nodes = tuple(
+        dataclasses.replace(
+            node,
+            loc=loc,
+            params={k: relocated(v, loc) if isinstance(v, Graph) else v
+                    for k, v in node.params.items()},
+        )
+        for node in graph.nodes
+    )
+    return dataclasses.replace(graph, nodes=nodes)
 
 
 def inline(graph: Graph, inputs: Sequence[Any]) -> list[Any]:
@@ -62,8 +95,7 @@ def inline(graph: Graph, inputs: Sequence[Any]) -> list[Any]:
     at (the composite's)."""
     trace = trace_of(inputs)
     loc = trace.fixed_loc if trace.fixed else None
-    nodes = tuple(dataclasses.replace(node, loc=loc) for node in graph.nodes)
-    return trace.replay(dataclasses.replace(graph, nodes=nodes), list(inputs))
+    return trace.replay(relocated(graph, loc), list(inputs))
 
 
 def decomposition_vjp(op: Primitive) -> Rule | None:

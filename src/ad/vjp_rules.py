@@ -143,6 +143,16 @@ vjp_rules[reductions.max_] = extremum_reduction_vjp
 vjp_rules[reductions.min_] = extremum_reduction_vjp
 
 
+
+def cumsum_vjp(ct, x, out, axis):
+    """A running sum's transpose is the running sum from the other end: `ct` reversed along
+    the axis, summed, and reversed back."""
+    backwards = along(axis, slice(None, None, -1))
+    return [tnp.cumsum(ct[backwards], axis=axis)[backwards]]
+
+
+vjp_rules[reductions.cumsum] = cumsum_vjp
+
 # --- contractions -----------------------------------------------------------------------
 
 def swap_last(x: Any) -> Any:

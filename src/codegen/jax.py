@@ -401,6 +401,8 @@ SPECIAL_RULES: dict[str, EmitRule | BlockRule] = {
     "prod": reduction_rule,
     "max": reduction_rule,
     "min": reduction_rule,
+    "cumsum": lambda node, args: common.cumulative_text(node, args[0], "jnp"),
+    "cumprod": lambda node, args: common.cumulative_text(node, args[0], "jnp"),
     "argmax": argreduce_rule,
     "argmin": argreduce_rule,
     "matmul": binary_rule(matmul),

@@ -386,6 +386,8 @@ SPECIAL_RULES: dict[str, EmitRule | BlockRule] = {
     "prod": reduction_rule,
     "max": reduction_rule,
     "min": reduction_rule,
+    "cumsum": lambda node, args: common.cumulative_text(node, args[0], "np"),
+    "cumprod": lambda node, args: common.cumulative_text(node, args[0], "np"),
     "argmax": argreduce_rule,
     "argmin": argreduce_rule,
     "matmul": binary_rule(primitives["matmul"]),

@@ -31,6 +31,7 @@ class Group(Enum):
     LOGICAL = "logical"
     SELECT = "select"
     REDUCTION = "reduction"
+    CUMULATIVE = "cumulative"  # running reductions along one axis, keeping the shape
     INDEX_REDUCTION = "index reduction"
     CONTRACTION = "contraction"
     SHAPE = "shape"

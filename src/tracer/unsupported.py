@@ -22,7 +22,6 @@ MEMORY = (
     "value in the Graph, not a buffer)"
 )
 SORTING = "sorting has no tracing rule in tracegrad yet (it comes in a later release)"
-CUMULATIVE = "cumulative operations have no tracing rule in tracegrad yet (a later release)"
 SORT_HINT = (
     "sort outside the traced function and pass the sorted array in; for the largest or "
     "smallest elements use np.max, np.min, np.argmax or np.argmin"
@@ -40,15 +39,6 @@ REASONS: dict[str, tuple[str, str]] = {
     "searchsorted": (
         SORTING,
         "compare instead: np.sum(sorted_values < v) counts the smaller values",
-    ),
-    "cumsum": (
-        CUMULATIVE,
-        "for a 1-d x, np.tri(len(x)) @ x is its cumulative sum; in general "
-        "tracegrad.scan(lambda c, v: (c + v, c + v), np.zeros_like(x[0]), x)[1]",
-    ),
-    "cumprod": (
-        CUMULATIVE,
-        "tracegrad.scan(lambda c, v: (c * v, c * v), np.ones_like(x[0]), x)[1]",
     ),
     "nonzero": (
         "it gives indices whose number depends on the data, and shapes must be known while tracing",

@@ -177,6 +177,10 @@ CASES = {
     "reductions": (reductions, (np.linspace(-1.0, 2.0, 12),)),
     "shapes and indexing": (shapes_and_indexing, (np.arange(12.0) - 4.5, I64 % 5)),
     "stop_gradient": (lambda x: tracegrad.stop_gradient(x) * x, (F64,)),
+    "cumulative": (lambda x, n: [np.cumsum(x), np.cumprod(x.reshape(3, 4), axis=0),
+                                 x.reshape(3, 4).cumsum(axis=-1, dtype=np.float32),
+                                 np.cumsum(n.astype(np.int32)), np.cumprod(x > 0)],
+                   (np.linspace(-1.0, 2.0, 12), np.arange(12) % 5)),
     "control flow": (control_flow, (F32[0], RNG.standard_normal((4, 3)).astype(np.float32),
                                     np.int32(1))),
 }

@@ -112,3 +112,34 @@ max_ = declare_reduction("max", extremum_rule("max"), "largest element over axes
 min_ = declare_reduction("min", extremum_rule("min"), "smallest element over axes", np.min)
 argmax = declare_index_reduction("argmax", "index of the first max", np.argmax)
 argmin = declare_index_reduction("argmin", "index of the first min", np.argmin)
+
+
+def cumulative_rule(name: str):
+    """A running sum or product along one axis: the operand's shape, in the dtype np.sum
+    (np.prod) accumulates in."""
+
+    def rule(types: tuple[TensorType, ...], axis: int):
+        (x,) = types
+        check_axes(name, x, (axis,))
+        return (TensorType(x.shape, accumulating_dtype(x)),)
+
+    return rule
+
+
+cumsum = declare(
+    "cumsum",
+    Group.CUMULATIVE,
+    cumulative_rule("cumsum"),
+    "running sum along an axis",
+    traits={Trait.LINEAR},
+    reference=lambda x, axis: np.cumsum(x, axis=axis),
+    axis_params=("axis",),
+)
+cumprod = declare(
+    "cumprod",
+    Group.CUMULATIVE,
+    cumulative_rule("cumprod"),
+    "running product along an axis",
+    reference=lambda x, axis: np.cumprod(x, axis=axis),
+    axis_params=("axis",),
+)

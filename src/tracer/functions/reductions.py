@@ -16,11 +16,12 @@ from ..source import caller_location
 from .common import as_dtype, bind, no_axis_of_0d, normalize_axes, normalize_axis, reject, type_of
 from .conversions import as_array, astype
 from .registry import implements
+from .shapes import reshape
 from .ufuncs import divide, multiply, not_equal, sqrt, subtract
 
 __all__ = [
-    "all", "amax", "amin", "any", "argmax", "argmin", "max", "mean", "min", "prod", "std",
-    "sum", "var",
+    "all", "amax", "amin", "any", "argmax", "argmin", "cumprod", "cumsum", "max", "mean", "min",
+    "prod", "std", "sum", "var",
 ]  # fmt: skip
 
 
@@ -183,3 +184,28 @@ def std(
 ):
     reject("std", out=out, where=where, mean=mean, correction=correction)
     return sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
+
+
+def cumulate(op: Primitive, name: str, a: Any, axis: Any, dtype: Any, out: Any) -> Any:
+    """np.cumsum / np.cumprod: along `axis`, or over the flattened array when it is None;
+    with `dtype`, accumulated in that dtype (as NumPy does)."""
+    reject(name, out=out)
+    a = as_array(a)
+    if dtype is not None:
+        a = astype(a, as_dtype(dtype, name))
+    if axis is None:
+        a, axis = reshape(a, (-1,)), 0
+    result = bind(op, a, axis=normalize_axis(axis, type_of(a).ndim, name))
+    # The primitive widens bool and small integers as NumPy's default does; a dtype given
+    # wraps around to the same result once converted back.
+    return result if dtype is None else astype(result, dtype)
+
+
+@implements(np.cumsum, method="cumsum")
+def cumsum(a, axis=None, dtype=None, out=None):
+    return cumulate(reductions.cumsum, "cumsum", a, axis, dtype, out)
+
+
+@implements(np.cumprod, method="cumprod")
+def cumprod(a, axis=None, dtype=None, out=None):
+    return cumulate(reductions.cumprod, "cumprod", a, axis, dtype, out)
