@@ -42,6 +42,8 @@ SPECIAL: dict[str, tuple[tuple, dict]] = {
     "log_softmax": ((floats(3, 4),), {"axis": (1,)}),
     "root_sum_squares": ((floats(3, 4),), {"axis": (1,), "keepdims": False, "divisor": 4}),
     "stop_gradient": ((floats(3, 4),), {}),
+    "cumsum": ((floats(3, 4),), {"axis": 1}),
+    "cumprod": ((floats(3, 4),), {"axis": 0}),
 }
 
 
