@@ -79,17 +79,21 @@ def rnn_jax(W, U, h0, xs):
 
 def make_args(batch: int, n_in: int, hidden: int, steps: int, seed: int = 0) -> tuple:
     rng = np.random.default_rng(seed)
-    return (rng.standard_normal((hidden, hidden)) / np.sqrt(hidden),
-            rng.standard_normal((n_in, hidden)) / np.sqrt(n_in),
-            np.zeros((batch, hidden)), rng.standard_normal((steps, batch, n_in)))
+    return (
+        rng.standard_normal((hidden, hidden)) / np.sqrt(hidden),
+        rng.standard_normal((n_in, hidden)) / np.sqrt(n_in),
+        np.zeros((batch, hidden)),
+        rng.standard_normal((steps, batch, n_in)),
+    )
 
 
 def implementations() -> dict[str, Callable]:
     found = {
         "tracegrad numpy (scan)": tracegrad.grad(rnn_loss, argnums=(0, 1)),
         "tracegrad numpy (unrolled)": tracegrad.grad(rnn_unrolled, argnums=(0, 1)),
-        "tracegrad jax (scan)": run.blocking(tracegrad.jit(
-            tracegrad.grad(rnn_loss, argnums=(0, 1)), backend="jax")),
+        "tracegrad jax (scan)": run.blocking(
+            tracegrad.jit(tracegrad.grad(rnn_loss, argnums=(0, 1)), backend="jax")
+        ),
     }
     import jax
 
@@ -109,8 +113,7 @@ def check(got, expected, where: str) -> None:
 
 
 def table(sizes: dict[str, tuple], repeat: int) -> list[str]:
-    lines = ["| size | implementation | hand-written BPTT | it | ratio |",
-             "|---|---|---|---|---|"]
+    lines = ["| size | implementation | hand-written BPTT | it | ratio |", "|---|---|---|---|---|"]
     impls = implementations()
     for label, size in sizes.items():
         args = make_args(*size)
@@ -118,8 +121,10 @@ def table(sizes: dict[str, tuple], repeat: int) -> list[str]:
         for name, fn in impls.items():
             check(fn(*args), expected, f"{name} on {label}")
             hand, it = run.paired_medians(rnn_hand_grad, fn, args, repeat)
-            lines.append(f"| {label} {size} | {name} | {hand * 1e3:.2f} ms | {it * 1e3:.2f} ms "
-                         f"| {it / hand:.2f}x |")
+            lines.append(
+                f"| {label} {size} | {name} | {hand * 1e3:.2f} ms | {it * 1e3:.2f} ms "
+                f"| {it / hand:.2f}x |"
+            )
             print(lines[-1], flush=True)
     return lines
 
@@ -131,8 +136,10 @@ def main() -> None:
     lines = table(SIZES, repeat=5 if options.quick else 21)
     if not options.quick:
         results = Path(__file__).parent / "results.md"
-        heading = "\n## RNN gradient with tracegrad.scan (python bench/rnn.py)\n\n" \
+        heading = (
+            "\n## RNN gradient with tracegrad.scan (python bench/rnn.py)\n\n"
             "Sizes are (batch, inputs, hidden, steps), float64; ratio to hand-written BPTT.\n\n"
+        )
         text = results.read_text() if results.exists() else ""
         text = text.split("\n## RNN gradient with tracegrad.scan")[0].rstrip("\n") + "\n"
         results.write_text(text + heading + "\n".join(lines) + "\n")

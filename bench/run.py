@@ -81,8 +81,9 @@ def paired_medians(first, second, args, repeat: int = 21) -> tuple[float, float]
 def with_numpy(fn, module):
     """`fn` with `np` bound to `module` (jax.numpy, autograd.numpy): the very source tracegrad
     differentiates, run by another library, so every peer computes the same function."""
-    return types.FunctionType(fn.__code__, {**fn.__globals__, "np": module}, fn.__name__,
-                              fn.__defaults__, fn.__closure__)
+    return types.FunctionType(
+        fn.__code__, {**fn.__globals__, "np": module}, fn.__name__, fn.__defaults__, fn.__closure__
+    )
 
 
 def blocking(fn):
@@ -184,16 +185,27 @@ class Implementation:
         return jax.enable_x64(True)
 
 
-JAX = {"convert": jax_arrays, "to_numpy": jax_to_numpy, "x64": True, "compiles": True,
-       "python_memory": False}
+JAX = {
+    "convert": jax_arrays,
+    "to_numpy": jax_to_numpy,
+    "x64": True,
+    "compiles": True,
+    "python_memory": False,
+}
 IMPLEMENTATIONS = [
     Implementation("hand-written numpy", "numpy", hand_written, ours=True),
     Implementation("tracegrad numpy", "tracegrad", tracegrad_numpy, compiles=True, ours=True),
     Implementation("tracegrad jax", "jax", tracegrad_jax, **JAX, ours=True),
     Implementation("autograd", "autograd", hips_autograd),
     Implementation("jax.jit(jax.grad)", "jax", jax_jit_grad, **JAX),
-    Implementation("torch.autograd", "torch", torch_autograd, convert=torch_arrays,
-                   to_numpy=torch_to_numpy, python_memory=False),
+    Implementation(
+        "torch.autograd",
+        "torch",
+        torch_autograd,
+        convert=torch_arrays,
+        to_numpy=torch_to_numpy,
+        python_memory=False,
+    ),
     Implementation("tangent-ad", "tangent", tangent_ad, compiles=True),
 ]
 BASELINE = IMPLEMENTATIONS[0]
@@ -212,8 +224,9 @@ def assert_same_gradient(got, expected, where: str) -> None:
         for key in expected:
             assert_same_gradient(got[key], expected[key], f"{where}[{key!r}]")
         return
-    np.testing.assert_allclose(np.asarray(got), np.asarray(expected), rtol=RTOL, atol=ATOL,
-                               err_msg=where)
+    np.testing.assert_allclose(
+        np.asarray(got), np.asarray(expected), rtol=RTOL, atol=ATOL, err_msg=where
+    )
 
 
 def prepare(impl: Implementation, workload: Workload, np_args: tuple, expected):
@@ -274,8 +287,9 @@ def measure(impl: Implementation, workload: Workload, np_args, expected, repeat:
     with impl.mode():
         if impl.python_memory:
             row.peak_bytes = peak_memory(gradient, args)
-        hand, row.seconds = paired_medians(lambda: workload.hand_grad(*np_args),
-                                           lambda: gradient(*args), (), repeat=repeat)
+        hand, row.seconds = paired_medians(
+            lambda: workload.hand_grad(*np_args), lambda: gradient(*args), (), repeat=repeat
+        )
     row.ratio = row.seconds / hand
     return row
 
@@ -297,8 +311,13 @@ def workload_rows(workload: Workload, repeat: int) -> list[Row]:
     timed = [row.seconds / row.ratio for row in rows if row.ratio is not None]
     if not timed:  # every other implementation failed: time the baseline against itself
         timed = [paired_medians(workload.hand_grad, workload.hand_grad, np_args, repeat)[0]]
-    baseline = Row(workload.name, BASELINE.name, seconds=statistics.median(timed), ratio=1.0,
-                   peak_bytes=peak_memory(workload.hand_grad, np_args))
+    baseline = Row(
+        workload.name,
+        BASELINE.name,
+        seconds=statistics.median(timed),
+        ratio=1.0,
+        peak_bytes=peak_memory(workload.hand_grad, np_args),
+    )
     return [baseline, *rows]
 
 
@@ -322,15 +341,20 @@ def row_cells(row: Row) -> list[str]:
     if row.note:
         return [row.workload, row.implementation, row.note, "-", "-", "-"]
     return [
-        row.workload, row.implementation, duration(row.seconds), f"{row.ratio:.2f}x",
+        row.workload,
+        row.implementation,
+        duration(row.seconds),
+        f"{row.ratio:.2f}x",
         "n/a" if row.peak_bytes is None else size(row.peak_bytes),
         "-" if row.first_call is None else duration(row.first_call),
     ]
 
 
 def gradient_table(rows: list[Row]) -> list[str]:
-    lines = ["| workload | implementation | median | ratio | peak memory | first call |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "| workload | implementation | median | ratio | peak memory | first call |",
+        "|---|---|---|---|---|---|",
+    ]
     return lines + ["| " + " | ".join(row_cells(row)) + " |" for row in rows]
 
 
@@ -340,8 +364,10 @@ def overhead_table(repeat: int = 31) -> list[str]:
         import jax
     except ImportError:
         return ["(jax is not installed: no JAX backend)"]
-    rows = ["| dtype | jitted JAX function | tracegrad.jit(backend='jax') | overhead |",
-            "|---|---|---|---|"]
+    rows = [
+        "| dtype | jitted JAX function | tracegrad.jit(backend='jax') | overhead |",
+        "|---|---|---|---|",
+    ]
     for dtype in (np.float32, np.float64):
         x = np.ones(3, dtype)
         compiled = tracegrad.jit(lambda x: x * 2.0 + 1.0, backend="jax")
@@ -351,8 +377,10 @@ def overhead_table(repeat: int = 31) -> list[str]:
         with jax.enable_x64(dtype == np.float64):
             x = jax.numpy.asarray(x)
             bare, ours = paired_medians(jitted, compiled, (x,), repeat=repeat)
-        rows.append(f"| {np.dtype(dtype).name} | {bare * 1e6:.2f} us | {ours * 1e6:.2f} us "
-                    f"| {(ours - bare) * 1e6:.2f} us |")
+        rows.append(
+            f"| {np.dtype(dtype).name} | {bare * 1e6:.2f} us | {ours * 1e6:.2f} us "
+            f"| {(ours - bare) * 1e6:.2f} us |"
+        )
     return rows
 
 
@@ -371,8 +399,10 @@ def jax_against_jax_table(workloads: list[Workload], repeat: int = 41) -> list[s
             args = jax_arrays(workload.make_args(np.random.default_rng(0)))
             theirs, ours = jax_jit_grad(workload), tracegrad_jax(workload)
             theirs_time, ours_time = paired_medians(theirs, ours, args, repeat=repeat)
-        rows.append(f"| {workload.name} | {duration(theirs_time)} | {duration(ours_time)} "
-                    f"| {ours_time / theirs_time:.2f}x |")
+        rows.append(
+            f"| {workload.name} | {duration(theirs_time)} | {duration(ours_time)} "
+            f"| {ours_time / theirs_time:.2f}x |"
+        )
     return rows
 
 
@@ -389,8 +419,9 @@ def compile_table(runs: tuple[int, int] = (7, 3)) -> list[str]:
             times.append(time.perf_counter() - start)
         primal = len(tracegrad.trace(f, 0.3).nodes)
         adjoint = len(gradient.ir(0.3).nodes)
-        rows.append(f"| {primal} | {adjoint} | {statistics.median(times):.3f} s (median of "
-                    f"{n_runs}) |")
+        rows.append(
+            f"| {primal} | {adjoint} | {statistics.median(times):.3f} s (median of {n_runs}) |"
+        )
     return rows
 
 
@@ -429,8 +460,9 @@ GRADIENTS_NOTE = (
 )
 
 
-def report(command: str, workloads: list[Workload], gradients: list[str],
-           sections: dict[str, list[str]]) -> str:
+def report(
+    command: str, workloads: list[Workload], gradients: list[str], sections: dict[str, list[str]]
+) -> str:
     """The whole markdown report, in a fixed layout so that two runs diff line by line."""
     lines = [*header(command), "", "## Gradients", "", GRADIENTS_NOTE, ""]
     lines += [f"- {workload.name}: {workload.about}" for workload in workloads]
@@ -446,8 +478,12 @@ def write_report(path: Path, text: str) -> None:
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("workloads", nargs="*", metavar="WORKLOAD",
-                        help=f"some of: {', '.join(WORKLOADS)} (default: all)")
+    parser.add_argument(
+        "workloads",
+        nargs="*",
+        metavar="WORKLOAD",
+        help=f"some of: {', '.join(WORKLOADS)} (default: all)",
+    )
     parser.add_argument("--quick", action="store_true", help="fewer samples per timing")
     parser.add_argument("--output", type=Path, default=RESULTS, help="markdown report path")
     options = parser.parse_args(argv)
@@ -469,12 +505,14 @@ def main(argv: list[str]) -> None:
         rows += workload_rows(workload, repeat)
     sections = {
         "JAX backend against jax.jit(jax.grad), paired": jax_against_jax_table(
-            workloads, 11 if options.quick else 41),
+            workloads, 11 if options.quick else 41
+        ),
         "JAX backend: what a cache hit adds": overhead_table(11 if options.quick else 31),
         "Compile time: trace + AD + emit": compile_table((3, 1) if options.quick else (7, 3)),
     }
-    text = report(shlex.join(["python", "bench/run.py", *argv]), workloads,
-                  gradient_table(rows), sections)
+    text = report(
+        shlex.join(["python", "bench/run.py", *argv]), workloads, gradient_table(rows), sections
+    )
     write_report(options.output, text)
     print(text, end="")
 

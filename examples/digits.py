@@ -49,8 +49,12 @@ def accuracy(params, x, y) -> float:
 
 
 def init(rng: np.random.Generator, hidden: int = 64) -> dict:
-    return {"W1": rng.normal(0, 1 / np.sqrt(64), (64, hidden)), "b1": np.zeros(hidden),
-            "W2": rng.normal(0, 1 / np.sqrt(hidden), (hidden, 10)), "b2": np.zeros(10)}
+    return {
+        "W1": rng.normal(0, 1 / np.sqrt(64), (64, hidden)),
+        "b1": np.zeros(hidden),
+        "W2": rng.normal(0, 1 / np.sqrt(hidden), (hidden, 10)),
+        "b2": np.zeros(10),
+    }
 
 
 def make_step(backend: str):
@@ -60,9 +64,19 @@ def make_step(backend: str):
     return tracegrad.value_and_grad(loss)
 
 
-def train(step, params: dict, x_train, y_train, x_test, y_test, epochs: int,
-          rng: np.random.Generator, batch: int = 64, learning_rate: float = 0.1,
-          momentum: float = 0.9):
+def train(
+    step,
+    params: dict,
+    x_train,
+    y_train,
+    x_test,
+    y_test,
+    epochs: int,
+    rng: np.random.Generator,
+    batch: int = 64,
+    learning_rate: float = 0.1,
+    momentum: float = 0.9,
+):
     """Minibatch SGD with momentum. Every batch has the same shape (the last, partial one is
     left out), so the loss is traced and compiled once."""
     velocity = {key: np.zeros_like(value) for key, value in params.items()}
@@ -73,7 +87,7 @@ def train(step, params: dict, x_train, y_train, x_test, y_test, epochs: int,
         order = rng.permutation(len(x_train))
         epoch_loss = 0.0
         for i in range(batches):
-            chosen = order[i * batch:(i + 1) * batch]
+            chosen = order[i * batch : (i + 1) * batch]
             value, grads = step(params, x_train[chosen], y_train[chosen])
             epoch_loss += float(value) / batches
             for key in params:  # np.asarray: a JAX array becomes a NumPy array
@@ -81,8 +95,9 @@ def train(step, params: dict, x_train, y_train, x_test, y_test, epochs: int,
                 params[key] = params[key] + velocity[key]
         history["train"].append(epoch_loss)
         history["test"].append(float(loss(params, x_test, y_test)))
-        progress.set_postfix(loss=f"{epoch_loss:.4f}",
-                             test_accuracy=f"{accuracy(params, x_test, y_test):.3f}")
+        progress.set_postfix(
+            loss=f"{epoch_loss:.4f}", test_accuracy=f"{accuracy(params, x_test, y_test):.3f}"
+        )
     return params, history
 
 
@@ -93,8 +108,12 @@ def plot(history: dict, backend: str, out: Path) -> Path:
     epochs = np.arange(1, len(history["train"]) + 1)
     axes.plot(epochs, history["train"], label="training (mean over the epoch's batches)")
     axes.plot(epochs, history["test"], label="test (after the epoch)")
-    axes.set(xlabel="epoch", ylabel="cross-entropy", yscale="log",
-             title=f"8x8 digits, tracegrad on the {backend} backend")
+    axes.set(
+        xlabel="epoch",
+        ylabel="cross-entropy",
+        yscale="log",
+        title=f"8x8 digits, tracegrad on the {backend} backend",
+    )
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.legend()
     figure.tight_layout()
@@ -113,13 +132,14 @@ def main(argv: list[str] | None = None) -> float:
     digits = load_digits()
     x = digits.data / 16.0  # pixels are 0..16
     x_train, x_test, y_train, y_test = train_test_split(
-        x, digits.target, test_size=0.25, random_state=0, stratify=digits.target)
-    print(f"{len(x_train)} training images, {len(x_test)} test images, "
-          f"backend: {args.backend}")
+        x, digits.target, test_size=0.25, random_state=0, stratify=digits.target
+    )
+    print(f"{len(x_train)} training images, {len(x_test)} test images, backend: {args.backend}")
 
     rng = np.random.default_rng(0)
-    params, history = train(make_step(args.backend), init(rng), x_train, y_train,
-                            x_test, y_test, args.epochs, rng)
+    params, history = train(
+        make_step(args.backend), init(rng), x_train, y_train, x_test, y_test, args.epochs, rng
+    )
     path = plot(history, args.backend, args.out)
     print(f"loss curve written to {path}")
     test_accuracy = accuracy(params, x_test, y_test)

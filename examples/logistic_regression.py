@@ -62,12 +62,19 @@ def main(argv: list[str] | None = None) -> dict:
 
     accuracy = float(np.mean((x @ params["w"] + params["b"] > 0) == (y == 1)))
     best = float(np.mean((x @ w_true + b_true > 0) == (y == 1)))
-    print(f"final loss {loss(params, x, y):.4f}, training accuracy {accuracy:.1%} "
-          f"(the true model's: {best:.1%})")
+    print(
+        f"final loss {loss(params, x, y):.4f}, training accuracy {accuracy:.1%} "
+        f"(the true model's: {best:.1%})"
+    )
     print(f"weights learned: {np.array2string(params['w'], precision=2)}  b = {params['b']:.2f}")
     print(f"weights true:    {np.array2string(w_true, precision=2)}  b = {b_true:.2f}")
-    return {"accuracy": accuracy, "true_accuracy": best, "gradient_difference": difference,
-            "w": params["w"], "w_true": w_true}
+    return {
+        "accuracy": accuracy,
+        "true_accuracy": best,
+        "gradient_difference": difference,
+        "w": params["w"],
+        "w_true": w_true,
+    }
 
 
 if __name__ == "__main__":

@@ -24,10 +24,12 @@ def make_moons(n: int, noise: float, rng: np.random.Generator):
     """Two interleaving half circles with labels -1 and +1 (what sklearn's make_moons draws)."""
     upper, lower = n // 2, n - n // 2
     angle_upper, angle_lower = np.linspace(0, np.pi, upper), np.linspace(0, np.pi, lower)
-    x = np.concatenate([
-        np.stack([np.cos(angle_upper), np.sin(angle_upper)], axis=1),
-        np.stack([1 - np.cos(angle_lower), 0.5 - np.sin(angle_lower)], axis=1),
-    ])
+    x = np.concatenate(
+        [
+            np.stack([np.cos(angle_upper), np.sin(angle_upper)], axis=1),
+            np.stack([1 - np.cos(angle_lower), 0.5 - np.sin(angle_lower)], axis=1),
+        ]
+    )
     y = np.concatenate([-np.ones(upper), np.ones(lower)])
     x = x + noise * rng.standard_normal(x.shape)
     order = rng.permutation(n)
@@ -35,6 +37,7 @@ def make_moons(n: int, noise: float, rng: np.random.Generator):
 
 
 # The models: plain NumPy. `params` is a dict of arrays, the gradient a dict of the same shape.
+
 
 def neuron(params, x):
     """One tanh neuron: a linear boundary, bent through tanh."""
@@ -70,9 +73,14 @@ def init_neuron(rng: np.random.Generator) -> dict:
 
 def init_mlp(rng: np.random.Generator) -> dict:
     """Weights uniform in [-1, 1] and zero biases, as micrograd's `Neuron` starts."""
-    return {"W1": rng.uniform(-1, 1, (2, 16)), "b1": np.zeros(16),
-            "W2": rng.uniform(-1, 1, (16, 16)), "b2": np.zeros(16),
-            "w3": rng.uniform(-1, 1, 16), "b3": np.zeros(())}
+    return {
+        "W1": rng.uniform(-1, 1, (2, 16)),
+        "b1": np.zeros(16),
+        "W2": rng.uniform(-1, 1, (16, 16)),
+        "b2": np.zeros(16),
+        "w3": rng.uniform(-1, 1, 16),
+        "b3": np.zeros(()),
+    }
 
 
 def accuracy(model, params, x, y) -> float:
@@ -95,6 +103,7 @@ def train(name: str, model, loss, params: dict, x, y, steps: int) -> float:
 
 
 # micrograd's side: the same models written with micrograd's scalar Values, one point at a time.
+
 
 def micrograd_tanh(v):
     """tanh as a micrograd node. The PyPI release (0.1.0) has relu but not tanh; this is the
@@ -183,10 +192,18 @@ def main(argv: list[str] | None = None) -> dict:
     print(tracegrad.grad(neuron_loss).source(params, x, y))
 
     results = {
-        "neuron": train("A single tanh neuron (a linear boundary)", neuron, neuron_loss,
-                        params, x, y, args.steps),
-        "mlp": train("An MLP 2 -> 16 -> 16 -> 1 (tanh)", mlp, mlp_loss,
-                     init_mlp(rng), x, y, args.steps),
+        "neuron": train(
+            "A single tanh neuron (a linear boundary)",
+            neuron,
+            neuron_loss,
+            params,
+            x,
+            y,
+            args.steps,
+        ),
+        "mlp": train(
+            "An MLP 2 -> 16 -> 16 -> 1 (tanh)", mlp, mlp_loss, init_mlp(rng), x, y, args.steps
+        ),
     }
     results["micrograd_difference"] = compare_with_micrograd(x, y, rng)
     return results

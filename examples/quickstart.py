@@ -1,6 +1,6 @@
 """Quickstart: trace a plain-NumPy function, read its IR and generated code, run it.
 
-    python examples/quickstart.py
+python examples/quickstart.py
 """
 
 import numpy as np

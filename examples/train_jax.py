@@ -57,8 +57,12 @@ def train(step, params, x, y, steps: int, lr: float = 0.5) -> list[float]:
 def main() -> None:
     rng = np.random.default_rng(0)
     x, y = data(rng)
-    params = {"W1": rng.standard_normal((2, 16)), "b1": np.zeros(16),
-              "W2": rng.standard_normal((16, 2)) * 0.1, "b2": np.zeros(2)}
+    params = {
+        "W1": rng.standard_normal((2, 16)),
+        "b1": np.zeros(16),
+        "W2": rng.standard_normal((16, 2)) * 0.1,
+        "b2": np.zeros(2),
+    }
     step_numpy = tracegrad.value_and_grad(loss)
     options = {}
     if ARGS.devices > 1:
@@ -68,8 +72,7 @@ def main() -> None:
         mesh = Mesh(np.array(devices), ("batch",))
         replicated = NamedSharding(mesh, PartitionSpec())
         by_batch = NamedSharding(mesh, PartitionSpec("batch"))
-        options = {"in_shardings": (replicated, by_batch, by_batch),
-                   "out_shardings": replicated}
+        options = {"in_shardings": (replicated, by_batch, by_batch), "out_shardings": replicated}
     step_jax = tracegrad.jit(tracegrad.value_and_grad(loss), backend="jax", **options)
 
     curve_numpy = train(step_numpy, params, x, y, ARGS.steps)

@@ -71,15 +71,22 @@ def main(argv: list[str] | None = None) -> dict:
     rng = np.random.default_rng(0)
 
     print("A perceptron (linear model) trained on XOR:")
-    params = fit(linear_loss, {"w": rng.normal(0, 0.5, 2), "b": np.zeros(())},
-                 args.steps, learning_rate=1.0)
+    params = fit(
+        linear_loss, {"w": rng.normal(0, 0.5, 2), "b": np.zeros(())}, args.steps, learning_rate=1.0
+    )
     linear_accuracy = report("perceptron", linear, linear_loss, params)
-    print(f"  The loss is stuck at ln 2 = {np.log(2):.4f}, that of answering 0.5 everywhere:"
-          " no line does better,\n  and no line gets more than 3 of the 4 points right.")
+    print(
+        f"  The loss is stuck at ln 2 = {np.log(2):.4f}, that of answering 0.5 everywhere:"
+        " no line does better,\n  and no line gets more than 3 of the 4 points right."
+    )
 
     print("\nA two-layer network, 2 -> 4 (tanh) -> 1, trained the same way:")
-    params = {"W1": rng.normal(0, 1, (2, 4)), "b1": np.zeros(4),
-              "w2": rng.normal(0, 1, 4), "b2": np.zeros(())}
+    params = {
+        "W1": rng.normal(0, 1, (2, 4)),
+        "b1": np.zeros(4),
+        "w2": rng.normal(0, 1, 4),
+        "b2": np.zeros(()),
+    }
     params = fit(two_layer_loss, params, args.steps, learning_rate=1.0)
     network_accuracy = report("two-layer network", two_layer, two_layer_loss, params)
     return {"perceptron": linear_accuracy, "two_layer": network_accuracy}

@@ -43,22 +43,36 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="tracegrad", description="Show or export the code tracegrad emits "
-                    "for a function in a Python file.")
+    parser = Parser(
+        prog="tracegrad",
+        description="Show or export the code tracegrad emits for a function in a Python file.",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     show = commands.add_parser("show", help="print the emitted source (and the IR with --ir)")
     export_command = commands.add_parser("export", help="write the emitted module to a file")
     for command in (show, export_command):
         command.add_argument("target", metavar="FILE.py:FUNCTION")
-        command.add_argument("--arg", action="append", default=[], metavar="NAME=TYPE",
-                             help="a parameter and its type, e.g. x=f64[32,64], n=int")
+        command.add_argument(
+            "--arg",
+            action="append",
+            default=[],
+            metavar="NAME=TYPE",
+            help="a parameter and its type, e.g. x=f64[32,64], n=int",
+        )
         command.add_argument("--backend", default="numpy", choices=BACKENDS)
-        command.add_argument("--grad", metavar="ARGNUMS",
-                             help="the gradient instead, with respect to these arguments "
-                             "(positions or names, comma-separated: 0, or 0,1, or W,b)")
+        command.add_argument(
+            "--grad",
+            metavar="ARGNUMS",
+            help="the gradient instead, with respect to these arguments "
+            "(positions or names, comma-separated: 0, or 0,1, or W,b)",
+        )
     show.add_argument("--ir", action="store_true", help="print the IR too (and the adjoint's)")
-    show.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                      help="highlight the source (auto: on a terminal, with pygments)")
+    show.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="highlight the source (auto: on a terminal, with pygments)",
+    )
     export_command.add_argument("-o", "--output", required=True, metavar="PATH")
     return parser
 
@@ -81,8 +95,11 @@ def load_function(target: str) -> Callable:
     spec.loader.exec_module(module)
     fn = getattr(module, name, None)
     if not callable(fn):
-        defined = sorted(k for k, v in vars(module).items()
-                         if inspect.isfunction(v) and v.__module__ == module_name)
+        defined = sorted(
+            k
+            for k, v in vars(module).items()
+            if inspect.isfunction(v) and v.__module__ == module_name
+        )
         listing = f" (it defines {', '.join(defined)})" if defined else ""
         raise UsageError(f"{file} has no function {name!r}{listing}")
     return fn
@@ -130,13 +147,18 @@ def arguments_for(fn: Callable, specs: Sequence[str]) -> tuple[list[str], tuple]
     """The parameter names and the random positional arguments the --arg options describe."""
     types = argument_types(specs)
     name = getattr(fn, "__name__", "the function")
-    parameters = [p for p in inspect.signature(fn).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    parameters = [
+        p
+        for p in inspect.signature(fn).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
     known = {p.name for p in parameters}
     unknown = [n for n in types if n not in known]
     if unknown:
-        raise UsageError(f"{name} has no parameter {unknown[0]!r} (its parameters: "
-                         f"{', '.join(p.name for p in parameters) or 'none'})")
+        raise UsageError(
+            f"{name} has no parameter {unknown[0]!r} (its parameters: "
+            f"{', '.join(p.name for p in parameters) or 'none'})"
+        )
     given = [i for i, p in enumerate(parameters) if p.name in types]
     rng = np.random.default_rng(0)
     names, values = [], []
@@ -148,7 +170,7 @@ def arguments_for(fn: Callable, specs: Sequence[str]) -> tuple[list[str], tuple]
         else:
             raise UsageError(f"missing --arg {p.name}=TYPE for {name}({p.name}, ...)")
         names.append(p.name)
-    missing = [p.name for p in parameters[len(names):] if p.default is p.empty]
+    missing = [p.name for p in parameters[len(names) :] if p.default is p.empty]
     if missing:
         raise UsageError(f"missing --arg {missing[0]}=TYPE for {name}({missing[0]}, ...)")
     return names, tuple(values)
@@ -164,8 +186,9 @@ def parse_argnums(text: str, names: list[str]) -> int | tuple[int, ...]:
         elif part.lstrip("-").isdigit():
             positions.append(int(part))
         else:
-            raise UsageError(f"--grad {text!r}: expected argument positions or names, "
-                             "e.g. 0 or 0,1 or W,b")
+            raise UsageError(
+                f"--grad {text!r}: expected argument positions or names, e.g. 0 or 0,1 or W,b"
+            )
     return positions[0] if len(positions) == 1 and "," not in text else tuple(positions)
 
 
@@ -181,8 +204,11 @@ def show(fn: Callable, values: tuple, argnums: Any, options: argparse.Namespace)
         sections.append(str(jit(fn).ir(*values)))
         if argnums is not None:
             sections.append(str(grad(fn, argnums).ir(*values)))
-    staged = jit(fn, backend=options.backend) if argnums is None else (
-        jit(grad(fn, argnums), backend=options.backend))
+    staged = (
+        jit(fn, backend=options.backend)
+        if argnums is None
+        else (jit(grad(fn, argnums), backend=options.backend))
+    )
     source = str(staged.source(*values))
     sections.append(highlight_terminal(source) if use_colour(options.color) else source)
     sys.stdout.write("\n\n".join(s.rstrip("\n") for s in sections) + "\n")

@@ -30,14 +30,17 @@ def dtypes(kinds: str = "bif") -> st.SearchStrategy[np.dtype]:
     return st.sampled_from([d for d in DTYPES if d.kind in kinds])
 
 
-def shapes(min_dims: int = 0, max_dims: int = MAX_DIMS, min_side: int = 1,
-           max_side: int = MAX_SIDE) -> st.SearchStrategy[tuple[int, ...]]:
-    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
-                            max_side=max_side)
+def shapes(
+    min_dims: int = 0, max_dims: int = MAX_DIMS, min_side: int = 1, max_side: int = MAX_SIDE
+) -> st.SearchStrategy[tuple[int, ...]]:
+    return hnp.array_shapes(
+        min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side
+    )
 
 
-def broadcastable_shapes(count: int, min_dims: int = 0, max_dims: int = MAX_DIMS
-                         ) -> st.SearchStrategy[tuple[tuple[int, ...], ...]]:
+def broadcastable_shapes(
+    count: int, min_dims: int = 0, max_dims: int = MAX_DIMS
+) -> st.SearchStrategy[tuple[tuple[int, ...], ...]]:
     """`count` shapes that broadcast together (pairs, triples...)."""
     return hnp.mutually_broadcastable_shapes(
         num_shapes=count, min_dims=min_dims, max_dims=max_dims, min_side=1, max_side=MAX_SIDE
@@ -55,14 +58,16 @@ def elements(dtype: np.dtype, positive: bool = False) -> st.SearchStrategy[Any]:
     return st.integers(1 if positive else -QUARTERS, QUARTERS).map(lambda k: k / 4)
 
 
-def arrays(dtype: np.dtype, shape: tuple[int, ...], positive: bool = False
-           ) -> st.SearchStrategy[np.ndarray]:
+def arrays(
+    dtype: np.dtype, shape: tuple[int, ...], positive: bool = False
+) -> st.SearchStrategy[np.ndarray]:
     """An array of this dtype and shape with safe values (see `elements`)."""
     return hnp.arrays(np.dtype(dtype), shape, elements=elements(dtype, positive))
 
 
-def python_scalars(kinds: tuple[type, ...] = PYTHON_SCALAR_TYPES, positive: bool = False
-                   ) -> st.SearchStrategy[bool | int | float]:
+def python_scalars(
+    kinds: tuple[type, ...] = PYTHON_SCALAR_TYPES, positive: bool = False
+) -> st.SearchStrategy[bool | int | float]:
     """A Python bool, int or float (a weak scalar in NumPy 2) with a safe value."""
     choices = {bool: np.dtype(np.bool_), int: np.dtype(np.int64), float: np.dtype(np.float64)}
     return st.one_of(*(elements(choices[kind], positive).map(kind) for kind in kinds))
@@ -79,15 +84,18 @@ def index_arrays(size: int, shape: tuple[int, ...]) -> st.SearchStrategy[np.ndar
 # continuous values; hypothesis still chooses (and shrinks) the shapes around them.
 
 
-def smooth_arrays(shape: tuple[int, ...], low: float = -2.0, high: float = 2.0
-                  ) -> st.SearchStrategy[np.ndarray]:
+def smooth_arrays(
+    shape: tuple[int, ...], low: float = -2.0, high: float = 2.0
+) -> st.SearchStrategy[np.ndarray]:
     """float64 values uniform in [low, high)."""
     return st.integers(0, 2**32 - 1).map(
-        lambda seed: np.asarray(np.random.default_rng(seed).uniform(low, high, shape)))
+        lambda seed: np.asarray(np.random.default_rng(seed).uniform(low, high, shape))
+    )
 
 
-def nonzero_arrays(shape: tuple[int, ...], low: float = 0.25, high: float = 2.0
-                   ) -> st.SearchStrategy[np.ndarray]:
+def nonzero_arrays(
+    shape: tuple[int, ...], low: float = 0.25, high: float = 2.0
+) -> st.SearchStrategy[np.ndarray]:
     """float64 values of either sign with magnitudes in [low, high): divisors, abs, prod."""
 
     def draw(seed: int) -> np.ndarray:
@@ -97,8 +105,9 @@ def nonzero_arrays(shape: tuple[int, ...], low: float = 0.25, high: float = 2.0
     return st.integers(0, 2**32 - 1).map(draw)
 
 
-def distinct_arrays(shape: tuple[int, ...], low: float = -2.0, high: float = 2.0
-                    ) -> st.SearchStrategy[np.ndarray]:
+def distinct_arrays(
+    shape: tuple[int, ...], low: float = -2.0, high: float = 2.0
+) -> st.SearchStrategy[np.ndarray]:
     """float64 values in [low, high), pairwise at least (high - low) / (2 * size) apart: no
     ties for max, min and sorting. Each value sits in the middle half of its own bin."""
 
@@ -118,5 +127,6 @@ def reduction_axes(ndim: int) -> st.SearchStrategy[int | tuple[int, ...] | None]
         return st.none()
     axis = st.integers(-ndim, ndim - 1)
     axes = st.lists(st.integers(0, ndim - 1), unique=True, max_size=ndim).flatmap(
-        lambda chosen: st.tuples(*(st.sampled_from([a, a - ndim]) for a in chosen)))
+        lambda chosen: st.tuples(*(st.sampled_from([a, a - ndim]) for a in chosen))
+    )
     return st.one_of(st.none(), axis, axes)

@@ -66,8 +66,12 @@ def test_report_is_written(tmp_path):
         run.Row("scalar", "tracegrad jax", seconds=1e-5, ratio=0.5, first_call=0.2),
         run.Row("scalar", "torch.autograd", note="not installed"),
     ]
-    text = run.report("python bench/run.py scalar", [run.WORKLOADS["scalar"]],
-                      run.gradient_table(rows), {"Compile time": ["| a |", "|---|", "| 1 |"]})
+    text = run.report(
+        "python bench/run.py scalar",
+        [run.WORKLOADS["scalar"]],
+        run.gradient_table(rows),
+        {"Compile time": ["| a |", "|---|", "| 1 |"]},
+    )
     path = tmp_path / "results.md"
     run.write_report(path, text)
     written = path.read_text(encoding="utf-8")

@@ -14,7 +14,7 @@ import tracegrad
 from tracegrad.cli import main, random_value
 from tracegrad.ir.types import parse_type
 
-MODEL = '''import numpy as np
+MODEL = """import numpy as np
 
 
 def loss(W, x, y):
@@ -24,7 +24,7 @@ def loss(W, x, y):
 
 def pick(x, i):
     return np.sum(x[i] ** 2)
-'''
+"""
 LOSS_ARGS = ["--arg", "W=f64[3,2]", "--arg", "x=f64[4,3]", "--arg", "y=f64[4,2]"]
 
 
@@ -43,8 +43,13 @@ def imported(path: Path):
 
 
 def tracegrad_command(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tracegrad.cli", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "tracegrad.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 def test_show_prints_the_emitted_source_plainly_when_piped(model):
@@ -56,8 +61,9 @@ def test_show_prints_the_emitted_source_plainly_when_piped(model):
 
 
 def test_show_the_ir_the_adjoint_ir_and_the_gradient(model):
-    done = tracegrad_command("show", "model.py:loss", *LOSS_ARGS, "--grad", "0,1", "--ir",
-                             cwd=model.parent)
+    done = tracegrad_command(
+        "show", "model.py:loss", *LOSS_ARGS, "--grad", "0,1", "--ir", cwd=model.parent
+    )
     assert done.returncode == 0, done.stderr
     out = done.stdout
     primal = out.index("graph loss(W: f64[3,2], x: f64[4,3], y: f64[4,2]) {")
@@ -79,31 +85,42 @@ def test_show_highlights_on_request(model, capsys):
 
 
 def test_export_writes_a_gradient_module_that_checks_itself(model):
-    done = tracegrad_command("export", "model.py:loss", *LOSS_ARGS, "--grad", "W",
-                             "-o", "grad_loss.py", cwd=model.parent)
+    done = tracegrad_command(
+        "export", "model.py:loss", *LOSS_ARGS, "--grad", "W", "-o", "grad_loss.py", cwd=model.parent
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "wrote grad_loss.py\n"
-    check = subprocess.run([sys.executable, "grad_loss.py"], capture_output=True, text=True,
-                           cwd=model.parent, timeout=60)
+    check = subprocess.run(
+        [sys.executable, "grad_loss.py"],
+        capture_output=True,
+        text=True,
+        cwd=model.parent,
+        timeout=60,
+    )
     assert check.returncode == 0, check.stderr
     assert "grad_loss against central finite differences of loss" in check.stdout
     assert "(ok," in check.stdout
 
 
 def test_integer_arguments_can_index_an_axis_of_8(model, capsys):
-    assert main(["show", f"{model}:pick", "--arg", "x=f64[8]", "--arg", "i=i64[20]",
-                 "--grad", "0"]) == 0
+    assert (
+        main(["show", f"{model}:pick", "--arg", "x=f64[8]", "--arg", "i=i64[20]", "--grad", "0"])
+        == 0
+    )
     assert "def grad_pick(x, i):" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("text, kind, shape, dtype", [
-    ("f64[3,4]", np.ndarray, (3, 4), np.float64),
-    ("f32[]", np.ndarray, (), np.float32),
-    ("i64[1000]", np.ndarray, (1000,), np.int64),
-    ("bool[2]", np.ndarray, (2,), np.bool_),
-    ("float", float, (), np.float64),
-    ("int", int, (), np.int64),
-])
+@pytest.mark.parametrize(
+    "text, kind, shape, dtype",
+    [
+        ("f64[3,4]", np.ndarray, (3, 4), np.float64),
+        ("f32[]", np.ndarray, (), np.float32),
+        ("i64[1000]", np.ndarray, (1000,), np.int64),
+        ("bool[2]", np.ndarray, (2,), np.bool_),
+        ("float", float, (), np.float64),
+        ("int", int, (), np.int64),
+    ],
+)
 def test_random_values_have_the_type_asked_for(text, kind, shape, dtype):
     value = random_value(parse_type(text), np.random.default_rng(0))
     assert type(value) is kind and np.shape(value) == shape
@@ -116,10 +133,32 @@ BAD = [
     (["show", "missing.py:loss", *LOSS_ARGS], "no such file: missing.py"),
     (["show", "model.py:nope", *LOSS_ARGS], "model.py has no function 'nope' (it defines loss"),
     (["show", "model.py", *LOSS_ARGS], "expected FILE.py:FUNCTION"),
-    (["show", "model.py:loss", "--arg", "W=f64[3,", "--arg", "x=f64[4,3]", "--arg",
-      "y=f64[4,2]"], "not a type: 'f64[3,'"),
-    (["show", "model.py:loss", "--arg", "W=matrix", "--arg", "x=f64[4,3]", "--arg",
-      "y=f64[4,2]"], "not a type: 'matrix'"),
+    (
+        [
+            "show",
+            "model.py:loss",
+            "--arg",
+            "W=f64[3,",
+            "--arg",
+            "x=f64[4,3]",
+            "--arg",
+            "y=f64[4,2]",
+        ],
+        "not a type: 'f64[3,'",
+    ),
+    (
+        [
+            "show",
+            "model.py:loss",
+            "--arg",
+            "W=matrix",
+            "--arg",
+            "x=f64[4,3]",
+            "--arg",
+            "y=f64[4,2]",
+        ],
+        "not a type: 'matrix'",
+    ),
     (["show", "model.py:loss", "--arg", "W", *LOSS_ARGS[2:]], "expected NAME=TYPE"),
     (["show", "model.py:loss", *LOSS_ARGS, "--backend", "tpu"], "invalid choice: 'tpu'"),
     (["show", "model.py:loss", *LOSS_ARGS[:4]], "missing --arg y=TYPE"),
@@ -157,6 +196,7 @@ def test_an_error_while_tracing_exits_1_with_the_message(model, capsys):
 
 
 def test_the_console_script_is_declared():
-    (script,) = [e for e in importlib.metadata.entry_points(group="console_scripts")
-                 if e.name == "tracegrad"]
+    (script,) = [
+        e for e in importlib.metadata.entry_points(group="console_scripts") if e.name == "tracegrad"
+    ]
     assert script.value == "tracegrad.cli:main"

@@ -18,7 +18,8 @@ def generator():
 
 def test_api_reference_is_current():
     assert (DOCS / "api.md").read_text() == generator().render(), (
-        "docs/api.md is out of date: run `python docs/generate.py`")
+        "docs/api.md is out of date: run `python docs/generate.py`"
+    )
 
 
 def test_every_public_name_has_a_docstring_and_an_entry():

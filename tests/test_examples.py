@@ -12,8 +12,13 @@ EXAMPLES = Path(__file__).parent.parent / "examples"
 
 
 def test_quickstart_runs_and_agrees_with_numpy():
-    result = subprocess.run([sys.executable, str(EXAMPLES / "quickstart.py")],
-                            capture_output=True, text=True, check=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / "quickstart.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     assert "graph loss(" in result.stdout
     assert "def loss(params, x, y):" in result.stdout
     assert "They agree." in result.stdout
@@ -21,8 +26,9 @@ def test_quickstart_runs_and_agrees_with_numpy():
 
 def run_example(name: str, *args: str) -> str:
     """Run examples/<name> as a newcomer would, in a fresh interpreter; return what it printed."""
-    result = subprocess.run([sys.executable, str(EXAMPLES / name), *args],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / name), *args], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, f"{name} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
 
@@ -46,19 +52,27 @@ def test_micrograd_parity_trains_and_agrees_with_micrograd_where_installed():
         assert "micrograd is not installed" in out
     else:  # micrograd is in the examples and dev extras
         assert "tracegrad and micrograd agree to 1e-9" in out
-        assert printed_number(r"MLP: 337 partial derivatives, largest difference (\S+)",
-                              out) <= 1e-9
-
+        assert (
+            printed_number(r"MLP: 337 partial derivatives, largest difference (\S+)", out) <= 1e-9
+        )
 
 
 def test_micrograd_parity_says_so_when_micrograd_is_missing():
     script = str(EXAMPLES / "micrograd_parity.py")
-    hide_micrograd = ("import runpy, sys; sys.modules['micrograd'] = None; "  # import fails
-                      f"sys.argv = [{script!r}, '--steps', '5']; "
-                      f"runpy.run_path({script!r}, run_name='__main__')")
-    result = subprocess.run([sys.executable, "-c", hide_micrograd],
-                            capture_output=True, text=True, check=True, timeout=300)
+    hide_micrograd = (
+        "import runpy, sys; sys.modules['micrograd'] = None; "  # import fails
+        f"sys.argv = [{script!r}, '--steps', '5']; "
+        f"runpy.run_path({script!r}, run_name='__main__')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", hide_micrograd],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
     assert "micrograd is not installed (pip install micrograd)" in result.stdout
+
 
 def test_xor_defeats_the_perceptron_and_not_the_two_layer_network():
     out = run_example("xor.py")

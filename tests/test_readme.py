@@ -17,12 +17,12 @@ BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.S)
 # CI itself does; the benchmark takes minutes (tests/test_bench.py runs its machinery).
 NOT_RUN = ("python -m pip install", "python -m pytest", "python bench/run.py")
 
-MODEL = '''import numpy as np
+MODEL = """import numpy as np
 
 
 def loss(W, x):
     return np.sum(np.tanh(x @ W) ** 2)
-'''
+"""
 
 
 def blocks(language: str) -> list[str]:
@@ -36,8 +36,9 @@ def test_the_python_blocks_run_in_order(tmp_path, monkeypatch, capsys):
         try:
             exec(compile(code, f"README.md python block {i + 1}", "exec"), namespace)
         except Exception as error:  # name the block that broke
-            pytest.fail(f"README python block {i + 1} raised {type(error).__name__}: {error}\n"
-                        f"{code}")
+            pytest.fail(
+                f"README python block {i + 1} raised {type(error).__name__}: {error}\n{code}"
+            )
     out = capsys.readouterr().out
     assert "def grad_mlp_loss(params, x, y):" in out and "graph loss(" in out
     assert namespace["H"].shape == (3, 3) and namespace["d_params"].keys() == {"W1", "b1", "W2"}
@@ -45,8 +46,12 @@ def test_the_python_blocks_run_in_order(tmp_path, monkeypatch, capsys):
 
 def shell_lines() -> list[str]:
     """Each command of the bash blocks (`a && b` is two), comments dropped."""
-    commands = [part.strip() for code in blocks("bash") for line in code.splitlines()
-                for part in line.split("  #")[0].split(" && ")]
+    commands = [
+        part.strip()
+        for code in blocks("bash")
+        for line in code.splitlines()
+        for part in line.split("  #")[0].split(" && ")
+    ]
     return [command for command in commands if command and not command.startswith(NOT_RUN)]
 
 
@@ -60,6 +65,12 @@ def test_the_shell_lines_run(line, tmp_path):
             words[1] = str(README.parent / words[1])
     else:
         words = [sys.executable, "-m", "tracegrad.cli", *words[1:]]
-    result = subprocess.run(words, cwd=tmp_path, capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "MPLBACKEND": "Agg"})
+    result = subprocess.run(
+        words,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
     assert result.returncode == 0, result.stderr

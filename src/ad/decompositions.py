@@ -82,8 +82,9 @@ def relocated(graph: Graph, loc: Any) -> Graph:
         dataclasses.replace(
             node,
             loc=loc,
-            params={k: relocated(v, loc) if isinstance(v, Graph) else v
-                    for k, v in node.params.items()},
+            params={
+                k: relocated(v, loc) if isinstance(v, Graph) else v for k, v in node.params.items()
+            },
         )
         for node in graph.nodes
     )

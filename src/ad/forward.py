@@ -101,7 +101,10 @@ def push_forward(interpreter: Interpreter, node: Node, tangent_of: dict[Var, Any
 
 @np.errstate(divide="ignore", invalid="ignore", over="ignore")  # as in reverse: constants
 def forward_pass(
-    trace: Trace, graph: Graph, inputs: Sequence[Any], directions: Sequence[Mapping[int, Any]],
+    trace: Trace,
+    graph: Graph,
+    inputs: Sequence[Any],
+    directions: Sequence[Mapping[int, Any]],
     prepare: bool = True,
 ) -> tuple[list[Any], list[list[Any]]]:
     """Record `graph` into `trace` on `inputs`, carrying tangents along each direction (a map
@@ -115,8 +118,10 @@ def forward_pass(
         graph = prepare_for_differentiation(graph)
     interpreter = Interpreter(trace)
     interpreter.bind(graph.inputs, inputs)
-    tangents = [{graph.inputs[i]: t for i, t in direction.items()
-                 if differentiable(graph.inputs[i])} for direction in directions]
+    tangents = [
+        {graph.inputs[i]: t for i, t in direction.items() if differentiable(graph.inputs[i])}
+        for direction in directions
+    ]
     for node in graph.nodes:
         # Every value of `graph` already has its final name, and the tangent nodes between
         # two replayed nodes would end their line's run, so the builder would name a value
@@ -126,12 +131,15 @@ def forward_pass(
         for tangent_of in tangents:
             push_forward(interpreter, node, tangent_of)
     outputs = [interpreter.read(x) for x in graph.outputs]
-    return outputs, [[tangent_of.get(x) if isinstance(x, Var) else None for x in graph.outputs]
-                     for tangent_of in tangents]
+    return outputs, [
+        [tangent_of.get(x) if isinstance(x, Var) else None for x in graph.outputs]
+        for tangent_of in tangents
+    ]
 
 
-def forward(graph: Graph, wrt: Sequence[int], name: str | None = None,
-            prepare: bool = True) -> Graph:
+def forward(
+    graph: Graph, wrt: Sequence[int], name: str | None = None, prepare: bool = True
+) -> Graph:
     """The Jacobian-vector product of `graph`.
 
     Inputs: the primal inputs, then one tangent per input in `wrt` (of that input's type).
@@ -146,14 +154,16 @@ def forward(graph: Graph, wrt: Sequence[int], name: str | None = None,
     ]
     direction = dict(zip(wrt, tangent_inputs, strict=True))
     outputs, (tangents,) = forward_pass(trace, graph, inputs, [direction], prepare)
-    tangents = [zeros(x.type) if t is None else t
-                for x, t in zip(graph.outputs, tangents, strict=True)]
+    tangents = [
+        zeros(x.type) if t is None else t for x, t in zip(graph.outputs, tangents, strict=True)
+    ]
     trace.active = False
     # The raw forward graph: the runtime optimizes it (and can show it unoptimized).
     return trace.builder.build([trace.operand(x) for x in [*outputs, *tangents]])
 
 
 # --- Jacobians ----------------------------------------------------------------------------
+
 
 def jacobian_dtype(output: TensorType, input_: TensorType, mode: str) -> np.dtype:
     """A forward Jacobian has the output's dtype, a reverse one the input's (as in JAX); where
@@ -185,16 +195,18 @@ def name_block(trace: Trace, block: Any, output: Var | Literal, input_: Var, lab
     trace.name_value(block, label.format(out=out_name, input=input_.hint or "x"))
 
 
-def jacobian_forward(graph: Graph, wrt: Sequence[int], name: str,
-                     label: str = "d{out}_d{input}") -> Graph:
+def jacobian_forward(
+    graph: Graph, wrt: Sequence[int], name: str, label: str = "d{out}_d{input}"
+) -> Graph:
     """Outputs: the primal outputs, then the Jacobian of each output with respect to each
     input in `wrt` (output-major), of shape output.shape + input.shape; one JVP per column.
     `label` names each block from the names of its output and input (`dy_dx`)."""
     check_wrt(graph, wrt)
     trace = Trace(name)
     inputs = [trace.new_input(v.type, v.hint) for v in graph.inputs]
-    directions = [{i: basis(graph.inputs[i].type, k)}
-                  for i in wrt for k in range(graph.inputs[i].type.size)]
+    directions = [
+        {i: basis(graph.inputs[i].type, k)} for i in wrt for k in range(graph.inputs[i].type.size)
+    ]
     outputs, tangents = forward_pass(trace, graph, inputs, directions)
     blocks = []
     for o, output in enumerate(graph.outputs):
@@ -211,8 +223,9 @@ def jacobian_forward(graph: Graph, wrt: Sequence[int], name: str,
     return trace.builder.build([trace.operand(x) for x in [*outputs, *blocks]])
 
 
-def jacobian_reverse(graph: Graph, wrt: Sequence[int], name: str,
-                     label: str = "d{out}_d{input}") -> Graph:
+def jacobian_reverse(
+    graph: Graph, wrt: Sequence[int], name: str, label: str = "d{out}_d{input}"
+) -> Graph:
     """As `jacobian_forward`, built from one VJP per row: `reverse` with a basis cotangent
     for each output element. Each VJP replays the primal; common-subexpression elimination
     keeps one copy."""
@@ -228,7 +241,7 @@ def jacobian_reverse(graph: Graph, wrt: Sequence[int], name: str,
             adjoint = reverse(graph, wrt, seeded=[o], cotangent_inputs=True)
             for m in range(output.type.size):
                 results = trace.replay(adjoint, [*inputs, basis(output.type, m)])
-                for row, gradient in zip(rows, results[len(graph.outputs):], strict=True):
+                for row, gradient in zip(rows, results[len(graph.outputs) :], strict=True):
                     row.append(gradient)
         for row, i in zip(rows, wrt, strict=True):
             with trace.at(None):

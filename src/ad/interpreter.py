@@ -63,8 +63,10 @@ class RuleTable(dict):
         if not isinstance(op, Primitive) or primitives.get(op.name) is not op:
             raise TypeError(f"{self.mode} rules: {op!r} is not a declared primitive")
         # (not following __wrapped__: a rule adapted already has `outs`)
-        if self.single is not None and "out" in inspect.signature(
-                rule, follow_wrapped=False).parameters:
+        if (
+            self.single is not None
+            and "out" in inspect.signature(rule, follow_wrapped=False).parameters
+        ):
             rule = self.single(rule)
         super().__setitem__(op, rule)
 
@@ -162,8 +164,11 @@ class Interpreter:
         """`rule(seeds, *operands, outs=..., **params)`, inside `pinned(node)`; an error
         is located at the node's line."""
         if rule is None:
-            raise TraceError(f"{mode} mode has no rule for the primitive {node.op.name}",
-                             loc=node.loc, hint="please report it")
+            raise TraceError(
+                f"{mode} mode has no rule for the primitive {node.op.name}",
+                loc=node.loc,
+                hint="please report it",
+            )
         operands = [self.read(x) for x in node.inputs]
         outs = [self.read(v) for v in node.outputs]
         try:

@@ -52,6 +52,7 @@ def zero_if_none(t: Any) -> Any:
 
 # --- elementwise: from the derivative tables ------------------------------------------------
 
+
 def unary_jvp(scaled: Scaled) -> JvpRule:
     # In the list convention itself: the rules most nodes call, one call layer fewer.
     def jvp(tangents, x, outs):
@@ -76,6 +77,7 @@ for op, partials in BINARY.items():
 # add, subtract and where are linear; their rules only skip the operand without a tangent
 # (`tx`, not `tx + 0`). multiply, divide, arctan2, maximum and minimum write their JVP in a
 # form of its own (one division; the tangent after the operand in the product rule).
+
 
 def add_jvp(tangents, x, y, out):
     return plus(*tangents)
@@ -136,6 +138,7 @@ jvp_rules[elementwise.minimum] = extremum_jvp(lambda a, b: a < b)
 
 # --- reductions -------------------------------------------------------------------------
 
+
 def prod_jvp(tangents, x, out, axis, keepdims):
     # d prod = sum(d prod / d x_i * dx_i), the partials exact at zeros too (see the VJP).
     (t,) = tangents
@@ -159,6 +162,7 @@ jvp_rules[reductions.min_] = extremum_reduction_jvp
 
 # --- contractions (bilinear: one term per operand with a tangent) ------------------------
 
+
 def matmul_jvp(tangents, a, b, out):
     ta, tb = tangents
     return plus(None if ta is None else ta @ b, None if tb is None else a @ tb)
@@ -167,7 +171,8 @@ def matmul_jvp(tangents, a, b, out):
 def einsum_jvp(tangents, *operands, out, subscripts):
     terms = [
         tnp.einsum(subscripts, *operands[:i], t, *operands[i + 1 :])
-        for i, t in enumerate(tangents) if t is not None
+        for i, t in enumerate(tangents)
+        if t is not None
     ]
     total = terms[0]
     for term in terms[1:]:
@@ -180,6 +185,7 @@ jvp_rules[contractions.einsum] = einsum_jvp
 
 
 # --- composites ---------------------------------------------------------------------------
+
 
 def stop_gradient_jvp(tangents, x, out):
     return None  # a constant to differentiation
@@ -208,6 +214,7 @@ jvp_rules[primitives["root_sum_squares"]] = root_sum_squares_jvp
 
 # --- linear primitives: each is its own JVP ---------------------------------------------
 
+
 def linear_jvp(op: Primitive) -> JvpRule:
     """The JVP of a primitive linear in its floating-point operands: itself applied to their
     tangents (zeros of the operand's shape, in the output's dtype, for one without a
@@ -217,9 +224,12 @@ def linear_jvp(op: Primitive) -> JvpRule:
         if not any(differentiable_type(type_of(out)) for out in outs):
             return [None] * len(outs)  # a conversion to an integer dtype
         dtype = type_of(outs[0]).dtype
-        arguments = [t if t is not None else (
-            np.zeros(shape_of(x), dtype) if differentiable_type(type_of(x)) else x)
-            for t, x in zip(tangents, operands, strict=True)]
+        arguments = [
+            t
+            if t is not None
+            else (np.zeros(shape_of(x), dtype) if differentiable_type(type_of(x)) else x)
+            for t, x in zip(tangents, operands, strict=True)
+        ]
         trace = find_trace(arguments)
         if trace is None:  # constant tangents (a basis direction): NumPy computes them now
             return list(constant_linear(op, arguments, params))
@@ -244,7 +254,8 @@ CONSTANT_FORMS: dict[Primitive, Callable[..., Any]] = {
     indexing.gather: lambda x, *indices, axes: scatter.gather(x, list(indices), axes),
     indexing.index_scatter: lambda x, shape, index: scatter.index_scatter(x, shape, index),
     indexing.scatter_add: lambda x, *indices, shape, axes: scatter.scatter_add(
-        x, list(indices), shape, axes),
+        x, list(indices), shape, axes
+    ),
 }
 
 

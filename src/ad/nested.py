@@ -15,8 +15,10 @@ from .derivatives import zeros
 def trace_of(values: Sequence[Any]) -> Trace:
     trace = find_trace(list(values))
     if trace is None:  # every operand a constant: the passes would have folded it away
-        raise TraceError("differentiating a control-flow node whose operands are all "
-                         "constants", hint="please report it")
+        raise TraceError(
+            "differentiating a control-flow node whose operands are all constants",
+            hint="please report it",
+        )
     return trace
 
 

@@ -60,11 +60,16 @@ class Cotangents(dict):
         self[var] = contribution if var not in self else self[var] + contribution
 
 
-def seed_values(trace: Trace, graph: Graph, seeded: Sequence[int],
-                cotangent_inputs: bool) -> list[Any]:
+def seed_values(
+    trace: Trace, graph: Graph, seeded: Sequence[int], cotangent_inputs: bool
+) -> list[Any]:
     """The seeded outputs' cotangents: new inputs (`d_out`), or ones."""
-    return [trace.new_input(graph.outputs[i].type, f"d_{hint_of(graph.outputs[i], 'out')}")
-            if cotangent_inputs else ones_like_output(graph.outputs[i]) for i in seeded]
+    return [
+        trace.new_input(graph.outputs[i].type, f"d_{hint_of(graph.outputs[i], 'out')}")
+        if cotangent_inputs
+        else ones_like_output(graph.outputs[i])
+        for i in seeded
+    ]
 
 
 def seed(trace: Trace, graph: Graph, seeded: Sequence[int], seeds: list[Any]) -> Cotangents:

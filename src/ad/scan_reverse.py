@@ -85,18 +85,37 @@ def plan_scan(body: Graph, k: int, n: int) -> ScanPlan | None:
     seeded = [*diff_carry, *(n + j for j in seeded_ys)]
     if not wrt or not seeded:
         return None
-    adjoint = optimize(adjoint_of(body, wrt, seeded, cotangent_inputs=True,
-                                  name=f"d_{body.name}"))
+    adjoint = optimize(adjoint_of(body, wrt, seeded, cotangent_inputs=True, name=f"d_{body.name}"))
     split = split_adjoint(adjoint, k, n, len(inputs), len(outputs))
     forward, sources, residuals, backward_nodes = stacked_residuals(split, body, k, n)
-    primal_inputs, ct_inputs = adjoint.inputs[:len(inputs)], adjoint.inputs[len(inputs):]
-    steps = Graph(adjoint.name, (*primal_inputs[:k], *residuals, *primal_inputs[k + n:],
-                                 *ct_inputs), tuple(backward_nodes),
-                  tuple(adjoint.outputs[len(outputs):]))
-    backward = backward_body(steps, body, k, n, len(residuals), diff_consts, diff_carry,
-                             seeded_ys, set(primal_inputs[k:k + n]))
-    return ScanPlan(forward, backward, sources, len(forward.outputs) - len(outputs),
-                    diff_consts, diff_carry, diff_xs, seeded_ys)
+    primal_inputs, ct_inputs = adjoint.inputs[: len(inputs)], adjoint.inputs[len(inputs) :]
+    steps = Graph(
+        adjoint.name,
+        (*primal_inputs[:k], *residuals, *primal_inputs[k + n :], *ct_inputs),
+        tuple(backward_nodes),
+        tuple(adjoint.outputs[len(outputs) :]),
+    )
+    backward = backward_body(
+        steps,
+        body,
+        k,
+        n,
+        len(residuals),
+        diff_consts,
+        diff_carry,
+        seeded_ys,
+        set(primal_inputs[k : k + n]),
+    )
+    return ScanPlan(
+        forward,
+        backward,
+        sources,
+        len(forward.outputs) - len(outputs),
+        diff_consts,
+        diff_carry,
+        diff_xs,
+        seeded_ys,
+    )
 
 
 def split_adjoint(adjoint: Graph, k: int, n: int, m: int, n_out: int) -> Split:
@@ -115,15 +134,23 @@ def split_adjoint(adjoint: Graph, k: int, n: int, m: int, n_out: int) -> Split:
     order = {id(node): i for i, node in enumerate(adjoint.nodes)}
     producer = {v: node for node in forward_nodes for v in node.outputs}
     # Consts and x are at hand and cotangents come in; the ys are stacked anyway.
-    available = {*primal_inputs[:k], *primal_inputs[k + n:], *ct_inputs}
+    available = {*primal_inputs[:k], *primal_inputs[k + n :], *ct_inputs}
     ys = {x for x in adjoint.outputs[n:n_out] if isinstance(x, Var)}
     recomputed: list[Node] = []
     while True:
         part = sorted([*recomputed, *backward_nodes], key=lambda node: order[id(node)])
         residuals = residuals_read(part, gradients, available)
         free = available | ys | set(residuals)
-        more = next((nodes for r in residuals if r not in ys
-                     for nodes in [cheaper(r, producer, free, recomputed)] if nodes), None)
+        more = next(
+            (
+                nodes
+                for r in residuals
+                if r not in ys
+                for nodes in [cheaper(r, producer, free, recomputed)]
+                if nodes
+            ),
+            None,
+        )
         if more is None:
             return Split(adjoint, forward_nodes, part, residuals, ys)
         recomputed.extend(more)
@@ -133,18 +160,20 @@ def stacked_residuals(split: Split, body: Graph, k: int, n: int):
     """The forward loop's body (the user's outputs, then the residuals it stacks), where
     each residual is read from (`sources`), the residuals and the backward nodes."""
     adjoint, inputs, outputs = split.adjoint, body.inputs, body.outputs
-    primal_inputs, n_out, ys = adjoint.inputs[:len(inputs)], len(outputs), split.ys
+    primal_inputs, n_out, ys = adjoint.inputs[: len(inputs)], len(outputs), split.ys
     if any(v.type.weak for v in split.residuals):  # recompute each step from stacked carries
-        forward = Graph(body.name, inputs, body.nodes, (*outputs, *inputs[k:k + n]))
+        forward = Graph(body.name, inputs, body.nodes, (*outputs, *inputs[k : k + n]))
         sources = tuple(("new", j) for j in range(n))
-        return forward, sources, list(primal_inputs[k:k + n]), list(adjoint.nodes)
+        return forward, sources, list(primal_inputs[k : k + n]), list(adjoint.nodes)
     # A residual that is one of the user's ys is read from that y's stack.
     own = [r for r in split.residuals if r not in ys]
-    forward = Graph(body.name, primal_inputs, tuple(split.forward_nodes),
-                    (*adjoint.outputs[:n_out], *own))
+    forward = Graph(
+        body.name, primal_inputs, tuple(split.forward_nodes), (*adjoint.outputs[:n_out], *own)
+    )
     y_position = {x: n + j for j, x in reversed(list(enumerate(adjoint.outputs[n:n_out])))}
-    sources = tuple(("y", y_position[r]) if r in ys else ("new", own.index(r))
-                    for r in split.residuals)
+    sources = tuple(
+        ("y", y_position[r]) if r in ys else ("new", own.index(r)) for r in split.residuals
+    )
     return forward, sources, split.residuals, split.backward_nodes
 
 
@@ -152,12 +181,16 @@ def residuals_read(part: list[Node], gradients: tuple, available: set[Var]) -> l
     """The values the backward `part` reads that it neither makes nor has at hand."""
     defined = {v for node in part for v in node.outputs}
     read = [x for node in part for x in node.inputs] + list(gradients)
-    return [x for x in dict.fromkeys(read) if isinstance(x, Var)
-            and x not in defined and x not in available]
+    return [
+        x
+        for x in dict.fromkeys(read)
+        if isinstance(x, Var) and x not in defined and x not in available
+    ]
 
 
-def cheaper(value: Var, producer: dict[Var, Node], free: set[Var],
-            recomputed: list[Node]) -> list[Node] | None:
+def cheaper(
+    value: Var, producer: dict[Var, Node], free: set[Var], recomputed: list[Node]
+) -> list[Node] | None:
     """The forward nodes that recompute `value` in the backward step from values it has for
     free (at hand or stacked anyway), when that saves stacking `value`: a view (a reshape of
     x, a transpose), or a few elementwise operations (`1 - h * h` from a stacked h)."""
@@ -202,11 +235,18 @@ def scans_with_residuals(graph: Graph) -> Graph:
             if plan is not None:
                 params = {**node.params, "body": plan.forward}
                 types = control.scan.infer(tuple(x.type for x in node.inputs), params)
-                stacked = plan.forward.outputs[len(node.params["body"].outputs):]
-                extra = tuple(Var(t, f"{residual_name(v, plan.forward)}_steps")
-                              for t, v in zip(types[len(node.outputs):], stacked, strict=True))
-                node = Node(control.scan, node.inputs, (*node.outputs, *extra),
-                            {**params, "plan": plan}, node.loc)
+                stacked = plan.forward.outputs[len(node.params["body"].outputs) :]
+                extra = tuple(
+                    Var(t, f"{residual_name(v, plan.forward)}_steps")
+                    for t, v in zip(types[len(node.outputs) :], stacked, strict=True)
+                )
+                node = Node(
+                    control.scan,
+                    node.inputs,
+                    (*node.outputs, *extra),
+                    {**params, "plan": plan},
+                    node.loc,
+                )
                 planned = True
         nodes.append(node)
     if not planned:
@@ -218,27 +258,37 @@ def scan_vjp(cts, *operands, outs, body, length, reverse, num_consts, num_carry,
     """The backward scan of `plan` (made by `scans_with_residuals` before reverse mode; None
     where nothing differentiable flows through the scan)."""
     k, n = num_consts, num_carry
-    if plan is None or (all(cts[j] is None for j in plan.diff_carry)
-                        and all(cts[n + j] is None for j in plan.seeded_ys)):
+    if plan is None or (
+        all(cts[j] is None for j in plan.diff_carry)
+        and all(cts[n + j] is None for j in plan.seeded_ys)
+    ):
         return [None] * len(operands)
     inputs = body.inputs
-    consts, xs = operands[:k], operands[k + n:]
+    consts, xs = operands[:k], operands[k + n :]
     first_new = len(outs) - plan.new_stacks
-    stacked = [outs[position] if kind == "y" else outs[first_new + position]
-               for kind, position in plan.sources]
+    stacked = [
+        outs[position] if kind == "y" else outs[first_new + position]
+        for kind, position in plan.sources
+    ]
     trace = trace_of([*cts, *operands])
     ct_carry = [zero_if_none(cts[j], inputs[k + j].type) for j in plan.diff_carry]
     ct_ys = [zero_if_none(cts[n + j], type_of(outs[n + j])) for j in plan.seeded_ys]
-    accumulators = [np.zeros(inputs[j].type.shape, inputs[j].type.dtype)[()]
-                    for j in plan.diff_consts]  # carried: an array even for a Python float
-    x_vars = inputs[k + n:]
+    accumulators = [
+        np.zeros(inputs[j].type.shape, inputs[j].type.dtype)[()] for j in plan.diff_consts
+    ]  # carried: an array even for a Python float
+    x_vars = inputs[k + n :]
     results = trace.bind_many(
-        control.scan, [*consts, *ct_carry, *accumulators, *stacked, *xs, *ct_ys],
+        control.scan,
+        [*consts, *ct_carry, *accumulators, *stacked, *xs, *ct_ys],
         hints=[f"d_{inputs[k + j].hint or 'carry'}" for j in plan.diff_carry]
         + [f"d_{inputs[j].hint or 'x'}" for j in plan.diff_consts]
         + [f"d_{(x_vars[j].hint or 'x').removesuffix('_t')}" for j in plan.diff_xs],
-        body=plan.backward, length=length, reverse=not reverse, num_consts=k,
-        num_carry=len(plan.diff_carry) + len(plan.diff_consts))
+        body=plan.backward,
+        length=length,
+        reverse=not reverse,
+        num_consts=k,
+        num_carry=len(plan.diff_carry) + len(plan.diff_consts),
+    )
     result: list[Any] = [None] * len(operands)
     position = iter(results)
     for j in plan.diff_carry:
@@ -250,9 +300,17 @@ def scan_vjp(cts, *operands, outs, body, length, reverse, num_consts, num_carry,
     return result
 
 
-def backward_body(steps: Graph, body: Graph, k: int, n: int, n_residuals: int,
-                  diff_consts: list[int], diff_carry: list[int], seeded_ys: list[int],
-                  carries: set[Var]) -> Graph:
+def backward_body(
+    steps: Graph,
+    body: Graph,
+    k: int,
+    n: int,
+    n_residuals: int,
+    diff_consts: list[int],
+    diff_carry: list[int],
+    seeded_ys: list[int],
+    carries: set[Var],
+) -> Graph:
     """One step of the backward scan: `steps` (the adjoint's backward part), then the
     running sums of the constants' cotangents. Inputs (consts, d_carry, d_consts so far,
     the step's residuals, x, d_y); outputs (d_carry before the step, d_consts so far and
@@ -260,21 +318,32 @@ def backward_body(steps: Graph, body: Graph, k: int, n: int, n_residuals: int,
     inputs = body.inputs
     trace = Trace(steps.name)
     consts = [trace.new_input(v.type, v.hint) for v in inputs[:k]]
-    ct_carry = [trace.new_input(inputs[k + j].type, f"d_{inputs[k + j].hint or 'carry'}")
-                for j in diff_carry]
-    so_far = [trace.new_input(TensorType(inputs[j].type.shape, inputs[j].type.dtype),
-                              f"d_{inputs[j].hint or 'x'}") for j in diff_consts]
+    ct_carry = [
+        trace.new_input(inputs[k + j].type, f"d_{inputs[k + j].hint or 'carry'}")
+        for j in diff_carry
+    ]
+    so_far = [
+        trace.new_input(
+            TensorType(inputs[j].type.shape, inputs[j].type.dtype), f"d_{inputs[j].hint or 'x'}"
+        )
+        for j in diff_consts
+    ]
     # A carry a step began with reads `h_prev`, beside the `h` the step made.
-    residuals = [trace.new_input(v.type, f"{v.hint}_prev" if v.hint and v in carries else v.hint)
-                 for v in steps.inputs[k:k + n_residuals]]
-    xs = [trace.new_input(v.type, v.hint) for v in inputs[k + n:]]
-    ct_ys = [trace.new_input(body.outputs[n + j].type,
-                             f"d_{getattr(body.outputs[n + j], 'hint', None) or 'y'}")
-             for j in seeded_ys]
+    residuals = [
+        trace.new_input(v.type, f"{v.hint}_prev" if v.hint and v in carries else v.hint)
+        for v in steps.inputs[k : k + n_residuals]
+    ]
+    xs = [trace.new_input(v.type, v.hint) for v in inputs[k + n :]]
+    ct_ys = [
+        trace.new_input(
+            body.outputs[n + j].type, f"d_{getattr(body.outputs[n + j], 'hint', None) or 'y'}"
+        )
+        for j in seeded_ys
+    ]
     gradients = trace.replay(steps, [*consts, *residuals, *xs, *ct_carry, *ct_ys])
-    g_consts = gradients[:len(diff_consts)]
-    g_carry = gradients[len(diff_consts):len(diff_consts) + len(diff_carry)]
-    g_xs = gradients[len(diff_consts) + len(diff_carry):]
+    g_consts = gradients[: len(diff_consts)]
+    g_carry = gradients[len(diff_consts) : len(diff_consts) + len(diff_carry)]
+    g_xs = gradients[len(diff_consts) + len(diff_carry) :]
     with trace.at(None):
         totals = [a + b for a, b in zip(so_far, g_consts, strict=True)]
     trace.active = False

@@ -45,6 +45,7 @@ vjp_rules = RuleTable("VJP", single_output_vjp)
 
 # --- elementwise: from the derivative tables ------------------------------------------------
 
+
 def unary_vjp(scaled: Scaled) -> VjpRule:
     # In the list convention itself: the rules most nodes call, one call layer fewer.
     return lambda cts, x, outs: [scaled(cts[0], x, outs[0])]
@@ -55,8 +56,10 @@ def binary_vjp(partials: Partials) -> VjpRule:
 
     def vjp(cts, x, y, outs):
         ct = cts[0]
-        return [None if d is None else unbroadcast(d, shape_of(v))
-                for d, v in zip(partials(ct, ct, x, y, outs[0]), (x, y), strict=True)]
+        return [
+            None if d is None else unbroadcast(d, shape_of(v))
+            for d, v in zip(partials(ct, ct, x, y, outs[0]), (x, y), strict=True)
+        ]
 
     return vjp
 
@@ -70,8 +73,10 @@ for op, partials in BINARY.items():
 # --- elementwise: linear (each its own transpose), and the mode-specific ones ---------------
 
 vjp_rules[elementwise.neg] = lambda ct, x, out: [-ct]
-vjp_rules[elementwise.add] = lambda ct, x, y, out: [unbroadcast(ct, shape_of(x)),
-                                                    unbroadcast(ct, shape_of(y))]
+vjp_rules[elementwise.add] = lambda ct, x, y, out: [
+    unbroadcast(ct, shape_of(x)),
+    unbroadcast(ct, shape_of(y)),
+]
 
 
 def subtract_vjp(ct, x, y, out):
@@ -119,6 +124,7 @@ vjp_rules[elementwise.where] = where_vjp
 
 # --- reductions -------------------------------------------------------------------------
 
+
 def sum_vjp(ct, x, out, axis, keepdims):
     return [tnp.broadcast_to(keep_axes(ct, x, axis, keepdims), shape_of(x))]
 
@@ -143,7 +149,6 @@ vjp_rules[reductions.max_] = extremum_reduction_vjp
 vjp_rules[reductions.min_] = extremum_reduction_vjp
 
 
-
 def cumsum_vjp(ct, x, out, axis):
     """A running sum's transpose is the running sum from the other end: `ct` reversed along
     the axis, summed, and reversed back."""
@@ -154,6 +159,7 @@ def cumsum_vjp(ct, x, out, axis):
 vjp_rules[reductions.cumsum] = cumsum_vjp
 
 # --- contractions -----------------------------------------------------------------------
+
 
 def swap_last(x: Any) -> Any:
     return tnp.swapaxes(x, -1, -2)
@@ -207,8 +213,7 @@ def einsum_vjp(ct, *operands, out, subscripts):
 def diagonal_cotangent(partial: Any, term: str, unique: str, sizes: dict[str, int]) -> Any:
     """The cotangent of an operand like `ii`: each repeat gets a fresh letter tied to the
     first by an identity matrix (`i,ij->ij` with eye), which einsum can write out."""
-    spare = iter(c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                 if c not in term)
+    spare = iter(c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in term)
     seen: set[str] = set()
     fresh, identities = "", []
     for c in term:
@@ -227,6 +232,7 @@ vjp_rules[contractions.einsum] = einsum_vjp
 
 
 # --- composites ---------------------------------------------------------------------------
+
 
 def stop_gradient_vjp(ct, x, out):
     return [None]  # a constant to differentiation
@@ -256,6 +262,7 @@ vjp_rules[primitives["root_sum_squares"]] = root_sum_squares_vjp
 
 # --- shapes and conversions -------------------------------------------------------------
 
+
 def along(axis: int, item: Any) -> tuple:
     return (slice(None),) * axis + (item,)
 
@@ -282,6 +289,7 @@ vjp_rules[shapes.convert] = convert_vjp
 
 
 # --- indexing and its transposes --------------------------------------------------------
+
 
 def index_vjp(ct, x, out, index):
     """The cotangent lands where the index read; axes the index added (None) are dropped."""

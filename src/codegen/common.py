@@ -123,10 +123,15 @@ def scalar_if_uniform(node: Node, arg: str, module: str) -> str:
 def log_softmax_lines(node: Node, args: list[str], module: str) -> list[str]:
     """The operations users write for it, in their order, so values match theirs exactly."""
     axis, ndim = node.params["axis"], node.inputs[0].type.ndim
-    keywords = "keepdims=True" if axis == tuple(range(ndim)) else (
-        f"axis={axis[0] if len(axis) == 1 else axis}, keepdims=True")
-    return [f"{{out}} = {args[0]} - {args[0]}.max({keywords})",
-            f"{{out}} = {{out}} - {module}.log({module}.exp({{out}}).sum({keywords}))"]
+    keywords = (
+        "keepdims=True"
+        if axis == tuple(range(ndim))
+        else (f"axis={axis[0] if len(axis) == 1 else axis}, keepdims=True")
+    )
+    return [
+        f"{{out}} = {args[0]} - {args[0]}.max({keywords})",
+        f"{{out}} = {{out}} - {module}.log({module}.exp({{out}}).sum({keywords}))",
+    ]
 
 
 def root_sum_squares_expression(node: Node, args: list[str], module: str) -> str:

@@ -52,33 +52,47 @@ def carry_base(output: Var, carry_input: Var, new_value: Var | Literal, body: Gr
 
 def carry_bases(node: Node, body: Graph, first_carry: int, carry: int) -> list[str]:
     """carry_base for each carry of a loop node whose body takes them from `first_carry`."""
-    inputs = body.inputs[first_carry:first_carry + carry]
-    return [carry_base(out, u, v, body)
-            for out, u, v in zip(node.outputs[:carry], inputs, body.outputs[:carry],
-                                 strict=True)]
+    inputs = body.inputs[first_carry : first_carry + carry]
+    return [
+        carry_base(out, u, v, body)
+        for out, u, v in zip(node.outputs[:carry], inputs, body.outputs[:carry], strict=True)
+    ]
 
 
-def loop_variable(emitter: Emitter, node: Node, output: Var, init: Var | Literal, init_arg: str,
-                  base: str) -> str:
+def loop_variable(
+    emitter: Emitter, node: Node, output: Var, init: Var | Literal, init_arg: str, base: str
+) -> str:
     """The name that holds a loop's carry, and so its final value: the name an enclosing
     block asked for, else the initial value's own name where it is called so too (or was
     named for this carry) and nothing reads it after the loop, else a fresh name."""
     if output in emitter.preset:
         name = emitter.preset[output]
-    elif (isinstance(init, Var) and base in (init.hint, init_arg, emitter.hints.get(init))
-          and init_arg.isidentifier() and emitter.is_last_read(init, node)
-          and node.inputs.count(init) == 1):
+    elif (
+        isinstance(init, Var)
+        and base in (init.hint, init_arg, emitter.hints.get(init))
+        and init_arg.isidentifier()
+        and emitter.is_last_read(init, node)
+        and node.inputs.count(init) == 1
+    ):
         name = init_arg
     else:
         name = emitter.fresh(base)
     return emitter.bind(output, name)
 
 
-def loop_variables(emitter: Emitter, node: Node, inits: Sequence[Var | Literal],
-                   init_args: Sequence[str], bases: Sequence[str]) -> list[str]:
-    return [loop_variable(emitter, node, out, init, arg, base)
-            for out, init, arg, base in zip(node.outputs[:len(inits)], inits, init_args, bases,
-                                            strict=True)]
+def loop_variables(
+    emitter: Emitter,
+    node: Node,
+    inits: Sequence[Var | Literal],
+    init_args: Sequence[str],
+    bases: Sequence[str],
+) -> list[str]:
+    return [
+        loop_variable(emitter, node, out, init, arg, base)
+        for out, init, arg, base in zip(
+            node.outputs[: len(inits)], inits, init_args, bases, strict=True
+        )
+    ]
 
 
 def initial_carry_names(node: Node) -> list[str | None]:
@@ -87,8 +101,7 @@ def initial_carry_names(node: Node) -> list[str | None]:
     if node.op.name == "scan":
         consts, carry = params["num_consts"], params["num_carry"]
         xs = len(node.inputs) - consts - carry
-        return [*[None] * consts, *carry_bases(node, params["body"], consts, carry),
-                *[None] * xs]
+        return [*[None] * consts, *carry_bases(node, params["body"], consts, carry), *[None] * xs]
     if node.op.name == "fori_loop":
         consts = params["num_consts"]
         bases = carry_bases(node, params["body"], 1 + consts, len(node.outputs))

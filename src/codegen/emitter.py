@@ -80,9 +80,10 @@ class Backend:
     result_kinds: Callable[[Graph], tuple[str, ...]] | None = None
 
 
-def build_rules(group_rules: dict[Group, Callable[[Primitive], EmitRule]],
-                special_rules: dict[str, EmitRule | BlockRule]
-                ) -> dict[Primitive, EmitRule | BlockRule]:
+def build_rules(
+    group_rules: dict[Group, Callable[[Primitive], EmitRule]],
+    special_rules: dict[str, EmitRule | BlockRule],
+) -> dict[Primitive, EmitRule | BlockRule]:
     """A backend's table: the rule named for a primitive, else its group's rule."""
     rules: dict[Primitive, EmitRule | BlockRule] = {}
     for name, op in primitives.items():
@@ -128,8 +129,13 @@ def use_counts(graph: Graph) -> dict[Var, int]:
 def block_operands(graph: Graph) -> set[Var]:
     """The operands of nodes that hold nested Graphs: each gets a name of its own, since an
     expression written into a loop would be computed again on every pass."""
-    return {x for node in graph.nodes if node.op.group is Group.CONTROL
-            for x in node.inputs if isinstance(x, Var)}
+    return {
+        x
+        for node in graph.nodes
+        if node.op.group is Group.CONTROL
+        for x in node.inputs
+        if isinstance(x, Var)
+    }
 
 
 def inlined_views(graph: Graph, uses: dict[Var, int] | None = None) -> set[Var]:
@@ -138,9 +144,11 @@ def inlined_views(graph: Graph, uses: dict[Var, int] | None = None) -> set[Var]:
     use_counts, where the caller has them.)"""
     uses = use_counts(graph) if uses is None else uses
     kept = set(graph.outputs) | block_operands(graph)
-    return {node.out for node in graph.nodes
-            if node.op.name == "transpose" and uses.get(node.out) == 1
-            and node.out not in kept}
+    return {
+        node.out
+        for node in graph.nodes
+        if node.op.name == "transpose" and uses.get(node.out) == 1 and node.out not in kept
+    }
 
 
 def single_use(graph: Graph, uses: dict[Var, int] | None = None) -> set[Var]:
@@ -166,8 +174,11 @@ def stands_alone(expression: str) -> bool:
     head, paren, _ = expression.partition("(")
     if paren:
         head = re.sub(r"\[[^\[\]()]*\]", "", head)  # an index in the name: `xs[t].sum()`
-        return (head.replace(".", "").isidentifier() and expression.endswith(")")
-                and expression.count("(") == 1)
+        return (
+            head.replace(".", "").isidentifier()
+            and expression.endswith(")")
+            and expression.count("(") == 1
+        )
     return " " not in expression and not expression.startswith("-")
 
 
@@ -207,8 +218,9 @@ class Emitter:
         self.inlined = inlined_views(graph, self.uses)
         self.single_use = self.inlinable()
         self.in_reader: set[Var] = set()  # values written into a reader, not named
-        self.last_reader = {x: node for node in graph.nodes for x in node.inputs
-                            if isinstance(x, Var)}
+        self.last_reader = {
+            x: node for node in graph.nodes for x in node.inputs if isinstance(x, Var)
+        }
         self.hints = self.names_from_blocks()
 
     def names_from_blocks(self) -> dict[Var, str]:
@@ -225,8 +237,14 @@ class Emitter:
             if not isinstance(rule, BlockRule) or rule.operand_names is None:
                 continue
             for x, base in zip(node.inputs, rule.operand_names(node), strict=True):
-                if (base and isinstance(x, Var) and x.hint is None and x in produced
-                        and uses.get(x) == 1 and x not in outputs):
+                if (
+                    base
+                    and isinstance(x, Var)
+                    and x.hint is None
+                    and x in produced
+                    and uses.get(x) == 1
+                    and x not in outputs
+                ):
                     hints[x] = base
         return hints
 
@@ -238,13 +256,13 @@ class Emitter:
         if allowed is None:
             return set()
         nodes = self.graph.nodes
-        producer = {node.out: (i, node) for i, node in enumerate(nodes)
-                    if len(node.outputs) == 1}
+        producer = {node.out: (i, node) for i, node in enumerate(nodes) if len(node.outputs) == 1}
         deleted_at = {v: i for i, node in enumerate(nodes) for v in self.plan.frees.get(node, ())}
         # writes_before[k]: how many of the first k nodes write into a buffer (`out=`), so
         # whether one does between a producer and its reader is one subtraction.
-        writes_before = list(itertools.accumulate((node in self.plan.reuse for node in nodes),
-                                                  initial=0))
+        writes_before = list(
+            itertools.accumulate((node in self.plan.reuse for node in nodes), initial=0)
+        )
         candidates = single_use(self.graph, self.uses)
         reused = set(self.plan.reuse.values())
         rules = self.backend.rules
@@ -254,8 +272,11 @@ class Emitter:
             if rule is None or isinstance(rule, BlockRule):
                 continue
             # The cheap conditions first: only then is the reader's rule written out.
-            movable = [(j, x) for j, x in enumerate(reader.inputs)
-                       if x in candidates and x in producer and allowed(x)]
+            movable = [
+                (j, x)
+                for j, x in enumerate(reader.inputs)
+                if x in candidates and x in producer and allowed(x)
+            ]
             if not movable:
                 continue
             slots = [f"\x00{j}\x00" for j in range(len(reader.inputs))]
@@ -263,14 +284,18 @@ class Emitter:
             text = text if isinstance(text, str) else "\n".join(text)
             for j, x in movable:
                 i, node = producer[x]
-                if (text.count(slots[j]) != 1 or node.out in reused
-                        or isinstance(rules.get(node.op), BlockRule)):
+                if (
+                    text.count(slots[j]) != 1
+                    or node.out in reused
+                    or isinstance(rules.get(node.op), BlockRule)
+                ):
                     continue
                 # Moved to its reader, it must still read what it read: no name it reads is
                 # deleted and no buffer is written into (`out=`) in between.
                 overwritten = writes_before[k] > writes_before[i + 1]
-                if not overwritten and all(deleted_at.get(v, len(nodes)) >= k
-                                           for v in node.inputs if isinstance(v, Var)):
+                if not overwritten and all(
+                    deleted_at.get(v, len(nodes)) >= k for v in node.inputs if isinstance(v, Var)
+                ):
                     found.add(x)
         return found
 
@@ -378,8 +403,10 @@ class Emitter:
             # building an `ast` object per node (several times faster, a third less memory).
             symtable.symtable(source, "<tracegrad>", "exec")
         except SyntaxError as error:  # a bug in a rule, never the user's: say so plainly
-            raise BackendError(f"tracegrad emitted invalid {self.backend.name} code "
-                               f"({error.msg}, line {error.lineno}); please report it") from None
+            raise BackendError(
+                f"tracegrad emitted invalid {self.backend.name} code "
+                f"({error.msg}, line {error.lineno}); please report it"
+            ) from None
         return source
 
     def node_lines(self, node: Node) -> list[str]:
@@ -392,15 +419,17 @@ class Emitter:
         if node.out in self.inlined:  # read where it is used: `x @ W.T`
             self.names[node.out] = rule(node, args)  # type: ignore[assignment]
             return []
-        if node.out in self.at_end or (node.out in self.single_use and len(node.outputs) == 1
-                                       and not any(x in self.in_reader for x in node.inputs)):
+        if node.out in self.at_end or (
+            node.out in self.single_use
+            and len(node.outputs) == 1
+            and not any(x in self.in_reader for x in node.inputs)
+        ):
             expression = rule(node, args)
             if isinstance(expression, str) and node not in self.plan.reuse:
                 if node.out in self.at_end:  # a whole statement's expression
                     self.names[node.out] = self.unwrap_arguments(node, expression)  # type: ignore[assignment]
                     return []
-                self.names[node.out] = expression if stands_alone(expression) \
-                    else f"({expression})"
+                self.names[node.out] = expression if stands_alone(expression) else f"({expression})"
                 self.in_reader.add(node.out)
                 return []
         into = self.plan.reuse.get(node)
@@ -421,9 +450,13 @@ class Emitter:
     def free_lines(self, node: Node) -> list[str]:
         """`del` for the names whose memory the plan frees after the node; not a name that
         holds another value by now (a loop may keep its carry in its initial value's name)."""
-        freed = dict.fromkeys(self.names[v] for v in self.plan.frees.get(node, ())
-                              if v not in self.inlined and v not in self.in_reader
-                              and self.holder.get(self.names[v], v) is v)
+        freed = dict.fromkeys(
+            self.names[v]
+            for v in self.plan.frees.get(node, ())
+            if v not in self.inlined
+            and v not in self.in_reader
+            and self.holder.get(self.names[v], v) is v
+        )
         freed_names = list(freed)
         return [f"del {', '.join(freed_names)}"] if freed_names else []
 
@@ -498,8 +531,12 @@ class Emitter:
         if not isinstance(output, Var) or output.type.ndim == 0:
             return False  # a 0-d result is a NumPy scalar (or copied as an argument above)
         buffers = self.result_buffers.get(output, frozenset())
-        shared = any(isinstance(b, int) or b in self.returned_buffers
-                     or (isinstance(b, Literal) and id(b) in self.hoisted) for b in buffers)
+        shared = any(
+            isinstance(b, int)
+            or b in self.returned_buffers
+            or (isinstance(b, Literal) and id(b) in self.hoisted)
+            for b in buffers
+        )
         self.returned_buffers |= buffers
         return shared
 
@@ -517,8 +554,9 @@ class Emitter:
 
     def signature_lines(self, params: list[str]) -> list[str]:
         lines = []
-        for var, (position, path) in zip(self.graph.inputs, self.interface.input_paths,
-                                         strict=True):
+        for var, (position, path) in zip(
+            self.graph.inputs, self.interface.input_paths, strict=True
+        ):
             name = params[self.interface.slot(position)]
             captured = " (captured: read at each call)" if position < 0 else ""
             lines.append(f"{name}{''.join(map(format_key, path))}: {var.type}{captured}")

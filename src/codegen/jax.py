@@ -19,7 +19,7 @@ from ..ir import Graph, Literal, Node, Var
 from ..ir.constants import describe_constant
 from ..ir.interface import Interface
 from ..ir.primitive import Group, Primitive
-from ..ir.primitives import elementwise as E
+from ..ir.primitives import elementwise
 from ..ir.primitives.contractions import matmul
 from ..ir.primitives.elementwise import UFUNCS, ufunc_operand
 from . import common
@@ -108,8 +108,12 @@ def cast(x: Var | Literal, arg: str, dtype: np.dtype, alone: bool) -> str:
     return f"{atom(arg)}.astype({dtype_expr(dtype)})"
 
 
-def converted(node: Node, args: list[str], dtypes: Sequence[np.dtype],
-              inputs: Sequence[Var | Literal] | None = None) -> list[str]:
+def converted(
+    node: Node,
+    args: list[str],
+    dtypes: Sequence[np.dtype],
+    inputs: Sequence[Var | Literal] | None = None,
+) -> list[str]:
     """The operands, each in the dtype NumPy would compute it in."""
     inputs = node.inputs if inputs is None else inputs
     alone = all(x.type.weak for x in inputs)
@@ -131,9 +135,9 @@ def unary_rule(op: Primitive) -> EmitRule:
 
     def rule(node: Node, args: list[str]) -> str:
         if node.out.type.weak:  # a Python scalar stays one: -x, abs(x)
-            return f"-{atom(args[0])}" if op is E.neg else f"abs({args[0]})"
+            return f"-{atom(args[0])}" if op is elementwise.neg else f"abs({args[0]})"
         (x,) = converted(node, args, loop_dtypes(node))
-        return f"-{atom(x)}" if op is E.neg else f"jnp.{name}({x})"
+        return f"-{atom(x)}" if op is elementwise.neg else f"jnp.{name}({x})"
 
     return rule
 
@@ -257,12 +261,14 @@ def definition(name: str, params: list[str], lines: list[str], result: str) -> l
     return [f"def {name}({', '.join(params)}):", *indent([*lines, f"return {result}"])]
 
 
-def result_names(emitter: Emitter, node: Node, args: list[str], first: int,
-                 bases: list[str]) -> list[str]:
+def result_names(
+    emitter: Emitter, node: Node, args: list[str], first: int, bases: list[str]
+) -> list[str]:
     """The names of a loop's final carries (its initial values at operands `first`...)."""
     carry = len(bases)
-    return loop_variables(emitter, node, node.inputs[first:first + carry],
-                          args[first:first + carry], bases)
+    return loop_variables(
+        emitter, node, node.inputs[first : first + carry], args[first : first + carry], bases
+    )
 
 
 def counted_xs(node: Node, xs_inputs: Sequence[Var], first: int) -> dict[int, int]:
@@ -287,37 +293,48 @@ def scan_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
     (carry, y); its loop-invariant values read from the enclosing function."""
     body: Graph = node.params["body"]
     consts, carry = node.params["num_consts"], node.params["num_carry"]
-    xs_inputs = body.inputs[consts + carry:]
+    xs_inputs = body.inputs[consts + carry :]
     counted = counted_xs(node, xs_inputs, consts + carry)
     bases = carry_bases(node, body, consts, carry)
     step = emitter.fresh(body.name)
     child = emitter.nested(body, closure=args[:consts])
     carry_param, names, unpack = parameter(
-        child, [*bases, *(xs_inputs[k].hint or "i" for k in counted)], "carry")
+        child, [*bases, *(xs_inputs[k].hint or "i" for k in counted)], "carry"
+    )
     names, counters = names[:carry], dict(zip(counted, names[carry:], strict=True))
     scanned = [k for k in range(len(xs_inputs)) if k not in counted]
     x_param, x_names, unpack_xs = (
         parameter(child, [xs_inputs[k].hint or "x" for k in scanned], "xs")
-        if scanned else ("_", [], []))
+        if scanned
+        else ("_", [], [])
+    )
     x_args = dict(zip(scanned, x_names, strict=True)) | counters
     lines, results = child.inline(
         [*args[:consts], *names, *(x_args[k] for k in range(len(xs_inputs)))],
-        [*names, *(None for _ in node.outputs[carry:])])
+        [*names, *(None for _ in node.outputs[carry:])],
+    )
     ys = tuple_text(results[carry:]) if len(results) > carry else "None"
-    counted_on = [f"{name} {'-' if node.params['reverse'] else '+'} 1"
-                  for name in counters.values()]
-    lines = definition(step, [carry_param, x_param], [*unpack, *unpack_xs, *lines],
-                       f"{tuple_text([*results[:carry], *counted_on])}, {ys}")
+    counted_on = [
+        f"{name} {'-' if node.params['reverse'] else '+'} 1" for name in counters.values()
+    ]
+    lines = definition(
+        step,
+        [carry_param, x_param],
+        [*unpack, *unpack_xs, *lines],
+        f"{tuple_text([*results[:carry], *counted_on])}, {ys}",
+    )
     finals = result_names(emitter, node, args, consts, bases)
     stacks = [emitter.output_name(y, y.hint or "ys") for y in node.outputs[carry:]]
     final_carry = [*finals, *("_" for _ in counted)]
-    targets = (f"{tuple_text(final_carry) if final_carry else '_'}, "
-               f"{tuple_text(stacks) if stacks else '_'}")
+    targets = (
+        f"{tuple_text(final_carry) if final_carry else '_'}, "
+        f"{tuple_text(stacks) if stacks else '_'}"
+    )
     xs = [args[consts + carry + k] for k in scanned]
     # A carry that starts from an expression (`jnp.zeros(...)`) starts under its own name,
     # so the call stays short enough to read.
     starts, inits = [], []
-    for init, final in zip(args[consts:consts + carry], finals, strict=True):
+    for init, final in zip(args[consts : consts + carry], finals, strict=True):
         if not init.isidentifier() and final.isidentifier():
             starts.append(f"{final} = {init}")
             init = final
@@ -326,8 +343,7 @@ def scan_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
     call = [step, tuple_text(inits), tuple_text(xs) if xs else f"length={node.params['length']}"]
     if node.params["reverse"]:
         call.append("reverse=True")
-    return lines + with_location(node, [*starts,
-                                        f"{targets} = jax.lax.scan({', '.join(call)})"])
+    return lines + with_location(node, [*starts, f"{targets} = jax.lax.scan({', '.join(call)})"])
 
 
 def fori_loop_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
@@ -337,17 +353,19 @@ def fori_loop_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
     body: Graph = node.params["body"]
     consts = node.params["num_consts"]
     index = body.inputs[0]
-    bounds = [arg if x.type.weak else cast(x, arg, index.type.dtype, True)
-              for x, arg in zip(node.inputs[:2], args[:2], strict=True)]
+    bounds = [
+        arg if x.type.weak else cast(x, arg, index.type.dtype, True)
+        for x, arg in zip(node.inputs[:2], args[:2], strict=True)
+    ]
     bases = carry_bases(node, body, 1 + consts, len(node.outputs))
     name = emitter.fresh(body.name)
-    child = emitter.nested(body, closure=args[2:2 + consts])
+    child = emitter.nested(body, closure=args[2 : 2 + consts])
     i = child.fresh(index.hint or "i") if reads(body, index) else "_"
     carry_param, names, unpack = parameter(child, bases, "carry")
-    lines, results = child.inline([i, *args[2:2 + consts], *names], names)
+    lines, results = child.inline([i, *args[2 : 2 + consts], *names], names)
     lines = definition(name, [i, carry_param], [*unpack, *lines], tuple_text(results, True))
     finals = result_names(emitter, node, args, 2 + consts, bases)
-    call = f"jax.lax.fori_loop({', '.join(bounds)}, {name}, {tuple_text(args[2 + consts:])})"
+    call = f"jax.lax.fori_loop({', '.join(bounds)}, {name}, {tuple_text(args[2 + consts :])})"
     return lines + with_location(node, [f"{tuple_text(finals, True) or '_'} = {call}"])
 
 
@@ -364,10 +382,12 @@ def while_loop_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]
         functions.append(emitter.fresh(graph.name))
         child = emitter.nested(graph, closure=consts)
         param, names, unpack = parameter(child, bases, "carry")
-        body_lines, results = child.inline([*consts, *names], names if graph is body else (),
-                                           where_used=graph is test)
-        lines += definition(functions[-1], [param], [*unpack, *body_lines],
-                            tuple_text(results, True))
+        body_lines, results = child.inline(
+            [*consts, *names], names if graph is body else (), where_used=graph is test
+        )
+        lines += definition(
+            functions[-1], [param], [*unpack, *body_lines], tuple_text(results, True)
+        )
     finals = result_names(emitter, node, args, first, bases)
     call = f"jax.lax.while_loop({', '.join(functions)}, {tuple_text(args[first:])})"
     return lines + with_location(node, [f"{tuple_text(finals, True) or '_'} = {call}"])
@@ -432,13 +452,23 @@ def uses_64_bit(graph: Graph) -> bool:
     """True when a value of the graph or of a Graph nested in it (a loop's body) is 64-bit
     (float64, int64...): JAX must run it with 64-bit mode on. A Python-scalar constant
     takes its partner's dtype, so it does not count."""
-    values = [*graph.inputs, *(v for node in graph.nodes for v in node.outputs),
-              *(x for node in graph.nodes for x in node.inputs
-                if isinstance(x, Literal) and not x.type.weak),
-              *(x for x in graph.outputs if isinstance(x, Literal))]
+    values = [
+        *graph.inputs,
+        *(v for node in graph.nodes for v in node.outputs),
+        *(
+            x
+            for node in graph.nodes
+            for x in node.inputs
+            if isinstance(x, Literal) and not x.type.weak
+        ),
+        *(x for x in graph.outputs if isinstance(x, Literal)),
+    ]
     return any(x.type.dtype in WIDE_DTYPES for x in values) or any(
-        uses_64_bit(value) for node in graph.nodes for value in node.params.values()
-        if isinstance(value, Graph))
+        uses_64_bit(value)
+        for node in graph.nodes
+        for value in node.params.values()
+        if isinstance(value, Graph)
+    )
 
 
 def notes(graph: Graph) -> list[str]:
@@ -447,9 +477,15 @@ def notes(graph: Graph) -> list[str]:
     return ["64-bit: import and call it inside `with jax.enable_x64(True):`"]
 
 
-JAX_BACKEND = Backend("jax", ("import jax", "import jax.numpy as jnp"),
-                      build_rules(GROUP_RULES, SPECIAL_RULES), literal, mutable_arrays=False,
-                      notes=notes, inline_single_use=lambda var: var.hint is None)
+JAX_BACKEND = Backend(
+    "jax",
+    ("import jax", "import jax.numpy as jnp"),
+    build_rules(GROUP_RULES, SPECIAL_RULES),
+    literal,
+    mutable_arrays=False,
+    notes=notes,
+    inline_single_use=lambda var: var.hint is None,
+)
 jax_rules = JAX_BACKEND.rules
 
 

@@ -25,16 +25,23 @@ class NestedEmitter(Emitter):
         self.backend = parent.backend
         self.parent = parent
         self.interface = parent.interface
-        self.namespace = parent.namespace if closure is None else Namespace(
-            RESERVED | set(parent.hoisted.values())
-            | {name for text in closure for name in re.findall(r"[A-Za-z_]\w*", text)})
+        self.namespace = (
+            parent.namespace
+            if closure is None
+            else Namespace(
+                RESERVED
+                | set(parent.hoisted.values())
+                | {name for text in closure for name in re.findall(r"[A-Za-z_]\w*", text)}
+            )
+        )
         self.constants, self.hoisted = parent.constants, parent.hoisted
         self.every_name = parent.every_name
         self.plan = MemoryPlan()
         self.start()
 
-    def inline(self, inputs: Sequence[str], targets: Sequence[str | None] = (),
-               where_used: bool = False) -> tuple[list[str], list[str]]:
+    def inline(
+        self, inputs: Sequence[str], targets: Sequence[str | None] = (), where_used: bool = False
+    ) -> tuple[list[str], list[str]]:
         """This nested Graph's nodes as lines, its inputs read as `inputs`: the lines, and an
         expression for each output. An output given a target name (the variable a loop keeps
         its carry in) is written straight into it where nothing after needs the name's old
@@ -42,7 +49,7 @@ class NestedEmitter(Emitter):
         an expression, for the caller to write where it is used; with `where_used`, a named
         one too (a loop's condition: `while n < 10:`)."""
         self.names.update(zip(self.graph.inputs, inputs, strict=True))
-        targets = [*targets, *(None for _ in self.graph.outputs[len(targets):])]
+        targets = [*targets, *(None for _ in self.graph.outputs[len(targets) :])]
         self.at_end = self.written_where_used(targets, where_used)
         self.preset = self.written_into_targets(targets)
         lines = [line for node in self.graph.nodes for line in self.node_lines(node)]
@@ -55,11 +62,17 @@ class NestedEmitter(Emitter):
             return set()
         targeted = {x for x, t in zip(self.graph.outputs, targets, strict=True) if t is not None}
         counts, uses = Counter(self.graph.outputs), use_counts(self.graph)
-        return {node.out for node in self.graph.nodes
-                if len(node.outputs) == 1 and (named or node.out.hint is None)
-                and counts[node.out] == 1 and node.out not in uses
-                and node.out not in targeted and node.out not in self.inlined
-                and not isinstance(self.backend.rules.get(node.op), BlockRule)}
+        return {
+            node.out
+            for node in self.graph.nodes
+            if len(node.outputs) == 1
+            and (named or node.out.hint is None)
+            and counts[node.out] == 1
+            and node.out not in uses
+            and node.out not in targeted
+            and node.out not in self.inlined
+            and not isinstance(self.backend.rules.get(node.op), BlockRule)
+        }
 
     def written_into_targets(self, targets: Sequence[str | None]) -> dict[Var, str]:
         """The outputs that can be computed straight into their target name: no line after
@@ -80,7 +93,8 @@ class NestedEmitter(Emitter):
             same_line = self.reads_before_writing(nodes[i])
             old = [u for u in self.graph.inputs if self.names[u] == target]
             if any(u in outputs for u in old) or any(
-                    r > i or (r == i and not same_line) for u in old for r in read_at.get(u, ())):
+                r > i or (r == i and not same_line) for u in old for r in read_at.get(u, ())
+            ):
                 continue
             preset[var] = target
         return preset
@@ -111,4 +125,3 @@ class NestedEmitter(Emitter):
             return not rule.loops
         slots = [f"\x00{j}\x00" for j in range(len(node.inputs))]
         return rule is not None and isinstance(rule(node, slots), str)
-

@@ -17,7 +17,7 @@ from ..ir.constants import describe_constant
 from ..ir.interface import Interface
 from ..ir.passes.memory import is_large, may_be_shared, plan_memory, shared_stacks
 from ..ir.primitive import Group, Primitive, primitives
-from ..ir.primitives import elementwise as E
+from ..ir.primitives import elementwise
 from ..ir.primitives.elementwise import UFUNCS
 from ..ir.result_kinds import result_kinds
 from . import common
@@ -88,8 +88,8 @@ def unary_rule(op: Primitive) -> EmitRule:
 
     def rule(node: Node, args: list[str]) -> str:
         if node.out.type.weak:  # a Python scalar stays one: -x, abs(x)
-            return f"-{atom(args[0])}" if op is E.neg else f"abs({args[0]})"
-        if op is E.neg:
+            return f"-{atom(args[0])}" if op is elementwise.neg else f"abs({args[0]})"
+        if op is elementwise.neg:
             return f"-{atom(args[0])}"
         return f"np.{name}({args[0]})"
 
@@ -103,8 +103,9 @@ def binary_rule(op: Primitive) -> EmitRule:
     def rule(node: Node, args: list[str]) -> str:
         # `bools ** 2` would square to int8 (NumPy's operator fast path); np.power types as
         # the IR does. Python scalars (a weak result) keep Python's `**`.
-        bool_power = (symbol == "**" and node.inputs[0].type.dtype == np.bool_
-                      and not node.out.type.weak)
+        bool_power = (
+            symbol == "**" and node.inputs[0].type.dtype == np.bool_ and not node.out.type.weak
+        )
         if symbol is not None and not bool_power:
             return f"{atom(args[0])} {symbol} {atom(args[1])}"
         return f"np.{name}({', '.join(args)})"
@@ -166,8 +167,9 @@ def gather_rule(node: Node, args: list[str]) -> str:
 
 
 def zeros_expr(node: Node) -> str:
-    return with_dtype(f"np.zeros({shape_expr(node.params['shape'])})", node.out.type.dtype,
-                      np.dtype(np.float64))
+    return with_dtype(
+        f"np.zeros({shape_expr(node.params['shape'])})", node.out.type.dtype, np.dtype(np.float64)
+    )
 
 
 def index_scatter_rule(node: Node, args: list[str]) -> list[str]:
@@ -183,7 +185,8 @@ def positions_are_distinct(node: Node) -> bool:
     shape = np.broadcast_shapes(*(i.type.shape for i in indices))
     sizes = [node.params["shape"][axis] for axis in node.params["axes"]]
     return any(
-        isinstance(i, Literal) and i.type.shape == shape
+        isinstance(i, Literal)
+        and i.type.shape == shape
         # -1 and n-1 are one position: count positions, not index values
         and np.unique(np.asarray(i.value) % size).size == i.type.size
         for i, size in zip(indices, sizes, strict=True)
@@ -220,8 +223,14 @@ def argreduce_rule(node: Node, args: list[str]) -> str:
 # --- control flow: real blocks, the nested Graphs' lines inlined ---------------------------
 
 
-def invariants(emitter: Emitter, args: list[str], graph: Graph, inputs: Sequence[Var],
-               lines: list[str], base: str | None = None) -> list[str]:
+def invariants(
+    emitter: Emitter,
+    args: list[str],
+    graph: Graph,
+    inputs: Sequence[Var],
+    lines: list[str],
+    base: str | None = None,
+) -> list[str]:
     """Operands a loop reads on every pass (as `inputs` of its `graph`), as names: a
     constant built by a call (`np.zeros((3,))`) is built once, before the loop."""
     names = []
@@ -246,11 +255,17 @@ def scan_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
     inputs = body.inputs
     before: list[str] = []
     const_args = invariants(emitter, args[:consts], body, inputs[:consts], before)
-    xs_args = invariants(emitter, args[consts + carry:], body, inputs[consts + carry:], before,
-                         "xs")
-    init_args = args[consts:consts + carry]
-    names = loop_variables(emitter, node, node.inputs[consts:consts + carry], init_args,
-                           carry_bases(node, body, consts, carry))
+    xs_args = invariants(
+        emitter, args[consts + carry :], body, inputs[consts + carry :], before, "xs"
+    )
+    init_args = args[consts : consts + carry]
+    names = loop_variables(
+        emitter,
+        node,
+        node.inputs[consts : consts + carry],
+        init_args,
+        carry_bases(node, body, consts, carry),
+    )
     before += starting_values(names, init_args)
     stacks = [emitter.output_name(y, y.hint or "ys") for y in node.outputs[carry:]]
     returned = {x for x in emitter.graph.outputs if isinstance(x, Var)}
@@ -270,17 +285,19 @@ def scan_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
         before.append(f"{stack} = np.empty({shape_expr(shape)}, {dtype_expr(y.type.dtype)})")
         if position in states:
             before.append(f"{stack}[{length if backwards else 0}] = {names[j]}")
-    xs_inputs = inputs[consts + carry:]
+    xs_inputs = inputs[consts + carry :]
     t = emitter.fresh("t") if stacks or any(reads(body, x) for x in xs_inputs) else "_"
     steps = f"range({node.params['length']})"
     steps = f"reversed({steps})" if node.params["reverse"] else steps
     # A weak x (a fori_loop's Python-int index, scanned over) is read as a Python number, so
     # it promotes as the IR types it (`i * 0.1` is a Python float, not a float64).
-    slices = [f"{x}[{t}].item()" if v.type.weak else f"{x}[{t}]"
-              for x, v in zip(xs_args, xs_inputs, strict=True)]
+    slices = [
+        f"{x}[{t}].item()" if v.type.weak else f"{x}[{t}]"
+        for x, v in zip(xs_args, xs_inputs, strict=True)
+    ]
     lines, results = emitter.nested(body).inline(
-        [*const_args, *names, *slices],
-        [*names, *(None for _ in stacks)])
+        [*const_args, *names, *slices], [*names, *(None for _ in stacks)]
+    )
     after = []
     for position, (stack, y) in enumerate(zip(stacks, results[carry:], strict=True)):
         if carry + position in views:
@@ -295,10 +312,15 @@ def scan_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
     for position, (_, kept) in ((made - carry, v) for made, v in shared.items()):
         buffer = states[position]
         made_view, kept_view = ("[:-1]", "[1:]") if backwards else ("[1:]", "[:-1]")
-        finish += [f"{stacks[position]} = {buffer}{made_view}",
-                   f"{stacks[kept - carry]} = {buffer}{kept_view}"]
-    return with_location(node, [*before, f"for {t} in {steps}:"]) + indent(
-        lines + with_location(node, after)) + with_location(node, finish)
+        finish += [
+            f"{stacks[position]} = {buffer}{made_view}",
+            f"{stacks[kept - carry]} = {buffer}{kept_view}",
+        ]
+    return (
+        with_location(node, [*before, f"for {t} in {steps}:"])
+        + indent(lines + with_location(node, after))
+        + with_location(node, finish)
+    )
 
 
 def fori_loop_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
@@ -309,11 +331,17 @@ def fori_loop_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
     consts = node.params["num_consts"]
     index = body.inputs[0]
     before: list[str] = []
-    const_args = invariants(emitter, args[2:2 + consts], body, body.inputs[1:1 + consts],
-                            before)
-    init_args = args[2 + consts:]
-    names = loop_variables(emitter, node, node.inputs[2 + consts:], init_args,
-                           carry_bases(node, body, 1 + consts, len(node.outputs)))
+    const_args = invariants(
+        emitter, args[2 : 2 + consts], body, body.inputs[1 : 1 + consts], before
+    )
+    init_args = args[2 + consts :]
+    names = loop_variables(
+        emitter,
+        node,
+        node.inputs[2 + consts :],
+        init_args,
+        carry_bases(node, body, 1 + consts, len(node.outputs)),
+    )
     before += starting_values(names, init_args)
     lower, upper = args[:2]
     i = emitter.fresh(index.hint or "i") if reads(body, index) else "_"
@@ -325,7 +353,8 @@ def fori_loop_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
     lines, results = emitter.nested(body).inline([i, *const_args, *names], names)
     emitter.release(i)
     return with_location(node, [*before, f"for {i} in {steps}:"]) + indent(
-        lines + with_location(node, assignment(names, results)))
+        lines + with_location(node, assignment(names, results))
+    )
 
 
 def while_loop_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
@@ -336,16 +365,24 @@ def while_loop_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]
     cond_consts, body_consts = node.params["num_cond_consts"], node.params["num_body_consts"]
     carry = len(node.outputs)
     before: list[str] = []
-    test_args = invariants(emitter, args[:cond_consts], test, test.inputs[:cond_consts],
-                           before)
-    body_args = invariants(emitter, args[cond_consts:cond_consts + body_consts], body,
-                           body.inputs[:body_consts], before)
-    init_args = args[cond_consts + body_consts:]
-    names = loop_variables(emitter, node, node.inputs[cond_consts + body_consts:], init_args,
-                           carry_bases(node, body, body_consts, carry))
+    test_args = invariants(emitter, args[:cond_consts], test, test.inputs[:cond_consts], before)
+    body_args = invariants(
+        emitter,
+        args[cond_consts : cond_consts + body_consts],
+        body,
+        body.inputs[:body_consts],
+        before,
+    )
+    init_args = args[cond_consts + body_consts :]
+    names = loop_variables(
+        emitter,
+        node,
+        node.inputs[cond_consts + body_consts :],
+        init_args,
+        carry_bases(node, body, body_consts, carry),
+    )
     before += starting_values(names, init_args)
-    test_lines, (keep_going,) = emitter.nested(test).inline([*test_args, *names],
-                                                            where_used=True)
+    test_lines, (keep_going,) = emitter.nested(test).inline([*test_args, *names], where_used=True)
     lines, results = emitter.nested(body).inline([*body_args, *names], names)
     lines += with_location(node, assignment(names, results))
     if not test_lines:
@@ -433,10 +470,17 @@ def write_into(node: Node, args: list[str], buffer: str) -> str:
     return f"np.{UFUNCS[node.op].__name__}({', '.join(args)}, out={buffer})"
 
 
-NUMPY_BACKEND = Backend("numpy", ("import numpy as np",),
-                        build_rules(GROUP_RULES, SPECIAL_RULES), literal,
-                        read_only_views, plan_memory=plan_memory, write_into=write_into,
-                        inline_single_use=unnamed_and_small, result_kinds=result_kinds)
+NUMPY_BACKEND = Backend(
+    "numpy",
+    ("import numpy as np",),
+    build_rules(GROUP_RULES, SPECIAL_RULES),
+    literal,
+    read_only_views,
+    plan_memory=plan_memory,
+    write_into=write_into,
+    inline_single_use=unnamed_and_small,
+    result_kinds=result_kinds,
+)
 numpy_rules = NUMPY_BACKEND.rules
 
 

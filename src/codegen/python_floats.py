@@ -21,8 +21,14 @@ from .emitter import Backend, EmitRule, Emitter, atom
 
 FLOAT64 = np.dtype(np.float64)
 
-OPERATORS = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/",
-             "floor_divide": "//", "remainder": "%"}
+OPERATORS = {
+    "add": "+",
+    "subtract": "-",
+    "multiply": "*",
+    "divide": "/",
+    "floor_divide": "//",
+    "remainder": "%",
+}
 MATH_FUNCTIONS = {
     "exp": "exp", "expm1": "expm1", "log": "log", "log1p": "log1p", "sqrt": "sqrt",
     "sin": "sin", "cos": "cos", "tan": "tan", "arcsin": "asin", "arccos": "acos",
@@ -79,22 +85,30 @@ RULES: dict[str, EmitRule] = {
 
 
 def is_float(var: Var | Literal) -> bool:
-    return var.type.shape == () and (var.type.dtype == FLOAT64 or (isinstance(var, Literal)
-                                     and var.type.dtype.kind in "iu"))
+    return var.type.shape == () and (
+        var.type.dtype == FLOAT64 or (isinstance(var, Literal) and var.type.dtype.kind in "iu")
+    )
 
 
 def python_floats_fit(graph: Graph) -> bool:
     """Every value is a float64 number (literals may be integers) and every operation has a
     Python-float rule. Control flow (a loop, a branch) never fits: its nested Graphs are
     written by the NumPy backend's block rules only."""
-    return (bool(graph.nodes)
-            and not any(node.op.group is Group.CONTROL for node in graph.nodes)
-            and all(v.type.shape == () and v.type.dtype == FLOAT64 for v in graph.inputs)
-            and all(node.op.name in RULES and len(node.outputs) == 1
-                    and node.out.type.dtype == FLOAT64 and node.out.type.shape == ()
-                    and all(is_float(x) for x in node.inputs) for node in graph.nodes)
-            and all(is_float(x) for x in graph.outputs)
-            and not any(returns_argument(graph, x) for x in graph.outputs))
+    return (
+        bool(graph.nodes)
+        and not any(node.op.group is Group.CONTROL for node in graph.nodes)
+        and all(v.type.shape == () and v.type.dtype == FLOAT64 for v in graph.inputs)
+        and all(
+            node.op.name in RULES
+            and len(node.outputs) == 1
+            and node.out.type.dtype == FLOAT64
+            and node.out.type.shape == ()
+            and all(is_float(x) for x in node.inputs)
+            for node in graph.nodes
+        )
+        and all(is_float(x) for x in graph.outputs)
+        and not any(returns_argument(graph, x) for x in graph.outputs)
+    )
 
 
 def returns_argument(graph: Graph, x: Var | Literal) -> bool:
@@ -120,15 +134,23 @@ def scalar_results(graph: Graph) -> tuple[str, ...]:
 
 
 def notes(graph: Graph) -> list[str]:
-    return ["computes with Python floats, which raise where NumPy would return inf or nan",
-            "(1/0, log(0), overflow); the jit-compiled function then runs NumPy code instead"]
+    return [
+        "computes with Python floats, which raise where NumPy would return inf or nan",
+        "(1/0, log(0), overflow); the jit-compiled function then runs NumPy code instead",
+    ]
 
 
 PYTHON_FLOAT_BACKEND = Backend(
-    "numpy", ("import math", "import numpy as np"),
-    {primitives[name]: rule for name, rule in RULES.items()}, literal,
-    mutable_arrays=False, notes=notes, inline_single_use=lambda var: True, convert_input=as_float,
-    wrap_result=as_numpy_scalar, result_kinds=scalar_results,
+    "numpy",
+    ("import math", "import numpy as np"),
+    {primitives[name]: rule for name, rule in RULES.items()},
+    literal,
+    mutable_arrays=False,
+    notes=notes,
+    inline_single_use=lambda var: True,
+    convert_input=as_float,
+    wrap_result=as_numpy_scalar,
+    result_kinds=scalar_results,
 )
 
 

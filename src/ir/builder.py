@@ -56,8 +56,9 @@ class GraphBuilder:
         """The finished Graph. Each run of nodes traced from one execution of a line
         `h = ...` (they share one SourceLoc object) names its last value `h`."""
         inputs = set(self.inputs)
-        renamed: dict[Var, Var] = {var: Var(var.type, hint) for var, hint in
-                                   self.suggested.items() if var not in inputs}
+        renamed: dict[Var, Var] = {
+            var: Var(var.type, hint) for var, hint in self.suggested.items() if var not in inputs
+        }
         for i, node in enumerate(self.nodes):
             loc = node.loc
             if loc is None or loc.target is None or node.out.hint is not None:
@@ -77,8 +78,9 @@ class GraphBuilder:
             # Only a node that reads or writes a renamed value is made again: most do not.
             if renamed.keys().isdisjoint(n.inputs) and renamed.keys().isdisjoint(n.outputs):
                 return n
-            return Node(n.op, tuple(map(sub, n.inputs)), tuple(map(sub, n.outputs)), n.params,
-                        n.loc)
+            return Node(
+                n.op, tuple(map(sub, n.inputs)), tuple(map(sub, n.outputs)), n.params, n.loc
+            )
 
         nodes = tuple(map(renamed_node, self.nodes))
         return Graph(self.name, tuple(self.inputs), nodes, tuple(map(sub, outputs)))

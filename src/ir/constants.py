@@ -35,8 +35,10 @@ def describe_constant(array: np.ndarray) -> ConstantPattern:
             if value == 1:
                 return ConstantPattern("ones")
             return ConstantPattern("full", value)
-        if array.ndim == 1 and array.dtype.kind in "iuf" and np.array_equal(
-            flat, np.arange(array.size, dtype=array.dtype)
+        if (
+            array.ndim == 1
+            and array.dtype.kind in "iuf"
+            and np.array_equal(flat, np.arange(array.size, dtype=array.dtype))
         ):
             return ConstantPattern("arange", array.size)
         square = array.ndim == 2 and array.shape[0] == array.shape[1]

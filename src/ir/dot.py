@@ -123,8 +123,10 @@ def backward_by_primal(graph: Graph, primal: Graph) -> set[Node]:
 
         keys: dict[Node, object] = {}
         for node in g.nodes:
-            params = tuple((k, print_graph(v) if isinstance(v, Graph) else format_param(v))
-                           for k, v in node.params.items())
+            params = tuple(
+                (k, print_graph(v) if isinstance(v, Graph) else format_param(v))
+                for k, v in node.params.items()
+            )
             key = (node.op.name, params, tuple(operand_key(x) for x in node.inputs))
             keys[node] = key
             for j, v in enumerate(node.outputs):
@@ -169,8 +171,10 @@ def graph_to_dot(graph: Graph, primal: Graph | None = None) -> str:
             literal_id = f"c{literals}"
             literals += 1
             text = shorten(format_literal(x), LITERAL_LIMIT)
-            lines.append(f"  {literal_id} [label={quote(text)}, shape=plaintext, "
-                         "style=solid, fontcolor=gray35];")
+            lines.append(
+                f"  {literal_id} [label={quote(text)}, shape=plaintext, "
+                "style=solid, fontcolor=gray35];"
+            )
             lines.append(f"  {literal_id} -> {target};")
             return
         shown = x.hint is not None or x in several
@@ -180,7 +184,7 @@ def graph_to_dot(graph: Graph, primal: Graph | None = None) -> str:
     for i, var in enumerate(graph.inputs):
         source[var] = f"in{i}"
         label = quote(f"{names[var]}\n{var.type}")
-        lines.append(f"  in{i} [label={label}, shape=box, fillcolor=\"{INPUT_COLOUR}\"];")
+        lines.append(f'  in{i} [label={label}, shape=box, fillcolor="{INPUT_COLOUR}"];')
     for i, node in enumerate(graph.nodes):
         node_id = f"n{i}"
         text = node_title(node)
@@ -190,10 +194,11 @@ def graph_to_dot(graph: Graph, primal: Graph | None = None) -> str:
             text += "\n" + shorten(params, PARAMS_LIMIT)
         text += "\n" + ", ".join(str(v.type) for v in node.outputs)
         colour = BACKWARD_COLOUR if node in backward else PRIMAL_COLOUR
-        attributes = f"label={quote(text)}, fillcolor=\"{colour}\""
+        attributes = f'label={quote(text)}, fillcolor="{colour}"'
         if node.loc is not None:
-            where = f"{node.loc.short}: {node.loc.text.strip()}" if node.loc.text else (
-                node.loc.short)
+            where = (
+                f"{node.loc.short}: {node.loc.text.strip()}" if node.loc.text else (node.loc.short)
+            )
             attributes += f", tooltip={quote(where)}"
         lines.append(f"  {node_id} [{attributes}];")
         for x in node.inputs:
@@ -202,8 +207,9 @@ def graph_to_dot(graph: Graph, primal: Graph | None = None) -> str:
             source[var] = node_id
     for i, x in enumerate(graph.outputs):
         label = quote(f"return {i}\n{x.type}" if len(graph.outputs) > 1 else f"return\n{x.type}")
-        lines.append(f"  out{i} [label={label}, shape=box, peripheries=2, "
-                     f"fillcolor=\"{OUTPUT_COLOUR}\"];")
+        lines.append(
+            f'  out{i} [label={label}, shape=box, peripheries=2, fillcolor="{OUTPUT_COLOUR}"];'
+        )
         edge(x, f"out{i}")
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -241,7 +247,8 @@ def render(dot: str, path: str | os.PathLike[str]) -> Path:
         ) from None
     except graphviz.CalledProcessError as error:
         stderr = error.stderr.decode(errors="replace").strip() if error.stderr else ""
-        raise TracegradError(f"Graphviz's dot failed: {stderr or error}",
-                             hint="please report it, with the graph") from None
+        raise TracegradError(
+            f"Graphviz's dot failed: {stderr or error}", hint="please report it, with the graph"
+        ) from None
     path.write_bytes(picture)
     return path

@@ -73,6 +73,10 @@ def tree_indices(tree: Any) -> list[int]:
 def flat_interface(name: str, n_inputs: int, n_outputs: int) -> Interface:
     """The interface of a bare Graph: one parameter per input, outputs as a tuple."""
     tree = 0 if n_outputs == 1 else tuple(range(n_outputs))
-    return Interface(name, tuple(f"x{i}" for i in range(n_inputs)),
-                     tuple((i, ()) for i in range(n_inputs)), tree,
-                     input_trees=tuple(range(n_inputs)))
+    return Interface(
+        name,
+        tuple(f"x{i}" for i in range(n_inputs)),
+        tuple((i, ()) for i in range(n_inputs)),
+        tree,
+        input_trees=tuple(range(n_inputs)),
+    )

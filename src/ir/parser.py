@@ -90,8 +90,9 @@ def parse_graph(text: str) -> Graph:
     graph = reader.graph(header.group(1), header.group(2), top=True)
     if reader.position != len(lines):
         number, line = lines[reader.position]
-        raise IRError(f"line {number}: {line.strip()!r} follows the closing `}}` of graph "
-                      f"{graph.name}")
+        raise IRError(
+            f"line {number}: {line.strip()!r} follows the closing `}}` of graph {graph.name}"
+        )
     return graph
 
 
@@ -137,22 +138,27 @@ class _Reader:
                     raise IRError("the last line before `}` must be `return ...`")
                 raise IRError(f"line {number}: graph {name} ends without a `return` line")
             if NESTED_HEADER.match(line):
-                raise IRError(f"line {number}: the nested graph {line!r} does not follow the "
-                              "line of a node that takes it")
+                raise IRError(
+                    f"line {number}: the nested graph {line!r} does not follow the "
+                    "line of a node that takes it"
+                )
             self.node(builder, env, operand, number, line)
-        outputs = [operand(t.strip()) for t in _split_top_level(line[len("return"):])]
+        outputs = [operand(t.strip()) for t in _split_top_level(line[len("return") :])]
         closing = self.peek()
         if closing != "}":
             if top:
                 raise IRError("the last line before `}` must be `return ...`")
             found = "the end of the text" if closing is None else repr(closing)
-            raise IRError(f"line {number}: graph {name} must end with `}}` after its return "
-                          f"line, found {found}")
+            raise IRError(
+                f"line {number}: graph {name} must end with `}}` after its return "
+                f"line, found {found}"
+            )
         self.position += 1
         return builder.build(outputs)
 
-    def node(self, builder: GraphBuilder, env: dict[str, Operand], operand: Any, number: int,
-             line: str) -> None:
+    def node(
+        self, builder: GraphBuilder, env: dict[str, Operand], operand: Any, number: int, line: str
+    ) -> None:
         body, _, comment = line.partition("#")
         loc = _parse_loc(comment.strip()) if comment else None
         lhs, eq, rhs = body.partition(" = ")
@@ -168,8 +174,7 @@ class _Reader:
         params = _in_rule_order(op, params, graphs, number)
         declared = [d.partition(": ") for d in _split_top_level(lhs.strip())]
         try:
-            outputs = builder.bind(op, inputs, params, loc,
-                                   hints=[name for name, _, _ in declared])
+            outputs = builder.bind(op, inputs, params, loc, hints=[name for name, _, _ in declared])
         except ValueError:  # more or fewer names than values: bound without, refused below
             outputs = builder.bind(op, inputs, params, loc)
         if len(declared) != len(outputs):
@@ -190,13 +195,15 @@ class _Reader:
             try:
                 graphs[key] = self.graph(name, args)
             except TracegradError as error:
-                raise IRError(f"line {number} ({op}) {key}: {error.message}",
-                              hint=error.hint) from None
+                raise IRError(
+                    f"line {number} ({op}) {key}: {error.message}", hint=error.hint
+                ) from None
         return graphs
 
 
-def _in_rule_order(op: Primitive, params: dict[str, Any], graphs: dict[str, Graph],
-                   number: int) -> dict[str, Any]:
+def _in_rule_order(
+    op: Primitive, params: dict[str, Any], graphs: dict[str, Graph], number: int
+) -> dict[str, Any]:
     """The inline params and the nested Graphs as one dict, in the order of the type rule's
     parameters (the order the tracer binds them in) where that keeps the inline params in
     their printed order; refuses a param the rule does not take, or a missing one."""
@@ -212,8 +219,10 @@ def _in_rule_order(op: Primitive, params: dict[str, Any], graphs: dict[str, Grap
     for key in merged:
         if key not in order:
             what = "nested graph" if key in graphs else "param"
-            raise IRError(f"line {number}: {op.name} takes no {what} {key!r} (it takes "
-                          f"{', '.join(order) or 'none'})")
+            raise IRError(
+                f"line {number}: {op.name} takes no {what} {key!r} (it takes "
+                f"{', '.join(order) or 'none'})"
+            )
     for p in accepted:
         if p.name not in merged and p.default is p.empty:
             what = "nested graph" if p.annotation in (Graph, "Graph") else "param"

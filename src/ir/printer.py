@@ -83,8 +83,11 @@ def graph_lines(graph: Graph, indent: str = "", prefix: str = "") -> list[str]:
         outputs = ", ".join(f"{names[v]}: {v.type}" for v in node.outputs)
         parts = [f"{outputs} = {node.op.name}"]
         parts += [operand(x) for x in node.inputs]
-        parts += [f"{key}={format_param(value)}" for key, value in node.params.items()
-                  if not isinstance(value, Graph)]
+        parts += [
+            f"{key}={format_param(value)}"
+            for key, value in node.params.items()
+            if not isinstance(value, Graph)
+        ]
         line = f"{indent}  " + " ".join(parts)
         if node.loc is not None:
             line = f"{line.ljust(COMMENT_COLUMN + len(indent))}  # {node.loc.short}"

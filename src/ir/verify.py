@@ -42,8 +42,7 @@ def verify(graph: Graph, check_types: bool = True) -> Graph:
                 try:
                     verify(nested, check_types)
                 except IRError as error:
-                    raise IRError(f"{where()} {key}: {error.message}",
-                                  hint=error.hint) from None
+                    raise IRError(f"{where()} {key}: {error.message}", hint=error.hint) from None
         if check_types:
             check_node_types(node, where)
         for var in node.outputs:
@@ -79,5 +78,6 @@ def check_node_types(node: Node, where: Callable[[], str]) -> None:
     actual = tuple(v.type for v in node.outputs)
     if tuple(expected) != actual:
         shown = ", ".join(map(str, actual))
-        raise IRError(f"{where()}: outputs typed {shown}, the rule gives "
-                      f"{', '.join(map(str, expected))}")
+        raise IRError(
+            f"{where()}: outputs typed {shown}, the rule gives {', '.join(map(str, expected))}"
+        )

@@ -33,12 +33,15 @@ class GradientCheck:
     error: float
 
     def __str__(self) -> str:
-        return (f"worst entry {self.where}: reverse mode {self.automatic:.10g}, finite "
-                f"differences {self.numerical:.10g}, error {self.error:.3g}")
+        return (
+            f"worst entry {self.where}: reverse mode {self.automatic:.10g}, finite "
+            f"differences {self.numerical:.10g}, error {self.error:.3g}"
+        )
 
 
-def perturbed(args: tuple, argnum: int, leaves: list, treedef: Any, k: int, index: tuple,
-              delta: float) -> tuple:
+def perturbed(
+    args: tuple, argnum: int, leaves: list, treedef: Any, k: int, index: tuple, delta: float
+) -> tuple:
     """`args` with one entry of one leaf of argument `argnum` moved by `delta`."""
     moved = list(leaves)
     leaf = moved[k]
@@ -48,15 +51,16 @@ def perturbed(args: tuple, argnum: int, leaves: list, treedef: Any, k: int, inde
         copy = np.array(leaf, dtype=np.result_type(leaf), copy=True)
         copy[index] += delta
         moved[k] = copy
-    return (*args[:argnum], unflatten(treedef, moved), *args[argnum + 1:])
+    return (*args[:argnum], unflatten(treedef, moved), *args[argnum + 1 :])
 
 
 def entries(leaf: Any) -> list[tuple]:
     return [()] if np.ndim(leaf) == 0 else list(np.ndindex(np.shape(leaf)))
 
 
-def target_and_gradient(fn: Callable, args: tuple, argnum: int, order: int, seed: int,
-                        leaves: list) -> tuple[Callable, Any]:
+def target_and_gradient(
+    fn: Callable, args: tuple, argnum: int, order: int, seed: int, leaves: list
+) -> tuple[Callable, Any]:
     """The function whose derivative is checked (`fn`, or for order 2 the gradient of `fn`
     along a random direction) and tracegrad's gradient of it at `args`."""
     if order == 1:
@@ -72,8 +76,9 @@ def target_and_gradient(fn: Callable, args: tuple, argnum: int, order: int, seed
     return target, grad(target, argnums=argnum)(*args)
 
 
-def entry_checks(target: Callable, args: tuple, argnum: int, automatic: Any,
-                 eps: float) -> Iterator[GradientCheck]:
+def entry_checks(
+    target: Callable, args: tuple, argnum: int, automatic: Any, eps: float
+) -> Iterator[GradientCheck]:
     """Each entry of argument `argnum`: tracegrad's derivative beside the central difference."""
     leaves, treedef = flatten(args[argnum])
     automatic_leaves, _ = flatten(automatic)
@@ -85,14 +90,21 @@ def entry_checks(target: Callable, args: tuple, argnum: int, automatic: Any,
             numerical = float((plus - minus) / (2 * step))
             value = float(np.asarray(automatic_leaves[k])[index])
             where = "".join(f"[{p!r}]" for p in path) + (str(list(index)) if index else "")
-            yield GradientCheck(f"argument {argnum}{where}", value, numerical,
-                                abs(value - numerical))
+            yield GradientCheck(
+                f"argument {argnum}{where}", value, numerical, abs(value - numerical)
+            )
 
 
 @api_boundary
 def check_grads(
-    fn: Callable, *args: Any, order: int = 1, argnum: int = 0, eps: float = 1e-6,
-    rtol: float = 1e-5, atol: float = 1e-8, seed: int = 0,
+    fn: Callable,
+    *args: Any,
+    order: int = 1,
+    argnum: int = 0,
+    eps: float = 1e-6,
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+    seed: int = 0,
 ) -> GradientCheck:
     """Check `grad(fn, argnum)` (order 1) or its derivative (order 2) against central finite
     differences at `args`. Returns the worst entry; raises GradientCheckError (an
@@ -107,10 +119,13 @@ def check_grads(
         if check.error > worst.error:
             worst = check
         if check.error > atol + rtol * abs(check.numerical) and (
-                failed is None or check.error > failed.error):
+            failed is None or check.error > failed.error
+        ):
             failed = check
     if failed is not None:
-        raise GradientCheckError(f"order-{order} gradient check failed: {failed}",
-                                 hint="a VJP rule is wrong, or eps/tolerances need changing "
-                                 "(a kink or a float32 function needs looser ones)")
+        raise GradientCheckError(
+            f"order-{order} gradient check failed: {failed}",
+            hint="a VJP rule is wrong, or eps/tolerances need changing "
+            "(a kink or a float32 function needs looser ones)",
+        )
     return worst

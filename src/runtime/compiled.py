@@ -46,7 +46,12 @@ class Entry:
     (emitted and loaded on first use, so a graph only inlined is never emitted)."""
 
     def __init__(
-        self, raw: Graph, interface: Interface, call: BoundCall, n_args: int, traced: bool,
+        self,
+        raw: Graph,
+        interface: Interface,
+        call: BoundCall,
+        n_args: int,
+        traced: bool,
         execution: Execution = NUMPY_EXECUTION,
     ):
         self.raw = raw  # as traced (and differentiated), before the optimizing passes
@@ -57,8 +62,7 @@ class Entry:
         self.dynamic = tuple(call.dynamic)  # which bound arguments the emitted function takes
         # The call's positional arguments are exactly the emitted function's: no static
         # ones, defaults, *args or keywords to sort out, so a call passes them straight on.
-        self.direct = (len(call.values) == n_args and not call.static
-                       and not any(call.passing))
+        self.direct = len(call.values) == n_args and not call.static and not any(call.passing)
         # Built for traced arguments: calls record the graph into their trace. (Traced and
         # concrete arguments never share a cache key, so this is fixed per entry.)
         self.traced = traced
@@ -89,8 +93,9 @@ class Entry:
         """The backend's shortcut for later calls like this one (built once)."""
         if self._shortcut is UNBUILT:
             with collector_paused():
-                self._shortcut = self.execution.shortcut(self.function, self.graph,
-                                                         self.interface, args)
+                self._shortcut = self.execution.shortcut(
+                    self.function, self.graph, self.interface, args
+                )
         return self._shortcut
 
     @property
@@ -169,17 +174,25 @@ def collector_paused() -> Iterator[None]:
 
 def not_callable(value: Any) -> TraceError:
     """`jit(f(x))` instead of `jit(f)`: said at the user's line, before anything is traced."""
-    return TraceError(f"tracegrad transforms a function, and was given {value!r:.60} (of type "
-                      f"{type(value).__name__})", loc=caller_location(),
-                      hint="pass the function itself: tracegrad.jit(f) or tracegrad.grad(f), "
-                      "not the result of calling it")
+    return TraceError(
+        f"tracegrad transforms a function, and was given {value!r:.60} (of type "
+        f"{type(value).__name__})",
+        loc=caller_location(),
+        hint="pass the function itself: tracegrad.jit(f) or tracegrad.grad(f), "
+        "not the result of calling it",
+    )
 
 
 class Staged:
     """A function turned into a Graph per input signature, and run as emitted code."""
 
-    def __init__(self, fn: Callable, backend: str = "numpy", static_argnums: Sequence[int] = (),
-                 **backend_options: Any):
+    def __init__(
+        self,
+        fn: Callable,
+        backend: str = "numpy",
+        static_argnums: Sequence[int] = (),
+        **backend_options: Any,
+    ):
         if not callable(fn):
             raise not_callable(fn)
         self.execution = execution_for(backend, backend_options)
@@ -268,8 +281,10 @@ class Staged:
             arrays = [root.capture_input(path, path.read()) for path in state.paths]
             # They are the graph's inputs after the explicit ones (and the closure), before
             # any a transform added (a vjp's cotangents): where input_paths marks them.
-            at = next((i for i, (p, _) in enumerate(entry.interface.input_paths) if p < 0),
-                      len(entry.interface.input_paths))
+            at = next(
+                (i for i, (p, _) in enumerate(entry.interface.input_paths) if p < 0),
+                len(entry.interface.input_paths),
+            )
             at += 0 if entry.closure is None else len(entry.closure.values)
             leaves[at:at] = arrays
         outputs = trace.replay(entry.graph, leaves)
@@ -293,22 +308,33 @@ class Staged:
             if captured is not None:
                 return entry, captured
             entry = None
-        raise TraceError(f"the state {getattr(self.fn, '__name__', 'the function')} reads "
-                         "besides its arguments changed while it was being traced",
-                         loc=caller_location(),
-                         hint="do not change captured arrays or globals from another thread "
-                         "while the function is called")
+        raise TraceError(
+            f"the state {getattr(self.fn, '__name__', 'the function')} reads "
+            "besides its arguments changed while it was being traced",
+            loc=caller_location(),
+            hint="do not change captured arrays or globals from another thread "
+            "while the function is called",
+        )
 
     def _build_entry(self, key: Any, args: tuple, kwargs: dict) -> Entry:
         """Trace and stage the function for this call's signature, cached under `key`."""
         call = self.bind(args, kwargs)
-        self.retraces.record(getattr(self, "transform", "jit"),  # grad, jvp, ... or jit
-                             getattr(self.fn, "__name__", "function"), call)
+        self.retraces.record(
+            getattr(self, "transform", "jit"),  # grad, jvp, ... or jit
+            getattr(self.fn, "__name__", "function"),
+            call,
+        )
         with collector_paused(), closure_scope() as closure:
             graph, interface = self.build(call)
         traced = bool(traced_leaves(call.values))
-        entry = Entry(verify(graph, check_types=False), interface, call,
-                      len(args) if not kwargs else -1, traced, self.execution)
+        entry = Entry(
+            verify(graph, check_types=False),
+            interface,
+            call,
+            len(args) if not kwargs else -1,
+            traced,
+            self.execution,
+        )
         if closure.values:
             # It reads values of the running trace: valid for this call only, never cached.
             entry.closure = closure
@@ -410,8 +436,12 @@ def jit(
     `donate_argnums` are passed to `jax.jit`, counting the traced arguments only.
     `.hlo(*args)` shows the StableHLO XLA compiles, `.cost(*args)` its cost analysis.
     """
-    options = {"device": device, "in_shardings": in_shardings, "out_shardings": out_shardings,
-               "donate_argnums": donate_argnums}
+    options = {
+        "device": device,
+        "in_shardings": in_shardings,
+        "out_shardings": out_shardings,
+        "donate_argnums": donate_argnums,
+    }
     if fn is None:
         return lambda f: Compiled(f, backend, static_argnums, **options)
     return Compiled(fn, backend, static_argnums, **options)

@@ -40,8 +40,9 @@ class Execution(Protocol):
     def load(self, source: str, graph: Graph, interface: Interface) -> Callable:
         """The function a call runs, from the module's source."""
 
-    def shortcut(self, function: Callable, graph: Graph, interface: Interface,
-                 args: tuple) -> Callable[[tuple], Any] | None:
+    def shortcut(
+        self, function: Callable, graph: Graph, interface: Interface, args: tuple
+    ) -> Callable[[tuple], Any] | None:
         """Optional: a way to run later calls of this signature that checks the arguments
         itself, faster than tracegrad's cache key; it returns MISS for a call that does not
         fit, and the call then takes the cache. Asked only of backends with has_shortcut;
@@ -95,10 +96,11 @@ class NumPyExecution:
         raise self.not_xla("cost")
 
     def not_xla(self, method: str) -> BackendError:
-        return BackendError(f".{method}() shows what XLA compiles, and this function runs on "
-                            "the numpy backend", loc=caller_location(),
-                            hint="stage it with backend=\"jax\": "
-                            f"tracegrad.jit(fn, backend=\"jax\").{method}(*args)")
+        return BackendError(
+            f".{method}() shows what XLA compiles, and this function runs on the numpy backend",
+            loc=caller_location(),
+            hint=f'stage it with backend="jax": tracegrad.jit(fn, backend="jax").{method}(*args)',
+        )
 
 
 NUMPY_EXECUTION = NumPyExecution()
@@ -118,8 +120,10 @@ def all_nodes(graph: Graph) -> Iterator[Node]:
 
 
 def reads_traced_indices(graph: Graph) -> bool:
-    return any(node.op.name in INDEXED_BY_OPERANDS
-               and any(isinstance(x, Var) for x in node.inputs[1:]) for node in all_nodes(graph))
+    return any(
+        node.op.name in INDEXED_BY_OPERANDS and any(isinstance(x, Var) for x in node.inputs[1:])
+        for node in all_nodes(graph)
+    )
 
 
 def checked_indices(function: Callable, graph: Graph) -> Callable:
@@ -147,10 +151,13 @@ def index_error_at(error: IndexError, filename: str, graph: Graph) -> IndexOutOf
             line = linecache.getline(filename, frame.tb_lineno)
         frame = frame.tb_next
     where = line.rpartition("  # ")[2].strip() if line else None
-    loc = next((node.loc for node in all_nodes(graph)
-                if node.loc is not None and node.loc.short == where), None)
+    loc = next(
+        (node.loc for node in all_nodes(graph) if node.loc is not None and node.loc.short == where),
+        None,
+    )
     return IndexOutOfBoundsError(
-        f"{error} (a traced index, checked when the compiled code runs)", loc=loc,
+        f"{error} (a traced index, checked when the compiled code runs)",
+        loc=loc,
         hint="keep the index within the axis (np.clip(i, 0, n - 1) or i % n), or check it "
         "before the call",
     )
@@ -161,14 +168,19 @@ def execution_for(backend: str, options: dict[str, Any]) -> Execution:
     if backend == "numpy":
         for name, value in options.items():
             if value is not None and not (isinstance(value, tuple | list) and not value):
-                raise BackendError(f"{name}= places the compiled program on JAX devices, and "
-                                   "this function runs on the numpy backend",
-                                   loc=caller_location(),
-                                   hint=f"pass backend=\"jax\" with {name}=, or drop {name}=")
+                raise BackendError(
+                    f"{name}= places the compiled program on JAX devices, and "
+                    "this function runs on the numpy backend",
+                    loc=caller_location(),
+                    hint=f'pass backend="jax" with {name}=, or drop {name}=',
+                )
         return NUMPY_EXECUTION
     if backend == "jax":
         from .jax_backend import JaxExecution  # imports jax: only when it is asked for
 
         return JaxExecution(**{**JAX_OPTIONS, **options})
-    raise BackendError(f"unknown backend {backend!r}", loc=caller_location(),
-                       hint=f"pass backend= one of {', '.join(map(repr, BACKENDS))}")
+    raise BackendError(
+        f"unknown backend {backend!r}",
+        loc=caller_location(),
+        hint=f"pass backend= one of {', '.join(map(repr, BACKENDS))}",
+    )

@@ -47,16 +47,20 @@ def explain(fn: Callable, *args: Any, **kwargs: Any) -> str:
             rounds[-1].append(f"  {p.name:<{width}}  no change")
             return
         old, new = census(before), census(after)
-        change = [f"removed {describe(old - new)}" if old - new else "",
-                  f"added {describe(new - old)}" if new - old else ""]
+        change = [
+            f"removed {describe(old - new)}" if old - new else "",
+            f"added {describe(new - old)}" if new - old else "",
+        ]
         said = "; ".join(c for c in change if c) or "the same operations, rewired"
         rounds[-1].append(f"  {p.name:<{width}}  {old.total():>5} -> {new.total():<5}  {said}")
 
     with collector_paused():
         optimized = optimize(raw, observe=observe)
-    lines = [f"{raw.name}: {census(raw).total()} nodes as traced, "
-             f"{census(optimized).total()} after the passes ({len(rounds)} "
-             f"round{'s' if len(rounds) != 1 else ''})"]
+    lines = [
+        f"{raw.name}: {census(raw).total()} nodes as traced, "
+        f"{census(optimized).total()} after the passes ({len(rounds)} "
+        f"round{'s' if len(rounds) != 1 else ''})"
+    ]
     for i, steps in enumerate(rounds, 1):
         lines.append(f"round {i}")
         lines.extend(steps)

@@ -110,8 +110,9 @@ $prologue    worst = _check_gradient()
 
 
 @api_boundary
-def export(fn: Callable, *example_args: Any, path: str | os.PathLike[str],
-           backend: str = "numpy") -> Path:
+def export(
+    fn: Callable, *example_args: Any, path: str | os.PathLike[str], backend: str = "numpy"
+) -> Path:
     """Write the module `backend` emits for `fn` called with `example_args` to `path`.
 
     `fn` may be a plain function, `jit(f)`, `grad(f)`, `value_and_grad(f)`, `jit(grad(f))`...
@@ -136,8 +137,14 @@ def export(fn: Callable, *example_args: Any, path: str | os.PathLike[str],
         gradient_name = function_name(text)
         text, primal_name = combine(text, str(primal.source(*example_args)))
         captured += captured_values(primal, example_args)
-        text += self_check(gradient, example_args, gradient_name, primal_name,
-                           primal.ir(*example_args).output_types[0].dtype, backend)
+        text += self_check(
+            gradient,
+            example_args,
+            gradient_name,
+            primal_name,
+            primal.ir(*example_args).output_types[0].dtype,
+            backend,
+        )
         check_top_level(text)
     if captured:
         text = load_captured(text, dict(captured), path.with_suffix(".npz"))
@@ -161,7 +168,7 @@ def load_captured(text: str, captured: dict[str, np.ndarray], data_path: Path) -
     lines = text.split("\n")
     for i, line in enumerate(lines):
         if line.startswith("def ") and line.endswith("):") and not line.startswith("def _"):
-            head, params = line[: line.index("(") + 1], line[line.index("(") + 1: -2]
+            head, params = line[: line.index("(") + 1], line[line.index("(") + 1 : -2]
             names = params.split(", ") if params else []
             names = [f"{n}=CAPTURED[{n!r}]" if n in captured else n for n in names]
             lines[i] = f"{head}{', '.join(names)}):"
@@ -174,7 +181,7 @@ def load_captured(text: str, captured: dict[str, np.ndarray], data_path: Path) -
     ]
     if "import numpy as np" not in lines:
         loader.insert(1, "import numpy as np")
-    lines[last_import + 1: last_import + 1] = loader
+    lines[last_import + 1 : last_import + 1] = loader
     return "\n".join(lines)
 
 
@@ -215,8 +222,11 @@ def top_level_names(source: str) -> set[str]:
 def rename(source: str, renames: dict[str, str]) -> str:
     """`source` with the identifiers in `renames` renamed (tokens, never comments or text)."""
     lines = source.splitlines(keepends=True)
-    found = [token for token in tokenize.generate_tokens(io.StringIO(source).readline)
-             if token.type == tokenize.NAME and token.string in renames]
+    found = [
+        token
+        for token in tokenize.generate_tokens(io.StringIO(source).readline)
+        if token.type == tokenize.NAME and token.string in renames
+    ]
     for token in reversed(found):  # right to left, so earlier columns stay valid
         row, start = token.start
         _, end = token.end
@@ -231,26 +241,36 @@ def combine(gradient_source: str, primal_source: str) -> tuple[str, str]:
     module-level names renamed where the gradient's module uses the same ones."""
     clashes = top_level_names(gradient_source) & top_level_names(primal_source)
     if clashes:
-        every_name = {t.string for source in (gradient_source, primal_source)
-                      for t in tokenize.generate_tokens(io.StringIO(source).readline)
-                      if t.type == tokenize.NAME}
+        every_name = {
+            t.string
+            for source in (gradient_source, primal_source)
+            for t in tokenize.generate_tokens(io.StringIO(source).readline)
+            if t.type == tokenize.NAME
+        }
         namespace = Namespace(frozenset(every_name))
-        primal_source = rename(primal_source, {
-            name: namespace.fresh(f"PRIMAL_{name}") for name in sorted(clashes)
-        })
+        primal_source = rename(
+            primal_source, {name: namespace.fresh(f"PRIMAL_{name}") for name in sorted(clashes)}
+        )
     lines = gradient_source.rstrip("\n").split("\n")
     primal_lines = primal_source.rstrip("\n").split("\n")
     wanted = [*(line for line in primal_lines if is_import(line)), "import numpy as np"]
     missing = list(dict.fromkeys(line for line in wanted if line not in lines))
     last_import = max(i for i, line in enumerate(lines) if is_import(line))
-    lines[last_import + 1:last_import + 1] = missing
+    lines[last_import + 1 : last_import + 1] = missing
     primal_body = [line for line in primal_lines if not is_import(line)]
-    text = "\n".join([
-        *lines, "", "",
-        "# The function differentiated above, so that the self-check below can compare the",
-        "# gradient with central finite differences of it.",
-        *primal_body,
-    ]) + "\n"
+    text = (
+        "\n".join(
+            [
+                *lines,
+                "",
+                "",
+                "# The function differentiated above, so that the self-check below can compare the",
+                "# gradient with central finite differences of it.",
+                *primal_body,
+            ]
+        )
+        + "\n"
+    )
     return text, function_name(primal_source)
 
 
@@ -259,13 +279,16 @@ def check_top_level(text: str) -> None:
     module, and a second definition would silently replace the first."""
     seen: set[str] = set()
     for statement in ast.parse(text).body:
-        names = ([statement.name] if isinstance(statement, ast.FunctionDef) else
-                 [t.id for t in statement.targets if isinstance(t, ast.Name)]
-                 if isinstance(statement, ast.Assign) else [])
+        names = (
+            [statement.name]
+            if isinstance(statement, ast.FunctionDef)
+            else [t.id for t in statement.targets if isinstance(t, ast.Name)]
+            if isinstance(statement, ast.Assign)
+            else []
+        )
         for name in names:
             if name in seen:  # a bug of export's, never the user's: say so plainly
-                raise BackendError(f"export wrote `{name}` twice at module level; please "
-                                   "report it")
+                raise BackendError(f"export wrote `{name}` twice at module level; please report it")
             seen.add(name)
 
 
@@ -310,8 +333,10 @@ def draw(leaf: Any) -> str:
     if array.dtype.kind == "f":
         return f"np.asarray(rng.uniform(0.5, 1.5, {shape}), dtype={dtype})"
     if array.dtype.kind == "c":
-        return (f"np.asarray(rng.uniform(0.5, 1.5, {shape}) + 1j * rng.uniform(0.5, 1.5, "
-                f"{shape}), dtype={dtype})")
+        return (
+            f"np.asarray(rng.uniform(0.5, 1.5, {shape}) + 1j * rng.uniform(0.5, 1.5, "
+            f"{shape}), dtype={dtype})"
+        )
     if array.dtype.kind == "b":
         return f"np.asarray(rng.random({shape}) < 0.5)"
     low, high = (int(array.min()), int(array.max())) if array.size else (0, 0)
@@ -333,8 +358,9 @@ def tolerance(dtypes: list[np.dtype]) -> float:
     return 1e-5 if bits >= 64 else 1e-2 if bits >= 32 else 1e-1
 
 
-def gradient_accessors(gradient: Gradient, call: Any, leaves: Leaves
-                       ) -> tuple[list[int], list[str]]:
+def gradient_accessors(
+    gradient: Gradient, call: Any, leaves: Leaves
+) -> tuple[list[int], list[str]]:
     """Which argument leaves are differentiated, and where the gradient module's result holds
     each one's gradient (`result[0]['W1']`)."""
     part = "result[1]" if gradient.with_value else "result[0]" if gradient.has_aux else "result"
@@ -344,14 +370,20 @@ def gradient_accessors(gradient: Gradient, call: Any, leaves: Leaves
         base = (position,) if k is None else (position, k)
         prefix = part if isinstance(gradient.argnums, int) else f"{part}[{j}]"
         for i, path in enumerate(leaves.paths):
-            if path[:len(base)] == base:
+            if path[: len(base)] == base:
                 differentiated.append(i)
-                accessors.append(prefix + "".join(f"[{key!r}]" for key in path[len(base):]))
+                accessors.append(prefix + "".join(f"[{key!r}]" for key in path[len(base) :]))
     return differentiated, accessors
 
 
-def self_check(gradient: Gradient, example_args: tuple, gradient_name: str, primal_name: str,
-               value_dtype: np.dtype, backend: str) -> str:
+def self_check(
+    gradient: Gradient,
+    example_args: tuple,
+    gradient_name: str,
+    primal_name: str,
+    value_dtype: np.dtype,
+    backend: str,
+) -> str:
     """The code that checks the gradient module against finite differences of the primal."""
     call = gradient.bind(example_args, {})
     params = tuple(call.names[i] for i in call.dynamic)
@@ -362,10 +394,14 @@ def self_check(gradient: Gradient, example_args: tuple, gradient_name: str, prim
         for leaf, path in zip(leaves.values, leaves.paths, strict=True)
     )
     float_dtypes = [np.result_type(leaves.values[i]) for i in differentiated]
-    wide = any(np.result_type(v).itemsize >= 8 and np.result_type(v).kind in "iufc"
-               for v in leaves.values)
-    prologue = ('    jax.config.update("jax_enable_x64", True)  # float64 and int64 as recorded\n'
-                if backend == "jax" and wide else "")
+    wide = any(
+        np.result_type(v).itemsize >= 8 and np.result_type(v).kind in "iufc" for v in leaves.values
+    )
+    prologue = (
+        '    jax.config.update("jax_enable_x64", True)  # float64 and int64 as recorded\n'
+        if backend == "jax" and wide
+        else ""
+    )
     return SELF_CHECK.substitute(
         gradient=gradient_name,
         primal=primal_name,

@@ -26,17 +26,22 @@ from .gradients import Gradient, argument_slots, function_name, keep_outputs
 from .tracebacks import api_boundary
 
 # What `jit(JVP(f))` binds its arguments to: the staged JVP is called as (primals, tangents).
-PRIMALS_AND_TANGENTS = inspect.Signature([
-    inspect.Parameter("primals", inspect.Parameter.POSITIONAL_OR_KEYWORD),
-    inspect.Parameter("tangents", inspect.Parameter.POSITIONAL_OR_KEYWORD),
-])
-TANGENT_HINT = ("give each primal a tangent of the same structure, shape and dtype, or None "
-                "to hold that argument constant")
+PRIMALS_AND_TANGENTS = inspect.Signature(
+    [
+        inspect.Parameter("primals", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        inspect.Parameter("tangents", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+    ]
+)
+TANGENT_HINT = (
+    "give each primal a tangent of the same structure, shape and dtype, or None "
+    "to hold that argument constant"
+)
 
 
 def is_container(value: Any) -> bool:
     return isinstance(value, dict | list) or (
-        isinstance(value, tuple) and not hasattr(value, "_fields"))
+        isinstance(value, tuple) and not hasattr(value, "_fields")
+    )
 
 
 def describe(value: Any) -> str:
@@ -47,8 +52,13 @@ def describe(value: Any) -> str:
     return "None" if value is None else "an array or number"
 
 
-def walk_tangent(primal: Any, tangent: Any, where: str,
-                 visit: Callable[[int, Any, Any, str], Any], counter: list[int]) -> Any:
+def walk_tangent(
+    primal: Any,
+    tangent: Any,
+    where: str,
+    visit: Callable[[int, Any, Any, str], Any],
+    counter: list[int],
+) -> Any:
     """`tangent` rebuilt with `visit(k, primal leaf, tangent leaf, where)` at each leaf, k
     numbering the primal's leaves in flatten order. A None tangent holds the whole subtree
     constant; any other difference in structure is an error naming `where`."""
@@ -57,21 +67,26 @@ def walk_tangent(primal: Any, tangent: Any, where: str,
         return None
     if is_container(primal):
         same_kind = type(tangent) is type(primal) and (
-            set(tangent) == set(primal) if isinstance(primal, dict)
-            else len(tangent) == len(primal))
+            set(tangent) == set(primal) if isinstance(primal, dict) else len(tangent) == len(primal)
+        )
     else:
         same_kind = primal is not None and not is_container(tangent)
     if not same_kind:
         raise TraceError(
-            f"the tangent for {where} is {describe(tangent)}, but the primal is "
-            f"{describe(primal)}", loc=caller_location(), hint=TANGENT_HINT,
+            f"the tangent for {where} is {describe(tangent)}, but the primal is {describe(primal)}",
+            loc=caller_location(),
+            hint=TANGENT_HINT,
         )
     if isinstance(primal, dict):
-        return {key: walk_tangent(primal[key], tangent[key], f"{where}[{key!r}]", visit, counter)
-                for key in primal}
+        return {
+            key: walk_tangent(primal[key], tangent[key], f"{where}[{key!r}]", visit, counter)
+            for key in primal
+        }
     if is_container(primal):
-        return type(primal)(walk_tangent(p, t, f"{where}[{i}]", visit, counter)
-                            for i, (p, t) in enumerate(zip(primal, tangent, strict=True)))
+        return type(primal)(
+            walk_tangent(p, t, f"{where}[{i}]", visit, counter)
+            for i, (p, t) in enumerate(zip(primal, tangent, strict=True))
+        )
     counter[0] += 1
     return visit(counter[0] - 1, primal, tangent, where)
 
@@ -94,12 +109,20 @@ class JVP(Staged):
     def __call__(self, primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
         return super().__call__(*self.flat(primals, tangents))
 
-    def source(self, primals: Sequence[Any], tangents: Sequence[Any],  # type: ignore[override]
-               optimize: bool = True) -> str:
+    def source(
+        self,
+        primals: Sequence[Any],
+        tangents: Sequence[Any],  # type: ignore[override]
+        optimize: bool = True,
+    ) -> str:
         return super().source(*self.flat(primals, tangents), optimize=optimize)
 
-    def ir(self, primals: Sequence[Any], tangents: Sequence[Any],  # type: ignore[override]
-           optimize: bool = True) -> Graph:
+    def ir(
+        self,
+        primals: Sequence[Any],
+        tangents: Sequence[Any],  # type: ignore[override]
+        optimize: bool = True,
+    ) -> Graph:
         return super().ir(*self.flat(primals, tangents), optimize=optimize)
 
     def flat(self, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple:
@@ -108,13 +131,16 @@ class JVP(Staged):
             if not isinstance(value, tuple | list):
                 raise TraceError(
                     f"{self.transform} takes the {what} of {name} as a tuple, one per "
-                    f"argument, but got a {type(value).__name__}", loc=caller_location(),
+                    f"argument, but got a {type(value).__name__}",
+                    loc=caller_location(),
                     hint=f"write {self.transform}(f, (x,), (v,)) for a function of one argument",
                 )
         if len(primals) != len(tangents):
             raise TraceError(
                 f"{self.transform} was given {len(primals)} primals but {len(tangents)} "
-                f"tangents for {name}", loc=caller_location(), hint=TANGENT_HINT,
+                f"tangents for {name}",
+                loc=caller_location(),
+                hint=TANGENT_HINT,
             )
         return (*primals, *tangents)
 
@@ -122,8 +148,11 @@ class JVP(Staged):
         """The primal parameters, then one tangent parameter (`x_dot`) per primal one. A None
         tangent is marked static: the emitted function does not take it."""
         if kwargs:
-            raise TraceError(f"{self.transform} passes arguments by position only",
-                             loc=caller_location(), hint="put every argument in the tuples")
+            raise TraceError(
+                f"{self.transform} passes arguments by position only",
+                loc=caller_location(),
+                hint="put every argument in the tuples",
+            )
         n = len(args) // 2
         primal_call = bind_call(self.fn, args[:n], {}, ())
         tangents = bind_call(self.fn, args[n:], {}, ()).values
@@ -150,8 +179,13 @@ class JVP(Staged):
         tangent_params = [p for p in range(n) if call.values[n + p] is not None]
         position = {p: n + rank for rank, p in enumerate(tangent_params)}
         tangent_trees = [
-            walk_tangent(call.values[p], call.values[n + p], call.names[p],
-                         lambda k, *_, p=p: tangent_input[leaves[p][k]], [0])
+            walk_tangent(
+                call.values[p],
+                call.values[n + p],
+                call.names[p],
+                lambda k, *_, p=p: tangent_input[leaves[p][k]],
+                [0],
+            )
             for p in tangent_params
         ]
         name, title = self.naming(graph.name)
@@ -159,14 +193,22 @@ class JVP(Staged):
         first = len(graph.outputs)
         tangent_tree = map_tree(interface.output_tree, lambda i: first + i)
         jvp_graph, result = keep_outputs(
-            jvp_graph, self.result(interface.output_tree, tangent_tree, call))
-        tangent_paths = tuple((position[interface.input_paths[leaf][0]],
-                               interface.input_paths[leaf][1]) for leaf in wrt)
+            jvp_graph, self.result(interface.output_tree, tangent_tree, call)
+        )
+        tangent_paths = tuple(
+            (position[interface.input_paths[leaf][0]], interface.input_paths[leaf][1])
+            for leaf in wrt
+        )
         return jvp_graph, Interface(
-            jvp_graph.name, (*interface.params, *(call.names[n + p] for p in tangent_params)),
-            interface.input_paths + tangent_paths, result, interface.origin,
-            input_trees=(*interface.input_trees, *tangent_trees), title=title,
-            captured=interface.captured, state=interface.state,
+            jvp_graph.name,
+            (*interface.params, *(call.names[n + p] for p in tangent_params)),
+            interface.input_paths + tangent_paths,
+            result,
+            interface.origin,
+            input_trees=(*interface.input_trees, *tangent_trees),
+            title=title,
+            captured=interface.captured,
+            state=interface.state,
         )
 
     def given_tangents(self, call: BoundCall) -> list[list[int]]:
@@ -178,8 +220,9 @@ class JVP(Staged):
         for p in range(n):
             positions: list[int] = []
 
-            def visit(k: int, primal: Any, tangent: Any, where: str,
-                      positions: list[int] = positions) -> None:
+            def visit(
+                k: int, primal: Any, tangent: Any, where: str, positions: list[int] = positions
+            ) -> None:
                 self.check_leaf(primal, tangent, where)
                 positions.append(k)
 
@@ -194,18 +237,19 @@ class JVP(Staged):
         if primal_type.dtype.kind not in "fc":
             raise TraceError(
                 f"{where} holds {primal_type} values, which carry no tangent (only "
-                "floating-point values have derivatives)", loc=caller_location(),
+                "floating-point values have derivatives)",
+                loc=caller_location(),
                 hint="pass None as its tangent to hold it constant, or pass floats "
                 "(x.astype(np.float64))",
             )
         if tangent_type.shape != primal_type.shape:
             problem = f"has shape {tangent_type.shape}, but the primal has {primal_type.shape}"
         elif tangent_type.dtype != primal_type.dtype:
-            problem = (f"holds {tangent_type.dtype} values, but the primal holds "
-                       f"{primal_type.dtype}")
+            problem = f"holds {tangent_type.dtype} values, but the primal holds {primal_type.dtype}"
         if problem is not None:
-            raise TraceError(f"the tangent for {where} {problem}", loc=caller_location(),
-                             hint=TANGENT_HINT)
+            raise TraceError(
+                f"the tangent for {where} {problem}", loc=caller_location(), hint=TANGENT_HINT
+            )
 
     def naming(self, name: str) -> tuple[str, str]:
         return f"jvp_{name}", f"the Jacobian-vector product of `{name}`"
@@ -215,8 +259,10 @@ class ScalarGradient(Gradient):
     """The gradient inside `hessian` and `hvp`: a non-scalar function is reported as given to
     them, not to `grad`."""
 
-    non_scalar_hint = ("reduce the output to a scalar (e.g. .sum() or np.mean); for a vector "
-                       "function use jacfwd or jacrev")
+    non_scalar_hint = (
+        "reduce the output to a scalar (e.g. .sum() or np.mean); for a vector "
+        "function use jacfwd or jacrev"
+    )
 
     def __init__(self, fn: Callable, argnums: int | Sequence[int], transform: str):
         super().__init__(fn, argnums)
@@ -233,26 +279,31 @@ class HVP(JVP):
     def differentiated(self, call: BoundCall) -> list[int]:
         """The positional arguments that have a tangent (argnums of the gradient)."""
         n = len(call.names) // 2
-        slots = argument_slots(BoundCall(call.names[:n], call.values[:n], frozenset(),
-                                         call.passing[:n]))
-        tangents = [call.values[n + p] if k is None else call.values[n + p][k]
-                    for p, k in slots]
+        slots = argument_slots(
+            BoundCall(call.names[:n], call.values[:n], frozenset(), call.passing[:n])
+        )
+        tangents = [call.values[n + p] if k is None else call.values[n + p][k] for p, k in slots]
         return [s for s, tangent in enumerate(tangents) if tangent is not None]
 
     def function(self, call: BoundCall) -> Callable:
         argnums = self.differentiated(call)
         if not argnums:
-            raise TraceError(f"hvp of {function_name(self.fn)} was given no tangent",
-                             loc=caller_location(), hint="give at least one argument a tangent")
+            raise TraceError(
+                f"hvp of {function_name(self.fn)} was given no tangent",
+                loc=caller_location(),
+                hint="give at least one argument a tangent",
+            )
         return ScalarGradient(self.fn, tuple(argnums), "hvp")
 
     def result(self, primal_tree: Any, tangent_tree: Any, call: BoundCall) -> Any:
         argnums = self.differentiated(call)
         n = len(call.names) // 2
-        count = len(argument_slots(BoundCall(call.names[:n], call.values[:n], frozenset(),
-                                             call.passing[:n])))
-        return tuple(tangent_tree[argnums.index(s)] if s in argnums else None
-                     for s in range(count))
+        count = len(
+            argument_slots(
+                BoundCall(call.names[:n], call.values[:n], frozenset(), call.passing[:n])
+            )
+        )
+        return tuple(tangent_tree[argnums.index(s)] if s in argnums else None for s in range(count))
 
     def naming(self, name: str) -> tuple[str, str]:
         return f"hvp_{name}", f"the Hessian-vector product of `{name}`"
@@ -272,8 +323,10 @@ class Jacobian(Gradient):
     def build(self, call: BoundCall) -> tuple[Graph, Interface]:
         positions = self.positions(call)
         graph, interface = trace_function(self.fn, call)
-        argument_trees = [interface.input_trees[p] if k is None else interface.input_trees[p][k]
-                          for p, k in positions]
+        argument_trees = [
+            interface.input_trees[p] if k is None else interface.input_trees[p][k]
+            for p, k in positions
+        ]
         wrt = [leaf for tree in argument_trees for leaf in tree_indices(tree)]
         self.check_differentiable(graph, interface, wrt)
         name, title = self.naming(graph.name)
@@ -283,8 +336,11 @@ class Jacobian(Gradient):
         label = "{out}_d{input}" if self.kind == "hessian" else "d{out}_d{input}"
         jacobian = build(graph, distinct, name, label)
         first = len(graph.outputs)
-        block = {(o, leaf): first + o * len(distinct) + k
-                 for o in range(len(graph.outputs)) for k, leaf in enumerate(distinct)}
+        block = {
+            (o, leaf): first + o * len(distinct) + k
+            for o in range(len(graph.outputs))
+            for k, leaf in enumerate(distinct)
+        }
 
         def blocks_of(output: int) -> Any:
             trees = [map_tree(tree, lambda leaf: block[output, leaf]) for tree in argument_trees]
@@ -292,9 +348,16 @@ class Jacobian(Gradient):
 
         jacobian, result = keep_outputs(jacobian, map_tree(interface.output_tree, blocks_of))
         return jacobian, Interface(
-            jacobian.name, interface.params, interface.input_paths, result, interface.origin,
-            interface.static, interface.input_trees, title=title,
-            captured=interface.captured, state=interface.state,
+            jacobian.name,
+            interface.params,
+            interface.input_paths,
+            result,
+            interface.origin,
+            interface.static,
+            interface.input_trees,
+            title=title,
+            captured=interface.captured,
+            state=interface.state,
         )
 
     def naming(self, name: str) -> tuple[str, str]:

@@ -46,11 +46,18 @@ def single_value(tree: Any, name: str, transform: str) -> int:
     """The position of the one output `transform` differentiates; a tuple or None returned
     is the user's mistake (most often a forgotten has_aux=True, or a missing return)."""
     if not isinstance(tree, int):
-        hint = (f"pass has_aux=True to {transform} if {name} returns `loss, aux`, or return "
-                "the loss alone") if tree is not None else f"end {name} with `return loss`"
+        hint = (
+            (
+                f"pass has_aux=True to {transform} if {name} returns `loss, aux`, or return "
+                "the loss alone"
+            )
+            if tree is not None
+            else f"end {name} with `return loss`"
+        )
         raise TraceError(
-            f"{transform} needs {name} to return a real scalar, but it returns "
-            f"{returned(tree)}", loc=caller_location(), hint=hint,
+            f"{transform} needs {name} to return a real scalar, but it returns {returned(tree)}",
+            loc=caller_location(),
+            hint=hint,
         )
     return tree
 
@@ -92,8 +99,10 @@ class Gradient(Staged):
     def build(self, call: BoundCall) -> tuple[Graph, Interface]:
         positions = self.positions(call)
         graph, interface = trace_function(self.fn, call)
-        argument_trees = [interface.input_trees[p] if k is None else interface.input_trees[p][k]
-                          for p, k in positions]
+        argument_trees = [
+            interface.input_trees[p] if k is None else interface.input_trees[p][k]
+            for p, k in positions
+        ]
         wrt = [leaf for tree in argument_trees for leaf in tree_indices(tree)]
         # An integer argument makes an integer output: name the argument, the cause, first.
         self.check_differentiable(graph, interface, wrt)
@@ -108,15 +117,25 @@ class Gradient(Staged):
         gradient_tree = trees[0] if isinstance(self.argnums, int) else tuple(trees)
         result: Any = gradient_tree
         if self.has_aux:
-            result = ((value_tree, aux_tree), gradient_tree) if self.with_value else (
-                gradient_tree, aux_tree)
+            result = (
+                ((value_tree, aux_tree), gradient_tree)
+                if self.with_value
+                else (gradient_tree, aux_tree)
+            )
         elif self.with_value:
             result = (value_tree, gradient_tree)
         adjoint, result = keep_outputs(adjoint, result)
         return adjoint, Interface(
-            adjoint.name, interface.params, interface.input_paths, result, interface.origin,
-            interface.static, interface.input_trees, title=title,
-            captured=interface.captured, state=interface.state,
+            adjoint.name,
+            interface.params,
+            interface.input_paths,
+            result,
+            interface.origin,
+            interface.static,
+            interface.input_trees,
+            title=title,
+            captured=interface.captured,
+            state=interface.state,
         )
 
     def naming(self, name: str) -> tuple[str, str]:
@@ -138,8 +157,10 @@ class Gradient(Staged):
 
     # How a non-scalar output is reported: the transform the user called, and what to use.
     transform = "grad"
-    non_scalar_hint = ("reduce the output to a scalar (e.g. .sum() or np.mean), or use "
-                       "tracegrad.vjp for the gradient of a non-scalar output")
+    non_scalar_hint = (
+        "reduce the output to a scalar (e.g. .sum() or np.mean), or use "
+        "tracegrad.vjp for the gradient of a non-scalar output"
+    )
 
     def check_scalar(self, graph: Graph, value: int) -> None:
         output = graph.outputs[value]
@@ -163,9 +184,11 @@ class Gradient(Staged):
         of a *args parameter, which counts as one argument per value (None elsewhere)."""
         argnums = (self.argnums,) if isinstance(self.argnums, int) else tuple(self.argnums)
         if not argnums:
-            raise TraceError("argnums is empty: name at least one argument to differentiate",
-                             loc=caller_location(), hint="pass argnums=0, or a tuple such as "
-                             "argnums=(0, 1)")
+            raise TraceError(
+                "argnums is empty: name at least one argument to differentiate",
+                loc=caller_location(),
+                hint="pass argnums=0, or a tuple such as argnums=(0, 1)",
+            )
         slots = argument_slots(call)
         names = [call.names[i] if k is None else f"{call.names[i]}[{k}]" for i, k in slots]
         positions = []
@@ -181,14 +204,20 @@ class Gradient(Staged):
             index, k = slots[argnum % len(slots)]
             if index in call.static:
                 value = call.values[index]
-                why = (f"is a {type(value).__name__}, which tracegrad keeps static (a "
-                       "setting, as jax.grad does)") if auto_static(value) else "is static"
+                why = (
+                    (
+                        f"is a {type(value).__name__}, which tracegrad keeps static (a "
+                        "setting, as jax.grad does)"
+                    )
+                    if auto_static(value)
+                    else "is static"
+                )
                 raise TraceError(
                     f"argument {call.names[index]!r} {why} and cannot be differentiated",
                     loc=caller_location(),
-                    hint="pass an array or a float there, or choose another argument with "
-                    "argnums" if auto_static(value) else "remove it from static_argnums or "
-                    "from argnums",
+                    hint="pass an array or a float there, or choose another argument with argnums"
+                    if auto_static(value)
+                    else "remove it from static_argnums or from argnums",
                 )
             positions.append((call.dynamic.index(index), k))
         return positions
@@ -255,34 +284,42 @@ class VJP(Staged):
         primal_call = bind_call(self.fn, primals, kwargs, ())
         # The cotangent is passed positionally; a *args parameter keeps its "*" (unpacked).
         passing = (*primal_call.passing, "") if primal_call.passing else ()
-        return BoundCall((*primal_call.names, "cotangent"), (*primal_call.values, cotangent),
-                         primal_call.static, passing)
+        return BoundCall(
+            (*primal_call.names, "cotangent"),
+            (*primal_call.values, cotangent),
+            primal_call.static,
+            passing,
+        )
 
     def build(self, call: BoundCall) -> tuple[Graph, Interface]:
-        primal_call = BoundCall(call.names[:-1], call.values[:-1], call.static,
-                                call.passing[:-1])
+        primal_call = BoundCall(call.names[:-1], call.values[:-1], call.static, call.passing[:-1])
         graph, interface = trace_function(self.fn, primal_call)
         _, treedef = flatten(call.values[-1])
         wrt = [leaf for tree in interface.input_trees for leaf in tree_indices(tree)]
         seeded = tree_indices(interface.output_tree)
-        adjoint = reverse(graph, wrt, seeded, cotangent_inputs=True,
-                          name=f"vjp_{graph.name}")
+        adjoint = reverse(graph, wrt, seeded, cotangent_inputs=True, name=f"vjp_{graph.name}")
         first = len(graph.outputs)
         gradient_of = {leaf: first + k for k, leaf in enumerate(wrt)}
         # One cotangent per primal as the caller passed them: each value of a *args apart.
         result = tuple(
-            map_tree(interface.input_trees[p] if k is None else interface.input_trees[p][k],
-                     gradient_of.__getitem__)
+            map_tree(
+                interface.input_trees[p] if k is None else interface.input_trees[p][k],
+                gradient_of.__getitem__,
+            )
             for p, k in argument_slots(primal_call)
         )
         adjoint, result = keep_outputs(adjoint, result)
         n_params = len(interface.params)
         cotangent_paths = tuple((n_params, path) for path in leaf_paths(treedef))
         return adjoint, Interface(
-            adjoint.name, (*interface.params, "cotangent"),
-            interface.input_paths + cotangent_paths, result, interface.origin,
+            adjoint.name,
+            (*interface.params, "cotangent"),
+            interface.input_paths + cotangent_paths,
+            result,
+            interface.origin,
             title=f"the vector-Jacobian product of `{interface.name}`",
-            captured=interface.captured, state=interface.state,
+            captured=interface.captured,
+            state=interface.state,
         )
 
     def cotangent_function(self, out: Any) -> Callable:
@@ -295,19 +332,24 @@ class VJP(Staged):
                 raise TraceError(
                     f"the cotangent given to the vjp of {function_name(self.fn)} does not have "
                     "the structure of its output",
-                    loc=caller_location(), hint="pass a cotangent shaped like the result",
+                    loc=caller_location(),
+                    hint="pass a cotangent shaped like the result",
                 )
             arrays = []
             for leaf, like in zip(leaves, out_leaves, strict=True):
                 # Inside another transform the output (and the cotangent) may be traced:
                 # their types come from the trace, and a traced cotangent stays traced.
                 expected = type_of(like)
-                array = (tnp.astype(leaf, expected.dtype) if find_trace([leaf]) is not None
-                         else np.asarray(leaf, dtype=expected.dtype))
+                array = (
+                    tnp.astype(leaf, expected.dtype)
+                    if find_trace([leaf]) is not None
+                    else np.asarray(leaf, dtype=expected.dtype)
+                )
                 if type_of(array).shape != expected.shape:
                     raise TraceError(
                         f"a cotangent of shape {type_of(array).shape} was given for an output "
-                        f"of shape {expected.shape}", loc=caller_location(),
+                        f"of shape {expected.shape}",
+                        loc=caller_location(),
                         hint="pass a cotangent shaped like the result",
                     )
                 arrays.append(array)

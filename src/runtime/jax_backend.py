@@ -26,8 +26,9 @@ from .loader import load_function
 try:
     import jax
 except ImportError as error:
-    raise BackendError('backend="jax" needs JAX, which is not installed',
-                       hint='pip install "tracegrad[jax]"') from error
+    raise BackendError(
+        'backend="jax" needs JAX, which is not installed', hint='pip install "tracegrad[jax]"'
+    ) from error
 
 
 ARRAY_TYPES.add(type(jax.numpy.zeros(())))  # jax.Array's concrete class
@@ -54,8 +55,11 @@ def resolve_device(device: Any) -> jax.Device | None:
             raise missing
         return jax.devices()[device]
     if not isinstance(device, str):
-        raise BackendError(f"device= takes a jax.Device, an int or a name like 'cpu:0', got a "
-                           f"{type(device).__name__}", hint="pass jax.devices()[0], 0 or 'cpu'")
+        raise BackendError(
+            f"device= takes a jax.Device, an int or a name like 'cpu:0', got a "
+            f"{type(device).__name__}",
+            hint="pass jax.devices()[0], 0 or 'cpu'",
+        )
     platform, _, position = device.partition(":")
     try:
         devices = jax.devices(platform)
@@ -89,9 +93,10 @@ def check_split(option: str, sharding: Any, where: str, value: jax.ShapeDtypeStr
     described = f"{where} ({TensorType(tuple(value.shape), value.dtype)})"
     spec = getattr(sharding, "spec", None)
     if spec is not None and len(spec) > len(value.shape):
-        raise BackendError(f"{option} partitions {len(spec)} axes of {described}, which has "
-                           f"{len(value.shape)}", hint="give the PartitionSpec at most one "
-                           "entry per axis of the value")
+        raise BackendError(
+            f"{option} partitions {len(spec)} axes of {described}, which has {len(value.shape)}",
+            hint="give the PartitionSpec at most one entry per axis of the value",
+        )
     for axis, names in enumerate(spec or ()):
         names = () if names is None else (names,) if isinstance(names, str) else tuple(names)
         pieces = math.prod(sharding.mesh.shape[name] for name in names)
@@ -109,21 +114,25 @@ def check_split(option: str, sharding: Any, where: str, value: jax.ShapeDtypeStr
         raise BackendError(f"{option} cannot split {described}: {error}") from None
 
 
-def check_shardings(option: str, shardings: Any, values: Any,
-                    names: Sequence[str] | None) -> None:
+def check_shardings(option: str, shardings: Any, values: Any, names: Sequence[str] | None) -> None:
     """Every sharding of `shardings` (a prefix of `values`, as jax.jit reads it) splits the
     values under it; an error names the option and the argument."""
     if shardings is None:
         return
     pairs: list[tuple[tuple, Any, Any]] = []
     try:
-        jax.tree_util.tree_map_with_path(lambda path, s, v: pairs.append((path, s, v)),
-                                         shardings, values, is_leaf=lambda x: x is None)
+        jax.tree_util.tree_map_with_path(
+            lambda path, s, v: pairs.append((path, s, v)),
+            shardings,
+            values,
+            is_leaf=lambda x: x is None,
+        )
     except (ValueError, TypeError) as error:
         what = "arguments (one entry per argument)" if names is not None else "result"
-        raise BackendError(f"{option} does not have the structure of the {what}: {error}",
-                           hint="give a tuple with one sharding (or None) per argument, or one "
-                           "sharding for all") from None
+        raise BackendError(
+            f"{option} does not have the structure of the {what}: {error}",
+            hint="give a tuple with one sharding (or None) per argument, or one sharding for all",
+        ) from None
     for outer, sharding, subtree in pairs:
         if sharding is None:
             continue
@@ -184,8 +193,7 @@ def wide_results(graph: Graph) -> frozenset[int]:
     caller's next operation on one (`w - 0.1 * g`) would run in float32, and the next call
     would compile again for float32. They come back as NumPy arrays (on the CPU, views of
     JAX's buffers: no copy), so a float64 training loop stays float64."""
-    return frozenset(i for i, var in enumerate(graph.outputs)
-                     if var.type.dtype.name in WIDE_DTYPES)
+    return frozenset(i for i, var in enumerate(graph.outputs) if var.type.dtype.name in WIDE_DTYPES)
 
 
 def has_dict(tree: Any) -> bool:
@@ -200,8 +208,13 @@ class JaxExecution:
     name = "jax"
     has_shortcut = True
 
-    def __init__(self, device: Any, in_shardings: Any, out_shardings: Any,
-                 donate_argnums: int | Sequence[int]):
+    def __init__(
+        self,
+        device: Any,
+        in_shardings: Any,
+        out_shardings: Any,
+        donate_argnums: int | Sequence[int],
+    ):
         self.device = resolve_device(device)
         if self.device is not None:
             if in_shardings is not None or out_shardings is not None:
@@ -214,8 +227,10 @@ class JaxExecution:
         self.out_shardings = out_shardings
         donated = (donate_argnums,) if isinstance(donate_argnums, int) else donate_argnums
         if not all(isinstance(i, int) and not isinstance(i, bool) for i in donated):
-            raise BackendError(f"donate_argnums={donate_argnums!r} must be argument positions",
-                               hint="pass an int or a tuple of ints, e.g. donate_argnums=(0,)")
+            raise BackendError(
+                f"donate_argnums={donate_argnums!r} must be argument positions",
+                hint="pass an int or a tuple of ints, e.g. donate_argnums=(0,)",
+            )
         self.donate_argnums = tuple(donated)
 
     def emit(self, graph: Graph, interface: Interface) -> str:
@@ -257,8 +272,9 @@ class JaxExecution:
         run.jitted = jitted  # type: ignore[attr-defined]
         return run
 
-    def shortcut(self, function: Callable, graph: Graph, interface: Interface,
-                 args: tuple) -> Callable[[tuple], Any] | None:
+    def shortcut(
+        self, function: Callable, graph: Graph, interface: Interface, args: tuple
+    ) -> Callable[[tuple], Any] | None:
         """The executable XLA compiled for these arguments, called directly: its own check of
         the arguments (in C++) replaces tracegrad's cache key, which would add a few
         microseconds to every call. A mismatch (another shape or dtype, a traced value) is a
@@ -299,8 +315,9 @@ class JaxExecution:
         def value(var: Any) -> jax.ShapeDtypeStruct:
             return jax.ShapeDtypeStruct(var.type.shape, var.type.dtype)
 
-        arguments = tuple(map_tree(t, lambda i: value(graph.inputs[i]))
-                          for t in interface.input_trees)
+        arguments = tuple(
+            map_tree(t, lambda i: value(graph.inputs[i])) for t in interface.input_trees
+        )
         check_shardings("in_shardings", self.in_shardings, arguments, interface.params)
         results = map_tree(interface.output_tree, lambda i: value(graph.outputs[i]))
         check_shardings("out_shardings", self.out_shardings, results, None)
@@ -316,11 +333,13 @@ class JaxExecution:
         """The platforms ('cpu', 'gpu', 'tpu') the program will run on."""
         if self.device is not None:
             return {self.device.platform}
-        found = {device.platform
-                 for shardings in (self.in_shardings, self.out_shardings)
-                 for sharding in jax.tree_util.tree_leaves(shardings)
-                 if isinstance(sharding, jax.sharding.Sharding)
-                 for device in sharding.device_set}
+        found = {
+            device.platform
+            for shardings in (self.in_shardings, self.out_shardings)
+            for sharding in jax.tree_util.tree_leaves(shardings)
+            if isinstance(sharding, jax.sharding.Sharding)
+            for device in sharding.device_set
+        }
         return found or {jax.default_backend()}
 
     def hlo(self, function: Callable, graph: Graph, args: tuple) -> str:

@@ -42,8 +42,7 @@ def load_function(source: str, name: str) -> Callable:
 
 def register_lines(filename: str, source: str) -> None:
     with _lock:
-        linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True),
-                                     filename)
+        linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
         _loaded[filename] = _loaded.get(filename, 0) + 1
 
 

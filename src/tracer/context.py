@@ -84,8 +84,9 @@ class Trace:
 
         for node in graph.nodes:
             operands = [self.operand(read(x)) for x in node.inputs]
-            outputs = self.builder.bind(node.op, operands, dict(node.params), node.loc,
-                                        hints=[v.hint for v in node.outputs])
+            outputs = self.builder.bind(
+                node.op, operands, dict(node.params), node.loc, hints=[v.hint for v in node.outputs]
+            )
             env.update(zip(node.outputs, (self.wrap(v) for v in outputs), strict=True))
         return [read(x) for x in graph.outputs]
 
@@ -167,9 +168,11 @@ class Trace:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         # A Tracer's `trace` slot shadows ndarray's x.trace() method.
-        raise TraceError("x.trace() is not available on a traced value (x.trace is the trace "
-                         "it belongs to)", loc=caller_location(),
-                         hint="use np.trace(x, offset, axis1, axis2) for the sum of a diagonal")
+        raise TraceError(
+            "x.trace() is not available on a traced value (x.trace is the trace it belongs to)",
+            loc=caller_location(),
+            hint="use np.trace(x, offset, axis1, axis2) for the sum of a diagonal",
+        )
 
     def wrap(self, var: Var) -> Tracer:
         return tracer_module.Tracer(var, self)
@@ -211,8 +214,13 @@ class Trace:
         (out,) = self.bind_many(op, operands, **params)
         return out
 
-    def bind_many(self, op: Primitive, operands: Sequence[Any], hints: Sequence[str | None]
-                  | None = None, **params: Any) -> list[Tracer]:
+    def bind_many(
+        self,
+        op: Primitive,
+        operands: Sequence[Any],
+        hints: Sequence[str | None] | None = None,
+        **params: Any,
+    ) -> list[Tracer]:
         """Record `op(*operands, **params)` and return a Tracer for each of its outputs."""
         running_traces = THREAD_STATE.running
         if running_traces and running_traces[-1] is not self:  # a branch or a loop body

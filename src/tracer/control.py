@@ -49,9 +49,14 @@ def body_name(fn: Callable, default: str) -> str:
     return name if name.isidentifier() else default
 
 
-def trace_body(parent: Trace, fn: Callable, arg_types: Sequence[Sequence[TensorType]],
-               trees: Sequence[TreeDef], hints: Sequence[Sequence[str | None]],
-               default_name: str) -> Nested:
+def trace_body(
+    parent: Trace,
+    fn: Callable,
+    arg_types: Sequence[Sequence[TensorType]],
+    trees: Sequence[TreeDef],
+    hints: Sequence[Sequence[str | None]],
+    default_name: str,
+) -> Nested:
     """Trace `fn` on one argument per entry of `trees`, each a pytree of fresh values of
     `arg_types`, into a Graph nested in `parent`."""
     trace = Trace(body_name(fn, default_name), parent)
@@ -59,8 +64,12 @@ def trace_body(parent: Trace, fn: Callable, arg_types: Sequence[Sequence[TensorT
     for types, tree, names in zip(arg_types, trees, hints, strict=True):
         leaves = [trace.new_input(t, h or "x") for t, h in zip(types, names, strict=True)]
         call_args.append(unflatten(tree, leaves))
-    check_arity(fn, call_args, body_name(fn, default_name),
-                f"{len(call_args)} argument{'s' if len(call_args) != 1 else ''}")
+    check_arity(
+        fn,
+        call_args,
+        body_name(fn, default_name),
+        f"{len(call_args)} argument{'s' if len(call_args) != 1 else ''}",
+    )
     inplace.note_loop_inputs(trace, call_args)
     try:
         with trace.running():
@@ -83,16 +92,18 @@ def check_arity(fn: Callable, args: Sequence[Any], role: str, expected: str) -> 
     try:
         signature.bind(*args)
     except TypeError as error:
-        raise TraceError(f"{role} is called with {len(args)} arguments, but {error}",
-                         loc=caller_location(),
-                         hint=f"define it to take {expected}") from None
+        raise TraceError(
+            f"{role} is called with {len(args)} arguments, but {error}",
+            loc=caller_location(),
+            hint=f"define it to take {expected}",
+        ) from None
 
 
 def split(leaves: list[Any], tree: TreeDef) -> tuple[list[list[Any]], list[TreeDef]]:
     """The leaves of a tuple of pytrees, one list per member, and each member's structure."""
     groups, start = [], 0
     for child in tree.children:
-        groups.append(leaves[start:start + child.num_leaves])
+        groups.append(leaves[start : start + child.num_leaves])
         start += child.num_leaves
     return groups, list(tree.children)
 
@@ -119,13 +130,17 @@ def operand_leaves(trace: Trace, tree: Any) -> tuple[list[Any], TreeDef]:
     return [strong(trace, leaf) for leaf in leaves], treedef
 
 
-def param_hints(fn: Callable, position: int, tree: TreeDef, fallback: list[str | None]
-                ) -> list[str | None]:
+def param_hints(
+    fn: Callable, position: int, tree: TreeDef, fallback: list[str | None]
+) -> list[str | None]:
     """Names for the leaves of argument `position` of `fn`: its parameter's name (`h`, or
     `state_0`, `state_1` for a tuple), else `fallback`."""
     try:
-        parameters = [p for p in inspect.signature(fn).parameters.values()
-                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        parameters = [
+            p
+            for p in inspect.signature(fn).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
     except (TypeError, ValueError):
         return fallback
     if position >= len(parameters):
@@ -143,8 +158,12 @@ def hints_of(leaves: Sequence[Any], default: str) -> list[str | None]:
 
 def check_structure(what: str, expected: TreeDef, actual: TreeDef, fix: str) -> None:
     if expected != actual:
-        raise TraceError(f"{what} has another structure than expected: got {describe(actual)}, "
-                         f"expected {describe(expected)}", loc=caller_location(), hint=fix)
+        raise TraceError(
+            f"{what} has another structure than expected: got {describe(actual)}, "
+            f"expected {describe(expected)}",
+            loc=caller_location(),
+            hint=fix,
+        )
 
 
 def describe(tree: TreeDef) -> str:
@@ -155,6 +174,7 @@ def describe(tree: TreeDef) -> str:
 
 
 # --- cond -------------------------------------------------------------------------------
+
 
 def cond(pred: Any, true_fn: Callable, false_fn: Callable, *operands: Any) -> Any:
     """`true_fn(*operands)` if `pred` else `false_fn(*operands)`, as one branch in the IR:
@@ -168,40 +188,53 @@ def cond(pred: Any, true_fn: Callable, false_fn: Callable, *operands: Any) -> An
     if find_trace([pred]) is None:  # a concrete predicate: only that branch exists
         return true_fn(*operands) if pred else false_fn(*operands)
     leaves, tree = operand_leaves(trace, tuple(operands))
-    true, false = (trace_branch(trace, branch, leaves, tree, name) for branch, name in
-                   ((true_fn, "true_branch"), (false_fn, "false_branch")))
-    check_structure("cond: the false branch's result", true.out_tree, false.out_tree,
-                    "return the same structure (tuples, lists, dicts) from both branches")
+    true, false = (
+        trace_branch(trace, branch, leaves, tree, name)
+        for branch, name in ((true_fn, "true_branch"), (false_fn, "false_branch"))
+    )
+    check_structure(
+        "cond: the false branch's result",
+        true.out_tree,
+        false.out_tree,
+        "return the same structure (tuples, lists, dicts) from both branches",
+    )
     # Each branch takes every operand and every value either branch captured (once).
     captured: dict[Var, Any] = {}
     for branch in (true, false):
         captured.update((value.ir_var, value) for value in branch.captured)
     graphs = [with_inputs(branch, len(leaves), list(captured)) for branch in (true, false)]
-    outputs = trace.bind_many(control.cond, [pred, *leaves, *captured.values()],
-                              hints=[getattr(v, "hint", None) for v in true.graph.outputs],
-                              true=graphs[0], false=graphs[1])
+    outputs = trace.bind_many(
+        control.cond,
+        [pred, *leaves, *captured.values()],
+        hints=[getattr(v, "hint", None) for v in true.graph.outputs],
+        true=graphs[0],
+        false=graphs[1],
+    )
     return unflatten(true.out_tree, outputs)
 
 
 def as_predicate(pred: Any) -> Any:
     """cond's predicate as a 0-d bool (nonzero is true); any other shape is refused."""
     if tnp.type_of(pred).shape != ():
-        raise TraceError(f"cond: the predicate must be a single value, got shape "
-                         f"{tnp.type_of(pred).shape}", loc=caller_location(),
-                         hint="reduce it first (np.all(...), np.any(...)), or select "
-                         "elementwise with np.where(condition, a, b)")
+        raise TraceError(
+            f"cond: the predicate must be a single value, got shape {tnp.type_of(pred).shape}",
+            loc=caller_location(),
+            hint="reduce it first (np.all(...), np.any(...)), or select "
+            "elementwise with np.where(condition, a, b)",
+        )
     return pred if tnp.type_of(pred).dtype == np.bool_ else pred != 0
 
 
-def trace_branch(trace: Any, branch: Callable, leaves: list, tree: TreeDef,
-                 name: str) -> Nested:
+def trace_branch(trace: Any, branch: Callable, leaves: list, tree: TreeDef, name: str) -> Nested:
     """One branch of a cond traced on the operands' types, its parameters named after the
     branch function's own."""
     groups, trees = split(leaves, tree)
     types = [types_of(group) for group in groups]
     hints = [hints_of(group, "x") for group in groups]
-    names = [param_hints(branch, k, tree_k, h)
-             for k, (tree_k, h) in enumerate(zip(trees, hints, strict=True))]
+    names = [
+        param_hints(branch, k, tree_k, h)
+        for k, (tree_k, h) in enumerate(zip(trees, hints, strict=True))
+    ]
     return trace_body(trace, branch, types, trees, names, name)
 
 
@@ -209,8 +242,11 @@ def with_inputs(branch: Nested, explicit: int, captured: list[Var]) -> Graph:
     """The branch's Graph taking its explicit inputs, then every value either branch
     captured (`captured`, in order), so both branches have one signature; a value only the
     other branch reads is an unused input."""
-    own = dict(zip((value.ir_var for value in branch.captured),
-                   branch.graph.inputs[explicit:], strict=True))
+    own = dict(
+        zip(
+            (value.ir_var for value in branch.captured), branch.graph.inputs[explicit:], strict=True
+        )
+    )
     extra = tuple(own.get(var) or Var(var.type, var.hint) for var in captured)
     graph = branch.graph
     return Graph(graph.name, (*graph.inputs[:explicit], *extra), graph.nodes, graph.outputs)
@@ -218,8 +254,10 @@ def with_inputs(branch: Nested, explicit: int, captured: list[Var]) -> Graph:
 
 # --- scan -------------------------------------------------------------------------------
 
-def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None,
-         reverse: bool = False) -> tuple[Any, Any]:
+
+def scan(
+    f: Callable, init: Any, xs: Any = None, length: int | None = None, reverse: bool = False
+) -> tuple[Any, Any]:
     """Loop `carry, y = f(carry, x)` over the leading axis of `xs` (a pytree of arrays, or
     None with `length`), from `init`; returns the final carry and the ys stacked along a new
     leading axis, as `jax.lax.scan`. `reverse=True` runs from the last element to the first.
@@ -236,41 +274,63 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None,
     slice_types = [TensorType(t.shape[1:], t.dtype) for t in types_of(x_leaves)]
     carry_hints = param_hints(f, 0, carry_tree, hints_of(carry, "carry"))
     x_hints = param_hints(f, 1, x_tree, [f"{h}_t" for h in hints_of(x_leaves, "x")])
-    body = trace_body(trace, f, [carry_types, slice_types], [carry_tree, x_tree],
-                      [carry_hints, x_hints], "step")
+    body = trace_body(
+        trace, f, [carry_types, slice_types], [carry_tree, x_tree], [carry_hints, x_hints], "step"
+    )
     out = body.out_tree
     if out.kind not in ("tuple", "list") or len(out.children) != 2:
-        raise TraceError(f"scan: {body.graph.name} must return a pair (new carry, y), got "
-                         f"{describe(out)}", loc=caller_location(),
-                         hint="return `carry, y`; use None for y when there is nothing to stack")
-    check_structure(f"scan: the new carry {body.graph.name} returns", carry_tree,
-                    out.children[0], "return the carry in the structure of init")
+        raise TraceError(
+            f"scan: {body.graph.name} must return a pair (new carry, y), got {describe(out)}",
+            loc=caller_location(),
+            hint="return `carry, y`; use None for y when there is nothing to stack",
+        )
+    check_structure(
+        f"scan: the new carry {body.graph.name} returns",
+        carry_tree,
+        out.children[0],
+        "return the carry in the structure of init",
+    )
     explicit = len(carry) + len(x_leaves)
     graph = body.reordered(explicit)
-    y_hints = [f"{v.hint}s" if v.hint else None for v in graph.outputs[len(carry):]]
+    y_hints = [f"{v.hint}s" if v.hint else None for v in graph.outputs[len(carry) :]]
     outputs = trace.bind_many(
-        control.scan, [*body.captured, *carry, *x_leaves],
-        hints=[v.hint for v in graph.inputs[len(body.captured):][:len(carry)]] + y_hints,
-        body=graph, length=length, reverse=bool(reverse), num_consts=len(body.captured),
-        num_carry=len(carry))
-    return (unflatten(carry_tree, outputs[:len(carry)]),
-            unflatten(out.children[1], outputs[len(carry):]))
+        control.scan,
+        [*body.captured, *carry, *x_leaves],
+        hints=[v.hint for v in graph.inputs[len(body.captured) :][: len(carry)]] + y_hints,
+        body=graph,
+        length=length,
+        reverse=bool(reverse),
+        num_consts=len(body.captured),
+        num_carry=len(carry),
+    )
+    return (
+        unflatten(carry_tree, outputs[: len(carry)]),
+        unflatten(out.children[1], outputs[len(carry) :]),
+    )
 
 
 def scan_length(x_leaves: list[Any], length: int | None) -> int:
     lengths = {np.shape(x)[0] if np.ndim(x) else None for x in x_leaves}
     if None in lengths:
-        raise TraceError("scan: every xs array needs a leading axis to loop over",
-                         loc=caller_location(), hint="pass arrays of at least one dimension")
+        raise TraceError(
+            "scan: every xs array needs a leading axis to loop over",
+            loc=caller_location(),
+            hint="pass arrays of at least one dimension",
+        )
     if length is not None:
         lengths.add(int(length))
     if len(lengths) > 1:
-        raise TraceError(f"scan: xs have different leading lengths {sorted(lengths)}",
-                         loc=caller_location(), hint="give every xs array (and `length`) "
-                         "the same leading size")
+        raise TraceError(
+            f"scan: xs have different leading lengths {sorted(lengths)}",
+            loc=caller_location(),
+            hint="give every xs array (and `length`) the same leading size",
+        )
     if not lengths:
-        raise TraceError("scan: without xs, the number of steps must be given as length=",
-                         loc=caller_location(), hint="scan(f, init, None, length=n)")
+        raise TraceError(
+            "scan: without xs, the number of steps must be given as length=",
+            loc=caller_location(),
+            hint="scan(f, init, None, length=n)",
+        )
     return lengths.pop()
 
 
@@ -284,6 +344,7 @@ def eager_scan(f, init, xs, x_leaves, x_tree, length, reverse):
     if reverse:
         ys.reverse()
     if not ys:  # no step ran to show what ys are: tracing tells their structure and types
+
         def stacked(init: Any, xs: Any) -> Any:
             return scan(f, init, xs, length=length)[1]
 
@@ -297,15 +358,18 @@ def eager_scan(f, init, xs, x_leaves, x_tree, length, reverse):
 
 # --- fori_loop --------------------------------------------------------------------------
 
+
 def loop_bound(name: str, bound: Any) -> Any:
     """A fori_loop bound: a Python int, or a traced 0-d integer."""
     if isinstance(bound, int | np.integer) and not isinstance(bound, bool):
         return int(bound)
     t = tnp.type_of(bound)
     if t.shape != () or t.dtype.kind not in "iu":
-        raise TraceError(f"fori_loop: the {name} bound must be an integer, got {t}",
-                         loc=caller_location(), hint="pass a Python int or a 0-d integer "
-                         "array")
+        raise TraceError(
+            f"fori_loop: the {name} bound must be an integer, got {t}",
+            loc=caller_location(),
+            hint="pass a Python int or a 0-d integer array",
+        )
     return bound
 
 
@@ -332,21 +396,36 @@ def fori_loop(lower: Any, upper: Any, body_fn: Callable, init: Any) -> Any:
     carry, carry_tree = operand_leaves(trace, init)
     bounds = [loop_bound(name, bound) for name, bound in (("lower", lower), ("upper", upper))]
     index_type = loop_index_type(bounds)
-    body = trace_body(trace, body_fn, [[index_type], types_of(carry)],
-                      [flatten(0)[1], carry_tree],
-                      [param_hints(body_fn, 0, flatten(0)[1], ["i"]),
-                       param_hints(body_fn, 1, carry_tree, hints_of(carry, "carry"))], "body")
-    check_structure(f"fori_loop: the carry {body.graph.name} returns", carry_tree,
-                    body.out_tree, "return the carry in the structure of init")
+    body = trace_body(
+        trace,
+        body_fn,
+        [[index_type], types_of(carry)],
+        [flatten(0)[1], carry_tree],
+        [
+            param_hints(body_fn, 0, flatten(0)[1], ["i"]),
+            param_hints(body_fn, 1, carry_tree, hints_of(carry, "carry")),
+        ],
+        "body",
+    )
+    check_structure(
+        f"fori_loop: the carry {body.graph.name} returns",
+        carry_tree,
+        body.out_tree,
+        "return the carry in the structure of init",
+    )
     graph = body.reordered(1 + len(carry), before=1)
     outputs = trace.bind_many(
-        control.fori_loop, [*bounds, *body.captured, *carry],
-        hints=[v.hint for v in graph.inputs[1 + len(body.captured):]],
-        body=graph, num_consts=len(body.captured))
+        control.fori_loop,
+        [*bounds, *body.captured, *carry],
+        hints=[v.hint for v in graph.inputs[1 + len(body.captured) :]],
+        body=graph,
+        num_consts=len(body.captured),
+    )
     return unflatten(carry_tree, outputs)
 
 
 # --- while_loop -------------------------------------------------------------------------
+
 
 def while_loop(cond_fn: Callable, body_fn: Callable, init: Any) -> Any:
     """`while cond_fn(carry): carry = body_fn(carry)`, from `init`; returns the final carry,
@@ -360,22 +439,37 @@ def while_loop(cond_fn: Callable, body_fn: Callable, init: Any) -> Any:
         return carry
     carry, carry_tree = operand_leaves(trace, init)
     types, hints = types_of(carry), hints_of(carry, "carry")
-    test = trace_body(trace, cond_fn, [types], [carry_tree],
-                      [param_hints(cond_fn, 0, carry_tree, hints)], "cond")
+    test = trace_body(
+        trace, cond_fn, [types], [carry_tree], [param_hints(cond_fn, 0, carry_tree, hints)], "cond"
+    )
     if test.out_tree.kind != "leaf" or test.graph.output_types[0].shape != ():
-        raise TraceError(f"while_loop: {test.graph.name} must return a single boolean",
-                         loc=caller_location(), hint="reduce with np.all(...) or np.any(...)")
+        raise TraceError(
+            f"while_loop: {test.graph.name} must return a single boolean",
+            loc=caller_location(),
+            hint="reduce with np.all(...) or np.any(...)",
+        )
     if test.graph.output_types[0].dtype != np.bool_:
-        raise TraceError(f"while_loop: {test.graph.name} returns "
-                         f"{test.graph.output_types[0]}, not a bool", loc=caller_location(),
-                         hint="compare explicitly, e.g. `return n > 0`")
-    body = trace_body(trace, body_fn, [types], [carry_tree],
-                      [param_hints(body_fn, 0, carry_tree, hints)], "body")
-    check_structure(f"while_loop: the carry {body.graph.name} returns", carry_tree,
-                    body.out_tree, "return the carry in the structure of init")
+        raise TraceError(
+            f"while_loop: {test.graph.name} returns {test.graph.output_types[0]}, not a bool",
+            loc=caller_location(),
+            hint="compare explicitly, e.g. `return n > 0`",
+        )
+    body = trace_body(
+        trace, body_fn, [types], [carry_tree], [param_hints(body_fn, 0, carry_tree, hints)], "body"
+    )
+    check_structure(
+        f"while_loop: the carry {body.graph.name} returns",
+        carry_tree,
+        body.out_tree,
+        "return the carry in the structure of init",
+    )
     outputs = trace.bind_many(
-        control.while_loop, [*test.captured, *body.captured, *carry],
-        hints=[v.hint for v in body.graph.inputs[:len(carry)]],
-        cond=test.reordered(len(carry)), body=body.reordered(len(carry)),
-        num_cond_consts=len(test.captured), num_body_consts=len(body.captured))
+        control.while_loop,
+        [*test.captured, *body.captured, *carry],
+        hints=[v.hint for v in body.graph.inputs[: len(carry)]],
+        cond=test.reordered(len(carry)),
+        body=body.reordered(len(carry)),
+        num_cond_consts=len(test.captured),
+        num_body_consts=len(body.captured),
+    )
     return unflatten(carry_tree, outputs)

@@ -69,8 +69,11 @@ class custom_vjp:  # lower case, as jax.custom_vjp, which users know
     def record(self, trace: Trace, args: tuple) -> Any:
         name = function_name(self.fn)
         if self.fwd is None or self.bwd is None:
-            raise TraceError(f"custom_vjp {name} has no rule yet", loc=caller_location(),
-                             hint=f"call {name}.defvjp(fwd, bwd) before calling {name}")
+            raise TraceError(
+                f"custom_vjp {name} has no rule yet",
+                loc=caller_location(),
+                hint=f"call {name}.defvjp(fwd, bwd) before calling {name}",
+            )
         leaves, tree = operand_leaves(trace, tuple(args))
         groups, trees = split(leaves, tree)
         types = [types_of(group) for group in groups]
@@ -79,30 +82,50 @@ class custom_vjp:  # lower case, as jax.custom_vjp, which users know
         fwd = closed(trace_body(trace, self.fwd, types, trees, hints, "fwd"), name)
         out_tree = primal.out_tree
         if fwd.out_tree.kind not in ("tuple", "list") or len(fwd.out_tree.children) != 2:
-            raise TraceError(f"custom_vjp {name}: fwd must return (output, residuals), got "
-                             f"{describe(fwd.out_tree)}", loc=caller_location(),
-                             hint="return the function's value and what bwd needs, as a pair")
+            raise TraceError(
+                f"custom_vjp {name}: fwd must return (output, residuals), got "
+                f"{describe(fwd.out_tree)}",
+                loc=caller_location(),
+                hint="return the function's value and what bwd needs, as a pair",
+            )
         if fwd.out_tree.children[0] != out_tree:
-            raise TraceError(f"custom_vjp {name}: fwd's output has the structure "
-                             f"{describe(fwd.out_tree.children[0])}, the function's is "
-                             f"{describe(out_tree)}", loc=caller_location(),
-                             hint="fwd must return the same value as the function")
+            raise TraceError(
+                f"custom_vjp {name}: fwd's output has the structure "
+                f"{describe(fwd.out_tree.children[0])}, the function's is "
+                f"{describe(out_tree)}",
+                loc=caller_location(),
+                hint="fwd must return the same value as the function",
+            )
         n_out = out_tree.num_leaves
         residual_tree = fwd.out_tree.children[1]
         residual_types = list(fwd.graph.output_types[n_out:])
-        bwd = closed(trace_body(
-            trace, self.cotangents(name, trees, types), [residual_types,
-                                                         primal.graph.output_types],
-            [residual_tree, out_tree],
-            [[f"r{k}" for k in range(len(residual_types))],
-             [f"d_{v.hint or 'out'}" for v in primal.graph.outputs]], "bwd"), name)
+        bwd = closed(
+            trace_body(
+                trace,
+                self.cotangents(name, trees, types),
+                [residual_types, primal.graph.output_types],
+                [residual_tree, out_tree],
+                [
+                    [f"r{k}" for k in range(len(residual_types))],
+                    [f"d_{v.hint or 'out'}" for v in primal.graph.outputs],
+                ],
+                "bwd",
+            ),
+            name,
+        )
         rule = function_name(self.bwd)
-        bwd = dataclasses.replace(bwd, graph=dataclasses.replace(
-            bwd.graph, name=rule if rule.isidentifier() else "bwd"))
-        outputs = trace.bind_many(control.custom_vjp, leaves,
-                                  hints=[v.hint for v in primal.graph.outputs],
-                                  primal=primal.graph, fwd=fwd.graph, bwd=bwd.graph,
-                                  rule=rule if rule.isidentifier() else f"{name}_bwd")
+        bwd = dataclasses.replace(
+            bwd, graph=dataclasses.replace(bwd.graph, name=rule if rule.isidentifier() else "bwd")
+        )
+        outputs = trace.bind_many(
+            control.custom_vjp,
+            leaves,
+            hints=[v.hint for v in primal.graph.outputs],
+            primal=primal.graph,
+            fwd=fwd.graph,
+            bwd=bwd.graph,
+            rule=rule if rule.isidentifier() else f"{name}_bwd",
+        )
         return unflatten(out_tree, outputs)
 
     def cotangents(self, name: str, trees: list[TreeDef], types: list[list]) -> Callable:
@@ -114,23 +137,30 @@ class custom_vjp:  # lower case, as jax.custom_vjp, which users know
             check_arity(bwd, (residuals, g), f"custom_vjp {name}: bwd", "(residuals, g)")
             result = bwd(residuals, g)
             if not isinstance(result, tuple | list) or len(result) != len(trees):
-                got = (f"a {type(result).__name__} of {len(result)}"
-                       if isinstance(result, tuple | list) else f"a {type(result).__name__}")
+                got = (
+                    f"a {type(result).__name__} of {len(result)}"
+                    if isinstance(result, tuple | list)
+                    else f"a {type(result).__name__}"
+                )
                 raise TraceError(
                     f"custom_vjp {name}: bwd must return a tuple of {len(trees)} cotangents "
-                    f"(one per argument of {name}), got {got}", loc=caller_location(),
+                    f"(one per argument of {name}), got {got}",
+                    loc=caller_location(),
                     hint="return one cotangent per argument, e.g. `(d_x,)` for a function of "
-                    "one argument (None for an argument without one)")
+                    "one argument (None for an argument without one)",
+                )
             cotangents = []
-            for k, (value, tree, leaf_types) in enumerate(zip(result, trees, types,
-                                                             strict=True)):
+            for k, (value, tree, leaf_types) in enumerate(zip(result, trees, types, strict=True)):
                 if value is None:
                     value = unflatten(tree, [np.zeros(t.shape, t.dtype) for t in leaf_types])
                 if flatten(value)[1] != tree:
-                    raise TraceError(f"custom_vjp {name}: bwd's cotangent {k} has the "
-                                     f"structure {describe(flatten(value)[1])}, the argument's "
-                                     f"is {describe(tree)}", loc=caller_location(),
-                                     hint="return each cotangent shaped like its argument")
+                    raise TraceError(
+                        f"custom_vjp {name}: bwd's cotangent {k} has the "
+                        f"structure {describe(flatten(value)[1])}, the argument's "
+                        f"is {describe(tree)}",
+                        loc=caller_location(),
+                        hint="return each cotangent shaped like its argument",
+                    )
                 cotangents.append(value)
             return tuple(cotangents)
 
@@ -143,6 +173,8 @@ def closed(nested: Nested, name: str) -> Nested:
     if nested.captured:
         raise TraceError(
             f"custom_vjp {name}: {nested.graph.name} reads a traced value it was not passed "
-            "(through a closure or a global)", loc=caller_location(),
-            hint=f"pass every array {name} depends on as an argument")
+            "(through a closure or a global)",
+            loc=caller_location(),
+            hint=f"pass every array {name} depends on as an argument",
+        )
     return nested

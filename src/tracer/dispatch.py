@@ -26,11 +26,25 @@ FUNCTIONS: dict[Callable, Callable] = registry.FUNCTIONS
 
 # The ufuncs whose primitives follow Python's arithmetic when every operand is a Python
 # scalar (the operators: `x + y`, `-x`, `x < y`, ...).
-PYTHON_OPERATORS = frozenset({
-    np.negative, np.absolute, np.add, np.subtract, np.multiply, np.divide, np.floor_divide,
-    np.remainder, np.power, np.equal, np.not_equal, np.less, np.less_equal, np.greater,
-    np.greater_equal,
-})
+PYTHON_OPERATORS = frozenset(
+    {
+        np.negative,
+        np.absolute,
+        np.add,
+        np.subtract,
+        np.multiply,
+        np.divide,
+        np.floor_divide,
+        np.remainder,
+        np.power,
+        np.equal,
+        np.not_equal,
+        np.less,
+        np.less_equal,
+        np.greater,
+        np.greater_equal,
+    }
+)
 
 
 def ufunc_name(ufunc: np.ufunc) -> str:
@@ -58,15 +72,20 @@ def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
     if method == "reduce" and ufunc is np.add:
         return reductions.sum(inputs[0], **{"axis": 0, **kwargs})  # sum refuses what it cannot do
     if method != "__call__":
-        raise TraceError(f"{ufunc_name(ufunc)}.{method} is not supported on traced values",
-                         loc=caller_location(), hint="call the ufunc itself, or a reduction "
-                         "such as np.sum")
+        raise TraceError(
+            f"{ufunc_name(ufunc)}.{method} is not supported on traced values",
+            loc=caller_location(),
+            hint="call the ufunc itself, or a reduction such as np.sum",
+        )
     for name, value in kwargs.items():
         if name == "out" and value is not None:
             raise inplace.out_refused(ufunc)
         if value is not None and name != "out":
-            raise TraceError(f"{ufunc_name(ufunc)}(..., {name}=...) is not supported",
-                             loc=caller_location(), hint="remove the keyword argument")
+            raise TraceError(
+                f"{ufunc_name(ufunc)}(..., {name}=...) is not supported",
+                loc=caller_location(),
+                hint="remove the keyword argument",
+            )
     function = UFUNCS.get(ufunc)
     if function is None:
         raise TraceError(

@@ -45,8 +45,10 @@ def classify(x: Tracer, item: Any) -> Any:
     if isinstance(item, slice):
         return slice_item(item)
     if isinstance(item, bool | np.bool_):
-        raise index_error("indexing with a Python bool is not supported",
-                          hint="use np.where(condition, x, y) to select")
+        raise index_error(
+            "indexing with a Python bool is not supported",
+            hint="use np.where(condition, x, y) to select",
+        )
     if isinstance(item, int | np.integer):
         return int(item)
     if getattr(item, "ir_var", None) is not None:  # a Tracer
@@ -62,8 +64,10 @@ def traced_index(item: Tracer) -> tuple:
             hint="keep the shape and zero out the rest: np.where(mask, x, 0), then reduce",
         )
     if item.dtype.kind not in "iu":
-        raise index_error(f"an index must hold integers, got {item.ir_var.type}",
-                          hint="convert it with .astype(np.int64)")
+        raise index_error(
+            f"an index must hold integers, got {item.ir_var.type}",
+            hint="convert it with .astype(np.int64)",
+        )
     return ("array", item)
 
 
@@ -74,8 +78,10 @@ def concrete_index(item: Any) -> tuple:
     except ValueError:  # a ragged nested list
         array = None
     if array is None or array.dtype.kind not in "biu":
-        raise index_error(f"cannot index with a value of type {type(item).__name__}",
-                          hint="use ints, slices, None, ..., or integer arrays")
+        raise index_error(
+            f"cannot index with a value of type {type(item).__name__}",
+            hint="use ints, slices, None, ..., or integer arrays",
+        )
     if array.dtype == np.bool_:
         freeze_captured(item)  # the mask's positions become the code's indices
         return ("mask", array)
@@ -92,11 +98,15 @@ def expand(x: Tracer, key: tuple) -> list:
         elif item is not None and item is not Ellipsis:
             consumed += 1
     if consumed > x.ndim:
-        raise index_error(f"too many indices: {consumed} for an array of type {x.ir_var.type}",
-                          hint=f"index at most {x.ndim} axes")
+        raise index_error(
+            f"too many indices: {consumed} for an array of type {x.ir_var.type}",
+            hint=f"index at most {x.ndim} axes",
+        )
     if items.count(Ellipsis) > 1:
-        raise index_error("an index can only have a single Ellipsis ('...')",
-                          hint="keep one `...` and write `:` for the other axes")
+        raise index_error(
+            "an index can only have a single Ellipsis ('...')",
+            hint="keep one `...` and write `:` for the other axes",
+        )
     expanded = []
     for item in items:
         if item is Ellipsis:
@@ -159,6 +169,8 @@ def check_bounds(index: Any, size: int, axis: int) -> None:
         return
     values = np.asarray(constant_literal(index).value)
     if values.size and (values.min() < -size or values.max() >= size):
-        raise index_error(f"index {int(values.max() if values.max() >= size else values.min())}"
-                          f" is out of bounds for axis {axis} with size {size}",
-                          hint=f"use indices between {-size} and {size - 1}")
+        raise index_error(
+            f"index {int(values.max() if values.max() >= size else values.min())}"
+            f" is out of bounds for axis {axis} with size {size}",
+            hint=f"use indices between {-size} and {size - 1}",
+        )

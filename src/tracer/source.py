@@ -79,8 +79,10 @@ class LocationTracker:
         # One run of a line: same frame and line, and either a later call in the line
         # (bytecode offsets grow) or more nodes of the same call. A loop that runs the line
         # again starts at a lower or equal offset with a new call, and so a new run.
-        if last is not None and last[:2] == key[:2] and (
-            key[2] > last[2] or (key[2] == last[2] and key[3] == last[3])
+        if (
+            last is not None
+            and last[:2] == key[:2]
+            and (key[2] > last[2] or (key[2] == last[2] and key[3] == last[3]))
         ):
             return self.last_loc
         self.last_loc = location_of(frame)
@@ -94,13 +96,17 @@ def caller_location() -> SourceLoc | None:
 
 
 # The instructions of `h[i] = v` (and, from Python 3.12, `h[a:b] = v`).
-STORE_ITEM = frozenset(dis.opmap[name] for name in ("STORE_SUBSCR", "STORE_SLICE")
-                       if name in dis.opmap)
+STORE_ITEM = frozenset(
+    dis.opmap[name] for name in ("STORE_SUBSCR", "STORE_SLICE") if name in dis.opmap
+)
 
 
 def storing_item() -> bool:
     """True while the user's line is assigning into an item (`h[i] = v`): a NumPy array
     asking a Tracer for its value there is being written into."""
     frame = user_frame()
-    return (frame is not None and frame.f_lasti >= 0
-            and frame.f_code.co_code[frame.f_lasti] in STORE_ITEM)
+    return (
+        frame is not None
+        and frame.f_lasti >= 0
+        and frame.f_code.co_code[frame.f_lasti] in STORE_ITEM
+    )

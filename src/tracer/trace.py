@@ -56,8 +56,9 @@ class BoundCall:
         """Call `fn` with `values` (one per parameter) passed as the call passed them."""
         args: list[Any] = []
         kwargs: dict[str, Any] = {}
-        for name, value, how in zip(self.names, values, self.passing or ("",) * len(values),
-                                    strict=True):
+        for name, value, how in zip(
+            self.names, values, self.passing or ("",) * len(values), strict=True
+        ):
             if how == "*":
                 args.extend(value)
             elif how == "**":
@@ -103,9 +104,11 @@ def bind_call(
         try:
             bound = signature.bind(*args, **kwargs)
         except TypeError as error:
-            raise TraceError(f"calling {function_name(fn)}: {error}", loc=caller_location(),
-                             hint=f"call it as its signature says: "
-                             f"{function_name(fn)}{signature}") from None
+            raise TraceError(
+                f"calling {function_name(fn)}: {error}",
+                loc=caller_location(),
+                hint=f"call it as its signature says: {function_name(fn)}{signature}",
+            ) from None
         # Parameters left to their defaults are not traced: the function keeps using its own
         # default (a constant), as when it is called plainly. (Defaults are often settings.)
         names, values = tuple(bound.arguments), tuple(bound.arguments.values())
@@ -118,20 +121,26 @@ def bind_call(
         if not -len(names) <= argnum < len(names):
             raise TraceError(
                 f"static_argnums names argument {argnum}, but {function_name(fn)} was called "
-                f"with {len(names)} arguments", loc=caller_location(),
+                f"with {len(names)} arguments",
+                loc=caller_location(),
                 hint=f"static_argnums counts the call's arguments from 0 (negative ones from "
                 f"the end): use numbers between {-len(names)} and {len(names) - 1}",
             )
         static.add(argnum % len(names))
-    static.update(i for i, value in enumerate(values)
-                  if auto_static(value) and (not passing or passing[i] in ("", "=")))
+    static.update(
+        i
+        for i, value in enumerate(values)
+        if auto_static(value) and (not passing or passing[i] in ("", "="))
+    )
     return BoundCall(names, values, frozenset(static), passing)
 
 
 def leaf_type(leaf: Any, where: str, fn: Callable) -> TensorType:
     if isinstance(leaf, complex) and not isinstance(leaf, np.generic):
-        raise complex_value_error(TensorType((), np.dtype(np.complex128), weak=True),
-                                  f"argument {where} of {function_name(fn)}")
+        raise complex_value_error(
+            TensorType((), np.dtype(np.complex128), weak=True),
+            f"argument {where} of {function_name(fn)}",
+        )
     if isinstance(leaf, bool | int | float) and not isinstance(leaf, np.generic):
         return TensorType((), np.result_type(type(leaf)), weak=True)
     if isinstance(leaf, Tracer):
@@ -197,8 +206,11 @@ def trace_function(fn: Callable, call: BoundCall) -> tuple[Graph, Interface]:
     guards = (*trace.discovery.guards, *trace.extra_guards, *eager_reads(trace))
     state = None
     if captured or guards:
-        types = tuple((var.type.shape, var.type.dtype) for var in graph.inputs[-len(captured):]
-                      ) if captured else ()
+        types = (
+            tuple((var.type.shape, var.type.dtype) for var in graph.inputs[-len(captured) :])
+            if captured
+            else ()
+        )
         state = CapturedState(captured, types, guards)
     interface = Interface(
         name=graph.name,
@@ -224,12 +236,18 @@ def eager_reads(trace: Trace) -> list[ContentGuard]:
     """Guards on the captured arrays the function names (`X`, `self.W`, `params['W']`) but
     never handed to a traced operation: whatever it read of them (`np.sum(X)`, `X.mean()`),
     it computed with NumPy while tracing, so the code holds only while their values do."""
-    live = {(id(path.root), path.steps[:k]) for path in trace.capture_paths
-            for k in range(1, len(path.steps) + 1)}
+    live = {
+        (id(path.root), path.steps[:k])
+        for path in trace.capture_paths
+        for k in range(1, len(path.steps) + 1)
+    }
     guards = []
     for array, path in trace.discovery.arrays.values():
-        if (len(path.steps) <= 2 and (id(path.root), path.steps) not in live
-                and array.size <= CONTENT_GUARD_LIMIT):
+        if (
+            len(path.steps) <= 2
+            and (id(path.root), path.steps) not in live
+            and array.size <= CONTENT_GUARD_LIMIT
+        ):
             guards.append(ContentGuard(path, array.copy()))
     return guards
 
@@ -243,8 +261,9 @@ def run_traced(trace: Trace, fn: Callable, call: BoundCall) -> tuple[Any, list, 
     input_trees: list[Any] = []
     for position, index in enumerate(call.dynamic):
         leaves, treedef = flatten(call.values[index])
-        input_trees.append(unflatten(treedef, list(range(len(input_paths),
-                                                         len(input_paths) + len(leaves)))))
+        input_trees.append(
+            unflatten(treedef, list(range(len(input_paths), len(input_paths) + len(leaves))))
+        )
         tracers = []
         for path, leaf in zip(leaf_paths(treedef), leaves, strict=True):
             type_ = leaf_type(leaf, path_text(call.names[index], path), fn)
@@ -264,8 +283,9 @@ def run_traced(trace: Trace, fn: Callable, call: BoundCall) -> tuple[Any, list, 
     return result, input_paths, input_trees
 
 
-def random_draw_error(fn: Callable, call: BoundCall, found: Discovery,
-                      states: list[Any]) -> TraceError:
+def random_draw_error(
+    fn: Callable, call: BoundCall, found: Discovery, states: list[Any]
+) -> TraceError:
     """The function drew random numbers while it was traced: the draw would be frozen into
     the code, the same numbers at every call. The error names the line of the first draw,
     found by tracing once more while watching the calls into NumPy's generators; every

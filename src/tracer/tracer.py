@@ -34,8 +34,12 @@ def concrete_value_error(what: str, hint: str) -> TraceError:
 
 
 def attribute_write_error(name: str, hint: str) -> TraceError:
-    return TraceError(f"setting x.{name} = ... changes an array in place, and traced values "
-                      "are never modified in place", loc=caller_location(), hint=hint)
+    return TraceError(
+        f"setting x.{name} = ... changes an array in place, and traced values "
+        "are never modified in place",
+        loc=caller_location(),
+        hint=hint,
+    )
 
 
 STACK_HINT = "build an array from traced values with np.stack([a, b, ...]) or np.concatenate"
@@ -119,9 +123,12 @@ class Tracer(registry.ndarray_methods()):
     @property
     def mT(self) -> Tracer:
         if self.ndim < 2:
-            raise TraceError(f"x.mT of a value with {self.ndim} dimensions: the matrix "
-                             "transpose needs at least 2 (NumPy refuses it too)",
-                             loc=caller_location(), hint="use x.T, or reshape to 2-d first")
+            raise TraceError(
+                f"x.mT of a value with {self.ndim} dimensions: the matrix "
+                "transpose needs at least 2 (NumPy refuses it too)",
+                loc=caller_location(),
+                hint="use x.T, or reshape to 2-d first",
+            )
         return functions.swapaxes(self, -1, -2)
 
     @property
@@ -150,15 +157,21 @@ class Tracer(registry.ndarray_methods()):
 
     def __len__(self) -> int:
         if self.ndim == 0:
-            raise TraceError("len() of a 0-d (scalar) value", loc=caller_location(),
-                             hint="use .shape, or index arrays with at least one dimension")
+            raise TraceError(
+                "len() of a 0-d (scalar) value",
+                loc=caller_location(),
+                hint="use .shape, or index arrays with at least one dimension",
+            )
         return self.shape[0]
 
     def __iter__(self):
         if self.ndim == 0:
-            raise TraceError("iterating over a 0-d (scalar) value (NumPy refuses it too)",
-                             loc=caller_location(), hint="a 0-d value is one number: use it "
-                             "directly, or np.stack([...]) several into an array")
+            raise TraceError(
+                "iterating over a 0-d (scalar) value (NumPy refuses it too)",
+                loc=caller_location(),
+                hint="a 0-d value is one number: use it "
+                "directly, or np.stack([...]) several into an array",
+            )
         return (self[i] for i in range(self.shape[0]))
 
     def __contains__(self, value) -> bool:
@@ -182,8 +195,9 @@ class Tracer(registry.ndarray_methods()):
         return self
 
     def __reduce_ex__(self, protocol: int):
-        raise concrete_value_error("pickling", "return the value from the traced function "
-                                   "and pickle the result")
+        raise concrete_value_error(
+            "pickling", "return the value from the traced function and pickle the result"
+        )
 
     def __repr__(self) -> str:
         return f"Tracer({self.ir_var.type})"
@@ -234,13 +248,18 @@ class Tracer(registry.ndarray_methods()):
         )
 
     def __trunc__(self) -> int:
-        raise concrete_value_error("math.trunc()", "use np.trunc-style array code: "
-                                   "np.where(x < 0, np.ceil(x), np.floor(x))")
+        raise concrete_value_error(
+            "math.trunc()",
+            "use np.trunc-style array code: np.where(x < 0, np.ceil(x), np.floor(x))",
+        )
 
     def __round__(self, ndigits=None):
         if ndigits is None:  # Python's round() gives an int, which needs the value
-            raise concrete_value_error("round() to an int", "use np.round(x), which keeps "
-                                       "the value an array (then .astype(np.int64) if needed)")
+            raise concrete_value_error(
+                "round() to an int",
+                "use np.round(x), which keeps "
+                "the value an array (then .astype(np.int64) if needed)",
+            )
         return functions.round(self, ndigits)
 
     def __complex__(self) -> complex:
@@ -250,8 +269,11 @@ class Tracer(registry.ndarray_methods()):
         raise concrete_value_error("x.item()", "keep the value as an array")
 
     def tolist(self):
-        raise concrete_value_error("x.tolist()", "keep the value as an array, or build a list "
-                                   "by indexing: [x[i] for i in range(x.shape[0])]")
+        raise concrete_value_error(
+            "x.tolist()",
+            "keep the value as an array, or build a list "
+            "by indexing: [x[i] for i in range(x.shape[0])]",
+        )
 
     def __setitem__(self, key, value):
         raise TraceError(
@@ -263,81 +285,180 @@ class Tracer(registry.ndarray_methods()):
         )
 
     def __delitem__(self, key):
-        raise TraceError("`del x[i]` on a traced array (NumPy refuses it too)",
-                         loc=caller_location(), hint="np.concatenate([x[:i], x[i + 1:]]) "
-                         "gives x without element i")
+        raise TraceError(
+            "`del x[i]` on a traced array (NumPy refuses it too)",
+            loc=caller_location(),
+            hint="np.concatenate([x[:i], x[i + 1:]]) gives x without element i",
+        )
 
     def __getitem__(self, key) -> Tracer:
         return indexing.getitem(self, key)
 
     # --- operators ----------------------------------------------------------------------
-    def __neg__(self): return functions.negative(self)
-    def __pos__(self): return inplace.copy_of(self)  # NumPy's `+a` is a new array
-    def __abs__(self): return functions.absolute(self)
-    def __invert__(self): return functions.invert(self)
+    def __neg__(self):
+        return functions.negative(self)
 
-    def __add__(self, other): return functions.add(self, other)
-    def __radd__(self, other): return functions.add(other, self)
-    def __sub__(self, other): return functions.subtract(self, other)
-    def __rsub__(self, other): return functions.subtract(other, self)
-    def __mul__(self, other): return functions.multiply(self, other)
-    def __rmul__(self, other): return functions.multiply(other, self)
-    def __truediv__(self, other): return functions.divide(self, other)
-    def __rtruediv__(self, other): return functions.divide(other, self)
-    def __floordiv__(self, other): return functions.floor_divide(self, other)
-    def __rfloordiv__(self, other): return functions.floor_divide(other, self)
-    def __mod__(self, other): return functions.remainder(self, other)
-    def __rmod__(self, other): return functions.remainder(other, self)
+    def __pos__(self):
+        return inplace.copy_of(self)  # NumPy's `+a` is a new array
+
+    def __abs__(self):
+        return functions.absolute(self)
+
+    def __invert__(self):
+        return functions.invert(self)
+
+    def __add__(self, other):
+        return functions.add(self, other)
+
+    def __radd__(self, other):
+        return functions.add(other, self)
+
+    def __sub__(self, other):
+        return functions.subtract(self, other)
+
+    def __rsub__(self, other):
+        return functions.subtract(other, self)
+
+    def __mul__(self, other):
+        return functions.multiply(self, other)
+
+    def __rmul__(self, other):
+        return functions.multiply(other, self)
+
+    def __truediv__(self, other):
+        return functions.divide(self, other)
+
+    def __rtruediv__(self, other):
+        return functions.divide(other, self)
+
+    def __floordiv__(self, other):
+        return functions.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return functions.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return functions.remainder(self, other)
+
+    def __rmod__(self, other):
+        return functions.remainder(other, self)
+
     def __pow__(self, other):
         # NumPy's `**` squares for an exponent of 2, which keeps bool arrays small (int8).
-        if (self.dtype == np.bool_ and not self.ir_var.type.weak and type(other) is int
-                and other == 2):
+        if (
+            self.dtype == np.bool_
+            and not self.ir_var.type.weak
+            and type(other) is int
+            and other == 2
+        ):
             return functions.square(self)
         return functions.power(self, other)
 
-    def __rpow__(self, other): return functions.power(other, self)
-    def __matmul__(self, other): return functions.matmul(self, other)
-    def __rmatmul__(self, other): return functions.matmul(other, self)
-    def __divmod__(self, other): return self // other, self % other
-    def __rdivmod__(self, other): return other // self, other % self
-    def __xor__(self, other): return functions.bitwise_xor(self, other)
-    def __rxor__(self, other): return functions.bitwise_xor(other, self)
-    def __lshift__(self, other): return functions.left_shift(self, other)
-    def __rlshift__(self, other): return functions.left_shift(other, self)
-    def __rshift__(self, other): return functions.right_shift(self, other)
-    def __rrshift__(self, other): return functions.right_shift(other, self)
-    def __and__(self, other): return functions.bitwise_and(self, other)
-    def __rand__(self, other): return functions.bitwise_and(other, self)
-    def __or__(self, other): return functions.bitwise_or(self, other)
-    def __ror__(self, other): return functions.bitwise_or(other, self)
-    def __eq__(self, other): return functions.equal(self, other)  # type: ignore[override]
-    def __ne__(self, other): return functions.not_equal(self, other)  # type: ignore[override]
-    def __lt__(self, other): return functions.less(self, other)
-    def __le__(self, other): return functions.less_equal(self, other)
-    def __gt__(self, other): return functions.greater(self, other)
-    def __ge__(self, other): return functions.greater_equal(self, other)
+    def __rpow__(self, other):
+        return functions.power(other, self)
+
+    def __matmul__(self, other):
+        return functions.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return functions.matmul(other, self)
+
+    def __divmod__(self, other):
+        return self // other, self % other
+
+    def __rdivmod__(self, other):
+        return other // self, other % self
+
+    def __xor__(self, other):
+        return functions.bitwise_xor(self, other)
+
+    def __rxor__(self, other):
+        return functions.bitwise_xor(other, self)
+
+    def __lshift__(self, other):
+        return functions.left_shift(self, other)
+
+    def __rlshift__(self, other):
+        return functions.left_shift(other, self)
+
+    def __rshift__(self, other):
+        return functions.right_shift(self, other)
+
+    def __rrshift__(self, other):
+        return functions.right_shift(other, self)
+
+    def __and__(self, other):
+        return functions.bitwise_and(self, other)
+
+    def __rand__(self, other):
+        return functions.bitwise_and(other, self)
+
+    def __or__(self, other):
+        return functions.bitwise_or(self, other)
+
+    def __ror__(self, other):
+        return functions.bitwise_or(other, self)
+
+    def __eq__(self, other):
+        return functions.equal(self, other)  # type: ignore[override]
+
+    def __ne__(self, other):
+        return functions.not_equal(self, other)  # type: ignore[override]
+
+    def __lt__(self, other):
+        return functions.less(self, other)
+
+    def __le__(self, other):
+        return functions.less_equal(self, other)
+
+    def __gt__(self, other):
+        return functions.greater(self, other)
+
+    def __ge__(self, other):
+        return functions.greater_equal(self, other)
 
     # In-place operators rebind to a new value where that is exactly NumPy's answer, and
     # raise where NumPy would write into an array someone else sees (see inplace.py).
-    def __iadd__(self, other): return inplace.update(self, other, functions.add, "+=")
-    def __isub__(self, other): return inplace.update(self, other, functions.subtract, "-=")
-    def __imul__(self, other): return inplace.update(self, other, functions.multiply, "*=")
-    def __itruediv__(self, other): return inplace.update(self, other, functions.divide, "/=")
+    def __iadd__(self, other):
+        return inplace.update(self, other, functions.add, "+=")
+
+    def __isub__(self, other):
+        return inplace.update(self, other, functions.subtract, "-=")
+
+    def __imul__(self, other):
+        return inplace.update(self, other, functions.multiply, "*=")
+
+    def __itruediv__(self, other):
+        return inplace.update(self, other, functions.divide, "/=")
+
     def __ifloordiv__(self, other):
         return inplace.update(self, other, functions.floor_divide, "//=")
-    def __imod__(self, other): return inplace.update(self, other, functions.remainder, "%=")
-    def __ipow__(self, other): return inplace.update(self, other, Tracer.__pow__, "**=")
-    def __imatmul__(self, other): return inplace.update(self, other, functions.matmul, "@=")
-    def __iand__(self, other): return inplace.update(self, other, functions.bitwise_and, "&=")
-    def __ior__(self, other): return inplace.update(self, other, functions.bitwise_or, "|=")
+
+    def __imod__(self, other):
+        return inplace.update(self, other, functions.remainder, "%=")
+
+    def __ipow__(self, other):
+        return inplace.update(self, other, Tracer.__pow__, "**=")
+
+    def __imatmul__(self, other):
+        return inplace.update(self, other, functions.matmul, "@=")
+
+    def __iand__(self, other):
+        return inplace.update(self, other, functions.bitwise_and, "&=")
+
+    def __ior__(self, other):
+        return inplace.update(self, other, functions.bitwise_or, "|=")
 
     # --- ndarray methods ----------------------------------------------------------------
     # The signatures are ndarray's; a keyword tracegrad cannot honour (out=, where=) is
     # refused by the function with a message, not by Python with a TypeError.
     def reshape(self, *shape, order="C", copy=None):
         if not shape:
-            raise TraceError("x.reshape() needs a shape", loc=caller_location(),
-                             hint="x.reshape(()) for a 0-d value")
+            raise TraceError(
+                "x.reshape() needs a shape",
+                loc=caller_location(),
+                hint="x.reshape(()) for a 0-d value",
+            )
         if len(shape) == 1 and isinstance(shape[0], tuple | list):
             shape = tuple(shape[0])
         return functions.reshape(self, shape, order=order)

@@ -53,6 +53,7 @@ def jvp(fn, primals, tangents, backend):
 
 # --- an RNN with scan ---------------------------------------------------------------------
 
+
 def rnn_scan(W, U, h0, xs):
     def step(h, x):
         h = np.tanh(h @ W + x @ U)
@@ -97,8 +98,12 @@ def rnn_jax(W, U, h0, xs):
 
 
 def rnn_args():
-    return (RNG.standard_normal((H, H)) * 0.5, RNG.standard_normal((D, H)),
-            RNG.standard_normal(H), RNG.standard_normal((T, D)))
+    return (
+        RNG.standard_normal((H, H)) * 0.5,
+        RNG.standard_normal((D, H)),
+        RNG.standard_normal(H),
+        RNG.standard_normal((T, D)),
+    )
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -112,8 +117,9 @@ def test_scan_rnn_gradient_equals_bptt_unrolled_finite_differences_and_jax(backe
         np.testing.assert_allclose(g, e, rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(g, u, rtol=1e-10, atol=1e-12)
     for k in range(4):
-        np.testing.assert_allclose(got[k], central_difference_grad(rnn_unrolled, args, k),
-                                   rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(
+            got[k], central_difference_grad(rnn_unrolled, args, k), rtol=1e-6, atol=1e-8
+        )
     with jax_float64():
         reference = jax.grad(rnn_jax, argnums=(0, 1, 2, 3))(*args)
     for g, r in zip(got, reference, strict=True):
@@ -162,11 +168,13 @@ def test_scan_in_reverse_with_a_tuple_carry_and_two_xs(backend):
         reference = jax.grad(f_jax, argnums=(0, 1, 2))(a, b, s0)
     for g, r in zip(as_numpy(got), reference, strict=True):
         np.testing.assert_allclose(g, np.asarray(r), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(np.asarray(got[1]), central_difference_grad(f, (a, b, s0), 1),
-                               rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(
+        np.asarray(got[1]), central_difference_grad(f, (a, b, s0), 1), rtol=1e-6, atol=1e-8
+    )
 
 
 # --- Newton's method with fori_loop -------------------------------------------------------
+
 
 def newton_sqrt(a):
     return tracegrad.fori_loop(0, 8, lambda i, x: 0.5 * (x + a / x), a)
@@ -197,7 +205,7 @@ def test_newton_sqrt_fori_loop_value_and_gradient(backend):
 def test_fori_loop_uses_its_index_and_closes_over_a_traced_value():
     def poly(x, c):
         # sum_i c * x**i for i in 0..4, by Horner-free accumulation
-        return tracegrad.fori_loop(0, 5, lambda i, acc: acc + c * x ** i, np.zeros_like(x))
+        return tracegrad.fori_loop(0, 5, lambda i, acc: acc + c * x**i, np.zeros_like(x))
 
     x, c = np.array([0.3, -1.2]), 1.5
     got = tracegrad.grad(lambda x, c: np.sum(poly(x, c)), argnums=(0, 1))(x, c)
@@ -213,16 +221,17 @@ def test_fori_loop_with_traced_bounds_forward_mode_only(backend):
     x, n = np.array([0.4, 1.0]), np.int64(3)
     _, tangent = jvp(lambda x: repeat(x, n), (x,), (np.ones(2),), backend)
     y1, y2 = np.sin(x), np.sin(np.sin(x))
-    np.testing.assert_allclose(np.asarray(tangent), np.cos(y2) * np.cos(y1) * np.cos(x),
-                               rtol=1e-12)
-    np.testing.assert_allclose(np.asarray(tracegrad.jit(repeat, backend=backend)(x, n)),
-                               np.sin(y2), rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(tangent), np.cos(y2) * np.cos(y1) * np.cos(x), rtol=1e-12)
+    np.testing.assert_allclose(
+        np.asarray(tracegrad.jit(repeat, backend=backend)(x, n)), np.sin(y2), rtol=1e-12
+    )
     with pytest.raises(tracegrad.TraceError, match="fori_loop with traced bounds") as error:
         tracegrad.grad(lambda x, n: np.sum(repeat(x, n)))(x, n)
     assert "tracegrad.scan" in str(error.value) and "test_control_flow.py" in str(error.value)
 
 
 # --- a piecewise function with cond -------------------------------------------------------
+
 
 def piecewise(x, a):
     def positive(x):
@@ -249,12 +258,10 @@ def test_cond_piecewise_gradient_in_both_branches(backend, sign):
     np.testing.assert_allclose(float(value), np.sum(y**2), rtol=1e-12)
     np.testing.assert_allclose(np.asarray(dx), 2 * y * dy_dx, rtol=1e-12)
     np.testing.assert_allclose(float(da), np.sum(2 * y * dy_da), rtol=1e-12)
-    np.testing.assert_allclose(np.asarray(dx), central_difference_grad(loss, (x, a)),
-                               rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(dx), central_difference_grad(loss, (x, a)), rtol=1e-6)
 
     def loss_jax(x, a):
-        y = jax.lax.cond(jnp.sum(x) > 0, lambda x: jnp.sin(x) * a,
-                         lambda x: x * x * a + x, x)
+        y = jax.lax.cond(jnp.sum(x) > 0, lambda x: jnp.sin(x) * a, lambda x: x * x * a + x, x)
         return jnp.sum(y**2)
 
     with jax_float64():
@@ -285,8 +292,10 @@ def test_python_if_on_a_traced_value_names_cond_and_where():
 
 # --- a fixed point with while_loop, forward mode -------------------------------------------
 
+
 def fixed_point(a):
     """x = a * cos(x), iterated until it stops moving."""
+
     def keep_going(state):
         x, previous = state
         return np.abs(x - previous) > 1e-13
@@ -308,16 +317,18 @@ def test_while_loop_fixed_point_in_forward_mode(backend):
     # Implicit function theorem on g(x, a) = x - a cos(x) = 0: dx/da = cos x / (1 + a sin x).
     np.testing.assert_allclose(tangent, np.cos(x) / (1 + a * np.sin(x)), rtol=1e-9)
     eps = 1e-6
-    np.testing.assert_allclose(tangent, (fixed_point(a + eps) - fixed_point(a - eps)) / (2 * eps),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        tangent, (fixed_point(a + eps) - fixed_point(a - eps)) / (2 * eps), rtol=1e-6
+    )
 
     def fixed_point_jax(a):
         def step(state):
             x, _ = state
             return a * jnp.cos(x), x
 
-        return jax.lax.while_loop(lambda s: jnp.abs(s[0] - s[1]) > 1e-13, step,
-                                  (a * jnp.cos(a), a))[0]
+        return jax.lax.while_loop(
+            lambda s: jnp.abs(s[0] - s[1]) > 1e-13, step, (a * jnp.cos(a), a)
+        )[0]
 
     with jax_float64():
         _, reference = jax.jvp(fixed_point_jax, (a,), (1.0,))
@@ -335,6 +346,7 @@ def test_while_loop_in_reverse_mode_says_what_to_use():
 
 
 # --- custom_vjp: a stable log-sum-exp ------------------------------------------------------
+
 
 @tracegrad.custom_vjp
 def logsumexp(x):
@@ -362,8 +374,9 @@ def test_custom_vjp_logsumexp_is_stable_and_uses_the_rule(backend):
     x = np.array([1000.0, 999.0, 998.5])  # exp overflows: the naive gradient is nan
     value, dx = value_and_grad(lambda x: logsumexp(x) * 2.0, backend)(x)
     softmax = np.exp(x - x.max()) / np.exp(x - x.max()).sum()
-    np.testing.assert_allclose(float(value), 2 * (1000 + np.log(np.sum(np.exp(x - 1000)))),
-                               rtol=1e-14)
+    np.testing.assert_allclose(
+        float(value), 2 * (1000 + np.log(np.sum(np.exp(x - 1000)))), rtol=1e-14
+    )
     np.testing.assert_allclose(np.asarray(dx), 2 * softmax, rtol=1e-12)
     assert np.all(np.isfinite(np.asarray(dx)))
     with jax_float64():
@@ -372,7 +385,9 @@ def test_custom_vjp_logsumexp_is_stable_and_uses_the_rule(backend):
     small = np.array([0.1, -0.4, 0.3])
     np.testing.assert_allclose(
         np.asarray(grad(logsumexp, backend)(small)),
-        central_difference_grad(logsumexp, (small,)), rtol=1e-7)
+        central_difference_grad(logsumexp, (small,)),
+        rtol=1e-7,
+    )
 
 
 def test_custom_vjp_rule_is_named_in_the_gradient_source():
@@ -410,6 +425,7 @@ def test_custom_vjp_runs_plainly_outside_tracing():
 
 # --- Hessians through loops ----------------------------------------------------------------
 
+
 def test_hessian_through_a_static_fori_loop_and_a_scan():
     def f(x):
         y = tracegrad.fori_loop(0, 3, lambda i, y: y * x, np.ones_like(x))  # x**3
@@ -423,15 +439,18 @@ def test_hessian_through_a_static_fori_loop_and_a_scan():
 
 # --- properties -----------------------------------------------------------------------------
 
+
 def reverse_differentiable(x, W, a):
     """scan (both ways), cond and a static fori_loop, summed to a scalar."""
+
     def step(h, row):
         h = np.tanh(h @ W + row)
         return h, np.sum(h * h)
 
     h, ys = tracegrad.scan(step, np.zeros(W.shape[1]), x)
-    c, zs = tracegrad.scan(lambda c, row: (c * 0.5 + np.sin(row) * a, c.sum()), x[0], x,
-                           reverse=True)
+    c, zs = tracegrad.scan(
+        lambda c, row: (c * 0.5 + np.sin(row) * a, c.sum()), x[0], x, reverse=True
+    )
     branch = tracegrad.cond(np.sum(x) > 0, lambda h: np.exp(h) * a, lambda h: h * h + a, h)
     looped = tracegrad.fori_loop(0, 3, lambda i, v: np.cos(v) * a + v * 0.1 * i, h)
     return np.sum(ys) + np.sum(c * zs[0]) + np.sum(branch) + np.sum(looped * looped)
@@ -447,8 +466,11 @@ def test_gradient_through_control_flow_matches_finite_differences(data):
     got = tracegrad.grad(reverse_differentiable, argnums=(0, 1, 2))(x, W, a)
     for k in range(3):
         np.testing.assert_allclose(
-            got[k], central_difference_grad(reverse_differentiable, (x, W, a), k),
-            rtol=1e-5, atol=1e-7)
+            got[k],
+            central_difference_grad(reverse_differentiable, (x, W, a), k),
+            rtol=1e-5,
+            atol=1e-7,
+        )
 
 
 def test_jacfwd_equals_jacrev_through_scan_and_cond():

@@ -36,14 +36,14 @@ def layer(x, W, bias):
 
 # --- the Graph transform ------------------------------------------------------------------
 
+
 def test_forward_graph_takes_primals_then_tangents_and_returns_values_then_tangents():
     x = RNG.standard_normal(3)
     graph = tracegrad.trace(layer, x, W, 0.5)
     jvp_graph = verify(forward(graph, wrt=[0, 1]))
     assert jvp_graph.name == "jvp_layer"
     assert [v.hint for v in jvp_graph.inputs] == ["x", "W", "bias", "x_dot", "W_dot"]
-    assert jvp_graph.input_types == (*graph.input_types, graph.inputs[0].type,
-                                     graph.inputs[1].type)
+    assert jvp_graph.input_types == (*graph.input_types, graph.inputs[0].type, graph.inputs[1].type)
     assert jvp_graph.output_types == (*graph.output_types, *graph.output_types)
     # The primal is replayed in order with its own names and lines (and no other value takes
     # the name of a line's target).
@@ -86,13 +86,15 @@ def test_values_computed_from_integers_carry_no_tangent():
 
 # --- jvp ------------------------------------------------------------------------------------
 
+
 def test_jvp_agrees_with_directional_differences():
     x, t, s = RNG.standard_normal(3), RNG.standard_normal(3), RNG.standard_normal((3, 2))
     value, tangent = tracegrad.jvp(layer, (x, W, 0.5), (t, s, 1.0))
     assert value == pytest.approx(layer(x, W, 0.5), rel=1e-15)
     eps = 1e-6
-    numerical = (layer(x + eps * t, W + eps * s, 0.5 + eps)
-                 - layer(x - eps * t, W - eps * s, 0.5 - eps)) / (2 * eps)
+    numerical = (
+        layer(x + eps * t, W + eps * s, 0.5 + eps) - layer(x - eps * t, W - eps * s, 0.5 - eps)
+    ) / (2 * eps)
     assert tangent == pytest.approx(numerical, rel=1e-8)
 
 
@@ -115,8 +117,10 @@ def test_jvp_of_pytrees_with_constant_parts():
     np.testing.assert_allclose(value["h"], expected["h"], rtol=1e-14)
     assert set(tangent) == {"loss", "h"} and tangent["h"].shape == (5, 3)
     eps = 1e-6
-    moved = [loss({"W": params["W"] + sign * eps * d_params["W"], "b": params["b"]}, xs, labels)
-             for sign in (1, -1)]
+    moved = [
+        loss({"W": params["W"] + sign * eps * d_params["W"], "b": params["b"]}, xs, labels)
+        for sign in (1, -1)
+    ]
     for key in ("loss", "h"):
         numerical = (moved[0][key] - moved[1][key]) / (2 * eps)
         np.testing.assert_allclose(tangent[key], numerical, rtol=1e-6, atol=1e-9)
@@ -128,7 +132,8 @@ def test_jvp_of_pytrees_with_constant_parts():
 def test_jvp_of_python_floats_and_float32():
     value, tangent = tracegrad.jvp(lambda x, y: x * y + np.sin(x), (0.3, 2.0), (1.0, 0.5))
     assert value == pytest.approx(0.6 + np.sin(0.3)) and tangent == pytest.approx(
-        2.0 + np.cos(0.3) + 0.5 * 0.3)
+        2.0 + np.cos(0.3) + 0.5 * 0.3
+    )
     x = RNG.standard_normal(4).astype(np.float32)
     value, tangent = tracegrad.jvp(lambda x: np.exp(x) * 2, (x,), (np.ones(4, np.float32),))
     assert value.dtype == tangent.dtype == np.float32
@@ -167,6 +172,7 @@ def test_jvp_composes_with_grad_jit_and_itself():
 
 # --- the JVP is the transpose of the VJP, on every catalog function -------------------------
 
+
 def float_leaves_only(tree, make):
     """`tree` with each floating leaf replaced by make(leaf), other leaves by None."""
     return tree_map(lambda x: make(x) if np.result_type(x).kind == "f" else None, tree)
@@ -181,9 +187,11 @@ def random_like(rng):
 
 
 def inner(a, b) -> float:
-    return sum(float(np.sum(np.asarray(x, np.float64) * np.asarray(y, np.float64)))
-               for x, y in zip(tree_leaves(a), tree_leaves(b), strict=True)
-               if x is not None and y is not None)
+    return sum(
+        float(np.sum(np.asarray(x, np.float64) * np.asarray(y, np.float64)))
+        for x, y in zip(tree_leaves(a), tree_leaves(b), strict=True)
+        if x is not None and y is not None
+    )
 
 
 @pytest.mark.parametrize("entry", CATALOG, ids=lambda entry: entry.name)
@@ -196,8 +204,12 @@ def test_jvp_is_the_transpose_of_the_vjp(entry):
     _, tangent = tracegrad.jvp(entry.fn, args, tangents)
     out, pullback = tracegrad.vjp(entry.fn, *args)
     assert_same_structure(tangent, out)
-    cotangent = tree_map(lambda x: (rng.standard_normal(np.shape(x))
-                                    if np.result_type(x).kind == "f" else np.zeros_like(x)), out)
+    cotangent = tree_map(
+        lambda x: (
+            rng.standard_normal(np.shape(x)) if np.result_type(x).kind == "f" else np.zeros_like(x)
+        ),
+        out,
+    )
     transposed = pullback(cotangent)
     forward_side = inner(tangent, cotangent)
     reverse_side = inner(tangents, transposed)
@@ -232,8 +244,9 @@ def test_jvp_agrees_with_jax_jvp(name):
     args = entry.make_args(np.random.default_rng(0))
     which = JAX_CASES[name]
     rng = np.random.default_rng(1)
-    tangents = tuple(float_leaves_only(a, random_like(rng)) if i in which else None
-                     for i, a in enumerate(args))
+    tangents = tuple(
+        float_leaves_only(a, random_like(rng)) if i in which else None for i, a in enumerate(args)
+    )
     ours = tracegrad.jvp(entry.fn, args, tangents)
 
     def with_constants(*differentiated):
@@ -243,8 +256,9 @@ def test_jvp_agrees_with_jax_jvp(name):
         return jax_version_of(entry)(*full)
 
     with jax_float64():
-        theirs = jax.jvp(with_constants, tuple(args[i] for i in which),
-                         tuple(tangents[i] for i in which))
+        theirs = jax.jvp(
+            with_constants, tuple(args[i] for i in which), tuple(tangents[i] for i in which)
+        )
         theirs = in_key_order_of(tree_map(np.asarray, theirs), ours)
     assert_same_structure(ours, theirs)
     for a, b in zip(tree_leaves(ours), tree_leaves(theirs), strict=True):
@@ -253,6 +267,7 @@ def test_jvp_agrees_with_jax_jvp(name):
 
 
 # --- the JAX backend -----------------------------------------------------------------------
+
 
 def test_jvp_on_the_jax_backend():
     x, t = RNG.standard_normal(3), RNG.standard_normal(3)
@@ -266,12 +281,14 @@ def test_jvp_on_the_jax_backend():
     np.testing.assert_allclose(np.asarray(ours), np.asarray(reference), rtol=1e-12)
     source = staged.source((x, W, 0.5), (t, None, None))
     assert "import jax.numpy as jnp" in source and "def jvp_layer(" in source
-    inside = tracegrad.jit(lambda x, t: tracegrad.jvp(layer, (x, W, 0.5), (t, None, None)),
-                           backend="jax")
+    inside = tracegrad.jit(
+        lambda x, t: tracegrad.jvp(layer, (x, W, 0.5), (t, None, None)), backend="jax"
+    )
     np.testing.assert_allclose(np.asarray(inside(x, t)), np.asarray(reference), rtol=1e-12)
 
 
 # --- errors: each names the user's line and what to do ---------------------------------------
+
 
 def expect_error(call, *fragments):
     with pytest.raises(tracegrad.TraceError) as caught:
@@ -289,31 +306,46 @@ def test_tangents_that_do_not_match_the_primals():
     params = {"W": np.ones(3), "b": np.ones(2)}
     f = lambda x: np.sum(x)  # noqa: E731
     g = lambda p: np.sum(p["W"]) + np.sum(p["b"])  # noqa: E731
-    message = expect_error(lambda: tracegrad.jvp(f, (x,), (np.ones(3),)),  # shape
-                           "the tangent for x has shape (3,), but the primal has (2, 3)")
+    message = expect_error(
+        lambda: tracegrad.jvp(f, (x,), (np.ones(3),)),  # shape
+        "the tangent for x has shape (3,), but the primal has (2, 3)",
+    )
     assert "tracegrad.jvp(f, (x,), (np.ones(3),))" in message  # the line is quoted
-    expect_error(lambda: tracegrad.jvp(f, (x,), (np.ones((2, 3), np.float32),)),
-                 "holds float32 values, but the primal holds float64", "None")
+    expect_error(
+        lambda: tracegrad.jvp(f, (x,), (np.ones((2, 3), np.float32),)),
+        "holds float32 values, but the primal holds float64",
+        "None",
+    )
     expect_error(lambda: tracegrad.jvp(f, (x,), (np.ones((2, 3), np.int64),)), "int64")
-    expect_error(lambda: tracegrad.jvp(g, (params,), ({"W": np.ones(3)},)),
-                 "the tangent for p is a dict with keys ['W']")
-    expect_error(lambda: tracegrad.jvp(g, (params,), ({"W": np.ones(3), "b": np.ones(3)},)),
-                 "the tangent for p['b'] has shape (3,)")
-    expect_error(lambda: tracegrad.jvp(lambda xs: xs[0], ([x],), ((x,),)),
-                 "is a tuple of 1, but the primal is a list of 1")
+    expect_error(
+        lambda: tracegrad.jvp(g, (params,), ({"W": np.ones(3)},)),
+        "the tangent for p is a dict with keys ['W']",
+    )
+    expect_error(
+        lambda: tracegrad.jvp(g, (params,), ({"W": np.ones(3), "b": np.ones(3)},)),
+        "the tangent for p['b'] has shape (3,)",
+    )
+    expect_error(
+        lambda: tracegrad.jvp(lambda xs: xs[0], ([x],), ((x,),)),
+        "is a tuple of 1, but the primal is a list of 1",
+    )
     expect_error(lambda: tracegrad.jvp(f, (x,), ()), "1 primals but 0 tangents")
     expect_error(lambda: tracegrad.jvp(f, x, x), "as a tuple", "(x,), (v,)")
 
 
 def test_integer_primal_given_a_tangent():
+    def call():  # the error quotes this line, so the whole call stays on it
+        return tracegrad.jvp(lambda x, n: x * n, (np.ones(3), np.arange(3)), (np.ones(3),) * 2)
+
     message = expect_error(
-        lambda: tracegrad.jvp(lambda x, n: x * n, (np.ones(3), np.arange(3)),
-                              (np.ones(3), np.ones(3))),
-        "n holds i64[3] values, which carry no tangent", "pass None as its tangent")
+        call, "n holds i64[3] values, which carry no tangent", "pass None as its tangent"
+    )
     assert "np.arange(3)" in message
 
 
 def test_python_float_primal_takes_a_float_tangent():
-    expect_error(lambda: tracegrad.jvp(lambda x: x * 2.0, (1.5,), (1,)),
-                 "holds int64 values, but the primal holds float64")
+    expect_error(
+        lambda: tracegrad.jvp(lambda x: x * 2.0, (1.5,), (1,)),
+        "holds int64 values, but the primal holds float64",
+    )
     assert tracegrad.jvp(lambda x: x * 2.0, (1.5,), (np.float64(1.0),)) == (3.0, 2.0)

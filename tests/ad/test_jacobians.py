@@ -63,17 +63,22 @@ def test_jacobian_equals_central_differences(name):
     for o, output in enumerate(tree_leaves(entry.fn(*args))):
         rows: list[list] = []  # per argument leaf, the rows of its block
         for m in range(np.size(output)):
+
             def element(*call_args, o=o, m=m):
                 return np.ravel(tree_leaves(entry.fn(*call_args))[o])[m]
 
-            leaves = [leaf for i in chosen
-                      for leaf in tree_leaves(central_difference_grad(element, args, i))]
+            leaves = [
+                leaf
+                for i in chosen
+                for leaf in tree_leaves(central_difference_grad(element, args, i))
+            ]
             rows.append([np.ravel(leaf) for leaf in leaves])
         for k, block in enumerate(zip(*rows, strict=True)):
             ours = next(blocks)
             numerical = np.reshape(np.stack(block), np.shape(ours))
-            np.testing.assert_allclose(ours, numerical, rtol=1e-6, atol=1e-8,
-                                       err_msg=f"output {o}, argument leaf {k}")
+            np.testing.assert_allclose(
+                ours, numerical, rtol=1e-6, atol=1e-8, err_msg=f"output {o}, argument leaf {k}"
+            )
     assert next(blocks, None) is None
 
 
@@ -106,8 +111,9 @@ def test_jacobian_source_stacks_one_jvp_per_column():
     assert source == tracegrad.jacfwd(f).source(x)
     assert "def jacfwd_f(x):" in source and "np.stack([" in source and "dy_dx" in source
     assert "def jacrev_f(x):" in tracegrad.jacrev(f).source(x)
-    np.testing.assert_allclose(tracegrad.jacfwd(f)(x), np.diag(np.cos(x) * x + np.sin(x)),
-                               rtol=1e-15)
+    np.testing.assert_allclose(
+        tracegrad.jacfwd(f)(x), np.diag(np.cos(x) * x + np.sin(x)), rtol=1e-15
+    )
 
 
 # --- Hessians against second derivatives written out by hand ---------------------------------
@@ -194,7 +200,8 @@ def test_hessian_blocks_of_two_arguments_and_their_hvp():
     assert none is None
     np.testing.assert_allclose(hx, xx @ vx, rtol=1e-15)
     assert "def hvp_two_arguments(x, y, x_dot):" in tracegrad.HVP(two_arguments).source(
-        (x, y), (vx, None))
+        (x, y), (vx, None)
+    )
 
 
 def test_hessian_of_a_dict_and_of_a_matrix():
@@ -223,6 +230,7 @@ def test_hessian_of_a_python_float_function():
 
 # --- the JAX backend --------------------------------------------------------------------------
 
+
 def test_hessian_and_hvp_on_the_jax_backend():
     from tracegrad.runtime.jax_backend import result_class  # imports jax
 
@@ -234,11 +242,13 @@ def test_hessian_and_hvp_on_the_jax_backend():
     assert "def hessian_normalized_cubic(x):" in on_jax.source(x)
     assert "jnp.stack(" in on_jax.source(x)
     hvp = tracegrad.jit(lambda x, v: tracegrad.hvp(normalized_cubic, (x,), (v,)), backend="jax")
-    np.testing.assert_allclose(np.asarray(hvp(x, v)[0]), normalized_cubic_hessian(x) @ v,
-                               rtol=1e-11)
+    np.testing.assert_allclose(
+        np.asarray(hvp(x, v)[0]), normalized_cubic_hessian(x) @ v, rtol=1e-11
+    )
 
 
 # --- errors -----------------------------------------------------------------------------------
+
 
 def expect_error(call, *fragments):
     with pytest.raises(tracegrad.TraceError) as caught:
@@ -257,12 +267,17 @@ def vector_valued(x):
 
 def test_hessian_and_hvp_of_a_non_scalar_function():
     x = np.ones(3)
-    message = expect_error(lambda: tracegrad.hessian(vector_valued)(x),
-                           "hessian needs vector_valued to return a real scalar", "f64[3]",
-                           "jacfwd or jacrev")
+    message = expect_error(
+        lambda: tracegrad.hessian(vector_valued)(x),
+        "hessian needs vector_valued to return a real scalar",
+        "f64[3]",
+        "jacfwd or jacrev",
+    )
     assert "np.sin(x) * 2.0" in message  # the line that computed the output
-    expect_error(lambda: tracegrad.hvp(vector_valued, (x,), (x,)),
-                 "hvp needs vector_valued to return a real scalar")
+    expect_error(
+        lambda: tracegrad.hvp(vector_valued, (x,), (x,)),
+        "hvp needs vector_valued to return a real scalar",
+    )
 
 
 def test_derivatives_with_respect_to_integers():
@@ -271,10 +286,16 @@ def test_derivatives_with_respect_to_integers():
 
     x, n = np.ones(3), np.arange(3)
     for transform in (tracegrad.jacfwd, tracegrad.jacrev, tracegrad.hessian):
-        expect_error(lambda transform=transform: transform(f, argnums=1)(x, n),
-                     "cannot differentiate f with respect to n", "i64[3]")
-    expect_error(lambda: tracegrad.hvp(f, (x, n), (x, n)), "n holds i64[3] values",
-                 "pass None as its tangent")
+        expect_error(
+            lambda transform=transform: transform(f, argnums=1)(x, n),
+            "cannot differentiate f with respect to n",
+            "i64[3]",
+        )
+    expect_error(
+        lambda: tracegrad.hvp(f, (x, n), (x, n)),
+        "n holds i64[3] values",
+        "pass None as its tangent",
+    )
     expect_error(lambda: tracegrad.hvp(f, (x, n), (None, None)), "was given no tangent")
     (hx, none) = tracegrad.hvp(f, (x, n), (x, None))
     assert none is None and not hx.any()

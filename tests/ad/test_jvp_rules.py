@@ -18,7 +18,7 @@ from hypothesis.extra import numpy as hnp
 import tracegrad
 from tracegrad.tracer import scatter
 
-from .. import strategies as S
+from .. import strategies
 from ..catalog.numerics import as_float64, assert_same_structure, tree_leaves
 from .test_vjp_rules import (
     BINARY,
@@ -53,12 +53,16 @@ def directional_difference(op, args, tangents, eps):
     args = as_float64(tuple(args))
 
     def moved(sign):
-        return [x if t is None else x + sign * eps * np.asarray(t, np.float64)
-                for x, t in zip(args, tangents, strict=True)]
+        return [
+            x if t is None else x + sign * eps * np.asarray(t, np.float64)
+            for x, t in zip(args, tangents, strict=True)
+        ]
 
     plus, minus = tree_leaves(op(*moved(1.0))), tree_leaves(op(*moved(-1.0)))
-    return [(np.asarray(p, np.float64) - np.asarray(m, np.float64)) / (2 * eps)
-            for p, m in zip(plus, minus, strict=True)]
+    return [
+        (np.asarray(p, np.float64) - np.asarray(m, np.float64)) / (2 * eps)
+        for p, m in zip(plus, minus, strict=True)
+    ]
 
 
 def assert_jvp_matches_fd(op, *args, argnums=0, eps=EPS, rtol=RTOL, atol=ATOL):
@@ -66,23 +70,35 @@ def assert_jvp_matches_fd(op, *args, argnums=0, eps=EPS, rtol=RTOL, atol=ATOL):
     equals central differences along the tangent. `op` may return a dict of results (one per
     rule under test): a failure names the key."""
     argnums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-    tangents = tuple(random_tangent(x, 11 + i) if i in argnums else None
-                     for i, x in enumerate(args))
+    tangents = tuple(
+        random_tangent(x, 11 + i) if i in argnums else None for i, x in enumerate(args)
+    )
     value, tangent = tracegrad.jvp(op, args, tangents)
     expected = op(*args)
     keys = list(expected) if isinstance(expected, dict) else [None]
     assert_same_structure(value, expected)
     assert_same_structure(tangent, expected)
     numerical = directional_difference(op, args, tangents, eps)
-    leaves = zip(keys, tree_leaves(value), tree_leaves(tangent), tree_leaves(expected),
-                 numerical, strict=True)
+    leaves = zip(
+        keys,
+        tree_leaves(value),
+        tree_leaves(tangent),
+        tree_leaves(expected),
+        numerical,
+        strict=True,
+    )
     for key, v, t, e, n in leaves:
         assert np.result_type(v) == np.result_type(e), key
         np.testing.assert_allclose(v, e, rtol=1e-6, atol=1e-12, err_msg=f"{key}: value")
         assert np.result_type(t) == np.result_type(e), f"{key}: tangent dtype"
         scale = max(1.0, float(np.max(np.abs(n), initial=0.0)))
-        np.testing.assert_allclose(t, n, rtol=rtol, atol=atol * scale,
-                                   err_msg=f"{key}: tangent against central differences")
+        np.testing.assert_allclose(
+            t,
+            n,
+            rtol=rtol,
+            atol=atol * scale,
+            err_msg=f"{key}: tangent against central differences",
+        )
 
 
 def all_of(ops: dict, arity: int):
@@ -90,17 +106,20 @@ def all_of(ops: dict, arity: int):
     by op name: a single trace checks a whole family of rules on every example."""
 
     def apply(*operands):
-        return {name: op(*operands[arity * k : arity * (k + 1)])
-                for k, (name, op) in enumerate(ops.items())}
+        return {
+            name: op(*operands[arity * k : arity * (k + 1)])
+            for k, (name, op) in enumerate(ops.items())
+        }
 
     return apply
 
 
 # --- elementwise ----------------------------------------------------------------------------
 
+
 @given(data=st.data())
 def test_unary(data):
-    shape = data.draw(S.shapes(min_dims=0), label="shape")
+    shape = data.draw(strategies.shapes(min_dims=0), label="shape")
     operands = [data.draw(values(shape), label=name) for name, (_, values) in UNARY.items()]
     ops = {name: op for name, (op, _) in UNARY.items()}
     assert_jvp_matches_fd(all_of(ops, 1), *operands, argnums=range(len(operands)))
@@ -122,7 +141,7 @@ def binary_operands(data, names, float32: bool):
     operands, argnums = [], []
     for k, name in enumerate(names):
         _, first, second = BINARY[name]
-        shapes = data.draw(S.broadcastable_shapes(2), label=f"{name} shapes")
+        shapes = data.draw(strategies.broadcastable_shapes(2), label=f"{name} shapes")
         x, y = data.draw(pair(shapes, first, second), label=name)
         if float32:
             x = x.astype(np.float32)
@@ -176,17 +195,18 @@ def test_power_exponent_tangent_at_zero_base_is_zero():
 
 @given(data=st.data())
 def test_where(data):
-    cond_shape, x_shape, y_shape = data.draw(S.broadcastable_shapes(3), label="shapes")
+    cond_shape, x_shape, y_shape = data.draw(strategies.broadcastable_shapes(3), label="shapes")
     condition = data.draw(hnp.arrays(np.bool_, cond_shape), label="condition")
     x = data.draw(real_line(x_shape), label="x")
     y = data.draw(real_line(y_shape), label="y")
-    assert_jvp_matches_fd(np.where, condition, x, y,
-                          argnums=data.draw(st.sampled_from([(1,), (2,), (1, 2)])))
+    assert_jvp_matches_fd(
+        np.where, condition, x, y, argnums=data.draw(st.sampled_from([(1,), (2,), (1, 2)]))
+    )
 
 
 @given(data=st.data())
 def test_where_on_traced_condition_and_clip(data):
-    x = data.draw(S.shapes(min_dims=1).flatmap(S.nonzero_arrays), label="x")
+    x = data.draw(strategies.shapes(min_dims=1).flatmap(strategies.nonzero_arrays), label="x")
     assume(np.min(np.abs(np.abs(x) - 0.5), initial=1.0) > 1e-3)  # not on a bound
     assert_jvp_matches_fd(lambda x: np.where(x > 0, np.sin(x), x * x), x)
     assert_jvp_matches_fd(lambda x: np.clip(x, -0.5, 0.5), x)
@@ -205,10 +225,11 @@ def test_ties_take_the_mean_of_both_tangents():
 
 # --- reductions -------------------------------------------------------------------------------
 
+
 @given(data=st.data())
 def test_reductions(data):
-    shape = data.draw(S.shapes(min_dims=0), label="shape")
-    axis = data.draw(S.reduction_axes(len(shape)), label="axis")
+    shape = data.draw(strategies.shapes(min_dims=0), label="shape")
+    axis = data.draw(strategies.reduction_axes(len(shape)), label="axis")
     params = {"axis": axis, "keepdims": data.draw(st.booleans(), label="keepdims")}
     ddof = data.draw(st.sampled_from([0, 1]), label="ddof")
     count = reduced_count(shape, axis)
@@ -243,11 +264,11 @@ def test_tangent_is_the_transpose_of_the_vjp_at_ties():
         _, pullback = tracegrad.vjp(fn, x)
         cotangent = np.random.default_rng(6).standard_normal(np.shape(tangent))
         (transposed,) = pullback(cotangent)
-        np.testing.assert_allclose(np.sum(tangent * cotangent), np.sum(t * transposed),
-                                   rtol=1e-13)
+        np.testing.assert_allclose(np.sum(tangent * cotangent), np.sum(t * transposed), rtol=1e-13)
 
 
 # --- contractions -----------------------------------------------------------------------------
+
 
 @given(data=st.data())
 def test_matmul(data):
@@ -271,8 +292,9 @@ def test_einsum(data):
     for subscripts in EINSUM:
         terms = subscripts.split("->")[0].split(",")
         ops[subscripts] = lambda *xs, s=subscripts: np.einsum(s, *xs)
-        chosen = data.draw(st.lists(st.integers(0, len(terms) - 1), min_size=1, unique=True),
-                           label=subscripts)
+        chosen = data.draw(
+            st.lists(st.integers(0, len(terms) - 1), min_size=1, unique=True), label=subscripts
+        )
         argnums += [len(operands) + i for i in chosen]
         operands += [data.draw(real_line(tuple(size[c] for c in term))) for term in terms]
 
@@ -289,9 +311,10 @@ def test_einsum(data):
 
 # --- shapes and conversions -------------------------------------------------------------------
 
+
 @given(data=st.data())
 def test_reshape_transpose_and_friends(data):
-    shape = data.draw(S.shapes(min_dims=1), label="shape")
+    shape = data.draw(strategies.shapes(min_dims=1), label="shape")
     target = data.draw(st.sampled_from(reshape_targets(shape)), label="target")
     axes = data.draw(st.permutations(range(len(shape))), label="axes")
     axis = data.draw(st.integers(-len(shape), len(shape) - 1), label="axis")
@@ -304,7 +327,7 @@ def test_reshape_transpose_and_friends(data):
 
 @given(data=st.data())
 def test_broadcast_to(data):
-    shape, other = data.draw(S.broadcastable_shapes(2), label="shapes")
+    shape, other = data.draw(strategies.broadcastable_shapes(2), label="shapes")
     x = data.draw(real_line(shape), label="x")
     assert_jvp_matches_fd(lambda x: np.broadcast_to(x, np.broadcast_shapes(shape, other)), x)
 
@@ -312,7 +335,7 @@ def test_broadcast_to(data):
 @given(data=st.data())
 def test_concatenate_and_stack(data):
     """Operands without a tangent contribute zeros of their shape."""
-    shape = data.draw(S.shapes(min_dims=1), label="shape")
+    shape = data.draw(strategies.shapes(min_dims=1), label="shape")
     axis = data.draw(st.integers(-len(shape), len(shape) - 1), label="axis")
     sizes = data.draw(st.lists(sides, min_size=1, max_size=3), label="sizes along axis")
     pieces = []
@@ -320,8 +343,9 @@ def test_concatenate_and_stack(data):
         piece = list(shape)
         piece[axis] = size
         pieces.append(data.draw(real_line(tuple(piece))))
-    argnums = data.draw(st.lists(st.integers(0, len(sizes) - 1), min_size=1, unique=True),
-                        label="argnums")
+    argnums = data.draw(
+        st.lists(st.integers(0, len(sizes) - 1), min_size=1, unique=True), label="argnums"
+    )
     assert_jvp_matches_fd(lambda *xs: np.concatenate(xs, axis=axis), *pieces, argnums=argnums)
     same = [data.draw(real_line(shape)) for _ in sizes]
     assert_jvp_matches_fd(lambda *xs: np.stack(xs, axis=axis), *same, argnums=argnums)
@@ -331,19 +355,18 @@ def test_astype():
     x = np.random.default_rng(6).standard_normal((2, 3))
     # Through float32: the tangent is rounded to float32 (differences need a large step).
     assert_jvp_matches_fd(lambda x: x.astype(np.float32), x, eps=1e-2, rtol=1e-4, atol=1e-5)
-    assert_jvp_matches_fd(lambda x: np.exp(x.astype(np.float64)), x.astype(np.float32),
-                          rtol=1e-5)
+    assert_jvp_matches_fd(lambda x: np.exp(x.astype(np.float64)), x.astype(np.float32), rtol=1e-5)
     _, tangent = tracegrad.jvp(lambda x: x.astype(np.int64), (x,), (np.ones_like(x),))
     assert tangent.dtype == np.int64 and not tangent.any()
 
 
 # --- indexing and the scatters ----------------------------------------------------------------
 
+
 @given(data=st.data())
 def test_basic_indexing(data):
-    shape = data.draw(S.shapes(min_dims=1), label="shape")
-    key = data.draw(hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True),
-                    label="key")
+    shape = data.draw(strategies.shapes(min_dims=1), label="shape")
+    key = data.draw(hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True), label="key")
     x = data.draw(real_line(shape), label="x")
     assert_jvp_matches_fd(lambda x: x[key], x)
 
@@ -351,10 +374,12 @@ def test_basic_indexing(data):
 @given(data=st.data())
 def test_integer_array_indexing(data):
     """gather, with repeated and negative indices, adjacent or not."""
-    shape = data.draw(S.shapes(min_dims=3, max_dims=3), label="shape")
-    first_shape, last_shape = data.draw(S.broadcastable_shapes(2, max_dims=2), label="index")
-    first = data.draw(S.index_arrays(shape[0], first_shape), label="i")
-    last = data.draw(S.index_arrays(shape[2], last_shape), label="j")
+    shape = data.draw(strategies.shapes(min_dims=3, max_dims=3), label="shape")
+    first_shape, last_shape = data.draw(
+        strategies.broadcastable_shapes(2, max_dims=2), label="index"
+    )
+    first = data.draw(strategies.index_arrays(shape[0], first_shape), label="i")
+    last = data.draw(strategies.index_arrays(shape[2], last_shape), label="j")
     x = data.draw(real_line(shape), label="x")
     assert_jvp_matches_fd(lambda x: x[first, :, last], x)
     assert_jvp_matches_fd(lambda x: x[first], x)
@@ -364,17 +389,20 @@ def test_integer_array_indexing(data):
 @given(data=st.data())
 def test_scatters(data):
     """index_scatter and scatter_add (the transposes of indexing, written by reverse mode)."""
-    shape = data.draw(S.shapes(min_dims=1, max_dims=2), label="shape")
+    shape = data.draw(strategies.shapes(min_dims=1, max_dims=2), label="shape")
     key = data.draw(hnp.basic_indices(shape, allow_ellipsis=False), label="key")
     key = key if isinstance(key, tuple) else (key,)
-    index = tuple((item.start, item.stop, item.step) if isinstance(item, slice) else item
-                  for item in key)
+    index = tuple(
+        (item.start, item.stop, item.step) if isinstance(item, slice) else item for item in key
+    )
     selected = np.zeros(shape)[key].shape
     updates = data.draw(real_line(selected), label="updates")
     assert_jvp_matches_fd(lambda u: scatter.index_scatter(u, shape, index), updates)
     # Non-negative: the NumPy backend takes [-n, 0] for distinct positions and writes the
     # scatter with `=` instead of np.add.at (a codegen bug, reported; not forward mode's).
-    indices = data.draw(S.index_arrays(shape[0], (shape[0] + 2,)), label="indices") % shape[0]
+    indices = (
+        data.draw(strategies.index_arrays(shape[0], (shape[0] + 2,)), label="indices") % shape[0]
+    )
     updates = data.draw(real_line((shape[0] + 2, *shape[1:])), label="added")
     assert_jvp_matches_fd(lambda u: scatter.scatter_add(u, [indices], shape, (0,)), updates)
 
@@ -386,8 +414,12 @@ def test_scatters_appear_in_forward_over_reverse():
     hessian = tracegrad.hessian(lambda x: np.sum(x[index] ** 3) + np.sum(x[1:] ** 3))(x)
     counts = np.bincount(index, minlength=3) + np.array([0, 1, 1])
     np.testing.assert_allclose(hessian, np.diag(6 * x * counts), rtol=1e-14)
-    ops = {node.op.name for node in tracegrad.hessian(
-        lambda x: np.sum(x[index] ** 3) + np.sum(x[1:] ** 3)).ir(x, optimize=False).nodes}
+    ops = {
+        node.op.name
+        for node in tracegrad.hessian(lambda x: np.sum(x[index] ** 3) + np.sum(x[1:] ** 3))
+        .ir(x, optimize=False)
+        .nodes
+    }
     assert {"scatter_add", "index_scatter", "gather", "index"} <= ops
 
 
@@ -407,16 +439,22 @@ def test_log_softmax_is_differentiated_as_one_piece():
 
 # --- no tangent through integers, booleans and piecewise-constant ops --------------------------
 
-@pytest.mark.parametrize("fn, expected", [
-    (lambda x: x * (x > 0), lambda x: (x > 0).astype(float)),
-    (lambda x: x * np.floor(x), np.floor),
-    (lambda x: x * np.ceil(x) + np.round(x), np.ceil),
-    (lambda x: np.sign(x) * x, np.sign),
-    (lambda x: x * x.astype(np.int64), lambda x: x.astype(np.int64).astype(float)),
-    (lambda x: x * (x // 1.0) + x % 1.0, lambda x: x // 1.0 + 1.0),
-    (lambda x: np.where(np.logical_and(x > -1, np.logical_not(x >= 1)), x, 0.0),
-     lambda x: ((x > -1) & (x < 1)).astype(float)),
-])
+
+@pytest.mark.parametrize(
+    "fn, expected",
+    [
+        (lambda x: x * (x > 0), lambda x: (x > 0).astype(float)),
+        (lambda x: x * np.floor(x), np.floor),
+        (lambda x: x * np.ceil(x) + np.round(x), np.ceil),
+        (lambda x: np.sign(x) * x, np.sign),
+        (lambda x: x * x.astype(np.int64), lambda x: x.astype(np.int64).astype(float)),
+        (lambda x: x * (x // 1.0) + x % 1.0, lambda x: x // 1.0 + 1.0),
+        (
+            lambda x: np.where(np.logical_and(x > -1, np.logical_not(x >= 1)), x, 0.0),
+            lambda x: ((x > -1) & (x < 1)).astype(float),
+        ),
+    ],
+)
 def test_piecewise_constant_and_integer_values_carry_no_tangent(fn, expected):
     """The tangent of a product `x * g(x)` with a piecewise-constant g is g(x) t."""
     x = np.array([-1.6, -0.3, 0.7, 2.4, 1.2])
@@ -435,14 +473,16 @@ def test_argmax_and_argmin_carry_no_tangent_but_index_one():
 
 def test_integer_and_boolean_outputs_get_zero_tangents_of_their_dtype():
     x = np.array([0.5, -1.5, 2.5])
-    (above, index), (d_above, d_index) = tracegrad.jvp(lambda x: (x > 0, np.argmax(x)), (x,),
-                                                       (np.ones(3),))
+    (above, index), (d_above, d_index) = tracegrad.jvp(
+        lambda x: (x > 0, np.argmax(x)), (x,), (np.ones(3),)
+    )
     assert above.tolist() == [True, False, True] and index == 2
     assert d_above.dtype == np.bool_ and d_above.shape == (3,) and not d_above.any()
     assert d_index.dtype == np.int64 and d_index == 0
 
 
 # --- control flow -------------------------------------------------------------------------
+
 
 def control_flow(x, W, a):
     """Every control-flow primitive, each reading a value of the enclosing function."""
@@ -452,23 +492,31 @@ def control_flow(x, W, a):
         return h, np.sum(h * h)
 
     h, ys = tracegrad.scan(step, np.zeros(W.shape[1]), x)
-    swept = tracegrad.scan(lambda c, row: (c * 0.5 + np.sin(row) * a, c.sum()), x[0], x,
-                           reverse=True)
+    swept = tracegrad.scan(
+        lambda c, row: (c * 0.5 + np.sin(row) * a, c.sum()), x[0], x, reverse=True
+    )
     branch = tracegrad.cond(np.sum(x) > 0, lambda h: np.exp(h) * a, lambda h: h * h + a, h)
     looped = tracegrad.fori_loop(0, 3, lambda i, v: np.cos(v) * a + v * 0.1, h)
-    grown = tracegrad.while_loop(lambda s: s[1] < 4, lambda s: (np.sin(s[0]) + a, s[1] + 1),
-                                 (h, 0))[0]
-    return {"scan carry": h, "scan ys": ys, "reversed scan carry": swept[0],
-            "reversed scan ys": swept[1], "cond": branch, "fori_loop": looped,
-            "while_loop": grown}
+    grown = tracegrad.while_loop(
+        lambda s: s[1] < 4, lambda s: (np.sin(s[0]) + a, s[1] + 1), (h, 0)
+    )[0]
+    return {
+        "scan carry": h,
+        "scan ys": ys,
+        "reversed scan carry": swept[0],
+        "reversed scan ys": swept[1],
+        "cond": branch,
+        "fori_loop": looped,
+        "while_loop": grown,
+    }
 
 
 @given(data=st.data())
 def test_control_flow(data):
     n, d = data.draw(st.integers(1, 4)), data.draw(st.integers(1, 3))
-    x = data.draw(S.smooth_arrays((n, d), -2.0, 2.0))
-    W = data.draw(S.smooth_arrays((d, d), -1.0, 1.0))
-    a = float(data.draw(S.smooth_arrays((), -1.5, 1.5)))
+    x = data.draw(strategies.smooth_arrays((n, d), -2.0, 2.0))
+    W = data.draw(strategies.smooth_arrays((d, d), -1.0, 1.0))
+    a = float(data.draw(strategies.smooth_arrays((), -1.5, 1.5)))
     assume(abs(np.sum(x)) > 1e-3)  # away from the cond's switch
     assert_jvp_matches_fd(control_flow, x, W, a, argnums=(0, 1, 2))
 

@@ -38,10 +38,14 @@ def test_the_pattern_is_recognised():
     "variant",
     [
         lambda x: (x - x.max(axis=1, keepdims=True)) - np.log(np.exp(x).sum(axis=1, keepdims=True)),
-        lambda x: (x - x.max(axis=0, keepdims=True))
-        - np.log(np.exp(x - x.max(axis=0, keepdims=True)).sum(axis=1, keepdims=True)),
-        lambda x: (x - x.mean(axis=1, keepdims=True))
-        - np.log(np.exp(x - x.mean(axis=1, keepdims=True)).sum(axis=1, keepdims=True)),
+        lambda x: (
+            (x - x.max(axis=0, keepdims=True))
+            - np.log(np.exp(x - x.max(axis=0, keepdims=True)).sum(axis=1, keepdims=True))
+        ),
+        lambda x: (
+            (x - x.mean(axis=1, keepdims=True))
+            - np.log(np.exp(x - x.mean(axis=1, keepdims=True)).sum(axis=1, keepdims=True))
+        ),
     ],
     ids=["exp of the unshifted x", "max over another axis", "mean instead of max"],
 )

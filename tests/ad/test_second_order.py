@@ -54,9 +54,11 @@ SCALAR = {
     # f = cos^2 x / (1 + x^2) = c / d; f'' = c''/d - 2c'd'/d^2 + c(2d'^2/d^3 - d''/d^2)
     "cos2_over": (
         lambda x: np.cos(x) ** 2 / (1 + x * x),
-        lambda x: (-2 * np.cos(2 * x)) / (1 + x * x)
-        + 2 * np.sin(2 * x) * 2 * x / (1 + x * x) ** 2
-        + np.cos(x) ** 2 * (8 * x * x / (1 + x * x) ** 3 - 2 / (1 + x * x) ** 2),
+        lambda x: (
+            (-2 * np.cos(2 * x)) / (1 + x * x)
+            + 2 * np.sin(2 * x) * 2 * x / (1 + x * x) ** 2
+            + np.cos(x) ** 2 * (8 * x * x / (1 + x * x) ** 3 - 2 / (1 + x * x) ** 2)
+        ),
     ),
 }
 POINTS = (-1.3, -0.4, 0.7, 1.9)
@@ -86,8 +88,7 @@ def test_third_derivative():
     f = SCALAR["x3_sin"][0]
     third = tracegrad.grad(tracegrad.grad(tracegrad.grad(f)))
     for x in POINTS:
-        expected = (-(x**3) * np.cos(x) - 9 * x**2 * np.sin(x) + 18 * x * np.cos(x)
-                    + 6 * np.sin(x))
+        expected = -(x**3) * np.cos(x) - 9 * x**2 * np.sin(x) + 18 * x * np.cos(x) + 6 * np.sin(x)
         np.testing.assert_allclose(third(x), expected, rtol=1e-11)
 
 
@@ -163,8 +164,11 @@ def normalized_cubic_hessian(x):
     #   + c (2 d' d'^T / d^3 - d''/d^2), c' = 3x^2, C'' = diag(6x), d' = 2x, d'' = 2I
     c, d = np.sum(x**3), 1.0 + x @ x
     dc, dd = 3 * x**2, 2 * x
-    return (np.diag(6 * x) / d - (np.outer(dc, dd) + np.outer(dd, dc)) / d**2
-            + c * (2 * np.outer(dd, dd) / d**3 - 2 * np.eye(x.size) / d**2))
+    return (
+        np.diag(6 * x) / d
+        - (np.outer(dc, dd) + np.outer(dd, dc)) / d**2
+        + c * (2 * np.outer(dd, dd) / d**3 - 2 * np.eye(x.size) / d**2)
+    )
 
 
 HESSIANS = {

@@ -18,8 +18,10 @@ def test_gradient_treats_the_stopped_value_as_a_constant():
     # Against central differences of the same function with the factor frozen.
     frozen = X.copy()
     eps = 1e-6
-    numeric = [(np.sum(frozen * (X + eps * e) ** 2) - np.sum(frozen * (X - eps * e) ** 2))
-               / (2 * eps) for e in np.eye(3)]
+    numeric = [
+        (np.sum(frozen * (X + eps * e) ** 2) - np.sum(frozen * (X - eps * e) ** 2)) / (2 * eps)
+        for e in np.eye(3)
+    ]
     np.testing.assert_allclose(tracegrad.grad(damped)(X), numeric, rtol=1e-8)
 
 
@@ -43,7 +45,8 @@ def test_both_backends_and_the_ir():
     source = tracegrad.jit(tracegrad.grad(damped), backend="jax").source(X)
     assert "jax.lax.stop_gradient(x)" in source
     np.testing.assert_allclose(
-        np.asarray(tracegrad.jit(tracegrad.grad(damped), backend="jax")(X)), 2 * X * X)
+        np.asarray(tracegrad.jit(tracegrad.grad(damped), backend="jax")(X)), 2 * X * X
+    )
     graph = tracegrad.trace(damped, X)
     assert "= stop_gradient x" in str(graph)
     assert str(tracegrad.parse_graph(str(graph))) == str(graph)

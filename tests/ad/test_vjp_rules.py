@@ -19,7 +19,7 @@ from hypothesis.extra import numpy as hnp
 
 import tracegrad
 
-from .. import strategies as S
+from .. import strategies
 from ..catalog.numerics import central_difference_grad
 
 EPS = 1e-6
@@ -50,30 +50,39 @@ def assert_grad_matches_fd(op, *args, argnums=0, eps=EPS, rtol=RTOL, atol=ATOL):
         assert np.result_type(gradient) == np.result_type(argument), f"argument {argnum}"
         numerical = central_difference_grad(loss, args, argnum, eps=eps)
         scale = max(1.0, float(np.max(np.abs(numerical), initial=0.0)))
-        np.testing.assert_allclose(gradient, numerical, rtol=rtol, atol=atol * scale,
-                                   err_msg=f"gradient of argument {argnum}")
+        np.testing.assert_allclose(
+            gradient,
+            numerical,
+            rtol=rtol,
+            atol=atol * scale,
+            err_msg=f"gradient of argument {argnum}",
+        )
 
 
 # --- elementwise: unary -----------------------------------------------------------------
 
+
 def real_line(shape):
-    return S.smooth_arrays(shape, -2.0, 2.0)
+    return strategies.smooth_arrays(shape, -2.0, 2.0)
 
 
 UNARY = {
     "negative": (np.negative, real_line),
-    "abs": (np.abs, lambda shape: S.nonzero_arrays(shape, 0.1, 2.0)),  # away from the kink
+    "abs": (np.abs, lambda shape: strategies.nonzero_arrays(shape, 0.1, 2.0)),  # away from the kink
     "exp": (np.exp, real_line),
     "expm1": (np.expm1, real_line),
-    "log": (np.log, lambda shape: S.smooth_arrays(shape, 0.2, 3.0)),
-    "log1p": (np.log1p, lambda shape: S.smooth_arrays(shape, -0.8, 3.0)),
-    "sqrt": (np.sqrt, lambda shape: S.smooth_arrays(shape, 0.2, 3.0)),
+    "log": (np.log, lambda shape: strategies.smooth_arrays(shape, 0.2, 3.0)),
+    "log1p": (np.log1p, lambda shape: strategies.smooth_arrays(shape, -0.8, 3.0)),
+    "sqrt": (np.sqrt, lambda shape: strategies.smooth_arrays(shape, 0.2, 3.0)),
     "square": (np.square, real_line),
     "sin": (np.sin, real_line),
     "cos": (np.cos, real_line),
-    "tan": (np.tan, lambda shape: S.smooth_arrays(shape, -1.3, 1.3)),  # inside (-pi/2, pi/2)
-    "arcsin": (np.arcsin, lambda shape: S.smooth_arrays(shape, -0.9, 0.9)),
-    "arccos": (np.arccos, lambda shape: S.smooth_arrays(shape, -0.9, 0.9)),
+    "tan": (
+        np.tan,
+        lambda shape: strategies.smooth_arrays(shape, -1.3, 1.3),
+    ),  # inside (-pi/2, pi/2)
+    "arcsin": (np.arcsin, lambda shape: strategies.smooth_arrays(shape, -0.9, 0.9)),
+    "arccos": (np.arccos, lambda shape: strategies.smooth_arrays(shape, -0.9, 0.9)),
     "arctan": (np.arctan, real_line),
     "sinh": (np.sinh, real_line),
     "cosh": (np.cosh, real_line),
@@ -85,7 +94,7 @@ UNARY = {
 @given(data=st.data())
 def test_unary(name, data):
     op, values = UNARY[name]
-    x = data.draw(S.shapes(min_dims=0).flatmap(values), label="x")
+    x = data.draw(strategies.shapes(min_dims=0).flatmap(values), label="x")
     assert_grad_matches_fd(op, x)
 
 
@@ -101,6 +110,7 @@ def test_unary_of_python_float(name):
 
 # --- elementwise: binary, with broadcasting ---------------------------------------------
 
+
 def pair(shapes, first, second):
     a, b = shapes
     return st.tuples(first(a), second(b))
@@ -110,13 +120,16 @@ BINARY = {
     "add": (np.add, real_line, real_line),
     "subtract": (np.subtract, real_line, real_line),
     "multiply": (np.multiply, real_line, real_line),
-    "divide": (np.divide, real_line, S.nonzero_arrays),
-    "power": (np.power, lambda shape: S.smooth_arrays(shape, 0.3, 2.5), real_line),
-    "arctan2": (np.arctan2, S.nonzero_arrays, real_line),  # y != 0: off the branch cut
+    "divide": (np.divide, real_line, strategies.nonzero_arrays),
+    "power": (np.power, lambda shape: strategies.smooth_arrays(shape, 0.3, 2.5), real_line),
+    "arctan2": (np.arctan2, strategies.nonzero_arrays, real_line),  # y != 0: off the branch cut
     "maximum": (np.maximum, real_line, real_line),
     "minimum": (np.minimum, real_line, real_line),
-    "remainder": (np.remainder, lambda shape: S.smooth_arrays(shape, -3.0, 3.0),
-                  lambda shape: S.nonzero_arrays(shape, 0.3, 2.0)),
+    "remainder": (
+        np.remainder,
+        lambda shape: strategies.smooth_arrays(shape, -3.0, 3.0),
+        lambda shape: strategies.nonzero_arrays(shape, 0.3, 2.0),
+    ),
 }
 
 
@@ -128,7 +141,7 @@ def distance_to_integer(q):
 @given(data=st.data())
 def test_binary_broadcasting(name, data):
     op, first, second = BINARY[name]
-    shapes = data.draw(S.broadcastable_shapes(2), label="shapes")
+    shapes = data.draw(strategies.broadcastable_shapes(2), label="shapes")
     x, y = data.draw(pair(shapes, first, second), label="x, y")
     if name in ("maximum", "minimum"):
         assume(np.min(np.abs(x - y), initial=1.0) > 1e-3)  # no ties (tested separately)
@@ -142,7 +155,7 @@ def test_binary_broadcasting(name, data):
 def test_binary_float32(name, data):
     """float32 operands, alone or with float64: each gradient keeps its argument's dtype."""
     op, first, second = BINARY[name]
-    shapes = data.draw(S.broadcastable_shapes(2), label="shapes")
+    shapes = data.draw(strategies.broadcastable_shapes(2), label="shapes")
     x, y = data.draw(pair(shapes, first, second), label="x, y")
     x = x.astype(np.float32)
     if data.draw(st.booleans(), label="both float32"):
@@ -159,7 +172,7 @@ def test_binary_float32(name, data):
 @given(data=st.data())
 def test_vjp_with_a_cotangent_equals_grad_of_weighted_sum(name, data):
     op, first, second = BINARY[name]
-    shapes = data.draw(S.broadcastable_shapes(2), label="shapes")
+    shapes = data.draw(strategies.broadcastable_shapes(2), label="shapes")
     x, y = data.draw(pair(shapes, first, second), label="x, y")
     out, vjp_fn = tracegrad.vjp(op, x, y)
     np.testing.assert_allclose(out, op(x, y), rtol=1e-15)
@@ -195,7 +208,7 @@ def test_power_exponent_gradient_at_zero_base_is_zero():
 
 @given(data=st.data())
 def test_where_gradient_reaches_both_branches(data):
-    cond_shape, x_shape, y_shape = data.draw(S.broadcastable_shapes(3), label="shapes")
+    cond_shape, x_shape, y_shape = data.draw(strategies.broadcastable_shapes(3), label="shapes")
     condition = data.draw(hnp.arrays(np.bool_, cond_shape), label="condition")
     x = data.draw(real_line(x_shape), label="x")
     y = data.draw(real_line(y_shape), label="y")
@@ -204,13 +217,13 @@ def test_where_gradient_reaches_both_branches(data):
 
 @given(data=st.data())
 def test_where_on_traced_condition(data):
-    x = data.draw(S.shapes(min_dims=1).flatmap(S.nonzero_arrays), label="x")
+    x = data.draw(strategies.shapes(min_dims=1).flatmap(strategies.nonzero_arrays), label="x")
     assert_grad_matches_fd(lambda x: np.where(x > 0, np.sin(x), x * x), x)
 
 
 @given(data=st.data())
 def test_clip_scalar_bounds(data):
-    x = data.draw(S.shapes(min_dims=0).flatmap(real_line), label="x")
+    x = data.draw(strategies.shapes(min_dims=0).flatmap(real_line), label="x")
     assume(np.min(np.abs(np.abs(x) - 0.5), initial=1.0) > 1e-3)  # not on a bound
     assert_grad_matches_fd(lambda x: np.clip(x, -0.5, 0.5), x)
     assert_grad_matches_fd(lambda x: x.clip(-0.5, None), x)
@@ -218,10 +231,10 @@ def test_clip_scalar_bounds(data):
 
 @given(data=st.data())
 def test_clip_array_bounds(data):
-    shapes = data.draw(S.broadcastable_shapes(3), label="shapes")
+    shapes = data.draw(strategies.broadcastable_shapes(3), label="shapes")
     x = data.draw(real_line(shapes[0]), label="x")
-    low = data.draw(S.smooth_arrays(shapes[1], -1.5, -0.3), label="low")
-    high = data.draw(S.smooth_arrays(shapes[2], 0.3, 1.5), label="high")
+    low = data.draw(strategies.smooth_arrays(shapes[1], -1.5, -0.3), label="low")
+    high = data.draw(strategies.smooth_arrays(shapes[2], 0.3, 1.5), label="high")
     assume(np.min(np.abs(x - low), initial=1.0) > 1e-3)
     assume(np.min(np.abs(x - high), initial=1.0) > 1e-3)
     assert_grad_matches_fd(np.clip, x, low, high, argnums=(0, 1, 2))
@@ -234,9 +247,9 @@ REDUCTION_VALUES = {
     "mean": real_line,
     "var": real_line,
     "std": real_line,
-    "prod": lambda shape: S.nonzero_arrays(shape, 0.5, 1.5),
-    "max": S.distinct_arrays,  # no ties (tested separately)
-    "min": S.distinct_arrays,
+    "prod": lambda shape: strategies.nonzero_arrays(shape, 0.5, 1.5),
+    "max": strategies.distinct_arrays,  # no ties (tested separately)
+    "min": strategies.distinct_arrays,
 }
 
 
@@ -250,8 +263,8 @@ def reduced_count(shape, axis):
 @pytest.mark.parametrize("name", sorted(REDUCTION_VALUES))
 @given(data=st.data())
 def test_reduction(name, data):
-    shape = data.draw(S.shapes(min_dims=0), label="shape")
-    axis = data.draw(S.reduction_axes(len(shape)), label="axis")
+    shape = data.draw(strategies.shapes(min_dims=0), label="shape")
+    axis = data.draw(strategies.reduction_axes(len(shape)), label="axis")
     keepdims = data.draw(st.booleans(), label="keepdims")
     method = data.draw(st.booleans(), label="as a method")
     params = {"axis": axis, "keepdims": keepdims}
@@ -270,10 +283,10 @@ def test_reduction(name, data):
 
 @given(data=st.data())
 def test_norm(data):
-    shape = data.draw(S.shapes(min_dims=1, max_dims=2), label="shape")
+    shape = data.draw(strategies.shapes(min_dims=1, max_dims=2), label="shape")
     axis = data.draw(st.one_of(st.none(), st.integers(-len(shape), len(shape) - 1)), label="axis")
     keepdims = data.draw(st.booleans(), label="keepdims")
-    x = data.draw(S.nonzero_arrays(shape), label="x")
+    x = data.draw(strategies.nonzero_arrays(shape), label="x")
     assert_grad_matches_fd(lambda x: np.linalg.norm(x, axis=axis, keepdims=keepdims), x)
     if len(shape) == 1:
         assert_grad_matches_fd(lambda x: np.linalg.norm(x, ord=2), x)
@@ -288,7 +301,7 @@ sides = st.integers(1, 4)
 def matmul_shapes(draw):
     """1-D or (batched) 2-D operands; batch dimensions broadcast against each other."""
     n, k, m = draw(sides), draw(sides), draw(sides)
-    batch_a, batch_b = draw(S.broadcastable_shapes(2, max_dims=2))
+    batch_a, batch_b = draw(strategies.broadcastable_shapes(2, max_dims=2))
     a = (k,) if draw(st.booleans()) else (*batch_a, n, k)
     b = (k,) if draw(st.booleans()) else (*batch_b, k, m)
     return a, b
@@ -308,13 +321,13 @@ def dot_shapes(draw):
     second-to-last of b)."""
     a_ndim, b_ndim = draw(st.integers(0, 3)), draw(st.integers(0, 3))
     k = draw(sides)
-    a = () if a_ndim == 0 else (*draw(S.shapes(a_ndim - 1, a_ndim - 1)), k)
+    a = () if a_ndim == 0 else (*draw(strategies.shapes(a_ndim - 1, a_ndim - 1)), k)
     if b_ndim == 0:
         b = ()
     elif b_ndim == 1:
         b = (k,) if a_ndim else (draw(sides),)
     else:
-        b = (*draw(S.shapes(b_ndim - 2, b_ndim - 2)), k, draw(sides))
+        b = (*draw(strategies.shapes(b_ndim - 2, b_ndim - 2)), k, draw(sides))
     return a, b
 
 
@@ -349,14 +362,17 @@ EINSUM = [
 def test_einsum(subscripts, data):
     terms = subscripts.split("->")[0].split(",")
     letters = sorted(set("".join(terms)))
-    size = dict(zip(letters, data.draw(st.tuples(*[sides] * len(letters)), label="sizes"),
-                    strict=True))
+    size = dict(
+        zip(letters, data.draw(st.tuples(*[sides] * len(letters)), label="sizes"), strict=True)
+    )
     operands = [data.draw(real_line(tuple(size[c] for c in term)), label=term) for term in terms]
-    assert_grad_matches_fd(lambda *xs: np.einsum(subscripts, *xs), *operands,
-                           argnums=tuple(range(len(operands))))
+    assert_grad_matches_fd(
+        lambda *xs: np.einsum(subscripts, *xs), *operands, argnums=tuple(range(len(operands)))
+    )
 
 
 # --- shapes -----------------------------------------------------------------------------
+
 
 def reshape_targets(shape):
     size = math.prod(shape)
@@ -369,7 +385,7 @@ def reshape_targets(shape):
 
 @given(data=st.data())
 def test_reshape(data):
-    shape = data.draw(S.shapes(min_dims=0), label="shape")
+    shape = data.draw(strategies.shapes(min_dims=0), label="shape")
     target = data.draw(st.sampled_from(reshape_targets(shape)), label="target")
     x = data.draw(real_line(shape), label="x")
     assert_grad_matches_fd(lambda x: np.reshape(x, target), x)
@@ -379,7 +395,7 @@ def test_reshape(data):
 
 @given(data=st.data())
 def test_transpose(data):
-    shape = data.draw(S.shapes(min_dims=0), label="shape")
+    shape = data.draw(strategies.shapes(min_dims=0), label="shape")
     axes = data.draw(st.permutations(range(len(shape))), label="axes")
     x = data.draw(real_line(shape), label="x")
     assert_grad_matches_fd(lambda x: np.transpose(x, axes), x)
@@ -388,7 +404,7 @@ def test_transpose(data):
 
 @given(data=st.data())
 def test_swapaxes_and_moveaxis(data):
-    shape = data.draw(S.shapes(min_dims=1), label="shape")
+    shape = data.draw(strategies.shapes(min_dims=1), label="shape")
     axis = st.integers(-len(shape), len(shape) - 1)
     first, second = data.draw(axis, label="axis1"), data.draw(axis, label="axis2")
     x = data.draw(real_line(shape), label="x")
@@ -404,7 +420,7 @@ def test_moveaxis_several_axes():
 
 @given(data=st.data())
 def test_expand_dims(data):
-    shape = data.draw(S.shapes(min_dims=0), label="shape")
+    shape = data.draw(strategies.shapes(min_dims=0), label="shape")
     axis = data.draw(st.integers(-len(shape) - 1, len(shape)), label="axis")
     x = data.draw(real_line(shape), label="x")
     assert_grad_matches_fd(lambda x: np.expand_dims(x, axis), x)
@@ -412,10 +428,14 @@ def test_expand_dims(data):
 
 @given(data=st.data())
 def test_squeeze(data):
-    shape = data.draw(S.shapes(min_dims=1, max_side=2), label="shape")
+    shape = data.draw(strategies.shapes(min_dims=1, max_side=2), label="shape")
     ones = [i for i, d in enumerate(shape) if d == 1]
-    axis = data.draw(st.one_of(st.none(), st.lists(st.sampled_from(ones), unique=True).map(tuple))
-                     if ones else st.none(), label="axis")
+    axis = data.draw(
+        st.one_of(st.none(), st.lists(st.sampled_from(ones), unique=True).map(tuple))
+        if ones
+        else st.none(),
+        label="axis",
+    )
     x = data.draw(real_line(shape), label="x")
     assert_grad_matches_fd(lambda x: np.squeeze(x, axis), x)
     assert_grad_matches_fd(lambda x: x.squeeze(axis), x)
@@ -423,7 +443,7 @@ def test_squeeze(data):
 
 @given(data=st.data())
 def test_broadcast_to(data):
-    shape, other = data.draw(S.broadcastable_shapes(2), label="shapes")
+    shape, other = data.draw(strategies.broadcastable_shapes(2), label="shapes")
     target = np.broadcast_shapes(shape, other)
     x = data.draw(real_line(shape), label="x")
     assert_grad_matches_fd(lambda x: np.broadcast_to(x, target), x)
@@ -431,7 +451,7 @@ def test_broadcast_to(data):
 
 @given(data=st.data())
 def test_concatenate(data):
-    shape = data.draw(S.shapes(min_dims=1), label="shape")
+    shape = data.draw(strategies.shapes(min_dims=1), label="shape")
     axis = data.draw(st.integers(-len(shape), len(shape) - 1), label="axis")
     sizes = data.draw(st.lists(sides, min_size=1, max_size=3), label="sizes along axis")
     arrays = []
@@ -439,26 +459,29 @@ def test_concatenate(data):
         piece = list(shape)
         piece[axis] = size
         arrays.append(data.draw(real_line(tuple(piece))))
-    assert_grad_matches_fd(lambda *xs: np.concatenate(xs, axis=axis), *arrays,
-                           argnums=tuple(range(len(arrays))))
+    assert_grad_matches_fd(
+        lambda *xs: np.concatenate(xs, axis=axis), *arrays, argnums=tuple(range(len(arrays)))
+    )
 
 
 @given(data=st.data())
 def test_stack(data):
-    shape = data.draw(S.shapes(min_dims=0), label="shape")
+    shape = data.draw(strategies.shapes(min_dims=0), label="shape")
     axis = data.draw(st.integers(-len(shape) - 1, len(shape)), label="axis")
     count = data.draw(st.integers(1, 3), label="count")
     arrays = [data.draw(real_line(shape)) for _ in range(count)]
-    assert_grad_matches_fd(lambda *xs: np.stack(xs, axis=axis), *arrays,
-                           argnums=tuple(range(count)))
+    assert_grad_matches_fd(
+        lambda *xs: np.stack(xs, axis=axis), *arrays, argnums=tuple(range(count))
+    )
 
 
 # --- conversions --------------------------------------------------------------------------
 
+
 @given(data=st.data())
 def test_astype_float64_to_float32(data):
     """Through float32 the gradient is w rounded to float32, cast back to float64."""
-    x = data.draw(S.shapes(min_dims=0).flatmap(real_line), label="x")
+    x = data.draw(strategies.shapes(min_dims=0).flatmap(real_line), label="x")
     w32 = cotangent_weights(x.shape).astype(np.float32)
     gradient = tracegrad.grad(lambda x: np.sum(x.astype(np.float32) * w32))(x)
     assert gradient.dtype == np.float64 and gradient.shape == x.shape
@@ -469,7 +492,7 @@ def test_astype_float64_to_float32(data):
 
 @given(data=st.data())
 def test_astype_float32_to_float64(data):
-    x = data.draw(S.shapes(min_dims=0).flatmap(real_line), label="x").astype(np.float32)
+    x = data.draw(strategies.shapes(min_dims=0).flatmap(real_line), label="x").astype(np.float32)
     w = cotangent_weights(x.shape)
     gradient = tracegrad.grad(lambda x: np.sum(np.sin(x.astype(np.float64)) * w))(x)
     assert gradient.dtype == np.float32 and gradient.shape == x.shape
@@ -479,24 +502,27 @@ def test_astype_float32_to_float64(data):
 
 # --- indexing -----------------------------------------------------------------------------
 
+
 @given(data=st.data())
 def test_basic_indexing(data):
     """Ints (negative too), slices with steps (negative too), None and Ellipsis."""
-    shape = data.draw(S.shapes(min_dims=1), label="shape")
-    key = data.draw(hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True),
-                    label="key")
+    shape = data.draw(strategies.shapes(min_dims=1), label="shape")
+    key = data.draw(hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True), label="key")
     x = data.draw(real_line(shape), label="x")
     assert_grad_matches_fd(lambda x: x[key], x)
 
 
-@pytest.mark.parametrize("key", [
-    (-1,),
-    (slice(None, None, -1),),
-    (slice(-1, 0, -2), None, Ellipsis),
-    (Ellipsis, 1, None),
-    (None, slice(1, None), -2, slice(None, None, 2)),
-    (0, 0, 0),
-])
+@pytest.mark.parametrize(
+    "key",
+    [
+        (-1,),
+        (slice(None, None, -1),),
+        (slice(-1, 0, -2), None, Ellipsis),
+        (Ellipsis, 1, None),
+        (None, slice(1, None), -2, slice(None, None, 2)),
+        (0, 0, 0),
+    ],
+)
 def test_basic_indexing_cases(key):
     x = np.random.default_rng(3).standard_normal((3, 4, 5))
     assert_grad_matches_fd(lambda x: x[key], x)
@@ -505,9 +531,9 @@ def test_basic_indexing_cases(key):
 @given(data=st.data())
 def test_repeated_indices_accumulate(data):
     """More indices than positions: some repeat, and their cotangents must add up."""
-    shape = data.draw(S.shapes(min_dims=1), label="shape")
+    shape = data.draw(strategies.shapes(min_dims=1), label="shape")
     extra = data.draw(st.integers(1, 3), label="extra")
-    index = data.draw(S.index_arrays(shape[0], (shape[0] + extra,)), label="index")
+    index = data.draw(strategies.index_arrays(shape[0], (shape[0] + extra,)), label="index")
     x = data.draw(real_line(shape), label="x")
     assert_grad_matches_fd(lambda x: x[index], x)
     assert_grad_matches_fd(lambda x: x[index.tolist()], x)
@@ -523,7 +549,7 @@ def test_repeated_index_counts():
 def test_row_and_label_gather(data):
     """x[np.arange(n), y]: one entry per row, as in a cross-entropy."""
     n, k = data.draw(sides, label="n"), data.draw(sides, label="k")
-    labels = data.draw(S.index_arrays(k, (n,)), label="labels")
+    labels = data.draw(strategies.index_arrays(k, (n,)), label="labels")
     x = data.draw(real_line((n, k)), label="x")
     assert_grad_matches_fd(lambda x, y: x[np.arange(n), y], x, labels)
 
@@ -531,10 +557,12 @@ def test_row_and_label_gather(data):
 @given(data=st.data())
 def test_non_adjacent_advanced_indices(data):
     """x[i, :, j]: the broadcast index dimensions move to the front."""
-    shape = data.draw(S.shapes(min_dims=3, max_dims=3), label="shape")
-    first_shape, last_shape = data.draw(S.broadcastable_shapes(2, max_dims=2), label="index")
-    first = data.draw(S.index_arrays(shape[0], first_shape), label="i")
-    last = data.draw(S.index_arrays(shape[2], last_shape), label="j")
+    shape = data.draw(strategies.shapes(min_dims=3, max_dims=3), label="shape")
+    first_shape, last_shape = data.draw(
+        strategies.broadcastable_shapes(2, max_dims=2), label="index"
+    )
+    first = data.draw(strategies.index_arrays(shape[0], first_shape), label="i")
+    last = data.draw(strategies.index_arrays(shape[2], last_shape), label="j")
     x = data.draw(real_line(shape), label="x")
     assert_grad_matches_fd(lambda x: x[first, :, last], x)
     assert_grad_matches_fd(lambda x: x[:, first % shape[1]][..., last], x)
@@ -549,6 +577,7 @@ def test_concrete_boolean_mask():
 
 
 # --- ties: the cotangent is shared evenly (JAX's convention) ------------------------------
+
 
 def test_maximum_of_equal_arguments_splits_the_cotangent():
     x = np.array([1.0, -2.0, 3.0])
@@ -587,17 +616,23 @@ def test_max_along_an_axis_with_ties():
 
 # --- no gradient through integers and booleans; zeros for unused arguments ---------------
 
-@pytest.mark.parametrize("fn, expected", [
-    (lambda x: np.sum(x * (x > 0)), lambda x: (x > 0).astype(float)),
-    (lambda x: np.sum(x * np.floor(x)), lambda x: np.floor(x)),
-    (lambda x: np.sum(x * x.astype(np.int64)), lambda x: x.astype(np.int64).astype(float)),
-    (lambda x: np.sum(np.sign(x) * x), np.sign),
-    (lambda x: np.sum(np.round(x) + np.ceil(x) * 0.0 + x), np.ones_like),
-    (lambda x: x[np.argmax(x)] + np.sum(x // 1.0), lambda x: np.eye(x.size)[np.argmax(x)]),
-    (lambda x: np.sum(np.where(np.logical_and(x > -1, x < 1), x, 0.0)),
-     lambda x: ((x > -1) & (x < 1)).astype(float)),
-    (lambda x: np.sum(x.astype(np.int32).astype(np.float64)) + np.sum(x), np.ones_like),
-])
+
+@pytest.mark.parametrize(
+    "fn, expected",
+    [
+        (lambda x: np.sum(x * (x > 0)), lambda x: (x > 0).astype(float)),
+        (lambda x: np.sum(x * np.floor(x)), lambda x: np.floor(x)),
+        (lambda x: np.sum(x * x.astype(np.int64)), lambda x: x.astype(np.int64).astype(float)),
+        (lambda x: np.sum(np.sign(x) * x), np.sign),
+        (lambda x: np.sum(np.round(x) + np.ceil(x) * 0.0 + x), np.ones_like),
+        (lambda x: x[np.argmax(x)] + np.sum(x // 1.0), lambda x: np.eye(x.size)[np.argmax(x)]),
+        (
+            lambda x: np.sum(np.where(np.logical_and(x > -1, x < 1), x, 0.0)),
+            lambda x: ((x > -1) & (x < 1)).astype(float),
+        ),
+        (lambda x: np.sum(x.astype(np.int32).astype(np.float64)) + np.sum(x), np.ones_like),
+    ],
+)
 def test_integer_and_boolean_intermediates_carry_no_gradient(fn, expected):
     x = np.array([-1.6, -0.3, 0.7, 2.4, 1.2])
     gradient = tracegrad.grad(fn)(x)

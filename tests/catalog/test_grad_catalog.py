@@ -52,8 +52,13 @@ def assert_gradients_close(ours, reference, rtol: float, what: str) -> None:
     scale = max(1.0, max(float(np.max(np.abs(e), initial=0.0)) for e in expected))
     for i, (a, b) in enumerate(zip(leaves, expected, strict=True)):
         assert np.shape(a) == np.shape(b), f"{what}: leaf {i} shape"
-        np.testing.assert_allclose(np.asarray(a, dtype=np.float64), np.asarray(b, np.float64),
-                                   rtol=rtol, atol=rtol * scale, err_msg=f"{what}: leaf {i}")
+        np.testing.assert_allclose(
+            np.asarray(a, dtype=np.float64),
+            np.asarray(b, np.float64),
+            rtol=rtol,
+            atol=rtol * scale,
+            err_msg=f"{what}: leaf {i}",
+        )
 
 
 def assert_same_dtypes(ours, reference) -> None:
@@ -62,6 +67,7 @@ def assert_same_dtypes(ours, reference) -> None:
 
 
 # --- (a) the hand-derived gradient ---------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", NAMES)
 def test_grad_equals_hand_derived(name):
@@ -78,6 +84,7 @@ def test_grad_equals_hand_derived(name):
 
 # --- (b) central differences ---------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", NAMES)
 def test_grad_agrees_with_central_differences(name):
     entry = GRAD_ENTRIES[name]
@@ -90,6 +97,7 @@ def test_grad_agrees_with_central_differences(name):
 
 # --- (c) jax.grad of the same source on jax.numpy -----------------------------------------
 
+
 def rebind_to_jax(module: types.ModuleType) -> dict:
     """A copy of `module`'s namespace where `np` is jax.numpy, with every function of the
     module rebuilt over that namespace, so helpers called from a function are rebound too."""
@@ -97,8 +105,9 @@ def rebind_to_jax(module: types.ModuleType) -> dict:
     namespace["np"] = jnp
     for name, value in vars(module).items():
         if isinstance(value, types.FunctionType) and value.__module__ == module.__name__:
-            rebuilt = types.FunctionType(value.__code__, namespace, value.__name__,
-                                         value.__defaults__, value.__closure__)
+            rebuilt = types.FunctionType(
+                value.__code__, namespace, value.__name__, value.__defaults__, value.__closure__
+            )
             rebuilt.__kwdefaults__ = value.__kwdefaults__
             namespace[name] = rebuilt
     return namespace
@@ -186,6 +195,7 @@ def test_jax_float64_restores_the_setting(before):
 
 # --- (d) value_and_grad ------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", NAMES)
 def test_value_and_grad(name):
     entry = GRAD_ENTRIES[name]
@@ -199,6 +209,7 @@ def test_value_and_grad(name):
 
 # --- (e) the emitted gradient module ---------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", NAMES)
 def test_gradient_source_is_deterministic_and_numpy_only(name):
     entry = GRAD_ENTRIES[name]
@@ -210,7 +221,9 @@ def test_gradient_source_is_deterministic_and_numpy_only(name):
     imported = [node for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)]
     # `math` (the standard library) where every value is a number: Python-float code.
     assert [ast.unparse(node) for node in imported] in (
-        ["import numpy as np"], ["import math", "import numpy as np"])
+        ["import numpy as np"],
+        ["import math", "import numpy as np"],
+    )
     assert "tracegrad" not in first.split("\n", 1)[1]
     # The module runs without tracegrad: only numpy in its namespace.
     namespace: dict = {}

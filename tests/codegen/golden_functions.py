@@ -67,5 +67,9 @@ def rnn_loss(W, U, h0, xs):
     return np.sum(hs * hs) + np.sum(h)
 
 
-RNN_ARGS = (RNG.standard_normal((4, 4)) * 0.5, RNG.standard_normal((3, 4)),
-            np.zeros(4), RNG.standard_normal((7, 3)))
+RNN_ARGS = (
+    RNG.standard_normal((4, 4)) * 0.5,
+    RNG.standard_normal((3, 4)),
+    np.zeros(4),
+    RNG.standard_normal((7, 3)),
+)

@@ -31,9 +31,15 @@ def block(source: str, first: str) -> list[str]:
     lines = code(source)
     start = lines.index(first)
     depth = len(first) - len(first.lstrip())
-    end = next((i for i in range(start + 1, len(lines))
-                if len(lines[i]) - len(lines[i].lstrip()) <= depth
-                and not lines[i].lstrip().startswith(("else:", "elif "))), len(lines))
+    end = next(
+        (
+            i
+            for i in range(start + 1, len(lines))
+            if len(lines[i]) - len(lines[i].lstrip()) <= depth
+            and not lines[i].lstrip().startswith(("else:", "elif "))
+        ),
+        len(lines),
+    )
     return lines[start:end]
 
 
@@ -56,8 +62,9 @@ def check_backends(fn, *args):
         assert len(ours) == len(theirs)
         for k, (a, b) in enumerate(zip(ours, theirs, strict=True)):
             assert np.asarray(a).dtype == np.result_type(b), f"{backend} result {k}"
-            np.testing.assert_allclose(np.asarray(a), b, rtol=1e-12, atol=1e-14,
-                                       err_msg=f"{backend} result {k}")
+            np.testing.assert_allclose(
+                np.asarray(a), b, rtol=1e-12, atol=1e-14, err_msg=f"{backend} result {k}"
+            )
 
 
 # --- scan ------------------------------------------------------------------------------
@@ -88,7 +95,7 @@ def test_scan_is_a_for_loop_writing_its_carry_and_stacking_its_ys():
     ]
     raw = source.splitlines()
     start = next(i for i, line in enumerate(raw) if "for t in range(5):" in line)
-    assert all(LOCATION.search(line) for line in raw[start:start + 4]), "each keeps its line"
+    assert all(LOCATION.search(line) for line in raw[start : start + 4]), "each keeps its line"
     check_backends(rnn, *RNN_ARGS)
 
 
@@ -111,8 +118,9 @@ def reverse_tree_scan(a, xs, ws, h0):
         total = carry["total"] + h.sum()
         return {"h": h, "total": total}, (h * w, total)
 
-    out, (hs, totals) = tracegrad.scan(step, {"h": h0, "total": np.float64(0.0)}, (xs, ws),
-                                       reverse=True)
+    out, (hs, totals) = tracegrad.scan(
+        step, {"h": h0, "total": np.float64(0.0)}, (xs, ws), reverse=True
+    )
     return out["h"] * a, out["total"], hs, totals
 
 
@@ -136,8 +144,10 @@ def test_scan_in_reverse_with_a_dict_carry_and_two_xs():
     ]
     jax_lines = code(source_of(reverse_tree_scan, *TREE_ARGS, backend="jax"))
     assert "    total = jnp.asarray(0.0, dtype=jnp.float64)" in jax_lines
-    assert "    (h, total), (ys, totals) = jax.lax.scan(step, (h0, total), (xs, ws), " \
-           "reverse=True)" in jax_lines
+    assert (
+        "    (h, total), (ys, totals) = jax.lax.scan(step, (h0, total), (xs, ws), "
+        "reverse=True)" in jax_lines
+    )
     assert "        h, total = carry" in jax_lines
     check_backends(reverse_tree_scan, *TREE_ARGS)
 
@@ -241,7 +251,8 @@ def test_fori_loop_with_python_int_bounds():
         "        c = (c * 0.5) + i",
     ]
     assert "    c = jax.lax.fori_loop(0, 4, body, x)" in code(
-        source_of(decay, np.ones(2), backend="jax"))
+        source_of(decay, np.ones(2), backend="jax")
+    )
     check_backends(decay, np.ones(2))
 
 
@@ -254,8 +265,12 @@ def test_fori_loop_with_traced_bounds_loops_over_them():
     lines = code(source_of(window_sum, *args))
     assert "    for i in np.arange(start, stop):" in lines
     jax_lines = code(source_of(window_sum, *args, backend="jax"))
-    assert any(line.startswith("    total = jax.lax.fori_loop(start.astype(jnp.int64), "
-                               "stop.astype(jnp.int64), body, ") for line in jax_lines)
+    assert any(
+        line.startswith(
+            "    total = jax.lax.fori_loop(start.astype(jnp.int64), stop.astype(jnp.int64), body, "
+        )
+        for line in jax_lines
+    )
     check_backends(window_sum, *args)
 
 
@@ -301,7 +316,7 @@ def test_while_loop_with_a_condition_of_several_lines():
     args = (np.array([1.0, 2.0]), np.float64(50.0))
     lines = code(source_of(counting, *args))
     start = lines.index("    while True:")
-    assert lines[start:start + 6] == [
+    assert lines[start : start + 6] == [
         "    while True:",
         "        big = carry_1.sum() < limit",
         "        if not np.logical_and(carry_0 < 20, big):",
@@ -342,7 +357,7 @@ def test_custom_vjp_is_the_function_itself_marked_with_its_rule():
     for backend, module in (("numpy", "np"), ("jax", "jnp")):
         lines = code(source_of(f, x, backend=backend))
         start = lines.index("    # logsumexp: custom VJP logsumexp_bwd")
-        assert lines[start + 1:start + 5] == [
+        assert lines[start + 1 : start + 5] == [
             "    m = multiply.max()",
             f"    exp = {module}.exp(multiply - m)",
             f"    log = {module}.log(exp.sum())",
@@ -367,8 +382,12 @@ def everything(W, xs, x, n):
     return logsumexp(h), sums
 
 
-EVERYTHING_ARGS = (RNG.normal(size=(3, 3)), RNG.normal(size=(4, 3)), RNG.normal(size=3),
-                   np.int64(1))
+EVERYTHING_ARGS = (
+    RNG.normal(size=(3, 3)),
+    RNG.normal(size=(4, 3)),
+    RNG.normal(size=3),
+    np.int64(1),
+)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

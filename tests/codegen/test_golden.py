@@ -56,8 +56,10 @@ def test_mlp_gradient_source():
     check_golden(GOLDEN_DIR / "softmax_cross_entropy.grad.numpy.txt", gradient.source(*args))
     check_golden(GOLDEN_DIR / "softmax_cross_entropy.grad.ir.txt", str(gradient.ir(*args)) + "\n")
     # Before the optimizing passes, kept so the difference they make stays visible.
-    check_golden(GOLDEN_DIR / "softmax_cross_entropy.grad.raw.numpy.txt",
-                 gradient.source(*args, optimize=False))
+    check_golden(
+        GOLDEN_DIR / "softmax_cross_entropy.grad.raw.numpy.txt",
+        gradient.source(*args, optimize=False),
+    )
 
 
 def test_memory_plan_source():
@@ -69,8 +71,7 @@ def test_memory_plan_source():
     source = gradient.source(x)
     check_golden(GOLDEN_DIR / "elementwise_chain.grad.numpy.txt", source)
     assert "out=" in source and "del " in source
-    expected = (np.cos(x) * np.exp(-x * x) - 2 * x * np.sin(x) * np.exp(-x * x)
-                + 2 * x / (1 + x * x))
+    expected = np.cos(x) * np.exp(-x * x) - 2 * x * np.sin(x) * np.exp(-x * x) + 2 * x / (1 + x * x)
     np.testing.assert_allclose(gradient(x), expected, rtol=1e-12, atol=1e-15)
 
 

@@ -41,8 +41,7 @@ from .test_golden import GOLDEN_DIR, check_golden
         (np.arange(5, dtype=np.int32), "jnp.arange(5, dtype=jnp.int32)"),
         (np.eye(3), "jnp.eye(3, dtype=jnp.float64)"),
         (np.array([1.0, -2.0, np.nan]), "jnp.asarray([1.0, -2.0, jnp.nan], dtype=jnp.float64)"),
-        (np.array([[1, 2], [3, 5]], np.int8),
-         "jnp.asarray([[1, 2], [3, 5]], dtype=jnp.int8)"),
+        (np.array([[1, 2], [3, 5]], np.int8), "jnp.asarray([[1, 2], [3, 5]], dtype=jnp.int8)"),
     ],
 )
 def test_literal_forms(value, text):
@@ -69,58 +68,173 @@ I8 = np.array([-100, 5, 7], np.int8)
 
 
 def unary(x):
-    return [np.negative(x), np.abs(x), np.sign(x), np.exp(x), np.expm1(x), np.log(x + 2),
-            np.log1p(x + 1.5), np.sqrt(x + 2), np.square(x), np.sin(x), np.cos(x), np.tan(x),
-            np.arcsin(x / 2), np.arccos(x / 2), np.arctan(x), np.sinh(x), np.cosh(x),
-            np.tanh(x), np.floor(x), np.ceil(x), np.round(x), np.round(x, 2), -x, abs(x)]
+    return [
+        np.negative(x),
+        np.abs(x),
+        np.sign(x),
+        np.exp(x),
+        np.expm1(x),
+        np.log(x + 2),
+        np.log1p(x + 1.5),
+        np.sqrt(x + 2),
+        np.square(x),
+        np.sin(x),
+        np.cos(x),
+        np.tan(x),
+        np.arcsin(x / 2),
+        np.arccos(x / 2),
+        np.arctan(x),
+        np.sinh(x),
+        np.cosh(x),
+        np.tanh(x),
+        np.floor(x),
+        np.ceil(x),
+        np.round(x),
+        np.round(x, 2),
+        -x,
+        abs(x),
+    ]
 
 
 def binary(x, y):
-    return [x + y, x - y, x * y, x / y, x // y, x % y, np.abs(x) ** y, np.maximum(x, y),
-            np.minimum(x, y), np.arctan2(x, y), x @ y, 2.0 ** x, x ** 2, 3 - x, 1 / y]
+    return [
+        x + y,
+        x - y,
+        x * y,
+        x / y,
+        x // y,
+        x % y,
+        np.abs(x) ** y,
+        np.maximum(x, y),
+        np.minimum(x, y),
+        np.arctan2(x, y),
+        x @ y,
+        2.0**x,
+        x**2,
+        3 - x,
+        1 / y,
+    ]
 
 
 def comparisons(x, y, flags):
-    return [x == y, x != y, x < y, x <= y, x > y, x >= y, np.logical_and(x > 0, flags),
-            np.logical_or(x > 0, flags), np.logical_not(flags), np.where(flags, x, y),
-            np.where(x > 0, 1, 0), np.where(flags, x, 0.5)]
+    return [
+        x == y,
+        x != y,
+        x < y,
+        x <= y,
+        x > y,
+        x >= y,
+        np.logical_and(x > 0, flags),
+        np.logical_or(x > 0, flags),
+        np.logical_not(flags),
+        np.where(flags, x, y),
+        np.where(x > 0, 1, 0),
+        np.where(flags, x, 0.5),
+    ]
 
 
 def mixed_dtypes(i32, f32, i64, flags, u8, i8):
     """NumPy's promotions, which JAX's differ from: every result keeps NumPy's dtype."""
-    return [i32 + f32, i32 * 1.5, i32 / 2, f32 + 1, f32 * np.float64(2.0), flags + 1,
-            i64 / (i64 * i64 + 1), i64 // 3, i64 % 3, flags.sum(), i32.sum(axis=0), i32.prod(),
-            f32.sum(axis=1, keepdims=True), u8 + i8, flags ** 2, f32 ** 2, np.floor(i64),
-            np.round(i64), i32 < f32, np.where(i32 > 0, i32, f32), np.sqrt(i32 * i32),
-            np.concatenate([i32, f32]), np.stack([i32[0], f32[0]]), f32.astype(np.int8),
-            i64.astype(np.float32), flags.astype(np.float64), np.exp(i64.astype(np.int16)),
-            np.maximum(f32, i32), np.einsum("ij,ij->i", i32, f32), i32 @ f32.T,
-            np.abs(i8), -i32]
+    return [
+        i32 + f32,
+        i32 * 1.5,
+        i32 / 2,
+        f32 + 1,
+        f32 * np.float64(2.0),
+        flags + 1,
+        i64 / (i64 * i64 + 1),
+        i64 // 3,
+        i64 % 3,
+        flags.sum(),
+        i32.sum(axis=0),
+        i32.prod(),
+        f32.sum(axis=1, keepdims=True),
+        u8 + i8,
+        flags**2,
+        f32**2,
+        np.floor(i64),
+        np.round(i64),
+        i32 < f32,
+        np.where(i32 > 0, i32, f32),
+        np.sqrt(i32 * i32),
+        np.concatenate([i32, f32]),
+        np.stack([i32[0], f32[0]]),
+        f32.astype(np.int8),
+        i64.astype(np.float32),
+        flags.astype(np.float64),
+        np.exp(i64.astype(np.int16)),
+        np.maximum(f32, i32),
+        np.einsum("ij,ij->i", i32, f32),
+        i32 @ f32.T,
+        np.abs(i8),
+        -i32,
+    ]
 
 
 def python_scalars(x, y, n, flag):
     """Python numbers stay Python numbers where NumPy keeps them, and become float64 or
     int64 arrays where NumPy makes them arrays."""
-    return [x * y, x - n, n // 2, x ** 2, -x, abs(y), x < y, np.maximum(x, n), np.exp(n),
-            np.arctan2(x, y), np.sqrt(x * x), np.stack([x, y]), np.stack([x, n]), np.sum(x),
-            np.where(flag, x, n), np.tanh(y) + n, flag + 1, np.round(y, 1), np.reshape(x, (1,))]
+    return [
+        x * y,
+        x - n,
+        n // 2,
+        x**2,
+        -x,
+        abs(y),
+        x < y,
+        np.maximum(x, n),
+        np.exp(n),
+        np.arctan2(x, y),
+        np.sqrt(x * x),
+        np.stack([x, y]),
+        np.stack([x, n]),
+        np.sum(x),
+        np.where(flag, x, n),
+        np.tanh(y) + n,
+        flag + 1,
+        np.round(y, 1),
+        np.reshape(x, (1,)),
+    ]
 
 
 def reductions(x):
     cube = x.reshape(2, 3, 2)
-    return [x.sum(), cube.sum(axis=(0, 2)), cube.prod(axis=1, keepdims=True), cube.max(),
-            cube.min(axis=2), cube.max(axis=(0, 1), keepdims=True), np.argmax(x),
-            np.argmin(cube, axis=1), np.argmax(cube, axis=2, keepdims=True), x.mean(), x.std()]
+    return [
+        x.sum(),
+        cube.sum(axis=(0, 2)),
+        cube.prod(axis=1, keepdims=True),
+        cube.max(),
+        cube.min(axis=2),
+        cube.max(axis=(0, 1), keepdims=True),
+        np.argmax(x),
+        np.argmin(cube, axis=1),
+        np.argmax(cube, axis=2, keepdims=True),
+        x.mean(),
+        x.std(),
+    ]
 
 
 def shapes_and_indexing(x, labels):
     cube = x.reshape(2, 3, 2)
-    return [cube.transpose(1, 0, 2), cube.T, x.reshape(3, 4)[:, None, 1], cube[..., 1],
-            cube[1:, ::-1, 0], np.broadcast_to(x[:4], (3, 4)), np.concatenate(
-                [cube, cube[:, :1]], axis=1), np.stack([x, x], axis=1), np.swapaxes(cube, 0, 2),
-            np.expand_dims(x, 0), cube[labels[:2] % 2, :, labels[2:4] % 2], cube[:, labels[:3] % 3],
-            x[labels], x[[0, 2, 2]], np.einsum("abc,abc->b", cube, cube), np.squeeze(cube[:1]),
-            x[::2][1]]
+    return [
+        cube.transpose(1, 0, 2),
+        cube.T,
+        x.reshape(3, 4)[:, None, 1],
+        cube[..., 1],
+        cube[1:, ::-1, 0],
+        np.broadcast_to(x[:4], (3, 4)),
+        np.concatenate([cube, cube[:, :1]], axis=1),
+        np.stack([x, x], axis=1),
+        np.swapaxes(cube, 0, 2),
+        np.expand_dims(x, 0),
+        cube[labels[:2] % 2, :, labels[2:4] % 2],
+        cube[:, labels[:3] % 3],
+        x[labels],
+        x[[0, 2, 2]],
+        np.einsum("abc,abc->b", cube, cube),
+        np.squeeze(cube[:1]),
+        x[::2][1],
+    ]
 
 
 def gradient_primitives(x, labels):
@@ -153,6 +267,7 @@ softplus.defvjp(softplus_fwd, softplus_bwd)
 def control_flow(h, xs, n):
     """Every control-flow primitive on float32 values, with int32 loop bounds: each result
     keeps NumPy's dtype inside jax.lax's loops and branches too."""
+
     def step(h, x):
         h = np.tanh(h * x + 0.5)
         return h, h.sum()
@@ -177,12 +292,20 @@ CASES = {
     "reductions": (reductions, (np.linspace(-1.0, 2.0, 12),)),
     "shapes and indexing": (shapes_and_indexing, (np.arange(12.0) - 4.5, I64 % 5)),
     "stop_gradient": (lambda x: tracegrad.stop_gradient(x) * x, (F64,)),
-    "cumulative": (lambda x, n: [np.cumsum(x), np.cumprod(x.reshape(3, 4), axis=0),
-                                 x.reshape(3, 4).cumsum(axis=-1, dtype=np.float32),
-                                 np.cumsum(n.astype(np.int32)), np.cumprod(x > 0)],
-                   (np.linspace(-1.0, 2.0, 12), np.arange(12) % 5)),
-    "control flow": (control_flow, (F32[0], RNG.standard_normal((4, 3)).astype(np.float32),
-                                    np.int32(1))),
+    "cumulative": (
+        lambda x, n: [
+            np.cumsum(x),
+            np.cumprod(x.reshape(3, 4), axis=0),
+            x.reshape(3, 4).cumsum(axis=-1, dtype=np.float32),
+            np.cumsum(n.astype(np.int32)),
+            np.cumprod(x > 0),
+        ],
+        (np.linspace(-1.0, 2.0, 12), np.arange(12) % 5),
+    ),
+    "control flow": (
+        control_flow,
+        (F32[0], RNG.standard_normal((4, 3)).astype(np.float32), np.int32(1)),
+    ),
 }
 GRADIENT_CASES = {"gradient primitives": (gradient_primitives, (np.linspace(-1, 1, 12), I64))}
 
@@ -201,8 +324,9 @@ def assert_same_values(ours, reference):
         if np.result_type(b).kind in "biu":
             np.testing.assert_array_equal(np.asarray(a), b, err_msg=f"result {i}")
         else:
-            np.testing.assert_allclose(np.asarray(a), b, rtol=rtol_for(a.dtype), atol=0,
-                                       err_msg=f"result {i}")
+            np.testing.assert_allclose(
+                np.asarray(a), b, rtol=rtol_for(a.dtype), atol=0, err_msg=f"result {i}"
+            )
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -231,6 +355,7 @@ def test_the_cases_run_every_primitive():
 
 # --- what the module reads like ---------------------------------------------------------------
 
+
 def source_of(fn, *args) -> str:
     return tracegrad.jit(fn, backend="jax").source(*args)
 
@@ -246,7 +371,8 @@ def test_numpy_promotions_are_written_out():
 
 def test_scatters_are_functional_updates():
     source = tracegrad.jit(tracegrad.grad(gradient_primitives), backend="jax").source(
-        np.linspace(-1, 1, 12), I64)
+        np.linspace(-1, 1, 12), I64
+    )
     assert ".at[2:7].set(" in source
     assert ".at[" in source and "].add(" in source
     assert not in_place_writes(source)
@@ -254,21 +380,28 @@ def test_scatters_are_functional_updates():
 
 def in_place_writes(source: str) -> list[str]:
     """Statements that write into an array (`x[k] = v`, `x += v`): JAX has none."""
-    return [ast.unparse(n) for n in ast.walk(ast.parse(source))
-            if isinstance(n, ast.AugAssign)
-            or (isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store))]
+    return [
+        ast.unparse(n)
+        for n in ast.walk(ast.parse(source))
+        if isinstance(n, ast.AugAssign)
+        or (isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store))
+    ]
 
 
 def test_in_place_writes_are_recognised():
-    assert in_place_writes(tracegrad.grad(gradient_primitives).source(
-        np.linspace(-1, 1, 12), I64))  # the NumPy backend fills buffers in place
+    assert in_place_writes(
+        tracegrad.grad(gradient_primitives).source(np.linspace(-1, 1, 12), I64)
+    )  # the NumPy backend fills buffers in place
 
 
 def test_module_imports_only_jax_and_uses_no_numpy():
     fn, args = GOLDEN_CASES["window_features"]
     source = source_of(fn, *args)
-    imported = [ast.unparse(n) for n in ast.walk(ast.parse(source))
-                if isinstance(n, ast.Import | ast.ImportFrom)]
+    imported = [
+        ast.unparse(n)
+        for n in ast.walk(ast.parse(source))
+        if isinstance(n, ast.Import | ast.ImportFrom)
+    ]
     assert imported == ["import jax", "import jax.numpy as jnp"]
     assert "np." not in source.replace("jnp.", "")
     assert "tracegrad" not in source.split("\n", 1)[1]
@@ -292,8 +425,7 @@ def test_large_constants_are_hoisted_and_built_in_the_right_dtype():
     compiled = tracegrad.jit(with_table, backend="jax")
     source = compiled.source(np.ones(40))
     assert source.count("CONSTANT = jnp.asarray(") == 1
-    np.testing.assert_allclose(np.asarray(compiled(np.ones(40))), 1.0 * table + table,
-                               rtol=1e-15)
+    np.testing.assert_allclose(np.asarray(compiled(np.ones(40))), 1.0 * table + table, rtol=1e-15)
 
 
 def test_emit_jax_takes_a_bare_graph():

@@ -52,7 +52,7 @@ def run_and_read(fn, *args):
 
 
 def test_negative_literals_are_parenthesised():
-    source = run_and_read(lambda x: (-2.0) ** x - (-1.0) + x ** -2, np.array([1.0, 2.0]))
+    source = run_and_read(lambda x: (-2.0) ** x - (-1.0) + x**-2, np.array([1.0, 2.0]))
     assert "(-2.0) ** x" in source
     assert "- (-1.0)" in source
     assert "x ** (-2)" in source
@@ -74,7 +74,6 @@ def test_returned_constants_are_fresh_copies():
     first[0] = 99.0
     _, second = compiled(np.ones(2))
     assert second[0] == 0.0
-
 
 
 def test_python_scalars_stay_python_scalars():

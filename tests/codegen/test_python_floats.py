@@ -11,7 +11,7 @@ import tracegrad
 
 def scalar_loss(x, y):
     r = np.sqrt(x * x + y * y)
-    return np.sin(r) / r + np.exp(-x) * np.log1p(y * y) + x ** 0.5
+    return np.sin(r) / r + np.exp(-x) * np.log1p(y * y) + x**0.5
 
 
 def test_numbers_only_compute_with_python_floats():
@@ -23,8 +23,11 @@ def test_numbers_only_compute_with_python_floats():
     dx, dy = gradient(0.7, -1.3)
     assert type(dx) is np.float64 and type(dy) is np.float64  # as the NumPy module returns
     r = np.hypot(0.7, -1.3)
-    expected_dx = 0.7 / r * (np.cos(r) / r - np.sin(r) / r**2) - np.exp(-0.7) * np.log1p(
-        1.69) + 0.5 / np.sqrt(0.7)
+    expected_dx = (
+        0.7 / r * (np.cos(r) / r - np.sin(r) / r**2)
+        - np.exp(-0.7) * np.log1p(1.69)
+        + 0.5 / np.sqrt(0.7)
+    )
     np.testing.assert_allclose(dx, expected_dx, rtol=1e-13)
 
 
@@ -32,8 +35,9 @@ def test_numbers_only_compute_with_python_floats():
 def test_where_python_floats_raise_the_result_is_numpys(x):
     """NumPy float64 arguments: NumPy returns inf or nan (a Python float argument would keep
     Python's own `**`, which raises or goes complex, in NumPy code as well)."""
+
     def f(x):
-        return np.log(x) + np.exp(x) + np.sqrt(x) + x ** 0.5
+        return np.log(x) + np.exp(x) + np.sqrt(x) + x**0.5
 
     x = np.float64(x)
     with warnings.catch_warnings():

@@ -38,7 +38,7 @@ def test_one_buffer_of_states_gives_the_gradient(reverse, batch):
     gradient = tracegrad.grad(lambda W, xs: rnn(W, xs, reverse))
     source = gradient.source(W, xs)
     assert "h_states = np.empty((6, " in source
-    assert (f"h_states[{'5' if reverse else '0'}] = h" in source)
+    assert f"h_states[{'5' if reverse else '0'}] = h" in source
     assert ("h_states[t] = " if reverse else "h_states[t + 1] = ") in source
     assert ("h_steps = h_states[1:]" if reverse else "h_steps = h_states[:-1]") in source
     with jax_float64():

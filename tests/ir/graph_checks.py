@@ -51,8 +51,9 @@ def assert_same_value(got: Any, want: Any, *, exact: bool, what: str = "") -> No
     context = f"{what}\n got  {describe(got)}\n want {describe(want)}"
     assert a.dtype == b.dtype, f"dtype differs; {context}"
     assert a.shape == b.shape, f"shape differs; {context}"
-    assert (type(got) in PYTHON_SCALARS) == (type(want) in PYTHON_SCALARS), \
+    assert (type(got) in PYTHON_SCALARS) == (type(want) in PYTHON_SCALARS), (
         f"a Python scalar and a NumPy value; {context}"
+    )
     if a.dtype.kind not in "fc":
         assert np.array_equal(a, b), f"values differ; {context}"
         return
@@ -66,15 +67,16 @@ def assert_same_value(got: Any, want: Any, *, exact: bool, what: str = "") -> No
     if exact:
         assert np.array_equal(a, b), f"values differ; {context}"
     else:
-        np.testing.assert_allclose(a, b, rtol=RTOL[np.dtype(a.dtype)], atol=0,
-                                   err_msg=context)
+        np.testing.assert_allclose(a, b, rtol=RTOL[np.dtype(a.dtype)], atol=0, err_msg=context)
     zero = b == 0
-    assert np.array_equal(np.signbit(a[zero]), np.signbit(b[zero])), \
+    assert np.array_equal(np.signbit(a[zero]), np.signbit(b[zero])), (
         f"the sign of a zero differs; {context}"
+    )
 
 
-def assert_same_results(got: Sequence[Any], want: Sequence[Any], *, exact: bool,
-                        what: str = "") -> None:
+def assert_same_results(
+    got: Sequence[Any], want: Sequence[Any], *, exact: bool, what: str = ""
+) -> None:
     assert len(got) == len(want), what
     for i, (g, w) in enumerate(zip(got, want, strict=True)):
         assert_same_value(g, w, exact=exact, what=f"{what} result {i}")
@@ -83,13 +85,17 @@ def assert_same_results(got: Sequence[Any], want: Sequence[Any], *, exact: bool,
 # --- what each pass may change ------------------------------------------------------------
 
 # Passes whose docstring promises the very same values.
-EXACT_PASSES = frozenset({"fold broadcasts", "fold constants", "common subexpressions",
-                          "dead code"})
+EXACT_PASSES = frozenset(
+    {"fold broadcasts", "fold constants", "common subexpressions", "dead code"}
+)
 
 
 def is_zero(x: Operand) -> bool:
-    return isinstance(x, Literal) and x.type.dtype.kind in "iuf" and \
-        bool(np.all(np.asarray(x.value) == 0))
+    return (
+        isinstance(x, Literal)
+        and x.type.dtype.kind in "iuf"
+        and bool(np.all(np.asarray(x.value) == 0))
+    )
 
 
 def zero_sign_rewrites(graph: Graph) -> tuple[Graph, bool]:
@@ -118,8 +124,9 @@ def zero_sign_rewrites(graph: Graph) -> tuple[Graph, bool]:
         out, name = node.out.type, node.op.name
         value: Operand | None = None
         if name == "add":
-            value = next((x for x, z in (inputs, inputs[::-1])
-                          if is_zero(z) and x.type == out), None)
+            value = next(
+                (x for x, z in (inputs, inputs[::-1]) if is_zero(z) and x.type == out), None
+            )
         elif name == "subtract" and is_zero(inputs[0]) and typed("neg", inputs[1:]) == out:
             value = bind("neg", inputs[1:])
         elif name == "sum":
@@ -160,8 +167,7 @@ def documented_variant(graph: Graph) -> Graph:
     return graph
 
 
-def assert_pass_keeps_values(name: str, before: Graph, after: Graph,
-                             args: Sequence[Any]) -> None:
+def assert_pass_keeps_values(name: str, before: Graph, after: Graph, args: Sequence[Any]) -> None:
     """Running `after` (what pass `name` made of `before`) gives `before`'s results: exactly
     for the passes that promise it; else within rounding, each result equal to `before`'s
     or to what the documented zero-sign rewrites make of it (-0.0 where NumPy gives 0.0,
@@ -179,8 +185,9 @@ def assert_pass_keeps_values(name: str, before: Graph, after: Graph,
         except AssertionError:
             if variant is None:
                 variant = run_graph(documented_variant(before), args)
-            assert_same_value(g, variant[i], exact=False,
-                              what=f"{what} (nor as the documented rewrites give it)")
+            assert_same_value(
+                g, variant[i], exact=False, what=f"{what} (nor as the documented rewrites give it)"
+            )
 
 
 # --- random graphs ------------------------------------------------------------------------
@@ -191,8 +198,21 @@ NUMPY_LITERALS = tuple(t(v) for t in (np.float64, np.float32) for v in (0.0, -0.
 LITERALS = WEAK_LITERALS + NUMPY_LITERALS
 UNARY = ("neg", "exp", "sin")
 BINARY = ("add", "subtract", "multiply", "divide")
-ACTIONS = (*UNARY, *BINARY, "transpose", "reshape", "broadcast_to", "sum", "convert", "where",
-           "repeat", "double_neg", "times_one", "transpose_twice", "literal_op")
+ACTIONS = (
+    *UNARY,
+    *BINARY,
+    "transpose",
+    "reshape",
+    "broadcast_to",
+    "sum",
+    "convert",
+    "where",
+    "repeat",
+    "double_neg",
+    "times_one",
+    "transpose_twice",
+    "literal_op",
+)
 
 
 def float_elements() -> st.SearchStrategy[float]:
@@ -206,13 +226,15 @@ def literals() -> st.SearchStrategy[Literal]:
 class RandomGraph:
     """A GraphBuilder driven by hypothesis draws; a bind its type rule rejects is skipped."""
 
-    def __init__(self, draw: Callable, dtypes: Sequence[np.dtype],
-                 shapes: Sequence[tuple[int, ...]]):
+    def __init__(
+        self, draw: Callable, dtypes: Sequence[np.dtype], shapes: Sequence[tuple[int, ...]]
+    ):
         self.draw = draw
         self.builder = GraphBuilder("random_graph")
-        self.pool: list[Var] = [self.builder.add_input(TensorType(shape, dtype), f"x{i}")
-                                for i, (dtype, shape) in enumerate(zip(dtypes, shapes,
-                                                                       strict=True))]
+        self.pool: list[Var] = [
+            self.builder.add_input(TensorType(shape, dtype), f"x{i}")
+            for i, (dtype, shape) in enumerate(zip(dtypes, shapes, strict=True))
+        ]
 
     def var(self, strong: bool = False) -> Var:
         """A float value made so far (recent ones more often, so chains grow deep as well as
@@ -249,12 +271,15 @@ class RandomGraph:
             self.bind(action, self.operands())
         elif action == "literal_op":  # constants only: for fold_constants
             op = draw(st.sampled_from(("add", "subtract", "multiply", "neg", "exp")))
-            inputs = [draw(literals())] if op in ("neg", "exp") else \
-                [draw(literals()), draw(literals())]
+            inputs = (
+                [draw(literals())] if op in ("neg", "exp") else [draw(literals()), draw(literals())]
+            )
             out = self.bind(op, inputs)
             if out is not None:
-                self.bind(draw(st.sampled_from(BINARY)),
-                          draw(st.permutations([out, self.var(strong=True)])))
+                self.bind(
+                    draw(st.sampled_from(BINARY)),
+                    draw(st.permutations([out, self.var(strong=True)])),
+                )
         elif action == "transpose":
             x = self.var(strong=True)
             self.bind("transpose", [x], {"axes": tuple(draw(st.permutations(range(x.type.ndim))))})
@@ -263,16 +288,24 @@ class RandomGraph:
             first = tuple(draw(st.permutations(range(x.type.ndim))))
             y = self.bind("transpose", [x], {"axes": first})
             inverse = tuple(int(a) for a in np.argsort(first))
-            second = draw(st.sampled_from([inverse, tuple(draw(st.permutations(
-                range(x.type.ndim))))]))
+            second = draw(
+                st.sampled_from([inverse, tuple(draw(st.permutations(range(x.type.ndim))))])
+            )
             self.bind("transpose", [y], {"axes": second})
         elif action == "reshape":
             x = self.var(strong=True)
             shape = x.type.shape
-            target = draw(st.sampled_from([
-                (x.type.size,), shape[::-1], (1, *shape), tuple(d for d in shape if d != 1),
-                shape,
-            ]))
+            target = draw(
+                st.sampled_from(
+                    [
+                        (x.type.size,),
+                        shape[::-1],
+                        (1, *shape),
+                        tuple(d for d in shape if d != 1),
+                        shape,
+                    ]
+                )
+            )
             y = self.bind("reshape", [x], {"shape": target})
             if y is not None and draw(st.booleans()):  # a chain of reshapes
                 self.bind("reshape", [y], {"shape": draw(st.sampled_from([shape, (x.type.size,)]))})
@@ -291,27 +324,40 @@ class RandomGraph:
             if use == "summed":  # over the axes it repeated: a sum of a broadcast
                 repeated = len(target) - x.type.ndim
                 axes = tuple(range(repeated)) + tuple(
-                    repeated + a for a, d in enumerate(x.type.shape) if d != target[repeated + a])
+                    repeated + a for a, d in enumerate(x.type.shape) if d != target[repeated + a]
+                )
                 self.bind("sum", [y], {"axis": axes, "keepdims": draw(st.booleans())})
             elif use == "combined":
                 self.bind(draw(st.sampled_from(BINARY)), draw(st.permutations([y, other])))
             else:  # two broadcasts meeting in one operation
-                z = self.bind("broadcast_to", [draw(st.sampled_from([other, *sources[1:]]))],
-                              {"shape": target})
+                z = self.bind(
+                    "broadcast_to",
+                    [draw(st.sampled_from([other, *sources[1:]]))],
+                    {"shape": target},
+                )
                 if z is not None:
                     self.bind(draw(st.sampled_from(BINARY)), [y, z])
         elif action == "sum":
             x = self.var(strong=True)
-            axes = draw(st.lists(st.integers(0, max(x.type.ndim - 1, 0)), unique=True,
-                                 max_size=x.type.ndim)) if x.type.ndim else []
+            axes = (
+                draw(
+                    st.lists(
+                        st.integers(0, max(x.type.ndim - 1, 0)), unique=True, max_size=x.type.ndim
+                    )
+                )
+                if x.type.ndim
+                else []
+            )
             self.bind("sum", [x], {"axis": tuple(sorted(axes)), "keepdims": draw(st.booleans())})
         elif action == "convert":
-            self.bind("convert", [self.var(strong=True)],
-                      {"dtype": draw(st.sampled_from([F32, F64]))})
+            self.bind(
+                "convert", [self.var(strong=True)], {"dtype": draw(st.sampled_from([F32, F64]))}
+            )
         elif action == "where":
             x, y = self.var(strong=True), self.operand()
-            condition = self.bind(draw(st.sampled_from(["greater", "less"])),
-                                  [self.var(), draw(literals())])
+            condition = self.bind(
+                draw(st.sampled_from(["greater", "less"])), [self.var(), draw(literals())]
+            )
             if condition is not None:
                 self.bind("where", [condition, x, draw(st.sampled_from([x, y]))])
         elif action == "repeat":  # the same node again, operands swapped where they commute
@@ -328,22 +374,29 @@ class RandomGraph:
                 self.bind("neg", [y])
         elif action == "times_one":
             one = draw(st.sampled_from([1, 1.0, np.float64(1.0), np.float32(1.0), -1, -1.0]))
-            self.bind(draw(st.sampled_from(["multiply", "divide"])),
-                      [self.var(strong=True), Literal.of(one)])
+            self.bind(
+                draw(st.sampled_from(["multiply", "divide"])),
+                [self.var(strong=True), Literal.of(one)],
+            )
 
 
 @st.composite
 def random_graphs(draw: Callable, max_steps: int = 12) -> tuple[Graph, list[np.ndarray]]:
     """A random graph and arguments for it."""
     count = draw(st.integers(1, 3))
-    shapes = draw(hnp.mutually_broadcastable_shapes(num_shapes=count, min_dims=0, max_dims=3,
-                                                    min_side=1, max_side=3)).input_shapes
+    shapes = draw(
+        hnp.mutually_broadcastable_shapes(
+            num_shapes=count, min_dims=0, max_dims=3, min_side=1, max_side=3
+        )
+    ).input_shapes
     dtypes = draw(st.lists(st.sampled_from([F64, F64, F32]), min_size=count, max_size=count))
     graph = RandomGraph(draw, dtypes, shapes)
     for _ in range(draw(st.integers(1, max_steps))):
         graph.step()
     computed = graph.pool[count:] or graph.pool
     outputs = [computed[-1], *draw(st.lists(st.sampled_from(graph.pool), max_size=2))]
-    args = [draw(hnp.arrays(dtype, shape, elements=float_elements()))
-            for dtype, shape in zip(dtypes, shapes, strict=True)]
+    args = [
+        draw(hnp.arrays(dtype, shape, elements=float_elements()))
+        for dtype, shape in zip(dtypes, shapes, strict=True)
+    ]
     return graph.builder.build(outputs), args

@@ -161,6 +161,7 @@ def without_locs(text: str) -> str:
 
 # --- printer ----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_nested_graphs_print_as_indented_blocks(name):
     assert without_locs(str(traced(name))) == PRINTED[name]
@@ -185,16 +186,21 @@ def hand_built_scan() -> Graph:
     at = SourceLoc("/home/me/model.py", 4, "h = np.tanh(h @ W + x)")
     (a,) = body.bind(primitives["matmul"], [h, W], loc=at)
     (s,) = body.bind(primitives["add"], [a, x], loc=at)
-    (h1,) = body.bind(primitives["tanh"], [s], loc=SourceLoc("model.py", 12, rule="tanh_bwd"),
-                      hints=["h"])
+    (h1,) = body.bind(
+        primitives["tanh"], [s], loc=SourceLoc("model.py", 12, rule="tanh_bwd"), hints=["h"]
+    )
     step = body.build([h1, h1])
 
     outer = GraphBuilder("rnn")
     W = outer.add_input(TensorType((3, 3), F64), "W")
     xs = outer.add_input(TensorType((5, 3), F64), "xs")
-    h, hs = outer.bind(primitives["scan"], [W, Literal.of(np.zeros(3)), xs],
-                       dict(body=step, length=5, reverse=False, num_consts=1, num_carry=1),
-                       SourceLoc("model.py", 7), hints=["h", "hs"])
+    h, hs = outer.bind(
+        primitives["scan"],
+        [W, Literal.of(np.zeros(3)), xs],
+        dict(body=step, length=5, reverse=False, num_consts=1, num_carry=1),
+        SourceLoc("model.py", 7),
+        hints=["h", "hs"],
+    )
     (total,) = outer.bind(primitives["sum"], [hs], {"axis": (0, 1), "keepdims": False})
     return outer.build([total, h])
 
@@ -218,11 +224,11 @@ def test_the_documented_form_exactly():
     assert print_graph(graph) == HAND_BUILT
     again = parse_graph(HAND_BUILT)
     assert print_graph(verify(again)) == HAND_BUILT
-    assert again.nodes[0].params["body"].nodes[2].loc == SourceLoc("model.py", 12,
-                                                                   rule="tanh_bwd")
+    assert again.nodes[0].params["body"].nodes[2].loc == SourceLoc("model.py", 12, rule="tanh_bwd")
 
 
 # --- parser -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_round_trip(name):
@@ -269,30 +275,50 @@ def test_the_good_text_reads():
 @pytest.mark.parametrize(
     "text, message",
     [
-        (GOOD.replace("      return twice\n    }\n", "      return twice\n"),
-         "line 2 (fori_loop) body: line 5: graph body must end with `}` after its return "
-         "line, found 'return x_1'"),
-        (GOOD.replace("      return twice\n", ""),
-         "line 2 (fori_loop) body: line 5: graph body ends without a `return` line"),
-        (GOOD.replace("twice: f64[3]", "twice: f32[3]"),
-         "line 2 (fori_loop) body: twice is declared f32[3] but multiply gives f64[3]"),
-        (GOOD.replace("multiply x 2.0", "multiply x_1 2.0"),
-         "line 2 (fori_loop) body: the value 'x_1' is used before it is defined"),
-        (GOOD.replace("body = graph", "bogy = graph"),
-         "line 2: fori_loop takes no nested graph 'bogy' (it takes body, num_consts)"),
+        (
+            GOOD.replace("      return twice\n    }\n", "      return twice\n"),
+            "line 2 (fori_loop) body: line 5: graph body must end with `}` after its return "
+            "line, found 'return x_1'",
+        ),
+        (
+            GOOD.replace("      return twice\n", ""),
+            "line 2 (fori_loop) body: line 5: graph body ends without a `return` line",
+        ),
+        (
+            GOOD.replace("twice: f64[3]", "twice: f32[3]"),
+            "line 2 (fori_loop) body: twice is declared f32[3] but multiply gives f64[3]",
+        ),
+        (
+            GOOD.replace("multiply x 2.0", "multiply x_1 2.0"),
+            "line 2 (fori_loop) body: the value 'x_1' is used before it is defined",
+        ),
+        (
+            GOOD.replace("body = graph", "bogy = graph"),
+            "line 2: fori_loop takes no nested graph 'bogy' (it takes body, num_consts)",
+        ),
         (GOOD.replace(BLOCK, ""), "line 2: fori_loop needs the nested graph 'body'"),
         (GOOD.replace(" num_consts=0", ""), "line 2: fori_loop needs the param 'num_consts'"),
-        (GOOD.replace("  return x_1", BLOCK + "  return x_1"),
-         "line 2 (fori_loop) gives 'body' twice"),
-        (GOOD.replace("  return x_1", BLOCK.replace("body =", "extra =") + "  return x_1"),
-         "line 2: fori_loop takes no nested graph 'extra' (it takes body, num_consts)"),
-        (GOOD.replace("x: f64[3]) {", "x: f32[3]) {"),
-         "line 2 (fori_loop) body: twice is declared f64[3] but multiply gives f32[3]"),
-        (GOOD.replace("x_1: f64[3] =", "x_1: f64[3], y: f64[3] ="),
-         "fori_loop gives 1 values, the line names 2"),
+        (
+            GOOD.replace("  return x_1", BLOCK + "  return x_1"),
+            "line 2 (fori_loop) gives 'body' twice",
+        ),
+        (
+            GOOD.replace("  return x_1", BLOCK.replace("body =", "extra =") + "  return x_1"),
+            "line 2: fori_loop takes no nested graph 'extra' (it takes body, num_consts)",
+        ),
+        (
+            GOOD.replace("x: f64[3]) {", "x: f32[3]) {"),
+            "line 2 (fori_loop) body: twice is declared f64[3] but multiply gives f32[3]",
+        ),
+        (
+            GOOD.replace("x_1: f64[3] =", "x_1: f64[3], y: f64[3] ="),
+            "fori_loop gives 1 values, the line names 2",
+        ),
         (GOOD + "\n}", "line 9: '}' follows the closing `}` of graph doubled"),
-        (GOOD.replace("# model.py:3", "# model.py:3 (a) (b)"),
-         "cannot read the location 'model.py:3 (a) (b)'"),
+        (
+            GOOD.replace("# model.py:3", "# model.py:3 (a) (b)"),
+            "cannot read the location 'model.py:3 (a) (b)'",
+        ),
     ],
 )
 def test_bad_nested_text_is_refused(text, message):
@@ -303,8 +329,11 @@ def test_bad_nested_text_is_refused(text, message):
 
 def test_a_block_under_a_node_without_graphs_is_refused():
     text = "graph f(x: f64[3]) {\n  y: f64[3] = tanh x\n" + BLOCK + "  return y\n}"
-    with pytest.raises(IRError, match="line 2: tanh takes no nested graph 'body' "
-                                      r"\(it takes none\)"):
+    with pytest.raises(
+        IRError,
+        match="line 2: tanh takes no nested graph 'body' "
+        r"\(it takes none\)",
+    ):
         parse_graph(text)
 
 
@@ -316,12 +345,12 @@ def test_a_block_after_the_return_line_is_refused():
 
 def test_a_nested_graph_the_rule_rejects_is_refused():
     text = GOOD.replace("(i: i64[], x: f64[3])", "(i: i64[], x: f64[3], y: f64[3])")
-    with pytest.raises(tracegrad.TracegradError, match="fori_loop body inputs: expected 1 "
-                                                       "values"):
+    with pytest.raises(tracegrad.TracegradError, match="fori_loop body inputs: expected 1 values"):
         parse_graph(text)
 
 
 # --- verify -----------------------------------------------------------------------------
+
 
 def retyped(graph: Graph, position: int, dtype) -> Graph:
     """`graph` with node `position`'s output typed `dtype`, every use following it."""
@@ -335,8 +364,7 @@ def retyped(graph: Graph, position: int, dtype) -> Graph:
     nodes = list(graph.nodes)
     nodes[position] = dataclasses.replace(node, outputs=(new,))
     nodes = [dataclasses.replace(n, inputs=tuple(map(sub, n.inputs))) for n in nodes]
-    return dataclasses.replace(graph, nodes=tuple(nodes),
-                               outputs=tuple(map(sub, graph.outputs)))
+    return dataclasses.replace(graph, nodes=tuple(nodes), outputs=tuple(map(sub, graph.outputs)))
 
 
 def with_param(graph: Graph, position: int, key: str, value) -> Graph:
@@ -360,19 +388,21 @@ def test_verify_names_the_nested_node():
     with pytest.raises(IRError) as error:
         verify(broken)
     assert error.value.message == (
-        "node 0 (scan) body: node 3 (tanh): outputs typed f32[3], the rule gives f64[3]")
+        "node 0 (scan) body: node 3 (tanh): outputs typed f32[3], the rule gives f64[3]"
+    )
 
 
 def test_verify_names_every_level_of_nesting():
     graph = traced("cond_in_scan")
     body = graph.nodes[0].params["body"]
     true = body.nodes[2].params["true"]
-    broken = with_param(graph, 0, "body",
-                        with_param(body, 2, "true", retyped(true, 1, np.float32)))
+    broken = with_param(graph, 0, "body", with_param(body, 2, "true", retyped(true, 1, np.float32)))
     with pytest.raises(IRError) as error:
         verify(broken)
-    assert error.value.message == ("node 0 (scan) body: node 2 (cond) true: node 1 (tanh): "
-                                   "outputs typed f32[3], the rule gives f64[3]")
+    assert error.value.message == (
+        "node 0 (scan) body: node 2 (cond) true: node 1 (tanh): "
+        "outputs typed f32[3], the rule gives f64[3]"
+    )
 
 
 def test_verify_checks_nested_structure_without_types():
@@ -380,8 +410,11 @@ def test_verify_checks_nested_structure_without_types():
     cond = graph.nodes[0].params["cond"]
     swapped = dataclasses.replace(cond, nodes=cond.nodes[::-1])
     broken = with_param(graph, 0, "cond", swapped)
-    with pytest.raises(IRError, match=r"^node 0 \(while_loop\) cond: node 0 \(less\): "
-                                      r"Var\(\?: f64\[\]\) is used before it is defined$"):
+    with pytest.raises(
+        IRError,
+        match=r"^node 0 \(while_loop\) cond: node 0 \(less\): "
+        r"Var\(\?: f64\[\]\) is used before it is defined$",
+    ):
         verify(broken, check_types=False)
 
 
@@ -391,10 +424,12 @@ def test_a_nested_graph_may_not_read_the_enclosing_values():
     outer_x = graph.inputs[0]
     node = body.nodes[0]
     reads_outer = dataclasses.replace(node, inputs=(outer_x, *node.inputs[1:]))
-    broken = with_param(graph, 0, "body",
-                        dataclasses.replace(body, nodes=(reads_outer,)))
-    with pytest.raises(IRError, match=r"^node 0 \(fori_loop\) body: node 0 \(multiply\): "
-                                      r"Var\(x: f64\[3\]\) is used before it is defined$"):
+    broken = with_param(graph, 0, "body", dataclasses.replace(body, nodes=(reads_outer,)))
+    with pytest.raises(
+        IRError,
+        match=r"^node 0 \(fori_loop\) body: node 0 \(multiply\): "
+        r"Var\(x: f64\[3\]\) is used before it is defined$",
+    ):
         verify(broken)
 
 
@@ -402,12 +437,16 @@ def test_the_node_rule_still_checks_the_nested_signature():
     graph = traced("fori_loop")
     body = graph.nodes[0].params["body"]
     wider = dataclasses.replace(body, inputs=(*body.inputs, Var(TensorType((2,), F64))))
-    with pytest.raises(IRError, match=r"^node 0 \(fori_loop\): its type rule rejects it: "
-                                      "fori_loop body inputs: expected 1 values"):
+    with pytest.raises(
+        IRError,
+        match=r"^node 0 \(fori_loop\): its type rule rejects it: "
+        "fori_loop body inputs: expected 1 values",
+    ):
         verify(with_param(graph, 0, "body", wider))
 
 
 # --- SourceLoc.rule ---------------------------------------------------------------------
+
 
 def test_source_loc_rule():
     plain = SourceLoc("/home/me/model.py", 12, "g * np.exp(x - out)")
@@ -416,8 +455,13 @@ def test_source_loc_rule():
     ruled = SourceLoc("/home/me/model.py", 12, "g * np.exp(x - out)", None, "logsumexp_bwd")
     assert ruled.short == "model.py:12 (logsumexp_bwd)"
     assert dataclasses.replace(plain, rule="logsumexp_bwd") == ruled
-    assert [f.name for f in dataclasses.fields(SourceLoc)] == ["file", "line", "text",
-                                                                "target", "rule"]
+    assert [f.name for f in dataclasses.fields(SourceLoc)] == [
+        "file",
+        "line",
+        "text",
+        "target",
+        "rule",
+    ]
     with pytest.raises(dataclasses.FrozenInstanceError):
         ruled.rule = "other"  # type: ignore[misc]
     assert not hasattr(ruled, "__dict__")
@@ -426,8 +470,9 @@ def test_source_loc_rule():
 def test_rule_locations_read_back():
     builder = GraphBuilder("f")
     x = builder.add_input(TensorType((3,), F64), "x")
-    (y,) = builder.bind(primitives["exp"], [x], loc=SourceLoc("a/b/model.py", 12,
-                                                              rule="logsumexp_bwd"))
+    (y,) = builder.bind(
+        primitives["exp"], [x], loc=SourceLoc("a/b/model.py", 12, rule="logsumexp_bwd")
+    )
     (z,) = builder.bind(primitives["tanh"], [y], loc=SourceLoc("model.py", 3))
     text = print_graph(builder.build([z]))
     assert text.splitlines()[1].endswith("  # model.py:12 (logsumexp_bwd)")
@@ -438,6 +483,7 @@ def test_rule_locations_read_back():
 
 
 # --- to_dot -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "name, title",
@@ -461,8 +507,10 @@ def test_control_flow_draws_as_one_node(name, title):
 
 def test_a_scan_node_in_dot():
     dot = hand_built_scan().to_dot()
-    assert ('  n0 [label="scan step\\nlength=5 reverse=False num_consts=1 n...\\n'
-            'f64[3], f64[5,3]", fillcolor="#d6e6f5", tooltip="model.py:7"];') in dot
+    assert (
+        '  n0 [label="scan step\\nlength=5 reverse=False num_consts=1 n...\\n'
+        'f64[3], f64[5,3]", fillcolor="#d6e6f5", tooltip="model.py:7"];'
+    ) in dot
     # Each use of one of the scan's two values is labelled with which it is.
     assert '  n0 -> n1 [label="hs"];' in dot
     assert '  n0 -> out1 [label="h"];' in dot

@@ -77,13 +77,18 @@ def test_adjoint_colours_the_backward_pass_by_names():
     assert "primal (blue), backward pass (orange)" in dot
     blue, orange = PRIMAL_COLOUR, BACKWARD_COLOUR
     assert colours(dot) == [
-        ("matmul", blue), ("tanh", blue), ("subtract", blue),
+        ("matmul", blue),
+        ("tanh", blue),
+        ("subtract", blue),
         ("multiply", blue),  # `subtract * 2` of the VJP of **2: before the first cotangent
         ("multiply", orange),  # d_subtract
-        ("multiply", orange), ("subtract", orange),  # 1 - h * h, read only by d_matmul
+        ("multiply", orange),
+        ("subtract", orange),  # 1 - h * h, read only by d_matmul
         ("multiply", orange),  # d_matmul
-        ("transpose", orange), ("matmul", orange),  # d_x
-        ("transpose", orange), ("matmul", orange),  # d_W
+        ("transpose", orange),
+        ("matmul", orange),  # d_x
+        ("transpose", orange),
+        ("matmul", orange),  # d_W
     ]
     assert 'label="d_matmul"' in dot and 'label="h"' in dot  # edges named after values
 

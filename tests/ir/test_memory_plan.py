@@ -78,8 +78,7 @@ def mlp_loss_grad(params, x, t):
     out = h @ params["W2"] + params["b2"]
     d_out = 2.0 * (out - t) / out.size
     d_a = (d_out @ params["W2"].T) * (1.0 - h * h)
-    return {"W1": x.T @ d_a, "b1": d_a.sum(axis=0), "W2": h.T @ d_out,
-            "b2": d_out.sum(axis=0)}
+    return {"W1": x.T @ d_a, "b1": d_a.sum(axis=0), "W2": h.T @ d_out, "b2": d_out.sum(axis=0)}
 
 
 def mlp_relu(params, x):
@@ -184,8 +183,12 @@ def rng_args(*shapes: tuple[int, ...], scale: float = 1.0) -> Callable[[], tuple
 def mlp_args(with_target: bool = True) -> Callable[[], tuple]:
     def make() -> tuple:
         rng = np.random.default_rng(1)
-        params = {"W1": rng.standard_normal((256, 256)) / 16, "b1": rng.standard_normal(256),
-                  "W2": rng.standard_normal((256, 200)) / 16, "b2": rng.standard_normal(200)}
+        params = {
+            "W1": rng.standard_normal((256, 256)) / 16,
+            "b1": rng.standard_normal(256),
+            "W2": rng.standard_normal((256, 200)) / 16,
+            "b2": rng.standard_normal(200),
+        }
         x = rng.standard_normal((BATCH, 256))
         return (params, x, rng.standard_normal((BATCH, 200))) if with_target else (params, x)
 
@@ -209,13 +212,15 @@ CASES = {
     "view_loss": Case(view_loss, rng_args(MATRIX), view_loss_grad),
     "returns_input": Case(returns_input, rng_args(MATRIX, MATRIX)),
     "late_transpose": Case(late_transpose, rng_args(MATRIX, MATRIX[::-1])),
-    "late_transpose_loss": Case(late_transpose_loss, rng_args(MATRIX, MATRIX[::-1]),
-                                late_transpose_loss_grad),
+    "late_transpose_loss": Case(
+        late_transpose_loss, rng_args(MATRIX, MATRIX[::-1]), late_transpose_loss_grad
+    ),
     "fan_out": Case(fan_out, rng_args(MATRIX)),
     "fan_out_loss": Case(fan_out_loss, rng_args(MATRIX), fan_out_loss_grad),
     "column_sums_and_sines": Case(column_sums_and_sines, rng_args(MATRIX)),
-    "column_sums_and_sines_loss": Case(column_sums_and_sines_loss, rng_args(MATRIX),
-                                       column_sums_and_sines_loss_grad),
+    "column_sums_and_sines_loss": Case(
+        column_sums_and_sines_loss, rng_args(MATRIX), column_sums_and_sines_loss_grad
+    ),
     "first_row_added": Case(first_row_added, rng_args(MATRIX)),
     "broadcast_intermediate": Case(broadcast_intermediate, rng_args((N,))),
     "broadcast_loss": Case(broadcast_loss, rng_args((N,)), broadcast_loss_grad),
@@ -285,8 +290,11 @@ def check_source(source: str) -> None:
                 assert target.id not in params, f"out= writes into an argument: {line}"
                 assert target.id in assigned, f"out= names no local: {line}"
                 assert target.id not in broadcasts, f"out= writes into a broadcast: {line}"
-        read = {n.id for n in ast.walk(statement)
-                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        read = {
+            n.id
+            for n in ast.walk(statement)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+        }
         assert not read & deleted, f"{sorted(read & deleted)} read after del: {line}"
         if isinstance(statement, ast.Delete):
             for target in statement.targets:

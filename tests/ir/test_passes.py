@@ -50,8 +50,12 @@ L = Literal.of
 PASSES: dict[str, Callable[[Graph], Graph]] = {p.name: p.run for p in PIPELINE}
 PASSES["optimize"] = optimize
 ENTRIES = {entry.name: entry for entry in CATALOG}
-CASES = [(kind, entry.name) for entry in CATALOG for kind in ("primal", "gradient")
-         if kind == "primal" or entry.grad is not None]
+CASES = [
+    (kind, entry.name)
+    for entry in CATALOG
+    for kind in ("primal", "gradient")
+    if kind == "primal" or entry.grad is not None
+]
 
 
 # --- (a) the catalog ------------------------------------------------------------------------
@@ -196,34 +200,57 @@ REWRITES = {
     "broadcast to its own shape": (lambda o, x, y: o.broadcast_to(x, shape=(6,)), None, []),
     "convert to its own dtype": (lambda o, x, y: o.convert(x, dtype=F64), None, []),
     "where(c, x, x)": (lambda o, x, y: o.where(o.greater(y, L(0.0)), x, x), None, []),
-    "reshape of a reshape": (lambda o, x, y: o.reshape(o.reshape(x, shape=(2, 3)),
-                                                       shape=(3, 2)), None, ["reshape"]),
-    "reshape and back": (lambda o, x, y: o.reshape(o.reshape(x, shape=(2, 3)), shape=(6,)),
-                         None, []),
+    "reshape of a reshape": (
+        lambda o, x, y: o.reshape(o.reshape(x, shape=(2, 3)), shape=(3, 2)),
+        None,
+        ["reshape"],
+    ),
+    "reshape and back": (
+        lambda o, x, y: o.reshape(o.reshape(x, shape=(2, 3)), shape=(6,)),
+        None,
+        [],
+    ),
     "transpose of a transpose": (
         lambda o, x: o.transpose(o.transpose(x, axes=(1, 2, 0)), axes=(1, 2, 0)),
-        (TensorType((2, 3, 1), F64),), ["transpose"]),
-    "transpose undone": (lambda o, x: o.transpose(o.transpose(x, axes=(1, 0)), axes=(1, 0)),
-                         (F64_2x3,), []),
+        (TensorType((2, 3, 1), F64),),
+        ["transpose"],
+    ),
+    "transpose undone": (
+        lambda o, x: o.transpose(o.transpose(x, axes=(1, 0)), axes=(1, 0)),
+        (F64_2x3,),
+        [],
+    ),
     "a + -b": (lambda o, x, y: o.add(x, o.neg(y)), None, ["subtract"]),
     "-a + b": (lambda o, x, y: o.add(o.neg(x), y), None, ["subtract"]),
     "a - -b": (lambda o, x, y: o.subtract(x, o.neg(y)), None, ["add"]),
     "-(-x)": (lambda o, x, y: o.neg(o.neg(x)), None, []),
     "-x * -y": (lambda o, x, y: o.multiply(o.neg(x), o.neg(y)), None, ["multiply"]),
     "a * -b where a * b is computed": (
-        lambda o, x, y: [o.multiply(x, y), o.multiply(x, o.neg(y))], None,
-        ["multiply", "neg"]),
-    "sum over size-1 axes": (lambda o, x: o.sum(x, axis=(0,), keepdims=False), (F64_1x6,),
-                             ["reshape"]),
-    "max over size-1 axes": (lambda o, x: o.max(x, axis=(0,), keepdims=False), (F64_1x6,),
-                             ["reshape"]),
+        lambda o, x, y: [o.multiply(x, y), o.multiply(x, o.neg(y))],
+        None,
+        ["multiply", "neg"],
+    ),
+    "sum over size-1 axes": (
+        lambda o, x: o.sum(x, axis=(0,), keepdims=False),
+        (F64_1x6,),
+        ["reshape"],
+    ),
+    "max over size-1 axes": (
+        lambda o, x: o.max(x, axis=(0,), keepdims=False),
+        (F64_1x6,),
+        ["reshape"],
+    ),
     "sum over no axes": (lambda o, x, y: o.sum(x, axis=(), keepdims=False), None, []),
     "sum of a broadcast over the axes it repeated": (
         lambda o, x, y: o.sum(o.broadcast_to(x, shape=(4, 6)), axis=(0,), keepdims=False),
-        None, ["multiply"]),
+        None,
+        ["multiply"],
+    ),
     "sum of a broadcast, keepdims": (
         lambda o, x, y: o.sum(o.broadcast_to(x, shape=(4, 6)), axis=(0,), keepdims=True),
-        None, ["reshape", "multiply"]),
+        None,
+        ["reshape", "multiply"],
+    ),
 }
 
 KEPT = {
@@ -233,23 +260,39 @@ KEPT = {
     "x / x": (lambda o, x, y: o.divide(x, x), None, ["divide"]),
     "x - (-0.0)": (lambda o, x, y: o.subtract(x, L(-0.0)), None, ["subtract"]),
     "x_int32 * 1.0 (float64)": (lambda o, x: o.multiply(x, L(1.0)), (I32_6,), ["multiply"]),
-    "x_f32 + np.float64(0) (float64)": (lambda o, x: o.add(x, L(np.float64(0.0))), (F32_6,),
-                                        ["add"]),
-    "x + zeros((2, 6)) (broadcasts)": (lambda o, x, y: o.add(x, L(np.zeros((2, 6)))), None,
-                                       ["add"]),
+    "x_f32 + np.float64(0) (float64)": (
+        lambda o, x: o.add(x, L(np.float64(0.0))),
+        (F32_6,),
+        ["add"],
+    ),
+    "x + zeros((2, 6)) (broadcasts)": (
+        lambda o, x, y: o.add(x, L(np.zeros((2, 6)))),
+        None,
+        ["add"],
+    ),
     "x * 2.5": (lambda o, x, y: o.multiply(x, L(2.5)), None, ["multiply"]),
     "a * -b alone": (lambda o, x, y: o.multiply(x, o.neg(y)), None, ["neg", "multiply"]),
     "sum of bools over a size-1 axis (int64)": (
-        lambda o, x: o.sum(o.greater(x, L(0.0)), axis=(0,), keepdims=False), (F64_1x6,),
-        ["greater", "sum"]),
+        lambda o, x: o.sum(o.greater(x, L(0.0)), axis=(0,), keepdims=False),
+        (F64_1x6,),
+        ["greater", "sum"],
+    ),
     "sum of a broadcast over one of the axes it repeated": (
         lambda o, x, y: o.sum(o.broadcast_to(x, shape=(2, 4, 6)), axis=(0,), keepdims=False),
-        None, ["broadcast_to", "sum"]),
-    "sum over a size-2 axis": (lambda o, x: o.sum(x, axis=(0,), keepdims=False), (F64_2x3,),
-                               ["sum"]),
+        None,
+        ["broadcast_to", "sum"],
+    ),
+    "sum over a size-2 axis": (
+        lambda o, x: o.sum(x, axis=(0,), keepdims=False),
+        (F64_2x3,),
+        ["sum"],
+    ),
     "transpose": (lambda o, x: o.transpose(x, axes=(1, 0)), (F64_2x3,), ["transpose"]),
-    "where(c, x, y)": (lambda o, x, y: o.where(o.greater(y, L(0.0)), x, y), None,
-                       ["greater", "where"]),
+    "where(c, x, y)": (
+        lambda o, x, y: o.where(o.greater(y, L(0.0)), x, y),
+        None,
+        ["greater", "where"],
+    ),
 }
 
 
@@ -264,10 +307,17 @@ def test_simplify_rule(case):
 
 
 def test_nothing_hides_a_nan_or_an_infinity():
-    graph = build(lambda o, x, y: [o.multiply(x, L(0.0)), o.subtract(x, x), o.divide(x, x),
-                                   o.multiply(L(0), o.add(x, L(0)))])
-    (times_zero, minus_itself, over_itself, zero_times) = run_graph(optimize(graph), [SPECIAL,
-                                                                                      SPECIAL_2])
+    graph = build(
+        lambda o, x, y: [
+            o.multiply(x, L(0.0)),
+            o.subtract(x, x),
+            o.divide(x, x),
+            o.multiply(L(0), o.add(x, L(0))),
+        ]
+    )
+    (times_zero, minus_itself, over_itself, zero_times) = run_graph(
+        optimize(graph), [SPECIAL, SPECIAL_2]
+    )
     nan, inf = np.isnan(SPECIAL), np.isinf(SPECIAL)
     for result in (times_zero, minus_itself, zero_times):
         np.testing.assert_array_equal(np.isnan(result), nan | inf)
@@ -277,8 +327,7 @@ def test_nothing_hides_a_nan_or_an_infinity():
 def test_zero_signs_change_only_where_documented():
     x = np.array([-0.0, 0.0, 1.0])
     # x - (-0.0) is x + 0.0: NumPy gives 0.0 for -0.0, so it is not rewritten to x.
-    graph = build(lambda o, x: o.divide(L(1.0), o.subtract(x, L(-0.0))),
-                  TensorType((3,), F64))
+    graph = build(lambda o, x: o.divide(L(1.0), o.subtract(x, L(-0.0))), TensorType((3,), F64))
     (got,) = run_graph(optimize(graph), [x])
     np.testing.assert_array_equal(got, [np.inf, np.inf, 1.0])
     # x + 0.0 -> x is documented: -0.0 stays -0.0 (1 / it is -inf), where NumPy gives +inf.
@@ -291,22 +340,21 @@ def test_zero_signs_change_only_where_documented():
 def test_rewrites_keep_exact_types():
     """Each node's type is what its rule gives, Python scalars stay Python scalars."""
     weak = TensorType((), F64, weak=True)
-    graph = build(lambda o, x, s: [o.multiply(x, L(1.0)), o.add(s, L(0)), o.neg(o.neg(s))],
-                  F32_6, weak)
+    graph = build(
+        lambda o, x, s: [o.multiply(x, L(1.0)), o.add(s, L(0)), o.neg(o.neg(s))], F32_6, weak
+    )
     after = verify(settled(graph))
     assert [x.type for x in after.outputs] == [x.type for x in graph.outputs]
     results = run_graph(after, [SPECIAL.astype(np.float32), 2.5])
     assert type(results[1]) is float and type(results[2]) is float
-    assert_same_results(results, run_graph(graph, [SPECIAL.astype(np.float32), 2.5]),
-                        exact=True)
+    assert_same_results(results, run_graph(graph, [SPECIAL.astype(np.float32), 2.5]), exact=True)
 
 
 # --- common subexpressions -------------------------------------------------------------------
 
 
 def test_cse_merges_commuted_products_and_sums():
-    graph = build(lambda o, x, y: [o.multiply(x, y), o.multiply(y, x), o.add(x, y),
-                                   o.add(y, x)])
+    graph = build(lambda o, x, y: [o.multiply(x, y), o.multiply(y, x), o.add(x, y), o.add(y, x)])
     after = eliminate_common_subexpressions(graph)
     assert ops(after) == ["multiply", "add"]
     assert after.outputs[0] is after.outputs[1] and after.outputs[2] is after.outputs[3]
@@ -314,10 +362,18 @@ def test_cse_merges_commuted_products_and_sums():
 
 
 def test_cse_merges_equal_literals_but_not_zeros_of_either_sign():
-    graph = build(lambda o, x, y: [o.add(x, L(0.0)), o.add(x, L(0.0)), o.add(x, L(-0.0)),
-                                   o.add(x, L(np.float64(0.0))), o.subtract(x, y),
-                                   o.subtract(y, x), o.multiply(x, L(np.ones(6))),
-                                   o.multiply(x, L(np.ones(6)))])
+    graph = build(
+        lambda o, x, y: [
+            o.add(x, L(0.0)),
+            o.add(x, L(0.0)),
+            o.add(x, L(-0.0)),
+            o.add(x, L(np.float64(0.0))),
+            o.subtract(x, y),
+            o.subtract(y, x),
+            o.multiply(x, L(np.ones(6))),
+            o.multiply(x, L(np.ones(6))),
+        ]
+    )
     after = eliminate_common_subexpressions(graph)
     # x + 0.0 twice is one node; x + -0.0, x + np.float64(0.0) (another type), x - y and
     # y - x stay apart; the two products by equal arrays are one.
@@ -334,11 +390,15 @@ def test_cse_merges_equal_literals_but_not_zeros_of_either_sign():
 def test_fold_respects_the_size_limit():
     side = int(SMALL**0.5)
     assert side * side == SMALL
-    graph = build(lambda o, x: [o.broadcast_to(L(0.5), shape=(side, side)),
-                                o.broadcast_to(L(0.5), shape=(SMALL + 1,)),
-                                o.broadcast_to(L(0.5), shape=(100, 100)),
-                                o.neg(L(np.arange(100.0)))],
-                  TensorType((), F64))
+    graph = build(
+        lambda o, x: [
+            o.broadcast_to(L(0.5), shape=(side, side)),
+            o.broadcast_to(L(0.5), shape=(SMALL + 1,)),
+            o.broadcast_to(L(0.5), shape=(100, 100)),
+            o.neg(L(np.arange(100.0))),
+        ],
+        TensorType((), F64),
+    )
     after = fold_constants(graph)
     assert ops(after) == ["broadcast_to", "broadcast_to"]  # the two larger than their input
     small, larger, large, negated = after.outputs
@@ -350,17 +410,20 @@ def test_fold_respects_the_size_limit():
 
 def test_fold_gives_exactly_the_emitted_values_and_types():
     values = [np.float64(0.0), np.float32(2.5), -0.0, 1]
-    graph = build(lambda o, x: [o.divide(L(values[0]), L(values[0])),  # nan
-                                o.divide(L(1.0), L(np.float64(-0.0))),  # -inf
-                                o.add(L(values[2]), L(0)),  # Python: -0.0 + 0 is 0.0
-                                o.multiply(L(values[1]), L(2.5)),  # float32
-                                o.add(L(1), L(2)),  # a Python int
-                                o.exp(L(np.float32(1.0))),
-                                o.sum(L(np.arange(6.0).reshape(2, 3)), axis=(1,),
-                                      keepdims=True),
-                                o.convert(L(np.float64(2.75)), dtype=F32),
-                                o.add(x, o.neg(L(-0.0)))],
-                  F64_6)
+    graph = build(
+        lambda o, x: [
+            o.divide(L(values[0]), L(values[0])),  # nan
+            o.divide(L(1.0), L(np.float64(-0.0))),  # -inf
+            o.add(L(values[2]), L(0)),  # Python: -0.0 + 0 is 0.0
+            o.multiply(L(values[1]), L(2.5)),  # float32
+            o.add(L(1), L(2)),  # a Python int
+            o.exp(L(np.float32(1.0))),
+            o.sum(L(np.arange(6.0).reshape(2, 3)), axis=(1,), keepdims=True),
+            o.convert(L(np.float64(2.75)), dtype=F32),
+            o.add(x, o.neg(L(-0.0))),
+        ],
+        F64_6,
+    )
     after = fold_constants(graph)
     assert ops(after) == ["add"]
     assert all(isinstance(x, Literal) for x in after.outputs[:-1])
@@ -386,8 +449,9 @@ def test_dead_code_is_swept_and_live_code_kept():
 
 
 def test_every_pass_returns_the_graph_it_has_nothing_to_do_on():
-    graph = build(lambda o, x, y: [o.multiply(o.exp(x), y), o.sum(o.sin(y), axis=(0,),
-                                                                   keepdims=False)])
+    graph = build(
+        lambda o, x, y: [o.multiply(o.exp(x), y), o.sum(o.sin(y), axis=(0,), keepdims=False)]
+    )
     for name, run in PASSES.items():
         assert run(graph) is graph, name
 
@@ -418,17 +482,18 @@ def test_optimize_observes_each_pass_once_per_round():
     assert calls[0][1] is graph and calls[-1][2] is result
     for (_, _, after), (_, before, _) in itertools.pairwise(calls):
         assert before is after  # each pass sees what the one before it made
-    changed = {p.name: before is not after for p, before, after in calls[:len(PIPELINE)]}
+    changed = {p.name: before is not after for p, before, after in calls[: len(PIPELINE)]}
     assert changed["simplify"] and changed["common subexpressions"] and changed["dead code"]
-    assert not any(before is not after for _, before, after in calls[len(PIPELINE):])
+    assert not any(before is not after for _, before, after in calls[len(PIPELINE) :])
     assert ops(result) == ["sin", "add", "multiply"]
 
 
 def test_optimize_skips_the_passes_named():
     graph = two_round_graph()
     calls = []
-    result = optimize(graph, skip=("simplify", "dead code"),
-                      observe=lambda p, before, after: calls.append(p.name))
+    result = optimize(
+        graph, skip=("simplify", "dead code"), observe=lambda p, before, after: calls.append(p.name)
+    )
     assert "simplify" not in calls and "dead code" not in calls
     assert set(calls) == set(PASS_NAMES) - {"simplify", "dead code"}
     assert "multiply" in ops(result)  # x * 1 stays
@@ -451,15 +516,23 @@ def test_fold_broadcasts_keeps_types_and_shapes():
     its shape), nor a Python scalar's broadcast beside float32 (the result would become
     float32)."""
     scalar = TensorType((), F64)
-    graph = build(lambda o, a, b, x: [o.add(o.broadcast_to(a, shape=(3,)),
-                                            o.broadcast_to(b, shape=(3,))),
-                                      o.multiply(x, o.broadcast_to(L(2.5), shape=(3,))),
-                                      o.multiply(o.broadcast_to(a, shape=(3,)), x)],
-                  scalar, scalar, TensorType((3,), F32))
+    graph = build(
+        lambda o, a, b, x: [
+            o.add(o.broadcast_to(a, shape=(3,)), o.broadcast_to(b, shape=(3,))),
+            o.multiply(x, o.broadcast_to(L(2.5), shape=(3,))),
+            o.multiply(o.broadcast_to(a, shape=(3,)), x),
+        ],
+        scalar,
+        scalar,
+        TensorType((3,), F32),
+    )
     after = fold_broadcasts(graph)
     verify(after)
     assert [x.type for x in after.outputs] == [x.type for x in graph.outputs]
     assert ops(after).count("broadcast_to") == 2  # one of the pair, and 2.5's
-    assert_pass_keeps_values("fold broadcasts", graph, after,
-                             [np.float64(-0.0), np.float64(np.nan),
-                              np.array([1.5, -0.0, np.inf], np.float32)])
+    assert_pass_keeps_values(
+        "fold broadcasts",
+        graph,
+        after,
+        [np.float64(-0.0), np.float64(np.nan), np.array([1.5, -0.0, np.inf], np.float32)],
+    )

@@ -27,11 +27,21 @@ def shapes_and_constants(x, s):
 
 RNG = np.random.default_rng(0)
 CASES = {
-    "mlp": (mlp, (RNG.standard_normal((4, 5)), RNG.standard_normal(5), RNG.standard_normal((5, 3)),
-                  RNG.standard_normal((6, 4)), RNG.integers(0, 3, 6))),
-    "shapes_and_constants": (shapes_and_constants,
-                             (RNG.standard_normal((3, 4, 2)).astype(np.float32), 1.5)),
-    "python_scalars": (lambda x, n: (x * 2 + n, -x, x ** 0.5 < 3, abs(x)), (2.0, 3)),
+    "mlp": (
+        mlp,
+        (
+            RNG.standard_normal((4, 5)),
+            RNG.standard_normal(5),
+            RNG.standard_normal((5, 3)),
+            RNG.standard_normal((6, 4)),
+            RNG.integers(0, 3, 6),
+        ),
+    ),
+    "shapes_and_constants": (
+        shapes_and_constants,
+        (RNG.standard_normal((3, 4, 2)).astype(np.float32), 1.5),
+    ),
+    "python_scalars": (lambda x, n: (x * 2 + n, -x, x**0.5 < 3, abs(x)), (2.0, 3)),
 }
 
 
@@ -84,8 +94,10 @@ def test_printed_form_is_the_documented_one():
         ("graph f(x: f64[3]) {\n  y: f32[3] = tanh x\n  return y\n}", "declared f32\\[3\\]"),
         ("graph f(x: q64[3]) {\n  return x\n}", "not a type"),
         ("f(x: f64[3]) {\n  return x\n}", "must start with"),
-        ("graph f(x: f64[3], y: f64[4]) {\n  z: f64[3] = add x y\n  return z\n}",
-         "do not broadcast"),
+        (
+            "graph f(x: f64[3], y: f64[4]) {\n  z: f64[3] = add x y\n  return z\n}",
+            "do not broadcast",
+        ),
     ],
 )
 def test_malformed_text_is_refused(text, fragment):

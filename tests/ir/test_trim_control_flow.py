@@ -30,8 +30,11 @@ def test_a_scan_drops_unread_consts_xs_and_ys_but_keeps_its_carry():
     assert trim_control_flow(trimmed) is trimmed  # a fixed point
     # The values are those of the untrimmed scan.
     args = (np.ones(3), np.arange(3.0), np.arange(12.0).reshape(4, 3))
-    fn = tracegrad.jit(lambda a, b, xs: tracegrad.scan(
-        lambda c, x: (c + x[0], (np.sin(c + x[0]), x[1])), b, (xs, xs))[0])
+    fn = tracegrad.jit(
+        lambda a, b, xs: tracegrad.scan(
+            lambda c, x: (c + x[0], (np.sin(c + x[0]), x[1])), b, (xs, xs)
+        )[0]
+    )
     np.testing.assert_allclose(fn(*args), args[1] + args[2].sum(axis=0))
 
 
@@ -55,8 +58,9 @@ def test_a_uniform_constant_xs_becomes_a_number_in_the_body():
 
 def test_a_cond_drops_an_unread_result_and_operand():
     def f(x, y):
-        a, _b = tracegrad.cond(x.sum() > 0, lambda x, y: (np.sin(x), y * 2),
-                              lambda x, y: (np.cos(x), y * 3), x, y)
+        a, _b = tracegrad.cond(
+            x.sum() > 0, lambda x, y: (np.sin(x), y * 2), lambda x, y: (np.cos(x), y * 3), x, y
+        )
         return a
 
     graph = optimize(tracegrad.trace(f, np.ones(2), np.ones(2)))
@@ -123,8 +127,9 @@ def test_the_rnn_gradient_builds_no_whole_array_cotangent_before_its_backward_lo
 
 def test_a_uniform_constant_operand_is_a_number_in_each_branch():
     def f(x):
-        return np.sum(tracegrad.cond(x.sum() > 0, lambda x: np.sin(x) * 2.0,
-                                     lambda x: x * x * 2.0 + x, x))
+        return np.sum(
+            tracegrad.cond(x.sum() > 0, lambda x: np.sin(x) * 2.0, lambda x: x * x * 2.0 + x, x)
+        )
 
     x = np.array([0.5, 1.5])
     source = tracegrad.grad(f).source(x)

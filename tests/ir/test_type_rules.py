@@ -24,7 +24,7 @@ from hypothesis.control import currently_in_test_context
 
 import tracegrad
 
-from .. import strategies as S
+from .. import strategies
 
 PYTHON_SCALARS = (bool, int, float, complex)
 NUMPY_ERRORS = (TypeError, ValueError, IndexError, OverflowError)
@@ -155,42 +155,54 @@ def bake(fn: Callable, values: list, traced: list[bool]) -> Callable:
     return lambda *operands: call(*operands)  # several index arrays: one *args parameter
 
 
-def draw_value(data: st.DataObject, kind: str, shape: tuple[int, ...], positive: bool,
-               dtypes: str = "bif") -> Any:
+def draw_value(
+    data: st.DataObject, kind: str, shape: tuple[int, ...], positive: bool, dtypes: str = "bif"
+) -> Any:
     if kind in (SCALAR, CONSTANT_SCALAR):
         kinds = tuple(t for t, k in ((bool, "b"), (int, "i"), (float, "f")) if k in dtypes)
-        return data.draw(S.python_scalars(kinds, positive), label="scalar")
-    dtype = data.draw(S.dtypes(dtypes), label="dtype")
-    return data.draw(S.arrays(dtype, shape, positive), label="array")
+        return data.draw(strategies.python_scalars(kinds, positive), label="scalar")
+    dtype = data.draw(strategies.dtypes(dtypes), label="dtype")
+    return data.draw(strategies.arrays(dtype, shape, positive), label="array")
 
 
-def operands_call(data: st.DataObject, fn: Callable, template: str,
-                  shapes: tuple[tuple[int, ...], ...], positive: tuple[bool, ...],
-                  kinds: tuple[str, ...] = (ARRAY, SCALAR, CONSTANT_SCALAR, CONSTANT_ARRAY),
-                  dtypes: str = "bif", unsupported: str = "") -> Call:
+def operands_call(
+    data: st.DataObject,
+    fn: Callable,
+    template: str,
+    shapes: tuple[tuple[int, ...], ...],
+    positive: tuple[bool, ...],
+    kinds: tuple[str, ...] = (ARRAY, SCALAR, CONSTANT_SCALAR, CONSTANT_ARRAY),
+    dtypes: str = "bif",
+    unsupported: str = "",
+) -> Call:
     """A call of `fn` on len(shapes) operands, each an array or a Python scalar, each traced
     or a constant, at least one traced. `template` formats the operand descriptions."""
     chosen = data.draw(
-        st.lists(st.sampled_from(kinds), min_size=len(shapes), max_size=len(shapes))
-        .filter(lambda ks: any(k in TRACED_KINDS for k in ks)),
+        st.lists(st.sampled_from(kinds), min_size=len(shapes), max_size=len(shapes)).filter(
+            lambda ks: any(k in TRACED_KINDS for k in ks)
+        ),
         label="operand kinds",
     )
-    values = [draw_value(data, kind, shape, pos, dtypes)
-              for kind, shape, pos in zip(chosen, shapes, positive, strict=True)]
+    values = [
+        draw_value(data, kind, shape, pos, dtypes)
+        for kind, shape, pos in zip(chosen, shapes, positive, strict=True)
+    ]
     traced = [kind in TRACED_KINDS for kind in chosen]
-    text = template.format(*(
-        describe(v) if t else f"constant {describe(v)}" for v, t in zip(values, traced, strict=True)
-    ))
+    text = template.format(
+        *(
+            describe(v) if t else f"constant {describe(v)}"
+            for v, t in zip(values, traced, strict=True)
+        )
+    )
     traced_values = tuple(v for v, t in zip(values, traced, strict=True) if t)
-    return Call(bake(fn, values, traced), traced_values, text,
-                unsupported)
+    return Call(bake(fn, values, traced), traced_values, text, unsupported)
 
 
 def operand_shapes(data: st.DataObject, count: int) -> tuple[tuple[int, ...], ...]:
     """Shapes that broadcast together, or now and then any shapes (which may not)."""
     if data.draw(st.integers(0, 4), label="independent shapes") == 0:
-        return tuple(data.draw(S.shapes(), label="shape") for _ in range(count))
-    return data.draw(S.broadcastable_shapes(count), label="shapes")
+        return tuple(data.draw(strategies.shapes(), label="shape") for _ in range(count))
+    return data.draw(strategies.broadcastable_shapes(count), label="shapes")
 
 
 # --- elementwise --------------------------------------------------------------------------
@@ -199,19 +211,55 @@ def operand_shapes(data: st.DataObject, count: int) -> tuple[tuple[int, ...], ..
 # a divisor is never 0 (Python raises), powers have positive operands (Python gives complex
 # for a negative base and a float for a negative integer exponent; NumPy refuses the latter).
 UNARY: dict[str, np.ufunc] = {
-    name: getattr(np, name) for name in (
-        "negative", "positive", "abs", "sign", "exp", "expm1", "log", "log1p", "sqrt", "square",
-        "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "floor", "ceil",
+    name: getattr(np, name)
+    for name in (
+        "negative",
+        "positive",
+        "abs",
+        "sign",
+        "exp",
+        "expm1",
+        "log",
+        "log1p",
+        "sqrt",
+        "square",
+        "sin",
+        "cos",
+        "tan",
+        "arcsin",
+        "arccos",
+        "arctan",
+        "sinh",
+        "cosh",
+        "tanh",
+        "floor",
+        "ceil",
         "logical_not",
     )
 }
 POSITIVE_UNARY = {"log", "log1p", "sqrt"}
 
 BINARY: dict[str, np.ufunc] = {
-    name: getattr(np, name) for name in (
-        "add", "subtract", "multiply", "divide", "floor_divide", "remainder", "power",
-        "maximum", "minimum", "arctan2", "equal", "not_equal", "less", "less_equal",
-        "greater", "greater_equal", "logical_and", "logical_or",
+    name: getattr(np, name)
+    for name in (
+        "add",
+        "subtract",
+        "multiply",
+        "divide",
+        "floor_divide",
+        "remainder",
+        "power",
+        "maximum",
+        "minimum",
+        "arctan2",
+        "equal",
+        "not_equal",
+        "less",
+        "less_equal",
+        "greater",
+        "greater_equal",
+        "logical_and",
+        "logical_or",
     )
 }
 OPERATORS: dict[str, tuple[str, Callable]] = {
@@ -223,7 +271,9 @@ OPERATORS: dict[str, tuple[str, Callable]] = {
     "greater_equal": (">=", operator.ge),
 }  # fmt: skip
 BINARY_DOMAINS: dict[str, tuple[bool, bool]] = {
-    "divide": (False, True), "floor_divide": (False, True), "remainder": (False, True),
+    "divide": (False, True),
+    "floor_divide": (False, True),
+    "remainder": (False, True),
     "power": (True, True),
 }
 
@@ -234,9 +284,10 @@ def unary_case(name: str, spelling: str) -> Callable[[st.DataObject], Call]:
     template = f"np.{name}({{}})" if spelling == "function" else spelling.replace("x", "{}")
 
     def draw(data: st.DataObject) -> Call:
-        shapes = (data.draw(S.shapes(), label="shape"),)
-        return operands_call(data, fn, template, shapes, (name in POSITIVE_UNARY,),
-                             kinds=TRACED_KINDS)
+        shapes = (data.draw(strategies.shapes(), label="shape"),)
+        return operands_call(
+            data, fn, template, shapes, (name in POSITIVE_UNARY,), kinds=TRACED_KINDS
+        )
 
     return draw
 
@@ -255,15 +306,14 @@ def binary_case(name: str, spelling: str) -> Callable[[st.DataObject], Call]:
     dtypes = "if" if spelling == "operator" and name == "power" else "bif"
 
     def draw(data: st.DataObject) -> Call:
-        return operands_call(data, fn, template, operand_shapes(data, 2), positive,
-                             dtypes=dtypes)
+        return operands_call(data, fn, template, operand_shapes(data, 2), positive, dtypes=dtypes)
 
     return draw
 
 
 def test_bool_power_operator_is_typed_as_np_power() -> None:
     flags = np.array([True, False])
-    traced_exponent = tracegrad.jit(lambda b, n: b ** n)
+    traced_exponent = tracegrad.jit(lambda b, n: b**n)
     assert str(traced_exponent.ir(flags, 2).outputs[0].type) == "i64[2]"
     assert traced_exponent(flags, 2).dtype == np.power(flags, 2).dtype == np.int64
     assert (flags**2).dtype == np.int8  # NumPy's operator, for the record
@@ -277,13 +327,15 @@ def round_case(data: st.DataObject) -> Call:
         fn, template = np.round, "np.round({})"
     else:
         fn, template = (lambda x: np.round(x, decimals)), f"np.round({{}}, {decimals})"
-    return operands_call(data, fn, template, (data.draw(S.shapes()),), (False,),
-                         kinds=TRACED_KINDS)
+    return operands_call(
+        data, fn, template, (data.draw(strategies.shapes()),), (False,), kinds=TRACED_KINDS
+    )
 
 
 def where_case(data: st.DataObject) -> Call:
-    return operands_call(data, np.where, "np.where({}, {}, {})", operand_shapes(data, 3),
-                         (False, False, False))
+    return operands_call(
+        data, np.where, "np.where({}, {}, {})", operand_shapes(data, 3), (False, False, False)
+    )
 
 
 def clip_case(data: st.DataObject) -> Call:
@@ -311,8 +363,10 @@ def clip_case(data: st.DataObject) -> Call:
     first = data.draw(st.sampled_from(kinds[0]), label="operand kind")
     rest = [data.draw(st.sampled_from(kinds[1]), label="bound kind") for _ in range(count - 1)]
     chosen = [first, *rest]
-    values = [draw_value(data, kind, shape, False)
-              for kind, shape in zip(chosen, shapes[:count], strict=True)]
+    values = [
+        draw_value(data, kind, shape, False)
+        for kind, shape in zip(chosen, shapes[:count], strict=True)
+    ]
     traced = [kind in TRACED_KINDS for kind in chosen]
     names = ["x", *(["low"] if low_given else []), *(["high"] if high_given else [])]
     text = f"clip ({spelling}) " + ", ".join(
@@ -341,38 +395,47 @@ def axes(ndim: int) -> st.SearchStrategy[Any]:
 def reduction_case(name: str) -> Callable[[st.DataObject], Call]:
     def draw(data: st.DataObject) -> Call:
         spelling = data.draw(st.sampled_from(["function", "method"]), label="spelling")
-        shape = data.draw(S.shapes(), label="shape")
+        shape = data.draw(strategies.shapes(), label="shape")
         axis = data.draw(axes(len(shape)), label="axis")
         keywords: dict[str, Any] = {"axis": axis}
         if data.draw(st.booleans(), label="keepdims given"):
             keywords["keepdims"] = data.draw(st.booleans(), label="keepdims")
         if name in TAKES_DTYPE and data.draw(st.booleans(), label="dtype given"):
-            keywords["dtype"] = data.draw(S.dtypes(), label="dtype")
+            keywords["dtype"] = data.draw(strategies.dtypes(), label="dtype")
         if name in ("var", "std"):
             keywords["ddof"] = data.draw(st.integers(0, 1), label="ddof")
         if spelling == "method":
+
             def fn(x):
                 return getattr(x, name)(**keywords)
+
             kinds = (ARRAY,)  # a Python scalar has no methods
         else:
+
             def fn(x):
                 return getattr(np, name)(x, **keywords)
+
             kinds = TRACED_KINDS
         arguments = ", ".join(f"{k}={v!r}" for k, v in keywords.items())
-        template = (f"{{}}.{name}({arguments})" if spelling == "method"
-                    else f"np.{name}({{}}, {arguments})")
+        template = (
+            f"{{}}.{name}({arguments})" if spelling == "method" else f"np.{name}({{}}, {arguments})"
+        )
         dtype = np.dtype(keywords.get("dtype", np.float64))
-        unsupported = ("a variance computed in integers" if name in ("var", "std")
-                       and dtype.kind not in "fc" else "")
-        return operands_call(data, fn, template, (shape,), (False,), kinds=kinds,
-                             unsupported=unsupported)
+        unsupported = (
+            "a variance computed in integers"
+            if name in ("var", "std") and dtype.kind not in "fc"
+            else ""
+        )
+        return operands_call(
+            data, fn, template, (shape,), (False,), kinds=kinds, unsupported=unsupported
+        )
 
     return draw
 
 
 def norm_case(data: st.DataObject) -> Call:
     """The norms tracegrad writes out: Frobenius / 2-norm of all entries, 2-norm along an axis."""
-    shape = data.draw(S.shapes(max_dims=2), label="shape")
+    shape = data.draw(strategies.shapes(max_dims=2), label="shape")
     ndim = len(shape)
     axis = data.draw(st.one_of(st.none(), st.integers(-ndim - 1, ndim)), label="axis")
     ord_ = data.draw(st.sampled_from([None, 2] if axis is not None or ndim == 1 else [None]))
@@ -392,7 +455,9 @@ def matmul_shapes(data: st.DataObject) -> tuple[tuple[int, ...], tuple[int, ...]
     """1-D, 2-D and batched operands with broadcasting batch dimensions; now and then a
     contracted size that does not match, or a 0-d operand."""
     n, k, m = (data.draw(st.integers(1, 4), label="size") for _ in range(3))
-    batch_a, batch_b = data.draw(S.broadcastable_shapes(2, max_dims=2), label="batch shapes")
+    batch_a, batch_b = data.draw(
+        strategies.broadcastable_shapes(2, max_dims=2), label="batch shapes"
+    )
     a = data.draw(st.sampled_from([(k,), (*batch_a, n, k), ()]), label="left shape")
     if data.draw(st.integers(0, 5), label="mismatch") == 0:
         k = data.draw(st.integers(1, 4), label="other size")
@@ -407,8 +472,14 @@ def matmul_case(spelling: str) -> Callable[[st.DataObject], Call]:
     }[spelling]
 
     def draw(data: st.DataObject) -> Call:
-        return operands_call(data, fn, template, matmul_shapes(data), (False, False),
-                             kinds=(ARRAY, CONSTANT_ARRAY, SCALAR))
+        return operands_call(
+            data,
+            fn,
+            template,
+            matmul_shapes(data),
+            (False, False),
+            kinds=(ARRAY, CONSTANT_ARRAY, SCALAR),
+        )
 
     return draw
 
@@ -416,8 +487,8 @@ def matmul_case(spelling: str) -> Callable[[st.DataObject], Call]:
 def dot_case(spelling: str) -> Callable[[st.DataObject], Call]:
     def draw(data: st.DataObject) -> Call:
         k = data.draw(st.integers(1, 4), label="contracted size")
-        a = (*data.draw(S.shapes(max_dims=2), label="left batch"), k)
-        b_batch = data.draw(S.shapes(max_dims=2), label="right batch")
+        a = (*data.draw(strategies.shapes(max_dims=2), label="left batch"), k)
+        b_batch = data.draw(strategies.shapes(max_dims=2), label="right batch")
         b = (k,) if not b_batch else (*b_batch[:-1], k, b_batch[-1])
         a = data.draw(st.sampled_from([a, ()]), label="left shape")
         b = data.draw(st.sampled_from([b, ()]), label="right shape")
@@ -431,23 +502,41 @@ def dot_case(spelling: str) -> Callable[[st.DataObject], Call]:
         traced = [True, second in TRACED_KINDS]
         text = template.format(*(describe(v) for v in values))
         traced_values = tuple(v for v, t in zip(values, traced, strict=True) if t)
-        return Call(bake(fn, values, traced), traced_values,
-                    text)
+        return Call(bake(fn, values, traced), traced_values, text)
 
     return draw
 
 
 EINSUM_SUBSCRIPTS = (
-    "ij,jk->ik", "ij,jk", "ii->i", "ii", "i,i", "i,i->", "ij->", "ij->ji", "ji", "ijk->kji",
-    "bij,bjk->bik", "i,j->ij", "i,j", "ij,j->i", "ij,ij->ij", "iij->j", "i->", ",i->i",
+    "ij,jk->ik",
+    "ij,jk",
+    "ii->i",
+    "ii",
+    "i,i",
+    "i,i->",
+    "ij->",
+    "ij->ji",
+    "ji",
+    "ijk->kji",
+    "bij,bjk->bik",
+    "i,j->ij",
+    "i,j",
+    "ij,j->i",
+    "ij,ij->ij",
+    "iij->j",
+    "i->",
+    ",i->i",
 )
 
 
 def einsum_case(data: st.DataObject) -> Call:
     subscripts = data.draw(st.sampled_from(EINSUM_SUBSCRIPTS), label="subscripts")
     terms = subscripts.split("->")[0].split(",")
-    sizes = {c: data.draw(st.integers(1, 4), label=f"size of {c}") for c in sorted(set(subscripts))
-             if c.isalpha()}
+    sizes = {
+        c: data.draw(st.integers(1, 4), label=f"size of {c}")
+        for c in sorted(set(subscripts))
+        if c.isalpha()
+    }
     shapes = [tuple(sizes[c] for c in term) for term in terms]
     if data.draw(st.integers(0, 5), label="mismatch") == 0:
         which = data.draw(st.integers(0, len(shapes) - 1), label="operand")
@@ -463,9 +552,15 @@ def einsum_case(data: st.DataObject) -> Call:
         for index, size in zip(term, shape, strict=True):
             seen.setdefault(index, set()).add(size)
     stretched = any(len(s) > 1 and 1 in s for s in seen.values())
-    return operands_call(data, fn, template, tuple(shapes), (False,) * len(shapes),
-                         kinds=(ARRAY, CONSTANT_ARRAY, SCALAR),
-                         unsupported="einsum stretching an axis of size 1" if stretched else "")
+    return operands_call(
+        data,
+        fn,
+        template,
+        tuple(shapes),
+        (False,) * len(shapes),
+        kinds=(ARRAY, CONSTANT_ARRAY, SCALAR),
+        unsupported="einsum stretching an axis of size 1" if stretched else "",
+    )
 
 
 # --- shapes -------------------------------------------------------------------------------
@@ -498,7 +593,7 @@ def reshape_targets(shape: tuple[int, ...]) -> st.SearchStrategy[tuple[int, ...]
 
 def shape_case(name: str) -> Callable[[st.DataObject], Call]:
     def draw(data: st.DataObject) -> Call:
-        shape = data.draw(S.shapes(), label="shape")
+        shape = data.draw(strategies.shapes(), label="shape")
         ndim = len(shape)
         axis = st.integers(-ndim - 1, ndim)
         method = False
@@ -513,10 +608,14 @@ def shape_case(name: str) -> Callable[[st.DataObject], Call]:
             else:
                 fn, text = (lambda x: x.reshape(*target)), f"{{}}.reshape(*{target})"
         elif name == "transpose":
-            perm = data.draw(st.one_of(
-                st.none(), st.permutations(range(ndim)),
-                st.lists(st.integers(-ndim, max(ndim, 1)), min_size=ndim, max_size=ndim),
-            ).map(lambda p: p if p is None else tuple(p)), label="axes")
+            perm = data.draw(
+                st.one_of(
+                    st.none(),
+                    st.permutations(range(ndim)),
+                    st.lists(st.integers(-ndim, max(ndim, 1)), min_size=ndim, max_size=ndim),
+                ).map(lambda p: p if p is None else tuple(p)),
+                label="axes",
+            )
             spelling = data.draw(st.sampled_from(["np", ".T", "method"]))
             method = spelling != "np"
             if spelling == ".T":
@@ -536,20 +635,29 @@ def shape_case(name: str) -> Callable[[st.DataObject], Call]:
             fn = lambda x: np.moveaxis(x, source, target)  # noqa: E731
             text = f"np.moveaxis({{}}, {source}, {target})"
         elif name == "expand_dims":
-            where = data.draw(st.one_of(
-                st.integers(-ndim - 2, ndim + 1),
-                st.lists(st.integers(-ndim - 2, ndim + 1), min_size=1, max_size=2).map(tuple),
-            ), label="axis")
+            where = data.draw(
+                st.one_of(
+                    st.integers(-ndim - 2, ndim + 1),
+                    st.lists(st.integers(-ndim - 2, ndim + 1), min_size=1, max_size=2).map(tuple),
+                ),
+                label="axis",
+            )
             fn, text = (lambda x: np.expand_dims(x, where)), f"np.expand_dims({{}}, {where})"
         elif name == "squeeze":
-            which = data.draw(st.one_of(st.none(), axis, st.lists(
-                st.integers(-ndim, max(ndim - 1, 0)), max_size=2).map(tuple)), label="axis")
+            which = data.draw(
+                st.one_of(
+                    st.none(),
+                    axis,
+                    st.lists(st.integers(-ndim, max(ndim - 1, 0)), max_size=2).map(tuple),
+                ),
+                label="axis",
+            )
             fn, text = (lambda x: np.squeeze(x, which)), f"np.squeeze({{}}, {which})"
         elif name == "broadcast_to":
             if data.draw(st.integers(0, 4), label="any target") == 0:
-                target = data.draw(S.shapes(), label="target")  # which may not fit
+                target = data.draw(strategies.shapes(), label="target")  # which may not fit
             else:
-                shape, other = data.draw(S.broadcastable_shapes(2), label="shapes")
+                shape, other = data.draw(strategies.broadcastable_shapes(2), label="shapes")
                 target = np.broadcast_shapes(shape, other)
             fn, text = (lambda x: np.broadcast_to(x, target)), f"np.broadcast_to({{}}, {target})"
         else:
@@ -563,7 +671,7 @@ def shape_case(name: str) -> Callable[[st.DataObject], Call]:
 def joining_case(name: str) -> Callable[[st.DataObject], Call]:
     def draw(data: st.DataObject) -> Call:
         count = data.draw(st.integers(1, 3), label="count")
-        shape = data.draw(S.shapes(min_dims=0 if name == "stack" else 1), label="shape")
+        shape = data.draw(strategies.shapes(min_dims=0 if name == "stack" else 1), label="shape")
         ndim = len(shape)
         if name == "stack":
             axis = data.draw(st.integers(-ndim - 2, ndim + 1), label="axis")
@@ -575,7 +683,7 @@ def joining_case(name: str) -> Callable[[st.DataObject], Call]:
             if name == "concatenate" and axis is not None and -ndim <= axis < ndim:
                 own[axis] = data.draw(st.integers(1, 4), label="joined size")
             if data.draw(st.integers(0, 6), label="mismatch") == 0:
-                own = list(data.draw(S.shapes(), label="other shape"))
+                own = list(data.draw(strategies.shapes(), label="other shape"))
             shapes.append(tuple(own))
         function = getattr(np, name)
 
@@ -589,14 +697,16 @@ def joining_case(name: str) -> Callable[[st.DataObject], Call]:
 
 
 def astype_case(data: st.DataObject) -> Call:
-    target = data.draw(S.dtypes(), label="target dtype")
+    target = data.draw(strategies.dtypes(), label="target dtype")
     spelling = data.draw(st.sampled_from(["method", "np.astype"]), label="spelling")
     if spelling == "method":
         fn, template = (lambda x: x.astype(target)), f"{{}}.astype(np.{target})"
     else:
         fn, template = (lambda x: np.astype(x, target)), f"np.astype({{}}, np.{target})"
     # An ndarray method (np.astype calls it too): a Python scalar has none.
-    return operands_call(data, fn, template, (data.draw(S.shapes()),), (False,), kinds=(ARRAY,))
+    return operands_call(
+        data, fn, template, (data.draw(strategies.shapes()),), (False,), kinds=(ARRAY,)
+    )
 
 
 # --- indexing -----------------------------------------------------------------------------
@@ -636,7 +746,7 @@ def key_text(key: tuple) -> str:
 
 
 def basic_index_case(data: st.DataObject) -> Call:
-    shape = data.draw(S.shapes(min_dims=1), label="shape")
+    shape = data.draw(strategies.shapes(min_dims=1), label="shape")
     key = data.draw(basic_keys(shape), label="key")
     whole = data.draw(st.booleans(), label="key as a tuple")
     if len(key) == 1 and not whole:
@@ -652,18 +762,20 @@ def advanced_keys(draw, shape: tuple[int, ...]) -> tuple[list, list[bool]]:
     least one array, and maybe an Ellipsis standing for the axes it leaves out. Returns the
     key's items and, for each, whether it is a traced argument."""
     count = draw(st.integers(1, len(shape)))
-    kinds = draw(st.lists(st.sampled_from(["array", "int", "slice"]), min_size=count,
-                          max_size=count).filter(lambda ks: "array" in ks))
+    kinds = draw(
+        st.lists(st.sampled_from(["array", "int", "slice"]), min_size=count, max_size=count).filter(
+            lambda ks: "array" in ks
+        )
+    )
     ellipsis = draw(st.one_of(st.none(), st.integers(0, count))) if count < len(shape) else None
     # Items after an Ellipsis index the last axes.
-    axes = [i if ellipsis is None or i < ellipsis else len(shape) - count + i
-            for i in range(count)]
-    index_shapes = iter(draw(S.broadcastable_shapes(kinds.count("array"), max_dims=2)))
+    axes = [i if ellipsis is None or i < ellipsis else len(shape) - count + i for i in range(count)]
+    index_shapes = iter(draw(strategies.broadcastable_shapes(kinds.count("array"), max_dims=2)))
     items, traced = [], []
     for axis, kind in zip(axes, kinds, strict=True):
         size = shape[axis]
         if kind == "array":
-            values = draw(S.index_arrays(size, next(index_shapes)))
+            values = draw(strategies.index_arrays(size, next(index_shapes)))
             form = draw(st.sampled_from(["traced", "constant", "list"]))
             items.append(values.tolist() if form == "list" and values.ndim else values)
             traced.append(form == "traced")
@@ -671,8 +783,11 @@ def advanced_keys(draw, shape: tuple[int, ...]) -> tuple[list, list[bool]]:
             items.append(draw(st.integers(-size, size - 1)))
             traced.append(False)
         else:
-            items.append(slice(draw(st.sampled_from([None, 1, -1])), None,
-                               draw(st.sampled_from([None, 2, -1]))))
+            items.append(
+                slice(
+                    draw(st.sampled_from([None, 1, -1])), None, draw(st.sampled_from([None, 2, -1]))
+                )
+            )
             traced.append(False)
     if ellipsis is not None:
         items.insert(ellipsis, Ellipsis)
@@ -681,22 +796,36 @@ def advanced_keys(draw, shape: tuple[int, ...]) -> tuple[list, list[bool]]:
 
 
 def advanced_index_case(data: st.DataObject) -> Call:
-    shape = data.draw(S.shapes(min_dims=1), label="shape")
+    shape = data.draw(strategies.shapes(min_dims=1), label="shape")
     items, traced = data.draw(advanced_keys(shape), label="key")
-    x = data.draw(S.arrays(data.draw(S.dtypes(), label="dtype"), shape), label="x")
+    x = data.draw(
+        strategies.arrays(data.draw(strategies.dtypes(), label="dtype"), shape), label="x"
+    )
     values = [x, *items]
 
     def fn(x, *key):
         return x[tuple(key)]
 
-    text = "{}[" + ", ".join(
-        describe(v) if t else (key_text((v,)) if not isinstance(v, np.ndarray | list)
-                               else f"constant {describe(v)}")
-        for v, t in zip(items, traced, strict=True)
-    ) + "]"
+    text = (
+        "{}["
+        + ", ".join(
+            describe(v)
+            if t
+            else (
+                key_text((v,))
+                if not isinstance(v, np.ndarray | list)
+                else f"constant {describe(v)}"
+            )
+            for v, t in zip(items, traced, strict=True)
+        )
+        + "]"
+    )
     flags = [True, *traced]
-    return Call(bake(fn, values, flags), tuple(v for v, t in zip(values, flags, strict=True) if t),
-                text.format(describe(x)))
+    return Call(
+        bake(fn, values, flags),
+        tuple(v for v, t in zip(values, flags, strict=True) if t),
+        text.format(describe(x)),
+    )
 
 
 def named_index_case(form: str) -> Callable[[st.DataObject], Call]:
@@ -704,46 +833,67 @@ def named_index_case(form: str) -> Callable[[st.DataObject], Call]:
 
     def draw(data: st.DataObject) -> Call:
         n, m, k = (data.draw(st.integers(1, 4), label="size") for _ in range(3))
-        dtype = data.draw(S.dtypes(), label="dtype")
-        idx_shape = data.draw(S.shapes(max_dims=2), label="index shape")
+        dtype = data.draw(strategies.dtypes(), label="dtype")
+        idx_shape = data.draw(strategies.shapes(max_dims=2), label="index shape")
         if form == "z[np.arange(n), y]":
-            x = data.draw(S.arrays(dtype, (n, m)))
-            y = data.draw(S.index_arrays(m, (n,)))
-            return Call(lambda z, y: z[np.arange(z.shape[0]), y], (x, y),
-                        f"{describe(x)}[np.arange({n}), {describe(y)}]")
+            x = data.draw(strategies.arrays(dtype, (n, m)))
+            y = data.draw(strategies.index_arrays(m, (n,)))
+            return Call(
+                lambda z, y: z[np.arange(z.shape[0]), y],
+                (x, y),
+                f"{describe(x)}[np.arange({n}), {describe(y)}]",
+            )
         if form == "x[:, idx]":
-            x = data.draw(S.arrays(dtype, (n, m, k)[: data.draw(st.integers(2, 3))]))
-            idx = data.draw(S.index_arrays(m, idx_shape))
+            x = data.draw(strategies.arrays(dtype, (n, m, k)[: data.draw(st.integers(2, 3))]))
+            idx = data.draw(strategies.index_arrays(m, idx_shape))
             return Call(lambda x, idx: x[:, idx], (x, idx), f"{describe(x)}[:, {describe(idx)}]")
         if form == "x[idx, :, idx2]":
-            x = data.draw(S.arrays(dtype, (n, m, k)))
-            idx, idx2 = (data.draw(S.index_arrays(size, s)) for size, s in
-                         zip((n, k), data.draw(S.broadcastable_shapes(2, max_dims=2)), strict=True))
-            return Call(lambda x, i, j: x[i, :, j], (x, idx, idx2),
-                        f"{describe(x)}[{describe(idx)}, :, {describe(idx2)}]")
+            x = data.draw(strategies.arrays(dtype, (n, m, k)))
+            idx, idx2 = (
+                data.draw(strategies.index_arrays(size, s))
+                for size, s in zip(
+                    (n, k), data.draw(strategies.broadcastable_shapes(2, max_dims=2)), strict=True
+                )
+            )
+            return Call(
+                lambda x, i, j: x[i, :, j],
+                (x, idx, idx2),
+                f"{describe(x)}[{describe(idx)}, :, {describe(idx2)}]",
+            )
         if form == "x[0, idx]":
-            x = data.draw(S.arrays(dtype, (n, m)))
+            x = data.draw(strategies.arrays(dtype, (n, m)))
             i = data.draw(st.integers(-n, n - 1))
-            idx = data.draw(S.index_arrays(m, idx_shape))
+            idx = data.draw(strategies.index_arrays(m, idx_shape))
             return Call(lambda x, idx: x[i, idx], (x, idx), f"{describe(x)}[{i}, {describe(idx)}]")
         if form == "x[idx, 0, idx2]":
-            x = data.draw(S.arrays(dtype, (n, m, k)))
+            x = data.draw(strategies.arrays(dtype, (n, m, k)))
             j = data.draw(st.integers(-m, m - 1))
-            idx, idx2 = data.draw(S.index_arrays(n, idx_shape)), data.draw(S.index_arrays(k, ()))
-            return Call(lambda x, a, b: x[a, j, b], (x, idx, idx2),
-                        f"{describe(x)}[{describe(idx)}, {j}, {describe(idx2)}]")
+            idx, idx2 = (
+                data.draw(strategies.index_arrays(n, idx_shape)),
+                data.draw(strategies.index_arrays(k, ())),
+            )
+            return Call(
+                lambda x, a, b: x[a, j, b],
+                (x, idx, idx2),
+                f"{describe(x)}[{describe(idx)}, {j}, {describe(idx2)}]",
+            )
         if form == "x[0, :, idx]":
-            x = data.draw(S.arrays(dtype, (n, m, k)))
-            idx = data.draw(S.index_arrays(k, idx_shape))
-            return Call(lambda x, idx: x[0, :, idx], (x, idx),
-                        f"{describe(x)}[0, :, {describe(idx)}]")
+            x = data.draw(strategies.arrays(dtype, (n, m, k)))
+            idx = data.draw(strategies.index_arrays(k, idx_shape))
+            return Call(
+                lambda x, idx: x[0, :, idx], (x, idx), f"{describe(x)}[0, :, {describe(idx)}]"
+            )
         raise AssertionError(form)
 
     return draw
 
 
 NAMED_INDEX_FORMS = (
-    "z[np.arange(n), y]", "x[:, idx]", "x[idx, :, idx2]", "x[0, idx]", "x[idx, 0, idx2]",
+    "z[np.arange(n), y]",
+    "x[:, idx]",
+    "x[idx, :, idx2]",
+    "x[0, idx]",
+    "x[idx, 0, idx2]",
     "x[0, :, idx]",
 )
 
@@ -766,9 +916,18 @@ CASES: dict[str, Callable[[st.DataObject], Call]] = {
     "np.dot": dot_case("function"),
     "x.dot(y)": dot_case("method"),
     "np.einsum": einsum_case,
-    **{f"np.{name}": shape_case(name) for name in (
-        "reshape", "transpose", "swapaxes", "moveaxis", "expand_dims", "squeeze", "broadcast_to"
-    )},
+    **{
+        f"np.{name}": shape_case(name)
+        for name in (
+            "reshape",
+            "transpose",
+            "swapaxes",
+            "moveaxis",
+            "expand_dims",
+            "squeeze",
+            "broadcast_to",
+        )
+    },
     "np.concatenate": joining_case("concatenate"),
     "np.stack": joining_case("stack"),
     "astype": astype_case,
@@ -797,15 +956,17 @@ NEP50_EXAMPLES = [
     ("Python int / Python int is a Python float", lambda a, b: a / b, (3, 2), "float"),
     ("Python bool + Python bool is a Python int", lambda a, b: a + b, (True, True), "int"),
     ("Python bool ** 2 is a Python int", lambda a: a**2, (True,), "int"),
-    ("a ufunc on Python scalars gives a NumPy scalar", lambda a, b: np.add(a, b), (1, 2),
-     "i64[]"),
+    ("a ufunc on Python scalars gives a NumPy scalar", lambda a, b: np.add(a, b), (1, 2), "i64[]"),
     ("np.float32 scalar * 2.5 stays float32", lambda a: a * 2.5, (np.float32(2),), "f32[]"),
     ("a comparison of Python scalars is a Python bool", lambda a, b: a < b, (1, 2.5), "bool"),
 ]
 
 
-@pytest.mark.parametrize(("what", "fn", "args", "expected"), NEP50_EXAMPLES,
-                         ids=[example[0] for example in NEP50_EXAMPLES])
+@pytest.mark.parametrize(
+    ("what", "fn", "args", "expected"),
+    NEP50_EXAMPLES,
+    ids=[example[0] for example in NEP50_EXAMPLES],
+)
 def test_nep50_weak_scalars(what, fn, args, expected) -> None:
     traced_fn, traced_args = traceable(fn, args)
     assert str(tracegrad.trace(traced_fn, *traced_args).outputs[0].type) == expected
@@ -826,8 +987,9 @@ UNSUPPORTED = [
 ]
 
 
-@pytest.mark.parametrize(("what", "fn", "args"), UNSUPPORTED,
-                         ids=[example[0] for example in UNSUPPORTED])
+@pytest.mark.parametrize(
+    ("what", "fn", "args"), UNSUPPORTED, ids=[example[0] for example in UNSUPPORTED]
+)
 def test_unsupported_forms_raise_trace_error(what, fn, args) -> None:
     fn(*args)  # NumPy computes it...
     with pytest.raises(tracegrad.TraceError):  # ...tracegrad says plainly it cannot

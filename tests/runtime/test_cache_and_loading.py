@@ -145,8 +145,11 @@ def test_inspect_shows_the_generated_function():
 
 def test_source_parses_and_imports_only_numpy():
     source = tracegrad.grad(scaled_sum).source(np.ones(3))
-    imports = [node for node in ast.walk(ast.parse(source))
-               if isinstance(node, ast.Import | ast.ImportFrom)]
+    imports = [
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Import | ast.ImportFrom)
+    ]
     assert [alias.name for node in imports for alias in node.names] == ["numpy"]
 
 
@@ -162,8 +165,13 @@ def test_source_is_identical_in_another_process():
         """
     )
     outputs = {
-        subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
-                       env={"PYTHONHASHSEED": seed, "PATH": ""}, check=True).stdout
+        subprocess.run(
+            [sys.executable, "-c", program],
+            capture_output=True,
+            text=True,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+            check=True,
+        ).stdout
         for seed in ("0", "1", "12345")
     }
     assert len(outputs) == 1 and "def f(params, x):" in outputs.pop()

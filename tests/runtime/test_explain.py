@@ -16,8 +16,9 @@ def test_explain_reports_each_pass_and_round(capsys):
     lines = report.splitlines()
     raw = len(tracegrad.grad(chain).ir(np.ones(5), optimize=False).nodes)
     optimized = len(tracegrad.grad(chain).ir(np.ones(5)).nodes)
-    assert lines[0].startswith(f"grad_chain_loss: {raw} nodes as traced, {optimized} after") \
-        or lines[0].startswith(f"grad_chain: {raw} nodes as traced, {optimized} after")
+    assert lines[0].startswith(
+        f"grad_chain_loss: {raw} nodes as traced, {optimized} after"
+    ) or lines[0].startswith(f"grad_chain: {raw} nodes as traced, {optimized} after")
     assert raw > optimized
     assert lines[1] == "round 1" and "round 2" in lines
     for name in PASS_NAMES:

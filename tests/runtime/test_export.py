@@ -86,7 +86,9 @@ def numpy_only_python(tmp_path_factory) -> Path:
     python = root / "venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     purelib = subprocess.run(
         [python, "-I", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     installed = Path(np.__file__).parent.parent
     for entry in installed.iterdir():
@@ -96,23 +98,28 @@ def numpy_only_python(tmp_path_factory) -> Path:
 
 
 def test_an_exported_gradient_checks_itself_with_only_numpy(tmp_path, numpy_only_python):
-    path = tracegrad.export(tracegrad.grad(mlp), PARAMS, X, LABELS,
-                            path=tmp_path / "grad_mlp.py")
+    path = tracegrad.export(tracegrad.grad(mlp), PARAMS, X, LABELS, path=tmp_path / "grad_mlp.py")
     assert path == tmp_path / "grad_mlp.py"
     assert imports(path) == {"numpy"}
 
     def run(*args: str) -> subprocess.CompletedProcess:
         # -I: no PYTHONPATH, no user site, not the current folder; cwd: a folder of nothing
-        return subprocess.run([numpy_only_python, "-I", *args], capture_output=True,
-                              text=True, cwd=tmp_path, timeout=60)
+        return subprocess.run(
+            [numpy_only_python, "-I", *args],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=60,
+        )
 
     assert run("-c", "import numpy").returncode == 0
     for absent in ("tracegrad", "jinja2"):
         assert run("-c", f"import {absent}").returncode != 0, f"{absent} is importable"
     done = run(str(path))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("grad_mlp against central finite differences of mlp: "
-                                  "worst relative error ")
+    assert done.stdout.startswith(
+        "grad_mlp against central finite differences of mlp: worst relative error "
+    )
     assert "(ok, tolerance 1e-05)" in done.stdout
     worst = float(done.stdout.split("worst relative error ")[1].split()[0])
     assert worst < 1e-7
@@ -135,17 +142,20 @@ def test_a_plain_function_exports_its_module(tmp_path):
     assert np.isclose(exported(PARAMS, X, LABELS), mlp(PARAMS, X, LABELS))
 
 
-@pytest.mark.parametrize("fn, args, primal_name", [
-    (tracegrad.value_and_grad(weighted, argnums=(0, 1)), (np.ones(10), 2.0), "weighted"),
-    (tracegrad.value_and_grad(with_aux, has_aux=True), (ONES, ONES), "with_aux"),
-    (tracegrad.grad(with_aux, argnums=(0, 1), has_aux=True), (ONES, ONES), "with_aux"),
-    (tracegrad.grad(power, static_argnums=1), (ONES, 3), "power"),
-    (tracegrad.grad(scalar), (1.0, 2.0), "scalar"),
-    (tracegrad.grad(rest, argnums=(0, 2)), (ONES, ONES, ONES), "rest"),
-    (tracegrad.jit(tracegrad.grad(mlp)), (PARAMS, X, LABELS), "mlp"),
-    # the primal of grad(grad(wave)) is grad(wave), emitted as grad_wave like its gradient
-    (tracegrad.grad(tracegrad.grad(wave)), (0.7,), "PRIMAL_grad_wave"),
-])
+@pytest.mark.parametrize(
+    "fn, args, primal_name",
+    [
+        (tracegrad.value_and_grad(weighted, argnums=(0, 1)), (np.ones(10), 2.0), "weighted"),
+        (tracegrad.value_and_grad(with_aux, has_aux=True), (ONES, ONES), "with_aux"),
+        (tracegrad.grad(with_aux, argnums=(0, 1), has_aux=True), (ONES, ONES), "with_aux"),
+        (tracegrad.grad(power, static_argnums=1), (ONES, 3), "power"),
+        (tracegrad.grad(scalar), (1.0, 2.0), "scalar"),
+        (tracegrad.grad(rest, argnums=(0, 2)), (ONES, ONES, ONES), "rest"),
+        (tracegrad.jit(tracegrad.grad(mlp)), (PARAMS, X, LABELS), "mlp"),
+        # the primal of grad(grad(wave)) is grad(wave), emitted as grad_wave like its gradient
+        (tracegrad.grad(tracegrad.grad(wave)), (0.7,), "PRIMAL_grad_wave"),
+    ],
+)
 def test_gradients_of_every_kind_check_themselves(fn, args, primal_name, tmp_path, capsys):
     path = tracegrad.export(fn, *args, path=tmp_path / "module.py")
     code, out = run_module(path, capsys)
@@ -155,8 +165,9 @@ def test_gradients_of_every_kind_check_themselves(fn, args, primal_name, tmp_pat
 
 
 def test_clashing_constants_of_the_primal_are_renamed(tmp_path):
-    path = tracegrad.export(tracegrad.grad(weighted), np.ones(10), 2.0,
-                            path=tmp_path / "grad_weighted.py")
+    path = tracegrad.export(
+        tracegrad.grad(weighted), np.ones(10), 2.0, path=tmp_path / "grad_weighted.py"
+    )
     text = path.read_text()
     assert "\nCONSTANT = " in text and "\nPRIMAL_CONSTANT = " in text
     assert text.count("import numpy as np\n") == 1
@@ -164,8 +175,7 @@ def test_clashing_constants_of_the_primal_are_renamed(tmp_path):
 
 def test_float32_gets_a_float32_tolerance(tmp_path, capsys):
     args = (np.ones((2, 3), np.float32), np.ones((2, 3), np.float32))
-    path = tracegrad.export(tracegrad.grad(with_aux, has_aux=True), *args,
-                            path=tmp_path / "f32.py")
+    path = tracegrad.export(tracegrad.grad(with_aux, has_aux=True), *args, path=tmp_path / "f32.py")
     assert "dtype=np.float32),  # x: f32[2,3]" in path.read_text()
     code, out = run_module(path, capsys)
     assert code == 0 and "(ok, tolerance 0.01)" in out
@@ -173,11 +183,15 @@ def test_float32_gets_a_float32_tolerance(tmp_path, capsys):
 
 def test_a_jax_export_checks_itself(tmp_path):
     pytest.importorskip("jax")
-    path = tracegrad.export(tracegrad.grad(power, static_argnums=1), ONES, 3,
-                            path=tmp_path / "grad_power_jax.py", backend="jax")
+    path = tracegrad.export(
+        tracegrad.grad(power, static_argnums=1),
+        ONES,
+        3,
+        path=tmp_path / "grad_power_jax.py",
+        backend="jax",
+    )
     assert imports(path) == {"jax", "jax.numpy", "numpy"}
     # A subprocess: the check turns on JAX's 64-bit mode, which must not leak into this one.
-    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "(ok, tolerance 1e-05)" in done.stdout

@@ -39,8 +39,9 @@ def assert_backends_agree(ours, reference, what: str) -> None:
             continue
         rtol = 1e-5 if a.dtype == np.float32 else 1e-10
         scale = float(np.max(np.abs(b), initial=0.0))
-        np.testing.assert_allclose(np.asarray(a), b, rtol=rtol, atol=rtol * scale,
-                                   err_msg=f"{what}: leaf {i}")
+        np.testing.assert_allclose(
+            np.asarray(a), b, rtol=rtol, atol=rtol * scale, err_msg=f"{what}: leaf {i}"
+        )
 
 
 def assert_jax_only_module(source: str) -> None:
@@ -56,12 +57,23 @@ def test_catalog_on_jax_equals_the_numpy_backend(name):
     args = entry.make_args(np.random.default_rng(0))
     again = entry.make_args(np.random.default_rng(1))
     snapshot = tree_copy(args)
-    pairs = [("primal", tracegrad.jit(entry.fn, backend="jax"), tracegrad.jit(entry.fn),
-              lambda: tracegrad.jit(entry.fn, backend="jax"))]
+    pairs = [
+        (
+            "primal",
+            tracegrad.jit(entry.fn, backend="jax"),
+            tracegrad.jit(entry.fn),
+            lambda: tracegrad.jit(entry.fn, backend="jax"),
+        )
+    ]
     if entry.grad is not None:
-        pairs.append(("gradient", tracegrad.jit(tracegrad.grad(entry.fn), backend="jax"),
-                      tracegrad.grad(entry.fn),
-                      lambda: tracegrad.jit(tracegrad.grad(entry.fn), backend="jax")))
+        pairs.append(
+            (
+                "gradient",
+                tracegrad.jit(tracegrad.grad(entry.fn), backend="jax"),
+                tracegrad.grad(entry.fn),
+                lambda: tracegrad.jit(tracegrad.grad(entry.fn), backend="jax"),
+            )
+        )
     for what, on_jax, on_numpy, fresh in pairs:
         assert_backends_agree(on_jax(*args), on_numpy(*args), what)
         assert_backends_agree(on_jax(*again), on_numpy(*again), f"{what}, cached")
@@ -72,8 +84,9 @@ def test_catalog_on_jax_equals_the_numpy_backend(name):
     assert tree_equal(args, snapshot), "the arguments were modified"
 
 
-@pytest.mark.parametrize("name", ["mlp_softmax_xent", "attention_loss", "layer_norm_loss",
-                                  "logistic_regression"])
+@pytest.mark.parametrize(
+    "name", ["mlp_softmax_xent", "attention_loss", "layer_norm_loss", "logistic_regression"]
+)
 def test_gradient_on_jax_equals_jax_grad_of_the_same_source(name):
     """The JAX backend's gradient against jax.grad applied directly to the function rebound to
     jax.numpy (float64, so the comparison is at 1e-10)."""
@@ -84,11 +97,15 @@ def test_gradient_on_jax_equals_jax_grad_of_the_same_source(name):
     ours = tracegrad.jit(tracegrad.grad(entry.fn), backend="jax")(*args)
     with jax_float64():
         theirs = jax.jit(jax.grad(jax_version_of(entry)))(*args)
-    assert_backends_agree(ours, in_key_order_of(jax.tree.map(np.asarray, theirs), ours),
-                          f"{name}: tracegrad jax vs jax.grad")
+    assert_backends_agree(
+        ours,
+        in_key_order_of(jax.tree.map(np.asarray, theirs), ours),
+        f"{name}: tracegrad jax vs jax.grad",
+    )
 
 
 # --- results, structure and the cache -------------------------------------------------------
+
 
 def mlp_loss(params, x, y):
     h = np.tanh(x @ params["W"] + params["b"])
@@ -99,8 +116,11 @@ def mlp_loss(params, x, y):
 
 def mlp_args(dtype=np.float64):
     rng = np.random.default_rng(3)
-    params = {"W": rng.standard_normal((4, 5)).astype(dtype), "b": np.zeros(5, dtype),
-              "V": rng.standard_normal((5, 3)).astype(dtype)}
+    params = {
+        "W": rng.standard_normal((4, 5)).astype(dtype),
+        "b": np.zeros(5, dtype),
+        "V": rng.standard_normal((5, 3)).astype(dtype),
+    }
     return params, rng.standard_normal((8, 4)).astype(dtype), rng.integers(0, 3, 8)
 
 
@@ -121,10 +141,14 @@ def test_a_training_loop_feeds_jax_results_back_in():
     on_numpy = tracegrad.grad(mlp_loss)
     ours, reference = {k: jnp.asarray(p) for k, p in params.items()}, params
     for _ in range(3):
-        ours = {k: p - 0.5 * g for (k, p), g in zip(ours.items(), on_jax(ours, x, y).values(),
-                                                     strict=True)}
-        reference = {k: p - np.float32(0.5) * g for (k, p), g in zip(
-            reference.items(), on_numpy(reference, x, y).values(), strict=True)}
+        ours = {
+            k: p - 0.5 * g
+            for (k, p), g in zip(ours.items(), on_jax(ours, x, y).values(), strict=True)
+        }
+        reference = {
+            k: p - np.float32(0.5) * g
+            for (k, p), g in zip(reference.items(), on_numpy(reference, x, y).values(), strict=True)
+        }
     assert len(on_jax.cache) == 1, "JAX arrays are arguments like NumPy's, keyed by type"
     assert_backends_agree(ours, reference, "after three steps")
 
@@ -135,8 +159,7 @@ def test_static_arguments_and_keywords():
 
     compiled = tracegrad.jit(scaled, backend="jax", static_argnums=1)
     x = np.linspace(0.0, 1.0, 5)
-    np.testing.assert_allclose(np.asarray(compiled(x, 3, scale=0.5)), scaled(x, 3, 0.5),
-                               rtol=1e-14)
+    np.testing.assert_allclose(np.asarray(compiled(x, 3, scale=0.5)), scaled(x, 3, 0.5), rtol=1e-14)
     np.testing.assert_allclose(np.asarray(compiled(x, 2)), scaled(x, 2), rtol=1e-14)
     assert len(compiled.cache) == 2
 
@@ -168,6 +191,7 @@ def test_hlo_and_cost_need_the_jax_backend():
 
 
 # --- dtypes: 64-bit for a 64-bit graph's own calls only -------------------------------------
+
 
 def test_float64_runs_in_64_bit_for_that_call_only():
     assert not jax.config.read("jax_enable_x64"), "precondition: JAX's default, 32-bit"
@@ -205,6 +229,7 @@ def test_int64_results_stay_int64():
 
 # --- a cache hit runs XLA's executable directly; whatever it cannot check takes the cache --
 
+
 def test_calls_after_the_first_take_the_executable_and_still_see_new_signatures():
     compiled = tracegrad.jit(lambda x, y: {"s": x * y, "d": x - y}, backend="jax")
     a, b = np.arange(3.0), np.ones(3)
@@ -238,8 +263,9 @@ def test_float64_arguments_after_the_first_call_stay_float64():
     for x in (np.ones(2), np.ones(2), jnp.ones(2), np.ones(2)):
         out = compiled(x)
         assert out.dtype == (np.float64 if isinstance(x, np.ndarray) else np.float32)
-        np.testing.assert_allclose(np.asarray(out), 1.0 / 3.0, rtol=1e-15 if
-                                   out.dtype == np.float64 else 1e-7)
+        np.testing.assert_allclose(
+            np.asarray(out), 1.0 / 3.0, rtol=1e-15 if out.dtype == np.float64 else 1e-7
+        )
     assert not jax.config.read("jax_enable_x64")
 
 
@@ -257,6 +283,7 @@ def test_a_jax_backend_function_inside_grad_and_inside_jax_jit():
 
 # --- devices, shardings and donation (one CPU device here) ----------------------------------
 
+
 def double(x):
     return x * 2
 
@@ -271,8 +298,9 @@ def test_device(device):
 def test_shardings_on_one_device():
     mesh = Mesh(np.array(jax.devices()[:1]), ("batch",))
     batch = NamedSharding(mesh, PartitionSpec("batch"))
-    compiled = tracegrad.jit(tracegrad.grad(mlp_loss), backend="jax",
-                             in_shardings=(None, batch, batch))
+    compiled = tracegrad.jit(
+        tracegrad.grad(mlp_loss), backend="jax", in_shardings=(None, batch, batch)
+    )
     args = mlp_args()
     assert_backends_agree(compiled(*args), tracegrad.grad(mlp_loss)(*args), "sharded")
 
@@ -287,14 +315,16 @@ def test_donated_arguments():
 
 # --- bad input: each a tracegrad error naming the argument ----------------------------------
 
+
 def test_unknown_backend():
     with pytest.raises(BackendError, match="unknown backend 'torch'") as error:
         tracegrad.jit(double, backend="torch")
     assert "'numpy', 'jax'" in str(error.value)
 
 
-@pytest.mark.parametrize("device", ["tpu", f"cpu:{len(jax.devices('cpu'))}", "cpu:x",
-                                    len(jax.devices())])
+@pytest.mark.parametrize(
+    "device", ["tpu", f"cpu:{len(jax.devices('cpu'))}", "cpu:x", len(jax.devices())]
+)
 def test_a_device_that_does_not_exist(device):
     with pytest.raises(BackendError, match=f"device={device!r} does not exist") as error:
         tracegrad.jit(double, backend="jax", device=device)
@@ -307,8 +337,9 @@ def test_device_and_shardings_together():
         tracegrad.jit(double, backend="jax", device="cpu", in_shardings=batch)
 
 
-@pytest.mark.parametrize("option", [{"device": "cpu"}, {"donate_argnums": 0},
-                                    {"in_shardings": jax.devices()[0]}])
+@pytest.mark.parametrize(
+    "option", [{"device": "cpu"}, {"donate_argnums": 0}, {"in_shardings": jax.devices()[0]}]
+)
 def test_jax_options_need_the_jax_backend(option):
     (name,) = option
     with pytest.raises(BackendError, match=f"{name}= places"):
@@ -328,8 +359,11 @@ def test_in_shardings_that_do_not_fit_the_arguments():
         tracegrad.jit(double, backend="jax", in_shardings=(wide,))(x)
     wider = NamedSharding(mesh, PartitionSpec("batch", None, None))
     with pytest.raises(BackendError, match=r"out_shardings partitions 3 axes of result\['W'\]"):
-        tracegrad.jit(tracegrad.grad(mlp_loss), backend="jax",
-                      out_shardings={"W": wider, "b": None, "V": None})(*mlp_args())
+        tracegrad.jit(
+            tracegrad.grad(mlp_loss),
+            backend="jax",
+            out_shardings={"W": wider, "b": None, "V": None},
+        )(*mlp_args())
 
 
 def test_donate_argnums_out_of_range():
@@ -348,22 +382,27 @@ def test_float64_on_a_tpu_is_refused_naming_the_argument_or_the_line():
         return y.sum()
 
     as_float64 = tracegrad.trace(f, np.ones(3), np.ones(3))
-    with pytest.raises(BackendError, match=r"argument x \(f64\[3\]\): float64 cannot run on TPU") \
-            as error:
+    with pytest.raises(
+        BackendError, match=r"argument x \(f64\[3\]\): float64 cannot run on TPU"
+    ) as error:
         check_dtypes_run_on(as_float64, {"tpu"})
     assert "x.astype(np.float32)" in str(error.value) and "device='cpu'" in str(error.value)
     as_float32 = tracegrad.trace(f, np.ones(3, np.float32), np.ones(3, np.float32))
     with pytest.raises(BackendError, match="float64 cannot run on TPU") as error:
         check_dtypes_run_on(as_float32, {"tpu"})
-    assert "test_jax_backend.py" in str(error.value) and "x.astype(np.float64)" in str(
-        error.value)
+    assert "test_jax_backend.py" in str(error.value) and "x.astype(np.float64)" in str(error.value)
     check_dtypes_run_on(as_float64, {"cpu", "gpu"})
     check_dtypes_run_on(tracegrad.trace(lambda x: x * 2, np.ones(3, np.float32)), {"tpu"})
 
 
 def run_python(code: str, env: dict | None = None) -> str:
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                            text=True, timeout=120, env=env)
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -372,7 +411,8 @@ def test_a_mesh_axis_that_does_not_divide_the_batch():
     """Two simulated CPU devices (only a fresh process can have them): a batch of 3 cannot
     be split in two; a batch of 4 can, and the sharded gradient equals the NumPy one."""
     env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
-    out = run_python("""
+    out = run_python(
+        """
         import jax, numpy as np, tracegrad
         from jax.sharding import Mesh, NamedSharding, PartitionSpec
         assert len(jax.devices()) == 2
@@ -390,12 +430,15 @@ def test_a_mesh_axis_that_does_not_divide_the_batch():
             gradient(W, x[:3])
         except tracegrad.BackendError as error:
             print(error)
-    """, env)
+    """,
+        env,
+    )
     assert "in_shardings splits axis 0 of x (f64[3,3]) over mesh axis 'batch' of 2" in out
     assert "3 is not divisible by 2" in out
 
 
 # --- jax is optional -----------------------------------------------------------------------
+
 
 def test_import_tracegrad_and_the_numpy_backend_never_import_jax():
     out = run_python("""

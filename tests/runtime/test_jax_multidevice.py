@@ -46,8 +46,9 @@ PROGRAM = textwrap.dedent(
 
 
 def test_sharded_gradient_equals_single_device():
-    result = subprocess.run([sys.executable, "-c", PROGRAM], capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", PROGRAM], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
     assert "same gradient on 8 devices" in result.stdout
 
@@ -56,7 +57,9 @@ def test_train_jax_example_agrees_on_one_and_eight_devices():
     for devices in ("1", "8"):
         result = subprocess.run(
             [sys.executable, str(EXAMPLES / "train_jax.py"), "--devices", devices, "--steps", "6"],
-            capture_output=True, text=True, timeout=300,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         assert result.returncode == 0, result.stderr
         assert f"(devices: {devices})" in result.stdout

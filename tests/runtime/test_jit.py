@@ -92,8 +92,9 @@ def test_python_float_and_numpy_float64_give_numpy_results():
 def test_a_new_pytree_structure_is_a_new_entry(first, second):
     def total(tree):
         leaves = tree.values() if isinstance(tree, dict) else tree
-        return sum(np.sum(leaf) for leaf in leaves if leaf is not None and not isinstance(
-            leaf, list)) + sum(np.sum(leaf[0]) for leaf in leaves if isinstance(leaf, list))
+        return sum(
+            np.sum(leaf) for leaf in leaves if leaf is not None and not isinstance(leaf, list)
+        ) + sum(np.sum(leaf[0]) for leaf in leaves if isinstance(leaf, list))
 
     fn, calls = counted(total)
     compiled = tracegrad.jit(fn)
@@ -346,8 +347,12 @@ def make_arguments():
 
 
 def snapshot(params, batch):
-    return ({k: v.copy() for k, v in params.items()}, [a.copy() for a in batch],
-            dict(params), list(batch))
+    return (
+        {k: v.copy() for k, v in params.items()},
+        [a.copy() for a in batch],
+        dict(params),
+        list(batch),
+    )
 
 
 def assert_unchanged(params, batch, before):
@@ -406,8 +411,7 @@ def test_a_traceback_shows_the_generated_line():
     compiled = tracegrad.jit(pick)
     x, i = np.arange(3.0), np.array([0, 2])
     np.testing.assert_array_equal(compiled(x, i), [0.0, 4.0])
-    (generated,) = [line.strip() for line in compiled.source(x, i).splitlines()
-                    if "x[i]" in line]
+    (generated,) = [line.strip() for line in compiled.source(x, i).splitlines() if "x[i]" in line]
     with pytest.raises(IndexError) as caught:  # out of range data: NumPy's own error
         compiled(x, np.array([0, 5]))
     text = "".join(traceback.format_exception(caught.value))
@@ -462,7 +466,7 @@ def test_source_is_the_same_on_each_trace():
 
 
 MODULE = textwrap.dedent(
-    '''
+    """
     import numpy as np
     import tracegrad
 
@@ -488,7 +492,7 @@ MODULE = textwrap.dedent(
 
     if __name__ == "__main__":
         print(sources(), end="")
-    '''
+    """
 )
 
 
@@ -502,6 +506,7 @@ def test_source_is_identical_in_another_process(tmp_path):
     assert "def model(params, x):" in here and "model_for_hash_seeds.py:" in here
     for seed in ("0", "12345"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        there = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
-                               env=env, check=True).stdout
+        there = subprocess.run(
+            [sys.executable, str(path)], capture_output=True, text=True, env=env, check=True
+        ).stdout
         assert there == here

@@ -135,8 +135,7 @@ def test_ufunc_without_a_rule(ufunc):
     def f(x):
         return ufunc(x)  # ERROR
 
-    expect(f, X, fragments=(f"np.{ufunc.__name__} has no tracing rule",),
-           hint="tracegrad.numpy")
+    expect(f, X, fragments=(f"np.{ufunc.__name__} has no tracing rule",), hint="tracegrad.numpy")
 
 
 def test_np_asarray_inside_the_traced_function():
@@ -153,8 +152,9 @@ def test_out_keyword():
         np.exp(x, out=y)  # ERROR
         return y
 
-    expect(f, X, fragments=("np.exp(..., out=...) is not supported",),
-           hint="assign the result instead")
+    expect(
+        f, X, fragments=("np.exp(..., out=...) is not supported",), hint="assign the result instead"
+    )
 
 
 def test_out_keyword_of_a_reduction():
@@ -173,32 +173,53 @@ def test_shape_mismatch_in_matmul():
     def f(x):
         return x @ x  # ERROR
 
-    expect(f, X, error=tracegrad.TypeRuleError, fragments=("matmul", "f64[2,3] @ f64[2,3]"),
-           hint="transpose one of them (`.T`)")
+    expect(
+        f,
+        X,
+        error=tracegrad.TypeRuleError,
+        fragments=("matmul", "f64[2,3] @ f64[2,3]"),
+        hint="transpose one of them (`.T`)",
+    )
 
 
 def test_shape_mismatch_in_broadcasting():
     def f(x, y):
         return x + y  # ERROR
 
-    expect(f, np.ones((3, 4)), np.ones(5), error=tracegrad.TypeRuleError,
-           fragments=("f64[3,4] and f64[5] do not broadcast",), hint="b[:, None]")
+    expect(
+        f,
+        np.ones((3, 4)),
+        np.ones(5),
+        error=tracegrad.TypeRuleError,
+        fragments=("f64[3,4] and f64[5] do not broadcast",),
+        hint="b[:, None]",
+    )
 
 
 def test_shape_mismatch_in_reshape():
     def f(x):
         return x.reshape(4, 2)  # ERROR
 
-    expect(f, X, error=tracegrad.TypeRuleError, fragments=("cannot reshape f64[2,3]",),
-           hint="same number of elements")
+    expect(
+        f,
+        X,
+        error=tracegrad.TypeRuleError,
+        fragments=("cannot reshape f64[2,3]",),
+        hint="same number of elements",
+    )
 
 
 def test_shape_mismatch_in_concatenate():
     def f(x):
         return np.concatenate([x, x.T], axis=0)  # ERROR
 
-    expect(f, X, error=tracegrad.TypeRuleError, fragments=("f64[2,3] and f64[3,2]",),
-           hint="same shape except along the axis")
+    expect(
+        f,
+        X,
+        error=tracegrad.TypeRuleError,
+        fragments=("f64[2,3] and f64[3,2]",),
+        hint="same shape except along the axis",
+    )
 
 
 # --- arguments ----------------------------------------------------------------------------
@@ -210,38 +231,55 @@ def identity(x, y):
 
 @pytest.mark.parametrize(
     # (a str is a static setting, as a bool or None: tests/runtime/test_static_flags.py)
-    "bad, kind", [(object(), "a object"), (np.array(["a"]), "dtype <U1")]
+    "bad, kind",
+    [(object(), "a object"), (np.array(["a"]), "dtype <U1")],
 )
 def test_argument_that_is_not_an_array_number_or_pytree(bad, kind):
     compiled = tracegrad.jit(identity)
     with pytest.raises(tracegrad.TraceError) as caught:
         compiled(X, bad)  # ERROR
-    check_message(caught.value, test_argument_that_is_not_an_array_number_or_pytree,
-                  hint="static_argnums", fragments=("argument y of identity", kind))
+    check_message(
+        caught.value,
+        test_argument_that_is_not_an_array_number_or_pytree,
+        hint="static_argnums",
+        fragments=("argument y of identity", kind),
+    )
 
 
 def test_bad_leaf_inside_a_pytree_argument():
     compiled = tracegrad.jit(identity)
     with pytest.raises(tracegrad.TraceError) as caught:
         compiled(X, {"w": X, "name": "text"})  # ERROR
-    check_message(caught.value, test_bad_leaf_inside_a_pytree_argument,
-                  hint="np.asarray(...)", fragments=("argument y['name'] of identity",))
+    check_message(
+        caught.value,
+        test_bad_leaf_inside_a_pytree_argument,
+        hint="np.asarray(...)",
+        fragments=("argument y['name'] of identity",),
+    )
 
 
 def test_static_argnums_out_of_range():
     compiled = tracegrad.jit(identity, static_argnums=(1, 5))
     with pytest.raises(tracegrad.TraceError) as caught:
         compiled(X, 3)  # ERROR
-    check_message(caught.value, test_static_argnums_out_of_range, hint="static_argnums",
-                  fragments=("static_argnums names argument 5", "2 arguments"))
+    check_message(
+        caught.value,
+        test_static_argnums_out_of_range,
+        hint="static_argnums",
+        fragments=("static_argnums names argument 5", "2 arguments"),
+    )
 
 
 def test_negative_static_argnums_out_of_range():
     compiled = tracegrad.jit(identity, static_argnums=-3)
     with pytest.raises(tracegrad.TraceError) as caught:
         compiled(X, 3)  # ERROR
-    check_message(caught.value, test_negative_static_argnums_out_of_range,
-                  hint="static_argnums", fragments=("argument -3",))
+    check_message(
+        caught.value,
+        test_negative_static_argnums_out_of_range,
+        hint="static_argnums",
+        fragments=("argument -3",),
+    )
 
 
 # --- leaked tracers -----------------------------------------------------------------------
@@ -262,8 +300,12 @@ def test_leaked_tracer_used_after_tracing():
     leaked = leak_a_tracer()
     with pytest.raises(tracegrad.TraceError) as caught:
         np.sin(leaked)  # ERROR
-    check_message(caught.value, test_leaked_tracer_used_after_tracing,
-                  fragments=("after its trace finished",), hint="return every value")
+    check_message(
+        caught.value,
+        test_leaked_tracer_used_after_tracing,
+        fragments=("after its trace finished",),
+        hint="return every value",
+    )
 
 
 def test_leaked_tracer_used_in_another_trace():
@@ -290,16 +332,25 @@ def test_out_of_bounds_constant_index():
     def f(x):
         return x[5]  # ERROR
 
-    expect(f, X, error=tracegrad.TypeRuleError, fragments=("index 5 is out of bounds",),
-           hint="between -2 and 1")
+    expect(
+        f,
+        X,
+        error=tracegrad.TypeRuleError,
+        fragments=("index 5 is out of bounds",),
+        hint="between -2 and 1",
+    )
 
 
 def test_out_of_bounds_constant_index_array():
     def f(x):
         return x[:, np.array([0, 7])]  # ERROR
 
-    expect(f, X, fragments=("index 7 is out of bounds for axis 1 with size 3",),
-           hint="between -3 and 2")
+    expect(
+        f,
+        X,
+        fragments=("index 7 is out of bounds for axis 1 with size 3",),
+        hint="between -3 and 2",
+    )
 
 
 # --- no internal exception escapes ----------------------------------------------------------
@@ -344,8 +395,9 @@ SOURCE_LINES = pathlib.Path(__file__).read_text().splitlines()
 
 
 def odd_line(name: str) -> int:
-    found = [n for n, text in enumerate(SOURCE_LINES, start=1)
-             if f'"{name}":' in text and MARKER in text]
+    found = [
+        n for n, text in enumerate(SOURCE_LINES, start=1) if f'"{name}":' in text and MARKER in text
+    ]
     assert len(found) == 1, name
     return found[0]
 

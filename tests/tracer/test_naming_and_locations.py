@@ -45,8 +45,12 @@ def test_simple_assignments_name_their_value():
 def test_every_node_points_at_its_line():
     graph = tracegrad.trace(two_layer, np.ones((3, 4)), np.ones((4, 2)), np.ones((5, 3)))
     lines = [node.loc.line for node in graph.nodes]
-    assert lines == [line_of(two_layer, "a = x @ W1"), line_of(two_layer, "h = np.tanh"),
-                     line_of(two_layer, "out = h @"), line_of(two_layer, "return out.sum()")]
+    assert lines == [
+        line_of(two_layer, "a = x @ W1"),
+        line_of(two_layer, "h = np.tanh"),
+        line_of(two_layer, "out = h @"),
+        line_of(two_layer, "return out.sum()"),
+    ]
     assert all(node.loc.file == __file__ for node in graph.nodes)
     assert graph.nodes[1].loc.text.strip() == "h = np.tanh(a)"
 

@@ -105,24 +105,40 @@ def test_shape_mismatch_in_broadcasting():
     def f(x, y):
         return x + y  # marker
 
-    expect_error(f, X, np.ones(4), marker="x + y", fragments=("do not broadcast", "f64[4]"),
-                 hint="b[:, None]")
+    expect_error(
+        f,
+        X,
+        np.ones(4),
+        marker="x + y",
+        fragments=("do not broadcast", "f64[4]"),
+        hint="b[:, None]",
+    )
 
 
 def test_shape_mismatch_in_reshape():
     def f(x):
         return x.reshape(4, 2)  # marker
 
-    expect_error(f, X, marker="x.reshape(4, 2)", fragments=("cannot reshape",),
-                 hint="same number of elements")
+    expect_error(
+        f,
+        X,
+        marker="x.reshape(4, 2)",
+        fragments=("cannot reshape",),
+        hint="same number of elements",
+    )
 
 
 def test_shape_mismatch_in_concatenate():
     def f(x):
         return np.concatenate([x, x.T])  # marker
 
-    expect_error(f, X, marker="np.concatenate", fragments=("concatenate", "f64[3,2]"),
-                 hint="same shape except along the axis")
+    expect_error(
+        f,
+        X,
+        marker="np.concatenate",
+        fragments=("concatenate", "f64[3,2]"),
+        hint="same shape except along the axis",
+    )
 
 
 @pytest.mark.parametrize("bad", [object(), np.array(["a", "b"])])  # a str is static

@@ -51,8 +51,10 @@ def optimize_nested(graph: Graph) -> Graph:
         if node.op.group is not Group.CONTROL:
             nodes.append(node)
             continue
-        params = {key: optimize(value) if isinstance(value, Graph) else value
-                  for key, value in node.params.items()}
+        params = {
+            key: optimize(value) if isinstance(value, Graph) else value
+            for key, value in node.params.items()
+        }
         if any(params[key] is not node.params[key] for key in params):
             node = Node(node.op, node.inputs, node.outputs, params, node.loc)
             changed = True
@@ -91,14 +93,16 @@ def prepare_for_differentiation(graph: Graph) -> Graph:
     return graph
 
 
-def optimize(graph: Graph, skip: Collection[str] = (),
-             observe: PassObserver | None = None) -> Graph:
+def optimize(
+    graph: Graph, skip: Collection[str] = (), observe: PassObserver | None = None
+) -> Graph:
     """`graph` after the PIPELINE, run to a fixed point. `observe(pass, before, after)` is
     called after every pass that ran (`tracegrad.explain` reports from it)."""
     unknown = set(skip) - set(PASS_NAMES)
     if unknown:
-        raise ValueError(f"no pass named {', '.join(sorted(unknown))}; the passes are "
-                         f"{', '.join(PASS_NAMES)}")
+        raise ValueError(
+            f"no pass named {', '.join(sorted(unknown))}; the passes are {', '.join(PASS_NAMES)}"
+        )
     for _ in range(MAX_ROUNDS):
         start = graph
         for p in PIPELINE:

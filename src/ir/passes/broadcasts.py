@@ -26,8 +26,11 @@ def fold_broadcasts(graph: Graph) -> Graph:
     # but not both (`broadcast_to(x, (3,)) + broadcast_to(y, (3,))` for 0-d x and y).
     foldable: set[Var] = set()
     for var, nodes in users.items():
-        if var not in graph.outputs and nodes and all(
-                still_typed(n, foldable | {var}, producers) for n in nodes):
+        if (
+            var not in graph.outputs
+            and nodes
+            and all(still_typed(n, foldable | {var}, producers) for n in nodes)
+        ):
             foldable.add(var)
     if not foldable:
         return graph

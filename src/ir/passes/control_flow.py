@@ -21,7 +21,7 @@ import numpy as np
 
 from ...errors import TracegradError
 from ..core import Graph, Literal, Node, Var
-from ..primitives import control as C
+from ..primitives import control
 from ..types import TensorType
 
 
@@ -35,11 +35,11 @@ def reads(graph: Graph) -> set[Var]:
     return used_vars(graph) & set(graph.inputs)
 
 
-def select(graph: Graph, inputs: Sequence[int] | None = None,
-           outputs: Sequence[int] | None = None) -> Graph:
+def select(
+    graph: Graph, inputs: Sequence[int] | None = None, outputs: Sequence[int] | None = None
+) -> Graph:
     chosen_inputs = graph.inputs if inputs is None else tuple(graph.inputs[i] for i in inputs)
-    chosen_outputs = graph.outputs if outputs is None else tuple(graph.outputs[i]
-                                                                  for i in outputs)
+    chosen_outputs = graph.outputs if outputs is None else tuple(graph.outputs[i] for i in outputs)
     return Graph(graph.name, chosen_inputs, graph.nodes, chosen_outputs)
 
 
@@ -66,9 +66,16 @@ def substitute(graph: Graph, values: dict[Var, Literal]) -> Graph:
     """`graph` reading the constants `values` in place of those inputs."""
     if not values:
         return graph
-    nodes = tuple(Node(n.op, tuple(values.get(x, x) if isinstance(x, Var) else x
-                                   for x in n.inputs), n.outputs, n.params, n.loc)
-                  for n in graph.nodes)
+    nodes = tuple(
+        Node(
+            n.op,
+            tuple(values.get(x, x) if isinstance(x, Var) else x for x in n.inputs),
+            n.outputs,
+            n.params,
+            n.loc,
+        )
+        for n in graph.nodes
+    )
     outputs = tuple(values.get(x, x) if isinstance(x, Var) else x for x in graph.outputs)
     return Graph(graph.name, graph.inputs, nodes, outputs)
 
@@ -76,7 +83,7 @@ def substitute(graph: Graph, values: dict[Var, Literal]) -> Graph:
 def trim_scan(node: Node, used: set[Var]) -> Node:
     body: Graph = node.params["body"]
     k, n = node.params["num_consts"], node.params["num_carry"]
-    consts, carry, xs = node.inputs[:k], node.inputs[k:k + n], node.inputs[k + n:]
+    consts, carry, xs = node.inputs[:k], node.inputs[k : k + n], node.inputs[k + n :]
     inputs = body.inputs
     # xs that are uniform constants become constants of one slice.
     moved = {j: uniform_slice(x) for j, x in enumerate(xs)}
@@ -87,30 +94,48 @@ def trim_scan(node: Node, used: set[Var]) -> Node:
     if dead:  # an unread carry no other result depends on: the loop stops carrying it
         live = [j for j in range(n) if j not in dead]
         outputs = (*(node.outputs[j] for j in live), *(node.outputs[j] for j in keep_ys))
-        body = select(body, [*range(k), *(k + j for j in live), *range(k + n, len(inputs))],
-                      [*live, *range(n, n + len(keep_ys))])
+        body = select(
+            body,
+            [*range(k), *(k + j for j in live), *range(k + n, len(inputs))],
+            [*live, *range(n, n + len(keep_ys))],
+        )
         params = {**node.params, "body": body, "num_carry": len(live)}
-        return Node(node.op, (*consts, *(carry[j] for j in live), *xs), outputs, params,
-                    node.loc)
+        return Node(node.op, (*consts, *(carry[j] for j in live), *xs), outputs, params, node.loc)
     # Constants that are one repeated number are written into the body.
-    body = substitute(body, {
-        **{inputs[j]: consts[j] for j in range(k) if uniform(consts[j])},
-        **{inputs[k + n + j]: value for j, value in moved.items() if uniform(value)}})
+    body = substitute(
+        body,
+        {
+            **{inputs[j]: consts[j] for j in range(k) if uniform(consts[j])},
+            **{inputs[k + n + j]: value for j, value in moved.items() if uniform(value)},
+        },
+    )
     read = reads(body)
     keep_consts = [j for j in range(k) if inputs[j] in read]
     keep_moved = [j for j in moved if inputs[k + n + j] in read]
     keep_xs = [j for j in range(len(xs)) if j not in moved and inputs[k + n + j] in read]
-    if (len(keep_consts) == k and not moved and len(keep_xs) == len(xs)
-            and len(keep_ys) == len(node.outputs) - n
-            and body.nodes is node.params["body"].nodes):
+    if (
+        len(keep_consts) == k
+        and not moved
+        and len(keep_xs) == len(xs)
+        and len(keep_ys) == len(node.outputs) - n
+        and body.nodes is node.params["body"].nodes
+    ):
         return node
-    body_inputs = [*keep_consts, *(k + n + j for j in keep_moved), *range(k, k + n),
-                   *(k + n + j for j in keep_xs)]
+    body_inputs = [
+        *keep_consts,
+        *(k + n + j for j in keep_moved),
+        *range(k, k + n),
+        *(k + n + j for j in keep_xs),
+    ]
     params = dict(node.params)
     params["body"] = select(body, body_inputs)
     params["num_consts"] = len(keep_consts) + len(keep_moved)
-    node_inputs = (*(consts[j] for j in keep_consts), *(moved[j] for j in keep_moved), *carry,
-                   *(xs[j] for j in keep_xs))
+    node_inputs = (
+        *(consts[j] for j in keep_consts),
+        *(moved[j] for j in keep_moved),
+        *carry,
+        *(xs[j] for j in keep_xs),
+    )
     outputs = (*node.outputs[:n], *(node.outputs[j] for j in keep_ys))
     return Node(node.op, node_inputs, outputs, params, node.loc)
 
@@ -120,43 +145,55 @@ def dead_carries(body: Graph, node: Node, k: int, n: int, used: set[Var]) -> set
     (another carry, a kept y) depends on."""
     depends: dict[Var, frozenset[Var]] = {v: frozenset({v}) for v in body.inputs}
     for inner in body.nodes:
-        sources = frozenset().union(*(depends.get(x, frozenset()) for x in inner.inputs
-                                      if isinstance(x, Var)))
+        sources = frozenset().union(
+            *(depends.get(x, frozenset()) for x in inner.inputs if isinstance(x, Var))
+        )
         for v in inner.outputs:
             depends[v] = sources
-    reach = [depends.get(x, frozenset()) if isinstance(x, Var) else frozenset()
-             for x in body.outputs]
-    return {j for j in range(n) if node.outputs[j] not in used and not any(
-        body.inputs[k + j] in reach[p] for p in range(len(reach)) if p != j)}
+    reach = [
+        depends.get(x, frozenset()) if isinstance(x, Var) else frozenset() for x in body.outputs
+    ]
+    return {
+        j
+        for j in range(n)
+        if node.outputs[j] not in used
+        and not any(body.inputs[k + j] in reach[p] for p in range(len(reach)) if p != j)
+    }
 
 
 def constants_written_in(graph: Graph, operands: Sequence[object], first: int) -> Graph:
     """`graph` reading its uniform constant operands (input `first + i` is `operands[i]`)
     as constants, which its own passes then fold (`np.ones(3) * 2.0` becomes `2.0`)."""
-    return substitute(graph, {graph.inputs[first + i]: x for i, x in enumerate(operands)
-                              if uniform(x)})
+    return substitute(
+        graph, {graph.inputs[first + i]: x for i, x in enumerate(operands) if uniform(x)}
+    )
 
 
 def trim_cond(node: Node, used: set[Var]) -> Node:
     operands = node.inputs[1:]
-    true, false = (constants_written_in(node.params[key], operands, 0)
-                   for key in ("true", "false"))
+    true, false = (constants_written_in(node.params[key], operands, 0) for key in ("true", "false"))
     keep_out = [j for j, v in enumerate(node.outputs) if v in used]
     read = reads(true) | reads(false)
-    keep_in = [j for j in range(len(true.inputs))
-               if true.inputs[j] in read or false.inputs[j] in read]
+    keep_in = [
+        j for j in range(len(true.inputs)) if true.inputs[j] in read or false.inputs[j] in read
+    ]
     if len(keep_out) == len(node.outputs) and len(keep_in) == len(true.inputs):
         return node
     params = dict(node.params)
     params["true"] = select(true, keep_in, keep_out)
     params["false"] = select(false, keep_in, keep_out)
-    return Node(node.op, (node.inputs[0], *(operands[j] for j in keep_in)),
-                tuple(node.outputs[j] for j in keep_out), params, node.loc)
+    return Node(
+        node.op,
+        (node.inputs[0], *(operands[j] for j in keep_in)),
+        tuple(node.outputs[j] for j in keep_out),
+        params,
+        node.loc,
+    )
 
 
 def trim_fori_loop(node: Node) -> Node:
     k = node.params["num_consts"]
-    body = constants_written_in(node.params["body"], node.inputs[2:2 + k], 1)
+    body = constants_written_in(node.params["body"], node.inputs[2 : 2 + k], 1)
     read = reads(body)
     keep = [j for j in range(k) if body.inputs[1 + j] in read]
     if len(keep) == k:
@@ -166,14 +203,19 @@ def trim_fori_loop(node: Node) -> Node:
     params["body"] = select(body, [0, *(1 + j for j in keep), *range(1 + k, 1 + k + n)])
     params["num_consts"] = len(keep)
     inputs = node.inputs
-    return Node(node.op, (*inputs[:2], *(inputs[2 + j] for j in keep), *inputs[2 + k:]),
-                node.outputs, params, node.loc)
+    return Node(
+        node.op,
+        (*inputs[:2], *(inputs[2 + j] for j in keep), *inputs[2 + k :]),
+        node.outputs,
+        params,
+        node.loc,
+    )
 
 
 def trim_while_loop(node: Node) -> Node:
     kc, kb = node.params["num_cond_consts"], node.params["num_body_consts"]
     cond = constants_written_in(node.params["cond"], node.inputs[:kc], 0)
-    body = constants_written_in(node.params["body"], node.inputs[kc:kc + kb], 0)
+    body = constants_written_in(node.params["body"], node.inputs[kc : kc + kb], 0)
     keep_c = [j for j in range(kc) if cond.inputs[j] in reads(cond)]
     keep_b = [j for j in range(kb) if body.inputs[j] in reads(body)]
     if len(keep_c) == kc and len(keep_b) == kb:
@@ -184,23 +226,28 @@ def trim_while_loop(node: Node) -> Node:
     params["body"] = select(body, [*keep_b, *range(kb, kb + n)])
     params["num_cond_consts"], params["num_body_consts"] = len(keep_c), len(keep_b)
     inputs = node.inputs
-    return Node(node.op, (*(inputs[j] for j in keep_c), *(inputs[kc + j] for j in keep_b),
-                          *inputs[kc + kb:]), node.outputs, params, node.loc)
+    return Node(
+        node.op,
+        (*(inputs[j] for j in keep_c), *(inputs[kc + j] for j in keep_b), *inputs[kc + kb :]),
+        node.outputs,
+        params,
+        node.loc,
+    )
 
 
 def trim_control_flow(graph: Graph) -> Graph:
-    if not any(node.op.group is C.Group.CONTROL for node in graph.nodes):
+    if not any(node.op.group is control.Group.CONTROL for node in graph.nodes):
         return graph
     used = used_vars(graph)
     nodes, changed = [], False
     for node in graph.nodes:
-        if node.op is C.scan:
+        if node.op is control.scan:
             new = trim_scan(node, used)
-        elif node.op is C.cond:
+        elif node.op is control.cond:
             new = trim_cond(node, used)
-        elif node.op is C.fori_loop:
+        elif node.op is control.fori_loop:
             new = trim_fori_loop(node)
-        elif node.op is C.while_loop:
+        elif node.op is control.while_loop:
             new = trim_while_loop(node)
         else:
             new = node
@@ -220,7 +267,7 @@ def sink_into_scans(graph: Graph) -> Graph:
     `d_hs = hs * 2` whole first): as one writes the loop by hand, no array of every step is
     allocated for it. One operation per scan per run; the pipeline repeats to a fixed point.
     """
-    if not any(node.op is C.scan for node in graph.nodes):
+    if not any(node.op is control.scan for node in graph.nodes):
         return graph
     uses: dict[Var, int] = {}
     for node in graph.nodes:
@@ -233,7 +280,7 @@ def sink_into_scans(graph: Graph) -> Graph:
     producer = {node.out: node for node in graph.nodes if len(node.outputs) == 1}
     nodes, changed = [], False
     for node in graph.nodes:
-        if node.op is C.scan and node.params["length"] > 0:
+        if node.op is control.scan and node.params["length"] > 0:
             sunk = sink_one(node, producer, uses)
             if sunk is not None:
                 node, changed = sunk, True
@@ -244,7 +291,7 @@ def sink_into_scans(graph: Graph) -> Graph:
 def sink_one(node: Node, producer: dict[Var, Node], uses: dict[Var, int]) -> Node | None:
     body: Graph = node.params["body"]
     k, n = node.params["num_consts"], node.params["num_carry"]
-    xs = node.inputs[k + n:]
+    xs = node.inputs[k + n :]
     for j, stacked in enumerate(xs):
         made = producer.get(stacked) if isinstance(stacked, Var) else None
         if made is None or made.op.group.value not in FUSED_GROUPS or uses[stacked] != 1:
@@ -259,8 +306,8 @@ def sunk_node(node: Node, body: Graph, k: int, n: int, j: int, made: Node) -> No
     """`node` with its xs j computed in the body by `made`, whose operands become xs (those
     of the stack's shape) and consts (those that broadcast against one slice)."""
     stacked = node.inputs[k + n + j]
-    consts, carry, xs = list(node.inputs[:k]), node.inputs[k:k + n], list(node.inputs[k + n:])
-    const_vars, x_vars = list(body.inputs[:k]), list(body.inputs[k + n:])
+    consts, carry, xs = list(node.inputs[:k]), node.inputs[k : k + n], list(node.inputs[k + n :])
+    const_vars, x_vars = list(body.inputs[:k]), list(body.inputs[k + n :])
     old = x_vars[j]
     del xs[j], x_vars[j]
     operands = []
@@ -290,7 +337,11 @@ def sunk_node(node: Node, body: Graph, k: int, n: int, j: int, made: Node) -> No
     if out_type != old.type:
         return None
     step = Node(made.op, tuple(operands), (old,), made.params, made.loc)
-    new_body = Graph(body.name, (*const_vars, *body.inputs[k:k + n], *x_vars),
-                     (step, *body.nodes), body.outputs)
+    new_body = Graph(
+        body.name,
+        (*const_vars, *body.inputs[k : k + n], *x_vars),
+        (step, *body.nodes),
+        body.outputs,
+    )
     params = {**node.params, "body": new_body, "num_consts": len(consts)}
     return Node(node.op, (*consts, *carry, *xs), node.outputs, params, node.loc)

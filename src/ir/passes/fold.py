@@ -23,8 +23,18 @@ SMALL = 16
 
 # The groups whose primitives are folded (with their `reference`); round, the index
 # reductions, contractions, indexing, composites and control flow stay as written.
-FOLDED_GROUPS = frozenset({Group.UNARY, Group.BINARY, Group.COMPARISON, Group.LOGICAL,
-                           Group.SELECT, Group.REDUCTION, Group.SHAPE, Group.CONVERSION})
+FOLDED_GROUPS = frozenset(
+    {
+        Group.UNARY,
+        Group.BINARY,
+        Group.COMPARISON,
+        Group.LOGICAL,
+        Group.SELECT,
+        Group.REDUCTION,
+        Group.SHAPE,
+        Group.CONVERSION,
+    }
+)
 # Never folded: joining literals only lengthens the source, and stop_gradient marks a
 # constant for differentiation (dropped when it is emitted anyway).
 NOT_FOLDED = frozenset({round_, concatenate, stack, stop_gradient})
@@ -67,4 +77,3 @@ def fold_constants(graph: Graph) -> Graph:
                 continue
         rewriter.keep(node)
     return rewriter.graph_out()
-

@@ -24,8 +24,9 @@ def recognise_log_softmax(graph: Graph) -> Graph:
         match = match_log_softmax(node, producer)
         if match is not None:
             x, axis = match
-            replaced[position] = Node(primitives["log_softmax"], (x,), node.outputs,
-                                      {"axis": axis}, node.loc)
+            replaced[position] = Node(
+                primitives["log_softmax"], (x,), node.outputs, {"axis": axis}, node.loc
+            )
     if not replaced:
         return graph
     nodes = tuple(replaced.get(i, node) for i, node in enumerate(graph.nodes))

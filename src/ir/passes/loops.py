@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import Graph, Literal, Node
-from ..primitives import control as C
+from ..primitives import control
 
 
 def as_scan(node: Node) -> Node:
@@ -21,15 +21,26 @@ def as_scan(node: Node) -> Node:
     length = max(upper - lower, 0)
     indices = Literal.of(np.arange(lower, lower + length, dtype=body.inputs[0].type.dtype))
     scan_body = Graph(body.name, (*body.inputs[1:], body.inputs[0]), body.nodes, body.outputs)
-    params = dict(body=scan_body, length=length, reverse=False, num_consts=k,
-                  num_carry=len(node.inputs) - 2 - k)
-    return Node(C.scan, (*node.inputs[2:], indices), node.outputs, params, node.loc)
+    params = dict(
+        body=scan_body,
+        length=length,
+        reverse=False,
+        num_consts=k,
+        num_carry=len(node.inputs) - 2 - k,
+    )
+    return Node(control.scan, (*node.inputs[2:], indices), node.outputs, params, node.loc)
 
 
 def loops_as_scans(graph: Graph) -> Graph:
-    if not any(node.op is C.fori_loop and all(isinstance(b, Literal) for b in node.inputs[:2])
-               for node in graph.nodes):
+    if not any(
+        node.op is control.fori_loop and all(isinstance(b, Literal) for b in node.inputs[:2])
+        for node in graph.nodes
+    ):
         return graph
-    nodes = tuple(as_scan(node) if node.op is C.fori_loop and all(
-        isinstance(b, Literal) for b in node.inputs[:2]) else node for node in graph.nodes)
+    nodes = tuple(
+        as_scan(node)
+        if node.op is control.fori_loop and all(isinstance(b, Literal) for b in node.inputs[:2])
+        else node
+        for node in graph.nodes
+    )
     return Graph(graph.name, graph.inputs, nodes, graph.outputs)

@@ -41,6 +41,7 @@ def may_view(node: Node) -> bool:
     """Whether the node's NumPy result may share memory with its first operand."""
     return node.op.has(Trait.VIEW) or node.op.has(Trait.MAY_VIEW)
 
+
 # Stands, among the inputs a value may share memory with, for a constant of the graph.
 CONSTANT = -1
 
@@ -111,8 +112,13 @@ def may_be_shared(graph: Graph) -> set[Var]:
     """Results of control flow that may be an argument of the graph or a constant (a loop
     that ran no pass, a branch that returned its operand)."""
     sources = memory_sources(graph)
-    return {var for node in graph.nodes if node.op.group is Group.CONTROL
-            for var in node.outputs if sources[var]}
+    return {
+        var
+        for node in graph.nodes
+        if node.op.group is Group.CONTROL
+        for var in node.outputs
+        if sources[var]
+    }
 
 
 def aliased_operands(node: Node) -> Iterator[tuple[list[Operand], bool]]:
@@ -131,8 +137,7 @@ def control_sources(node: Node) -> list[set[int]]:
     """For each output of a control-flow node, the positions of the operands it may be."""
     params, op = node.params, node.op
     if op is control.cond:  # a branch's input k is the node's operand k + 1 (after pred)
-        both = zip(output_sources(params["true"]), output_sources(params["false"]),
-                   strict=True)
+        both = zip(output_sources(params["true"]), output_sources(params["false"]), strict=True)
         return [{p if p == CONSTANT else p + 1 for p in a | b} for a, b in both]
     if op is control.custom_vjp:
         return output_sources(params["primal"])
@@ -144,18 +149,36 @@ def control_sources(node: Node) -> list[set[int]]:
         return loop_sources(params["body"], consts, carry, 0, may_skip=False) + ys
     if op is control.fori_loop:  # body input 0 is the index; input k > 0 is operand k + 1
         lower, upper = node.inputs[:2]
-        runs = (isinstance(lower, Literal) and isinstance(upper, Literal)
-                and upper.value > lower.value)
-        return loop_sources(params["body"], 1 + params["num_consts"], len(node.outputs), 1,
-                            may_skip=not runs, skip=frozenset({0}))
+        runs = (
+            isinstance(lower, Literal) and isinstance(upper, Literal) and upper.value > lower.value
+        )
+        return loop_sources(
+            params["body"],
+            1 + params["num_consts"],
+            len(node.outputs),
+            1,
+            may_skip=not runs,
+            skip=frozenset({0}),
+        )
     if op is control.while_loop:  # body input k is operand k + num_cond_consts
-        return loop_sources(params["body"], params["num_body_consts"], len(node.outputs),
-                            params["num_cond_consts"], may_skip=True)
+        return loop_sources(
+            params["body"],
+            params["num_body_consts"],
+            len(node.outputs),
+            params["num_cond_consts"],
+            may_skip=True,
+        )
     return [set(range(len(node.inputs))) | {CONSTANT} for _ in node.outputs]  # unknown
 
 
-def loop_sources(body: Graph, first_carry: int, carry: int, offset: int, may_skip: bool,
-                 skip: frozenset[int] = frozenset()) -> list[set[int]]:
+def loop_sources(
+    body: Graph,
+    first_carry: int,
+    carry: int,
+    offset: int,
+    may_skip: bool,
+    skip: frozenset[int] = frozenset(),
+) -> list[set[int]]:
     """A loop's carries: each may be what the body returns, which may be the carry the
     pass before returned, and so on back to the initial values; and, where the loop may run
     no pass, its initial value. Body input k is the node's operand k + offset."""
@@ -238,8 +261,7 @@ def plan_memory(graph: Graph) -> MemoryPlan:
     # Values never written into: views of a module constant, broadcasts, and views of them.
     fixed: set[Var] = set()
     for i, node in enumerate(graph.nodes):
-        for var, (operands, constant) in zip(node.outputs, aliased_operands(node),
-                                             strict=True):
+        for var, (operands, constant) in zip(node.outputs, aliased_operands(node), strict=True):
             bases = list(dict.fromkeys(find(x) for x in operands if isinstance(x, Var)))
             root[var] = bases[0] if bases else var
             if not bases:
@@ -248,14 +270,20 @@ def plan_memory(graph: Graph) -> MemoryPlan:
                 join(bases[0], b)
             members[find(var)].append(var)
             end[find(var)] = max(end[find(var)], last_use.get(var, i))
-            if (constant or any(isinstance(x, Literal) or x in fixed for x in operands)
-                    or node.op is shapes.broadcast_to):
+            if (
+                constant
+                or any(isinstance(x, Literal) or x in fixed for x in operands)
+                or node.op is shapes.broadcast_to
+            ):
                 fixed.add(var)
         for _, made, kept in shared_stacks(node, returned):  # two views of one buffer
             join(find(node.outputs[made]), find(node.outputs[kept]))
     inputs = set(graph.inputs)
-    owned = {b for b in members if b not in fixed and is_large(b)
-             and not any(v in inputs for v in members[b])}
+    owned = {
+        b
+        for b in members
+        if b not in fixed and is_large(b) and not any(v in inputs for v in members[b])
+    }
 
     plan = MemoryPlan()
     for i, node in enumerate(graph.nodes):

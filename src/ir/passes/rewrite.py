@@ -43,8 +43,13 @@ class Rewriter:
         self.replaced[var] = self.operand(value)
         self.changed = True
 
-    def recompute(self, node: Node, op: Primitive, inputs: Sequence[Operand],
-                  params: dict[str, Any] | None = None) -> bool:
+    def recompute(
+        self,
+        node: Node,
+        op: Primitive,
+        inputs: Sequence[Operand],
+        params: dict[str, Any] | None = None,
+    ) -> bool:
         """Compute `node`'s output with `op(*inputs, **params)` instead, if that has the same
         type (else keep the node as it is and return False)."""
         params = {} if params is None else params

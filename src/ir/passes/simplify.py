@@ -25,12 +25,10 @@ from collections.abc import Callable
 import numpy as np
 
 from ..core import Graph, Literal, Node, Operand, Var
-from ..primitive import primitives
-from ..primitives import elementwise, reductions
+from ..primitive import Primitive
+from ..primitives import elementwise, reductions, shapes
 from ..types import TensorType
 from .rewrite import Rewriter, broadcasting_elementwise, is_constant
-
-P = primitives
 
 
 class Simplifier:
@@ -40,9 +38,9 @@ class Simplifier:
         # (op, a, b) of each product computed, so `a * -b` can reuse `a * b`.
         self.products: dict[tuple[Var, Var], Var] = {}
 
-    def made_by(self, x: Operand, name: str) -> Node | None:
+    def made_by(self, x: Operand, op: Primitive) -> Node | None:
         node = self.producer.get(x) if isinstance(x, Var) else None
-        return node if node is not None and node.op.name == name else None
+        return node if node is not None and node.op is op else None
 
     def same(self, node: Node, x: Operand) -> bool:
         """Replace `node` by `x` when `x` has exactly its type."""
@@ -54,7 +52,7 @@ class Simplifier:
     def run(self) -> Graph:
         for node in self.rewriter.graph.nodes:
             node = self.with_scalar_constants(self.rewriter.inputs_of(node))
-            rule = RULES.get(node.op.name)
+            rule = RULES.get(node.op)
             if rule is not None and len(node.outputs) == 1 and rule(self, node):
                 kept = self.rewriter.nodes[-1] if self.rewriter.nodes else None
                 if kept is not None and kept.outputs == node.outputs:  # recomputed
@@ -68,7 +66,8 @@ class Simplifier:
         """An elementwise operand that is one value repeated (`np.full((12,), 0.5)`) written
         as that value, where the result keeps its exact type: broadcasting repeats it."""
         if not broadcasting_elementwise(node) or not any(
-                x.__class__ is Literal and x.type.shape for x in node.inputs):
+            x.__class__ is Literal and x.type.shape for x in node.inputs
+        ):
             return node  # the common case, kept cheap: no constant array among the operands
         inputs = list(node.inputs)
         for i, x in enumerate(inputs):
@@ -76,7 +75,7 @@ class Simplifier:
             if value is None:
                 continue
             for scalar in (value.item(), value):  # a Python number reads best; else NumPy's
-                trial = [*inputs[:i], Literal.of(scalar), *inputs[i + 1:]]
+                trial = [*inputs[:i], Literal.of(scalar), *inputs[i + 1 :]]
                 try:
                     (out_type,) = node.op.infer(tuple(t.type for t in trial), dict(node.params))
                 except Exception:  # that scalar does not type-check here: try the next
@@ -98,7 +97,6 @@ class Simplifier:
             self.products.setdefault((b, a), node.out)
 
 
-
 def uniform_value(x: Operand) -> np.generic | None:
     """The value a constant array repeats, as a NumPy scalar (None for anything else)."""
     if not isinstance(x, Literal) or x.type.ndim == 0 or x.type.size == 0:
@@ -116,17 +114,18 @@ def multiply(s: Simplifier, node: Node) -> bool:
     for x, y in ((a, b), (b, a)):
         if is_constant(y, 1) and s.same(node, x):
             return True
-        if is_constant(y, -1) and s.rewriter.recompute(node, P["neg"], [x]):
+        if is_constant(y, -1) and s.rewriter.recompute(node, elementwise.neg, [x]):
             return True
-    negated_a, negated_b = s.made_by(a, "neg"), s.made_by(b, "neg")
+    negated_a, negated_b = s.made_by(a, elementwise.neg), s.made_by(b, elementwise.neg)
     if negated_a and negated_b:  # -x * -y == x * y
-        return s.rewriter.recompute(node, P["multiply"],
-                                    [negated_a.inputs[0], negated_b.inputs[0]])
+        return s.rewriter.recompute(
+            node, elementwise.multiply, [negated_a.inputs[0], negated_b.inputs[0]]
+        )
     for x, negated in ((a, negated_b), (b, negated_a)):
         if negated is not None and isinstance(x, Var):
             product = s.products.get((x, negated.inputs[0]))
             if product is not None:
-                return s.rewriter.recompute(node, P["neg"], [product])
+                return s.rewriter.recompute(node, elementwise.neg, [product])
     return False
 
 
@@ -143,12 +142,12 @@ def add(s: Simplifier, node: Node) -> bool:
     for x, y in ((a, b), (b, a)):
         if is_constant(y, 0) and s.same(node, x):
             return True
-    negated_b = s.made_by(b, "neg")
+    negated_b = s.made_by(b, elementwise.neg)
     if negated_b is not None:
-        return s.rewriter.recompute(node, P["subtract"], [a, negated_b.inputs[0]])
-    negated_a = s.made_by(a, "neg")
+        return s.rewriter.recompute(node, elementwise.subtract, [a, negated_b.inputs[0]])
+    negated_a = s.made_by(a, elementwise.neg)
     if negated_a is not None:
-        return s.rewriter.recompute(node, P["subtract"], [b, negated_a.inputs[0]])
+        return s.rewriter.recompute(node, elementwise.subtract, [b, negated_a.inputs[0]])
     return False
 
 
@@ -157,16 +156,16 @@ def subtract(s: Simplifier, node: Node) -> bool:
     # Not `x - (-0.0)`: that is `x + 0.0`, which turns a -0.0 into 0.0.
     if is_constant(b, 0) and not np.signbit(b.value).any() and s.same(node, a):
         return True
-    if is_constant(a, 0) and s.rewriter.recompute(node, P["neg"], [b]):
+    if is_constant(a, 0) and s.rewriter.recompute(node, elementwise.neg, [b]):
         return True
-    negated_b = s.made_by(b, "neg")
+    negated_b = s.made_by(b, elementwise.neg)
     if negated_b is not None:
-        return s.rewriter.recompute(node, P["add"], [a, negated_b.inputs[0]])
+        return s.rewriter.recompute(node, elementwise.add, [a, negated_b.inputs[0]])
     return False
 
 
 def neg(s: Simplifier, node: Node) -> bool:
-    inner = s.made_by(node.inputs[0], "neg")
+    inner = s.made_by(node.inputs[0], elementwise.neg)
     return inner is not None and s.same(node, inner.inputs[0])
 
 
@@ -174,25 +173,25 @@ def transpose(s: Simplifier, node: Node) -> bool:
     (x,), axes = node.inputs, node.params["axes"]
     if axes == tuple(range(len(axes))):
         return s.same(node, x)
-    inner = s.made_by(x, "transpose")
+    inner = s.made_by(x, shapes.transpose)
     if inner is None:
         return False
     composed = tuple(inner.params["axes"][a] for a in axes)
     if composed == tuple(range(len(composed))):
         return s.same(node, inner.inputs[0])
-    return s.rewriter.recompute(node, P["transpose"], [inner.inputs[0]], {"axes": composed})
+    return s.rewriter.recompute(node, shapes.transpose, [inner.inputs[0]], {"axes": composed})
 
 
 def reshape(s: Simplifier, node: Node) -> bool:
     (x,) = node.inputs
     if x.type.shape == node.out.type.shape:
         return s.same(node, x)
-    inner = s.made_by(x, "reshape")
+    inner = s.made_by(x, shapes.reshape)
     if inner is None:
         return False
     if inner.inputs[0].type.shape == node.out.type.shape:
         return s.same(node, inner.inputs[0])
-    return s.rewriter.recompute(node, P["reshape"], [inner.inputs[0]], dict(node.params))
+    return s.rewriter.recompute(node, shapes.reshape, [inner.inputs[0]], dict(node.params))
 
 
 def broadcast_to(s: Simplifier, node: Node) -> bool:
@@ -213,20 +212,21 @@ def reduction(s: Simplifier, node: Node) -> bool:
     if all(x.type.shape[a] == 1 for a in axis):  # one element per output: itself
         if x.type.dtype != node.out.type.dtype:
             return False
-        return s.rewriter.recompute(node, P["reshape"], [x], {"shape": node.out.type.shape})
+        return s.rewriter.recompute(node, shapes.reshape, [x], {"shape": node.out.type.shape})
     return node.op is reductions.sum_ and sum_of_broadcast(s, node)
 
 
 def sum_of_broadcast(s: Simplifier, node: Node) -> bool:
     """sum(broadcast_to(v, shape), axis) over exactly the axes the broadcast repeated:
     v * n, reshaped."""
-    broadcast = s.made_by(node.inputs[0], "broadcast_to")
+    broadcast = s.made_by(node.inputs[0], shapes.broadcast_to)
     if broadcast is None or node.out.type.dtype.kind not in "fc":
         return False
     (v,), shape = broadcast.inputs, broadcast.params["shape"]
     padded = (1,) * (len(shape) - v.type.ndim) + v.type.shape
-    repeated = {a for a, (before, after) in enumerate(zip(padded, shape, strict=True))
-                if before != after}
+    repeated = {
+        a for a, (before, after) in enumerate(zip(padded, shape, strict=True)) if before != after
+    }
     axis = set(node.params["axis"])
     if axis != repeated | {a for a in axis if shape[a] == 1} or not repeated:
         return False
@@ -234,33 +234,34 @@ def sum_of_broadcast(s: Simplifier, node: Node) -> bool:
     rewriter = s.rewriter
     if v.type.shape != node.out.type.shape:
         reshaped = Var(TensorType(node.out.type.shape, v.type.dtype))
-        rewriter.nodes.append(Node(P["reshape"], (v,), (reshaped,),
-                                   {"shape": node.out.type.shape}, node.loc))
+        rewriter.nodes.append(
+            Node(shapes.reshape, (v,), (reshaped,), {"shape": node.out.type.shape}, node.loc)
+        )
         s.remember(rewriter.nodes[-1])
         v = reshaped
-    if rewriter.recompute(node, P["multiply"], [v, Literal.of(count)]):
+    if rewriter.recompute(node, elementwise.multiply, [v, Literal.of(count)]):
         return True
     if v is not broadcast.inputs[0]:
         rewriter.nodes.pop()  # the reshape was for the product only
     return False
 
 
-RULES: dict[str, Callable[[Simplifier, Node], bool]] = {
-    "multiply": multiply,
-    "divide": divide,
-    "power": power,
-    "add": add,
-    "subtract": subtract,
-    "neg": neg,
-    "transpose": transpose,
-    "reshape": reshape,
-    "broadcast_to": broadcast_to,
-    "convert": convert,
-    "where": where,
-    "sum": reduction,
-    "prod": reduction,
-    "max": reduction,
-    "min": reduction,
+RULES: dict[Primitive, Callable[[Simplifier, Node], bool]] = {
+    elementwise.multiply: multiply,
+    elementwise.divide: divide,
+    elementwise.power: power,
+    elementwise.add: add,
+    elementwise.subtract: subtract,
+    elementwise.neg: neg,
+    shapes.transpose: transpose,
+    shapes.reshape: reshape,
+    shapes.broadcast_to: broadcast_to,
+    shapes.convert: convert,
+    elementwise.where: where,
+    reductions.sum_: reduction,
+    reductions.prod: reduction,
+    reductions.max_: reduction,
+    reductions.min_: reduction,
 }
 
 

@@ -33,13 +33,19 @@ def log_softmax_reference(x, axis):
     return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
 
 
-log_softmax = declare("log_softmax", Group.COMPOSITE, log_softmax_rule,
-                      "x - max(x) - log(sum(exp(x - max(x)))) over axes",
-                      reference=log_softmax_reference, axis_params=("axis",))
+log_softmax = declare(
+    "log_softmax",
+    Group.COMPOSITE,
+    log_softmax_rule,
+    "x - max(x) - log(sum(exp(x - max(x)))) over axes",
+    reference=log_softmax_reference,
+    axis_params=("axis",),
+)
 
 
-def root_sum_squares_rule(types: tuple[TensorType, ...], axis: tuple[int, ...], keepdims: bool,
-                          divisor: int):
+def root_sum_squares_rule(
+    types: tuple[TensorType, ...], axis: tuple[int, ...], keepdims: bool, divisor: int
+):
     (c,) = types
     check_axes("root_sum_squares", c, axis)
     if c.dtype.kind != "f" or c.weak:
@@ -51,6 +57,11 @@ def root_sum_squares_reference(c, axis, keepdims, divisor):
     return np.sqrt(np.sum(c * c, axis=axis, keepdims=keepdims) / divisor)
 
 
-root_sum_squares = declare("root_sum_squares", Group.COMPOSITE, root_sum_squares_rule,
-                           "sqrt(sum(c * c) / divisor) over axes: norm, std",
-                           reference=root_sum_squares_reference, axis_params=("axis",))
+root_sum_squares = declare(
+    "root_sum_squares",
+    Group.COMPOSITE,
+    root_sum_squares_rule,
+    "sqrt(sum(c * c) / divisor) over axes: norm, std",
+    reference=root_sum_squares_reference,
+    axis_params=("axis",),
+)

@@ -36,18 +36,25 @@ def same(a: TensorType, b: TensorType) -> bool:
     return a.shape == b.shape and a.dtype == b.dtype
 
 
-def check_types(what: str, expected: Sequence[TensorType], actual: Sequence[TensorType],
-                names: Sequence[str] | None = None) -> None:
+def check_types(
+    what: str,
+    expected: Sequence[TensorType],
+    actual: Sequence[TensorType],
+    names: Sequence[str] | None = None,
+) -> None:
     if len(expected) != len(actual):
-        raise TypeRuleError(f"{what}: expected {len(expected)} values {describe(expected)}, "
-                            f"got {len(actual)} {describe(actual)}")
+        raise TypeRuleError(
+            f"{what}: expected {len(expected)} values {describe(expected)}, "
+            f"got {len(actual)} {describe(actual)}"
+        )
     for k, (e, a) in enumerate(zip(expected, actual, strict=True)):
         if not same(e, a):
             label = names[k] if names else f"value {k}"
-            raise TypeRuleError(f"{what}: {label} is {a} but must be {e} (shape and dtype "
-                                "must stay the same)",
-                                hint=f"give it the shape and dtype {e}: reduce or reshape it, "
-                                "or cast it with .astype(...)")
+            raise TypeRuleError(
+                f"{what}: {label} is {a} but must be {e} (shape and dtype must stay the same)",
+                hint=f"give it the shape and dtype {e}: reduce or reshape it, "
+                "or cast it with .astype(...)",
+            )
 
 
 def check_graph(what: str, graph: object) -> Graph:
@@ -69,6 +76,7 @@ def check_index(what: str, t: TensorType) -> None:
 
 # --- cond -------------------------------------------------------------------------------
 
+
 def cond_rule(types: tuple[TensorType, ...], true: Graph, false: Graph):
     pred, *operands = types
     if pred.shape != () or pred.dtype != np.bool_:
@@ -77,8 +85,11 @@ def cond_rule(types: tuple[TensorType, ...], true: Graph, false: Graph):
         check_graph(f"cond {label}", branch)
         check_types(f"cond {label} inputs", operands, branch.input_types)
     check_strong("cond true branch result", true.output_types)
-    check_types("cond: the branches return different types; the false branch result",
-                true.output_types, false.output_types)
+    check_types(
+        "cond: the branches return different types; the false branch result",
+        true.output_types,
+        false.output_types,
+    )
     return tuple(true.output_types)
 
 
@@ -87,34 +98,45 @@ cond = declare("cond", Group.CONTROL, cond_rule, "the true or the false Graph, b
 
 # --- scan -------------------------------------------------------------------------------
 
-def scan_rule(types: tuple[TensorType, ...], body: Graph, length: int, reverse: bool,
-              num_consts: int, num_carry: int):
+
+def scan_rule(
+    types: tuple[TensorType, ...],
+    body: Graph,
+    length: int,
+    reverse: bool,
+    num_consts: int,
+    num_carry: int,
+):
     check_graph("scan body", body)
     consts = types[:num_consts]
-    carry = types[num_consts:num_consts + num_carry]
-    xs = types[num_consts + num_carry:]
+    carry = types[num_consts : num_consts + num_carry]
+    xs = types[num_consts + num_carry :]
     for x in xs:
         if x.ndim == 0 or x.shape[0] != length:
-            raise TypeRuleError(f"scan: every xs must have a leading axis of length {length}, "
-                                f"got {x}")
+            raise TypeRuleError(
+                f"scan: every xs must have a leading axis of length {length}, got {x}"
+            )
     slices = [TensorType(x.shape[1:], x.dtype) for x in xs]
     check_strong("scan carry", carry)
     check_types("scan body inputs", [*consts, *carry, *slices], body.input_types)
     outputs = body.output_types
     if len(outputs) < num_carry:
-        raise TypeRuleError(f"scan: the body returns {len(outputs)} values, fewer than its "
-                            f"{num_carry} carries")
+        raise TypeRuleError(
+            f"scan: the body returns {len(outputs)} values, fewer than its {num_carry} carries"
+        )
     check_types("scan: the body's new carry", carry, outputs[:num_carry])
     ys = outputs[num_carry:]
     check_strong("scan ys", ys)
     return (*carry, *(TensorType((length, *y.shape), y.dtype) for y in ys))
 
 
-scan = declare("scan", Group.CONTROL, scan_rule,
-               "body applied along the leading axis of xs, threading a carry")
+scan = declare(
+    "scan", Group.CONTROL, scan_rule, "body applied along the leading axis of xs, threading a carry"
+)
 
 
 # --- fori_loop --------------------------------------------------------------------------
+
 
 def fori_loop_rule(types: tuple[TensorType, ...], body: Graph, num_consts: int):
     check_graph("fori_loop body", body)
@@ -131,56 +153,76 @@ def fori_loop_rule(types: tuple[TensorType, ...], body: Graph, num_consts: int):
     return tuple(carry)
 
 
-fori_loop = declare("fori_loop", Group.CONTROL, fori_loop_rule,
-                    "body(i, carry) for i from lower up to upper")
+fori_loop = declare(
+    "fori_loop", Group.CONTROL, fori_loop_rule, "body(i, carry) for i from lower up to upper"
+)
 
 
 # --- while_loop -------------------------------------------------------------------------
 
-def while_loop_rule(types: tuple[TensorType, ...], cond: Graph, body: Graph,
-                    num_cond_consts: int, num_body_consts: int):
+
+def while_loop_rule(
+    types: tuple[TensorType, ...],
+    cond: Graph,
+    body: Graph,
+    num_cond_consts: int,
+    num_body_consts: int,
+):
     check_graph("while_loop cond", cond)
     check_graph("while_loop body", body)
     cond_consts = types[:num_cond_consts]
-    body_consts = types[num_cond_consts:num_cond_consts + num_body_consts]
-    carry = types[num_cond_consts + num_body_consts:]
+    body_consts = types[num_cond_consts : num_cond_consts + num_body_consts]
+    carry = types[num_cond_consts + num_body_consts :]
     check_strong("while_loop carry", carry)
     check_types("while_loop cond inputs", [*cond_consts, *carry], cond.input_types)
     check_types("while_loop body inputs", [*body_consts, *carry], body.input_types)
     outputs = cond.output_types
     if len(outputs) != 1 or outputs[0].shape != () or outputs[0].dtype != np.bool_:
-        raise TypeRuleError(f"while_loop: the condition must return one 0-d bool, got "
-                            f"{describe(outputs)}")
+        raise TypeRuleError(
+            f"while_loop: the condition must return one 0-d bool, got {describe(outputs)}"
+        )
     check_types("while_loop: the body's new carry", carry, body.output_types)
     return tuple(carry)
 
 
-while_loop = declare("while_loop", Group.CONTROL, while_loop_rule,
-                     "body(carry) while cond(carry)")
+while_loop = declare("while_loop", Group.CONTROL, while_loop_rule, "body(carry) while cond(carry)")
 
 
 # --- custom_vjp -------------------------------------------------------------------------
 
-def custom_vjp_rule(types: tuple[TensorType, ...], primal: Graph, fwd: Graph, bwd: Graph,
-                    rule: str):
+
+def custom_vjp_rule(
+    types: tuple[TensorType, ...], primal: Graph, fwd: Graph, bwd: Graph, rule: str
+):
     check_graph("custom_vjp primal", primal)
     check_graph("custom_vjp fwd", fwd)
     check_graph("custom_vjp bwd", bwd)
     check_types(f"custom_vjp {rule}: the function's inputs", types, primal.input_types)
     check_types(f"custom_vjp {rule}: fwd's inputs", types, fwd.input_types)
     outputs = primal.output_types
-    check_types(f"custom_vjp {rule}: fwd's outputs must start with the function's",
-                outputs, fwd.output_types[:len(outputs)])
-    residuals = fwd.output_types[len(outputs):]
-    check_types(f"custom_vjp {rule}: bwd's inputs (residuals, then one cotangent per output)",
-                [*residuals, *outputs], bwd.input_types)
-    check_types(f"custom_vjp {rule}: bwd must return one cotangent per input",
-                types, bwd.output_types)
+    check_types(
+        f"custom_vjp {rule}: fwd's outputs must start with the function's",
+        outputs,
+        fwd.output_types[: len(outputs)],
+    )
+    residuals = fwd.output_types[len(outputs) :]
+    check_types(
+        f"custom_vjp {rule}: bwd's inputs (residuals, then one cotangent per output)",
+        [*residuals, *outputs],
+        bwd.input_types,
+    )
+    check_types(
+        f"custom_vjp {rule}: bwd must return one cotangent per input", types, bwd.output_types
+    )
     return tuple(outputs)
 
 
-custom_vjp = declare("custom_vjp", Group.CONTROL, custom_vjp_rule,
-                     "the primal Graph, differentiated by the user's fwd and bwd Graphs")
+custom_vjp = declare(
+    "custom_vjp",
+    Group.CONTROL,
+    custom_vjp_rule,
+    "the primal Graph, differentiated by the user's fwd and bwd Graphs",
+)
 
 CONTROL_FLOW = (cond, scan, fori_loop, while_loop)
 

@@ -163,10 +163,12 @@ arctan = _declare_ufunc("arctan", UNARY, np.arctan, doc="inverse tangent")
 sinh = _declare_ufunc("sinh", UNARY, np.sinh, doc="hyperbolic sine")
 cosh = _declare_ufunc("cosh", UNARY, np.cosh, doc="hyperbolic cosine")
 tanh = _declare_ufunc("tanh", UNARY, np.tanh, doc="hyperbolic tangent")
-floor = _declare_ufunc("floor", UNARY, np.floor, doc="round towards -inf",
-    traits=IS_PIECEWISE_CONSTANT)
-ceil = _declare_ufunc("ceil", UNARY, np.ceil, doc="round towards +inf",
-    traits=IS_PIECEWISE_CONSTANT)
+floor = _declare_ufunc(
+    "floor", UNARY, np.floor, doc="round towards -inf", traits=IS_PIECEWISE_CONSTANT
+)
+ceil = _declare_ufunc(
+    "ceil", UNARY, np.ceil, doc="round towards +inf", traits=IS_PIECEWISE_CONSTANT
+)
 round_ = declare(
     "round",
     UNARY,
@@ -181,11 +183,16 @@ add = _declare_ufunc(
     "add", BINARY, np.add, operator.add, "x + y", traits=IS_LINEAR | IS_COMMUTATIVE
 )
 subtract = _declare_ufunc("subtract", BINARY, np.subtract, operator.sub, "x - y", traits=IS_LINEAR)
-multiply = _declare_ufunc("multiply", BINARY, np.multiply, operator.mul, "x * y",
-    traits=IS_COMMUTATIVE)
+multiply = _declare_ufunc(
+    "multiply", BINARY, np.multiply, operator.mul, "x * y", traits=IS_COMMUTATIVE
+)
 divide = _declare_ufunc("divide", BINARY, np.divide, operator.truediv, "x / y (true division)")
 floor_divide = _declare_ufunc(
-    "floor_divide", BINARY, np.floor_divide, operator.floordiv, "x // y",
+    "floor_divide",
+    BINARY,
+    np.floor_divide,
+    operator.floordiv,
+    "x // y",
     traits=IS_PIECEWISE_CONSTANT,
 )
 remainder = _declare_ufunc("remainder", BINARY, np.remainder, operator.mod, "x % y")
@@ -196,8 +203,9 @@ arctan2 = _declare_ufunc("arctan2", BINARY, np.arctan2, doc="angle of the point 
 
 # Comparisons give bool; on Python scalars alone they give a Python bool.
 equal = _declare_ufunc("equal", COMPARISON, np.equal, operator.eq, "x == y", traits=IS_COMMUTATIVE)
-not_equal = _declare_ufunc("not_equal", COMPARISON, np.not_equal, operator.ne, "x != y",
-    traits=IS_COMMUTATIVE)
+not_equal = _declare_ufunc(
+    "not_equal", COMPARISON, np.not_equal, operator.ne, "x != y", traits=IS_COMMUTATIVE
+)
 less = _declare_ufunc("less", COMPARISON, np.less, operator.lt, "x < y")
 less_equal = _declare_ufunc("less_equal", COMPARISON, np.less_equal, operator.le, "x <= y")
 greater = _declare_ufunc("greater", COMPARISON, np.greater, operator.gt, "x > y")

@@ -95,18 +95,32 @@ def axes_reference(function):
 
 
 def declare_reduction(name: str, rule, doc: str, function, traits=frozenset()):
-    return declare(name, Group.REDUCTION, rule, doc, traits=traits,
-                   reference=axes_reference(function), axis_params=("axis",))
+    return declare(
+        name,
+        Group.REDUCTION,
+        rule,
+        doc,
+        traits=traits,
+        reference=axes_reference(function),
+        axis_params=("axis",),
+    )
 
 
 def declare_index_reduction(name: str, doc: str, function):
-    return declare(name, Group.INDEX_REDUCTION, index_rule(name), doc,
-                   traits={Trait.PIECEWISE_CONSTANT}, reference=axes_reference(function),
-                   axis_params=("axis",))
+    return declare(
+        name,
+        Group.INDEX_REDUCTION,
+        index_rule(name),
+        doc,
+        traits={Trait.PIECEWISE_CONSTANT},
+        reference=axes_reference(function),
+        axis_params=("axis",),
+    )
 
 
-sum_ = declare_reduction("sum", accumulating_rule("sum"), "sum over axes", np.sum,
-                         traits={Trait.LINEAR})
+sum_ = declare_reduction(
+    "sum", accumulating_rule("sum"), "sum over axes", np.sum, traits={Trait.LINEAR}
+)
 prod = declare_reduction("prod", accumulating_rule("prod"), "product over axes", np.prod)
 max_ = declare_reduction("max", extremum_rule("max"), "largest element over axes", np.max)
 min_ = declare_reduction("min", extremum_rule("min"), "smallest element over axes", np.min)
