@@ -2,6 +2,7 @@
 
 import importlib.util
 import inspect
+import re
 from pathlib import Path
 
 import tracegrad
@@ -28,3 +29,24 @@ def test_every_public_name_has_a_docstring_and_an_entry():
         obj = getattr(tracegrad, name)
         assert inspect.getdoc(obj), f"tracegrad.{name} has no docstring"
         assert f"## `{name}`" in text
+
+
+def test_readme_links_the_architecture_document():
+    readme = (DOCS.parent / "README.md").read_text()
+    assert "](docs/architecture.md)" in readme
+    assert "../shared/" not in readme  # a link outside the repository is broken for users
+
+
+def test_architecture_names_only_files_that_exist():
+    """Every module or folder docs/architecture.md names (`ad/interpreter.py`,
+    `tests/golden/`) is there, so the document cannot silently drift from the layout."""
+    root = DOCS.parent
+    named = re.findall(r"`([\w./]+(?:\.py|/))`", (DOCS / "architecture.md").read_text())
+    paths = [name for name in named if "/" in name.rstrip("/") or name.endswith(".py")]
+    assert len(paths) > 20
+    missing = [
+        name
+        for name in paths
+        if not any((base / name).exists() for base in (root, root / "src", root / "src/ir"))
+    ]
+    assert not missing, f"docs/architecture.md names missing files: {missing}"
