@@ -20,10 +20,11 @@ from ..source import caller_location
 from .common import bind, no_axis_of_0d, normalize_axes, normalize_axis, reject, type_of
 from .conversions import as_array, astype
 from .registry import implements
+from .ufuncs import where
 
 __all__ = [
     "broadcast_to", "concatenate", "expand_dims", "moveaxis", "ndim", "ravel", "reshape",
-    "shape", "size", "squeeze", "stack", "swapaxes", "transpose",
+    "shape", "size", "squeeze", "stack", "swapaxes", "transpose", "tril", "triu",
 ]  # fmt: skip
 
 
@@ -242,6 +243,39 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting=None):
 # --- static facts ----------------------------------------------------------------------
 # Known while tracing, for traced and plain values alike: inside a traced function ask
 # `np.ndim(x) == 0` rather than `isinstance(x, np.ndarray)` (a traced value is no ndarray).
+
+
+# --- triangles: pure compositions, a select over np.tri's mask (no primitive of their own) --
+
+
+def triangle_mask(m: Any, k: Any, offset: int, function: str) -> np.ndarray:
+    """np.tri's boolean mask over the last two axes, as NumPy draws it (a vector is read as
+    the row of a square matrix): a constant, since it depends only on the shape and k."""
+    try:
+        k = operator.index(k)
+    except TypeError:
+        raise TraceError(
+            f"np.{function}'s k must be an int, not {type(k).__name__}",
+            loc=caller_location(),
+            hint="pass the diagonal's offset as a Python int",
+        ) from None
+    x = type_of(m)
+    if x.ndim == 0:
+        raise TraceError(
+            f"np.{function} needs an array of at least one dimension, not a scalar",
+            loc=caller_location(),
+        )
+    return np.tri(*x.shape[-2:], k=k + offset, dtype=bool)
+
+
+@implements(np.tril)
+def tril(m, k=0):
+    return where(triangle_mask(m, k, 0, "tril"), m, np.zeros(1, type_of(m).dtype))
+
+
+@implements(np.triu)
+def triu(m, k=0):
+    return where(triangle_mask(m, k, -1, "triu"), np.zeros(1, type_of(m).dtype), m)
 
 
 @implements(np.ndim, static=True)
