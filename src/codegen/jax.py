@@ -141,7 +141,7 @@ def unary_rule(op: Primitive) -> EmitRule:
 
 
 def binary_rule(op: Primitive) -> EmitRule:
-    symbol = OPERATORS.get(op.name)
+    symbol = OPERATORS.get(op)
     name = LOOP_UFUNCS[op].__name__
 
     def rule(node: Node, args: list[str]) -> str:

@@ -95,7 +95,7 @@ def unary_rule(op: Primitive) -> EmitRule:
 
 
 def binary_rule(op: Primitive) -> EmitRule:
-    symbol = OPERATORS.get(op.name)
+    symbol = OPERATORS.get(op)
     name = UFUNCS[op].__name__ if op in UFUNCS else op.name
 
     def rule(node: Node, args: list[str]) -> str:

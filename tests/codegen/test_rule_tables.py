@@ -5,7 +5,7 @@ import dataclasses
 
 import pytest
 
-from tracegrad.codegen import jax, numpy
+from tracegrad.codegen import jax, numpy, python_floats
 from tracegrad.codegen.array_api import EmitTable, array_api_rules, build_rules
 from tracegrad.ir.primitive import Primitive, primitives
 from tracegrad.ir.primitives import reductions, shapes
@@ -52,8 +52,14 @@ def test_a_backend_difference_replaces_the_shared_rule():
 
 @pytest.mark.parametrize(
     "table",
-    [numpy.numpy_rules, jax.jax_rules, numpy.SPECIAL_RULES, jax.SPECIAL_RULES],
-    ids=["numpy", "jax", "numpy special", "jax special"],
+    [
+        numpy.numpy_rules,
+        jax.jax_rules,
+        numpy.SPECIAL_RULES,
+        jax.SPECIAL_RULES,
+        python_floats.RULES,
+    ],
+    ids=["numpy", "jax", "numpy special", "jax special", "python floats"],
 )
 def test_every_key_of_a_backend_table_is_a_declared_primitive(table):
     assert isinstance(table, EmitTable)
@@ -67,3 +73,11 @@ def test_both_backends_start_from_the_shared_table():
     assert shared <= set(numpy.SPECIAL_RULES)
     assert shared <= set(jax.SPECIAL_RULES)
     assert set(array_api_rules("jnp")) == shared
+
+
+def test_python_floats_write_the_array_backends_operators():
+    """One operator table: where Python floats write an operator, NumPy writes the same one."""
+    from tracegrad.codegen.common import ARITHMETIC_OPERATORS, OPERATORS
+
+    assert ARITHMETIC_OPERATORS.items() <= OPERATORS.items()
+    assert set(ARITHMETIC_OPERATORS) <= set(python_floats.RULES)
