@@ -11,11 +11,20 @@ import numpy as np
 
 from ..ir import Literal, Node, Var
 from ..ir.constants import describe_constant
+from ..ir.primitive import Primitive
+from ..ir.primitives import contractions, elementwise
 
-OPERATORS: dict[str, str] = {
-    "add": "+", "subtract": "-", "multiply": "*", "divide": "/", "floor_divide": "//",
-    "remainder": "%", "power": "**", "equal": "==", "not_equal": "!=", "less": "<",
-    "less_equal": "<=", "greater": ">", "greater_equal": ">=", "matmul": "@",
+# Python's operator for a primitive, where it has one; every backend writes these alike.
+# The arithmetic ones are also Python floats' (python_floats.py), which compute no `**`
+# (math.pow where the exponent is not an integer) and no comparisons (bools, not floats).
+ARITHMETIC_OPERATORS: dict[Primitive, str] = {
+    elementwise.add: "+", elementwise.subtract: "-", elementwise.multiply: "*",
+    elementwise.divide: "/", elementwise.floor_divide: "//", elementwise.remainder: "%",
+}  # fmt: skip
+OPERATORS: dict[Primitive, str] = {
+    **ARITHMETIC_OPERATORS, elementwise.power: "**", elementwise.equal: "==",
+    elementwise.not_equal: "!=", elementwise.less: "<", elementwise.less_equal: "<=",
+    elementwise.greater: ">", elementwise.greater_equal: ">=", contractions.matmul: "@",
 }  # fmt: skip
 
 # The shorter spelling of a ufunc, where NumPy and jax.numpy have one.

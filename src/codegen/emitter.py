@@ -24,7 +24,7 @@ from ..ir import Graph, Literal, Node, Var
 from ..ir.interface import Interface, flat_interface
 from ..ir.naming import Namespace, function_name
 from ..ir.passes.memory import MemoryPlan, value_buffers
-from ..ir.primitive import Group, Primitive, primitives
+from ..ir.primitive import Group, Primitive
 from ..ir.result_kinds import SCALAR
 
 # One emission rule: the node and its operands already written as expressions. It returns
@@ -78,20 +78,6 @@ class Backend:
     # Backends returning NumPy values: each output's kind as emitted (NumPy scalar or 0-d
     # array, see ir/result_kinds.py), so a result of another kind is handed back as NumPy's.
     result_kinds: Callable[[Graph], tuple[str, ...]] | None = None
-
-
-def build_rules(
-    group_rules: dict[Group, Callable[[Primitive], EmitRule]],
-    special_rules: dict[str, EmitRule | BlockRule],
-) -> dict[Primitive, EmitRule | BlockRule]:
-    """A backend's table: the rule named for a primitive, else its group's rule."""
-    rules: dict[Primitive, EmitRule | BlockRule] = {}
-    for name, op in primitives.items():
-        if name in special_rules:
-            rules[op] = special_rules[name]
-        elif op.group in group_rules:
-            rules[op] = group_rules[op.group](op)
-    return rules
 
 
 @functools.cache

@@ -19,32 +19,30 @@ from ..ir import Graph, Literal, Node, Var
 from ..ir.constants import describe_constant
 from ..ir.interface import Interface
 from ..ir.primitive import Group, Primitive
-from ..ir.primitives import elementwise
-from ..ir.primitives.contractions import matmul
+from ..ir.primitives import control as control_primitives
+from ..ir.primitives import elementwise, indexing, markers, reductions, shapes
+from ..ir.primitives.contractions import einsum, matmul
 from ..ir.primitives.elementwise import UFUNCS, ufunc_operand
 from . import common
+from .array_api import array_api_rules, build_rules
 from .common import (
     FUNCTION_NAMES,
     OPERATORS,
-    argreduce_keywords,
     axis_keywords,
     gather_parts,
     index_key,
     is_array_value,
-    log_softmax_lines,
-    root_sum_squares_expression,
     shape_expr,
 )
 from .control import (
     carry_bases,
-    custom_vjp_rule,
     indent,
     initial_carry_names,
     loop_variables,
     reads,
     tuple_text,
 )
-from .emitter import Backend, BlockRule, EmitRule, Emitter, atom, build_rules, with_location
+from .emitter import Backend, BlockRule, EmitRule, Emitter, atom, with_location
 
 # The ufunc whose loop a primitive computes in, as NumPy chooses it for the operand dtypes.
 LOOP_UFUNCS: dict[Primitive, np.ufunc] = {**UFUNCS, matmul: np.matmul}
@@ -143,7 +141,7 @@ def unary_rule(op: Primitive) -> EmitRule:
 
 
 def binary_rule(op: Primitive) -> EmitRule:
-    symbol = OPERATORS.get(op.name)
+    symbol = OPERATORS.get(op)
     name = LOOP_UFUNCS[op].__name__
 
     def rule(node: Node, args: list[str]) -> str:
@@ -177,21 +175,9 @@ def reduction_rule(node: Node, args: list[str]) -> str:
     return f"jnp.{node.op.name}({args[0]}{keywords})"
 
 
-def argreduce_rule(node: Node, args: list[str]) -> str:
-    return f"jnp.{node.op.name}({args[0]}{argreduce_keywords(node)})"
-
-
 def einsum_rule(node: Node, args: list[str]) -> str:
     operands = ", ".join(all_converted(node, args))
     return f"jnp.einsum({node.params['subscripts']!r}, {operands})"
-
-
-def reshape_rule(node: Node, args: list[str]) -> str:
-    return common.reshape_text(node, args[0], "jnp")
-
-
-def broadcast_to_rule(node: Node, args: list[str]) -> str:
-    return f"jnp.broadcast_to({args[0]}, {shape_expr(node.params['shape'])})"
 
 
 def joining_rule(function: str) -> EmitRule:
@@ -212,14 +198,6 @@ def convert_rule(node: Node, args: list[str]) -> str:
     return cast(x, args[0], dtype, True)
 
 
-def index_rule(node: Node, args: list[str]) -> str:
-    return f"{common.subject(node, args[0], 'jnp')}[{index_key(node) or '()'}]"
-
-
-def gather_rule(node: Node, args: list[str]) -> str:
-    return f"{common.subject(node, args[0], 'jnp')}[{', '.join(gather_parts(node, args[1:]))}]"
-
-
 def zeros_expr(node: Node) -> str:
     return f"jnp.zeros({shape_expr(node.params['shape'])}, {dtype_expr(node.out.type.dtype)})"
 
@@ -233,14 +211,6 @@ def scatter_add_rule(node: Node, args: list[str]) -> str:
     """`.add`, not `.set`: repeated indices accumulate, as the gradient of a gather needs."""
     updates = common.scalar_if_uniform(node, args[0], "jnp")
     return f"{zeros_expr(node)}.at[{', '.join(gather_parts(node, args[1:]))}].add({updates})"
-
-
-def log_softmax_rule(node: Node, args: list[str]) -> list[str]:
-    return log_softmax_lines(node, args, "jnp")
-
-
-def root_sum_squares_rule(node: Node, args: list[str]) -> str:
-    return root_sum_squares_expression(node, args, "jnp")
 
 
 # --- control flow: jax.lax calls on nested defs ---------------------------------------------
@@ -414,37 +384,26 @@ GROUP_RULES = {
     Group.LOGICAL: binary_rule,
 }
 
-SPECIAL_RULES: dict[str, EmitRule | BlockRule] = {
-    "round": round_rule,
-    "where": where_rule,
-    "sum": reduction_rule,
-    "prod": reduction_rule,
-    "max": reduction_rule,
-    "min": reduction_rule,
-    "cumsum": lambda node, args: common.cumulative_text(node, args[0], "jnp"),
-    "cumprod": lambda node, args: common.cumulative_text(node, args[0], "jnp"),
-    "argmax": argreduce_rule,
-    "argmin": argreduce_rule,
-    "matmul": binary_rule(matmul),
-    "einsum": einsum_rule,
-    "reshape": reshape_rule,
-    "transpose": common.transpose_rule,
-    "broadcast_to": broadcast_to_rule,
-    "concatenate": joining_rule("concatenate"),
-    "stack": joining_rule("stack"),
-    "convert": convert_rule,
-    "index": index_rule,
-    "gather": gather_rule,
-    "index_scatter": index_scatter_rule,
-    "scatter_add": scatter_add_rule,
-    "log_softmax": log_softmax_rule,
-    "root_sum_squares": root_sum_squares_rule,
-    "stop_gradient": lambda node, args: f"jax.lax.stop_gradient({args[0]})",
-    "cond": BlockRule(cond_lines, loops=False),
-    "scan": BlockRule(scan_lines, operand_names=initial_carry_names),
-    "fori_loop": BlockRule(fori_loop_lines, operand_names=initial_carry_names),
-    "while_loop": BlockRule(while_loop_lines, operand_names=initial_carry_names),
-    "custom_vjp": custom_vjp_rule,
+# What JAX writes otherwise than the shared array-API table (array_api.py): operands
+# converted to the dtype NumPy computes in, scatters as `.at[]`, control flow as jax.lax.
+SPECIAL_RULES = array_api_rules("jnp") | {
+    elementwise.round_: round_rule,
+    elementwise.where: where_rule,
+    **dict.fromkeys(
+        (reductions.sum_, reductions.prod, reductions.max_, reductions.min_), reduction_rule
+    ),
+    matmul: binary_rule(matmul),
+    einsum: einsum_rule,
+    shapes.concatenate: joining_rule("concatenate"),
+    shapes.stack: joining_rule("stack"),
+    shapes.convert: convert_rule,
+    indexing.index_scatter: index_scatter_rule,
+    indexing.scatter_add: scatter_add_rule,
+    markers.stop_gradient: lambda node, args: f"jax.lax.stop_gradient({args[0]})",
+    control_primitives.cond: BlockRule(cond_lines, loops=False),
+    control_primitives.scan: BlockRule(scan_lines, operand_names=initial_carry_names),
+    control_primitives.fori_loop: BlockRule(fori_loop_lines, operand_names=initial_carry_names),
+    control_primitives.while_loop: BlockRule(while_loop_lines, operand_names=initial_carry_names),
 }
 
 

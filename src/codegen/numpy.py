@@ -16,33 +16,31 @@ from ..ir import Graph, Literal, Node, Var
 from ..ir.constants import describe_constant
 from ..ir.interface import Interface
 from ..ir.passes.memory import is_large, may_be_shared, plan_memory, shared_stacks
-from ..ir.primitive import Group, Primitive, primitives
-from ..ir.primitives import elementwise
+from ..ir.primitive import Group, Primitive
+from ..ir.primitives import control as control_primitives
+from ..ir.primitives import elementwise, indexing, markers, shapes
+from ..ir.primitives.contractions import matmul
 from ..ir.primitives.elementwise import UFUNCS
 from ..ir.result_kinds import result_kinds
 from . import common
+from .array_api import array_api_rules, build_rules
 from .common import (
     FUNCTION_NAMES,
     OPERATORS,
-    argreduce_keywords,
-    axis_keywords,
     gather_parts,
     index_key,
     is_array_value,
-    log_softmax_lines,
-    root_sum_squares_expression,
     shape_expr,
 )
 from .control import (
     assignment,
     carry_bases,
-    custom_vjp_rule,
     indent,
     initial_carry_names,
     loop_variables,
     reads,
 )
-from .emitter import Backend, BlockRule, EmitRule, Emitter, atom, build_rules, with_location
+from .emitter import Backend, BlockRule, EmitRule, Emitter, atom, with_location
 
 
 def dtype_expr(dtype: np.dtype) -> str:
@@ -97,7 +95,7 @@ def unary_rule(op: Primitive) -> EmitRule:
 
 
 def binary_rule(op: Primitive) -> EmitRule:
-    symbol = OPERATORS.get(op.name)
+    symbol = OPERATORS.get(op)
     name = UFUNCS[op].__name__ if op in UFUNCS else op.name
 
     def rule(node: Node, args: list[str]) -> str:
@@ -113,57 +111,11 @@ def binary_rule(op: Primitive) -> EmitRule:
     return rule
 
 
-def reduction_rule(node: Node, args: list[str]) -> str:
-    keywords = axis_keywords(node, node.inputs[0].type.ndim)
-    if is_array_value(node.inputs[0]):  # the method skips np.sum's Python-level dispatch
-        return f"{args[0]}.{node.op.name}({keywords.removeprefix(', ')})"
-    return f"np.{node.op.name}({args[0]}{keywords})"
-
-
-def round_rule(node: Node, args: list[str]) -> str:
-    decimals = node.params.get("decimals", 0)
-    return f"np.round({args[0]})" if decimals == 0 else f"np.round({args[0]}, {decimals})"
-
-
-def where_rule(node: Node, args: list[str]) -> str:
-    return f"np.where({', '.join(args)})"
-
-
-def einsum_rule(node: Node, args: list[str]) -> str:
-    return f"np.einsum({node.params['subscripts']!r}, {', '.join(args)})"
-
-
-def reshape_rule(node: Node, args: list[str]) -> str:
-    return common.reshape_text(node, args[0], "np")
-
-
-def broadcast_to_rule(node: Node, args: list[str]) -> str:
-    return f"np.broadcast_to({args[0]}, {shape_expr(node.params['shape'])})"
-
-
-def concatenate_rule(node: Node, args: list[str]) -> str:
-    axis = node.params["axis"]
-    return f"np.concatenate([{', '.join(args)}]{f', axis={axis}' if axis else ''})"
-
-
-def stack_rule(node: Node, args: list[str]) -> str:
-    axis = node.params["axis"]
-    return f"np.stack([{', '.join(args)}]{f', axis={axis}' if axis else ''})"
-
-
 def convert_rule(node: Node, args: list[str]) -> str:
     dtype = dtype_expr(node.params["dtype"])
     if not is_array_value(node.inputs[0]):
         return f"{dtype}({args[0]})"
     return f"{args[0]}.astype({dtype})"
-
-
-def index_rule(node: Node, args: list[str]) -> str:
-    return f"{common.subject(node, args[0], 'np')}[{index_key(node) or '()'}]"
-
-
-def gather_rule(node: Node, args: list[str]) -> str:
-    return f"{common.subject(node, args[0], 'np')}[{', '.join(gather_parts(node, args[1:]))}]"
 
 
 def zeros_expr(node: Node) -> str:
@@ -206,18 +158,6 @@ def scatter_add_rule(node: Node, args: list[str]) -> list[str]:
     key = parts[0] if len(parts) == 1 else f"({', '.join(parts)})"
     # np.add.at adds once per index, so repeated indices accumulate as the gradient needs.
     return [f"{{out}} = {zeros_expr(node)}", f"np.add.at({{out}}, {key}, {args[0]})"]
-
-
-def log_softmax_rule(node: Node, args: list[str]) -> list[str]:
-    return log_softmax_lines(node, args, "np")
-
-
-def root_sum_squares_rule(node: Node, args: list[str]) -> str:
-    return root_sum_squares_expression(node, args, "np")
-
-
-def argreduce_rule(node: Node, args: list[str]) -> str:
-    return f"np.{node.op.name}({args[0]}{argreduce_keywords(node)})"
 
 
 # --- control flow: real blocks, the nested Graphs' lines inlined ---------------------------
@@ -416,37 +356,17 @@ GROUP_RULES = {
     Group.LOGICAL: binary_rule,
 }
 
-SPECIAL_RULES: dict[str, EmitRule | BlockRule] = {
-    "round": round_rule,
-    "where": where_rule,
-    "sum": reduction_rule,
-    "prod": reduction_rule,
-    "max": reduction_rule,
-    "min": reduction_rule,
-    "cumsum": lambda node, args: common.cumulative_text(node, args[0], "np"),
-    "cumprod": lambda node, args: common.cumulative_text(node, args[0], "np"),
-    "argmax": argreduce_rule,
-    "argmin": argreduce_rule,
-    "matmul": binary_rule(primitives["matmul"]),
-    "einsum": einsum_rule,
-    "reshape": reshape_rule,
-    "transpose": common.transpose_rule,
-    "broadcast_to": broadcast_to_rule,
-    "concatenate": concatenate_rule,
-    "stack": stack_rule,
-    "convert": convert_rule,
-    "index": index_rule,
-    "gather": gather_rule,
-    "index_scatter": index_scatter_rule,
-    "scatter_add": scatter_add_rule,
-    "log_softmax": log_softmax_rule,
-    "root_sum_squares": root_sum_squares_rule,
-    "stop_gradient": lambda node, args: args[0],  # only differentiation tells it from x
-    "cond": BlockRule(cond_lines, loops=False),
-    "scan": BlockRule(scan_lines, operand_names=initial_carry_names),
-    "fori_loop": BlockRule(fori_loop_lines, operand_names=initial_carry_names),
-    "while_loop": BlockRule(while_loop_lines, operand_names=initial_carry_names),
-    "custom_vjp": custom_vjp_rule,
+# What NumPy writes otherwise than the shared array-API table (array_api.py).
+SPECIAL_RULES = array_api_rules("np") | {
+    matmul: binary_rule(matmul),
+    shapes.convert: convert_rule,
+    indexing.index_scatter: index_scatter_rule,
+    indexing.scatter_add: scatter_add_rule,
+    markers.stop_gradient: lambda node, args: args[0],  # only differentiation tells it from x
+    control_primitives.cond: BlockRule(cond_lines, loops=False),
+    control_primitives.scan: BlockRule(scan_lines, operand_names=initial_carry_names),
+    control_primitives.fori_loop: BlockRule(fori_loop_lines, operand_names=initial_carry_names),
+    control_primitives.while_loop: BlockRule(while_loop_lines, operand_names=initial_carry_names),
 }
 
 
@@ -455,7 +375,7 @@ def read_only_views(graph: Graph) -> set[Var]:
     result of control flow may be an argument or a constant (a loop that ran no pass, a
     branch returning its operand); so a returned one is copied, like any value the caller
     must not share."""
-    shared = (primitives["broadcast_to"], primitives["stop_gradient"])
+    shared = (shapes.broadcast_to, markers.stop_gradient)
     return {node.out for node in graph.nodes if node.op in shared} | may_be_shared(graph)
 
 

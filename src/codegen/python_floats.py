@@ -16,23 +16,21 @@ import numpy as np
 
 from ..ir import Graph, Literal, Node, Var
 from ..ir.interface import Interface
-from ..ir.primitive import Group, primitives
+from ..ir.primitive import Group, Primitive
+from ..ir.primitives import elementwise
+from .array_api import EmitTable
+from .common import ARITHMETIC_OPERATORS
 from .emitter import Backend, EmitRule, Emitter, atom
 
 FLOAT64 = np.dtype(np.float64)
 
-OPERATORS = {
-    "add": "+",
-    "subtract": "-",
-    "multiply": "*",
-    "divide": "/",
-    "floor_divide": "//",
-    "remainder": "%",
-}
-MATH_FUNCTIONS = {
-    "exp": "exp", "expm1": "expm1", "log": "log", "log1p": "log1p", "sqrt": "sqrt",
-    "sin": "sin", "cos": "cos", "tan": "tan", "arcsin": "asin", "arccos": "acos",
-    "arctan": "atan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "arctan2": "atan2",
+# Each NumPy ufunc's `math` function, where the two compute alike on float64 numbers.
+MATH_FUNCTIONS: dict[Primitive, str] = {
+    elementwise.exp: "exp", elementwise.expm1: "expm1", elementwise.log: "log",
+    elementwise.log1p: "log1p", elementwise.sqrt: "sqrt", elementwise.sin: "sin",
+    elementwise.cos: "cos", elementwise.tan: "tan", elementwise.arcsin: "asin",
+    elementwise.arccos: "acos", elementwise.arctan: "atan", elementwise.sinh: "sinh",
+    elementwise.cosh: "cosh", elementwise.tanh: "tanh", elementwise.arctan2: "atan2",
 }  # fmt: skip
 
 
@@ -74,14 +72,16 @@ def power_rule(node: Node, args: list[str]) -> str:
     return f"math.pow({bare(args[0])}, {bare(args[1])})"
 
 
-RULES: dict[str, EmitRule] = {
-    **{name: operator_rule(symbol) for name, symbol in OPERATORS.items()},
-    **{name: function_rule(f) for name, f in MATH_FUNCTIONS.items()},
-    "power": power_rule,
-    "neg": lambda node, args: f"-{atom(args[0])}",
-    "abs": lambda node, args: f"abs({bare(args[0])})",
-    "square": lambda node, args: f"{args[0]} * {args[0]}",
-}
+RULES = EmitTable(
+    {
+        **{op: operator_rule(symbol) for op, symbol in ARITHMETIC_OPERATORS.items()},
+        **{op: function_rule(function) for op, function in MATH_FUNCTIONS.items()},
+        elementwise.power: power_rule,
+        elementwise.neg: lambda node, args: f"-{atom(args[0])}",
+        elementwise.abs_: lambda node, args: f"abs({bare(args[0])})",
+        elementwise.square: lambda node, args: f"{args[0]} * {args[0]}",
+    }
+)
 
 
 def is_float(var: Var | Literal) -> bool:
@@ -99,7 +99,7 @@ def python_floats_fit(graph: Graph) -> bool:
         and not any(node.op.group is Group.CONTROL for node in graph.nodes)
         and all(v.type.shape == () and v.type.dtype == FLOAT64 for v in graph.inputs)
         and all(
-            node.op.name in RULES
+            node.op in RULES
             and len(node.outputs) == 1
             and node.out.type.dtype == FLOAT64
             and node.out.type.shape == ()
@@ -143,7 +143,7 @@ def notes(graph: Graph) -> list[str]:
 PYTHON_FLOAT_BACKEND = Backend(
     "numpy",
     ("import math", "import numpy as np"),
-    {primitives[name]: rule for name, rule in RULES.items()},
+    RULES,
     literal,
     mutable_arrays=False,
     notes=notes,

@@ -1,0 +1,181 @@
+"""Codegen layer: the emission rules the NumPy and JAX backends write alike, in one table.
+
+Both array backends spell most primitives the same way up to the module alias (`np.where`,
+`jnp.where`), so the shared rules are built once for an alias (`array_api_rules("np")`) and
+each backend adds only what differs: its group rules, dtype conversions (JAX), scatters
+(in place in NumPy, `.at[]` in JAX) and control-flow blocks. Tables are keyed by Primitive
+objects; a key that is not a declared primitive (a name string, a typo) raises when the
+table is built, that is at import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+from ..ir import Node
+from ..ir.primitive import Group, Primitive, primitives
+from ..ir.primitives import composites, contractions, elementwise, indexing, reductions, shapes
+from ..ir.primitives import control as control_primitives
+from . import common
+from .common import (
+    argreduce_keywords,
+    axis_keywords,
+    gather_parts,
+    index_key,
+    is_array_value,
+    shape_expr,
+)
+from .control import custom_vjp_rule
+from .emitter import BlockRule, EmitRule
+
+Rule = EmitRule | BlockRule
+
+
+class EmitTable(dict):
+    """Emission rules keyed by Primitive. Every way of adding an entry (the constructor,
+    `[]=`, update, `|`) refuses a key that is not a declared primitive, so a stale name
+    fails at import rather than leaving a primitive without its rule."""
+
+    def __init__(self, entries: Mapping[Primitive, Rule] | Iterable = ()):
+        super().__init__()
+        self.update(entries)
+
+    def __setitem__(self, op: Primitive, rule: Rule) -> None:
+        if not isinstance(op, Primitive) or primitives.get(op.name) is not op:
+            raise TypeError(f"emission rules: {op!r} is not a declared primitive")
+        super().__setitem__(op, rule)
+
+    def update(self, entries: Mapping[Primitive, Rule] | Iterable = (), **named: Rule) -> None:
+        if named:  # keywords are name strings: refused like any other non-primitive key
+            raise TypeError(f"emission rules: {sorted(named)} are names, not primitives")
+        items = entries.items() if isinstance(entries, Mapping) else entries
+        for op, rule in items:
+            self[op] = rule
+
+    def __or__(self, other: Mapping[Primitive, Rule]) -> EmitTable:
+        """The table with `other`'s entries added or replacing its own (a backend's
+        differences over the shared table)."""
+        return EmitTable([*self.items(), *other.items()])
+
+    def setdefault(self, op: Primitive, rule: Rule | None = None) -> Rule | None:
+        if op not in self:
+            self[op] = rule
+        return self[op]
+
+
+def build_rules(
+    group_rules: Mapping[Group, Callable[[Primitive], EmitRule]], special_rules: EmitTable
+) -> EmitTable:
+    """A backend's whole table: a primitive's own rule, else its group's rule (in the order
+    the primitives are declared, so the table reads the same every run)."""
+    if not isinstance(special_rules, EmitTable):
+        special_rules = EmitTable(special_rules)
+    rules = EmitTable()
+    for op in primitives.values():
+        if op in special_rules:
+            rules[op] = special_rules[op]
+        elif op.group in group_rules:
+            rules[op] = group_rules[op.group](op)
+    return rules
+
+
+# --- the shared rules, for a module alias ---------------------------------------------------
+
+
+def reduction_rule(module: str) -> EmitRule:
+    def rule(node: Node, args: list[str]) -> str:
+        keywords = axis_keywords(node, node.inputs[0].type.ndim)
+        if is_array_value(node.inputs[0]):  # the method skips np.sum's Python-level dispatch
+            return f"{args[0]}.{node.op.name}({keywords.removeprefix(', ')})"
+        return f"{module}.{node.op.name}({args[0]}{keywords})"
+
+    return rule
+
+
+def round_rule(module: str) -> EmitRule:
+    def rule(node: Node, args: list[str]) -> str:
+        decimals = node.params.get("decimals", 0)
+        if decimals == 0:
+            return f"{module}.round({args[0]})"
+        return f"{module}.round({args[0]}, {decimals})"
+
+    return rule
+
+
+def joining_rule(module: str, function: str) -> EmitRule:
+    """concatenate and stack: a list of operands and an axis."""
+
+    def rule(node: Node, args: list[str]) -> str:
+        axis = node.params["axis"]
+        return f"{module}.{function}([{', '.join(args)}]{f', axis={axis}' if axis else ''})"
+
+    return rule
+
+
+def indexing_rules(module: str) -> EmitTable:
+    def index_rule(node: Node, args: list[str]) -> str:
+        return f"{common.subject(node, args[0], module)}[{index_key(node) or '()'}]"
+
+    def gather_rule(node: Node, args: list[str]) -> str:
+        parts = ", ".join(gather_parts(node, args[1:]))
+        return f"{common.subject(node, args[0], module)}[{parts}]"
+
+    return EmitTable({indexing.index: index_rule, indexing.gather: gather_rule})
+
+
+def shape_rules(module: str) -> EmitTable:
+    return EmitTable(
+        {
+            shapes.reshape: lambda node, args: common.reshape_text(node, args[0], module),
+            shapes.transpose: common.transpose_rule,
+            shapes.broadcast_to: lambda node, args: (
+                f"{module}.broadcast_to({args[0]}, {shape_expr(node.params['shape'])})"
+            ),
+            shapes.concatenate: joining_rule(module, "concatenate"),
+            shapes.stack: joining_rule(module, "stack"),
+        }
+    )
+
+
+def reduction_rules(module: str) -> EmitTable:
+    def cumulative(node: Node, args: list[str]) -> str:
+        return common.cumulative_text(node, args[0], module)
+
+    def argreduce(node: Node, args: list[str]) -> str:
+        return f"{module}.{node.op.name}({args[0]}{argreduce_keywords(node)})"
+
+    reduce = reduction_rule(module)
+    return EmitTable(
+        {
+            **dict.fromkeys(
+                (reductions.sum_, reductions.prod, reductions.max_, reductions.min_), reduce
+            ),
+            **dict.fromkeys((reductions.cumsum, reductions.cumprod), cumulative),
+            **dict.fromkeys((reductions.argmax, reductions.argmin), argreduce),
+        }
+    )
+
+
+def array_api_rules(module: str) -> EmitTable:
+    """The rules NumPy and jax.numpy spell alike, written with `module` (`np`, `jnp`)."""
+    return (
+        EmitTable(
+            {
+                elementwise.round_: round_rule(module),
+                elementwise.where: lambda node, args: f"{module}.where({', '.join(args)})",
+                contractions.einsum: lambda node, args: (
+                    f"{module}.einsum({node.params['subscripts']!r}, {', '.join(args)})"
+                ),
+                composites.log_softmax: lambda node, args: common.log_softmax_lines(
+                    node, args, module
+                ),
+                composites.root_sum_squares: lambda node, args: common.root_sum_squares_expression(
+                    node, args, module
+                ),
+                control_primitives.custom_vjp: custom_vjp_rule,
+            }
+        )
+        | reduction_rules(module)
+        | shape_rules(module)
+        | indexing_rules(module)
+    )
