@@ -137,9 +137,18 @@ def shape_rules(module: str) -> EmitTable:
     )
 
 
+def cumulative_text(node: Node, arg: str, module: str) -> str:
+    """`np.cumsum(x)` along a vector's only axis, else with its axis; `dtype=` where the
+    result widens (bool and small integers) and the backend would not widen it itself."""
+    axis = "" if node.inputs[0].type.ndim == 1 else f", axis={node.params['axis']}"
+    widened = module != "np" and node.out.type.dtype != node.inputs[0].type.dtype
+    dtype = f", dtype={common.dtype_expr(node.out.type.dtype, module)}" if widened else ""
+    return f"{module}.{node.op.name}({arg}{axis}{dtype})"
+
+
 def reduction_rules(module: str) -> EmitTable:
     def cumulative(node: Node, args: list[str]) -> str:
-        return common.cumulative_text(node, args[0], module)
+        return cumulative_text(node, args[0], module)
 
     def argreduce(node: Node, args: list[str]) -> str:
         return f"{module}.{node.op.name}({args[0]}{argreduce_keywords(node)})"

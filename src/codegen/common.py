@@ -148,12 +148,3 @@ def root_sum_squares_expression(node: Node, args: list[str], module: str) -> str
     c, divisor = args[0], node.params["divisor"]
     total = f"{module}.sum({c} * {c}{axis_keywords(node, node.inputs[0].type.ndim)})"
     return f"{module}.sqrt({total} / {divisor})" if divisor != 1 else f"{module}.sqrt({total})"
-
-
-def cumulative_text(node: Node, arg: str, module: str) -> str:
-    """`np.cumsum(x)` along a vector's only axis, else with its axis; `dtype=` where the
-    result widens (bool and small integers) and the backend would not widen it itself."""
-    axis = "" if node.inputs[0].type.ndim == 1 else f", axis={node.params['axis']}"
-    widened = module != "np" and node.out.type.dtype != node.inputs[0].type.dtype
-    dtype = f", dtype={dtype_expr(node.out.type.dtype, module)}" if widened else ""
-    return f"{module}.{node.op.name}({arg}{axis}{dtype})"
