@@ -4,25 +4,23 @@ import numpy as np
 import pytest
 
 import tracegrad
-from tests.ops.table import ROWS, OpRow, sample
+from tests.ops.cases import cases, row_ids
+from tests.ops.table import ROWS, OpRow
 
 jax = pytest.importorskip("jax")
 
 
 @pytest.fixture
 def float64_jax():
-    previous = jax.config.jax_enable_x64
-    jax.config.update("jax_enable_x64", True)
-    yield
-    jax.config.update("jax_enable_x64", previous)
+    with jax.enable_x64(True):  # restores the previous setting after the block
+        yield
 
 
-@pytest.mark.parametrize("row", ROWS, ids=lambda row: row.name)
+@pytest.mark.parametrize("row", ROWS, ids=row_ids)
 def test_jax_backend_matches_numpy(row: OpRow, float64_jax) -> None:
-    for shape in row.shapes:
-        x = sample(row, shape)
-        result = np.asarray(tracegrad.jit(row.reference, backend="jax")(x))
-        expected = row.reference(x)
+    for call, operands in cases(row):
+        result = np.asarray(tracegrad.jit(call, backend="jax")(*operands))
+        expected = np.asarray(call(*operands))
         assert result.shape == expected.shape
         assert result.dtype == expected.dtype
         np.testing.assert_allclose(result, expected, rtol=1e-12)
