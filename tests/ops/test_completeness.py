@@ -1,0 +1,49 @@
+"""Every NumPy entry the tracer dispatches has a row in tests/ops/table.py, or is listed below
+with the reason it has none: a new function without a row fails here."""
+
+import numpy as np
+
+from tests.ops.table import ROWS
+from tracegrad.tracer import dispatch
+
+# Entries with no row, each with why. Keep it short: a row is the default.
+EXEMPT: dict[object, str] = {
+    np.shape: "static: answers from the type, no traced value",
+    np.ndim: "static",
+    np.size: "static",
+    np.ones_like: "constant output (only the shape and dtype of the input are used)",
+    np.zeros_like: "constant output",
+    np.full_like: "constant output",
+    np.left_shift: "integer-only, and the tracer rejects it with a TraceError (bit shifts)",
+    np.right_shift: "integer-only, rejected like left_shift",
+}
+# Not yet covered (rows still to write; each takes extra positional arguments or a mask):
+NOT_YET_COVERED = (
+    np.astype,
+    np.clip,
+    np.where,
+    np.take,
+    np.compress,
+    np.repeat,
+    np.round,
+    np.around,
+    np.real,
+    np.imag,
+    np.linalg.norm,
+)
+
+
+def dispatched() -> set[object]:
+    return set(dispatch.UFUNCS) | set(dispatch.FUNCTIONS)
+
+
+def test_every_dispatched_entry_has_a_row() -> None:
+    covered = {row.function for row in ROWS} | set(EXEMPT) | set(NOT_YET_COVERED)
+    missing = sorted(getattr(entry, "__name__", str(entry)) for entry in dispatched() - covered)
+    assert not missing, f"add a row to tests/ops/table.py for: {missing}"
+
+
+def test_exempt_entries_are_dispatched_and_have_no_row() -> None:
+    listed = set(EXEMPT) | set(NOT_YET_COVERED)
+    assert listed <= dispatched(), "an exempt entry is no longer dispatched: remove it"
+    assert not listed & {row.function for row in ROWS}, "an exempt entry has a row: remove it"
