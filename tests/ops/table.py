@@ -228,4 +228,29 @@ SHAPE_ROWS: tuple[OpRow, ...] = (
     ),
 )
 
-ROWS: tuple[OpRow, ...] = UNARY_ROWS + BINARY_ROWS + REDUCTION_ROWS + LINALG_ROWS + SHAPE_ROWS
+SELECTION_ROWS: tuple[OpRow, ...] = (
+    OpRow(np.clip, lambda x: np.clip(x, -1.0, 1.0)),  # random samples miss the two kinks
+    OpRow(
+        np.where,
+        lambda x, y: np.where(x > y, x, y),
+        samples=BROADCAST,
+        differentiable=(0, 1),
+    ),
+    # jax.numpy rejects a Python list as the indices / condition (TypeError): jax=False
+    OpRow(np.take, lambda x: np.take(x, [0, 2, 2]), samples=(((3,),),), jax=False),
+    OpRow(np.repeat, lambda x: np.repeat(x, 2), samples=(((3,),), ((2, 3),))),
+    OpRow(
+        np.compress,
+        lambda x: np.compress([True, False, True], x),
+        samples=(((3,),),),
+        jax=False,
+    ),
+    OpRow(np.round, lambda x: np.round(x), low=0.1, high=0.4),  # piecewise constant
+    OpRow(np.around, lambda x: np.around(x), low=0.1, high=0.4),
+    OpRow(np.real, lambda x: np.real(x)),
+    OpRow(np.linalg.norm, lambda x: np.linalg.norm(x), name="norm", samples=(((3,),), ((2, 3),))),
+)
+
+ROWS: tuple[OpRow, ...] = (
+    SELECTION_ROWS + UNARY_ROWS + BINARY_ROWS + REDUCTION_ROWS + LINALG_ROWS + SHAPE_ROWS
+)
