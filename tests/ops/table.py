@@ -31,7 +31,7 @@ class OpRow:
     differentiable: tuple[int, ...] = (0,)  # operand positions the VJP/JVP checks perturb
     low: float = -2.0  # the domain samples are drawn from (away from poles, kinks and ties)
     high: float = 2.0
-    dtype: str = "float64"  # of the samples: "float64", "int64" or "bool"
+    dtype: str = "float64"  # of the samples: "float64" (type rules also try float32), "bool"
     derivative: bool = True  # False: integer/bool output or no derivative to check
     second_order: bool = True  # twice differentiable on the domain
     jax: bool = True  # jax.numpy has the function under the same name and signature
