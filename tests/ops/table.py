@@ -121,6 +121,10 @@ BINARY_ROWS: tuple[OpRow, ...] = (
         for ufunc in (np.equal, np.not_equal, np.less, np.less_equal, np.greater)
     ),
     binary(np.greater_equal, **NO_DERIVATIVE),
+    # integer arithmetic: type rules and both backends only (integer outputs have no gradient)
+    binary(np.add, dtype="int64", name="add_int64", **NO_DERIVATIVE),
+    binary(np.multiply, dtype="int64", name="multiply_int64", **NO_DERIVATIVE),
+    unary(np.negative, dtype="int64", name="negative_int64", **NO_DERIVATIVE),
     *(binary(ufunc, dtype="bool", **NO_DERIVATIVE) for ufunc in (np.logical_and, np.logical_or)),
     *(
         binary(ufunc, dtype="bool", **NO_DERIVATIVE)  # integer bitwise arithmetic raises
