@@ -204,6 +204,8 @@ LINALG_ROWS: tuple[OpRow, ...] = (
     ),
     OpRow(np.outer, lambda x, y: np.outer(x, y), samples=(((3,), (2,)),), differentiable=(0, 1)),
     OpRow(np.trace, lambda x: np.trace(x), samples=(((3, 3),),)),
+    OpRow(np.tril, lambda x: np.tril(x), samples=(((3, 3),), ((2, 3),))),
+    OpRow(np.triu, lambda x: np.triu(x), samples=(((3, 3),), ((2, 3),))),
     OpRow(np.diagonal, lambda x: np.diagonal(x), samples=(((3, 3),), ((2, 3),))),
 )
 
