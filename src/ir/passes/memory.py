@@ -225,10 +225,8 @@ def shared_stacks(node: Node, returned: Collection[Var] = ()) -> list[tuple[int,
 # --- the plan -----------------------------------------------------------------------------
 
 
-def plan_memory(graph: Graph) -> MemoryPlan:
-    if not any(is_large(v) for node in graph.nodes for v in node.outputs):
-        return MemoryPlan()  # only buffers the function makes, and large ones, are planned
-    n = len(graph.nodes)
+def last_uses(graph: Graph) -> dict[Var, int]:
+    """The index of the last node that reads each value (len(graph.nodes) for an output)."""
     last_use: dict[Var, int] = {}
     for i, node in enumerate(graph.nodes):
         for x in node.inputs:
@@ -236,7 +234,15 @@ def plan_memory(graph: Graph) -> MemoryPlan:
                 last_use[x] = i
     for x in graph.outputs:
         if isinstance(x, Var):
-            last_use[x] = n
+            last_use[x] = len(graph.nodes)
+    return last_use
+
+
+def plan_memory(graph: Graph) -> MemoryPlan:
+    if not any(is_large(v) for node in graph.nodes for v in node.outputs):
+        return MemoryPlan()  # only buffers the function makes, and large ones, are planned
+    n = len(graph.nodes)
+    last_use = last_uses(graph)
     # Buffers, named by the value that allocated them: a view joins its base's buffer (a
     # result of control flow, the buffers of all it may be), which lives until the last
     # reader of any of its values (arguments' buffers: always).
