@@ -148,6 +148,22 @@ def node_title(node: Node) -> str:
     return f"{node.op.name} " + "|".join(nested.name for _, nested in graphs)
 
 
+def node_attributes(node: Node, in_backward: bool) -> str:
+    """The DOT attributes of one node's box: title, inline params, output types, colour, loc."""
+    text = node_title(node)
+    inline = [(k, v) for k, v in node.params.items() if not isinstance(v, Graph)]
+    if inline:
+        params = " ".join(f"{k}={format_param(v)}" for k, v in inline)
+        text += "\n" + shorten(params, PARAMS_LIMIT)
+    text += "\n" + ", ".join(str(v.type) for v in node.outputs)
+    colour = BACKWARD_COLOUR if in_backward else PRIMAL_COLOUR
+    attributes = f'label={quote(text)}, fillcolor="{colour}"'
+    if node.loc is not None:
+        where = f"{node.loc.short}: {node.loc.text.strip()}" if node.loc.text else node.loc.short
+        attributes += f", tooltip={quote(where)}"
+    return attributes
+
+
 def graph_to_dot(graph: Graph, primal: Graph | None = None) -> str:
     """The DOT text of `graph`; deterministic (the same Graph always gives the same text)."""
     names = name_values(graph)
@@ -187,20 +203,7 @@ def graph_to_dot(graph: Graph, primal: Graph | None = None) -> str:
         lines.append(f'  in{i} [label={label}, shape=box, fillcolor="{INPUT_COLOUR}"];')
     for i, node in enumerate(graph.nodes):
         node_id = f"n{i}"
-        text = node_title(node)
-        inline = [(k, v) for k, v in node.params.items() if not isinstance(v, Graph)]
-        if inline:
-            params = " ".join(f"{k}={format_param(v)}" for k, v in inline)
-            text += "\n" + shorten(params, PARAMS_LIMIT)
-        text += "\n" + ", ".join(str(v.type) for v in node.outputs)
-        colour = BACKWARD_COLOUR if node in backward else PRIMAL_COLOUR
-        attributes = f'label={quote(text)}, fillcolor="{colour}"'
-        if node.loc is not None:
-            where = (
-                f"{node.loc.short}: {node.loc.text.strip()}" if node.loc.text else (node.loc.short)
-            )
-            attributes += f", tooltip={quote(where)}"
-        lines.append(f"  {node_id} [{attributes}];")
+        lines.append(f"  {node_id} [{node_attributes(node, node in backward)}];")
         for x in node.inputs:
             edge(x, node_id)
         for var in node.outputs:
