@@ -238,44 +238,56 @@ def last_uses(graph: Graph) -> dict[Var, int]:
     return last_use
 
 
-def plan_memory(graph: Graph) -> MemoryPlan:
-    if not any(is_large(v) for node in graph.nodes for v in node.outputs):
-        return MemoryPlan()  # only buffers the function makes, and large ones, are planned
-    n = len(graph.nodes)
-    last_use = last_uses(graph)
-    # Buffers, named by the value that allocated them: a view joins its base's buffer (a
-    # result of control flow, the buffers of all it may be), which lives until the last
-    # reader of any of its values (arguments' buffers: always).
-    returned = {x for x in graph.outputs if isinstance(x, Var)}
-    root: dict[Var, Var] = {v: v for v in graph.inputs}
-    members: dict[Var, list[Var]] = {v: [v] for v in graph.inputs}
-    end: dict[Var, int] = {v: n for v in graph.inputs}
-    joined: dict[Var, Var] = {}  # a buffer -> the buffer it became part of
+class Buffers:
+    """Buffers, named by the value that allocated them: a view joins its base's buffer (a
+    result of control flow, the buffers of all it may be), which lives until the last
+    reader of any of its values (arguments' buffers: always)."""
 
-    def find(var: Var) -> Var:
-        b = root[var]
-        while b in joined:
-            b = joined[b]
-        return b
+    def __init__(self, graph: Graph) -> None:
+        n = len(graph.nodes)
+        self.root: dict[Var, Var] = {v: v for v in graph.inputs}
+        self.members: dict[Var, list[Var]] = {v: [v] for v in graph.inputs}
+        self.end: dict[Var, int] = {v: n for v in graph.inputs}
+        self.joined: dict[Var, Var] = {}  # a buffer -> the buffer it became part of
 
-    def join(into: Var, other: Var) -> None:
+    def find(self, var: Var) -> Var:
+        """The buffer `var` lives in."""
+        buffer = self.root[var]
+        while buffer in self.joined:
+            buffer = self.joined[buffer]
+        return buffer
+
+    def join(self, into: Var, other: Var) -> None:
+        """Merge buffer `other` into buffer `into`."""
         if into is not other:
-            joined[other] = into
-            members[into].extend(members.pop(other))
-            end[into] = max(end[into], end.pop(other))
+            self.joined[other] = into
+            self.members[into].extend(self.members.pop(other))
+            self.end[into] = max(self.end[into], self.end.pop(other))
 
-    # Values never written into: views of a module constant, broadcasts, and views of them.
+    def add(self, var: Var, operands: list[Operand], i: int, last_use: int) -> None:
+        """Place `var`, made by node i, in the buffer of the operands it may view (its
+        own when none), and extend that buffer's life to `last_use`."""
+        bases = list(dict.fromkeys(self.find(x) for x in operands if isinstance(x, Var)))
+        self.root[var] = bases[0] if bases else var
+        if not bases:
+            self.members[var], self.end[var] = [], i
+        for base in bases[1:]:
+            self.join(bases[0], base)
+        buffer = self.find(var)
+        self.members[buffer].append(var)
+        self.end[buffer] = max(self.end[buffer], last_use)
+
+
+def assign_buffers(graph: Graph) -> tuple[Buffers, set[Var]]:
+    """Every value's buffer, and the values never written into: views of a module constant,
+    broadcasts, and views of them."""
+    last_use = last_uses(graph)
+    returned = {x for x in graph.outputs if isinstance(x, Var)}
+    buffers = Buffers(graph)
     fixed: set[Var] = set()
     for i, node in enumerate(graph.nodes):
         for var, (operands, constant) in zip(node.outputs, aliased_operands(node), strict=True):
-            bases = list(dict.fromkeys(find(x) for x in operands if isinstance(x, Var)))
-            root[var] = bases[0] if bases else var
-            if not bases:
-                members[var], end[var] = [], i
-            for b in bases[1:]:
-                join(bases[0], b)
-            members[find(var)].append(var)
-            end[find(var)] = max(end[find(var)], last_use.get(var, i))
+            buffers.add(var, operands, i, last_use.get(var, i))
             if (
                 constant
                 or any(isinstance(x, Literal) or x in fixed for x in operands)
@@ -283,26 +295,51 @@ def plan_memory(graph: Graph) -> MemoryPlan:
             ):
                 fixed.add(var)
         for _, made, kept in shared_stacks(node, returned):  # two views of one buffer
-            join(find(node.outputs[made]), find(node.outputs[kept]))
+            buffers.join(buffers.find(node.outputs[made]), buffers.find(node.outputs[kept]))
+    return buffers, fixed
+
+
+def owned_buffers(graph: Graph, buffers: Buffers, fixed: set[Var]) -> set[Var]:
+    """The large writable buffers the function itself allocated (none holds an argument)."""
     inputs = set(graph.inputs)
-    owned = {
-        b
-        for b in members
-        if b not in fixed and is_large(b) and not any(v in inputs for v in members[b])
+    return {
+        buffer
+        for buffer, members in buffers.members.items()
+        if buffer not in fixed and is_large(buffer) and not any(v in inputs for v in members)
     }
 
+
+def reusable_input(
+    node: Node, i: int, buffers: Buffers, owned: set[Var], fixed: set[Var]
+) -> Var | None:
+    """An input of elementwise node i whose buffer dies there and may hold its result."""
+    if not (node.op in UFUNCS and node.op.group in WRITES_OUT and is_large(node.out)):
+        return None
+    for x in dict.fromkeys(node.inputs):
+        if isinstance(x, Var) and x.type == node.out.type and x not in fixed:
+            buffer = buffers.find(x)
+            if (
+                buffer in owned
+                and buffers.end[buffer] == i
+                and buffers.find(node.out) is not buffer
+            ):
+                return x
+    return None
+
+
+def plan_memory(graph: Graph) -> MemoryPlan:
+    if not any(is_large(v) for node in graph.nodes for v in node.outputs):
+        return MemoryPlan()  # only buffers the function makes, and large ones, are planned
+    buffers, fixed = assign_buffers(graph)
+    owned = owned_buffers(graph, buffers, fixed)
     plan = MemoryPlan()
     for i, node in enumerate(graph.nodes):
-        if node.op in UFUNCS and node.op.group in WRITES_OUT and is_large(node.out):
-            for x in dict.fromkeys(node.inputs):
-                if isinstance(x, Var) and x.type == node.out.type and x not in fixed:
-                    b = find(x)
-                    if b in owned and end[b] == i and find(node.out) is not b:
-                        plan.reuse[node] = x
-                        join(b, find(node.out))
-                        break
-        dying = dict.fromkeys(find(x) for x in node.inputs if isinstance(x, Var))
-        freed = [v for b in dying if b in owned and end[b] == i for v in members[b]]
-        if freed and i < n - 1:  # after the last node, returning frees them anyway
+        reused = reusable_input(node, i, buffers, owned, fixed)
+        if reused is not None:
+            plan.reuse[node] = reused
+            buffers.join(buffers.find(reused), buffers.find(node.out))
+        dying = dict.fromkeys(buffers.find(x) for x in node.inputs if isinstance(x, Var))
+        freed = [v for b in dying if b in owned and buffers.end[b] == i for v in buffers.members[b]]
+        if freed and i < len(graph.nodes) - 1:  # after the last node, returning frees them
             plan.frees[node] = freed
     return plan
