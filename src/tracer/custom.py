@@ -80,43 +80,9 @@ class custom_vjp:  # lower case, as jax.custom_vjp, which users know
         hints = [hints_of(group, "x") for group in groups]
         primal = closed(trace_body(trace, self.fn, types, trees, hints, "function"), name)
         fwd = closed(trace_body(trace, self.fwd, types, trees, hints, "fwd"), name)
-        out_tree = primal.out_tree
-        if fwd.out_tree.kind not in ("tuple", "list") or len(fwd.out_tree.children) != 2:
-            raise TraceError(
-                f"custom_vjp {name}: fwd must return (output, residuals), got "
-                f"{describe(fwd.out_tree)}",
-                loc=caller_location(),
-                hint="return the function's value and what bwd needs, as a pair",
-            )
-        if fwd.out_tree.children[0] != out_tree:
-            raise TraceError(
-                f"custom_vjp {name}: fwd's output has the structure "
-                f"{describe(fwd.out_tree.children[0])}, the function's is "
-                f"{describe(out_tree)}",
-                loc=caller_location(),
-                hint="fwd must return the same value as the function",
-            )
-        n_out = out_tree.num_leaves
-        residual_tree = fwd.out_tree.children[1]
-        residual_types = list(fwd.graph.output_types[n_out:])
-        bwd = closed(
-            trace_body(
-                trace,
-                self.cotangents(name, trees, types),
-                [residual_types, primal.graph.output_types],
-                [residual_tree, out_tree],
-                [
-                    [f"r{k}" for k in range(len(residual_types))],
-                    [f"d_{v.hint or 'out'}" for v in primal.graph.outputs],
-                ],
-                "bwd",
-            ),
-            name,
-        )
+        check_fwd_output(name, fwd.out_tree, primal.out_tree)
+        bwd = self.trace_bwd(trace, name, trees, types, primal, fwd)
         rule = function_name(self.bwd)
-        bwd = dataclasses.replace(
-            bwd, graph=dataclasses.replace(bwd.graph, name=rule if rule.isidentifier() else "bwd")
-        )
         outputs = trace.bind_many(
             control.custom_vjp,
             leaves,
@@ -126,7 +92,38 @@ class custom_vjp:  # lower case, as jax.custom_vjp, which users know
             bwd=bwd.graph,
             rule=rule if rule.isidentifier() else f"{name}_bwd",
         )
-        return unflatten(out_tree, outputs)
+        return unflatten(primal.out_tree, outputs)
+
+    def trace_bwd(
+        self,
+        trace: Trace,
+        name: str,
+        trees: list[TreeDef],
+        types: list[list],
+        primal: Nested,
+        fwd: Nested,
+    ) -> Nested:
+        """bwd traced on fwd's residuals and the function's output cotangents, its Graph
+        named after the user's rule."""
+        out_tree = primal.out_tree
+        residual_types = list(fwd.graph.output_types[out_tree.num_leaves :])
+        bwd = closed(
+            trace_body(
+                trace,
+                self.cotangents(name, trees, types),
+                [residual_types, primal.graph.output_types],
+                [fwd.out_tree.children[1], out_tree],
+                [
+                    [f"r{k}" for k in range(len(residual_types))],
+                    [f"d_{v.hint or 'out'}" for v in primal.graph.outputs],
+                ],
+                "bwd",
+            ),
+            name,
+        )
+        rule = function_name(self.bwd)
+        graph = dataclasses.replace(bwd.graph, name=rule if rule.isidentifier() else "bwd")
+        return dataclasses.replace(bwd, graph=graph)
 
     def cotangents(self, name: str, trees: list[TreeDef], types: list[list]) -> Callable:
         """bwd, checked: one cotangent per argument in the argument's structure, None made
@@ -165,6 +162,25 @@ class custom_vjp:  # lower case, as jax.custom_vjp, which users know
             return tuple(cotangents)
 
         return run
+
+
+def check_fwd_output(name: str, fwd_tree: TreeDef, out_tree: TreeDef) -> None:
+    """fwd must return a pair (output, residuals) whose output is shaped like the
+    function's."""
+    if fwd_tree.kind not in ("tuple", "list") or len(fwd_tree.children) != 2:
+        raise TraceError(
+            f"custom_vjp {name}: fwd must return (output, residuals), got {describe(fwd_tree)}",
+            loc=caller_location(),
+            hint="return the function's value and what bwd needs, as a pair",
+        )
+    if fwd_tree.children[0] != out_tree:
+        raise TraceError(
+            f"custom_vjp {name}: fwd's output has the structure "
+            f"{describe(fwd_tree.children[0])}, the function's is "
+            f"{describe(out_tree)}",
+            loc=caller_location(),
+            hint="fwd must return the same value as the function",
+        )
 
 
 def closed(nested: Nested, name: str) -> Nested:
