@@ -81,34 +81,42 @@ def substitute(graph: Graph, values: dict[Var, Literal]) -> Graph:
 
 
 def trim_scan(node: Node, used: set[Var]) -> Node:
-    body: Graph = node.params["body"]
+    """The scan without the results nobody reads, then without the carries or inputs its
+    body no longer needs."""
+    k, n = node.params["num_consts"], node.params["num_carry"]
+    keep_ys = [n + j for j in range(len(node.outputs) - n) if node.outputs[n + j] in used]
+    body = select(node.params["body"], outputs=[*range(n), *keep_ys])
+    dead = dead_carries(body, node, k, n, used)
+    if dead:  # an unread carry no other result depends on: the loop stops carrying it
+        return without_carries(node, body, dead, keep_ys)
+    return without_unread_inputs(node, body, keep_ys)
+
+
+def without_carries(node: Node, body: Graph, dead: set[int], keep_ys: list[int]) -> Node:
+    """The scan (its body already trimmed to the kept ys) carrying only the live carries."""
     k, n = node.params["num_consts"], node.params["num_carry"]
     consts, carry, xs = node.inputs[:k], node.inputs[k : k + n], node.inputs[k + n :]
-    inputs = body.inputs
+    live = [j for j in range(n) if j not in dead]
+    outputs = (*(node.outputs[j] for j in live), *(node.outputs[j] for j in keep_ys))
+    body = select(
+        body,
+        [*range(k), *(k + j for j in live), *range(k + n, len(node.params["body"].inputs))],
+        [*live, *range(n, n + len(keep_ys))],
+    )
+    params = {**node.params, "body": body, "num_carry": len(live)}
+    return Node(node.op, (*consts, *(carry[j] for j in live), *xs), outputs, params, node.loc)
+
+
+def without_unread_inputs(node: Node, body: Graph, keep_ys: list[int]) -> Node:
+    """The scan with uniform constants and xs written into its body, and without the
+    constants and xs the body does not read (the node itself when nothing changes)."""
+    k, n = node.params["num_consts"], node.params["num_carry"]
+    consts, carry, xs = node.inputs[:k], node.inputs[k : k + n], node.inputs[k + n :]
+    inputs = node.params["body"].inputs
     # xs that are uniform constants become constants of one slice.
     moved = {j: uniform_slice(x) for j, x in enumerate(xs)}
     moved = {j: s for j, s in moved.items() if s is not None}
-    keep_ys = [n + j for j in range(len(node.outputs) - n) if node.outputs[n + j] in used]
-    body = select(body, outputs=[*range(n), *keep_ys])
-    dead = dead_carries(body, node, k, n, used)
-    if dead:  # an unread carry no other result depends on: the loop stops carrying it
-        live = [j for j in range(n) if j not in dead]
-        outputs = (*(node.outputs[j] for j in live), *(node.outputs[j] for j in keep_ys))
-        body = select(
-            body,
-            [*range(k), *(k + j for j in live), *range(k + n, len(inputs))],
-            [*live, *range(n, n + len(keep_ys))],
-        )
-        params = {**node.params, "body": body, "num_carry": len(live)}
-        return Node(node.op, (*consts, *(carry[j] for j in live), *xs), outputs, params, node.loc)
-    # Constants that are one repeated number are written into the body.
-    body = substitute(
-        body,
-        {
-            **{inputs[j]: consts[j] for j in range(k) if uniform(consts[j])},
-            **{inputs[k + n + j]: value for j, value in moved.items() if uniform(value)},
-        },
-    )
+    body = uniforms_inlined(node, body, moved)
     read = reads(body)
     keep_consts = [j for j in range(k) if inputs[j] in read]
     keep_moved = [j for j in moved if inputs[k + n + j] in read]
@@ -138,6 +146,20 @@ def trim_scan(node: Node, used: set[Var]) -> Node:
     )
     outputs = (*node.outputs[:n], *(node.outputs[j] for j in keep_ys))
     return Node(node.op, node_inputs, outputs, params, node.loc)
+
+
+def uniforms_inlined(node: Node, body: Graph, moved: dict[int, Literal]) -> Graph:
+    """The body with the scan's constants (and moved xs) that are one repeated number
+    written into it."""
+    k, n = node.params["num_consts"], node.params["num_carry"]
+    consts, inputs = node.inputs[:k], node.params["body"].inputs
+    return substitute(
+        body,
+        {
+            **{inputs[j]: consts[j] for j in range(k) if uniform(consts[j])},
+            **{inputs[k + n + j]: value for j, value in moved.items() if uniform(value)},
+        },
+    )
 
 
 def dead_carries(body: Graph, node: Node, k: int, n: int, used: set[Var]) -> set[int]:
