@@ -270,6 +270,32 @@ def scan(
         return eager_scan(f, init, xs, x_leaves, x_tree, length, reverse)
     carry, carry_tree = operand_leaves(trace, init)
     x_leaves, _ = operand_leaves(trace, xs)
+    body = trace_step(trace, f, carry, carry_tree, x_leaves, x_tree)
+    out = body.out_tree
+    explicit = len(carry) + len(x_leaves)
+    graph = body.reordered(explicit)
+    y_hints = [f"{v.hint}s" if v.hint else None for v in graph.outputs[len(carry) :]]
+    outputs = trace.bind_many(
+        control.scan,
+        [*body.captured, *carry, *x_leaves],
+        hints=[v.hint for v in graph.inputs[len(body.captured) :][: len(carry)]] + y_hints,
+        body=graph,
+        length=length,
+        reverse=bool(reverse),
+        num_consts=len(body.captured),
+        num_carry=len(carry),
+    )
+    return (
+        unflatten(carry_tree, outputs[: len(carry)]),
+        unflatten(out.children[1], outputs[len(carry) :]),
+    )
+
+
+def trace_step(
+    trace: Trace, f: Callable, carry: list, carry_tree: TreeDef, x_leaves: list, x_tree: TreeDef
+) -> Nested:
+    """scan's `f` traced on one carry and one slice of the xs; it must return a pair
+    (new carry, y) whose carry keeps init's structure."""
     carry_types = types_of(carry)
     slice_types = [TensorType(t.shape[1:], t.dtype) for t in types_of(x_leaves)]
     carry_hints = param_hints(f, 0, carry_tree, hints_of(carry, "carry"))
@@ -290,23 +316,7 @@ def scan(
         out.children[0],
         "return the carry in the structure of init",
     )
-    explicit = len(carry) + len(x_leaves)
-    graph = body.reordered(explicit)
-    y_hints = [f"{v.hint}s" if v.hint else None for v in graph.outputs[len(carry) :]]
-    outputs = trace.bind_many(
-        control.scan,
-        [*body.captured, *carry, *x_leaves],
-        hints=[v.hint for v in graph.inputs[len(body.captured) :][: len(carry)]] + y_hints,
-        body=graph,
-        length=length,
-        reverse=bool(reverse),
-        num_consts=len(body.captured),
-        num_carry=len(carry),
-    )
-    return (
-        unflatten(carry_tree, outputs[: len(carry)]),
-        unflatten(out.children[1], outputs[len(carry) :]),
-    )
+    return body
 
 
 def scan_length(x_leaves: list[Any], length: int | None) -> int:
@@ -427,6 +437,22 @@ def fori_loop(lower: Any, upper: Any, body_fn: Callable, init: Any) -> Any:
 # --- while_loop -------------------------------------------------------------------------
 
 
+def check_loop_test(test: Nested) -> None:
+    """while_loop's cond_fn must return a single boolean."""
+    if test.out_tree.kind != "leaf" or test.graph.output_types[0].shape != ():
+        raise TraceError(
+            f"while_loop: {test.graph.name} must return a single boolean",
+            loc=caller_location(),
+            hint="reduce with np.all(...) or np.any(...)",
+        )
+    if test.graph.output_types[0].dtype != np.bool_:
+        raise TraceError(
+            f"while_loop: {test.graph.name} returns {test.graph.output_types[0]}, not a bool",
+            loc=caller_location(),
+            hint="compare explicitly, e.g. `return n > 0`",
+        )
+
+
 def while_loop(cond_fn: Callable, body_fn: Callable, init: Any) -> Any:
     """`while cond_fn(carry): carry = body_fn(carry)`, from `init`; returns the final carry,
     as `jax.lax.while_loop`. Differentiable in forward mode (jvp, jacfwd); reverse mode would
@@ -442,18 +468,7 @@ def while_loop(cond_fn: Callable, body_fn: Callable, init: Any) -> Any:
     test = trace_body(
         trace, cond_fn, [types], [carry_tree], [param_hints(cond_fn, 0, carry_tree, hints)], "cond"
     )
-    if test.out_tree.kind != "leaf" or test.graph.output_types[0].shape != ():
-        raise TraceError(
-            f"while_loop: {test.graph.name} must return a single boolean",
-            loc=caller_location(),
-            hint="reduce with np.all(...) or np.any(...)",
-        )
-    if test.graph.output_types[0].dtype != np.bool_:
-        raise TraceError(
-            f"while_loop: {test.graph.name} returns {test.graph.output_types[0]}, not a bool",
-            loc=caller_location(),
-            hint="compare explicitly, e.g. `return n > 0`",
-        )
+    check_loop_test(test)
     body = trace_body(
         trace, body_fn, [types], [carry_tree], [param_hints(body_fn, 0, carry_tree, hints)], "body"
     )
