@@ -11,6 +11,7 @@ values stacked anyway are recomputed rather than stacked.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,10 +78,8 @@ def plan_scan(body: Graph, k: int, n: int) -> ScanPlan | None:
     from the stacked carries.
     """
     inputs, outputs = body.inputs, body.outputs
-    diff_consts = [j for j in range(k) if differentiable(inputs[j])]
-    diff_carry = [j for j in range(n) if differentiable(inputs[k + j])]
-    diff_xs = [j for j in range(len(inputs) - k - n) if differentiable(inputs[k + n + j])]
-    seeded_ys = [j for j in range(len(outputs) - n) if differentiable(outputs[n + j])]
+    positions = differentiable_positions(body, k, n)
+    diff_consts, diff_carry, diff_xs, seeded_ys = positions
     wrt = [*diff_consts, *(k + j for j in diff_carry), *(k + n + j for j in diff_xs)]
     seeded = [*diff_carry, *(n + j for j in seeded_ys)]
     if not wrt or not seeded:
@@ -88,33 +87,40 @@ def plan_scan(body: Graph, k: int, n: int) -> ScanPlan | None:
     adjoint = optimize(adjoint_of(body, wrt, seeded, cotangent_inputs=True, name=f"d_{body.name}"))
     split = split_adjoint(adjoint, k, n, len(inputs), len(outputs))
     forward, sources, residuals, backward_nodes = stacked_residuals(split, body, k, n)
-    primal_inputs, ct_inputs = adjoint.inputs[: len(inputs)], adjoint.inputs[len(inputs) :]
-    steps = Graph(
+    steps = backward_steps(adjoint, body, k, n, residuals, backward_nodes)
+    carries = set(adjoint.inputs[k : k + n])
+    backward = backward_body(
+        steps, body, k, n, len(residuals), diff_consts, diff_carry, seeded_ys, carries
+    )
+    new_stacks = len(forward.outputs) - len(outputs)
+    return ScanPlan(forward, backward, sources, new_stacks, *positions)
+
+
+def differentiable_positions(
+    body: Graph, k: int, n: int
+) -> tuple[list[int], list[int], list[int], list[int]]:
+    """The positions of the differentiable constants, carries and xs of a scan's body, and
+    of the ys it returns that receive a cotangent."""
+    inputs, outputs = body.inputs, body.outputs
+    diff_consts = [j for j in range(k) if differentiable(inputs[j])]
+    diff_carry = [j for j in range(n) if differentiable(inputs[k + j])]
+    diff_xs = [j for j in range(len(inputs) - k - n) if differentiable(inputs[k + n + j])]
+    seeded_ys = [j for j in range(len(outputs) - n) if differentiable(outputs[n + j])]
+    return diff_consts, diff_carry, diff_xs, seeded_ys
+
+
+def backward_steps(
+    adjoint: Graph, body: Graph, k: int, n: int, residuals: list[Var], nodes: list[Node]
+) -> Graph:
+    """The backward part of the adjoint as one step: it reads the constants, the residuals
+    (in place of the carries), the xs and the cotangents, and returns the gradients."""
+    m = len(body.inputs)
+    primal_inputs, ct_inputs = adjoint.inputs[:m], adjoint.inputs[m:]
+    return Graph(
         adjoint.name,
         (*primal_inputs[:k], *residuals, *primal_inputs[k + n :], *ct_inputs),
-        tuple(backward_nodes),
-        tuple(adjoint.outputs[len(outputs) :]),
-    )
-    backward = backward_body(
-        steps,
-        body,
-        k,
-        n,
-        len(residuals),
-        diff_consts,
-        diff_carry,
-        seeded_ys,
-        set(primal_inputs[k : k + n]),
-    )
-    return ScanPlan(
-        forward,
-        backward,
-        sources,
-        len(forward.outputs) - len(outputs),
-        diff_consts,
-        diff_carry,
-        diff_xs,
-        seeded_ys,
+        tuple(nodes),
+        tuple(adjoint.outputs[len(body.outputs) :]),
     )
 
 
@@ -276,20 +282,33 @@ def scan_vjp(cts, *operands, outs, body, length, reverse, num_consts, num_carry,
     accumulators = [
         np.zeros(inputs[j].type.shape, inputs[j].type.dtype)[()] for j in plan.diff_consts
     ]  # carried: an array even for a Python float
-    x_vars = inputs[k + n :]
     results = trace.bind_many(
         control.scan,
         [*consts, *ct_carry, *accumulators, *stacked, *xs, *ct_ys],
-        hints=[f"d_{inputs[k + j].hint or 'carry'}" for j in plan.diff_carry]
-        + [f"d_{inputs[j].hint or 'x'}" for j in plan.diff_consts]
-        + [f"d_{(x_vars[j].hint or 'x').removesuffix('_t')}" for j in plan.diff_xs],
+        hints=gradient_hints(plan, inputs, k, n),
         body=plan.backward,
         length=length,
         reverse=not reverse,
         num_consts=k,
         num_carry=len(plan.diff_carry) + len(plan.diff_consts),
     )
-    result: list[Any] = [None] * len(operands)
+    return operand_gradients(plan, results, k, n, len(operands))
+
+
+def gradient_hints(plan: ScanPlan, inputs: Sequence[Var], k: int, n: int) -> list[str | None]:
+    """The names of the backward scan's results: d_carry, d_consts, d_x (`x_t`'s is `d_x`)."""
+    x_vars = inputs[k + n :]
+    return (
+        [f"d_{inputs[k + j].hint or 'carry'}" for j in plan.diff_carry]
+        + [f"d_{inputs[j].hint or 'x'}" for j in plan.diff_consts]
+        + [f"d_{(x_vars[j].hint or 'x').removesuffix('_t')}" for j in plan.diff_xs]
+    )
+
+
+def operand_gradients(plan: ScanPlan, results: list, k: int, n: int, count: int) -> list:
+    """The backward scan's results (d_carry, d_consts, d_xs) at their operands' positions,
+    None for the operands without one."""
+    result: list[Any] = [None] * count
     position = iter(results)
     for j in plan.diff_carry:
         result[k + j] = next(position)
@@ -328,11 +347,7 @@ def backward_body(
         )
         for j in diff_consts
     ]
-    # A carry a step began with reads `h_prev`, beside the `h` the step made.
-    residuals = [
-        trace.new_input(v.type, f"{v.hint}_prev" if v.hint and v in carries else v.hint)
-        for v in steps.inputs[k : k + n_residuals]
-    ]
+    residuals = residual_inputs(trace, steps.inputs[k : k + n_residuals], carries)
     xs = [trace.new_input(v.type, v.hint) for v in inputs[k + n :]]
     ct_ys = [
         trace.new_input(
@@ -341,10 +356,26 @@ def backward_body(
         for j in seeded_ys
     ]
     gradients = trace.replay(steps, [*consts, *residuals, *xs, *ct_carry, *ct_ys])
-    g_consts = gradients[: len(diff_consts)]
-    g_carry = gradients[len(diff_consts) : len(diff_consts) + len(diff_carry)]
-    g_xs = gradients[len(diff_consts) + len(diff_carry) :]
-    with trace.at(None):
+    return summed_step(trace, gradients, so_far, len(diff_carry))
+
+
+def residual_inputs(trace: Trace, residuals: Sequence[Var], carries: set[Var]) -> list:
+    """The backward step's inputs for the residuals: a carry a step began with reads
+    `h_prev`, beside the `h` the step made."""
+    return [
+        trace.new_input(v.type, f"{v.hint}_prev" if v.hint and v in carries else v.hint)
+        for v in residuals
+    ]
+
+
+def summed_step(trace: Trace, gradients: list, so_far: list, n_carry: int) -> Graph:
+    """The backward step's Graph: the step's gradients (d_consts, d_carry, d_xs) returned as
+    (d_carry, d_consts so far plus this step's, d_xs)."""
+    n_consts = len(so_far)
+    g_consts = gradients[:n_consts]
+    g_carry = gradients[n_consts : n_consts + n_carry]
+    g_xs = gradients[n_consts + n_carry :]
+    with trace.at(None):  # the running sums are the loop's, not a user's line
         totals = [a + b for a, b in zip(so_far, g_consts, strict=True)]
     trace.active = False
     return trace.builder.build([trace.operand(v) for v in [*g_carry, *totals, *g_xs]])
