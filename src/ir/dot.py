@@ -98,6 +98,18 @@ def backward_by_primal(graph: Graph, primal: Graph) -> set[Node]:
     the replay in an optimized adjoint went through the same passes."""
     from .passes import optimize, prepare_for_differentiation
 
+    check_primal_inputs(graph, primal)
+    numbers: dict[object, int] = {}  # shared: equal structures get equal numbers in all graphs
+    prepared = prepare_for_differentiation(primal)
+    primal_keys: set[object] = set()
+    for version in (primal, prepared, optimize(prepared)):
+        primal_keys.update(structural_keys(version, numbers).values())
+    keys = structural_keys(graph, numbers)
+    return {node for node, key in keys.items() if key not in primal_keys}
+
+
+def check_primal_inputs(graph: Graph, primal: Graph) -> None:
+    """The primal must take (a prefix of) the inputs of `graph`, with the same types."""
     if len(primal.inputs) > len(graph.inputs) or any(
         p.type != a.type for p, a in zip(primal.inputs, graph.inputs, strict=False)
     ):
@@ -109,35 +121,31 @@ def backward_by_primal(graph: Graph, primal: Graph) -> set[Node]:
             hint="pass the primal traced with the same arguments: "
             "tracegrad.trace(f, *args) for tracegrad.grad(f).ir(*args)",
         )
-    numbers: dict[object, int] = {}
 
-    def number_nodes(g: Graph) -> dict[Node, object]:
-        value_number: dict[Var, int] = {
-            v: numbers.setdefault(("input", i), len(numbers)) for i, v in enumerate(g.inputs)
-        }
 
-        def operand_key(x: Operand) -> object:
-            if isinstance(x, Literal):
-                return ("literal", format_literal(x))
-            return value_number[x]
+def structural_keys(graph: Graph, numbers: dict[object, int]) -> dict[Node, object]:
+    """Each node's key (primitive, params, operands' value numbers); `numbers` gives each
+    structure (an input's position, a node's key and output index) its value number."""
+    value_number: dict[Var, int] = {
+        v: numbers.setdefault(("input", i), len(numbers)) for i, v in enumerate(graph.inputs)
+    }
 
-        keys: dict[Node, object] = {}
-        for node in g.nodes:
-            params = tuple(
-                (k, print_graph(v) if isinstance(v, Graph) else format_param(v))
-                for k, v in node.params.items()
-            )
-            key = (node.op.name, params, tuple(operand_key(x) for x in node.inputs))
-            keys[node] = key
-            for j, v in enumerate(node.outputs):
-                value_number[v] = numbers.setdefault((key, j), len(numbers))
-        return keys
+    def operand_key(x: Operand) -> object:
+        if isinstance(x, Literal):
+            return ("literal", format_literal(x))
+        return value_number[x]
 
-    prepared = prepare_for_differentiation(primal)
-    primal_keys: set[object] = set()
-    for version in (primal, prepared, optimize(prepared)):
-        primal_keys.update(number_nodes(version).values())
-    return {node for node, key in number_nodes(graph).items() if key not in primal_keys}
+    keys: dict[Node, object] = {}
+    for node in graph.nodes:
+        params = tuple(
+            (k, print_graph(v) if isinstance(v, Graph) else format_param(v))
+            for k, v in node.params.items()
+        )
+        key = (node.op.name, params, tuple(operand_key(x) for x in node.inputs))
+        keys[node] = key
+        for j, v in enumerate(node.outputs):
+            value_number[v] = numbers.setdefault((key, j), len(numbers))
+    return keys
 
 
 def node_title(node: Node) -> str:
@@ -164,19 +172,37 @@ def node_attributes(node: Node, in_backward: bool) -> str:
     return attributes
 
 
-def graph_to_dot(graph: Graph, primal: Graph | None = None) -> str:
-    """The DOT text of `graph`; deterministic (the same Graph always gives the same text)."""
-    names = name_values(graph)
-    backward = backward_by_names(graph) if primal is None else backward_by_primal(graph, primal)
-    title = graph.name
-    if backward:
-        title += ": primal (blue), backward pass (orange)"
-    lines = [
-        f"digraph {quote(graph.name)} {{",
+def header_lines(name: str, has_backward: bool) -> list[str]:
+    """The DOT lines that open the graph: its title, and the default node and edge styles."""
+    title = name + (": primal (blue), backward pass (orange)" if has_backward else "")
+    return [
+        f"digraph {quote(name)} {{",
         f"  graph [label={quote(title)}, labelloc=t, fontname=Helvetica, fontsize=12];",
         "  node [fontname=Helvetica, fontsize=10, style=filled];",
         "  edge [fontname=Helvetica, fontsize=9];",
     ]
+
+
+def literal_lines(x: Literal, literal_id: str, target: str) -> list[str]:
+    """A constant operand: its own plain-text box (each use gets one) and its edge."""
+    text = shorten(format_literal(x), LITERAL_LIMIT)
+    return [
+        f"  {literal_id} [label={quote(text)}, shape=plaintext, style=solid, fontcolor=gray35];",
+        f"  {literal_id} -> {target};",
+    ]
+
+
+def output_box(i: int, x: Operand, count: int) -> str:
+    """The box of the function's i-th returned value (of `count`)."""
+    label = quote(f"return {i}\n{x.type}" if count > 1 else f"return\n{x.type}")
+    return f'  out{i} [label={label}, shape=box, peripheries=2, fillcolor="{OUTPUT_COLOUR}"];'
+
+
+def graph_to_dot(graph: Graph, primal: Graph | None = None) -> str:
+    """The DOT text of `graph`; deterministic (the same Graph always gives the same text)."""
+    names = name_values(graph)
+    backward = backward_by_names(graph) if primal is None else backward_by_primal(graph, primal)
+    lines = header_lines(graph.name, bool(backward))
     source: dict[Var, str] = {}
     several = {v for node in graph.nodes if len(node.outputs) > 1 for v in node.outputs}
     literals = 0
@@ -184,14 +210,8 @@ def graph_to_dot(graph: Graph, primal: Graph | None = None) -> str:
     def edge(x: Operand, target: str) -> None:
         nonlocal literals
         if isinstance(x, Literal):
-            literal_id = f"c{literals}"
+            lines.extend(literal_lines(x, f"c{literals}", target))
             literals += 1
-            text = shorten(format_literal(x), LITERAL_LIMIT)
-            lines.append(
-                f"  {literal_id} [label={quote(text)}, shape=plaintext, "
-                "style=solid, fontcolor=gray35];"
-            )
-            lines.append(f"  {literal_id} -> {target};")
             return
         shown = x.hint is not None or x in several
         label = f" [label={quote(names[x])}]" if shown else ""
@@ -209,10 +229,7 @@ def graph_to_dot(graph: Graph, primal: Graph | None = None) -> str:
         for var in node.outputs:
             source[var] = node_id
     for i, x in enumerate(graph.outputs):
-        label = quote(f"return {i}\n{x.type}" if len(graph.outputs) > 1 else f"return\n{x.type}")
-        lines.append(
-            f'  out{i} [label={label}, shape=box, peripheries=2, fillcolor="{OUTPUT_COLOUR}"];'
-        )
+        lines.append(output_box(i, x, len(graph.outputs)))
         edge(x, f"out{i}")
     lines.append("}")
     return "\n".join(lines) + "\n"
