@@ -113,26 +113,35 @@ def bind_call(
         # default (a constant), as when it is called plainly. (Defaults are often settings.)
         names, values = tuple(bound.arguments), tuple(bound.arguments.values())
         passing = tuple(PASSING.get(signature.parameters[n].kind, "") for n in names)
-    static = set()
     declared = len(signature.parameters) if signature is not None else len(names)
-    for argnum in static_argnums:
-        if len(names) <= argnum < declared:
-            continue  # a parameter left to its default: a constant of the function already
-        if not -len(names) <= argnum < len(names):
-            raise TraceError(
-                f"static_argnums names argument {argnum}, but {function_name(fn)} was called "
-                f"with {len(names)} arguments",
-                loc=caller_location(),
-                hint=f"static_argnums counts the call's arguments from 0 (negative ones from "
-                f"the end): use numbers between {-len(names)} and {len(names) - 1}",
-            )
-        static.add(argnum % len(names))
+    static = declared_static(fn, len(names), declared, static_argnums)
     static.update(
         i
         for i, value in enumerate(values)
         if auto_static(value) and (not passing or passing[i] in ("", "="))
     )
     return BoundCall(names, values, frozenset(static), passing)
+
+
+def declared_static(
+    fn: Callable, count: int, declared: int, static_argnums: Sequence[int]
+) -> set[int]:
+    """The positions among the call's `count` arguments that static_argnums names (of the
+    function's `declared` parameters)."""
+    static = set()
+    for argnum in static_argnums:
+        if count <= argnum < declared:
+            continue  # a parameter left to its default: a constant of the function already
+        if not -count <= argnum < count:
+            raise TraceError(
+                f"static_argnums names argument {argnum}, but {function_name(fn)} was called "
+                f"with {count} arguments",
+                loc=caller_location(),
+                hint=f"static_argnums counts the call's arguments from 0 (negative ones from "
+                f"the end): use numbers between {-count} and {count - 1}",
+            )
+        static.add(argnum % count)
+    return static
 
 
 def leaf_type(leaf: Any, where: str, fn: Callable) -> TensorType:
