@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ...errors import TracegradError
-from ..core import Graph, Literal, Node, Var
+from ..core import Graph, Literal, Node, Operand, Var
 from ..primitives import control
 from ..types import TensorType
 
@@ -335,21 +335,11 @@ def sunk_node(node: Node, body: Graph, k: int, n: int, j: int, made: Node) -> No
     operands = []
     for x in made.inputs:
         if x.type.shape == stacked.type.shape:  # a stack: read slice by slice
-            if x in xs:
-                operands.append(x_vars[xs.index(x)])
-                continue
-            xs.append(x)
-            x_vars.append(Var(TensorType(x.type.shape[1:], x.type.dtype), None))
-            operands.append(x_vars[-1])
+            slice_type = TensorType(x.type.shape[1:], x.type.dtype)
+            operands.append(body_input(x, xs, x_vars, slice_type, None))
         elif x.type.ndim < stacked.type.ndim:  # broadcasts against one slice alike
-            if isinstance(x, Literal):
-                operands.append(x)
-            elif x in consts:
-                operands.append(const_vars[consts.index(x)])
-            else:
-                consts.append(x)
-                const_vars.append(Var(x.type, x.hint))
-                operands.append(const_vars[-1])
+            literal = isinstance(x, Literal)
+            operands.append(x if literal else body_input(x, consts, const_vars, x.type, x.hint))
         else:
             return None
     try:
@@ -367,3 +357,15 @@ def sunk_node(node: Node, body: Graph, k: int, n: int, j: int, made: Node) -> No
     )
     params = {**node.params, "body": new_body, "num_consts": len(consts)}
     return Node(node.op, (*consts, *carry, *xs), node.outputs, params, node.loc)
+
+
+def body_input(
+    x: Operand, outer: list[Operand], inner: list[Var], type_: TensorType, hint: str | None
+) -> Var:
+    """The body's input that reads the scan's operand `x`: a new one (added to both lists,
+    of `type_`) the first time."""
+    if x in outer:
+        return inner[outer.index(x)]
+    outer.append(x)
+    inner.append(Var(type_, hint))
+    return inner[-1]
