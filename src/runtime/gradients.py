@@ -203,22 +203,7 @@ class Gradient(Staged):
                 )
             index, k = slots[argnum % len(slots)]
             if index in call.static:
-                value = call.values[index]
-                why = (
-                    (
-                        f"is a {type(value).__name__}, which tracegrad keeps static (a "
-                        "setting, as jax.grad does)"
-                    )
-                    if auto_static(value)
-                    else "is static"
-                )
-                raise TraceError(
-                    f"argument {call.names[index]!r} {why} and cannot be differentiated",
-                    loc=caller_location(),
-                    hint="pass an array or a float there, or choose another argument with argnums"
-                    if auto_static(value)
-                    else "remove it from static_argnums or from argnums",
-                )
+                raise static_argument_error(call, index)
             positions.append((call.dynamic.index(index), k))
         return positions
 
@@ -374,3 +359,21 @@ def vjp(fn: Callable, *primals: Any) -> tuple[Any, Callable]:
 
     out = Compiled(fn)(*primals)
     return out, VJP(fn, primals).cotangent_function(out)
+
+
+def static_argument_error(call: BoundCall, index: int) -> TraceError:
+    """The error for argnums naming a static argument (one static_argnums names, or a
+    setting tracegrad keeps static by itself)."""
+    value = call.values[index]
+    why = (
+        f"is a {type(value).__name__}, which tracegrad keeps static (a setting, as jax.grad does)"
+        if auto_static(value)
+        else "is static"
+    )
+    return TraceError(
+        f"argument {call.names[index]!r} {why} and cannot be differentiated",
+        loc=caller_location(),
+        hint="pass an array or a float there, or choose another argument with argnums"
+        if auto_static(value)
+        else "remove it from static_argnums or from argnums",
+    )
