@@ -81,7 +81,8 @@ class custom_vjp:  # lower case, as jax.custom_vjp, which users know
         primal = closed(trace_body(trace, self.fn, types, trees, hints, "function"), name)
         fwd = closed(trace_body(trace, self.fwd, types, trees, hints, "fwd"), name)
         check_fwd_output(name, fwd.out_tree, primal.out_tree)
-        bwd = self.trace_bwd(trace, name, trees, types, primal, fwd)
+        checked = self.cotangents(name, trees, types)
+        bwd = trace_bwd(trace, name, self.bwd, checked, primal, fwd)
         rule = function_name(self.bwd)
         outputs = trace.bind_many(
             control.custom_vjp,
@@ -93,37 +94,6 @@ class custom_vjp:  # lower case, as jax.custom_vjp, which users know
             rule=rule if rule.isidentifier() else f"{name}_bwd",
         )
         return unflatten(primal.out_tree, outputs)
-
-    def trace_bwd(
-        self,
-        trace: Trace,
-        name: str,
-        trees: list[TreeDef],
-        types: list[list],
-        primal: Nested,
-        fwd: Nested,
-    ) -> Nested:
-        """bwd traced on fwd's residuals and the function's output cotangents, its Graph
-        named after the user's rule."""
-        out_tree = primal.out_tree
-        residual_types = list(fwd.graph.output_types[out_tree.num_leaves :])
-        bwd = closed(
-            trace_body(
-                trace,
-                self.cotangents(name, trees, types),
-                [residual_types, primal.graph.output_types],
-                [fwd.out_tree.children[1], out_tree],
-                [
-                    [f"r{k}" for k in range(len(residual_types))],
-                    [f"d_{v.hint or 'out'}" for v in primal.graph.outputs],
-                ],
-                "bwd",
-            ),
-            name,
-        )
-        rule = function_name(self.bwd)
-        graph = dataclasses.replace(bwd.graph, name=rule if rule.isidentifier() else "bwd")
-        return dataclasses.replace(bwd, graph=graph)
 
     def cotangents(self, name: str, trees: list[TreeDef], types: list[list]) -> Callable:
         """bwd, checked: one cotangent per argument in the argument's structure, None made
@@ -162,6 +132,32 @@ class custom_vjp:  # lower case, as jax.custom_vjp, which users know
             return tuple(cotangents)
 
         return run
+
+
+def trace_bwd(
+    trace: Trace, name: str, rule: Callable, checked: Callable, primal: Nested, fwd: Nested
+) -> Nested:
+    """bwd (`checked`: the user's `rule`, checked) traced on fwd's residuals and the
+    function's output cotangents, its Graph named after the user's rule."""
+    out_tree = primal.out_tree
+    residual_types = list(fwd.graph.output_types[out_tree.num_leaves :])
+    bwd = closed(
+        trace_body(
+            trace,
+            checked,
+            [residual_types, primal.graph.output_types],
+            [fwd.out_tree.children[1], out_tree],
+            [
+                [f"r{k}" for k in range(len(residual_types))],
+                [f"d_{v.hint or 'out'}" for v in primal.graph.outputs],
+            ],
+            "bwd",
+        ),
+        name,
+    )
+    rule_name = function_name(rule)
+    graph = dataclasses.replace(bwd.graph, name=rule_name if rule_name.isidentifier() else "bwd")
+    return dataclasses.replace(bwd, graph=graph)
 
 
 def check_fwd_output(name: str, fwd_tree: TreeDef, out_tree: TreeDef) -> None:
