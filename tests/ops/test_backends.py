@@ -10,12 +10,6 @@ from tests.ops.table import ROWS, OpRow
 jax = pytest.importorskip("jax")
 
 
-@pytest.fixture
-def float64_jax():
-    with jax.enable_x64(True):  # restores the previous setting after the block
-        yield
-
-
 @pytest.mark.parametrize("row", ROWS, ids=row_ids)
 def test_jax_backend_matches_numpy(row: OpRow, float64_jax) -> None:
     for call, operands in cases(row):

@@ -13,12 +13,6 @@ jax_numpy = pytest.importorskip("jax.numpy")
 COMPARED = tuple(row for row in ROWS if row.derivative and row.jax)
 
 
-@pytest.fixture
-def float64_jax():
-    with jax.enable_x64(True):  # restores the previous setting after the block
-        yield
-
-
 @pytest.mark.parametrize("row", COMPARED, ids=row_ids)
 def test_grad_matches_jax_grad(row: OpRow, float64_jax) -> None:
     on_jax = rebind(row.fn, jax_numpy)
