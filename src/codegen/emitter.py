@@ -207,6 +207,8 @@ class Emitter:
         self.namespace = Namespace()
         self.constants: list[str] = []
         self.hoisted: dict[int, str] = {}
+        # Hoisted names by the constant's text: equal constants share one module name.
+        self.hoisted_texts: dict[str, str] = {}
         self.every_name: set[str] = set()  # in every scope: module constants avoid them
         backend = self.backend
         self.plan = backend.plan_memory(graph) if backend.plan_memory else MemoryPlan()
@@ -227,6 +229,7 @@ class Emitter:
             )
         )
         self.constants, self.hoisted = parent.constants, parent.hoisted
+        self.hoisted_texts = parent.hoisted_texts
         self.every_name = parent.every_name
         self.plan = MemoryPlan()
 
@@ -329,8 +332,10 @@ class Emitter:
         if len(expression) <= INLINE_CONSTANT_LIMIT:
             return expression
         if id(x) not in self.hoisted:
-            self.hoisted[id(x)] = name = self.module_name("CONSTANT")
-            self.constants.append(f"{name} = {expression}")
+            if expression not in self.hoisted_texts:
+                name = self.hoisted_texts[expression] = self.module_name("CONSTANT")
+                self.constants.append(f"{name} = {expression}")
+            self.hoisted[id(x)] = self.hoisted_texts[expression]
         return self.hoisted[id(x)]
 
     def fresh(self, base: str) -> str:

@@ -79,3 +79,9 @@ def test_errors_name_the_line_and_the_fix():
     assert "test_triangles.py" in str(raised.value) and "Python int" in str(raised.value)
     with pytest.raises(tracegrad.TraceError, match="at least one dimension"):
         tracegrad.jit(lambda x: np.triu(np.sum(x)))(X)
+
+
+def test_equal_masks_are_one_module_constant():
+    # np.tril(x) and np.triu(x, 1) select with the same mask (np.tri with k=0): written once.
+    source = tracegrad.grad(lambda x: np.sum(np.tril(x) * np.triu(x, 1))).source(X)
+    assert source.count(" = np.array(") == 1 and "CONSTANT_1" not in source
