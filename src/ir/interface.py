@@ -80,3 +80,20 @@ def flat_interface(name: str, n_inputs: int, n_outputs: int) -> Interface:
         tree,
         input_trees=tuple(range(n_inputs)),
     )
+
+
+def with_result(interface: Interface, name: str, result: Any, title: str) -> Interface:
+    """A derived function's interface (a gradient, a Jacobian): the same parameters, input
+    structure, origin and captured state as `interface`, returning `result`."""
+    return Interface(
+        name,
+        interface.params,
+        interface.input_paths,
+        result,
+        interface.origin,
+        interface.static,
+        interface.input_trees,
+        title=title,
+        captured=interface.captured,
+        state=interface.state,
+    )

@@ -16,7 +16,7 @@ from typing import Any
 from ..ad.forward import forward, jacobian_forward, jacobian_reverse
 from ..errors import TraceError
 from ..ir import Graph
-from ..ir.interface import Interface, map_tree, tree_indices
+from ..ir.interface import Interface, map_tree, tree_indices, with_result
 from ..tracer import BoundCall, bind_call, trace_function
 from ..tracer.pytree import flatten
 from ..tracer.source import caller_location
@@ -347,18 +347,7 @@ class Jacobian(Gradient):
             return trees[0] if isinstance(self.argnums, int) else tuple(trees)
 
         jacobian, result = keep_outputs(jacobian, map_tree(interface.output_tree, blocks_of))
-        return jacobian, Interface(
-            jacobian.name,
-            interface.params,
-            interface.input_paths,
-            result,
-            interface.origin,
-            interface.static,
-            interface.input_trees,
-            title=title,
-            captured=interface.captured,
-            state=interface.state,
-        )
+        return jacobian, with_result(interface, jacobian.name, result, title)
 
     def naming(self, name: str) -> tuple[str, str]:
         if self.kind == "hessian":

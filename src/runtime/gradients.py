@@ -16,7 +16,7 @@ import numpy as np
 from ..ad import reverse
 from ..errors import SourceLoc, TraceError
 from ..ir import Graph
-from ..ir.interface import Interface, map_tree, tree_indices
+from ..ir.interface import Interface, map_tree, tree_indices, with_result
 from ..ir.passes import eliminate_dead_code
 from ..tracer import BoundCall, bind_call, trace_function
 from ..tracer import functions as tnp
@@ -125,18 +125,7 @@ class Gradient(Staged):
         elif self.with_value:
             result = (value_tree, gradient_tree)
         adjoint, result = keep_outputs(adjoint, result)
-        return adjoint, Interface(
-            adjoint.name,
-            interface.params,
-            interface.input_paths,
-            result,
-            interface.origin,
-            interface.static,
-            interface.input_trees,
-            title=title,
-            captured=interface.captured,
-            state=interface.state,
-        )
+        return adjoint, with_result(interface, adjoint.name, result, title)
 
     def naming(self, name: str) -> tuple[str, str]:
         kind = "value and gradient" if self.with_value else "gradient"
