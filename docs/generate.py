@@ -1,5 +1,7 @@
 """Write docs/api.md, the reference of every public name of tracegrad, from the docstrings
-and signatures themselves (so it cannot drift from the code; a test checks it is current).
+and signatures themselves, and docs/numpy-support.md, every NumPy callable tracegrad traces,
+from the front end's registry (so neither can drift from the code; a test checks both are
+current).
 
     python docs/generate.py
 """
@@ -10,9 +12,16 @@ import inspect
 import sys
 from pathlib import Path
 
+import numpy as np
+
 import tracegrad
+from tracegrad.tracer.functions import registry
+from tracegrad.tracer.unsupported import REASONS
 
 OUT = Path(__file__).parent / "api.md"
+SUPPORT = Path(__file__).parent / "numpy-support.md"
+# The NumPy namespaces whose public callables the support table counts.
+NAMESPACES = (("np", np), ("np.linalg", np.linalg), ("np.fft", np.fft))
 
 
 def signature(obj: object) -> str:
@@ -58,6 +67,109 @@ def render() -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+# --- docs/numpy-support.md -----------------------------------------------------------------
+
+
+def numpy_callables() -> dict[int, list[str]]:
+    """id of each public NumPy callable -> its names, its own (`__name__`) first, then its
+    aliases (np.absolute, then np.abs)."""
+    named: dict[int, list[str]] = {}
+    for prefix, module in NAMESPACES:
+        for name in sorted(dir(module)):
+            candidate = getattr(module, name)
+            if name.startswith("_") or not is_function(candidate):
+                continue
+            names = named.setdefault(id(candidate), [])
+            own = getattr(candidate, "__name__", None) == name
+            names.insert(0, f"{prefix}.{name}") if own else names.append(f"{prefix}.{name}")
+    return named
+
+
+def is_function(candidate: object) -> bool:
+    return isinstance(candidate, np.ufunc) or (
+        callable(candidate) and not inspect.isclass(candidate) and not inspect.ismodule(candidate)
+    )
+
+
+def spelled(numpy_callable: object, names: dict[int, list[str]]) -> str:
+    """`np.absolute` (`np.abs`): the name and its aliases, as the table cell shows them."""
+    module = getattr(numpy_callable, "__module__", None) or "numpy"
+    known = names.get(id(numpy_callable)) or [
+        f"{module.replace('numpy', 'np', 1)}.{numpy_callable.__name__}"
+    ]
+    aliases = "".join(f" (`{alias}`)" for alias in known[1:])
+    return f"`{known[0]}`{aliases}"
+
+
+def methods_of(numpy_callable: object) -> str:
+    traced = registry.UFUNCS.get(numpy_callable) or registry.FUNCTIONS.get(numpy_callable)
+    methods = [f"`.{name}()`" for name, fn in registry.METHODS.items() if fn is traced]
+    methods += [f"`.{name}`" for name, fn in registry.ATTRIBUTES.items() if fn is traced]
+    return ", ".join(sorted(methods))
+
+
+def front_end_module(numpy_callable: object) -> str:
+    traced = registry.UFUNCS.get(numpy_callable) or registry.FUNCTIONS.get(numpy_callable)
+    return traced.__module__.rsplit(".", 1)[-1]
+
+
+def support_rows(names: dict[int, list[str]]) -> dict[str, list[str]]:
+    """Table rows by front-end module, each module's rows sorted by name."""
+    sections: dict[str, list[tuple[str, str]]] = {}
+    for numpy_callable, details in registry.DETAILS.items():
+        name = spelled(numpy_callable, names)
+        derivative = registry.DERIVATIVES[details.derivative]
+        cells = [name, methods_of(numpy_callable), derivative, details.note]
+        row = "| " + " | ".join(cells) + " |"
+        sections.setdefault(front_end_module(numpy_callable), []).append((name, row))
+    return {module: [row for _, row in sorted(rows)] for module, rows in sorted(sections.items())}
+
+
+def untraced(names: dict[int, list[str]]) -> list[str]:
+    traced = {id(c) for c in registry.DETAILS}
+    return sorted(known[0] for key, known in names.items() if key not in traced)
+
+
+def render_support() -> str:
+    names = numpy_callables()
+    sections = support_rows(names)
+    counted = sum(len(rows) for rows in sections.values())
+    ufuncs = sum(isinstance(c, np.ufunc) for c in registry.DETAILS)
+    lines = [
+        "# NumPy support",
+        "",
+        f"The {counted} NumPy callables tracegrad traces ({ufuncs} ufuncs, {counted - ufuncs} "
+        "functions), by the front-end module that traces them (`src/tracer/functions/`). "
+        "Generated from the registry by `python docs/generate.py`; do not edit by hand.",
+        "",
+        "A traced function may call any NumPy function on concrete values alone: it runs as "
+        "NumPy and its result is a constant. The tables list what may take a traced value.",
+        "",
+    ]
+    for module, rows in sections.items():
+        lines += [f"## {module}", "", "| NumPy | ndarray method | derivative | note |"]
+        lines += ["|---|---|---|---|", *rows, ""]
+    lines += refusals(), ""
+    rest = untraced(names)
+    lines += [
+        f"## Not traced yet ({len(rest)})",
+        "",
+        "Given a traced value, these raise a `TraceError` that names the call:",
+        "",
+        ", ".join(f"`{name}`" for name in rest),
+    ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def refusals() -> str:
+    """What a traced value cannot do that an array can (tracer/unsupported.py), and why."""
+    lines = ["## Refused on a traced value, with the reason and what to write instead", ""]
+    lines += ["| name | why | instead |", "|---|---|---|"]
+    lines += [f"| `{name}` | {why} | {hint} |" for name, (why, hint) in sorted(REASONS.items())]
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     OUT.write_text(render())
-    print(f"wrote {OUT}", file=sys.stderr)
+    SUPPORT.write_text(render_support())
+    print(f"wrote {OUT} and {SUPPORT}", file=sys.stderr)

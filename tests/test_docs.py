@@ -1,4 +1,5 @@
-"""docs/api.md documents every public name and is what docs/generate.py writes now."""
+"""docs/api.md documents every public name, docs/numpy-support.md every traced NumPy callable,
+and both are what docs/generate.py writes now."""
 
 import importlib.util
 import inspect
@@ -50,3 +51,18 @@ def test_architecture_names_only_files_that_exist():
         if not any((base / name).exists() for base in (root, root / "src", root / "src/ir"))
     ]
     assert not missing, f"docs/architecture.md names missing files: {missing}"
+
+
+def test_numpy_support_table_is_current():
+    assert (DOCS / "numpy-support.md").read_text() == generator().render_support(), (
+        "docs/numpy-support.md is out of date: run `python docs/generate.py`"
+    )
+
+
+def test_numpy_support_table_counts_every_registered_callable():
+    from tracegrad.tracer.functions.registry import DETAILS, FUNCTIONS, UFUNCS
+
+    text = (DOCS / "numpy-support.md").read_text()
+    assert set(DETAILS) == set(FUNCTIONS) | set(UFUNCS)
+    assert f"The {len(DETAILS)} NumPy callables tracegrad traces" in text
+    assert text.count("\n| `np.") == len(DETAILS)

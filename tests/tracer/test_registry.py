@@ -179,6 +179,19 @@ def test_registering_something_that_is_not_numpys_fails(candidate):
         implements(candidate)
 
 
+def test_a_derivative_that_is_not_a_kind_fails():
+    with pytest.raises(RegistrationError, match="derivative='maybe'"):
+        implements(np.nancumsum, derivative="maybe")
+    assert np.nancumsum not in registry.DETAILS
+
+
+def test_a_registration_records_its_details():
+    assert registry.DETAILS[np.argmax] == registry.Details("none")
+    assert registry.DETAILS[np.floor].derivative == "zero"  # from the primitive's trait
+    assert registry.DETAILS[np.less].derivative == "none"  # a comparison
+    assert registry.DETAILS[np.tanh] == registry.Details()
+
+
 def test_a_method_registered_after_the_tracer_was_built_fails():
     with pytest.raises(RegistrationError, match="after the Tracer class was built"):
         implements(np.nancumsum, method="nancumsum")(lambda a: a)

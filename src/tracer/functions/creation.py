@@ -26,8 +26,8 @@ def like(fill: Callable[[tuple, np.dtype], np.ndarray]) -> Callable:
     return function
 
 
-zeros_like = implements(np.zeros_like)(like(np.zeros))
-ones_like = implements(np.ones_like)(like(np.ones))
+zeros_like = implements(np.zeros_like, derivative="zero")(like(np.zeros))
+ones_like = implements(np.ones_like, derivative="zero")(like(np.ones))
 
 
 @implements(np.full_like)

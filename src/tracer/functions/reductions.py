@@ -78,13 +78,13 @@ def truth_reduce(op, a, axis, keepdims, name: str, empty: bool):
     return bind(op, truth, axis=axes, keepdims=builtins.bool(keepdims))
 
 
-@implements(np.all, method="all")
+@implements(np.all, method="all", derivative="none")
 def all(a, axis=None, out=None, keepdims=False, *, where=None):
     reject("all", out=out, where=where)
     return truth_reduce(reductions.min_, a, axis, keepdims, "all", True)
 
 
-@implements(np.any, method="any")
+@implements(np.any, method="any", derivative="none")
 def any(a, axis=None, out=None, keepdims=False, *, where=None):
     reject("any", out=out, where=where)
     return truth_reduce(reductions.max_, a, axis, keepdims, "any", False)
@@ -96,13 +96,13 @@ def arg_reduce(op, a, axis, keepdims, name):
     return bind(op, a, axis=axis, keepdims=builtins.bool(keepdims))
 
 
-@implements(np.argmax, method="argmax")
+@implements(np.argmax, method="argmax", derivative="none")
 def argmax(a, axis=None, out=None, *, keepdims=False):
     reject("argmax", out=out)
     return arg_reduce(reductions.argmax, a, axis, keepdims, "argmax")
 
 
-@implements(np.argmin, method="argmin")
+@implements(np.argmin, method="argmin", derivative="none")
 def argmin(a, axis=None, out=None, *, keepdims=False):
     reject("argmin", out=out)
     return arg_reduce(reductions.argmin, a, axis, keepdims, "argmin")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,10 +20,13 @@ from ..context import find_trace
 
 __all__ = [
     "ATTRIBUTES",
+    "DERIVATIVES",
+    "DETAILS",
     "FUNCTIONS",
     "METHODS",
     "NAMES",
     "UFUNCS",
+    "Details",
     "RegistrationError",
     "implements",
     "ndarray_methods",
@@ -36,6 +40,27 @@ FUNCTIONS: dict[Callable, Callable] = {}
 NAMES: dict[str, Callable] = {}
 METHODS: dict[str, Callable] = {}
 ATTRIBUTES: dict[str, Callable] = {}
+
+
+# What a registration says about its derivative, as docs/numpy-support.md words it.
+DERIVATIVES: dict[str, str] = {
+    "yes": "differentiable",
+    "zero": "zero derivative (piecewise constant)",
+    "none": "no derivative (an integer or boolean result)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Details:
+    """What the support table says of one NumPy callable: its derivative (a DERIVATIVES key)
+    and a note on what it does not do as NumPy does (a keyword it refuses, say)."""
+
+    derivative: str = "yes"
+    note: str = ""
+
+
+# The NumPy callable -> its Details, for docs/numpy-support.md and the tests that check it.
+DETAILS: dict[Callable, Details] = {}
 # Set once the Tracer class has taken the methods: a later method registration would be lost.
 sealed: list[bool] = []
 
@@ -89,14 +114,19 @@ def implements(
     method: str | tuple[str, ...] | None = None,
     attribute: str | None = None,
     static: bool = False,
+    derivative: str = "yes",
+    note: str = "",
 ) -> Callable[[Callable], Callable]:
     """Register the decorated function as the tracing version of `numpy_callables` (the first
     one also runs it on untraced arguments and names it in `tracegrad.numpy`; the others,
     np.amax for np.max, route to it too). `aliases`: further `tracegrad.numpy` names;
     `method`: the Tracer methods that forward to it (`x.sum(...)`); `attribute`: a Tracer
     property that calls it on the value alone (`x.T`). `static`: the function answers from
-    the type (np.shape) and records nothing, so it runs as it is, with no tracing wrapper."""
+    the type (np.shape) and records nothing, so it runs as it is, with no tracing wrapper.
+    `derivative`, `note`: what docs/numpy-support.md says of it (see Details)."""
     check_callables(numpy_callables)
+    if derivative not in DERIVATIVES:
+        raise RegistrationError(f"derivative={derivative!r}: one of {sorted(DERIVATIVES)}")
     names = (numpy_callables[0].__name__, *aliases)
 
     def register(fn: Callable) -> Callable:
@@ -105,6 +135,8 @@ def implements(
         check_entries(entries, fn)
         for table, key, _ in entries:
             table[key] = function
+        for numpy_callable in numpy_callables:
+            DETAILS[numpy_callable] = Details(derivative, note)
         return function
 
     return register

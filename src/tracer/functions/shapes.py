@@ -51,7 +51,7 @@ def unchanged(a: Any) -> Any:
     return as_array(a)
 
 
-@implements(np.reshape)
+@implements(np.reshape, note="order='C' only")
 def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
     if order != "C":
         raise TraceError(
@@ -278,19 +278,19 @@ def triu(m, k=0):
     return where(triangle_mask(m, k, -1, "triu"), np.zeros(1, type_of(m).dtype), m)
 
 
-@implements(np.ndim, static=True)
+@implements(np.ndim, static=True, derivative="none")
 def ndim(a: Any) -> int:
     """np.ndim, for traced values too."""
     return type_of(a).ndim if find_trace([a]) is not None else np.ndim(a)
 
 
-@implements(np.shape, static=True)
+@implements(np.shape, static=True, derivative="none")
 def shape(a: Any) -> tuple[int, ...]:
     """np.shape, for traced values too."""
     return type_of(a).shape if find_trace([a]) is not None else np.shape(a)
 
 
-@implements(np.size, static=True)
+@implements(np.size, static=True, derivative="none")
 def size(a: Any, axis: int | None = None) -> int:
     """np.size, for traced values too."""
     if find_trace([a]) is None:

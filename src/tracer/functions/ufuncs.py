@@ -12,6 +12,7 @@ import numpy as np
 
 from ...errors import TraceError
 from ...ir import Primitive, TensorType
+from ...ir.primitive import Group, Trait
 from ...ir.primitives import elementwise
 from .. import inplace
 from ..context import constant_literal, is_captured
@@ -64,7 +65,14 @@ def ufunc_function(op: Primitive, ufunc: np.ufunc, aliases: tuple[str, ...] = ()
 
     function.__name__ = function.__qualname__ = ufunc.__name__
     function.__doc__ = f"np.{ufunc.__name__}, traced as the `{op.name}` primitive."
-    return implements(ufunc, aliases=aliases)(function)
+    return implements(ufunc, aliases=aliases, derivative=derivative_of(op))(function)
+
+
+def derivative_of(op: Primitive) -> str:
+    """What the primitive's traits say of its derivative (a registry.DERIVATIVES key)."""
+    if op.group in (Group.COMPARISON, Group.LOGICAL):
+        return "none"
+    return "zero" if op.has(Trait.PIECEWISE_CONSTANT) else "yes"
 
 
 negative = ufunc_function(elementwise.neg, np.negative)
@@ -177,7 +185,7 @@ def bool_only(ufunc: np.ufunc, logical: Callable, symbol: str) -> Callable:
         return logical(*operands)
 
     function.__name__ = function.__qualname__ = ufunc.__name__
-    return implements(ufunc)(function)
+    return implements(ufunc, derivative="none", note="booleans only")(function)
 
 
 bitwise_and = bool_only(np.bitwise_and, logical_and, "&")
@@ -197,7 +205,7 @@ def no_shift(ufunc: np.ufunc, symbol: str) -> Callable:
         )
 
     function.__name__ = function.__qualname__ = ufunc.__name__
-    return implements(ufunc)(function)
+    return implements(ufunc, derivative="none", note="refused: no bit shifts")(function)
 
 
 left_shift = no_shift(np.left_shift, "<<")
@@ -216,14 +224,14 @@ def real_only(name: str, x: Any) -> TensorType:
     return t
 
 
-@implements(np.real)
+@implements(np.real, note="real input only")
 def real(val):
     """The real part: a real value itself (np.real reads `val.real`, a Python number's too)."""
     real_only("real", val)
     return val
 
 
-@implements(np.imag)
+@implements(np.imag, derivative="zero", note="real input only")
 def imag(val):
     """The imaginary part of a real value: zeros of its shape and dtype, a constant (0.0 for a
     Python number, as `val.imag` is)."""
@@ -231,7 +239,7 @@ def imag(val):
     return t.python_type(0) if t.weak else np.zeros(t.shape, t.dtype)
 
 
-@implements(np.conjugate, aliases=("conj",))
+@implements(np.conjugate, aliases=("conj",), note="real input only")
 def conjugate(x):
     """The complex conjugate of a real value: the value itself."""
     real_only("conjugate", x)
@@ -241,7 +249,7 @@ def conjugate(x):
 conj = conjugate
 
 
-@implements(np.round, np.around, aliases=("around",), method="round")
+@implements(np.round, np.around, aliases=("around",), method="round", derivative="zero")
 def round(a, decimals=0, out=None):
     reject("round", out=out)
     try:
@@ -258,7 +266,7 @@ def round(a, decimals=0, out=None):
 around = round
 
 
-@implements(np.where)
+@implements(np.where, note="the three-argument form only")
 def where(condition, x=None, y=None):
     if x is None or y is None:
         raise TraceError(
