@@ -20,11 +20,12 @@ from typing import Any
 
 from ..ir import Graph, Primitive
 from ..ir.primitive import primitives
-from ..ir.primitives import reductions
+from ..ir.primitives import reductions, sorting
 from ..tracer import control
 from ..tracer import functions as tnp
 from ..tracer.context import Trace
 from ..tracer.functions import type_of
+from ..tracer.functions.sorting import take_along
 from .interpreter import Rule, RuleTable, differentiable
 from .nested import hint, trace_of
 
@@ -56,7 +57,18 @@ def cumprod(x, axis):
     return tnp.moveaxis(products, 0, axis)
 
 
+def sort(x, axis, stable):
+    """x gathered along its sorting permutation: the cotangent goes back through it."""
+    return take_along(x, tnp.argsort(x, axis=axis, stable=stable or None), axis)
+
+
+def partition(x, axis, kth):
+    return take_along(x, tnp.argpartition(x, kth, axis=axis), axis)
+
+
 decompositions[reductions.cumprod] = cumprod
+decompositions[sorting.sort] = sort
+decompositions[sorting.partition] = partition
 decompositions[primitives["log_softmax"]] = log_softmax
 decompositions[primitives["root_sum_squares"]] = root_sum_squares
 

@@ -14,7 +14,15 @@ from collections.abc import Callable, Iterable, Mapping
 
 from ..ir import Node
 from ..ir.primitive import Group, Primitive, primitives
-from ..ir.primitives import composites, contractions, elementwise, indexing, reductions, shapes
+from ..ir.primitives import (
+    composites,
+    contractions,
+    elementwise,
+    indexing,
+    reductions,
+    shapes,
+    sorting,
+)
 from ..ir.primitives import control as control_primitives
 from . import common
 from .common import (
@@ -165,6 +173,47 @@ def reduction_rules(module: str) -> EmitTable:
     )
 
 
+def along_axis(node: Node) -> str:
+    """`, axis=k` unless k is the last axis (NumPy's default for sorting)."""
+    axis = node.params["axis"]
+    return "" if axis == node.inputs[0].type.ndim - 1 else f", axis={axis}"
+
+
+def sorting_rules(module: str) -> EmitTable:
+    def permutation(node: Node, args: list[str]) -> str:
+        # jax.numpy sorts stably always; NumPy's default sort may reorder equal elements
+        stable = ', kind="stable"' if module == "np" and node.params["stable"] else ""
+        return f"{module}.{node.op.name}({args[0]}{along_axis(node)}{stable})"
+
+    def selection(node: Node, args: list[str]) -> str:
+        kth = node.params["kth"]
+        if module != "np" and len(kth) > 1:  # jax.numpy takes one kth: a sort is a partition
+            name = node.op.name.replace("partition", "sort")
+            return f"{module}.{name}({args[0]}{along_axis(node)})"
+        positions = kth[0] if len(kth) == 1 else list(kth)
+        text = f"{module}.{node.op.name}({args[0]}, {positions}{along_axis(node)})"
+        return indices_as_numpy_gives(node, text)
+
+    def searchsorted(node: Node, args: list[str]) -> str:
+        side = "" if node.params["side"] == "left" else ", side='right'"
+        return indices_as_numpy_gives(node, f"{module}.searchsorted({args[0]}, {args[1]}{side})")
+
+    def indices_as_numpy_gives(node: Node, text: str) -> str:
+        """jax.numpy's argpartition and searchsorted give int32 indices even in 64-bit mode:
+        convert them to the dtype NumPy gives (a value has its IR type on every backend)."""
+        if module == "np" or node.out.type.dtype.kind not in "iu":
+            return text
+        return f"{text}.astype({common.dtype_expr(node.out.type.dtype, module)})"
+
+    return EmitTable(
+        {
+            **dict.fromkeys((sorting.sort, sorting.argsort), permutation),
+            **dict.fromkeys((sorting.partition, sorting.argpartition), selection),
+            sorting.searchsorted: searchsorted,
+        }
+    )
+
+
 def array_api_rules(module: str) -> EmitTable:
     """The rules NumPy and jax.numpy spell alike, written with `module` (`np`, `jnp`)."""
     return (
@@ -185,6 +234,7 @@ def array_api_rules(module: str) -> EmitTable:
             }
         )
         | reduction_rules(module)
+        | sorting_rules(module)
         | shape_rules(module)
         | indexing_rules(module)
     )

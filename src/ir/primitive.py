@@ -34,6 +34,7 @@ class Group(Enum):
     CUMULATIVE = "cumulative"  # running reductions along one axis, keeping the shape
     INDEX_REDUCTION = "index reduction"
     CONTRACTION = "contraction"
+    SORTING = "sorting"  # permutations along one axis, and searches in sorted values
     SHAPE = "shape"
     INDEXING = "indexing"
     CONVERSION = "conversion"

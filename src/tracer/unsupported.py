@@ -21,25 +21,14 @@ MEMORY = (
     "it reads the array's memory, and a traced value has no memory while tracing (it is a "
     "value in the Graph, not a buffer)"
 )
-SORTING = "sorting has no tracing rule in tracegrad yet (it comes in a later release)"
-SORT_HINT = (
-    "sort outside the traced function and pass the sorted array in; for the largest or "
-    "smallest elements use np.max, np.min, np.argmax or np.argmin"
-)
 FACTS_HINT = "use what is known while tracing: x.shape, x.dtype, x.size, x.nbytes"
 SAVE_HINT = "return the value from the traced function and save or convert it outside"
 
 # name -> (why it cannot work on a traced value, what to write instead)
 REASONS: dict[str, tuple[str, str]] = {
     "fill": (IN_PLACE, "build the filled array: np.full_like(x, value)"),
-    "sort": (f"it sorts in place, and {SORTING}", SORT_HINT),
-    "argsort": (SORTING, SORT_HINT),
-    "partition": (f"it partitions in place, and {SORTING}", SORT_HINT),
-    "argpartition": (SORTING, SORT_HINT),
-    "searchsorted": (
-        SORTING,
-        "compare instead: np.sum(sorted_values < v) counts the smaller values",
-    ),
+    "sort": (IN_PLACE, "np.sort(x) returns the sorted values: `x = np.sort(x)`"),
+    "partition": (IN_PLACE, "np.partition(x, kth) returns them: `x = np.partition(x, kth)`"),
     "nonzero": (
         "it gives indices whose number depends on the data, and shapes must be known while tracing",
         "keep the shape: select with np.where(mask, a, b), or count with np.sum(mask)",

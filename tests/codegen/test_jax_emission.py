@@ -302,6 +302,16 @@ CASES = {
         ],
         (np.linspace(-1.0, 2.0, 12), np.arange(12) % 5),
     ),
+    "sorting": (
+        lambda x, n: [
+            np.sort(x.reshape(3, 4), axis=0),
+            np.argsort(n, stable=True),
+            np.partition(x, 3)[3],  # the other positions are left to the implementation
+            np.argpartition(x.reshape(3, 4), (0, 2))[:, ::2],
+            np.searchsorted(np.sort(x), x[::3], side="right"),
+        ],
+        (np.linspace(-1.0, 2.0, 12)[::-1], np.arange(12) % 5),
+    ),
     "control flow": (
         control_flow,
         (F32[0], RNG.standard_normal((4, 3)).astype(np.float32), np.int32(1)),

@@ -44,6 +44,11 @@ SPECIAL: dict[str, tuple[tuple, dict]] = {
     "stop_gradient": ((floats(3, 4),), {}),
     "cumsum": ((floats(3, 4),), {"axis": 1}),
     "cumprod": ((floats(3, 4),), {"axis": 0}),
+    "sort": ((floats(3, 4),), {"axis": 1, "stable": False}),
+    "argsort": ((floats(3, 4),), {"axis": 0, "stable": True}),
+    "partition": ((floats(3, 4),), {"axis": 1, "kth": (1,)}),
+    "argpartition": ((floats(3, 4),), {"axis": 0, "kth": (0, 2)}),
+    "searchsorted": ((np.sort(floats(4)), floats(3, 4)), {"side": "right"}),
 }
 
 

@@ -260,3 +260,6 @@ SELECTION_ROWS: tuple[OpRow, ...] = (
 ROWS: tuple[OpRow, ...] = (
     SELECTION_ROWS + UNARY_ROWS + BINARY_ROWS + REDUCTION_ROWS + LINALG_ROWS + SHAPE_ROWS
 )
+from tests.ops.rows_sorting14 import ROWS_SORTING14  # noqa: E402  (rows import OpRow from here)
+
+ROWS += ROWS_SORTING14

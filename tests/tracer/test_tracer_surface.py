@@ -158,21 +158,17 @@ def test_other_names_stay_attribute_errors_so_hasattr_works():
 
 
 def test_the_numpy_functions_of_refused_methods_give_the_same_reasons():
-    for use, fragment in [
-        (lambda x: np.partition(x, 1), "np.partition"),
-        (np.sort, "np.sort"),
-        (np.nonzero, "np.where(mask, a, b)"),
-        (np.argsort, "sorting"),
-    ]:
-        assert fragment in traced_error(use, X)
+    assert "np.where(mask, a, b)" in traced_error(np.nonzero, X)
+    assert "np.where(mask, a, b)" in traced_error(lambda x: x.nonzero(), X)
 
 
 def test_in_place_and_memory_attributes_say_why():
     assert "in place" in traced_error(lambda x: x.sort(), X)
+    assert "x = np.sort(x)" in traced_error(lambda x: x.sort(), X)
+    assert "np.partition(x, kth)" in traced_error(lambda x: x.partition(1), X)
     assert "np.full_like" in traced_error(lambda x: x.fill(1.0), X)
     assert "no memory while tracing" in traced_error(lambda x: x.strides, X)
     assert "depends on the data" in traced_error(lambda x: x.nonzero(), X)
-    assert "sorted_values < v" in traced_error(lambda x: x.searchsorted(0.5), X)
     assert "np.trace(x" in traced_error(lambda x: x.trace(), X)
 
 

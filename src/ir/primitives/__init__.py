@@ -1,7 +1,17 @@
 """IR layer: every primitive, grouped by kind; importing this package declares them all."""
 
 from ..primitive import Group, Primitive, primitives
-from . import composites, contractions, control, elementwise, indexing, markers, reductions, shapes
+from . import (
+    composites,
+    contractions,
+    control,
+    elementwise,
+    indexing,
+    markers,
+    reductions,
+    shapes,
+    sorting,
+)
 
 __all__ = [
     "Group",
@@ -15,4 +25,5 @@ __all__ = [
     "primitives",
     "reductions",
     "shapes",
+    "sorting",
 ]
