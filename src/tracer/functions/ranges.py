@@ -89,10 +89,14 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
 
 @implements(np.logspace)
 def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
-    ndmin = len(np.broadcast_shapes(*(type_of(x).shape for x in (start, stop, base))))
-    start, stop, base = (array(x, copy=None, ndmin=ndmin) for x in (start, stop, base))
+    if not isinstance(base, float | int) and type_of(base).ndim:
+        # An array of bases broadcasts with the bounds (it may change what `axis` means).
+        shapes = (type_of(x).shape for x in (start, stop, base))
+        ndmin = len(np.broadcast_shapes(*shapes))
+        start, stop, base = (array(x, copy=None, ndmin=ndmin) for x in (start, stop, base))
+        base = expand_dims(base, axis)
     y = linspace(start, stop, num=num, endpoint=endpoint, axis=axis)
-    result = power(expand_dims(base, axis), y)
+    result = power(base, y)
     return result if dtype is None else astype(result, as_dtype(dtype, "logspace"))
 
 
