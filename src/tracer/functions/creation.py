@@ -19,7 +19,7 @@ from ..source import caller_location
 from .common import as_dtype, type_of
 from .conversions import as_array, astype
 from .registry import implements
-from .shapes import concatenate, ravel, reshape, stack
+from .shapes import concatenate, ravel, reshape, stack, unchanged
 from .ufuncs import add
 
 __all__ = [
@@ -76,6 +76,17 @@ def constant_of(items: Any, dtype: np.dtype | None, function: str) -> np.ndarray
     return value
 
 
+INT64 = np.iinfo(np.int64)
+
+
+def plain_number(item: Any) -> bool:
+    """A Python number np.array reads as a default dtype (bool, int64, float64); NumPy makes
+    larger integers uint64 or objects."""
+    if type(item) is int:
+        return INT64.min <= item <= INT64.max
+    return type(item) in (bool, float)
+
+
 def is_leaf(item: Any) -> bool:
     return not isinstance(item, list | tuple)
 
@@ -86,6 +97,9 @@ def element(item: Any, dtype: np.dtype | None, function: str) -> Any:
     if find_trace([item]) is None:
         if isinstance(item, np.ndarray) and (dtype is None or item.dtype == dtype):
             return item  # kept as the very array: a captured one stays an input
+        if dtype is None and plain_number(item):
+            return item  # the stack promotes it as NumPy's lists do (2.0 is float64), and
+            # the emitted line keeps the number as written
         return constant_of(item, dtype, function)
     if is_leaf(item):
         return as_array(item) if dtype is None else astype(item, dtype)
@@ -120,7 +134,8 @@ def converted(a: Any, dtype: Any, copy: Any, function: str) -> Any:
                 f"use np.{function}(..., copy=None), or leave copy out",
             )
         return stacked(a, target, function)
-    result = as_array(a) if target is None else astype(a, target)
+    result = unchanged(a)  # a traced Python number: a 0-d array now, as NumPy makes it
+    result = result if target is None else astype(result, target)
     if copy and result is a:
         return inplace.copy(a)  # a distinct value, so writing into it leaves `a` alone
     return result

@@ -117,5 +117,9 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
     if not sparse:
         shape = np.broadcast_shapes(*(type_of(grid).shape for grid in grids))
         grids = [broadcast_to(grid, shape) for grid in grids]
-    # NumPy's copies are distinct arrays (a view's otherwise): writing into one is allowed.
-    return tuple(inplace.copy_of(grid) for grid in grids) if copy else tuple(grids)
+    # NumPy's copies are arrays of their own (views otherwise): writing into one is allowed.
+    return tuple(copied(grid) for grid in grids) if copy else tuple(grids)
+
+
+def copied(grid: Any) -> Any:
+    return inplace.copy(grid) if find_trace([grid]) is not None else grid.copy()
