@@ -293,7 +293,7 @@ def test_sum_of_a_traced_array_is_one_reduction_over_the_first_axis():
     np.testing.assert_allclose(tracegrad.jit(lambda x: sum(x, 1.0))(matrix), matrix.sum(0) + 1)
     small = np.array([100, 100], np.int8)
     result = tracegrad.jit(lambda x: sum(x))(small)  # wraps around in int8, as `+` does
-    assert result.dtype == np.int8 and result == sum(small)
+    assert result.dtype == np.int8 and result == -56  # 200 in int8
     assert tracegrad.jit(lambda x: sum(x > 0.5))(V).dtype == np.int64
 
 
