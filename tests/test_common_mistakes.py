@@ -432,18 +432,29 @@ def iterate_rows_of_a_traced_value():
     return tracegrad.jit(f)(X)
 
 
-@mistake
+@works(2 * X)
 def np_asarray_of_a_traced_value():
     def f(x):
         return np.asarray(x) * 2  # HERE
 
-    tracegrad.jit(f)(X)
+    return tracegrad.jit(f)(X)
 
 
-@mistake
+@works(2 * np.array([X[0, 0], X[1, 1]]))
 def np_array_of_traced_scalars():
     def f(x):
         return np.array([x[0, 0], x[1, 1]]) * 2  # HERE
+
+    return tracegrad.jit(f)(X)
+
+
+BOUND_ARRAY = np.array  # bound before any trace, as `from numpy import array` binds it
+
+
+@mistake
+def np_array_bound_by_name_before_tracing():
+    def f(x):
+        return BOUND_ARRAY([x[0, 0], x[1, 1]]) * 2  # HERE
 
     tracegrad.jit(f)(X)
 

@@ -20,7 +20,7 @@ from ..errors import TraceError
 from ..ir import Graph, TensorType, Var
 from ..ir.primitives import control
 from . import functions as tnp
-from . import inplace
+from . import inplace, intercept
 from .context import Trace, find_trace, running_trace
 from .pytree import TreeDef, flatten, leaf_paths, tree_map, unflatten
 from .source import caller_location
@@ -72,7 +72,7 @@ def trace_body(
     )
     inplace.note_loop_inputs(trace, call_args)
     try:
-        with trace.running():
+        with intercept.active(), trace.running():
             result = fn(*call_args)
         leaves, out_tree = flatten(result)
         operands = [trace.operand(strong(trace, leaf)) for leaf in leaves]

@@ -20,6 +20,7 @@ from ..errors import SourceLoc, TraceError
 from ..ir import Graph, Literal, TensorType, Var
 from ..ir.interface import Interface
 from ..ir.types import supported_dtype
+from . import intercept
 from .capture import (
     CapturedState,
     ContentGuard,
@@ -280,7 +281,7 @@ def run_traced(trace: Trace, fn: Callable, call: BoundCall) -> tuple[Any, list, 
             input_paths.append((position, path))
         traced_values[index] = unflatten(treedef, tracers)
     try:
-        with trace.running():
+        with intercept.active(), trace.running():
             result = call.apply(fn, traced_values)
     except ValueError as error:
         ours = unwrap_numpy_error(error)  # `h[i] = traced`, NumPy's message around ours

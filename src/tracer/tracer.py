@@ -217,11 +217,14 @@ class Tracer(registry.ndarray_methods()):
                 f"np.{dtype.name}(x), ...)",
                 f"convert the traced value with x.astype(np.{dtype.name}); {STACK_HINT}",
             )
+        # np.array / np.asarray trace when called through the module while a trace runs
+        # (tracer/intercept.py): what lands here bound them by name earlier, or is a function
+        # tracegrad does not know.
         raise concrete_value_error(
-            "converting to a NumPy array (np.array([a, b]), np.asarray, or a function "
-            "tracegrad does not know)",
-            f"{STACK_HINT}, not np.array([...]); use a traced value as it is (np.asarray is "
-            "not needed inside a traced function)",
+            "converting to a NumPy array (a function tracegrad does not know, or np.array / "
+            "np.asarray bound by name before tracing, as `from numpy import array` does)",
+            f"{STACK_HINT}; call np.array and np.asarray through the module (`np.array([a, "
+            "b])`), which traces them",
         )
 
     # --- refusing concrete values -------------------------------------------------------

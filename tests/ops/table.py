@@ -260,6 +260,10 @@ SELECTION_ROWS: tuple[OpRow, ...] = (
 ROWS: tuple[OpRow, ...] = (
     SELECTION_ROWS + UNARY_ROWS + BINARY_ROWS + REDUCTION_ROWS + LINALG_ROWS + SHAPE_ROWS
 )
-from tests.ops.rows_sorting14 import ROWS_SORTING14  # noqa: E402  (rows import OpRow from here)
+
+from tests.ops.rows_creation14 import ROWS_CREATION14  # noqa: E402  (its rows are OpRows)
+
+ROWS += ROWS_CREATION14
+from tests.ops.rows_sorting14 import ROWS_SORTING14  # noqa: E402
 
 ROWS += ROWS_SORTING14

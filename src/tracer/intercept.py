@@ -1,0 +1,143 @@
+"""Tracer layer: while a trace runs, the NumPy entry points no protocol reaches are replaced
+by thin wrappers that trace when they meet a traced value.
+
+Wrapped: `numpy.array`, `numpy.asarray`, `numpy.asanyarray` (NumPy asks each Tracer in
+`np.array([a, b])` for its value through __array__), `numpy.r_` and `numpy.c_` (objects
+indexed, not functions), and Python's `max`, `min` and `sum` (they compare with `>` and add
+one item at a time). A wrapper looks for a Tracer in its arguments (a few isinstance checks
+for an array, a walk over a list) and calls the original exactly when it finds none, or when
+its caller is tracegrad's or NumPy's own code (which relies on NumPy's behaviour).
+
+Why the modules' attributes and not the traced function's globals: every spelling that looks
+the name up when it runs is reached (`np.array`, `numpy.asarray`, a helper module's, a
+library's), while rewriting globals would miss the helpers the function calls, would have to
+rebind `np` to a proxy module (breaking `np is numpy` and the capture of globals) and would
+write into the user's modules. A name bound before the trace (`from numpy import array`)
+keeps NumPy's function, and meets the Tracer's __array__ error, which says what to write.
+
+They are installed when the first trace starts running user code and restored, in a
+`finally`, when the last one stops (a count: nested traces and threads share one
+installation; another thread meanwhile gets the original's results, through the wrapper).
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import functools
+import sys
+import threading
+import types
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
+
+import numpy as np
+
+from . import functions, python_builtins
+from .concatenators import Concatenator
+from .context import find_trace
+from .source import internal
+from .tracer import Tracer
+
+NUMPY_FUNCTIONS = ("array", "asarray", "asanyarray")
+NUMPY_OBJECTS = ("r_", "c_")
+BUILTINS = ("max", "min", "sum")
+
+
+def from_inside() -> bool:
+    """True when the wrapper's caller is tracegrad's or NumPy's own code."""
+    return internal(sys._getframe(2).f_code.co_filename)
+
+
+def holds_tracer(args: tuple, kwargs: dict) -> bool:
+    return find_trace(args) is not None or bool(kwargs and find_trace(list(kwargs.values())))
+
+
+def numpy_function(original: Callable, traced: Callable) -> Callable:
+    @functools.wraps(original)
+    def wrapper(*args, **kwargs):
+        if not holds_tracer(args, kwargs) or from_inside():
+            return original(*args, **kwargs)
+        return traced(*args, **kwargs)
+
+    return wrapper
+
+
+def builtin_extreme(original: Callable) -> Callable:
+    name = original.__name__
+
+    @functools.wraps(original)
+    def wrapper(*args, key=None, default=python_builtins.NO_DEFAULT):
+        if len(args) == 1 and type(args[0]) is types.GeneratorType:
+            args = (list(args[0]),)  # `max(f(v) for v in values)`: looked at once, kept
+        if python_builtins.operands_of(name, args) is None or from_inside():
+            if default is python_builtins.NO_DEFAULT:
+                return original(*args, key=key)
+            return original(*args, key=key, default=default)
+        return python_builtins.extreme(name, args, key, default)
+
+    return wrapper
+
+
+def builtin_sum(original: Callable) -> Callable:
+    @functools.wraps(original)
+    def wrapper(iterable, /, start=0):
+        if type(iterable) is Tracer and iterable.ndim > 0 and not from_inside():
+            return python_builtins.total(iterable, start)
+        return original(iterable, start)
+
+    return wrapper
+
+
+def replacements() -> list[tuple[Any, str, Callable[[Any], Any]]]:
+    """(namespace, name, the wrapper made from the value there)."""
+    wrap_numpy = [
+        (np, name, functools.partial(numpy_function, traced=getattr(functions, name)))
+        for name in NUMPY_FUNCTIONS
+    ]
+    return [
+        *wrap_numpy,
+        *((np, name, Concatenator) for name in NUMPY_OBJECTS),
+        (builtins, "max", builtin_extreme),
+        (builtins, "min", builtin_extreme),
+        (builtins, "sum", builtin_sum),
+    ]
+
+
+class Installation:
+    """How many traces are running user code, and what the wrappers replaced."""
+
+    lock = threading.Lock()
+    count = 0
+    saved: ClassVar[list[tuple[Any, str, Any]]] = []
+
+
+def install() -> None:
+    Installation.saved = [(space, name, getattr(space, name)) for space, name, _ in REPLACE]
+    for (space, name, make), (_, _, original) in zip(REPLACE, Installation.saved, strict=True):
+        setattr(space, name, make(original))
+
+
+def restore() -> None:
+    for space, name, original in Installation.saved:
+        setattr(space, name, original)
+    Installation.saved = []
+
+
+@contextlib.contextmanager
+def active() -> Iterator[None]:
+    """The wrappers in place while the body runs (user code under a trace)."""
+    with Installation.lock:
+        if Installation.count == 0:
+            install()
+        Installation.count += 1
+    try:
+        yield
+    finally:
+        with Installation.lock:
+            Installation.count -= 1
+            if Installation.count == 0:
+                restore()
+
+
+REPLACE = replacements()
