@@ -534,7 +534,7 @@ def ufunc_keyword():
 @mistake
 def missing_ndarray_method():
     def f(x):
-        return x.argsort()  # HERE
+        return x.byteswap()  # HERE
 
     tracegrad.jit(f)(X)
 

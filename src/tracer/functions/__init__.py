@@ -11,7 +11,8 @@ tracegrad's own code reads them as `from ..tracer import functions as tnp; tnp.s
 # ruff: noqa: F403, I001  (the modules in dependency order: each builds on those above it)
 from . import registry
 from .registry import implements, traced
-from . import common, conversions, ufuncs, reductions, shapes, creation, ranges, indexing, linalg, sorting
+from . import common, conversions, ufuncs, reductions, shapes, creation, ranges
+from . import indexing, linalg, sorting
 from .common import *
 from .conversions import *
 from .ufuncs import *
@@ -23,7 +24,9 @@ from .indexing import *
 from .linalg import *
 from .sorting import *
 
-NUMPY_MODULES = (conversions, ufuncs, reductions, shapes, creation, ranges, indexing, linalg, sorting)
+NUMPY_MODULES = (
+    conversions, ufuncs, reductions, shapes, creation, ranges, indexing, linalg, sorting,
+)  # fmt: skip
 
 __all__ = [
     "NUMPY_MODULES",
