@@ -257,6 +257,8 @@ SELECTION_ROWS: tuple[OpRow, ...] = (
     OpRow(np.linalg.norm, lambda x: np.linalg.norm(x), name="norm", samples=(((3,),), ((2, 3),))),
 )
 
+from tests.ops.rows_elementwise14 import ROWS_ELEMENTWISE14  # noqa: E402 (it imports OpRow)
+
 ROWS: tuple[OpRow, ...] = (
     SELECTION_ROWS + UNARY_ROWS + BINARY_ROWS + REDUCTION_ROWS + LINALG_ROWS + SHAPE_ROWS
-)
+) + ROWS_ELEMENTWISE14

@@ -12,16 +12,18 @@ tracegrad's own code reads them as `from ..tracer import functions as tnp; tnp.s
 from . import registry
 from .registry import implements, traced
 from . import common, conversions, ufuncs, creation, reductions, shapes, indexing, linalg
+from . import mathematical  # builds on ufuncs and conversions
 from .common import *
 from .conversions import *
 from .ufuncs import *
+from .mathematical import *
 from .creation import *
 from .reductions import *
 from .shapes import *
 from .indexing import *
 from .linalg import *
 
-NUMPY_MODULES = (conversions, ufuncs, creation, reductions, shapes, indexing, linalg)
+NUMPY_MODULES = (conversions, ufuncs, mathematical, creation, reductions, shapes, indexing, linalg)
 
 __all__ = [
     "NUMPY_MODULES",

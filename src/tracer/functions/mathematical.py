@@ -1,0 +1,113 @@
+"""Tracer layer: NumPy's further elementwise functions (logarithms and powers in other bases,
+inverse hyperbolics, angles, NaN-ignoring extrema, remainders, signs), each one elementwise
+primitive or a short composition of the ufuncs in ufuncs.py, written as NumPy computes it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...errors import TraceError
+from ...ir.primitives import elementwise, markers
+from ..source import caller_location
+from .common import bind, type_of
+from .conversions import as_array, astype
+from .registry import implements
+from .ufuncs import (
+    arctan2,
+    divide,
+    floor_divide,
+    multiply,
+    power,
+    real_only,
+    remainder,
+    sin,
+    ufunc_function,
+    where,
+)
+
+__all__ = [
+    "angle", "arccosh", "arcsinh", "arctanh", "cbrt", "copysign", "deg2rad", "degrees", "divmod",
+    "exp2", "fabs", "float_power", "fmax", "fmin", "fmod", "heaviside", "hypot", "log2", "log10",
+    "logaddexp", "logaddexp2", "logical_xor", "rad2deg", "radians", "reciprocal", "signbit",
+    "sinc",
+]  # fmt: skip
+
+log2 = ufunc_function(elementwise.log2, np.log2)
+log10 = ufunc_function(elementwise.log10, np.log10)
+exp2 = ufunc_function(elementwise.exp2, np.exp2)
+cbrt = ufunc_function(elementwise.cbrt, np.cbrt)
+fabs = ufunc_function(elementwise.fabs, np.fabs)
+arcsinh = ufunc_function(elementwise.arcsinh, np.arcsinh)
+arccosh = ufunc_function(elementwise.arccosh, np.arccosh)
+arctanh = ufunc_function(elementwise.arctanh, np.arctanh)
+# np.radians and np.degrees are ufuncs of their own that compute deg2rad and rad2deg.
+deg2rad = radians = ufunc_function(
+    elementwise.deg2rad, np.deg2rad, aliases=("radians",), same=(np.radians,)
+)
+rad2deg = degrees = ufunc_function(
+    elementwise.rad2deg, np.rad2deg, aliases=("degrees",), same=(np.degrees,)
+)
+signbit = ufunc_function(elementwise.signbit, np.signbit)
+hypot = ufunc_function(elementwise.hypot, np.hypot)
+logaddexp = ufunc_function(elementwise.logaddexp, np.logaddexp)
+logaddexp2 = ufunc_function(elementwise.logaddexp2, np.logaddexp2)
+fmax = ufunc_function(elementwise.fmax, np.fmax)
+fmin = ufunc_function(elementwise.fmin, np.fmin)
+fmod = ufunc_function(elementwise.fmod, np.fmod)
+copysign = ufunc_function(elementwise.copysign, np.copysign)
+heaviside = ufunc_function(elementwise.heaviside, np.heaviside)
+logical_xor = ufunc_function(elementwise.logical_xor, np.logical_xor)
+
+
+@implements(np.reciprocal, note="floating-point input only")
+def reciprocal(x):
+    """np.reciprocal: 1 / x, as one writes it. On integers NumPy's loop rounds 1 / x towards
+    zero (np.reciprocal(2) is 0), which jax.numpy does not do: refused, with the fix."""
+    if type_of(x).dtype.kind != "f":
+        raise TraceError(
+            f"np.reciprocal of {type_of(x).dtype} values: NumPy's integer reciprocal rounds "
+            "1 / x towards zero (0 for every |x| > 1), which tracegrad does not trace",
+            loc=caller_location(),
+            hint="convert to floats first (np.reciprocal(x.astype(float)), or 1 / x)",
+        )
+    return divide(1, as_array(x))  # on a Python float, a NumPy float64 as np.reciprocal's
+
+
+@implements(np.float_power)
+def float_power(x1, x2):
+    """np.float_power: x1 ** x2 computed in float64 (NumPy's only real loop), so negative
+    integer powers of integers are fractions. A Python scalar next to an array stays one."""
+    operands = (x1, x2)
+    strong = [not type_of(x).weak for x in operands]
+    converted = [
+        x if type_of(x).weak and any(strong) else astype(as_array(x), np.float64) for x in operands
+    ]
+    return power(*converted)
+
+
+@implements(np.divmod)
+def divmod(x1, x2):
+    """np.divmod: (x1 // x2, x1 % x2), NumPy's two results of one ufunc."""
+    return floor_divide(x1, x2), remainder(x1, x2)
+
+
+@implements(np.sinc)
+def sinc(x):
+    """np.sinc as NumPy computes it: sin(y) / y for y = pi x, where y = 0 is replaced by the
+    machine epsilon (the limit 1). Its derivative at exactly 0 is 0, the true one; higher
+    derivatives at exactly 0 are 0 too (jax.grad's custom rule gives -pi**2 / 3 for the
+    second)."""
+    y = multiply(np.pi, as_array(x))
+    epsilon = float(np.finfo(type_of(y).dtype).eps)
+    y = where(y != 0, y, epsilon)
+    return sin(y) / y
+
+
+@implements(np.angle, derivative="zero", note="real input only")
+def angle(z, deg=False):
+    """np.angle of a real value: arctan2(0, z), as NumPy computes it (pi for negative z and
+    -0.0, else 0); `deg=True` scales by 180 / pi, as NumPy does. Piecewise constant, so no
+    derivative flows (the chain rule through arctan2 would emit `-ct * 0 / (z * z)`)."""
+    real_only("angle", z)
+    result = arctan2(0, bind(markers.stop_gradient, as_array(z)))
+    return multiply(result, 180 / np.pi) if deg else result
