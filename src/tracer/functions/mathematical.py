@@ -4,9 +4,13 @@ primitive or a short composition of the ufuncs in ufuncs.py, written as NumPy co
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from ...errors import TraceError
+from ...ir import Primitive
 from ...ir.primitives import elementwise, markers
 from ..source import caller_location
 from .common import bind, type_of
@@ -32,31 +36,40 @@ __all__ = [
     "sinc",
 ]  # fmt: skip
 
-log2 = ufunc_function(elementwise.log2, np.log2)
-log10 = ufunc_function(elementwise.log10, np.log10)
-exp2 = ufunc_function(elementwise.exp2, np.exp2)
-cbrt = ufunc_function(elementwise.cbrt, np.cbrt)
-fabs = ufunc_function(elementwise.fabs, np.fabs)
-arcsinh = ufunc_function(elementwise.arcsinh, np.arcsinh)
-arccosh = ufunc_function(elementwise.arccosh, np.arccosh)
-arctanh = ufunc_function(elementwise.arctanh, np.arctanh)
+
+def one_primitive(op: Primitive, ufunc: np.ufunc, **options: Any) -> Callable:
+    """ufunc.py's tracing function of a one-primitive ufunc, listed as this module's (in
+    tracegrad.numpy's modules and docs/numpy-support.md)."""
+    function = ufunc_function(op, ufunc, **options)
+    function.__module__ = __name__
+    return function
+
+
+log2 = one_primitive(elementwise.log2, np.log2)
+log10 = one_primitive(elementwise.log10, np.log10)
+exp2 = one_primitive(elementwise.exp2, np.exp2)
+cbrt = one_primitive(elementwise.cbrt, np.cbrt)
+fabs = one_primitive(elementwise.fabs, np.fabs)
+arcsinh = one_primitive(elementwise.arcsinh, np.arcsinh)
+arccosh = one_primitive(elementwise.arccosh, np.arccosh)
+arctanh = one_primitive(elementwise.arctanh, np.arctanh)
 # np.radians and np.degrees are ufuncs of their own that compute deg2rad and rad2deg.
-deg2rad = radians = ufunc_function(
+deg2rad = radians = one_primitive(
     elementwise.deg2rad, np.deg2rad, aliases=("radians",), same=(np.radians,)
 )
-rad2deg = degrees = ufunc_function(
+rad2deg = degrees = one_primitive(
     elementwise.rad2deg, np.rad2deg, aliases=("degrees",), same=(np.degrees,)
 )
-signbit = ufunc_function(elementwise.signbit, np.signbit)
-hypot = ufunc_function(elementwise.hypot, np.hypot)
-logaddexp = ufunc_function(elementwise.logaddexp, np.logaddexp)
-logaddexp2 = ufunc_function(elementwise.logaddexp2, np.logaddexp2)
-fmax = ufunc_function(elementwise.fmax, np.fmax)
-fmin = ufunc_function(elementwise.fmin, np.fmin)
-fmod = ufunc_function(elementwise.fmod, np.fmod)
-copysign = ufunc_function(elementwise.copysign, np.copysign)
-heaviside = ufunc_function(elementwise.heaviside, np.heaviside)
-logical_xor = ufunc_function(elementwise.logical_xor, np.logical_xor)
+signbit = one_primitive(elementwise.signbit, np.signbit)
+hypot = one_primitive(elementwise.hypot, np.hypot)
+logaddexp = one_primitive(elementwise.logaddexp, np.logaddexp)
+logaddexp2 = one_primitive(elementwise.logaddexp2, np.logaddexp2)
+fmax = one_primitive(elementwise.fmax, np.fmax)
+fmin = one_primitive(elementwise.fmin, np.fmin)
+fmod = one_primitive(elementwise.fmod, np.fmod)
+copysign = one_primitive(elementwise.copysign, np.copysign)
+heaviside = one_primitive(elementwise.heaviside, np.heaviside)
+logical_xor = one_primitive(elementwise.logical_xor, np.logical_xor)
 
 
 @implements(np.reciprocal, note="floating-point input only")
