@@ -116,8 +116,8 @@ UNARY: dict[Primitive, Scaled] = {
 
 
 # --- elementwise: binary --------------------------------------------------------------------
-# (maximum, minimum and arctan2 have a rule per mode: their two modes' expressions differ, a
-# tie shared evenly, one division by the squared radius.)
+# (maximum, minimum, fmax, fmin and arctan2 have a rule per mode: their two modes'
+# expressions differ, a tie shared evenly, one division by the squared radius.)
 
 
 def is_constant_number(y: Any) -> bool:
@@ -176,7 +176,10 @@ def power_partials(vx, vy, x, y, out):
 
 
 def hypot_partials(vx, vy, x, y, out):
-    return seeded(vx, lambda v: v * (x / out)), seeded(vy, lambda v: v * (y / out))
+    # x / out and y / out; at x = y = 0, the tip of a cone, 0 (as root_sum_squares_slope
+    # chooses for a norm; the chain rule gives 0 / 0 = nan)
+    radius = tnp.where(out == 0, 1, out)
+    return seeded(vx, lambda v: v * (x / radius)), seeded(vy, lambda v: v * (y / radius))
 
 
 def logaddexp_partials(vx, vy, x, y, out):

@@ -131,3 +131,12 @@ def test_aliases_are_the_same_functions_in_tracegrad_numpy():
     assert tnp.degrees is tnp.rad2deg and tnp.radians is tnp.deg2rad
     assert tnp.conj is tnp.conjugate and tnp.mod is tnp.remainder
     np.testing.assert_array_equal(tnp.hypot(3.0, 4.0), 5.0)  # plain values: NumPy's result
+
+
+def test_hypot_at_the_origin_has_a_zero_gradient_not_nan():
+    zeros = np.zeros(2)
+    d_x, d_y = tracegrad.grad(lambda a, b: np.sum(np.hypot(a, b)), argnums=(0, 1))(zeros, zeros)
+    np.testing.assert_array_equal(d_x, [0.0, 0.0])
+    np.testing.assert_array_equal(d_y, [0.0, 0.0])
+    _, tangent = tracegrad.jvp(np.hypot, (zeros, zeros), (np.ones(2), np.ones(2)))
+    np.testing.assert_array_equal(tangent, [0.0, 0.0])
