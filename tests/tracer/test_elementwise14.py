@@ -71,6 +71,9 @@ def test_sinc_is_numpys_at_zero_with_its_derivative():
     gradient = tracegrad.grad(lambda a: np.sum(np.sinc(a)))(x)
     exact = (np.cos(np.pi * x[1:]) * np.pi * x[1:] - np.sin(np.pi * x[1:])) / (np.pi * x[1:] ** 2)
     np.testing.assert_allclose(gradient, [0.0, *exact], rtol=1e-12)
+    curvature = tracegrad.hessian(lambda a: np.sum(np.sinc(a)))(x).diagonal()
+    np.testing.assert_allclose(curvature[0], -(np.pi**2) / 3, rtol=1e-12)  # not 0, at 0 too
+    assert type(tracegrad.jit(np.sinc)(0.0)) is np.float64  # a NumPy scalar, as np.sinc's
 
 
 def test_angle_of_real_values_is_numpys_and_constant():

@@ -107,13 +107,14 @@ def divmod(x1, x2):
 @implements(np.sinc)
 def sinc(x):
     """np.sinc as NumPy computes it: sin(y) / y for y = pi x, where y = 0 is replaced by the
-    machine epsilon (the limit 1). Its derivative at exactly 0 is 0, the true one; higher
-    derivatives at exactly 0 are 0 too (jax.grad's custom rule gives -pi**2 / 3 for the
-    second)."""
+    machine epsilon (NumPy's value there is 1). At y = 0 that value is multiplied by the
+    series 1 - y**2 / 6 (also 1; elsewhere by 1), whose derivatives are sinc's own up to the
+    third: the constant alone would give a second derivative of 0 instead of -pi**2 / 3.
+    A product last, so a 0-d result is a NumPy scalar, as NumPy's quotient is."""
     y = multiply(np.pi, as_array(x))
-    epsilon = float(np.finfo(type_of(y).dtype).eps)
-    y = where(y != 0, y, epsilon)
-    return sin(y) / y
+    nonzero = y != 0
+    safe = where(nonzero, y, float(np.finfo(type_of(y).dtype).eps))
+    return sin(safe) / safe * where(nonzero, 1, 1 - y * y / 6)
 
 
 @implements(np.angle, derivative="zero", note="real input only")
