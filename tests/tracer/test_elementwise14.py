@@ -110,6 +110,8 @@ def test_float_power_computes_in_float64():
         tracegrad.jit(lambda a: np.float_power(a, -1))(integers), [0.5, 0.25]
     )
     assert tracegrad.jit(lambda a: np.float_power(a, 0.5))(np.float64(4.0)) == 2.0
+    listed = tracegrad.jit(lambda a: np.float_power(a, [1, 2]))(single)
+    np.testing.assert_array_equal(listed, np.float_power(single, [1, 2]))
 
 
 def test_reciprocal_of_integers_is_refused_where_it_is_called():

@@ -12,6 +12,7 @@ import numpy as np
 from ...errors import TraceError
 from ...ir import Primitive
 from ...ir.primitives import elementwise, markers
+from ..context import find_trace
 from ..source import caller_location
 from .common import bind, type_of
 from .conversions import as_array, astype
@@ -92,10 +93,18 @@ def float_power(x1, x2):
     integer powers of integers are fractions. A Python scalar next to an array stays one."""
     operands = (x1, x2)
     strong = [not type_of(x).weak for x in operands]
-    converted = [
-        x if type_of(x).weak and any(strong) else astype(as_array(x), np.float64) for x in operands
-    ]
+    converted = [x if type_of(x).weak and any(strong) else in_float64(x) for x in operands]
     return power(*converted)
+
+
+def in_float64(x: Any) -> Any:
+    """`x` in float64: a traced value by astype, a constant (a list too) by NumPy. A complex
+    one stays complex: the complex result is refused where it is made."""
+    if type_of(x).dtype.kind == "c":
+        return x
+    if find_trace([x]) is None:
+        return np.asarray(x, dtype=np.float64)
+    return astype(as_array(x), np.float64)
 
 
 @implements(np.divmod)
