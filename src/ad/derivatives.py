@@ -80,6 +80,8 @@ def plus(a: Any, b: Any) -> Any:
     return a if b is None else a + b
 
 
+LN2, LN10 = float(np.log(2)), float(np.log(10))
+
 # --- elementwise: unary -------------------------------------------------------------------
 
 UNARY: dict[Primitive, Scaled] = {
@@ -99,12 +101,23 @@ UNARY: dict[Primitive, Scaled] = {
     elementwise.sinh: lambda v, x, out: v * tnp.cosh(x),
     elementwise.cosh: lambda v, x, out: v * tnp.sinh(x),
     elementwise.tanh: lambda v, x, out: v * (1 - out * out),
+    elementwise.log2: lambda v, x, out: v / (x * LN2),
+    elementwise.log10: lambda v, x, out: v / (x * LN10),
+    elementwise.exp2: lambda v, x, out: v * (out * LN2),
+    elementwise.cbrt: lambda v, x, out: v / (out * out * 3),
+    elementwise.fabs: lambda v, x, out: v * tnp.sign(x),
+    elementwise.arcsinh: lambda v, x, out: v / tnp.sqrt(x * x + 1),
+    elementwise.arccosh: lambda v, x, out: v / tnp.sqrt(x * x - 1),
+    elementwise.arctanh: lambda v, x, out: v / (1 - x * x),
+    # linear: the derivative converts the seed as the function converts x
+    elementwise.deg2rad: lambda v, x, out: tnp.deg2rad(v),
+    elementwise.rad2deg: lambda v, x, out: tnp.rad2deg(v),
 }
 
 
 # --- elementwise: binary --------------------------------------------------------------------
-# (maximum, minimum and arctan2 have a rule per mode: their two modes' expressions differ, a
-# tie shared evenly, one division by the squared radius.)
+# (maximum, minimum, fmax, fmin and arctan2 have a rule per mode: their two modes'
+# expressions differ, a tie shared evenly, one division by the squared radius.)
 
 
 def is_constant_number(y: Any) -> bool:
@@ -162,12 +175,69 @@ def power_partials(vx, vy, x, y, out):
     return times(vx, dx), times(vy, dy)
 
 
+def hypot_partials(vx, vy, x, y, out):
+    # x / out and y / out; at x = y = 0, the tip of a cone, 0 (as root_sum_squares_slope
+    # chooses for a norm; the chain rule gives 0 / 0 = nan)
+    radius = tnp.where(out == 0, 1, out)
+    return seeded(vx, lambda v: v * (x / radius)), seeded(vy, lambda v: v * (y / radius))
+
+
+def logaddexp_partials(vx, vy, x, y, out):
+    # each operand's share of the sum, exp(x) / (exp(x) + exp(y)) = exp(x - out)
+    return seeded(vx, lambda v: v * tnp.exp(x - out)), seeded(vy, lambda v: v * tnp.exp(y - out))
+
+
+def logaddexp2_partials(vx, vy, x, y, out):
+    return seeded(vx, lambda v: v * tnp.exp2(x - out)), seeded(vy, lambda v: v * tnp.exp2(y - out))
+
+
+def fmod_partials(vx, vy, x, y, out):
+    # fmod(x, y) = x - trunc(x / y) y; the quotient rounded towards 0 is (x - out) / y, the
+    # one the remainder was computed with (x / y itself may round up to the next integer)
+    return vx, seeded(vy, lambda v: -v * ((x - out) / y))
+
+
+def copysign_partials(vx, vy, x, y, out):
+    # |x| with y's sign: the sign of x times the sign given (0 at x = 0, as |x|'s); y only
+    # chooses a sign, piecewise constant
+    return seeded(vx, lambda v: v * (tnp.sign(x) * tnp.sign(out))), None
+
+
+def heaviside_partials(vx, vy, x, y, out):
+    # a step in x (piecewise constant); the value at x == 0 is y itself
+    return None, seeded(vy, lambda v: tnp.where(x == 0, v, 0))
+
+
 BINARY: dict[Primitive, Partials] = {
     elementwise.multiply: multiply_partials,
     elementwise.divide: divide_partials,
     elementwise.remainder: remainder_partials,
     elementwise.power: power_partials,
+    elementwise.hypot: hypot_partials,
+    elementwise.logaddexp: logaddexp_partials,
+    elementwise.logaddexp2: logaddexp2_partials,
+    elementwise.fmod: fmod_partials,
+    elementwise.copysign: copysign_partials,
+    elementwise.heaviside: heaviside_partials,
 }
+
+
+def is_nan(x: Any) -> Any:
+    """True at a NaN: `x != x` (only a NaN differs from itself); a constant answers now."""
+    return np.isnan(x) if find_trace([x]) is None else x != x
+
+
+def nan_loses(wins: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """fmax/fmin's winner: maximum/minimum's, and any operand against a NaN (which NumPy's
+    fmax and fmin ignore). A constant without NaNs adds no test."""
+
+    def wins_or_nan(a: Any, b: Any) -> Any:
+        nan = is_nan(b)
+        if find_trace([nan]) is None and not np.any(nan):
+            return wins(a, b)
+        return wins(a, b) | nan
+
+    return wins_or_nan
 
 
 # --- reductions and composites --------------------------------------------------------------

@@ -35,6 +35,7 @@ from .derivatives import (
     Scaled,
     cast,
     keep_axes,
+    nan_loses,
     plus,
     products_of_the_others,
     root_sum_squares_slope,
@@ -134,6 +135,8 @@ jvp_rules[elementwise.divide] = divide_jvp
 jvp_rules[elementwise.arctan2] = arctan2_jvp
 jvp_rules[elementwise.maximum] = extremum_jvp(lambda a, b: a > b)
 jvp_rules[elementwise.minimum] = extremum_jvp(lambda a, b: a < b)
+jvp_rules[elementwise.fmax] = extremum_jvp(nan_loses(lambda a, b: a > b))
+jvp_rules[elementwise.fmin] = extremum_jvp(nan_loses(lambda a, b: a < b))
 
 
 # --- reductions -------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from .derivatives import (
     Scaled,
     cast,
     keep_axes,
+    nan_loses,
     products_of_the_others,
     root_sum_squares_slope,
     shape_of,
@@ -109,6 +110,8 @@ def extremum_vjp(wins: Callable[[Any, Any], Any]) -> VjpRule:
 
 vjp_rules[elementwise.maximum] = extremum_vjp(lambda a, b: a > b)
 vjp_rules[elementwise.minimum] = extremum_vjp(lambda a, b: a < b)
+vjp_rules[elementwise.fmax] = extremum_vjp(nan_loses(lambda a, b: a > b))
+vjp_rules[elementwise.fmin] = extremum_vjp(nan_loses(lambda a, b: a < b))
 
 
 def where_vjp(ct, condition, x, y, out):

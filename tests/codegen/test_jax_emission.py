@@ -16,6 +16,7 @@ from tracegrad.ir.primitives import primitives
 from tracegrad.runtime.jax_backend import result_class
 
 from ..catalog.numerics import tree_leaves
+from . import cases_elementwise14
 from .golden_functions import GOLDEN_CASES
 from .test_golden import GOLDEN_DIR, check_golden
 
@@ -292,6 +293,7 @@ CASES = {
     "reductions": (reductions, (np.linspace(-1.0, 2.0, 12),)),
     "shapes and indexing": (shapes_and_indexing, (np.arange(12.0) - 4.5, I64 % 5)),
     "stop_gradient": (lambda x: tracegrad.stop_gradient(x) * x, (F64,)),
+    "elementwise (issue 14)": cases_elementwise14.CASE,
     "cumulative": (
         lambda x, n: [
             np.cumsum(x),

@@ -257,6 +257,8 @@ SELECTION_ROWS: tuple[OpRow, ...] = (
     OpRow(np.linalg.norm, lambda x: np.linalg.norm(x), name="norm", samples=(((3,),), ((2, 3),))),
 )
 
+from tests.ops.rows_elementwise14 import ROWS_ELEMENTWISE14  # noqa: E402 (it imports OpRow)
+
 ROWS: tuple[OpRow, ...] = (
     SELECTION_ROWS + UNARY_ROWS + BINARY_ROWS + REDUCTION_ROWS + LINALG_ROWS + SHAPE_ROWS
 )
@@ -267,3 +269,4 @@ ROWS += ROWS_CREATION14
 from tests.ops.rows_sorting14 import ROWS_SORTING14  # noqa: E402
 
 ROWS += ROWS_SORTING14
+ROWS += ROWS_ELEMENTWISE14

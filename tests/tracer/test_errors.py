@@ -126,7 +126,7 @@ def test_numpy_function_without_a_rule():
     expect(f, X, fragments=("np.fft.fft has no tracing rule",), hint="tracegrad.numpy")
 
 
-@pytest.mark.parametrize("ufunc", [np.log2, np.exp2])
+@pytest.mark.parametrize("ufunc", [np.spacing, np.modf])
 def test_ufunc_without_a_rule(ufunc):
     from tracegrad.tracer.dispatch import UFUNCS
 

@@ -169,6 +169,20 @@ floor = _declare_ufunc(
 ceil = _declare_ufunc(
     "ceil", UNARY, np.ceil, doc="round towards +inf", traits=IS_PIECEWISE_CONSTANT
 )
+log2 = _declare_ufunc("log2", UNARY, np.log2, doc="base-2 logarithm")
+log10 = _declare_ufunc("log10", UNARY, np.log10, doc="base-10 logarithm")
+exp2 = _declare_ufunc("exp2", UNARY, np.exp2, doc="2**x")
+cbrt = _declare_ufunc("cbrt", UNARY, np.cbrt, doc="cube root, real for negative x too")
+fabs = _declare_ufunc("fabs", UNARY, np.fabs, doc="|x| as a float")
+arcsinh = _declare_ufunc("arcsinh", UNARY, np.arcsinh, doc="inverse hyperbolic sine")
+arccosh = _declare_ufunc("arccosh", UNARY, np.arccosh, doc="inverse hyperbolic cosine")
+arctanh = _declare_ufunc("arctanh", UNARY, np.arctanh, doc="inverse hyperbolic tangent")
+deg2rad = _declare_ufunc(
+    "deg2rad", UNARY, np.deg2rad, doc="degrees to radians, x * pi / 180", traits=IS_LINEAR
+)
+rad2deg = _declare_ufunc(
+    "rad2deg", UNARY, np.rad2deg, doc="radians to degrees, x * 180 / pi", traits=IS_LINEAR
+)
 round_ = declare(
     "round",
     UNARY,
@@ -200,6 +214,15 @@ power = _declare_ufunc("power", BINARY, np.power, operator.pow, "x ** y")
 maximum = _declare_ufunc("maximum", BINARY, np.maximum, doc="elementwise larger, NaN wins")
 minimum = _declare_ufunc("minimum", BINARY, np.minimum, doc="elementwise smaller, NaN wins")
 arctan2 = _declare_ufunc("arctan2", BINARY, np.arctan2, doc="angle of the point (x2, x1)")
+hypot = _declare_ufunc("hypot", BINARY, np.hypot, doc="sqrt(x**2 + y**2), without overflow")
+logaddexp = _declare_ufunc("logaddexp", BINARY, np.logaddexp, doc="log(exp(x) + exp(y)), stably")
+logaddexp2 = _declare_ufunc("logaddexp2", BINARY, np.logaddexp2, doc="log2(2**x + 2**y), stably")
+fmax = _declare_ufunc("fmax", BINARY, np.fmax, doc="elementwise larger, NaN loses")
+fmin = _declare_ufunc("fmin", BINARY, np.fmin, doc="elementwise smaller, NaN loses")
+fmod = _declare_ufunc("fmod", BINARY, np.fmod, doc="remainder of x / y, with the sign of x")
+copysign = _declare_ufunc("copysign", BINARY, np.copysign, doc="|x| with the sign of y")
+# heaviside(x, y): 0 below 0, 1 above, y at 0 (its derivative flows to y only, where x is 0).
+heaviside = _declare_ufunc("heaviside", BINARY, np.heaviside, doc="step function of x, y at 0")
 
 # Comparisons give bool; on Python scalars alone they give a Python bool.
 equal = _declare_ufunc("equal", COMPARISON, np.equal, operator.eq, "x == y", traits=IS_COMMUTATIVE)
@@ -210,6 +233,8 @@ less = _declare_ufunc("less", COMPARISON, np.less, operator.lt, "x < y")
 less_equal = _declare_ufunc("less_equal", COMPARISON, np.less_equal, operator.le, "x <= y")
 greater = _declare_ufunc("greater", COMPARISON, np.greater, operator.gt, "x > y")
 greater_equal = _declare_ufunc("greater_equal", COMPARISON, np.greater_equal, operator.ge, "x >= y")
+# signbit compares with zero by the sign bit (so -0.0 and -nan count as negative).
+signbit = _declare_ufunc("signbit", COMPARISON, np.signbit, doc="x has its sign bit set")
 
 # Logical connectives on truth values.
 logical_and = _declare_ufunc(
@@ -219,6 +244,9 @@ logical_or = _declare_ufunc(
     "logical_or", LOGICAL, np.logical_or, doc="x or y, elementwise", traits=IS_COMMUTATIVE
 )
 logical_not = _declare_ufunc("logical_not", LOGICAL, np.logical_not, doc="not x, elementwise")
+logical_xor = _declare_ufunc(
+    "logical_xor", LOGICAL, np.logical_xor, doc="x or y but not both", traits=IS_COMMUTATIVE
+)
 
 # where(condition, x, y): x where the condition holds, else y; broadcasting all three.
 # Linear in x and y (the condition carries no derivative).

@@ -11,11 +11,12 @@ tracegrad's own code reads them as `from ..tracer import functions as tnp; tnp.s
 # ruff: noqa: F403, I001  (the modules in dependency order: each builds on those above it)
 from . import registry
 from .registry import implements, traced
-from . import common, conversions, ufuncs, reductions, shapes, creation, ranges
+from . import common, conversions, ufuncs, mathematical, reductions, shapes, creation, ranges
 from . import indexing, linalg, sorting
 from .common import *
 from .conversions import *
 from .ufuncs import *
+from .mathematical import *
 from .reductions import *
 from .shapes import *
 from .creation import *
@@ -25,7 +26,8 @@ from .linalg import *
 from .sorting import *
 
 NUMPY_MODULES = (
-    conversions, ufuncs, reductions, shapes, creation, ranges, indexing, linalg, sorting,
+    conversions, ufuncs, mathematical, reductions, shapes, creation, ranges, indexing, linalg,
+    sorting,
 )  # fmt: skip
 
 __all__ = [

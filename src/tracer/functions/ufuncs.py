@@ -57,15 +57,18 @@ def bind_elementwise(op: Primitive, *operands: Any) -> Any:
     return bind(op, *as_scalar_if_uniform(op, operands))
 
 
-def ufunc_function(op: Primitive, ufunc: np.ufunc, aliases: tuple[str, ...] = ()) -> Callable:
-    """The tracing function of a ufunc that is one primitive, registered for the ufunc."""
+def ufunc_function(
+    op: Primitive, ufunc: np.ufunc, aliases: tuple[str, ...] = (), same: tuple[np.ufunc, ...] = ()
+) -> Callable:
+    """The tracing function of a ufunc that is one primitive, registered for the ufunc (and
+    for `same`, NumPy's other ufuncs that compute it: np.degrees is np.rad2deg's twin)."""
 
     def function(*operands):
         return bind(op, *as_scalar_if_uniform(op, operands))
 
     function.__name__ = function.__qualname__ = ufunc.__name__
     function.__doc__ = f"np.{ufunc.__name__}, traced as the `{op.name}` primitive."
-    return implements(ufunc, aliases=aliases, derivative=derivative_of(op))(function)
+    return implements(ufunc, *same, aliases=aliases, derivative=derivative_of(op))(function)
 
 
 def derivative_of(op: Primitive) -> str:
