@@ -5,9 +5,9 @@ import pytest
 
 import tracegrad
 from tests.ops.cases import cases, row_ids, weighted_loss
-from tests.ops.table import ROWS, OpRow
+from tests.ops.table import CHECKED, OpRow
 
-TWICE = tuple(row for row in ROWS if row.derivative and row.second_order)
+TWICE = tuple(row for row in CHECKED if row.derivative and row.second_order)
 
 
 def gradient_difference(loss, operands, position: int, step: float = 1e-5) -> np.ndarray:
