@@ -86,7 +86,7 @@ def unary(
 ) -> OpRow:
     """A row for np.f(x); `drawn` gives the values its hypothesis draws take (none if None)."""
     name = ufunc.__name__
-    typed = flags.get("dtype", "float64") == "float64"
+    typed = flags.get("dtype") != "int64"  # the integer variants repeat a row: draw once
     options = {
         "draws": () if drawn is None else (draws.unary(ufunc, drawn),),
         "type_draws": calls.unary_draws(ufunc) if typed else (),
@@ -108,7 +108,7 @@ def binary(
     """A row for np.f(x, y) on broadcasting samples; `drawn` is its hypothesis draw."""
     name = ufunc.__name__
     fn = lambda x, y: getattr(np, name)(x, y)  # noqa: E731
-    typed = flags.get("dtype", "float64") == "float64"
+    typed = flags.get("dtype") != "int64"  # the integer variants repeat a row: draw once
     options = {
         "samples": BROADCAST,
         "differentiable": (0, 1),
@@ -396,7 +396,7 @@ CONVERSION_ROWS: tuple[OpRow, ...] = (
     # Through float32 the derivative is rounded to float32: differences need a large step.
     OpRow(
         np.astype,
-        lambda x, **kw: np.astype(x, **kw),
+        lambda x, dtype, **kw: np.astype(x, dtype, **kw),
         name="astype",
         kwargs=({"dtype": np.float32},),
         step=1e-2,
@@ -405,18 +405,24 @@ CONVERSION_ROWS: tuple[OpRow, ...] = (
     ),
     OpRow(
         np.astype,
-        lambda x, **kw: np.astype(x, **kw),
+        lambda x, dtype, **kw: np.astype(x, dtype, **kw),
         name="astype_float64",
         kwargs=({"dtype": np.float64}, {"dtype": np.float64, "copy": False}),
     ),
     OpRow(
         np.astype,
-        lambda x, **kw: np.astype(x, **kw),
+        lambda x, dtype, **kw: np.astype(x, dtype, **kw),
         name="astype_integer",
-        kwargs=({"dtype": np.int64}, {"dtype": np.int32}, {"dtype": np.bool_}),
+        kwargs=({"dtype": np.int64}, {"dtype": np.int32}),
         low=0.1,  # away from the integers, where the truncation jumps
         high=0.9,
-        second_order=False,
+    ),
+    OpRow(
+        np.astype,
+        lambda x, dtype, **kw: np.astype(x, dtype, **kw),
+        name="astype_bool",
+        kwargs=({"dtype": np.bool_},),
+        **NO_DERIVATIVE,  # (booleans have no differences to take)
     ),
     # imag of a real array is zeros: its derivative is zero, and the checks see just that
     OpRow(np.imag, lambda x: np.imag(x)),
