@@ -3,6 +3,9 @@ tracegrad.jvp along a random tangent, against central finite differences. Both m
 same calls, so a primitive with a JVP rule of its own (divide, power, maximum...) cannot hide a
 wrong partial from one of them. Draws stay away from kinks, jumps and ties: focused tests in
 tests/ad hold those.
+
+Every hypothesis test of the table has `drawn` in its name: `pytest tests/ops -k "not drawn"`
+runs the fixed samples alone (the quick loop while writing a row).
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ def in_float32(data: st.DataObject, drawn: Drawn) -> tuple:
 
 @pytest.mark.parametrize("row", FLOAT32, ids=lambda row: row.label)
 @given(data=st.data())
-def test_float32_operands_keep_their_dtype(row: OpRow, data: st.DataObject) -> None:
+def test_drawn_float32_operands_keep_their_dtype(row: OpRow, data: st.DataObject) -> None:
     """float32 operands, alone or with float64: each derivative keeps its operand's dtype.
     Differences are taken in float64 (the arguments upcast); float32 rounding bounds the rest."""
     drawn = row.draws[0].draw(data)
@@ -103,7 +106,7 @@ def check_python_float_argument(row: OpRow) -> None:
 
 @pytest.mark.parametrize("row", FLOAT32, ids=lambda row: row.label)
 @given(data=st.data())
-def test_vjp_with_a_cotangent_equals_grad_of_weighted_sum(row: OpRow, data) -> None:
+def test_drawn_vjp_with_a_cotangent_equals_grad_of_weighted_sum(row: OpRow, data) -> None:
     drawn = row.draws[0].draw(data)
     away_from_kinks(drawn, 1e-3)
     x, y = drawn.operands
