@@ -1,10 +1,10 @@
-"""Every JVP rule, checked against central finite differences along the tangent.
+"""Forward-mode corners the operation table cannot express: exact tangents at ties and at a
+zero base, the scatters reverse mode writes (no NumPy function reaches them), composites,
+piecewise-constant and integer values, control flow and custom_vjp.
 
-Each check draws a random tangent `t` for the differentiated arguments and compares
-`tracegrad.jvp(op, args, tangents)` with `(op(x + h t) - op(x - h t)) / 2h` in float64. The
-cases are the VJP tests' own (tests/ad/test_vjp_rules.py): the same ops, values and shapes
-drawn by hypothesis, so both modes are held to the same functions. Primitives NumPy code does
-not reach (the scatters reverse mode writes) are called through their tracing functions.
+Every JVP rule's check against finite differences along a random tangent, on drawn shapes,
+axes and spellings, is a row of tests/ops/table.py (its `draws`, run by
+tests/ops/test_drawn.py in both modes, on the same calls as the VJP check).
 """
 
 from __future__ import annotations
@@ -16,168 +16,13 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tracegrad
+from tests.ops.checks import assert_jvp_matches_fd
+from tests.ops.draws import real_line
 from tracegrad.tracer import scatter
 
 from .. import strategies
-from ..catalog.numerics import as_float64, assert_same_structure, tree_leaves
-from .test_vjp_rules import (
-    BINARY,
-    EINSUM,
-    REDUCTION_VALUES,
-    UNARY,
-    distance_to_integer,
-    dot_shapes,
-    matmul_shapes,
-    pair,
-    real_line,
-    reduced_count,
-    reshape_targets,
-    sides,
-)
 
-EPS = 1e-6
-RTOL = 1e-5
-ATOL = 1e-7  # times the largest tangent entry (at least 1): FD rounding scales with it
-
-
-def random_tangent(x, seed: int):
-    """A tangent for x: standard normal values of x's shape and dtype (a float for a float)."""
-    t = np.random.default_rng(seed).standard_normal(np.shape(x))
-    if isinstance(x, float):
-        return float(t)
-    return t.astype(np.result_type(x))
-
-
-def directional_difference(op, args, tangents, eps):
-    """Central differences of op along the tangents, in float64, leaf by leaf."""
-    args = as_float64(tuple(args))
-
-    def moved(sign):
-        return [
-            x if t is None else x + sign * eps * np.asarray(t, np.float64)
-            for x, t in zip(args, tangents, strict=True)
-        ]
-
-    plus, minus = tree_leaves(op(*moved(1.0))), tree_leaves(op(*moved(-1.0)))
-    return [
-        (np.asarray(p, np.float64) - np.asarray(m, np.float64)) / (2 * eps)
-        for p, m in zip(plus, minus, strict=True)
-    ]
-
-
-def assert_jvp_matches_fd(op, *args, argnums=0, eps=EPS, rtol=RTOL, atol=ATOL):
-    """jvp's value is op's; its tangent has the value's structure, shapes and dtypes and
-    equals central differences along the tangent. `op` may return a dict of results (one per
-    rule under test): a failure names the key."""
-    argnums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-    tangents = tuple(
-        random_tangent(x, 11 + i) if i in argnums else None for i, x in enumerate(args)
-    )
-    value, tangent = tracegrad.jvp(op, args, tangents)
-    expected = op(*args)
-    keys = list(expected) if isinstance(expected, dict) else [None]
-    assert_same_structure(value, expected)
-    assert_same_structure(tangent, expected)
-    numerical = directional_difference(op, args, tangents, eps)
-    leaves = zip(
-        keys,
-        tree_leaves(value),
-        tree_leaves(tangent),
-        tree_leaves(expected),
-        numerical,
-        strict=True,
-    )
-    for key, v, t, e, n in leaves:
-        assert np.result_type(v) == np.result_type(e), key
-        np.testing.assert_allclose(v, e, rtol=1e-6, atol=1e-12, err_msg=f"{key}: value")
-        assert np.result_type(t) == np.result_type(e), f"{key}: tangent dtype"
-        scale = max(1.0, float(np.max(np.abs(n), initial=0.0)))
-        np.testing.assert_allclose(
-            t,
-            n,
-            rtol=rtol,
-            atol=atol * scale,
-            err_msg=f"{key}: tangent against central differences",
-        )
-
-
-def all_of(ops: dict, arity: int):
-    """One function applying every op to its own operands (`arity` each), returning a dict
-    by op name: a single trace checks a whole family of rules on every example."""
-
-    def apply(*operands):
-        return {
-            name: op(*operands[arity * k : arity * (k + 1)])
-            for k, (name, op) in enumerate(ops.items())
-        }
-
-    return apply
-
-
-# --- elementwise ----------------------------------------------------------------------------
-
-
-@given(data=st.data())
-def test_unary(data):
-    shape = data.draw(strategies.shapes(min_dims=0), label="shape")
-    operands = [data.draw(values(shape), label=name) for name, (_, values) in UNARY.items()]
-    ops = {name: op for name, (op, _) in UNARY.items()}
-    assert_jvp_matches_fd(all_of(ops, 1), *operands, argnums=range(len(operands)))
-
-
-@pytest.mark.parametrize("name", sorted(UNARY))
-def test_unary_of_python_float(name):
-    op = UNARY[name][0]
-    x = 0.4 if name in ("abs", "log", "sqrt") else -0.4
-    assert_jvp_matches_fd(lambda x: op(x) * 1.5, x)
-
-
-ARGNUMS = st.sampled_from([(0,), (1,), (0, 1)])
-
-
-def binary_operands(data, names, float32: bool):
-    """Two operands per binary op, of broadcasting shapes, away from kinks and jumps; and
-    which of them carry a tangent (either or both: a missing one is a symbolic zero)."""
-    operands, argnums = [], []
-    for k, name in enumerate(names):
-        _, first, second = BINARY[name]
-        shapes = data.draw(strategies.broadcastable_shapes(2), label=f"{name} shapes")
-        x, y = data.draw(pair(shapes, first, second), label=name)
-        if float32:
-            x = x.astype(np.float32)
-            y = y.astype(np.float32) if data.draw(st.booleans(), label="both") else y
-        gap = 1e-2 if float32 else 1e-3
-        if name in ("maximum", "minimum"):
-            assume(np.min(np.abs(x - y), initial=1.0) > gap)  # no ties (tested separately)
-        if name == "remainder":
-            assume(np.min(distance_to_integer(x / y), initial=1.0) > gap)  # no jumps
-        operands += [x, y]
-        argnums += [2 * k + i for i in data.draw(ARGNUMS, label=f"{name} argnums")]
-    return operands, argnums
-
-
-@pytest.mark.parametrize("name", sorted(BINARY))
-@given(data=st.data())
-def test_binary_broadcasting(name, data):
-    """A tangent of a broadcast operand is broadcast to the result."""
-    operands, argnums = binary_operands(data, [name], float32=False)
-    assert_jvp_matches_fd(BINARY[name][0], *operands, argnums=argnums)
-
-
-@given(data=st.data())
-def test_binary_float32(data):
-    """float32 operands, alone or with float64: each tangent has its value's dtype."""
-    operands, argnums = binary_operands(data, list(BINARY), float32=True)
-    ops = {name: op for name, (op, _, _) in BINARY.items()}
-    assert_jvp_matches_fd(all_of(ops, 2), *operands, argnums=argnums, rtol=1e-4, atol=1e-4)
-
-
-@pytest.mark.parametrize("name", ["add", "subtract", "multiply", "divide", "power", "arctan2"])
-def test_binary_with_python_scalar(name):
-    op = BINARY[name][0]
-    x = np.random.default_rng(0).uniform(0.5, 2.0, (2, 3))
-    assert_jvp_matches_fd(lambda x: op(x, 1.75), x)
-    assert_jvp_matches_fd(lambda x: op(1.75, x), x)
+# --- special values, constant exponents and ties -------------------------------------------
 
 
 @pytest.mark.parametrize("exponent", [2, 3, 1, 0.5, -1.5, 2.0, -2])
@@ -193,25 +38,6 @@ def test_power_exponent_tangent_at_zero_base_is_zero():
     np.testing.assert_allclose(tangent, [0.0, 1.5**3 * np.log(1.5)], rtol=1e-12)
 
 
-@given(data=st.data())
-def test_where(data):
-    cond_shape, x_shape, y_shape = data.draw(strategies.broadcastable_shapes(3), label="shapes")
-    condition = data.draw(hnp.arrays(np.bool_, cond_shape), label="condition")
-    x = data.draw(real_line(x_shape), label="x")
-    y = data.draw(real_line(y_shape), label="y")
-    assert_jvp_matches_fd(
-        np.where, condition, x, y, argnums=data.draw(st.sampled_from([(1,), (2,), (1, 2)]))
-    )
-
-
-@given(data=st.data())
-def test_where_on_traced_condition_and_clip(data):
-    x = data.draw(strategies.shapes(min_dims=1).flatmap(strategies.nonzero_arrays), label="x")
-    assume(np.min(np.abs(np.abs(x) - 0.5), initial=1.0) > 1e-3)  # not on a bound
-    assert_jvp_matches_fd(lambda x: np.where(x > 0, np.sin(x), x * x), x)
-    assert_jvp_matches_fd(lambda x: np.clip(x, -0.5, 0.5), x)
-
-
 def test_ties_take_the_mean_of_both_tangents():
     """maximum/minimum at a tie: (tx + ty) / 2, the transpose of the VJP's even split."""
     x = np.array([1.0, -2.0, 3.0])
@@ -221,29 +47,6 @@ def test_ties_take_the_mean_of_both_tangents():
     np.testing.assert_array_equal(tangent, [3.0, 5.0, 8.0])
     _, tangent = tracegrad.jvp(np.minimum, (x, y), (tx, None))
     np.testing.assert_array_equal(tangent, [2.0, 0.0, 6.0])
-
-
-# --- reductions -------------------------------------------------------------------------------
-
-
-@given(data=st.data())
-def test_reductions(data):
-    shape = data.draw(strategies.shapes(min_dims=0), label="shape")
-    axis = data.draw(strategies.reduction_axes(len(shape)), label="axis")
-    params = {"axis": axis, "keepdims": data.draw(st.booleans(), label="keepdims")}
-    ddof = data.draw(st.sampled_from([0, 1]), label="ddof")
-    count = reduced_count(shape, axis)
-    ops = {}
-    for name in REDUCTION_VALUES:
-        if name in ("var", "std"):
-            # std has an infinite slope where it is zero: one value (count 1) is always there.
-            if count <= ddof or (name == "std" and count < 2):
-                continue
-            ops[name] = lambda x, name=name: getattr(np, name)(x, ddof=ddof, **params)
-        else:
-            ops[name] = lambda x, name=name: getattr(np, name)(x, **params)
-    operands = [data.draw(REDUCTION_VALUES[name](shape), label=name) for name in ops]
-    assert_jvp_matches_fd(all_of(ops, 1), *operands, argnums=range(len(operands)))
 
 
 def test_max_with_ties_takes_the_mean_tangent_of_the_winners():
@@ -267,88 +70,7 @@ def test_tangent_is_the_transpose_of_the_vjp_at_ties():
         np.testing.assert_allclose(np.sum(tangent * cotangent), np.sum(t * transposed), rtol=1e-13)
 
 
-# --- contractions -----------------------------------------------------------------------------
-
-
-@given(data=st.data())
-def test_matmul(data):
-    a_shape, b_shape = data.draw(matmul_shapes(), label="shapes")
-    a, b = data.draw(real_line(a_shape)), data.draw(real_line(b_shape))
-    assert_jvp_matches_fd(np.matmul, a, b, argnums=data.draw(ARGNUMS, label="argnums"))
-
-
-@given(data=st.data())
-def test_dot(data):
-    a_shape, b_shape = data.draw(dot_shapes(), label="shapes")
-    a, b = data.draw(real_line(a_shape)), data.draw(real_line(b_shape))
-    assert_jvp_matches_fd(np.dot, a, b, argnums=(0, 1))
-
-
-@given(data=st.data())
-def test_einsum(data):
-    """Every subscripts of the VJP tests, tangents on a drawn subset of the operands."""
-    size = dict(zip("bijk", data.draw(st.tuples(*[sides] * 4), label="sizes"), strict=True))
-    ops, operands, argnums = {}, [], []
-    for subscripts in EINSUM:
-        terms = subscripts.split("->")[0].split(",")
-        ops[subscripts] = lambda *xs, s=subscripts: np.einsum(s, *xs)
-        chosen = data.draw(
-            st.lists(st.integers(0, len(terms) - 1), min_size=1, unique=True), label=subscripts
-        )
-        argnums += [len(operands) + i for i in chosen]
-        operands += [data.draw(real_line(tuple(size[c] for c in term))) for term in terms]
-
-    def apply(*xs):
-        results, start = {}, 0
-        for subscripts, op in ops.items():
-            count = subscripts.count(",") + 1
-            results[subscripts] = op(*xs[start : start + count])
-            start += count
-        return results
-
-    assert_jvp_matches_fd(apply, *operands, argnums=argnums)
-
-
-# --- shapes and conversions -------------------------------------------------------------------
-
-
-@given(data=st.data())
-def test_reshape_transpose_and_friends(data):
-    shape = data.draw(strategies.shapes(min_dims=1), label="shape")
-    target = data.draw(st.sampled_from(reshape_targets(shape)), label="target")
-    axes = data.draw(st.permutations(range(len(shape))), label="axes")
-    axis = data.draw(st.integers(-len(shape), len(shape) - 1), label="axis")
-    x = data.draw(real_line(shape), label="x")
-    assert_jvp_matches_fd(lambda x: np.reshape(x, target), x)
-    assert_jvp_matches_fd(lambda x: np.transpose(x, axes), x)
-    assert_jvp_matches_fd(lambda x: np.moveaxis(np.expand_dims(x, axis), 0, -1), x)
-    assert_jvp_matches_fd(lambda x: np.squeeze(x[None]), x)
-
-
-@given(data=st.data())
-def test_broadcast_to(data):
-    shape, other = data.draw(strategies.broadcastable_shapes(2), label="shapes")
-    x = data.draw(real_line(shape), label="x")
-    assert_jvp_matches_fd(lambda x: np.broadcast_to(x, np.broadcast_shapes(shape, other)), x)
-
-
-@given(data=st.data())
-def test_concatenate_and_stack(data):
-    """Operands without a tangent contribute zeros of their shape."""
-    shape = data.draw(strategies.shapes(min_dims=1), label="shape")
-    axis = data.draw(st.integers(-len(shape), len(shape) - 1), label="axis")
-    sizes = data.draw(st.lists(sides, min_size=1, max_size=3), label="sizes along axis")
-    pieces = []
-    for size in sizes:
-        piece = list(shape)
-        piece[axis] = size
-        pieces.append(data.draw(real_line(tuple(piece))))
-    argnums = data.draw(
-        st.lists(st.integers(0, len(sizes) - 1), min_size=1, unique=True), label="argnums"
-    )
-    assert_jvp_matches_fd(lambda *xs: np.concatenate(xs, axis=axis), *pieces, argnums=argnums)
-    same = [data.draw(real_line(shape)) for _ in sizes]
-    assert_jvp_matches_fd(lambda *xs: np.stack(xs, axis=axis), *same, argnums=argnums)
+# --- conversions --------------------------------------------------------------------------
 
 
 def test_astype():
@@ -360,30 +82,7 @@ def test_astype():
     assert tangent.dtype == np.int64 and not tangent.any()
 
 
-# --- indexing and the scatters ----------------------------------------------------------------
-
-
-@given(data=st.data())
-def test_basic_indexing(data):
-    shape = data.draw(strategies.shapes(min_dims=1), label="shape")
-    key = data.draw(hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True), label="key")
-    x = data.draw(real_line(shape), label="x")
-    assert_jvp_matches_fd(lambda x: x[key], x)
-
-
-@given(data=st.data())
-def test_integer_array_indexing(data):
-    """gather, with repeated and negative indices, adjacent or not."""
-    shape = data.draw(strategies.shapes(min_dims=3, max_dims=3), label="shape")
-    first_shape, last_shape = data.draw(
-        strategies.broadcastable_shapes(2, max_dims=2), label="index"
-    )
-    first = data.draw(strategies.index_arrays(shape[0], first_shape), label="i")
-    last = data.draw(strategies.index_arrays(shape[2], last_shape), label="j")
-    x = data.draw(real_line(shape), label="x")
-    assert_jvp_matches_fd(lambda x: x[first, :, last], x)
-    assert_jvp_matches_fd(lambda x: x[first], x)
-    assert_jvp_matches_fd(lambda x: x[1:, first % shape[1], last], x)
+# --- the scatters ---------------------------------------------------------------------------
 
 
 @given(data=st.data())

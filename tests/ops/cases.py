@@ -48,3 +48,30 @@ def central_difference(scalar_fn: Callable, operands, position: int, step: float
 
 def row_ids(row: OpRow) -> str:
     return row.label
+
+
+def joined(row: OpRow, fn: Callable | None = None) -> tuple[Callable, tuple, list[tuple]]:
+    """All of a row's cases as one call (over their operands end to end, giving a tuple of
+    results), so a backend that compiles (JAX) compiles once per row, not once per case. Also
+    returns each case's own operands, in order. `fn` replaces the row's source (rebound)."""
+    source = row.fn if fn is None else fn
+    operand_sets = [operands for _, operands in cases(row)]
+    calls = [bound(source, kwargs) for kwargs in row.kwargs for _ in row.samples]
+
+    def call(*flat):
+        results, start = [], 0
+        for one, operands in zip(calls, operand_sets, strict=True):
+            results.append(one(*flat[start : start + len(operands)]))
+            start += len(operands)
+        return tuple(results)
+
+    return call, tuple(x for operands in operand_sets for x in operands), operand_sets
+
+
+def joined_positions(row: OpRow, operand_sets: list[tuple]) -> tuple[int, ...]:
+    """The differentiable positions of every case in the joined call's operands."""
+    found, start = [], 0
+    for operands in operand_sets:
+        found += [start + position for position in row.differentiable]
+        start += len(operands)
+    return tuple(found)
