@@ -3,19 +3,18 @@ primitives, the trace, and np.linalg (norm; solve and friends will come here).""
 
 from __future__ import annotations
 
-import builtins
-
 import numpy as np
 
 from ...errors import TraceError
 from ...ir.primitives import contractions
+from .. import subscripts as subscripts_module
 from ..source import caller_location
 from .common import bind, normalize_axis, reject, type_of
 from .conversions import as_array, astype
 from .indexing import diagonal
 from .reductions import sum
 from .registry import implements
-from .shapes import reshape
+from .shapes import broadcast_to, reshape
 from .ufuncs import multiply, sqrt
 
 __all__ = ["dot", "einsum", "matmul", "norm", "outer", "trace"]
@@ -67,26 +66,25 @@ def dot(a, b, out=None):
     return einsum(f"{a_sub},{b_sub}->{out_sub}", a, b)
 
 
-@implements(np.einsum)
+@implements(np.einsum, note="dtype=, order= and casting= are refused; optimize= is accepted")
 def einsum(subscripts, *operands, out=None, optimize=False, **unsupported):
-    reject("einsum", out=out, **{k: v for k, v in unsupported.items()})
-    if not isinstance(subscripts, str):
-        raise TraceError(
-            "np.einsum in the interleaved (operand, sublist) form is not supported",
-            loc=caller_location(),
-            hint="pass a subscripts string like 'ij,jk->ik'",
-        )
-    spec = subscripts.replace(" ", "")
-    if "." in spec:
-        raise TraceError(
-            "np.einsum with '...' (ellipsis) is not supported yet",
-            loc=caller_location(),
-            hint="name every axis with a letter",
-        )
-    if "->" not in spec:
-        letters = spec.replace(",", "")
-        spec += "->" + "".join(builtins.sorted(c for c in set(letters) if letters.count(c) == 1))
-    return bind(contractions.einsum, *operands, subscripts=spec)
+    """Every spelling (sublists, '...', an implicit output) becomes explicit letters here, so
+    the einsum primitive and its rules serve them all; `optimize` changes only NumPy's
+    contraction order, never the result."""
+    reject("einsum", out=out, **unsupported)
+    if isinstance(subscripts, str):
+        spec, operands = subscripts, [as_array(x) for x in operands]
+    else:
+        spec, operands = subscripts_module.from_sublists((subscripts, *operands))
+        operands = [as_array(x) for x in operands]
+    shapes = [type_of(x).shape for x in operands]
+    terms, output = subscripts_module.normalize(spec, [len(shape) for shape in shapes])
+    stretched = subscripts_module.stretched_shapes(terms, shapes)
+    operands = [
+        x if shape == target else broadcast_to(x, target)
+        for x, shape, target in zip(operands, shapes, stretched, strict=True)
+    ]
+    return bind(contractions.einsum, *operands, subscripts=f"{','.join(terms)}->{output}")
 
 
 @implements(np.outer)
