@@ -34,8 +34,8 @@ DATA_SHAPE = (
     "shapes must be known while tracing"
 )
 KEEP_SHAPE = (
-    "keep the shape: select with np.where(mask, a, b) (np.where(mask, x, 0)) and reduce that, "
-    "or count with np.sum(mask)"
+    "keep the shape: select with np.where(mask, a, b), reduce what is kept with "
+    "np.sum(np.where(mask, x, 0)), or count with np.sum(mask)"
 )
 # Functions whose result's size depends on the data: they work on concrete arrays (NumPy runs
 # them), never on traced ones.
@@ -63,10 +63,6 @@ REASONS: dict[str, tuple[str, str]] = {
         "compare instead: np.sum(sorted_values < v) counts the smaller values",
     ),
     **DATA_SHAPED,
-    "choose": (
-        "it has no tracing rule in tracegrad",
-        "select with np.where: np.where(a == 0, c0, np.where(a == 1, c1, c2))",
-    ),
     "put": (IN_PLACE, "build a new array: np.where(mask, values, x)"),
     "resize": (
         IN_PLACE,

@@ -69,7 +69,7 @@ USES = {
     "argmax": lambda x: x.argmax(axis=1), "argmin": lambda x: x.argmin(),
     "argpartition": lambda x: x.argpartition(1), "argsort": lambda x: x.argsort(),
     "astype": lambda x: x.astype(np.float32), "byteswap": lambda x: x.byteswap(),
-    "choose": lambda x: x.choose([1, 2]), "clip": lambda x: x.clip(0.0, 1.0),
+    "choose": lambda x: (x > 0.5).astype(int).choose([x, -x], mode="clip"), "clip": lambda x: x.clip(0.0, 1.0),
     "compress": lambda x: x.compress([True, False, True], axis=0),
     "conj": lambda x: x.conj(), "conjugate": lambda x: x.conjugate(),
     "copy": lambda x: x.copy(), "cumprod": lambda x: x.cumprod(axis=0),

@@ -32,7 +32,6 @@ def norm_error(message: str, hint: str) -> TraceError:
 
 @implements(np.linalg.norm, note="matrix norms ord=2, -2 and 'nuc' need singular values")
 def norm(x, ord=None, axis=None, keepdims=False):
-    x = as_array(x)
     if type_of(x).dtype.kind in "biu":
         x = astype(x, np.float64)
     ndim = type_of(x).ndim
