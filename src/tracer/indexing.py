@@ -159,7 +159,9 @@ def gather(x: Tracer, items: list) -> Tracer:
     for axis, index in zip(axes, indices, strict=True):
         check_bounds(index, source.shape[axis], axis)
     result = x.trace.bind(indexing.gather, [source, *indices], axes=axes)
-    return placed_new_axes(result, items, len(source.shape) - len(kept)) if None in items else result
+    return (
+        placed_new_axes(result, items, len(source.shape) - len(kept)) if None in items else result
+    )
 
 
 def adjacent(flags: list[bool]) -> bool:
@@ -173,7 +175,9 @@ def placed_new_axes(result: Tracer, items: list, trailing: int) -> Tracer:
     between index arrays separates them, which sends the broadcast axes to the front."""
     arrays = [is_array(item) for item in items]
     kept = [is_array(item) for item in items if item is not None]
-    batch = result.ndim - trailing - sum(1 for item in items if item is not None and not is_array(item))
+    batch = (
+        result.ndim - trailing - sum(1 for item in items if item is not None and not is_array(item))
+    )
     start = kept.index(True) if adjacent(kept) else 0  # where gather put the broadcast axes
     if adjacent(kept) and not adjacent(arrays):
         order = list(range(result.ndim))

@@ -13,7 +13,6 @@ from tests.ops.table import NO_DERIVATIVE, OpRow
 
 INF = float("inf")
 VECTORS = (((4,),), ((2, 4),))
-MATRICES = (((3, 4),), ((2, 3, 4),))
 
 
 def einsum_row(name: str, fn, samples, **flags) -> OpRow:
@@ -132,21 +131,47 @@ SELECTION_ROWS: tuple[OpRow, ...] = (
 VECTOR_ORDERS = ({}, {"ord": 2}, {"ord": 1}, {"ord": INF}, {"ord": -INF}, {"ord": 3})
 MORE_ORDERS = ({"ord": 0.5}, {"ord": -1}, {"ord": -2.5}, {"ord": 1, "keepdims": True})
 
+
+def norm_row(name: str, fn, samples, kwargs, **flags) -> OpRow:
+    return OpRow(np.linalg.norm, fn, name=name, samples=samples, kwargs=kwargs, **flags)
+
+
 NORM_ROWS: tuple[OpRow, ...] = (
-    OpRow(np.linalg.norm, lambda x, **kw: np.linalg.norm(x, **kw), name="norm_vector",
-          samples=(((4,),),), kwargs=VECTOR_ORDERS + MORE_ORDERS, low=0.2, high=2.0),
-    OpRow(np.linalg.norm, lambda x, **kw: np.linalg.norm(x, **kw), name="norm_vector_signs",
-          samples=(((4,),),), kwargs=VECTOR_ORDERS),
-    OpRow(np.linalg.norm, lambda x, **kw: np.linalg.norm(x, axis=-1, **kw), name="norm_axis",
-          samples=VECTORS, kwargs=VECTOR_ORDERS + ({"ord": 3, "keepdims": True},)),
-    OpRow(np.linalg.norm, lambda x, **kw: np.linalg.norm(x, ord=0, **kw), name="norm_count",
-          samples=VECTORS, kwargs=({"axis": -1}, {"axis": 0, "keepdims": True}), **NO_DERIVATIVE),
-    OpRow(np.linalg.norm, lambda x, **kw: np.linalg.norm(x, **kw), name="norm_matrix",
-          samples=(((3, 4),),),
-          kwargs=({"ord": "fro"}, {"ord": 1}, {"ord": -1}, {"ord": INF}, {"ord": -INF})),
-    OpRow(np.linalg.norm, lambda x, **kw: np.linalg.norm(x, axis=(2, 0), **kw),
-          name="norm_axis_pair", samples=(((2, 3, 4),),),
-          kwargs=({}, {"ord": "fro", "keepdims": True}, {"ord": 1}, {"ord": -INF, "keepdims": True})),
-)  # fmt: skip
+    norm_row(
+        "norm_vector",
+        lambda x, **kw: np.linalg.norm(x, **kw),
+        (((4,),),),
+        (*VECTOR_ORDERS, *MORE_ORDERS),
+        low=0.2,  # negative orders: away from 0
+    ),
+    norm_row(
+        "norm_vector_signs", lambda x, **kw: np.linalg.norm(x, **kw), (((4,),),), VECTOR_ORDERS
+    ),
+    norm_row(
+        "norm_axis",
+        lambda x, **kw: np.linalg.norm(x, axis=-1, **kw),
+        VECTORS,
+        (*VECTOR_ORDERS, {"ord": 3, "keepdims": True}),
+    ),
+    norm_row(
+        "norm_count",
+        lambda x, **kw: np.linalg.norm(x, ord=0, **kw),
+        VECTORS,
+        ({"axis": -1}, {"axis": 0, "keepdims": True}),
+        **NO_DERIVATIVE,
+    ),
+    norm_row(
+        "norm_matrix",
+        lambda x, **kw: np.linalg.norm(x, **kw),
+        (((3, 4),),),
+        ({"ord": "fro"}, {"ord": 1}, {"ord": -1}, {"ord": INF}, {"ord": -INF}),
+    ),
+    norm_row(
+        "norm_axis_pair",
+        lambda x, **kw: np.linalg.norm(x, axis=(2, 0), **kw),
+        (((2, 3, 4),),),
+        ({}, {"ord": "fro", "keepdims": True}, {"ord": 1}, {"ord": -INF, "keepdims": True}),
+    ),
+)
 
 ROWS_INDEXING14: tuple[OpRow, ...] = EINSUM_ROWS + INDEX_ROWS + SELECTION_ROWS + NORM_ROWS

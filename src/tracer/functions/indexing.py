@@ -22,7 +22,7 @@ from .ufuncs import clip, remainder
 __all__ = ["compress", "diagonal", "repeat", "take"]
 
 
-@implements(np.take, method="take", note="traced indices are not bounds-checked in mode='raise'")
+@implements(np.take, method="take")
 def take(a, indices, axis=None, out=None, mode="raise"):
     reject("take", out=out)
     if axis is None:

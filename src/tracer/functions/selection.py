@@ -96,10 +96,6 @@ def select(condlist, choicelist, default=0):
             f"{len(condlist)} conditions for {len(choicelist)} choices",
             hint="give one choice per condition",
         )
-    if not condlist:
-        raise selection_error(
-            "select", "the list of conditions is empty", hint="give at least one condition"
-        )
     for position, condition in enumerate(condlist):
         if type_of(condition).dtype != np.bool_:
             raise selection_error(
