@@ -75,6 +75,8 @@ def concrete_index(item: Any) -> tuple:
     """('array', positions) for an integer array or list, ('mask', array) for a boolean one."""
     if isinstance(item, range):  # x[range(n), y]: the positions it holds
         item = np.arange(item.start, item.stop, item.step)
+    if isinstance(item, list | tuple) and not item:  # NumPy reads `[]` as no positions
+        item = np.zeros(0, np.intp)
     try:
         array = np.asarray(item) if isinstance(item, list | tuple | np.ndarray) else None
     except ValueError:  # a ragged nested list

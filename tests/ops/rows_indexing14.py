@@ -40,6 +40,7 @@ EINSUM_ROWS: tuple[OpRow, ...] = (
         lambda x, y: np.einsum(x, [Ellipsis, 1], y, [1]),
         (((2, 3), (3,)),),
     ),
+    einsum_row("einsum_0d", lambda x, y: np.einsum("...,...", x, y), (((), (3,)), ((), ()))),
     einsum_row("einsum_implicit", lambda x, y: np.einsum("ij,kj", x, y), (((2, 3), (4, 3)),)),
     einsum_row(
         "einsum_optimize",
