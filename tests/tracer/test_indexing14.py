@@ -89,6 +89,7 @@ Y = np.arange(24.0).reshape(2, 3, 4)
         ([],),
         (range(0), slice(1, None)),
         ([1, 0],),
+        ([0, 1], None),
         ([0, 1], None, [1, 2]),  # None between index arrays: broadcast axes go first
         (None, [0, 1], slice(None), [1, 2]),
         (slice(None), None, [0, 1], [1, 2]),
