@@ -73,6 +73,10 @@ def traced_index(item: Tracer) -> tuple:
 
 def concrete_index(item: Any) -> tuple:
     """('array', positions) for an integer array or list, ('mask', array) for a boolean one."""
+    if isinstance(item, range):  # x[range(n), y]: the positions it holds
+        item = np.arange(item.start, item.stop, item.step)
+    if isinstance(item, list | tuple) and not item:  # NumPy reads `[]` as no positions
+        item = np.zeros(0, np.intp)
     try:
         array = np.asarray(item) if isinstance(item, list | tuple | np.ndarray) else None
     except ValueError:  # a ragged nested list
@@ -143,22 +147,59 @@ def getitem(x: Tracer, key: Any) -> Tracer:
 
 
 def gather(x: Tracer, items: list) -> Tracer:
-    if None in items:
-        raise index_error(
-            "combining None (np.newaxis) with integer-array indexing is not supported",
-            hint="index first, then add the axis with np.expand_dims",
-        )
+    """Integer-array indexing: the new axes (None) are left out of the gather and put in place
+    after it, as NumPy places them (see `placed_new_axes`)."""
     # NumPy treats plain ints next to index arrays as 0-d index arrays.
     items = [("array", item) if isinstance(item, int) else item for item in items]
-    slices = tuple(WHOLE if is_array(item) else item for item in items)
+    kept = [item for item in items if item is not None]
+    slices = tuple(WHOLE if is_array(item) else item for item in kept)
     source = x
     if any(item != WHOLE for item in slices):
         source = x.trace.bind(indexing.index, [x], index=slices)
-    axes = tuple(i for i, item in enumerate(items) if is_array(item))
-    indices = [item[1] for item in items if is_array(item)]
+    axes = tuple(i for i, item in enumerate(kept) if is_array(item))
+    indices = [item[1] for item in kept if is_array(item)]
     for axis, index in zip(axes, indices, strict=True):
         check_bounds(index, source.shape[axis], axis)
-    return x.trace.bind(indexing.gather, [source, *indices], axes=axes)
+    result = x.trace.bind(indexing.gather, [source, *indices], axes=axes)
+    return (
+        placed_new_axes(result, items, len(source.shape) - len(kept)) if None in items else result
+    )
+
+
+def adjacent(flags: list[bool]) -> bool:
+    """Whether the index arrays (True) form one run: NumPy then keeps their axes in place."""
+    first, last = flags.index(True), len(flags) - 1 - flags[::-1].index(True)
+    return all(flags[first : last + 1])
+
+
+def placed_new_axes(result: Tracer, items: list, trailing: int) -> Tracer:
+    """The gathered `result` (of the key without its Nones) with the new axes NumPy adds: a None
+    between index arrays separates them, which sends the broadcast axes to the front."""
+    arrays = [is_array(item) for item in items]
+    kept = [is_array(item) for item in items if item is not None]
+    batch = (
+        result.ndim - trailing - sum(1 for item in items if item is not None and not is_array(item))
+    )
+    start = kept.index(True) if adjacent(kept) else 0  # where gather put the broadcast axes
+    if adjacent(kept) and not adjacent(arrays):
+        order = list(range(result.ndim))
+        order = order[start : start + batch] + order[:start] + order[start + batch :]
+        result = result.trace.bind(shapes.transpose, [result], axes=tuple(order))
+    shape = []
+    dims = iter(result.shape)
+    if not adjacent(arrays):
+        shape.extend(next(dims) for _ in range(batch))
+    placed = False
+    for item, array in zip(items, arrays, strict=True):
+        if item is None:
+            shape.append(1)
+        elif not array:
+            shape.append(next(dims))
+        elif adjacent(arrays) and not placed:
+            shape.extend(next(dims) for _ in range(batch))
+            placed = True
+    shape.extend(dims)
+    return result.trace.bind(shapes.reshape, [result], shape=tuple(shape))
 
 
 def check_bounds(index: Any, size: int, axis: int) -> None:

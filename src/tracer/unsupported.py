@@ -24,19 +24,34 @@ MEMORY = (
 FACTS_HINT = "use what is known while tracing: x.shape, x.dtype, x.size, x.nbytes"
 SAVE_HINT = "return the value from the traced function and save or convert it outside"
 
+DATA_SHAPE = (
+    "its result's shape depends on the data (on how many entries are nonzero or distinct), and "
+    "shapes must be known while tracing"
+)
+KEEP_SHAPE = (
+    "keep the shape: select with np.where(mask, a, b), reduce what is kept with "
+    "np.sum(np.where(mask, x, 0)), or count with np.sum(mask)"
+)
+# Functions whose result's size depends on the data: they work on concrete arrays (NumPy runs
+# them), never on traced ones.
+DATA_SHAPED: dict[str, tuple[str, str]] = {
+    "nonzero": (DATA_SHAPE, KEEP_SHAPE),
+    "argwhere": (DATA_SHAPE, KEEP_SHAPE),
+    "flatnonzero": (DATA_SHAPE, KEEP_SHAPE),
+    "extract": (DATA_SHAPE, KEEP_SHAPE),
+    "unique": (
+        DATA_SHAPE,
+        "compute the distinct values outside the traced function and pass them in, or "
+        "compare against known candidates: np.sum(x[:, None] == values, axis=0) counts each",
+    ),
+}
+
 # name -> (why it cannot work on a traced value, what to write instead)
 REASONS: dict[str, tuple[str, str]] = {
     "fill": (IN_PLACE, "build the filled array: np.full_like(x, value)"),
     "sort": (IN_PLACE, "np.sort(x) returns the sorted values: `x = np.sort(x)`"),
     "partition": (IN_PLACE, "np.partition(x, kth) returns them: `x = np.partition(x, kth)`"),
-    "nonzero": (
-        "it gives indices whose number depends on the data, and shapes must be known while tracing",
-        "keep the shape: select with np.where(mask, a, b), or count with np.sum(mask)",
-    ),
-    "choose": (
-        "it has no tracing rule in tracegrad",
-        "select with np.where: np.where(a == 0, c0, np.where(a == 1, c1, c2))",
-    ),
+    **DATA_SHAPED,
     "put": (IN_PLACE, "build a new array: np.where(mask, values, x)"),
     "resize": (
         IN_PLACE,

@@ -545,4 +545,7 @@ from tests.ops.rows_sorting14 import ROWS_SORTING14  # noqa: E402
 ROWS += ROWS_SORTING14
 ROWS += ROWS_ELEMENTWISE14
 
+from tests.ops.rows_indexing14 import ROWS_INDEXING14  # noqa: E402
+
+ROWS += ROWS_INDEXING14
 CHECKED = tuple(row for row in ROWS if not row.rejected)  # the rows the value checks run on

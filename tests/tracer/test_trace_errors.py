@@ -184,7 +184,7 @@ ODD_CALLS = {
     "unsupported kwarg": lambda x: np.sum(x, where=x > 0),
     "uint8 plus 300": lambda x: x.astype(np.uint8) + 300,
     "where with one argument": lambda x: np.where(x > 0),
-    "norm with ord 1": lambda x: np.linalg.norm(x, ord=1),
+    "matrix norm with ord 2": lambda x: np.linalg.norm(x, ord=2),
     "out keyword": lambda x: np.exp(x, out=x),
 }
 

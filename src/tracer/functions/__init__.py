@@ -12,7 +12,7 @@ tracegrad's own code reads them as `from ..tracer import functions as tnp; tnp.s
 from . import registry
 from .registry import implements, traced
 from . import common, conversions, ufuncs, mathematical, reductions, shapes, creation, ranges
-from . import indexing, linalg, sorting
+from . import indexing, selection, linalg, sorting
 from .common import *
 from .conversions import *
 from .ufuncs import *
@@ -22,12 +22,13 @@ from .shapes import *
 from .creation import *
 from .ranges import *
 from .indexing import *
+from .selection import *
 from .linalg import *
 from .sorting import *
 
 NUMPY_MODULES = (
-    conversions, ufuncs, mathematical, reductions, shapes, creation, ranges, indexing, linalg,
-    sorting,
+    conversions, ufuncs, mathematical, reductions, shapes, creation, ranges, indexing,
+    selection, linalg, sorting,
 )  # fmt: skip
 
 __all__ = [

@@ -10,26 +10,50 @@ import numpy as np
 
 from ...errors import TraceError
 from ...ir.primitives import indexing
-from ..context import find_trace
+from ..context import find_trace, freeze_captured
 from ..indexing import check_bounds
 from ..source import caller_location
 from .common import bind, normalize_axis, reject, type_of
 from .conversions import as_array
 from .registry import implements
 from .shapes import broadcast_to, expand_dims, moveaxis, reshape
+from .ufuncs import clip, remainder
 
 __all__ = ["compress", "diagonal", "repeat", "take"]
 
 
 @implements(np.take, method="take")
-def take(a, indices, axis=None, out=None, mode=None):
-    reject("take", out=out, mode=mode)
+def take(a, indices, axis=None, out=None, mode="raise"):
+    reject("take", out=out)
     if axis is None:
         a, axis = reshape(a, (-1,)), 0
     source = type_of(a)
     axis = normalize_axis(axis, source.ndim, "take")
+    indices = moded_indices(indices, source.shape[axis], mode, "take")
     check_bounds(indices, source.shape[axis], axis)
     return bind(indexing.gather, a, indices, axes=(axis,))
+
+
+def moded_indices(indices: Any, size: int, mode: Any, function: str) -> Any:
+    """The indices NumPy reads under `mode`: 'raise' keeps them (checked against the size),
+    'wrap' takes them modulo the size and 'clip' clips them (negative ones to 0)."""
+    if mode not in (None, "raise", "wrap", "clip"):
+        raise TraceError(
+            f"np.{function}: mode must be 'raise', 'wrap' or 'clip', got {mode!r}",
+            loc=caller_location(),
+            hint="pass one of the three modes (the default is 'raise')",
+        )
+    if mode in (None, "raise"):
+        return indices
+    if find_trace([indices]) is not None:  # traced: the same arithmetic, recorded
+        return remainder(indices, size) if mode == "wrap" else clip(indices, 0, size - 1)
+    freeze_captured(indices)  # the positions become the code's constants
+    positions = np.asarray(indices)
+    if positions.dtype.kind not in "iu":
+        return indices  # check_bounds and the type rule say what is wrong
+    if mode == "wrap":
+        return np.mod(positions, size) if size else positions
+    return np.clip(positions, 0, max(size - 1, 0))
 
 
 def concrete_counts(values: Any, function: str, what: str) -> np.ndarray:

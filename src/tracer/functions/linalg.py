@@ -3,45 +3,119 @@ primitives, the trace, and np.linalg (norm; solve and friends will come here).""
 
 from __future__ import annotations
 
-import builtins
-
 import numpy as np
 
 from ...errors import TraceError
 from ...ir.primitives import contractions
+from .. import subscripts as subscripts_module
 from ..source import caller_location
 from .common import bind, normalize_axis, reject, type_of
 from .conversions import as_array, astype
 from .indexing import diagonal
-from .reductions import sum
+from .reductions import max, min, sum
 from .registry import implements
-from .shapes import reshape
-from .ufuncs import multiply, sqrt
+from .shapes import broadcast_to, reshape
+from .ufuncs import absolute, multiply, not_equal, power, sqrt
 
 __all__ = ["dot", "einsum", "matmul", "norm", "outer", "trace"]
 
 
-@implements(np.linalg.norm)
+SINGULAR_VALUES = (
+    "needs the singular values, which tracegrad does not trace yet (the linear-algebra core, "
+    "issue 16)"
+)
+
+
+def norm_error(message: str, hint: str) -> TraceError:
+    return TraceError(f"np.linalg.norm: {message}", loc=caller_location(), hint=hint)
+
+
+@implements(np.linalg.norm, note="matrix norms ord=2, -2 and 'nuc' need singular values")
 def norm(x, ord=None, axis=None, keepdims=False):
-    if ord not in (None, 2) or (ord == 2 and axis is None and type_of(x).ndim != 1):
-        raise TraceError(
-            f"np.linalg.norm(..., ord={ord!r}) is not supported; only the 2-norm of vectors "
-            "(and the Frobenius norm, ord=None) is",
-            loc=caller_location(),
-            hint="write the norm out, e.g. np.sum(np.abs(x)) for the 1-norm",
-        )
-    if axis is not None and not isinstance(axis, int):
-        raise TraceError(
-            "np.linalg.norm over several axes is not supported",
-            loc=caller_location(),
-            hint="np.sqrt(np.sum(x * x, axis=axes))",
-        )
-    if axis is not None:
-        normalize_axis(axis, type_of(x).ndim, "linalg.norm")
-    source = type_of(x).dtype
-    if source.kind in "biu":
+    if type_of(x).dtype.kind in "biu":
         x = astype(x, np.float64)
-    return sqrt(sum(multiply(x, x), axis=axis, keepdims=keepdims))
+    ndim = type_of(x).ndim
+    if axis is None:
+        if ord is None or (ord in ("f", "fro") and ndim == 2) or (ord == 2 and ndim == 1):
+            return sqrt(sum(multiply(x, x), keepdims=keepdims))
+        if ndim not in (1, 2):
+            raise norm_error(
+                f"ord={ord!r} needs a vector or a matrix, got {ndim} dimensions",
+                hint="name the axes: axis=k for vectors, axis=(j, k) for matrices",
+            )
+        axis = tuple(range(ndim))
+    axes = norm_axes(axis, ndim)
+    if len(axes) == 1:
+        return vector_norm(x, ord, axes[0], keepdims)
+    result = matrix_norm(x, ord, axes)
+    if not keepdims:
+        return result
+    shape = [1 if a in axes else size for a, size in enumerate(type_of(x).shape)]
+    return reshape(result, tuple(shape))
+
+
+def norm_axes(axis: object, ndim: int) -> tuple[int, ...]:
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    if len(axes) not in (1, 2):
+        raise norm_error(
+            f"axis={axis!r}: a norm is over one axis (vectors) or two (matrices)",
+            hint="pass axis=k or axis=(j, k)",
+        )
+    if not all(isinstance(a, int | np.integer) for a in axes):
+        raise norm_error(
+            f"axis must be None, an integer or a tuple of integers, got {axis!r}",
+            hint="pass axis=k or axis=(j, k)",
+        )
+    normalized = tuple(normalize_axis(a, ndim, "linalg.norm") for a in axes)
+    if len(set(normalized)) != len(normalized):
+        raise norm_error(f"axis={axis!r} names one axis twice", hint="give two different axes")
+    return normalized
+
+
+def vector_norm(x: object, ord: object, axis: int, keepdims: bool) -> object:
+    """NumPy's vector norms, term for term (ord=0 counts the nonzero entries)."""
+    if ord is None or ord == 2:
+        return sqrt(sum(multiply(x, x), axis=axis, keepdims=keepdims))
+    if isinstance(ord, str) or not isinstance(ord, int | float | np.integer | np.floating):
+        raise norm_error(
+            f"ord={ord!r} is not a norm order for vectors",
+            hint="use None, 0, 1, 2, np.inf, -np.inf or a number p",
+        )
+    if ord == np.inf:
+        return max(absolute(x), axis=axis, keepdims=keepdims)
+    if ord == -np.inf:
+        return min(absolute(x), axis=axis, keepdims=keepdims)
+    if ord == 0:
+        counted = astype(not_equal(x, 0), type_of(x).dtype)
+        return sum(counted, axis=axis, keepdims=keepdims)
+    if ord == 1:
+        return sum(absolute(x), axis=axis, keepdims=keepdims)
+    # A Python number keeps the dtype of x (float32 stays float32, as NumPy's in-place power).
+    p = int(ord) if isinstance(ord, int | np.integer) else float(ord)
+    return power(sum(power(absolute(x), p), axis=axis, keepdims=keepdims), 1 / p)
+
+
+def matrix_norm(x: object, ord: object, axes: tuple[int, ...]) -> object:
+    """NumPy's matrix norms without singular values: Frobenius, and the largest or smallest
+    absolute column sum (ord=1, -1) or row sum (ord=inf, -inf)."""
+    rows, cols = axes
+    if ord in (None, "fro", "f"):
+        return sqrt(sum(multiply(x, x), axis=axes))
+    if ord in (2, -2, "nuc"):
+        raise norm_error(
+            f"the matrix norm ord={ord!r} {SINGULAR_VALUES}",
+            hint="the Frobenius norm np.linalg.norm(x) is traced (it bounds the 2-norm); or "
+            "compute this norm outside the traced function",
+        )
+    if isinstance(ord, str) or ord not in (1, -1, np.inf, -np.inf):
+        raise norm_error(
+            f"ord={ord!r} is not a norm order for matrices",
+            hint="use None, 'fro', 1, -1, np.inf or -np.inf (2, -2 and 'nuc' come with issue 16)",
+        )
+    summed, kept = (rows, cols) if ord in (1, -1) else (cols, rows)
+    sums = sum(absolute(x), axis=summed)
+    extreme = max if ord > 0 else min
+    return extreme(sums, axis=kept - 1 if kept > summed else kept)
 
 
 @implements(np.matmul)
@@ -67,26 +141,25 @@ def dot(a, b, out=None):
     return einsum(f"{a_sub},{b_sub}->{out_sub}", a, b)
 
 
-@implements(np.einsum)
+@implements(np.einsum, note="dtype=, order= and casting= are refused; optimize= is accepted")
 def einsum(subscripts, *operands, out=None, optimize=False, **unsupported):
-    reject("einsum", out=out, **{k: v for k, v in unsupported.items()})
-    if not isinstance(subscripts, str):
-        raise TraceError(
-            "np.einsum in the interleaved (operand, sublist) form is not supported",
-            loc=caller_location(),
-            hint="pass a subscripts string like 'ij,jk->ik'",
-        )
-    spec = subscripts.replace(" ", "")
-    if "." in spec:
-        raise TraceError(
-            "np.einsum with '...' (ellipsis) is not supported yet",
-            loc=caller_location(),
-            hint="name every axis with a letter",
-        )
-    if "->" not in spec:
-        letters = spec.replace(",", "")
-        spec += "->" + "".join(builtins.sorted(c for c in set(letters) if letters.count(c) == 1))
-    return bind(contractions.einsum, *operands, subscripts=spec)
+    """Every spelling (sublists, '...', an implicit output) becomes explicit letters here, so
+    the einsum primitive and its rules serve them all; `optimize` changes only NumPy's
+    contraction order, never the result."""
+    reject("einsum", out=out, **unsupported)
+    if isinstance(subscripts, str):
+        spec, operands = subscripts, [as_array(x) for x in operands]
+    else:
+        spec, operands = subscripts_module.from_sublists((subscripts, *operands))
+        operands = [as_array(x) for x in operands]
+    shapes = [type_of(x).shape for x in operands]
+    terms, output = subscripts_module.normalize(spec, [len(shape) for shape in shapes])
+    stretched = subscripts_module.stretched_shapes(terms, shapes)
+    operands = [
+        x if shape == target else broadcast_to(x, target)
+        for x, shape, target in zip(operands, shapes, stretched, strict=True)
+    ]
+    return bind(contractions.einsum, *operands, subscripts=f"{','.join(terms)}->{output}")
 
 
 @implements(np.outer)

@@ -275,7 +275,8 @@ def where(condition, x=None, y=None):
         raise TraceError(
             "np.where(condition) with one argument gives indices whose number depends on the data",
             loc=caller_location(),
-            hint="use the three-argument form np.where(condition, x, y)",
+            hint="keep the shape with the three-argument form, np.where(condition, x, 0), or "
+            "count with np.sum(condition)",
         )
     return bind(elementwise.where, condition, x, y)
 
