@@ -12,6 +12,7 @@ tracegrad's own code reads them as `from ..tracer import functions as tnp; tnp.s
 from . import registry
 from .registry import implements, traced
 from . import common, conversions, ufuncs, creation, reductions, shapes, indexing, linalg
+from . import joining, rearranging, diagonals, products, windows
 from .common import *
 from .conversions import *
 from .ufuncs import *
@@ -20,8 +21,16 @@ from .reductions import *
 from .shapes import *
 from .indexing import *
 from .linalg import *
+from .joining import *
+from .rearranging import *
+from .diagonals import *
+from .products import *
+from .windows import *
 
-NUMPY_MODULES = (conversions, ufuncs, creation, reductions, shapes, indexing, linalg)
+NUMPY_MODULES = (
+    conversions, ufuncs, creation, reductions, shapes, indexing, linalg,
+    joining, rearranging, diagonals, products, windows,
+)  # fmt: skip
 
 __all__ = [
     "NUMPY_MODULES",

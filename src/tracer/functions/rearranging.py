@@ -1,0 +1,302 @@
+"""Tracer layer: NumPy's rearranging functions, compositions with no primitive of their own:
+flip and rot90 are step -1 slices (and a transpose), roll a concatenate of two slices, tile a
+broadcast between two reshapes, rollaxis a transpose, and pad a concatenate of constant
+blocks (mode='constant') or a gather of the positions NumPy itself pads with (the others)."""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+import numpy as np
+
+from ...errors import TraceError
+from ..context import find_trace
+from ..source import caller_location
+from .common import normalize_axes, normalize_axis, type_of
+from .conversions import astype
+from .indexing import take
+from .registry import implements
+from .shapes import broadcast_to, concatenate, reshape, transpose, unchanged
+
+__all__ = ["flip", "fliplr", "flipud", "pad", "roll", "rollaxis", "rot90", "tile"]
+
+REVERSED = slice(None, None, -1)
+
+
+def concrete_ints(value: Any, function: str, what: str) -> np.ndarray:
+    """An argument that fixes the result's shape or layout, as an integer array."""
+    if find_trace([value]) is not None:
+        raise TraceError(
+            f"np.{function} with a traced {what}: the layout must be known while tracing",
+            loc=caller_location(),
+            hint=f"pass the {what} as Python ints",
+        )
+    array = np.asarray(value)
+    if array.dtype.kind not in "iu":
+        raise TraceError(
+            f"np.{function}: {what} must be integers, got {value!r}",
+            loc=caller_location(),
+            hint=f"pass the {what} as Python ints",
+        )
+    return array
+
+
+@implements(np.flip)
+def flip(m, axis=None):
+    ndim = type_of(m).ndim
+    axes = normalize_axes(axis, ndim, "flip")
+    if not axes:
+        return unchanged(m)
+    return m[tuple(REVERSED if i in axes else slice(None) for i in range(ndim))]
+
+
+def at_least_dims(m: Any, ndim: int, function: str) -> None:
+    if type_of(m).ndim < ndim:
+        raise TraceError(
+            f"np.{function}: the input must have at least {ndim} dimensions, "
+            f"got {type_of(m).ndim}",
+            loc=caller_location(),
+            hint="use np.flip(m, axis) to name the axis of any array",
+        )
+
+
+@implements(np.fliplr)
+def fliplr(m):
+    at_least_dims(m, 2, "fliplr")
+    return flip(m, 1)
+
+
+@implements(np.flipud)
+def flipud(m):
+    at_least_dims(m, 1, "flipud")
+    return flip(m, 0)
+
+
+def rolled(a: Any, shift: int, axis: int) -> Any:
+    """`a` rolled by `shift` along `axis`: its last `shift` entries moved to the front."""
+    size = type_of(a).shape[axis]
+    shift = shift % size if size else 0
+    if shift == 0:
+        return a
+    before = (slice(None),) * axis
+    return concatenate([a[(*before, slice(-shift, None))], a[(*before, slice(None, -shift))]], axis)
+
+
+@implements(np.roll)
+def roll(a, shift, axis=None):
+    shifts = concrete_ints(shift, "roll", "shift")
+    if axis is None:
+        return reshape(roll(reshape(a, (-1,)), shift, 0), type_of(a).shape)
+    ndim = type_of(a).ndim
+    try:
+        pairs = np.broadcast(shifts, np.asarray(axis))
+    except ValueError:
+        raise TraceError(
+            "np.roll: 'shift' and 'axis' should be scalars or 1D sequences of the same length",
+            loc=caller_location(),
+            hint="give one shift per axis",
+        ) from None
+    totals = [0] * ndim
+    for step, ax in pairs:  # shifts along the same axis add up, as in NumPy
+        totals[normalize_axis(ax, ndim, "roll")] += int(step)
+    result = a
+    for ax, total in enumerate(totals):
+        result = rolled(result, total, ax)
+    return result if result is not a else unchanged(a)
+
+
+@implements(np.rollaxis)
+def rollaxis(a, axis, start=0):
+    ndim = type_of(a).ndim
+    axis = normalize_axis(axis, ndim, "rollaxis")
+    start = operator.index(start)
+    if not -ndim <= start <= ndim:
+        raise TraceError(
+            f"np.rollaxis: start must be between {-ndim} and {ndim}, got {start}",
+            loc=caller_location(),
+            hint="start is the position the axis is rolled to (before that axis)",
+        )
+    start = start + ndim if start < 0 else start
+    if axis < start:
+        start -= 1
+    order = [i for i in range(ndim) if i != axis]
+    order.insert(start, axis)
+    return transpose(a, order)
+
+
+def rotation_axes(m: Any, axes: Any) -> tuple[int, int]:
+    ndim = type_of(m).ndim
+    axes = tuple(axes)
+    if len(axes) != 2:
+        raise TraceError(
+            f"np.rot90: axes must name two axes, got {axes!r}",
+            loc=caller_location(),
+            hint="axes=(0, 1) rotates in the plane of the first two axes",
+        )
+    first, second = (normalize_axis(a, ndim, "rot90") for a in axes)
+    if first == second:
+        raise TraceError(
+            f"np.rot90: the axes {axes} must be different",
+            loc=caller_location(),
+            hint="name two different axes of the plane to rotate in",
+        )
+    return first, second
+
+
+@implements(np.rot90)
+def rot90(m, k=1, axes=(0, 1)):
+    first, second = rotation_axes(m, axes)
+    turns = operator.index(k) % 4
+    if turns == 0:
+        return unchanged(m)
+    if turns == 2:
+        return flip(m, (first, second))
+    order = list(range(type_of(m).ndim))
+    order[first], order[second] = order[second], order[first]
+    if turns == 1:
+        return transpose(flip(m, second), order)
+    return flip(transpose(m, order), second)
+
+
+@implements(np.tile)
+def tile(A, reps):
+    counts = concrete_ints(reps, "tile", "reps").reshape(-1).tolist()
+    if any(c < 0 for c in counts):
+        raise TraceError(
+            f"np.tile: reps must not be negative, got {reps!r}",
+            loc=caller_location(),
+            hint="give each axis a count >= 0",
+        )
+    source = type_of(A).shape
+    ndim = max(len(counts), len(source))
+    shape = (1,) * (ndim - len(source)) + source
+    counts = [1] * (ndim - len(counts)) + counts
+    if all(c == 1 for c in counts):
+        return reshape(A, shape) if shape != source else unchanged(A)
+    # Each axis n becomes (count, n): broadcast along the new axes, then merged into one.
+    spread = reshape(A, tuple(d for n in shape for d in (1, n)))
+    pairs = tuple(d for c, n in zip(counts, shape, strict=True) for d in (c, n))
+    tiled = broadcast_to(spread, pairs)
+    return reshape(tiled, tuple(c * n for c, n in zip(counts, shape, strict=True)))
+
+
+# --- pad -------------------------------------------------------------------------------------
+
+GATHERED = {"edge": (), "wrap": (), "reflect": ("reflect_type",), "symmetric": ("reflect_type",)}
+
+
+def as_pairs(value: Any, ndim: int, what: str) -> list[tuple[Any, Any]]:
+    """NumPy's reading of pad_width and constant_values: one value, a (before, after) pair,
+    or one pair per axis."""
+    array = np.asarray(value)
+    if array.size == 1:
+        return [(array.reshape(-1)[0],) * 2] * ndim
+    if array.size == 2 and array.shape != (2, 1):
+        return [tuple(array.reshape(-1))] * ndim
+    try:
+        return [tuple(pair) for pair in np.broadcast_to(array, (ndim, 2))]
+    except ValueError:
+        raise TraceError(
+            f"np.pad: {what} of shape {array.shape} does not fit an array of {ndim} dimensions",
+            loc=caller_location(),
+            hint="give one int, a (before, after) pair, or one pair per axis",
+        ) from None
+
+
+def pad_widths(pad_width: Any, ndim: int) -> list[tuple[int, int]]:
+    widths = concrete_ints(pad_width, "pad", "pad_width")
+    if (widths < 0).any():
+        raise TraceError(
+            f"np.pad: pad_width cannot be negative, got {pad_width!r}",
+            loc=caller_location(),
+            hint="pad widths count the entries added before and after each axis",
+        )
+    return [(int(before), int(after)) for before, after in as_pairs(widths, ndim, "pad_width")]
+
+
+def check_pad_keywords(mode: Any, kwargs: dict) -> None:
+    allowed = ("constant_values",) if mode == "constant" else GATHERED.get(mode)
+    if allowed is None:
+        raise TraceError(
+            f"np.pad(..., mode={mode!r}) is not supported",
+            loc=caller_location(),
+            hint="use one of the modes 'constant', 'edge', 'reflect', 'symmetric' or 'wrap'",
+        )
+    unknown = sorted(set(kwargs) - set(allowed))
+    if unknown:
+        raise TraceError(
+            f"np.pad: unsupported keyword arguments for mode {mode!r}: {unknown}",
+            loc=caller_location(),
+            hint=f"mode {mode!r} takes {list(allowed) or 'no keyword arguments'}",
+        )
+    if kwargs.get("reflect_type", "even") != "even":
+        raise TraceError(
+            f"np.pad(..., reflect_type={kwargs['reflect_type']!r}) is not supported",
+            loc=caller_location(),
+            hint="use the default reflect_type='even'",
+        )
+
+
+def constant_block(value: Any, shape: tuple[int, ...], dtype: np.dtype) -> Any:
+    if find_trace([value]) is not None:
+        return broadcast_to(astype(value, dtype), shape)
+    return np.full(shape, value, dtype)
+
+
+def constant_pairs(values: Any, ndim: int) -> list[tuple[Any, Any]]:
+    if find_trace([values]) is None:
+        return as_pairs(values, ndim, "constant_values")
+    if type_of(values).shape != ():
+        raise TraceError(
+            "np.pad: traced constant_values must be one scalar",
+            loc=caller_location(),
+            hint="pass constants as Python numbers, or one traced scalar for all sides",
+        )
+    return [(values, values)] * ndim
+
+
+def pad_constant(array: Any, widths: list[tuple[int, int]], values: Any) -> Any:
+    """Blocks of the constant on each side, axis by axis: the cotangent is a slice."""
+    source = type_of(array)
+    result = array
+    for axis, ((before, after), (low, high)) in enumerate(
+        zip(widths, constant_pairs(values, source.ndim), strict=True)
+    ):
+        shape = list(type_of(result).shape)
+        blocks = []
+        for width, value in ((before, low), (after, high)):
+            shape[axis] = width
+            blocks.append(constant_block(value, tuple(shape), source.dtype) if width else None)
+        pieces = [b for b in (blocks[0], result, blocks[1]) if b is not None]
+        result = concatenate(pieces, axis=axis)
+    return result
+
+
+def pad_gathered(array: Any, widths: list[tuple[int, int]], mode: str) -> Any:
+    """The entries NumPy pads with are copies of the array's own: NumPy pads their positions
+    (np.arange of each axis) in the same mode, and the array is gathered at them."""
+    result = array
+    for axis, (before, after) in enumerate(widths):
+        if before == after == 0:
+            continue
+        try:
+            positions = np.pad(np.arange(type_of(array).shape[axis]), (before, after), mode=mode)
+        except ValueError as error:
+            raise TraceError(
+                f"np.pad: {error}", loc=caller_location(), hint="pad empty axes with mode='constant'"
+            ) from None
+        result = take(result, positions, axis=axis)
+    return result
+
+
+@implements(np.pad, note="modes constant, edge, reflect, symmetric and wrap (reflect_type='even')")
+def pad(array, pad_width, mode="constant", **kwargs):
+    check_pad_keywords(mode, kwargs)
+    ndim = type_of(array).ndim
+    widths = pad_widths(pad_width, ndim)
+    if not any(before or after for before, after in widths):
+        return unchanged(array)
+    if mode == "constant":
+        return pad_constant(array, widths, kwargs.get("constant_values", 0))
+    return pad_gathered(array, widths, mode)
