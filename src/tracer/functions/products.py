@@ -157,7 +157,16 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     if axis is not None:
         axisa = axisb = axisc = axis
     a, b = as_array(a), as_array(b)
-    parts = cross_components(components(a, axisa, "axisa"), components(b, axisb, "axisb"))
+    a_parts, b_parts = components(a, axisa, "axisa"), components(b, axisb, "axisb")
+    try:
+        np.broadcast_shapes(type_of(a_parts[0]).shape, type_of(b_parts[0]).shape)
+    except ValueError:
+        raise TraceError(
+            f"np.cross: the vectors of {type_of(a)} and {type_of(b)} do not broadcast together",
+            loc=caller_location(),
+            hint="give both the same number of vectors, or one vector for all",
+        ) from None
+    parts = cross_components(a_parts, b_parts)
     if len(parts) == 1:
         return parts[0]
     result = stack(parts, axis=-1)

@@ -42,6 +42,17 @@ def concrete_ints(value: Any, function: str, what: str) -> np.ndarray:
     return array
 
 
+def integer(value: Any, function: str, what: str) -> int:
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TraceError(
+            f"np.{function}: {what} must be an int, got {value!r}",
+            loc=caller_location(),
+            hint=f"pass {what} as a Python int",
+        ) from None
+
+
 @implements(np.flip)
 def flip(m, axis=None):
     ndim = type_of(m).ndim
@@ -110,7 +121,7 @@ def roll(a, shift, axis=None):
 def rollaxis(a, axis, start=0):
     ndim = type_of(a).ndim
     axis = normalize_axis(axis, ndim, "rollaxis")
-    start = operator.index(start)
+    start = integer(start, "rollaxis", "start")
     if not -ndim <= start <= ndim:
         raise TraceError(
             f"np.rollaxis: start must be between {-ndim} and {ndim}, got {start}",
@@ -127,7 +138,7 @@ def rollaxis(a, axis, start=0):
 
 def rotation_axes(m: Any, axes: Any) -> tuple[int, int]:
     ndim = type_of(m).ndim
-    axes = tuple(axes)
+    axes = tuple(axes) if isinstance(axes, list | tuple) else (axes,)
     if len(axes) != 2:
         raise TraceError(
             f"np.rot90: axes must name two axes, got {axes!r}",
@@ -147,7 +158,7 @@ def rotation_axes(m: Any, axes: Any) -> tuple[int, int]:
 @implements(np.rot90)
 def rot90(m, k=1, axes=(0, 1)):
     first, second = rotation_axes(m, axes)
-    turns = operator.index(k) % 4
+    turns = integer(k, "rot90", "k") % 4
     if turns == 0:
         return unchanged(m)
     if turns == 2:

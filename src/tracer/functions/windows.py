@@ -30,7 +30,7 @@ def window_axes(x: Any, window_shape: Any, axis: Any) -> list[tuple[int, int]]:
         axes = list(range(ndim))
     else:
         listed = list(axis) if isinstance(axis, list | tuple) else [axis]
-        axes = [normalize_axis(a, ndim, "sliding_window_view") for a in listed]
+        axes = [normalize_axis(a, ndim, "lib.stride_tricks.sliding_window_view") for a in listed]
     if len(axes) != len(sizes) or (sizes < 0).any():
         raise TraceError(
             f"np.lib.stride_tricks.sliding_window_view: window_shape {tuple(sizes.tolist())} "
@@ -53,7 +53,7 @@ def sliding_window_view(x, window_shape, axis=None, *, subok=False, writeable=Fa
     result = as_array(x)
     for axis, size in window_axes(result, window_shape, axis):
         length = type_of(result).shape[axis] - size + 1
-        if length < 0:
+        if length < 1:
             raise TraceError(
                 "np.lib.stride_tricks.sliding_window_view: the window shape cannot be "
                 "larger than the input array's shape",
