@@ -260,3 +260,7 @@ SELECTION_ROWS: tuple[OpRow, ...] = (
 ROWS: tuple[OpRow, ...] = (
     SELECTION_ROWS + UNARY_ROWS + BINARY_ROWS + REDUCTION_ROWS + LINALG_ROWS + SHAPE_ROWS
 )
+
+from tests.ops.rows_shapes14 import ROWS_SHAPES14  # noqa: E402  (its rows are OpRows)
+
+ROWS += ROWS_SHAPES14

@@ -5,6 +5,7 @@ by component, as NumPy computes it (so a zero component never multiplies an infi
 from __future__ import annotations
 
 import operator
+import warnings
 from typing import Any
 
 import numpy as np
@@ -152,6 +153,19 @@ def cross_components(a: list, b: list) -> list:
     return [x, y, z]
 
 
+def deprecated_2d_vectors() -> None:
+    """NumPy 2's own warning, pointed at the user's line."""
+    message = (
+        "Arrays of 2-dimensional vectors are deprecated. Use arrays of 3-dimensional vectors "
+        "instead. (deprecated in NumPy 2.0)"
+    )
+    loc = caller_location()
+    if loc is None:
+        warnings.warn(message, DeprecationWarning, stacklevel=3)
+    else:
+        warnings.warn_explicit(message, DeprecationWarning, loc.file, loc.line)
+
+
 @implements(np.cross)
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     if axis is not None:
@@ -166,6 +180,8 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
             loc=caller_location(),
             hint="give both the same number of vectors, or one vector for all",
         ) from None
+    if 2 in (len(a_parts), len(b_parts)):
+        deprecated_2d_vectors()
     parts = cross_components(a_parts, b_parts)
     if len(parts) == 1:
         return parts[0]

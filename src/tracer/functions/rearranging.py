@@ -65,8 +65,7 @@ def flip(m, axis=None):
 def at_least_dims(m: Any, ndim: int, function: str) -> None:
     if type_of(m).ndim < ndim:
         raise TraceError(
-            f"np.{function}: the input must have at least {ndim} dimensions, "
-            f"got {type_of(m).ndim}",
+            f"np.{function}: the input must have at least {ndim} dimensions, got {type_of(m).ndim}",
             loc=caller_location(),
             hint="use np.flip(m, axis) to name the axis of any array",
         )
@@ -295,7 +294,9 @@ def pad_gathered(array: Any, widths: list[tuple[int, int]], mode: str) -> Any:
             positions = np.pad(np.arange(type_of(array).shape[axis]), (before, after), mode=mode)
         except ValueError as error:
             raise TraceError(
-                f"np.pad: {error}", loc=caller_location(), hint="pad empty axes with mode='constant'"
+                f"np.pad: {error}",
+                loc=caller_location(),
+                hint="pad empty axes with mode='constant'",
             ) from None
         result = take(result, positions, axis=axis)
     return result
