@@ -5,6 +5,7 @@ family and broadcast_arrays. None records a primitive of its own: a split's piec
 
 from __future__ import annotations
 
+import itertools
 import operator
 from typing import Any
 
@@ -18,7 +19,7 @@ from .shapes import broadcast_to, concatenate, reshape, sequence, unchanged
 
 __all__ = [
     "array_split", "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_arrays",
-    "column_stack", "dstack", "hstack", "dsplit", "hsplit", "split", "vsplit", "vstack",
+    "column_stack", "dsplit", "dstack", "hsplit", "hstack", "split", "vsplit", "vstack",
 ]  # fmt: skip
 
 
@@ -126,7 +127,7 @@ def array_split(ary, indices_or_sections, axis=0):
     source = type_of(ary)
     axis = normalize_axis(axis, source.ndim, "array_split")
     points = split_points(indices_or_sections, source.shape[axis], "array_split")
-    return [along(ary, axis, start, stop) for start, stop in zip(points, points[1:])]
+    return [along(ary, axis, start, stop) for start, stop in itertools.pairwise(points)]
 
 
 @implements(np.split)
@@ -142,7 +143,7 @@ def split(ary, indices_or_sections, axis=0):
             hint="use np.array_split for sections of unequal size",
         )
     points = split_points(sections, size, "split")
-    return [along(ary, axis, start, stop) for start, stop in zip(points, points[1:])]
+    return [along(ary, axis, start, stop) for start, stop in itertools.pairwise(points)]
 
 
 def split_at_least(ary: Any, indices_or_sections: Any, ndim: int, axis: int, name: str) -> Any:
@@ -150,7 +151,7 @@ def split_at_least(ary: Any, indices_or_sections: Any, ndim: int, axis: int, nam
         raise TraceError(
             f"np.{name} only works on arrays of {ndim} or more dimensions",
             loc=caller_location(),
-            hint=f"np.split(x, sections, axis=...) picks the axis of any array",
+            hint="np.split(x, sections, axis=...) picks the axis of any array",
         )
     return split(ary, indices_or_sections, axis=axis)
 

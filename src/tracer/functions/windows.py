@@ -51,18 +51,19 @@ def sliding_window_view(x, window_shape, axis=None, *, subok=False, writeable=Fa
             hint="leave writeable=False and build new values from the windows",
         )
     result = as_array(x)
-    for axis, size in window_axes(result, window_shape, axis):
-        length = type_of(result).shape[axis] - size + 1
+    for windowed, size in window_axes(result, window_shape, axis):
+        length = type_of(result).shape[windowed] - size + 1
         if length < 1:
             raise TraceError(
                 "np.lib.stride_tricks.sliding_window_view: the window shape cannot be "
                 "larger than the input array's shape",
                 loc=caller_location(),
-                hint=f"axis {axis} has {length + size - 1} entries: use a window at most as long",
+                hint=f"axis {windowed} has {length + size - 1} entries: use a window at most "
+                "as long",
             )
         # Window i holds positions i, ..., i + size - 1; its entries go to a new last axis.
         positions = np.arange(length)[:, None] + np.arange(size)
-        result = moveaxis(take(result, positions, axis=axis), axis + 1, -1)
+        result = moveaxis(take(result, positions, axis=windowed), windowed + 1, -1)
     return result
 
 
