@@ -12,7 +12,7 @@ tracegrad's own code reads them as `from ..tracer import functions as tnp; tnp.s
 from . import registry
 from .registry import implements, traced
 from . import common, conversions, ufuncs, creation, reductions, shapes, indexing, linalg
-from . import joining, rearranging, diagonals, products, windows
+from . import joining, rearranging, padding, diagonals, products, windows
 from .common import *
 from .conversions import *
 from .ufuncs import *
@@ -23,13 +23,14 @@ from .indexing import *
 from .linalg import *
 from .joining import *
 from .rearranging import *
+from .padding import *
 from .diagonals import *
 from .products import *
 from .windows import *
 
 NUMPY_MODULES = (
     conversions, ufuncs, creation, reductions, shapes, indexing, linalg,
-    joining, rearranging, diagonals, products, windows,
+    joining, rearranging, padding, diagonals, products, windows,
 )  # fmt: skip
 
 __all__ = [

@@ -15,7 +15,8 @@ from .common import normalize_axis, type_of
 from .conversions import as_array
 from .indexing import take
 from .linalg import matmul
-from .rearranging import concrete_ints, flip, pad
+from .padding import pad
+from .rearranging import concrete_ints, flip
 from .registry import implements
 from .shapes import moveaxis
 
