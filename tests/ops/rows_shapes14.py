@@ -61,6 +61,14 @@ REARRANGING_ROWS: tuple[OpRow, ...] = (
         samples=MATRIX,
         kwargs=({"shift": 2}, {"shift": -1, "axis": 1}, {"shift": (1, 4), "axis": (0, 1)}),
     ),
+    OpRow(np.ravel, lambda x: np.ravel(x, order="F"), name="ravel_F", samples=MATRIX),
+    OpRow(
+        np.repeat,
+        lambda x: x.repeat(np.array([1, 0, 2]), axis=-1),
+        name="repeat_counts",
+        samples=MATRIX,
+        jax=False,  # jax.jit(jax.grad) of jnp.repeat needs its counts concrete
+    ),
     OpRow(np.rollaxis, lambda x: np.rollaxis(x, 2, 1), samples=(((2, 3, 2),),)),
     OpRow(
         np.rot90,

@@ -68,12 +68,15 @@ def sliding_window_view(x, window_shape, axis=None, *, subok=False, writeable=Fa
     return result
 
 
-MODES = {"v": "valid", "s": "same", "f": "full", 0: "valid", 1: "same", 2: "full"}
+MODES = {"valid": "valid", "same": "same", "full": "full", 0: "valid", 1: "same", 2: "full"}
 
 
 def mode_name(mode: Any, function: str) -> str:
-    key = mode.lower()[:1] if isinstance(mode, str) else mode
-    if isinstance(key, str | int) and key in MODES:
+    """NumPy's mode: its exact name, or its number (0 valid, 1 same, 2 full)."""
+    key = (
+        mode if isinstance(mode, str) else int(mode) if isinstance(mode, int | np.integer) else None
+    )
+    if key in MODES:
         return MODES[key]
     raise TraceError(
         f"np.{function}: mode {mode!r} is not one of 'full', 'same', 'valid'",
