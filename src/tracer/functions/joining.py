@@ -13,7 +13,8 @@ import numpy as np
 
 from ...errors import TraceError
 from ..source import caller_location
-from .common import normalize_axis, type_of
+from .common import as_dtype, normalize_axis, type_of
+from .conversions import astype
 from .registry import implements
 from .shapes import broadcast_to, concatenate, reshape, sequence, unchanged
 
@@ -65,7 +66,20 @@ def joined(tup: Any, function: str, shapes: dict[int, Any], axis: int, dtype: An
             hint="leave casting at its default, 'same_kind'",
         )
     arrays = [at_least(a, shapes) for a in sequence(tup, function)]
-    return concatenate(arrays, axis=axis, dtype=dtype)
+    if dtype is not None:
+        arrays = [cast_to(a, as_dtype(dtype, function), function) for a in arrays]
+    return concatenate(arrays, axis=axis)
+
+
+def cast_to(a: Any, dtype: np.dtype, function: str) -> Any:
+    """`a` as `dtype`, where NumPy's casting='same_kind' allows it."""
+    if not np.can_cast(type_of(a).dtype, dtype, "same_kind"):
+        raise TraceError(
+            f"np.{function}: cannot cast {type_of(a)} to {dtype} with casting='same_kind'",
+            loc=caller_location(),
+            hint=f"convert it first with .astype(np.{dtype.name})",
+        )
+    return astype(a, dtype)
 
 
 @implements(np.vstack, aliases=("row_stack",))
