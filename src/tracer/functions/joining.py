@@ -20,7 +20,8 @@ from .shapes import broadcast_to, concatenate, reshape, sequence, unchanged
 
 __all__ = [
     "array_split", "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_arrays",
-    "column_stack", "dsplit", "dstack", "hsplit", "hstack", "split", "vsplit", "vstack",
+    "column_stack", "dsplit", "dstack", "hsplit", "hstack", "row_stack", "split", "vsplit",
+    "vstack",
 ]  # fmt: skip
 
 
@@ -85,6 +86,9 @@ def cast_to(a: Any, dtype: np.dtype, function: str) -> Any:
 @implements(np.vstack, aliases=("row_stack",))
 def vstack(tup, *, dtype=None, casting="same_kind"):
     return joined(tup, "vstack", AT_LEAST_2D, 0, dtype, casting)
+
+
+row_stack = vstack  # NumPy 2 deprecates np.row_stack, which calls np.vstack
 
 
 @implements(np.hstack)
