@@ -181,8 +181,8 @@ def tile(A, reps):
     counts = [1] * (ndim - len(counts)) + counts
     if all(c == 1 for c in counts):
         return reshape(A, shape) if shape != source else unchanged(A)
-    # Each axis n becomes (count, n): broadcast along the new axes, then merged into one.
-    spread = reshape(A, tuple(d for n in shape for d in (1, n)))
-    pairs = tuple(d for c, n in zip(counts, shape, strict=True) for d in (c, n))
-    tiled = broadcast_to(spread, pairs)
+    # Each repeated axis n becomes (count, n): broadcast along the new axes, then merged.
+    pairs = [((1, c), n) if c != 1 else ((), n) for c, n in zip(counts, shape, strict=True)]
+    spread = reshape(A, tuple(d for new, n in pairs for d in (*new[:1], n)))
+    tiled = broadcast_to(spread, tuple(d for new, n in pairs for d in (*new[1:], n)))
     return reshape(tiled, tuple(c * n for c, n in zip(counts, shape, strict=True)))
