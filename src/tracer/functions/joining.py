@@ -117,10 +117,10 @@ def along(ary: Any, axis: int, start: int, stop: int) -> Any:
 
 def split_points(indices_or_sections: Any, size: int, function: str) -> list[int]:
     """The boundaries NumPy cuts an axis of `size` at: even-ish sections, or given indices."""
-    if isinstance(indices_or_sections, list | tuple | np.ndarray):
-        indices = [operator.index(i) for i in np.asarray(indices_or_sections).reshape(-1)]
-        return [0, *indices, size]
     try:
+        if isinstance(indices_or_sections, list | tuple | np.ndarray):
+            indices = np.asarray(indices_or_sections).reshape(-1)
+            return [0, *(operator.index(i) for i in indices), size]
         sections = operator.index(indices_or_sections)
     except TypeError:
         raise TraceError(

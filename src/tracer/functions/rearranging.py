@@ -134,7 +134,7 @@ def rollaxis(a, axis, start=0):
 
 def rotation_axes(m: Any, axes: Any) -> tuple[int, int]:
     ndim = type_of(m).ndim
-    axes = tuple(axes) if isinstance(axes, list | tuple) else (axes,)
+    axes = tuple(np.asarray(axes).reshape(-1).tolist())
     if len(axes) != 2:
         raise TraceError(
             f"np.rot90: axes must name two axes, got {axes!r}",
