@@ -294,8 +294,24 @@ vjp_rules[shapes.convert] = convert_vjp
 # --- indexing and its transposes --------------------------------------------------------
 
 
+def reverses_whole_axes(index: tuple, shape: tuple[int, ...]) -> bool:
+    """Every item a whole axis, read forwards or backwards (np.flip, `x[::-1]`): the index
+    only reorders `x`, and reading the cotangent the same way puts it back in place."""
+    if len(index) > len(shape):
+        return False
+    for item, size in zip(index, shape, strict=False):
+        if not isinstance(item, tuple):
+            return False
+        start, stop, step = slice(*item).indices(size)
+        if abs(step) != 1 or len(range(start, stop, step)) != size:
+            return False
+    return True
+
+
 def index_vjp(ct, x, out, index):
     """The cotangent lands where the index read; axes the index added (None) are dropped."""
+    if reverses_whole_axes(index, shape_of(x)):
+        return [ct[scatter.index_key(index)]]
     dims = iter(shape_of(ct))
     kept, key = [], []
     for item in index:

@@ -524,7 +524,6 @@ SELECTION_ROWS: tuple[OpRow, ...] = (
     ),
 )
 
-from tests.ops.rows_elementwise14 import ROWS_ELEMENTWISE14  # noqa: E402 (it imports OpRow)
 
 ROWS: tuple[OpRow, ...] = (
     SELECTION_ROWS
@@ -537,15 +536,16 @@ ROWS: tuple[OpRow, ...] = (
     + INDEXING_ROWS
 )
 
-from tests.ops.rows_creation14 import ROWS_CREATION14  # noqa: E402  (its rows are OpRows)
 
-ROWS += ROWS_CREATION14
-from tests.ops.rows_sorting14 import ROWS_SORTING14  # noqa: E402
-
-ROWS += ROWS_SORTING14
 ROWS += ROWS_ELEMENTWISE14
 
+# The rows of each family of functions issue 14 added, a file each (they import OpRow from
+# here, so they are read once the definitions above exist).
+from tests.ops.rows_creation14 import ROWS_CREATION14  # noqa: E402
+from tests.ops.rows_elementwise14 import ROWS_ELEMENTWISE14  # noqa: E402
 from tests.ops.rows_indexing14 import ROWS_INDEXING14  # noqa: E402
+from tests.ops.rows_shapes14 import ROWS_SHAPES14  # noqa: E402
+from tests.ops.rows_sorting14 import ROWS_SORTING14  # noqa: E402
 
-ROWS += ROWS_INDEXING14
+ROWS += ROWS_CREATION14 + ROWS_ELEMENTWISE14 + ROWS_INDEXING14 + ROWS_SHAPES14 + ROWS_SORTING14
 CHECKED = tuple(row for row in ROWS if not row.rejected)  # the rows the value checks run on

@@ -12,7 +12,8 @@ tracegrad's own code reads them as `from ..tracer import functions as tnp; tnp.s
 from . import registry
 from .registry import implements, traced
 from . import common, conversions, ufuncs, mathematical, reductions, shapes, creation, ranges
-from . import indexing, selection, linalg, sorting
+from . import indexing, selection, linalg
+from . import joining, rearranging, padding, diagonals, products, windows, sorting
 from .common import *
 from .conversions import *
 from .ufuncs import *
@@ -24,11 +25,17 @@ from .ranges import *
 from .indexing import *
 from .selection import *
 from .linalg import *
+from .joining import *
+from .rearranging import *
+from .padding import *
+from .diagonals import *
+from .products import *
+from .windows import *
 from .sorting import *
 
 NUMPY_MODULES = (
     conversions, ufuncs, mathematical, reductions, shapes, creation, ranges, indexing,
-    selection, linalg, sorting,
+    selection, linalg, joining, rearranging, padding, diagonals, products, windows, sorting,
 )  # fmt: skip
 
 __all__ = [

@@ -132,7 +132,14 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
             loc=caller_location(),
             hint="name two different axes",
         )
-    offset = operator.index(offset)
+    try:
+        offset = operator.index(offset)
+    except TypeError:
+        raise TraceError(
+            f"np.diagonal: offset must be an int, got {offset!r}",
+            loc=caller_location(),
+            hint="pass the diagonal's offset as a Python int",
+        ) from None
     rows, cols = source.shape[i], source.shape[j]
     length = max(0, min(rows + min(offset, 0), cols - max(offset, 0)))
     start_row, start_col = max(-offset, 0), max(offset, 0)

@@ -82,9 +82,18 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
     return bind(shape_ops.reshape, a, shape=tuple(target))
 
 
-@implements(np.ravel, method=("ravel", "flatten"))
+@implements(np.ravel, method=("ravel", "flatten"), note="order='C' and 'F'")
 def ravel(a, order="C"):
-    return reshape(a, (-1,), order=order)
+    # Column-major order reads the reversed axes in row-major order. ('A' and 'K' follow the
+    # memory layout, which a traced value does not have.)
+    if order not in ("C", "F"):
+        raise TraceError(
+            f"np.ravel(..., order={order!r}) (and x.flatten) is not supported: a traced value "
+            "has no memory layout for it to follow",
+            loc=caller_location(),
+            hint="use order='C' (row-major, the default) or order='F' (column-major)",
+        )
+    return reshape(transpose(a) if order == "F" else a, (-1,))
 
 
 @implements(np.transpose, attribute="T")

@@ -1,0 +1,188 @@
+"""Tracer layer: NumPy's rearranging functions, compositions with no primitive of their own:
+flip and rot90 are step -1 slices (and a transpose), roll a concatenate of two slices, tile a
+broadcast between two reshapes, rollaxis a transpose."""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+import numpy as np
+
+from ...errors import TraceError
+from ..context import find_trace
+from ..source import caller_location
+from .common import normalize_axes, normalize_axis, type_of
+from .registry import implements
+from .shapes import broadcast_to, concatenate, reshape, transpose, unchanged
+
+__all__ = ["flip", "fliplr", "flipud", "roll", "rollaxis", "rot90", "tile"]
+
+REVERSED = slice(None, None, -1)
+
+
+def concrete_ints(value: Any, function: str, what: str) -> np.ndarray:
+    """An argument that fixes the result's shape or layout, as an integer array."""
+    if find_trace([value]) is not None:
+        raise TraceError(
+            f"np.{function} with a traced {what}: the layout must be known while tracing",
+            loc=caller_location(),
+            hint=f"pass the {what} as Python ints",
+        )
+    array = np.asarray(value)
+    if array.dtype.kind not in "iu":
+        raise TraceError(
+            f"np.{function}: {what} must be integers, got {value!r}",
+            loc=caller_location(),
+            hint=f"pass the {what} as Python ints",
+        )
+    return array
+
+
+def integer(value: Any, function: str, what: str) -> int:
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TraceError(
+            f"np.{function}: {what} must be an int, got {value!r}",
+            loc=caller_location(),
+            hint=f"pass {what} as a Python int",
+        ) from None
+
+
+@implements(np.flip)
+def flip(m, axis=None):
+    ndim = type_of(m).ndim
+    axes = normalize_axes(axis, ndim, "flip")
+    if not axes:
+        return unchanged(m)
+    return m[tuple(REVERSED if i in axes else slice(None) for i in range(ndim))]
+
+
+def at_least_dims(m: Any, ndim: int, function: str) -> None:
+    if type_of(m).ndim < ndim:
+        raise TraceError(
+            f"np.{function}: the input must have at least {ndim} dimensions, got {type_of(m).ndim}",
+            loc=caller_location(),
+            hint="use np.flip(m, axis) to name the axis of any array",
+        )
+
+
+@implements(np.fliplr)
+def fliplr(m):
+    at_least_dims(m, 2, "fliplr")
+    return flip(m, 1)
+
+
+@implements(np.flipud)
+def flipud(m):
+    at_least_dims(m, 1, "flipud")
+    return flip(m, 0)
+
+
+def rolled(a: Any, shift: int, axis: int) -> Any:
+    """`a` rolled by `shift` along `axis`: its last `shift` entries moved to the front."""
+    size = type_of(a).shape[axis]
+    shift = shift % size if size else 0
+    if shift == 0:
+        return a
+    before = (slice(None),) * axis
+    return concatenate([a[(*before, slice(-shift, None))], a[(*before, slice(None, -shift))]], axis)
+
+
+@implements(np.roll)
+def roll(a, shift, axis=None):
+    shifts = concrete_ints(shift, "roll", "shift")
+    if axis is None:
+        return reshape(roll(reshape(a, (-1,)), shift, 0), type_of(a).shape)
+    ndim = type_of(a).ndim
+    try:
+        pairs = np.broadcast(shifts, np.asarray(axis))
+    except ValueError:
+        raise TraceError(
+            "np.roll: 'shift' and 'axis' should be scalars or 1D sequences of the same length",
+            loc=caller_location(),
+            hint="give one shift per axis",
+        ) from None
+    totals = [0] * ndim
+    for step, ax in pairs:  # shifts along the same axis add up, as in NumPy
+        totals[normalize_axis(ax, ndim, "roll")] += int(step)
+    result = a
+    for ax, total in enumerate(totals):
+        result = rolled(result, total, ax)
+    return result if result is not a else unchanged(a)
+
+
+@implements(np.rollaxis)
+def rollaxis(a, axis, start=0):
+    ndim = type_of(a).ndim
+    axis = normalize_axis(axis, ndim, "rollaxis")
+    start = integer(start, "rollaxis", "start")
+    if not -ndim <= start <= ndim:
+        raise TraceError(
+            f"np.rollaxis: start must be between {-ndim} and {ndim}, got {start}",
+            loc=caller_location(),
+            hint="start is the position the axis is rolled to (before that axis)",
+        )
+    start = start + ndim if start < 0 else start
+    if axis < start:
+        start -= 1
+    order = [i for i in range(ndim) if i != axis]
+    order.insert(start, axis)
+    return transpose(a, order)
+
+
+def rotation_axes(m: Any, axes: Any) -> tuple[int, int]:
+    ndim = type_of(m).ndim
+    axes = tuple(np.asarray(axes).reshape(-1).tolist())
+    if len(axes) != 2:
+        raise TraceError(
+            f"np.rot90: axes must name two axes, got {axes!r}",
+            loc=caller_location(),
+            hint="axes=(0, 1) rotates in the plane of the first two axes",
+        )
+    first, second = (normalize_axis(a, ndim, "rot90") for a in axes)
+    if first == second:
+        raise TraceError(
+            f"np.rot90: the axes {axes} must be different",
+            loc=caller_location(),
+            hint="name two different axes of the plane to rotate in",
+        )
+    return first, second
+
+
+@implements(np.rot90)
+def rot90(m, k=1, axes=(0, 1)):
+    first, second = rotation_axes(m, axes)
+    turns = integer(k, "rot90", "k") % 4
+    if turns == 0:
+        return unchanged(m)
+    if turns == 2:
+        return flip(m, (first, second))
+    order = list(range(type_of(m).ndim))
+    order[first], order[second] = order[second], order[first]
+    if turns == 1:
+        return transpose(flip(m, second), order)
+    return flip(transpose(m, order), second)
+
+
+@implements(np.tile)
+def tile(A, reps):
+    counts = concrete_ints(reps, "tile", "reps").reshape(-1).tolist()
+    if any(c < 0 for c in counts):
+        raise TraceError(
+            f"np.tile: reps must not be negative, got {reps!r}",
+            loc=caller_location(),
+            hint="give each axis a count >= 0",
+        )
+    source = type_of(A).shape
+    ndim = max(len(counts), len(source))
+    shape = (1,) * (ndim - len(source)) + source
+    counts = [1] * (ndim - len(counts)) + counts
+    if all(c == 1 for c in counts):
+        return reshape(A, shape) if shape != source else unchanged(A)
+    # Each repeated axis n becomes (count, n): broadcast along the new axes, then merged.
+    pairs = [((1, c), n) if c != 1 else ((), n) for c, n in zip(counts, shape, strict=True)]
+    spread = reshape(A, tuple(d for new, n in pairs for d in (*new[:1], n)))
+    tiled = broadcast_to(spread, tuple(d for new, n in pairs for d in (*new[1:], n)))
+    return reshape(tiled, tuple(c * n for c, n in zip(counts, shape, strict=True)))
