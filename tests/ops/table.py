@@ -536,9 +536,6 @@ ROWS: tuple[OpRow, ...] = (
     + INDEXING_ROWS
 )
 
-
-ROWS += ROWS_ELEMENTWISE14
-
 # The rows of each family of functions issue 14 added, a file each (they import OpRow from
 # here, so they are read once the definitions above exist).
 from tests.ops.rows_creation14 import ROWS_CREATION14  # noqa: E402
