@@ -211,6 +211,11 @@ less_equal = _declare_ufunc("less_equal", COMPARISON, np.less_equal, operator.le
 greater = _declare_ufunc("greater", COMPARISON, np.greater, operator.gt, "x > y")
 greater_equal = _declare_ufunc("greater_equal", COMPARISON, np.greater_equal, operator.ge, "x >= y")
 
+# Predicates on floating values: a boolean result, as the comparisons give.
+isnan = _declare_ufunc("isnan", COMPARISON, np.isnan, doc="x is NaN")
+isinf = _declare_ufunc("isinf", COMPARISON, np.isinf, doc="x is +inf or -inf")
+isfinite = _declare_ufunc("isfinite", COMPARISON, np.isfinite, doc="x is neither NaN nor infinite")
+
 # Logical connectives on truth values.
 logical_and = _declare_ufunc(
     "logical_and", LOGICAL, np.logical_and, doc="x and y, elementwise", traits=IS_COMMUTATIVE

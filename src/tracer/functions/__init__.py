@@ -11,17 +11,30 @@ tracegrad's own code reads them as `from ..tracer import functions as tnp; tnp.s
 # ruff: noqa: F403, I001  (the modules in dependency order: each builds on those above it)
 from . import registry
 from .registry import implements, traced
-from . import common, conversions, ufuncs, creation, reductions, shapes, indexing, linalg
+from . import common, conversions, ufuncs, creation, reductions, shapes, statistics
+from . import nanfunctions, indexing, linalg
 from .common import *
 from .conversions import *
 from .ufuncs import *
 from .creation import *
 from .reductions import *
 from .shapes import *
+from .statistics import *
+from .nanfunctions import *
 from .indexing import *
 from .linalg import *
 
-NUMPY_MODULES = (conversions, ufuncs, creation, reductions, shapes, indexing, linalg)
+NUMPY_MODULES = (
+    conversions,
+    ufuncs,
+    creation,
+    reductions,
+    shapes,
+    statistics,
+    nanfunctions,
+    indexing,
+    linalg,
+)
 
 __all__ = [
     "NUMPY_MODULES",
