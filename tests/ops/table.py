@@ -534,4 +534,5 @@ ROWS: tuple[OpRow, ...] = (
     + CONVERSION_ROWS
     + INDEXING_ROWS
 )
+ROWS += __import__("tests.ops.rows_reductions14", fromlist=["ROWS_REDUCTIONS14"]).ROWS_REDUCTIONS14
 CHECKED = tuple(row for row in ROWS if not row.rejected)  # the rows the value checks run on

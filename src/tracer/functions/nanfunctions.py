@@ -19,8 +19,8 @@ from .conversions import as_array, astype
 from .reductions import all, broadcasts_to, max, min, prod, sum
 from .registry import implements
 from .shapes import reshape
-from .statistics import degrees_of_freedom, mean, var
-from .ufuncs import divide, greater, logical_not, multiply, sqrt, subtract, ufunc_function
+from .statistics import degrees_of_freedom, divided_by_count, mean, var
+from .ufuncs import equal, greater, logical_not, multiply, sqrt, subtract, ufunc_function
 from .ufuncs import where as select
 
 __all__ = [
@@ -55,8 +55,11 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     posinf = largest if posinf is None else posinf
     neginf = -largest if neginf is None else neginf
     nan, posinf, neginf = (replacement(x, value) for value in (nan, posinf, neginf))
-    replaced = select(isnan(x), nan, select(greater(x, 0), posinf, neginf))
-    return select(isfinite(x), x, replaced)
+    # Each select keeps x as one operand, so the result keeps x's dtype (two Python floats
+    # alone would select in float64).
+    kept = select(isnan(x), nan, x)
+    kept = select(equal(x, -math.inf), neginf, kept)
+    return select(equal(x, math.inf), posinf, kept)
 
 
 def replacement(x: Any, value: Any) -> Any:
@@ -124,11 +127,6 @@ def inexact_dtype(dtype: Any, name: str) -> np.dtype | None:
             hint="leave dtype out, or use a float dtype",
         )
     return None if dtype is None else np.dtype(dtype)
-
-
-def divided_by_count(total: Any, count: Any) -> Any:
-    """total / count in total's dtype (NumPy divides in place, so float32 stays float32)."""
-    return astype(divide(total, count), type_of(total).dtype)
 
 
 @implements(np.nanmean)

@@ -57,6 +57,12 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     return astype(average, result_dtype)
 
 
+def divided_by_count(total: Any, count: Any) -> Any:
+    """total / count in total's dtype (NumPy divides in place, so float32 stays float32 even
+    where the counts are an int64 array)."""
+    return astype(divide(total, count), type_of(total).dtype)
+
+
 def variance_dtype(a: Any, dtype: Any) -> np.dtype:
     """The dtype np.var computes in: `dtype` (a float one), else float64 for integers."""
     if dtype is not None and as_dtype(dtype, "var").kind not in "fc":
@@ -115,11 +121,11 @@ def var(
     x = astype(a, variance_dtype(a, dtype))
     if mean is None:
         total = sum(x, axis=axis, keepdims=True, where=where)
-        mean = divide(total, counted(a, axis, where, True, "var"))
+        mean = divided_by_count(total, counted(a, axis, where, True, "var"))
     centered = subtract(x, mean)
     squares = multiply(centered, centered)
     total = sum(squares, axis=axis, keepdims=keepdims, where=where)
-    return divide(total, nonnegative(counted(a, axis, where, keepdims, "var") - ddof))
+    return divided_by_count(total, nonnegative(counted(a, axis, where, keepdims, "var") - ddof))
 
 
 @implements(np.std, method="std")
