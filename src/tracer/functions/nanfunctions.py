@@ -173,9 +173,13 @@ def nanvar(
     squares = multiply(centered, centered)
     total = sum(squares, axis=axis, dtype=dtype, keepdims=keepdims, where=where)
     freedom = subtract(reshape(count, type_of(total).shape), ddof)
-    variance = divided_by_count(total, freedom)
-    # With ddof 0 an empty count divides 0 by 0, NaN already; else mark the slices.
-    return variance if ddof <= 0 else select(greater(freedom, 0), variance, math.nan)
+    if ddof <= 0:  # an empty count divides 0 by 0: NaN already, as NumPy gives
+        return divided_by_count(total, freedom)
+    # NaN where the freedom is not positive; dividing by 1 there keeps the derivative 0
+    # (not 0 / 0) for the elements of that slice.
+    positive = greater(freedom, 0)
+    variance = divided_by_count(total, select(positive, freedom, 1))
+    return select(positive, variance, math.nan)
 
 
 @implements(np.nanstd)
