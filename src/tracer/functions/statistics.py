@@ -154,7 +154,7 @@ def ptp(a, axis=None, out=None, keepdims=False):
     return subtract(max(a, axis=axis, keepdims=keepdims), min(a, axis=axis, keepdims=keepdims))
 
 
-@implements(np.average)
+@implements(np.average, note="weights summing to zero raise only where the weights are known")
 def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
     """np.average: the mean, or sum(a * w) / sum(w); with `returned`, (average, sum of the
     weights) as NumPy gives them."""
