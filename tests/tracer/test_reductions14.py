@@ -321,3 +321,21 @@ def test_where_keyword_emits_a_select_and_initial_a_maximum():
     source = tracegrad.jit(f).source(X)
     assert "np.maximum(x.max(axis=0), 0.5)" in source, source
     assert "np.where(x > 0, x, 0)" in source, source
+
+
+def test_nanmax_with_where_needs_initial_under_its_own_name():
+    def f(x):
+        return np.nanmax(x, axis=0, where=x > 0)  # ERROR
+
+    expect(f, X, fragment="np.nanmax(..., where=...) needs initial=", hint="initial=")
+
+
+def test_booleans_have_no_range_as_in_numpy():
+    def f(x):
+        return np.ptp(x > 0)  # ERROR
+
+    with pytest.raises(TypeError):
+        np.ptp(X > 0)
+    with pytest.raises(tracegrad.TracegradError) as caught:
+        tracegrad.jit(f)(X)
+    assert "subtract" in str(caught.value)

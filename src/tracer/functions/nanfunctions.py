@@ -11,16 +11,26 @@ from typing import Any
 import numpy as np
 
 from ...errors import TraceError
-from ...ir.primitives import elementwise
+from ...ir.primitives import elementwise, reductions
 from .. import inplace
 from ..source import caller_location
 from .common import as_dtype, reject, type_of
 from .conversions import as_array, astype
-from .reductions import all, broadcasts_to, max, min, prod, sum
+from .reductions import all, broadcasts_to, extremum, prod, sum
 from .registry import implements
 from .shapes import reshape
 from .statistics import degrees_of_freedom, divided_by_count, mean, var
-from .ufuncs import equal, greater, logical_not, multiply, sqrt, subtract, ufunc_function
+from .ufuncs import (
+    equal,
+    greater,
+    logical_not,
+    maximum,
+    minimum,
+    multiply,
+    sqrt,
+    subtract,
+    ufunc_function,
+)
 from .ufuncs import where as select
 
 __all__ = [
@@ -96,23 +106,24 @@ def without_nan(a: Any, fill: Any) -> Any:
 @implements(np.nanmax)
 def nanmax(a, axis=None, out=None, keepdims=False, initial=None, where=None):
     reject("nanmax", out=out)
-    return nan_extremum(max, -math.inf, a, axis, keepdims, initial, where)
+    return nan_extremum("nanmax", -math.inf, a, axis, keepdims, initial, where)
 
 
 @implements(np.nanmin)
 def nanmin(a, axis=None, out=None, keepdims=False, initial=None, where=None):
     reject("nanmin", out=out)
-    return nan_extremum(min, math.inf, a, axis, keepdims, initial, where)
+    return nan_extremum("nanmin", math.inf, a, axis, keepdims, initial, where)
 
 
-def nan_extremum(extremum, loses: float, a, axis, keepdims, initial, where) -> Any:
+def nan_extremum(name: str, loses: float, a, axis, keepdims, initial, where) -> Any:
     """max / min with NaNs replaced by the value that never wins; an all-NaN slice gives NaN
     (NumPy warns and gives NaN), unless `initial` is there to give."""
+    op, join = (reductions.max_, maximum) if name == "nanmax" else (reductions.min_, minimum)
     a = as_array(a)
     if not has_nan(a):
-        return extremum(a, axis, None, keepdims, initial, where)
+        return extremum(op, join, name, a, axis, keepdims, initial, where)
     missing = isnan(a)
-    result = extremum(select(missing, loses, a), axis, None, keepdims, initial, where)
+    result = extremum(op, join, name, select(missing, loses, a), axis, keepdims, initial, where)
     if initial is not None:
         return result
     return select(all(missing, axis=axis, keepdims=keepdims), math.nan, result)
