@@ -339,3 +339,8 @@ def test_booleans_have_no_range_as_in_numpy():
     with pytest.raises(tracegrad.TracegradError) as caught:
         tracegrad.jit(f)(X)
     assert "subtract" in str(caught.value)
+
+
+def test_add_reduce_takes_where_as_sum_does():
+    fn = lambda x: np.add.reduce(x, where=x > 0, keepdims=True)  # noqa: E731
+    same(jitted(fn, X), fn(X))

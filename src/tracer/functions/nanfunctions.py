@@ -14,7 +14,7 @@ from ...errors import TraceError
 from ...ir.primitives import elementwise, reductions
 from .. import inplace
 from ..source import caller_location
-from .common import as_dtype, reject, type_of
+from .common import as_dtype, bind, reject, type_of
 from .conversions import as_array, astype
 from .reductions import all, broadcasts_to, extremum, prod, sum
 from .registry import implements
@@ -29,7 +29,6 @@ from .ufuncs import (
     multiply,
     sqrt,
     subtract,
-    ufunc_function,
 )
 from .ufuncs import where as select
 
@@ -38,9 +37,20 @@ __all__ = [
     "nanstd", "nansum", "nanvar",
 ]  # fmt: skip
 
-isnan = ufunc_function(elementwise.isnan, np.isnan)
-isinf = ufunc_function(elementwise.isinf, np.isinf)
-isfinite = ufunc_function(elementwise.isfinite, np.isfinite)
+
+@implements(np.isnan, derivative="none")
+def isnan(x):
+    return bind(elementwise.isnan, x)
+
+
+@implements(np.isinf, derivative="none")
+def isinf(x):
+    return bind(elementwise.isinf, x)
+
+
+@implements(np.isfinite, derivative="none")
+def isfinite(x):
+    return bind(elementwise.isfinite, x)
 
 
 def has_nan(a: Any) -> bool:
