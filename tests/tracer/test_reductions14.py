@@ -344,3 +344,10 @@ def test_booleans_have_no_range_as_in_numpy():
 def test_add_reduce_takes_where_as_sum_does():
     fn = lambda x: np.add.reduce(x, where=x > 0, keepdims=True)  # noqa: E731
     same(jitted(fn, X), fn(X))
+
+
+def test_ediff1d_of_booleans_is_refused_as_numpy_refuses_it():
+    def f(x):
+        return np.ediff1d(np.array([True, False]), to_begin=x[0, :1])  # ERROR
+
+    expect(f, X, fragment="booleans", hint="astype(int)")

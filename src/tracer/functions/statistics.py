@@ -282,7 +282,13 @@ def ediff1d(ary, to_end=None, to_begin=None):
     joined (flattened, in the array's dtype)."""
     ary = ravel(as_array(ary))
     dtype = type_of(ary).dtype
-    parts = [ary[1:] - ary[:-1]]
+    if dtype == np.bool_:
+        raise TraceError(
+            "np.ediff1d of booleans subtracts them, which NumPy refuses",
+            loc=caller_location(),
+            hint="convert first (np.ediff1d(x.astype(int))), or use np.diff, which compares",
+        )
+    parts = [subtract(ary[1:], ary[:-1])]
     for name, extra, at in (("to_begin", to_begin, 0), ("to_end", to_end, 1)):
         if extra is None:
             continue
