@@ -223,8 +223,8 @@ BINARY: dict[Primitive, Partials] = {
 
 
 def is_nan(x: Any) -> Any:
-    """True at a NaN: `x != x` (only a NaN differs from itself); a constant answers now."""
-    return np.isnan(x) if find_trace([x]) is None else x != x
+    """True at a NaN (a constant answers now)."""
+    return np.isnan(x) if find_trace([x]) is None else tnp.isnan(x)
 
 
 def nan_loses(wins: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:

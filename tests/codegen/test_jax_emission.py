@@ -288,6 +288,10 @@ CASES = {
     "binary float64": (binary, (F64, F64[::-1] + 2.0)),
     "binary float32": (binary, (F32[0], F32[1] + 3.0)),
     "comparisons": (comparisons, (F64, F64[::-1], BOOLS)),
+    "predicates": (
+        lambda x: [np.isnan(x), np.isinf(x), np.isfinite(x)],
+        (np.array([np.nan, -np.inf, 0.5]),),
+    ),
     "mixed dtypes": (mixed_dtypes, (I32, F32, I64, BOOLS, U8, I8)),
     "python scalars": (python_scalars, (0.7, -1.3, 3, True)),
     "reductions": (reductions, (np.linspace(-1.0, 2.0, 12),)),

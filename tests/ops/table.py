@@ -541,6 +541,7 @@ ROWS: tuple[OpRow, ...] = (
 from tests.ops.rows_creation14 import ROWS_CREATION14  # noqa: E402
 from tests.ops.rows_elementwise14 import ROWS_ELEMENTWISE14  # noqa: E402
 from tests.ops.rows_indexing14 import ROWS_INDEXING14  # noqa: E402
+from tests.ops.rows_reductions14 import ROWS_REDUCTIONS14  # noqa: E402
 from tests.ops.rows_shapes14 import ROWS_SHAPES14  # noqa: E402
 from tests.ops.rows_sorting14 import ROWS_SORTING14  # noqa: E402
 

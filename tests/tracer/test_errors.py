@@ -389,7 +389,7 @@ ODD_CALLS = {
     "mean in an unknown dtype": lambda x: np.mean(x, dtype="bogus"),  # ERROR
     "round to a float number of decimals": lambda x: np.round(x, 1.5),  # ERROR
     "np.size of a missing axis": lambda x: x * np.size(x, axis=5),  # ERROR
-    "add.reduce with where": lambda x: np.add.reduce(x, where=x > 0),  # ERROR
+    "add.reduce with out": lambda x: np.add.reduce(x, out=x),  # ERROR
     "argmax of an empty axis": lambda x: x[:, :0].argmax(axis=1),  # ERROR
     "matmul of a scalar": lambda x: x.sum() @ x,  # ERROR
     "where with one argument": lambda x: np.where(x > 0),  # ERROR

@@ -236,6 +236,11 @@ greater_equal = _declare_ufunc("greater_equal", COMPARISON, np.greater_equal, op
 # signbit compares with zero by the sign bit (so -0.0 and -nan count as negative).
 signbit = _declare_ufunc("signbit", COMPARISON, np.signbit, doc="x has its sign bit set")
 
+# Predicates on floating values: a boolean result, as the comparisons give.
+isnan = _declare_ufunc("isnan", COMPARISON, np.isnan, doc="x is NaN")
+isinf = _declare_ufunc("isinf", COMPARISON, np.isinf, doc="x is +inf or -inf")
+isfinite = _declare_ufunc("isfinite", COMPARISON, np.isfinite, doc="x is neither NaN nor infinite")
+
 # Logical connectives on truth values.
 logical_and = _declare_ufunc(
     "logical_and", LOGICAL, np.logical_and, doc="x and y, elementwise", traits=IS_COMMUTATIVE

@@ -11,7 +11,8 @@ tracegrad's own code reads them as `from ..tracer import functions as tnp; tnp.s
 # ruff: noqa: F403, I001  (the modules in dependency order: each builds on those above it)
 from . import registry
 from .registry import implements, traced
-from . import common, conversions, ufuncs, mathematical, reductions, shapes, creation, ranges
+from . import common, conversions, ufuncs, mathematical, reductions, shapes, statistics
+from . import nanfunctions, creation, ranges
 from . import indexing, selection, linalg
 from . import joining, rearranging, padding, diagonals, products, windows, sorting
 from .common import *
@@ -20,6 +21,8 @@ from .ufuncs import *
 from .mathematical import *
 from .reductions import *
 from .shapes import *
+from .statistics import *
+from .nanfunctions import *
 from .creation import *
 from .ranges import *
 from .indexing import *
@@ -34,8 +37,9 @@ from .windows import *
 from .sorting import *
 
 NUMPY_MODULES = (
-    conversions, ufuncs, mathematical, reductions, shapes, creation, ranges, indexing,
-    selection, linalg, joining, rearranging, padding, diagonals, products, windows, sorting,
+    conversions, ufuncs, mathematical, reductions, shapes, statistics, nanfunctions, creation,
+    ranges, indexing, selection, linalg, joining, rearranging, padding, diagonals, products,
+    windows, sorting,
 )  # fmt: skip
 
 __all__ = [

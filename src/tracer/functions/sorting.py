@@ -23,10 +23,11 @@ from ..source import caller_location
 from .common import bind, normalize_axes, normalize_axis, reject, type_of
 from .conversions import as_array, astype
 from .indexing import take
-from .reductions import mean, mean_dtypes
+from .nanfunctions import isnan
+from .statistics import mean, mean_dtypes
 from .registry import implements
 from .shapes import moveaxis, ravel, reshape
-from .ufuncs import add, multiply, not_equal, subtract, where
+from .ufuncs import add, multiply, subtract, where
 
 __all__ = [
     "argpartition", "argsort", "median", "partition", "percentile", "quantile", "searchsorted",
@@ -197,7 +198,7 @@ def with_nans(values: Any, axis: int, result: Any) -> Any:
     if type_of(values).dtype.kind != "f":
         return result
     last = pick(values, axis, -1)
-    return where(not_equal(last, last), last, result)
+    return where(isnan(last), last, result)
 
 
 def kept(result: Any, q_shape: tuple[int, ...], keepdims_shape: tuple[int, ...], keepdims) -> Any:
