@@ -545,5 +545,12 @@ from tests.ops.rows_reductions14 import ROWS_REDUCTIONS14  # noqa: E402
 from tests.ops.rows_shapes14 import ROWS_SHAPES14  # noqa: E402
 from tests.ops.rows_sorting14 import ROWS_SORTING14  # noqa: E402
 
-ROWS += ROWS_CREATION14 + ROWS_ELEMENTWISE14 + ROWS_INDEXING14 + ROWS_SHAPES14 + ROWS_SORTING14
+ROWS += (
+    ROWS_CREATION14
+    + ROWS_ELEMENTWISE14
+    + ROWS_INDEXING14
+    + ROWS_REDUCTIONS14
+    + ROWS_SHAPES14
+    + ROWS_SORTING14
+)
 CHECKED = tuple(row for row in ROWS if not row.rejected)  # the rows the value checks run on

@@ -24,9 +24,9 @@ from .common import bind, normalize_axes, normalize_axis, reject, type_of
 from .conversions import as_array, astype
 from .indexing import take
 from .nanfunctions import isnan
-from .statistics import mean, mean_dtypes
 from .registry import implements
 from .shapes import moveaxis, ravel, reshape
+from .statistics import mean, mean_dtypes
 from .ufuncs import add, multiply, subtract, where
 
 __all__ = [
