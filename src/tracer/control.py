@@ -393,6 +393,25 @@ def loop_index_type(bounds: list[Any]) -> TensorType:
     return TensorType((), np.dtype(np.int64), weak=True)
 
 
+def trace_loop_body(
+    trace: Trace, body_fn: Callable, index_type: TensorType, carry: list[Any], carry_tree: TreeDef
+) -> Nested:
+    """`body_fn(i, carry)` traced as a nested graph, its parameters named after the user's
+    (`i` and the carry's leaves where the body does not name them)."""
+    index_tree = flatten(0)[1]
+    return trace_body(
+        trace,
+        body_fn,
+        [[index_type], types_of(carry)],
+        [index_tree, carry_tree],
+        [
+            param_hints(body_fn, 0, index_tree, ["i"]),
+            param_hints(body_fn, 1, carry_tree, hints_of(carry, "carry")),
+        ],
+        "body",
+    )
+
+
 def fori_loop(lower: Any, upper: Any, body_fn: Callable, init: Any) -> Any:
     """`for i in range(lower, upper): carry = body_fn(i, carry)`, from `init`; returns the
     final carry, as `jax.lax.fori_loop`. With bounds known while tracing (Python ints) it
@@ -405,18 +424,7 @@ def fori_loop(lower: Any, upper: Any, body_fn: Callable, init: Any) -> Any:
         return carry
     carry, carry_tree = operand_leaves(trace, init)
     bounds = [loop_bound(name, bound) for name, bound in (("lower", lower), ("upper", upper))]
-    index_type = loop_index_type(bounds)
-    body = trace_body(
-        trace,
-        body_fn,
-        [[index_type], types_of(carry)],
-        [flatten(0)[1], carry_tree],
-        [
-            param_hints(body_fn, 0, flatten(0)[1], ["i"]),
-            param_hints(body_fn, 1, carry_tree, hints_of(carry, "carry")),
-        ],
-        "body",
-    )
+    body = trace_loop_body(trace, body_fn, loop_index_type(bounds), carry, carry_tree)
     check_structure(
         f"fori_loop: the carry {body.graph.name} returns",
         carry_tree,

@@ -111,13 +111,13 @@ def without_unread_inputs(node: Node, body: Graph, keep_ys: list[int]) -> Node:
     """The scan with uniform constants and xs written into its body, and without the
     constants and xs the body does not read (the node itself when nothing changes)."""
     k, n = node.params["num_consts"], node.params["num_carry"]
-    consts, carry, xs = node.inputs[:k], node.inputs[k : k + n], node.inputs[k + n :]
-    inputs = node.params["body"].inputs
+    xs = node.inputs[k + n :]
     # xs that are uniform constants become constants of one slice.
     moved = {j: uniform_slice(x) for j, x in enumerate(xs)}
     moved = {j: s for j, s in moved.items() if s is not None}
     body = uniforms_inlined(node, body, moved)
     read = reads(body)
+    inputs = node.params["body"].inputs
     keep_consts = [j for j in range(k) if inputs[j] in read]
     keep_moved = [j for j in moved if inputs[k + n + j] in read]
     keep_xs = [j for j in range(len(xs)) if j not in moved and inputs[k + n + j] in read]
@@ -129,6 +129,23 @@ def without_unread_inputs(node: Node, body: Graph, keep_ys: list[int]) -> Node:
         and body.nodes is node.params["body"].nodes
     ):
         return node
+    return scan_reading(node, body, keep_consts, moved, keep_moved, keep_xs, keep_ys)
+
+
+def scan_reading(
+    node: Node,
+    body: Graph,
+    keep_consts: list[int],
+    moved: dict[int, Literal],
+    keep_moved: list[int],
+    keep_xs: list[int],
+    keep_ys: list[int],
+) -> Node:
+    """The scan whose constants are the kept ones, then the one-slice constants of the kept
+    moved xs (`keep_moved`, positions among the xs, their slices in `moved`), whose xs are
+    the kept ones and whose ys are the outputs at `keep_ys`."""
+    k, n = node.params["num_consts"], node.params["num_carry"]
+    consts, carry, xs = node.inputs[:k], node.inputs[k : k + n], node.inputs[k + n :]
     body_inputs = [
         *keep_consts,
         *(k + n + j for j in keep_moved),
