@@ -192,6 +192,12 @@ def literal_lines(x: Literal, literal_id: str, target: str) -> list[str]:
     ]
 
 
+def input_box(i: int, name: str, var: Var) -> str:
+    """The box of the function's i-th parameter."""
+    label = quote(f"{name}\n{var.type}")
+    return f'  in{i} [label={label}, shape=box, fillcolor="{INPUT_COLOUR}"];'
+
+
 def output_box(i: int, x: Operand, count: int) -> str:
     """The box of the function's i-th returned value (of `count`)."""
     label = quote(f"return {i}\n{x.type}" if count > 1 else f"return\n{x.type}")
@@ -219,8 +225,7 @@ def graph_to_dot(graph: Graph, primal: Graph | None = None) -> str:
 
     for i, var in enumerate(graph.inputs):
         source[var] = f"in{i}"
-        label = quote(f"{names[var]}\n{var.type}")
-        lines.append(f'  in{i} [label={label}, shape=box, fillcolor="{INPUT_COLOUR}"];')
+        lines.append(input_box(i, names[var], var))
     for i, node in enumerate(graph.nodes):
         node_id = f"n{i}"
         lines.append(f"  {node_id} [{node_attributes(node, node in backward)}];")
@@ -248,6 +253,12 @@ def render(dot: str, path: str | os.PathLike[str]) -> Path:
             f"cannot tell which picture to write from the suffix of {str(path)!r}",
             hint="name the file .svg, .png or .pdf (or .dot for the DOT text itself)",
         )
+    path.write_bytes(picture_of(dot, FORMATS[suffix]))
+    return path
+
+
+def picture_of(dot: str, format_: str) -> bytes:
+    """DOT text drawn by Graphviz, each way it can fail said as such."""
     try:
         import graphviz
     except ImportError:
@@ -257,7 +268,7 @@ def render(dot: str, path: str | os.PathLike[str]) -> Path:
             "programs: apt-get install graphviz, or brew install graphviz",
         ) from None
     try:
-        picture = graphviz.Source(dot).pipe(format=FORMATS[suffix])
+        return graphviz.Source(dot).pipe(format=format_)
     except graphviz.ExecutableNotFound:
         raise TracegradError(
             "drawing a graph needs Graphviz's `dot` program, which is not on the PATH",
@@ -270,5 +281,3 @@ def render(dot: str, path: str | os.PathLike[str]) -> Path:
         raise TracegradError(
             f"Graphviz's dot failed: {stderr or error}", hint="please report it, with the graph"
         ) from None
-    path.write_bytes(picture)
-    return path

@@ -212,15 +212,7 @@ def trace_function(fn: Callable, call: BoundCall) -> tuple[Graph, Interface]:
     graph = trace.builder.build(outputs)
     captured = tuple(trace.capture_paths)
     input_paths.extend((-1 - k, ()) for k in range(len(captured)))
-    guards = (*trace.discovery.guards, *trace.extra_guards, *eager_reads(trace))
-    state = None
-    if captured or guards:
-        types = (
-            tuple((var.type.shape, var.type.dtype) for var in graph.inputs[-len(captured) :])
-            if captured
-            else ()
-        )
-        state = CapturedState(captured, types, guards)
+    state = captured_state(trace, graph, captured)
     interface = Interface(
         name=graph.name,
         params=tuple(call.names[i] for i in call.dynamic),
@@ -233,6 +225,20 @@ def trace_function(fn: Callable, call: BoundCall) -> tuple[Graph, Interface]:
         state=state,
     )
     return graph, interface
+
+
+def captured_state(trace: Trace, graph: Graph, captured: tuple) -> CapturedState | None:
+    """How the runtime reads the captured arrays (the graph's last inputs) at each call, and
+    the guards on the names the code read; None when there is neither."""
+    guards = (*trace.discovery.guards, *trace.extra_guards, *eager_reads(trace))
+    if not (captured or guards):
+        return None
+    types = (
+        tuple((var.type.shape, var.type.dtype) for var in graph.inputs[-len(captured) :])
+        if captured
+        else ()
+    )
+    return CapturedState(captured, types, guards)
 
 
 # Arrays of at most this many elements are compared at each call when the function may have
