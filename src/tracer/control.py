@@ -198,11 +198,7 @@ def cond(pred: Any, true_fn: Callable, false_fn: Callable, *operands: Any) -> An
         false.out_tree,
         "return the same structure (tuples, lists, dicts) from both branches",
     )
-    # Each branch takes every operand and every value either branch captured (once).
-    captured: dict[Var, Any] = {}
-    for branch in (true, false):
-        captured.update((value.ir_var, value) for value in branch.captured)
-    graphs = [with_inputs(branch, len(leaves), list(captured)) for branch in (true, false)]
+    captured, graphs = with_shared_captures([true, false], len(leaves))
     outputs = trace.bind_many(
         control.cond,
         [pred, *leaves, *captured.values()],
@@ -236,6 +232,17 @@ def trace_branch(trace: Any, branch: Callable, leaves: list, tree: TreeDef, name
         for k, (tree_k, h) in enumerate(zip(trees, hints, strict=True))
     ]
     return trace_body(trace, branch, types, trees, names, name)
+
+
+def with_shared_captures(
+    branches: list[Nested], explicit: int
+) -> tuple[dict[Var, Any], list[Graph]]:
+    """Every value either branch captured (once, by its Var in the enclosing trace), and
+    each branch's Graph taking its `explicit` inputs, then all of those."""
+    captured: dict[Var, Any] = {}
+    for branch in branches:
+        captured.update((value.ir_var, value) for value in branch.captured)
+    return captured, [with_inputs(branch, explicit, list(captured)) for branch in branches]
 
 
 def with_inputs(branch: Nested, explicit: int, captured: list[Var]) -> Graph:

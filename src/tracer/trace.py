@@ -163,16 +163,21 @@ def leaf_type(leaf: Any, where: str, fn: Callable) -> TensorType:
             hint=f"pass {where}._asdict() (a dict of its fields) or tuple({where}), and "
             "read the fields by key or position",
         )
+    if isinstance(getattr(leaf, "dtype", None), np.dtype) and supported_dtype(leaf.dtype):
+        type_ = TensorType(np.shape(leaf), leaf.dtype)
+        if is_complex(type_):
+            raise complex_value_error(type_, f"argument {where} of {function_name(fn)}")
+        return type_
+    raise unsupported_argument(leaf, where, fn)
+
+
+def unsupported_argument(leaf: Any, where: str, fn: Callable) -> TraceError:
+    """The error for an argument that is no array, number or container of them."""
     if isinstance(getattr(leaf, "dtype", None), np.dtype):
-        if supported_dtype(leaf.dtype):
-            type_ = TensorType(np.shape(leaf), leaf.dtype)
-            if is_complex(type_):
-                raise complex_value_error(type_, f"argument {where} of {function_name(fn)}")
-            return type_
         problem = f"an array of dtype {leaf.dtype}"
     else:
         problem = f"a {type(leaf).__name__}"
-    raise TraceError(
+    return TraceError(
         f"argument {where} of {function_name(fn)} is {problem}; traced arguments must be "
         "NumPy arrays, Python or NumPy numbers, or tuples, lists and dicts of them",
         loc=caller_location(),
