@@ -349,6 +349,13 @@ def first_random_call(run: Callable[[], Any], found: Discovery) -> SourceLoc | N
     def calls(frame: Any, event: str, arg: Any) -> Any:
         return None if culprit or internal(frame.f_code.co_filename) else local
 
+    run_traced_by(run, calls)
+    return culprit[0] if culprit else None
+
+
+def run_traced_by(run: Callable[[], Any], calls: Callable) -> None:
+    """`run()` under the Python trace function `calls`, then the previous one restored. An
+    exception it raises is dropped: the run only looks for a line, the caller reports."""
     previous = sys.gettrace()
     sys.settrace(calls)
     try:
@@ -357,7 +364,6 @@ def first_random_call(run: Callable[[], Any], found: Discovery) -> SourceLoc | N
         pass
     finally:
         sys.settrace(previous)
-    return culprit[0] if culprit else None
 
 
 def random_line_in_source(fn: Callable) -> SourceLoc | None:
