@@ -349,16 +349,9 @@ def sunk_node(node: Node, body: Graph, k: int, n: int, j: int, made: Node) -> No
     const_vars, x_vars = list(body.inputs[:k]), list(body.inputs[k + n :])
     old = x_vars[j]
     del xs[j], x_vars[j]
-    operands = []
-    for x in made.inputs:
-        if x.type.shape == stacked.type.shape:  # a stack: read slice by slice
-            slice_type = TensorType(x.type.shape[1:], x.type.dtype)
-            operands.append(body_input(x, xs, x_vars, slice_type, None))
-        elif x.type.ndim < stacked.type.ndim:  # broadcasts against one slice alike
-            literal = isinstance(x, Literal)
-            operands.append(x if literal else body_input(x, consts, const_vars, x.type, x.hint))
-        else:
-            return None
+    operands = step_operands(made, stacked, (consts, const_vars), (xs, x_vars))
+    if operands is None:
+        return None
     try:
         (out_type,) = made.op.infer(tuple(x.type for x in operands), dict(made.params))
     except TracegradError:
@@ -374,6 +367,29 @@ def sunk_node(node: Node, body: Graph, k: int, n: int, j: int, made: Node) -> No
     )
     params = {**node.params, "body": new_body, "num_consts": len(consts)}
     return Node(node.op, (*consts, *carry, *xs), node.outputs, params, node.loc)
+
+
+def step_operands(
+    made: Node,
+    stacked: Operand,
+    consts: tuple[list[Operand], list[Var]],
+    xs: tuple[list[Operand], list[Var]],
+) -> list[Operand] | None:
+    """`made`'s operands as the body reads them: a stack of `stacked`'s shape slice by slice
+    (an xs), a value that broadcasts against one slice whole (a const; a literal as it is).
+    Each group is (the node's operands, the body's inputs), extended in place. None when an
+    operand is neither."""
+    operands: list[Operand] = []
+    for x in made.inputs:
+        if x.type.shape == stacked.type.shape:  # a stack: read slice by slice
+            slice_type = TensorType(x.type.shape[1:], x.type.dtype)
+            operands.append(body_input(x, *xs, slice_type, None))
+        elif x.type.ndim < stacked.type.ndim:  # broadcasts against one slice alike
+            literal = isinstance(x, Literal)
+            operands.append(x if literal else body_input(x, *consts, x.type, x.hint))
+        else:
+            return None
+    return operands
 
 
 def body_input(
