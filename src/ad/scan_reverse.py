@@ -283,11 +283,7 @@ def scan_vjp(cts, *operands, outs, body, length, reverse, num_consts, num_carry,
         for kind, position in plan.sources
     ]
     trace = trace_of([*cts, *operands])
-    ct_carry = [zero_if_none(cts[j], inputs[k + j].type) for j in plan.diff_carry]
-    ct_ys = [zero_if_none(cts[n + j], type_of(outs[n + j])) for j in plan.seeded_ys]
-    accumulators = [
-        np.zeros(inputs[j].type.shape, inputs[j].type.dtype)[()] for j in plan.diff_consts
-    ]  # carried: an array even for a Python float
+    ct_carry, accumulators, ct_ys = backward_seeds(plan, cts, outs, inputs, k, n)
     results = trace.bind_many(
         control.scan,
         [*consts, *ct_carry, *accumulators, *stacked, *xs, *ct_ys],
@@ -299,6 +295,19 @@ def scan_vjp(cts, *operands, outs, body, length, reverse, num_consts, num_carry,
         num_carry=len(plan.diff_carry) + len(plan.diff_consts),
     )
     return operand_gradients(plan, results, k, n, len(operands))
+
+
+def backward_seeds(
+    plan: ScanPlan, cts: Sequence[Any], outs: Sequence[Any], inputs: Sequence[Var], k: int, n: int
+) -> tuple[list, list, list]:
+    """The backward scan's initial carries (the final carries' cotangents, zeros for the
+    constants' running sums) and its cotangent xs (the stacked ys'), a None made zeros."""
+    ct_carry = [zero_if_none(cts[j], inputs[k + j].type) for j in plan.diff_carry]
+    ct_ys = [zero_if_none(cts[n + j], type_of(outs[n + j])) for j in plan.seeded_ys]
+    accumulators = [
+        np.zeros(inputs[j].type.shape, inputs[j].type.dtype)[()] for j in plan.diff_consts
+    ]  # carried: an array even for a Python float
+    return ct_carry, accumulators, ct_ys
 
 
 def gradient_hints(plan: ScanPlan, inputs: Sequence[Var], k: int, n: int) -> list[str | None]:
