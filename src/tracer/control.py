@@ -468,6 +468,15 @@ def check_loop_test(test: Nested) -> None:
         )
 
 
+def trace_on_carry(
+    trace: Trace, fn: Callable, carry: list[Any], carry_tree: TreeDef, default_name: str
+) -> Nested:
+    """`fn(carry)` (while_loop's test or body) traced as a nested graph, its parameter
+    named after the user's."""
+    hints = param_hints(fn, 0, carry_tree, hints_of(carry, "carry"))
+    return trace_body(trace, fn, [types_of(carry)], [carry_tree], [hints], default_name)
+
+
 def while_loop(cond_fn: Callable, body_fn: Callable, init: Any) -> Any:
     """`while cond_fn(carry): carry = body_fn(carry)`, from `init`; returns the final carry,
     as `jax.lax.while_loop`. Differentiable in forward mode (jvp, jacfwd); reverse mode would
@@ -479,14 +488,9 @@ def while_loop(cond_fn: Callable, body_fn: Callable, init: Any) -> Any:
             carry = body_fn(carry)
         return carry
     carry, carry_tree = operand_leaves(trace, init)
-    types, hints = types_of(carry), hints_of(carry, "carry")
-    test = trace_body(
-        trace, cond_fn, [types], [carry_tree], [param_hints(cond_fn, 0, carry_tree, hints)], "cond"
-    )
+    test = trace_on_carry(trace, cond_fn, carry, carry_tree, "cond")
     check_loop_test(test)
-    body = trace_body(
-        trace, body_fn, [types], [carry_tree], [param_hints(body_fn, 0, carry_tree, hints)], "body"
-    )
+    body = trace_on_carry(trace, body_fn, carry, carry_tree, "body")
     check_structure(
         f"while_loop: the carry {body.graph.name} returns",
         carry_tree,

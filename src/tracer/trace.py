@@ -90,6 +90,25 @@ def function_name(fn: Callable) -> str:
     return getattr(fn, "__name__", type(fn).__name__)
 
 
+def bound_arguments(
+    fn: Callable, signature: inspect.Signature, args: Sequence, kwargs: dict
+) -> tuple[tuple[str, ...], tuple, tuple[str, ...]]:
+    """The names and values of the arguments given, and how each is passed (PASSING).
+    Parameters left to their defaults are not traced: the function keeps using its own
+    default (a constant), as when it is called plainly. (Defaults are often settings.)"""
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError as error:
+        raise TraceError(
+            f"calling {function_name(fn)}: {error}",
+            loc=caller_location(),
+            hint=f"call it as its signature says: {function_name(fn)}{signature}",
+        ) from None
+    names, values = tuple(bound.arguments), tuple(bound.arguments.values())
+    passing = tuple(PASSING.get(signature.parameters[n].kind, "") for n in names)
+    return names, values, passing
+
+
 def bind_call(
     fn: Callable, args: Sequence, kwargs: dict, static_argnums: Sequence[int]
 ) -> BoundCall:
@@ -97,22 +116,11 @@ def bind_call(
         signature = inspect.signature(fn)
     except (TypeError, ValueError):  # a builtin or C function: positional arguments only
         signature = None
-    passing: tuple[str, ...] = ()
     if signature is None:
         names, values = tuple(f"x{i}" for i in range(len(args))), tuple(args)
+        passing: tuple[str, ...] = ()
     else:
-        try:
-            bound = signature.bind(*args, **kwargs)
-        except TypeError as error:
-            raise TraceError(
-                f"calling {function_name(fn)}: {error}",
-                loc=caller_location(),
-                hint=f"call it as its signature says: {function_name(fn)}{signature}",
-            ) from None
-        # Parameters left to their defaults are not traced: the function keeps using its own
-        # default (a constant), as when it is called plainly. (Defaults are often settings.)
-        names, values = tuple(bound.arguments), tuple(bound.arguments.values())
-        passing = tuple(PASSING.get(signature.parameters[n].kind, "") for n in names)
+        names, values, passing = bound_arguments(fn, signature, args, kwargs)
     declared = len(signature.parameters) if signature is not None else len(names)
     static = declared_static(fn, len(names), declared, static_argnums)
     static.update(
