@@ -279,13 +279,11 @@ def scan(
     x_leaves, _ = operand_leaves(trace, xs)
     body = trace_step(trace, f, carry, carry_tree, x_leaves, x_tree)
     out = body.out_tree
-    explicit = len(carry) + len(x_leaves)
-    graph = body.reordered(explicit)
-    y_hints = [f"{v.hint}s" if v.hint else None for v in graph.outputs[len(carry) :]]
+    graph = body.reordered(len(carry) + len(x_leaves))
     outputs = trace.bind_many(
         control.scan,
         [*body.captured, *carry, *x_leaves],
-        hints=[v.hint for v in graph.inputs[len(body.captured) :][: len(carry)]] + y_hints,
+        hints=scan_hints(graph, len(body.captured), len(carry)),
         body=graph,
         length=length,
         reverse=bool(reverse),
@@ -296,6 +294,13 @@ def scan(
         unflatten(carry_tree, outputs[: len(carry)]),
         unflatten(out.children[1], outputs[len(carry) :]),
     )
+
+
+def scan_hints(graph: Graph, num_consts: int, num_carry: int) -> list[str | None]:
+    """The scan's outputs named after its body: each final carry as the carry it updates,
+    each stack of ys in the plural (`h` -> `hs`)."""
+    carry_hints = [v.hint for v in graph.inputs[num_consts:][:num_carry]]
+    return carry_hints + [f"{v.hint}s" if v.hint else None for v in graph.outputs[num_carry:]]
 
 
 def trace_step(
