@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..ir import Graph, Literal, Node, Var
-from .emitter import BlockRule, Emitter, with_location
+from .backend import BlockRule, with_location
+from .emitter import Emitter
 
 INDENT = "    "
 

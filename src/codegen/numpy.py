@@ -24,6 +24,7 @@ from ..ir.primitives.elementwise import UFUNCS
 from ..ir.result_kinds import result_kinds
 from . import common
 from .array_api import array_api_rules, build_rules
+from .backend import Backend, BlockRule, EmitRule, with_location
 from .common import (
     FUNCTION_NAMES,
     OPERATORS,
@@ -40,7 +41,8 @@ from .control import (
     loop_variables,
     reads,
 )
-from .emitter import Backend, BlockRule, EmitRule, Emitter, atom, with_location
+from .emitter import Emitter
+from .expressions import OPERAND, Expr, arguments, binary, method, unary
 
 
 def dtype_expr(dtype: np.dtype) -> str:
@@ -84,11 +86,11 @@ def unary_rule(op: Primitive) -> EmitRule:
     name = UFUNCS[op].__name__
     name = FUNCTION_NAMES.get(name, name)
 
-    def rule(node: Node, args: list[str]) -> str:
-        if node.out.type.weak:  # a Python scalar stays one: -x, abs(x)
-            return f"-{atom(args[0])}" if op is elementwise.neg else f"abs({args[0]})"
+    def rule(node: Node, args: list[Expr]) -> Expr | str:
         if op is elementwise.neg:
-            return f"-{atom(args[0])}"
+            return unary("-", args[0])
+        if node.out.type.weak:  # a Python scalar stays one: abs(x)
+            return f"abs({args[0]})"
         return f"np.{name}({args[0]})"
 
     return rule
@@ -98,24 +100,24 @@ def binary_rule(op: Primitive) -> EmitRule:
     symbol = OPERATORS.get(op)
     name = UFUNCS[op].__name__ if op in UFUNCS else op.name
 
-    def rule(node: Node, args: list[str]) -> str:
+    def rule(node: Node, args: list[Expr]) -> Expr | str:
         # `bools ** 2` would square to int8 (NumPy's operator fast path); np.power types as
         # the IR does. Python scalars (a weak result) keep Python's `**`.
         bool_power = (
             symbol == "**" and node.inputs[0].type.dtype == np.bool_ and not node.out.type.weak
         )
         if symbol is not None and not bool_power:
-            return f"{atom(args[0])} {symbol} {atom(args[1])}"
-        return f"np.{name}({', '.join(args)})"
+            return binary(symbol, args[0], args[1])
+        return f"np.{name}({arguments(args)})"
 
     return rule
 
 
-def convert_rule(node: Node, args: list[str]) -> str:
+def convert_rule(node: Node, args: list[Expr]) -> Expr | str:
     dtype = dtype_expr(node.params["dtype"])
     if not is_array_value(node.inputs[0]):
         return f"{dtype}({args[0]})"
-    return f"{args[0]}.astype({dtype})"
+    return method(args[0], "astype", dtype)
 
 
 def zeros_expr(node: Node) -> str:
@@ -124,8 +126,14 @@ def zeros_expr(node: Node) -> str:
     )
 
 
-def index_scatter_rule(node: Node, args: list[str]) -> list[str]:
-    update = scalar_if_uniform(node, args[0])
+def assigned(value: Expr | str) -> str:
+    """An operand on the right of a rule's own assignment (`out[0] = (x.reshape(()))`):
+    parenthesised as beside an operator, as tracegrad has always written it."""
+    return value.within(OPERAND) if isinstance(value, Expr) else value
+
+
+def index_scatter_rule(node: Node, args: list[Expr]) -> list[str]:
+    update = assigned(scalar_if_uniform(node, args[0]))
     return [f"{{out}} = {zeros_expr(node)}", f"{{out}}[{index_key(node) or '...'}] = {update}"]
 
 
@@ -145,19 +153,22 @@ def positions_are_distinct(node: Node) -> bool:
     )
 
 
-def scalar_if_uniform(node: Node, arg: str) -> str:
+def scalar_if_uniform(node: Node, arg: Expr) -> Expr | str:
     return common.scalar_if_uniform(node, arg, "np")
 
 
-def scatter_add_rule(node: Node, args: list[str]) -> list[str]:
-    args = [scalar_if_uniform(node, args[0]), *args[1:]]
+def scatter_add_rule(node: Node, args: list[Expr]) -> list[str]:
+    updates = scalar_if_uniform(node, args[0])
     parts = gather_parts(node, args[1:])
     if positions_are_distinct(node):
-        return [f"{{out}} = {zeros_expr(node)}", f"{{out}}[{', '.join(parts)}] = {args[0]}"]
+        return [
+            f"{{out}} = {zeros_expr(node)}",
+            f"{{out}}[{', '.join(parts)}] = {assigned(updates)}",
+        ]
     parts = ["slice(None)" if p == ":" else p for p in parts]
     key = parts[0] if len(parts) == 1 else f"({', '.join(parts)})"
     # np.add.at adds once per index, so repeated indices accumulate as the gradient needs.
-    return [f"{{out}} = {zeros_expr(node)}", f"np.add.at({{out}}, {key}, {args[0]})"]
+    return [f"{{out}} = {zeros_expr(node)}", f"np.add.at({{out}}, {key}, {updates})"]
 
 
 # --- control flow: real blocks, the nested Graphs' lines inlined ---------------------------
@@ -385,9 +396,9 @@ def unnamed_and_small(var: Var) -> bool:
     return var.hint is None and not is_large(var)
 
 
-def write_into(node: Node, args: list[str], buffer: str) -> str:
+def write_into(node: Node, args: list[Expr], buffer: str) -> str:
     """The ufunc writing its result into a dead buffer: `np.multiply(d_h, s, out=d_h)`."""
-    return f"np.{UFUNCS[node.op].__name__}({', '.join(args)}, out={buffer})"
+    return f"np.{UFUNCS[node.op].__name__}({arguments(args)}, out={buffer})"
 
 
 NUMPY_BACKEND = Backend(
