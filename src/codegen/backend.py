@@ -21,7 +21,8 @@ from .expressions import Expr
 if TYPE_CHECKING:  # the Emitter imports this module: a BlockRule only names its type
     from .emitter import Emitter
 
-# One emission rule: the node's expression (a `str` is a call) or its statements.
+# One emission rule: the node's expression (a `str` is a call) or its statements; a rule
+# writes statements for every node or for none (the inlining analysis asks it once).
 EmitRule = Callable[[Node, list[Expr]], "Expr | str | list[str]"]
 
 

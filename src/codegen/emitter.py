@@ -225,7 +225,11 @@ class Emitter:
             args = [str(self.operand(x)) for x in node.inputs]
             return rule.emit(self, node, args) + self.free_lines(node)
         args = [self.operand(x) for x in node.inputs]
-        if self.written_where_read(node, rule, args):
+        out = node.outputs[0] if len(node.outputs) == 1 else None
+        inlining = self.inlining
+        if (
+            out in inlining.views or out in inlining.into_reader or out in self.at_end
+        ) and self.written_where_read(node, out, rule, args):  # type: ignore[arg-type]
             return []
         into = self.plan.reuse.get(node)
         if into is not None and self.backend.write_into is not None:
@@ -243,22 +247,19 @@ class Emitter:
             lines = [f"{targets} = {emitted}"]
         return with_location(node, lines) + self.free_lines(node)
 
-    def written_where_read(self, node: Node, rule: EmitRule, args: list[Expr]) -> bool:
+    def written_where_read(self, node: Node, out: Var, rule: EmitRule, args: list[Expr]) -> bool:
         """Keep the node's expression for its reader instead of writing a line: a view
         (`x @ W.T`), a value the inlining analysis moves into its reader, or a nested
         Graph's output written where the block uses it."""
-        out = node.out if len(node.outputs) == 1 else None
         if out in self.inlining.views:
             # A view reads as part of its operand's name: it stands bare (`(a + b).T @ W`).
-            self.expressions[out] = Expr(str(as_expression(rule(node, args))))  # type: ignore[index]
+            self.expressions[out] = Expr(str(as_expression(rule(node, args))))
             return True
-        if out not in self.inlining.into_reader and out not in self.at_end:
-            return False
         expression = rule(node, args)
         if isinstance(expression, list) or node in self.plan.reuse:
             return False
         expression = as_expression(expression)
-        self.expressions[out] = moved(expression) if out not in self.at_end else expression  # type: ignore[index]
+        self.expressions[out] = expression if out in self.at_end else moved(expression)
         return True
 
     def free_lines(self, node: Node) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..ir import Graph, Node, Var
 from ..ir.passes.memory import MemoryPlan
@@ -68,8 +69,9 @@ class CountingOperand(Expr):
 
     __slots__ = ("uses",)
 
-    def __init__(self) -> None:
-        super().__init__("x", Precedence.PRIMARY)
+    def __init__(self) -> None:  # no super() call: one is made per operand of every node
+        self.text = "x"
+        self.precedence = Precedence.PRIMARY
         self.uses = 0
 
     def within(self, required: Precedence) -> str:
@@ -85,8 +87,7 @@ class CountingOperand(Expr):
         return self.text
 
 
-@dataclass(frozen=True, slots=True)
-class RuleShape:
+class RuleShape(NamedTuple):
     uses: tuple[int, ...]  # how often the rule writes each operand
     statements: bool  # the rule writes lines (`{out}[i] = u`), not one expression
 
@@ -98,11 +99,23 @@ def rule_shape(rule: EmitRule, node: Node) -> RuleShape:
 
 
 class RuleShapes(dict):
-    """Each node's RuleShape, found the first time it is asked for."""
+    """Each node's RuleShape, found the first time it is asked for. A rule writes lines for
+    every node or for none (see backend.EmitRule), so `writes_statements` asks each rule once."""
 
     def __init__(self, backend: Backend):
         super().__init__()
         self.rules = backend.rules
+        self.forms: dict[int, bool] = {}  # by id(rule): whether the rule writes lines
+
+    def writes_statements(self, node: Node) -> bool | None:
+        """True for a node whose rule writes lines, None where it has no (expression) rule."""
+        rule = self.rules.get(node.op)
+        if rule is None or isinstance(rule, BlockRule):
+            return None
+        form = self.forms.get(id(rule))
+        if form is None:
+            form = self.forms[id(rule)] = self[node].statements
+        return form
 
     def __missing__(self, node: Node) -> RuleShape | None:
         rule = self.rules.get(node.op)
@@ -140,15 +153,16 @@ def movable_values(
 ) -> set[Var]:
     """Values read once that can be written into their reader: the backend allows it,
     the reader's rule writes that operand exactly once (so nothing is computed twice),
-    and no name the value reads is deleted before the reader runs."""
+    and moved there the value still reads what it read (see `Undisturbed`)."""
     allowed = backend.inline_single_use
     if allowed is None:
         return set()
     nodes = graph.nodes
     producer = {node.out: (i, node) for i, node in enumerate(nodes) if len(node.outputs) == 1}
-    candidates = single_use(graph, uses) - {v for v in plan.reuse.values()}
+    candidates = single_use(graph, uses) - set(plan.reuse.values())
+    undisturbed = Undisturbed(nodes, plan)
     found: set[Var] = set()
-    for reader in nodes:
+    for k, reader in enumerate(nodes):
         # The cheap conditions first: only then is the reader's rule asked.
         movable = [
             (j, x)
@@ -157,32 +171,37 @@ def movable_values(
         ]
         shape = rule_shapes[reader] if movable else None
         for j, x in movable if shape is not None else ():
-            if shape.uses[j] == 1 and not isinstance(
-                backend.rules.get(producer[x][1].op), BlockRule
+            i, node = producer[x]
+            if (
+                shape.uses[j] == 1
+                and not isinstance(backend.rules.get(node.op), BlockRule)
+                and undisturbed(node, i, k)
             ):
                 found.add(x)
-    return found & undisturbed(nodes, plan, producer, found)
+    return found
 
 
-def undisturbed(
-    nodes: tuple[Node, ...], plan: MemoryPlan, producer: dict, values: set[Var]
-) -> set[Var]:
-    """The values that, moved to their reader, still read what they read: no name they read
-    is deleted, and no buffer is written into (`out=`), in between."""
-    last = len(nodes)
-    deleted_at = {v: i for i, node in enumerate(nodes) for v in plan.frees.get(node, ())}
-    # writes_before[k]: how many of the first k nodes write into a buffer (`out=`), so
-    # whether one does between a producer and its reader is one subtraction.
-    writes_before = list(itertools.accumulate((node in plan.reuse for node in nodes), initial=0))
-    reader_at = {x: k for k, node in enumerate(nodes) for x in node.inputs if x in values}
-    kept = set()
-    for x in values:
-        (i, node), k = producer[x], reader_at[x]
-        if writes_before[k] == writes_before[i + 1] and all(
+class Undisturbed:
+    """Whether a value computed by node i, moved to its reader k, still reads what it read:
+    no name it reads is deleted, and no buffer is written into (`out=`), in between."""
+
+    def __init__(self, nodes: tuple[Node, ...], plan: MemoryPlan):
+        self.last = len(nodes)
+        self.planned = bool(plan.frees or plan.reuse)
+        self.deleted_at = {v: i for i, node in enumerate(nodes) for v in plan.frees.get(node, ())}
+        # writes_before[k]: how many of the first k nodes write into a buffer (`out=`), so
+        # whether one does between a producer and its reader is one subtraction.
+        self.writes_before = list(
+            itertools.accumulate((node in plan.reuse for node in nodes), initial=0)
+        )
+
+    def __call__(self, node: Node, i: int, k: int) -> bool:
+        if not self.planned:
+            return True
+        deleted_at, last = self.deleted_at, self.last
+        return self.writes_before[k] == self.writes_before[i + 1] and all(
             deleted_at.get(v, last) >= k for v in node.inputs if isinstance(v, Var)
-        ):
-            kept.add(x)
-    return kept
+        )
 
 
 def written_into_reader(
@@ -196,10 +215,9 @@ def written_into_reader(
         if (
             len(node.outputs) == 1
             and node.out in movable
-            and not any(x in found for x in node.inputs)
+            and found.isdisjoint(node.inputs)
             and node not in plan.reuse
-            and (shape := rule_shapes[node]) is not None
-            and not shape.statements
+            and rule_shapes.writes_statements(node) is False
         ):
             found.add(node.out)
     return found

@@ -109,5 +109,4 @@ def reads_before_writing(emitter: Emitter, node: Node) -> bool:
     rule = emitter.backend.rules.get(node.op)
     if isinstance(rule, BlockRule):
         return not rule.loops
-    shape = emitter.rule_shapes[node]
-    return shape is not None and not shape.statements
+    return emitter.rule_shapes.writes_statements(node) is False
