@@ -269,32 +269,7 @@ def scan_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
     counted = counted_xs(node, xs_inputs, consts + carry)
     bases = carry_bases(node, body, consts, carry)
     step = emitter.fresh(body.name)
-    child = emitter.nested(body, closure=args[:consts])
-    carry_param, names, unpack = parameter(
-        child, [*bases, *(xs_inputs[k].hint or "i" for k in counted)], "carry"
-    )
-    names, counters = names[:carry], dict(zip(counted, names[carry:], strict=True))
-    scanned = [k for k in range(len(xs_inputs)) if k not in counted]
-    x_param, x_names, unpack_xs = (
-        parameter(child, [xs_inputs[k].hint or "x" for k in scanned], "xs")
-        if scanned
-        else ("_", [], [])
-    )
-    x_args = dict(zip(scanned, x_names, strict=True)) | counters
-    lines, results = child.inline(
-        [*args[:consts], *names, *(x_args[k] for k in range(len(xs_inputs)))],
-        [*names, *(None for _ in node.outputs[carry:])],
-    )
-    ys = tuple_text(results[carry:]) if len(results) > carry else "None"
-    counted_on = [
-        f"{name} {'-' if node.params['reverse'] else '+'} 1" for name in counters.values()
-    ]
-    lines = definition(
-        step,
-        [carry_param, x_param],
-        [*unpack, *unpack_xs, *lines],
-        f"{tuple_text([*results[:carry], *counted_on])}, {ys}",
-    )
+    lines = scan_step(emitter, node, args, step, bases, counted)
     finals = result_names(emitter, node, args, consts, bases)
     stacks = [emitter.output_name(y, y.hint or "ys") for y in node.outputs[carry:]]
     final_carry = [*finals, *("_" for _ in counted)]
@@ -302,9 +277,68 @@ def scan_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
         f"{tuple_text(final_carry) if final_carry else '_'}, "
         f"{tuple_text(stacks) if stacks else '_'}"
     )
-    xs = [args[consts + carry + k] for k in scanned]
-    # A carry that starts from an expression (`jnp.zeros(...)`) starts under its own name,
-    # so the call stays short enough to read.
+    starts, call_args = scan_call_arguments(node, args, step, finals, counted)
+    call_text = f"{targets} = jax.lax.scan({', '.join(call_args)})"
+    return lines + with_location(node, [*starts, call_text])
+
+
+def scan_step(
+    emitter: Emitter,
+    node: Node,
+    args: list[str],
+    step: str,
+    bases: list[str],
+    counted: dict[int, int],
+) -> list[str]:
+    """The scan's body as `def step(carry, xs):`, returning `(carry, ys)`; the counted xs
+    (see counted_xs) travel in the carry, one step on each pass."""
+    body: Graph = node.params["body"]
+    consts, carry = node.params["num_consts"], node.params["num_carry"]
+    child = emitter.nested(body, closure=args[:consts])
+    params, names, x_args, unpack = step_parameters(child, node, bases, counted)
+    lines, results = child.inline(
+        [*args[:consts], *names[:carry], *x_args],
+        [*names[:carry], *(None for _ in node.outputs[carry:])],
+    )
+    ys = tuple_text(results[carry:]) if len(results) > carry else "None"
+    sign = "-" if node.params["reverse"] else "+"
+    counted_on = [f"{name} {sign} 1" for name in names[carry:]]
+    return definition(
+        step, params, [*unpack, *lines], f"{tuple_text([*results[:carry], *counted_on])}, {ys}"
+    )
+
+
+def step_parameters(
+    child: Emitter, node: Node, bases: list[str], counted: dict[int, int]
+) -> tuple[list[str], list[str], list[str], list[str]]:
+    """The step def's two parameters (the carry, the xs), the carries' names (the counted
+    xs' after them), each x's name as the body reads it, and the unpacking lines."""
+    body: Graph = node.params["body"]
+    xs_inputs = body.inputs[node.params["num_consts"] + node.params["num_carry"] :]
+    carry_param, names, unpack = parameter(
+        child, [*bases, *(xs_inputs[k].hint or "i" for k in counted)], "carry"
+    )
+    counters = dict(zip(counted, names[len(bases) :], strict=True))
+    scanned = [k for k in range(len(xs_inputs)) if k not in counted]
+    x_param, x_names, unpack_xs = (
+        parameter(child, [xs_inputs[k].hint or "x" for k in scanned], "xs")
+        if scanned
+        else ("_", [], [])
+    )
+    x_args = dict(zip(scanned, x_names, strict=True)) | counters
+    reads = [x_args[k] for k in range(len(xs_inputs))]
+    return [carry_param, x_param], names, reads, [*unpack, *unpack_xs]
+
+
+def scan_call_arguments(
+    node: Node, args: list[str], step: str, finals: list[str], counted: dict[int, int]
+) -> tuple[list[str], list[str]]:
+    """The lines starting the carries, and the arguments of `jax.lax.scan`. A carry that
+    starts from an expression (`jnp.zeros(...)`) starts under its own name, so the call
+    stays short enough to read."""
+    consts, carry = node.params["num_consts"], node.params["num_carry"]
+    xs_count = len(node.inputs) - consts - carry
+    xs = [args[consts + carry + k] for k in range(xs_count) if k not in counted]
     starts, inits = [], []
     for init, final in zip(args[consts : consts + carry], finals, strict=True):
         if not init.isidentifier() and final.isidentifier():
@@ -312,10 +346,14 @@ def scan_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
             init = final
         inits.append(init)
     inits += [str(value) for value in counted.values()]
-    call = [step, tuple_text(inits), tuple_text(xs) if xs else f"length={node.params['length']}"]
+    call_args = [
+        step,
+        tuple_text(inits),
+        tuple_text(xs) if xs else f"length={node.params['length']}",
+    ]
     if node.params["reverse"]:
-        call.append("reverse=True")
-    return lines + with_location(node, [*starts, f"{targets} = jax.lax.scan({', '.join(call)})"])
+        call_args.append("reverse=True")
+    return starts, call_args
 
 
 def fori_loop_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
