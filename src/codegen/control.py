@@ -1,7 +1,7 @@
 """Codegen layer: what both backends' control-flow rules share: naming a loop's carries,
 assembling blocks and tuples, and custom_vjp, which both write as the function's own code.
 
-The rules themselves are BlockRules (see emitter.py) in numpy.py (`for`/`while`/`if` blocks)
+The rules themselves are BlockRules (see backend.py) in numpy.py (`for`/`while`/`if` blocks)
 and jax.py (`jax.lax` calls on nested `def`s).
 """
 
