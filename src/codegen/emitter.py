@@ -111,24 +111,23 @@ class Emitter:
     def names_from_blocks(self) -> dict[Var, str]:
         """Temporaries made only to start a loop take the name of the carry they start:
         `v = np.abs(w) + 1` and then `while ...: v = ...`."""
+        blocks = [node for node in self.graph.nodes if node.op.group is Group.CONTROL]
+        if not blocks:
+            return {}
+        produced = {v for node in self.graph.nodes for v in node.outputs}
         hints: dict[Var, str] = {}
-        for node in self.graph.nodes:
-            rule = self.backend.rules.get(node.op) if node.op.group is Group.CONTROL else None
+        for node in blocks:
+            rule = self.backend.rules.get(node.op)
             if not isinstance(rule, BlockRule) or rule.operand_names is None:
                 continue
             for x, base in zip(node.inputs, rule.operand_names(node), strict=True):
-                if base and isinstance(x, Var) and self.names_temporary(x):
+                if base and isinstance(x, Var) and x in produced and self.temporary(x):
                     hints[x] = base
         return hints
 
-    def names_temporary(self, x: Var) -> bool:
-        """True for an unnamed value computed here and read only by the one block."""
-        return (
-            x.hint is None
-            and self.uses.get(x) == 1
-            and x not in self.graph.outputs
-            and any(x in node.outputs for node in self.graph.nodes)
-        )
+    def temporary(self, x: Var) -> bool:
+        """True for an unnamed value read by one node only and not returned."""
+        return x.hint is None and self.uses.get(x) == 1 and x not in self.graph.outputs
 
     # --- operands and names -------------------------------------------------------------
 

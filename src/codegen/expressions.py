@@ -1,5 +1,6 @@
-"""Codegen layer: expressions that know how tightly they bind, so the Emitter parenthesises an
-operand by its precedence, never by looking at its text.
+"""Codegen layer: expressions that know how tightly they bind, so an operand is parenthesised
+by its precedence, not by searching its text (only `moved`, the inlining's readability rule,
+counts the brackets of a primary moved into its reader).
 
 An emission rule receives its operands as `Expr`s and returns an `Expr` (or, for a call, the
 plain text: `np.tanh(x)`). Written into an f-string an Expr is bare, as an argument, list item

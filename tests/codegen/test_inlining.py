@@ -114,3 +114,36 @@ def test_rule_shapes_count_operand_uses_and_tell_statements_from_expressions():
     add, scatter = graph.nodes
     assert rule_shape(numpy_rules[elementwise.add], add) == ((1, 1), False)
     assert rule_shape(numpy_rules[indexing.index_scatter], scatter) == ((1,), True)
+
+
+def catalog_graphs() -> list[Graph]:
+    """The catalog's functions and gradients, optimized, nested Graphs included."""
+    import tracegrad
+    from tests.catalog.functions import CATALOG
+
+    graphs = []
+    for entry in CATALOG:
+        args = entry.make_args(np.random.default_rng(0))
+        graphs.append(tracegrad.jit(entry.fn).ir(*args))
+        if entry.scalar_output and entry.grad is not None:
+            graphs.append(tracegrad.grad(entry.fn).ir(*args))
+    nested = [v for g in graphs for n in g.nodes for v in n.params.values() if isinstance(v, Graph)]
+    return graphs + nested
+
+
+def test_a_rule_writes_lines_for_every_node_or_for_none():
+    """RuleShapes asks each rule its form once (backend.EmitRule): check that across the
+    catalog no rule gives lines for one node and an expression for another."""
+    from tracegrad.codegen.backend import BlockRule
+    from tracegrad.codegen.jax import jax_rules
+
+    graphs = catalog_graphs()
+    for rules in (numpy_rules, jax_rules):
+        forms: dict[int, set[bool]] = {}  # by rule: the forms seen
+        for node in (n for g in graphs for n in g.nodes):
+            rule = rules.get(node.op)
+            if rule is not None and not isinstance(rule, BlockRule):
+                forms.setdefault(id(rule), set()).add(rule_shape(rule, node).statements)
+        assert forms and all(len(seen) == 1 for seen in forms.values())
+        # NumPy's scatters fill a buffer with lines; JAX's are `.at[]` expressions.
+        assert any(seen == {True} for seen in forms.values()) is (rules is numpy_rules)
