@@ -42,6 +42,25 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def add_function_arguments(command: argparse.ArgumentParser) -> None:
+    """What both commands take: the function, its parameters' types, backend and gradient."""
+    command.add_argument("target", metavar="FILE.py:FUNCTION")
+    command.add_argument(
+        "--arg",
+        action="append",
+        default=[],
+        metavar="NAME=TYPE",
+        help="a parameter and its type, e.g. x=f64[32,64], n=int",
+    )
+    command.add_argument("--backend", default="numpy", choices=BACKENDS)
+    command.add_argument(
+        "--grad",
+        metavar="ARGNUMS",
+        help="the gradient instead, with respect to these arguments "
+        "(positions or names, comma-separated: 0, or 0,1, or W,b)",
+    )
+
+
 def build_parser() -> Parser:
     parser = Parser(
         prog="tracegrad",
@@ -51,21 +70,7 @@ def build_parser() -> Parser:
     show = commands.add_parser("show", help="print the emitted source (and the IR with --ir)")
     export_command = commands.add_parser("export", help="write the emitted module to a file")
     for command in (show, export_command):
-        command.add_argument("target", metavar="FILE.py:FUNCTION")
-        command.add_argument(
-            "--arg",
-            action="append",
-            default=[],
-            metavar="NAME=TYPE",
-            help="a parameter and its type, e.g. x=f64[32,64], n=int",
-        )
-        command.add_argument("--backend", default="numpy", choices=BACKENDS)
-        command.add_argument(
-            "--grad",
-            metavar="ARGNUMS",
-            help="the gradient instead, with respect to these arguments "
-            "(positions or names, comma-separated: 0, or 0,1, or W,b)",
-        )
+        add_function_arguments(command)
     show.add_argument("--ir", action="store_true", help="print the IR too (and the adjoint's)")
     show.add_argument(
         "--color",
@@ -143,10 +148,10 @@ def argument_types(specs: Sequence[str]) -> dict[str, TensorType]:
     return types
 
 
-def arguments_for(fn: Callable, specs: Sequence[str]) -> tuple[list[str], tuple]:
-    """The parameter names and the random positional arguments the --arg options describe."""
-    types = argument_types(specs)
-    name = getattr(fn, "__name__", "the function")
+def positional_parameters(
+    fn: Callable, types: dict[str, TensorType], name: str
+) -> list[inspect.Parameter]:
+    """The parameters a positional argument can fill; each --arg must name one of them."""
     parameters = [
         p
         for p in inspect.signature(fn).parameters.values()
@@ -159,6 +164,14 @@ def arguments_for(fn: Callable, specs: Sequence[str]) -> tuple[list[str], tuple]
             f"{name} has no parameter {unknown[0]!r} (its parameters: "
             f"{', '.join(p.name for p in parameters) or 'none'})"
         )
+    return parameters
+
+
+def arguments_for(fn: Callable, specs: Sequence[str]) -> tuple[list[str], tuple]:
+    """The parameter names and the random positional arguments the --arg options describe."""
+    types = argument_types(specs)
+    name = getattr(fn, "__name__", "the function")
+    parameters = positional_parameters(fn, types, name)
     given = [i for i, p in enumerate(parameters) if p.name in types]
     rng = np.random.default_rng(0)
     names, values = [], []

@@ -7,6 +7,10 @@ operand's shape), forward mode with the tangent (`t * f'`, summed over the opera
 derivative is never written twice. Each entry is written the way the emitted gradient reads
 (`-v * sin(x)`, `v / x`): the seed goes first, as one writes `ct * cos(x)` by hand.
 
+Derivatives over one denominator (divide, arctan2) are a `Quotient`, from which reverse mode
+takes one partial per operand and forward mode one division of the combined numerator. The
+extrema's facts (who wins, a tie's share) are here too; each mode writes its own select.
+
 Besides the tables: the derivatives of power and of the product, and the reshaping helpers
 (cast, unbroadcast, keep_axes) both modes' rules use.
 """
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -116,8 +121,6 @@ UNARY: dict[Primitive, Scaled] = {
 
 
 # --- elementwise: binary --------------------------------------------------------------------
-# (maximum, minimum, fmax, fmin and arctan2 have a rule per mode: their two modes'
-# expressions differ, a tie shared evenly, one division by the squared radius.)
 
 
 def is_constant_number(y: Any) -> bool:
@@ -158,10 +161,6 @@ def seeded(v: Any, derivative: Callable[[Any], Any]) -> Any:
 
 def multiply_partials(vx, vy, x, y, out):
     return seeded(vx, lambda v: v * y), seeded(vy, lambda v: v * x)
-
-
-def divide_partials(vx, vy, x, y, out):
-    return seeded(vx, lambda v: v / y), seeded(vy, lambda v: -v * out / y)
 
 
 def remainder_partials(vx, vy, x, y, out):
@@ -210,7 +209,6 @@ def heaviside_partials(vx, vy, x, y, out):
 
 BINARY: dict[Primitive, Partials] = {
     elementwise.multiply: multiply_partials,
-    elementwise.divide: divide_partials,
     elementwise.remainder: remainder_partials,
     elementwise.power: power_partials,
     elementwise.hypot: hypot_partials,
@@ -220,6 +218,65 @@ BINARY: dict[Primitive, Partials] = {
     elementwise.copysign: copysign_partials,
     elementwise.heaviside: heaviside_partials,
 }
+
+
+# --- elementwise: binary, over one denominator ----------------------------------------------
+
+# term(v, x, y, out): a seed times one operand's factor in the numerator.
+Term = Callable[[Any, Any, Any, Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Quotient:
+    """A derivative over one denominator, df = (dx * p - dy * q) / d. Reverse mode divides
+    each operand's term by d (the two cotangents are separate arrays); forward mode subtracts
+    the terms first and divides once, where summing the partials would divide twice."""
+
+    first: Term  # dx's term, v * p
+    second: Term  # dy's term, v * q, subtracted
+    denominator: Callable[[Any, Any, Any], Any]
+
+    def partials(self, vx: Any, vy: Any, x: Any, y: Any, out: Any) -> tuple[Any, Any]:
+        """(vx p / d, -vy q / d), the `Partials` reverse mode sums back to each operand."""
+        d = self.denominator(x, y, out)
+        return (
+            seeded(vx, lambda v: self.first(v, x, y, out) / d),
+            seeded(vy, lambda v: self.second(-v, x, y, out) / d),
+        )
+
+    def total(self, tx: Any, ty: Any, x: Any, y: Any, out: Any) -> Any:
+        """(tx p - ty q) / d, forward mode's tangent; an operand without a tangent adds no
+        term (`tx / y`, not `(tx - 0) / y`)."""
+        if ty is None:
+            numerator = self.first(tx, x, y, out)
+        elif tx is None:
+            numerator = self.second(-ty, x, y, out)
+        else:
+            numerator = self.first(tx, x, y, out) - self.second(ty, x, y, out)
+        return numerator / self.denominator(x, y, out)
+
+
+QUOTIENTS: dict[Primitive, Quotient] = {
+    # d(x / y) = (dx - out dy) / y
+    elementwise.divide: Quotient(
+        first=lambda v, x, y, out: v,
+        second=lambda v, x, y, out: v * out,
+        denominator=lambda x, y, out: y,
+    ),
+    # d arctan2(x1, x2) = (x2 dx1 - x1 dx2) / (x1^2 + x2^2)
+    elementwise.arctan2: Quotient(
+        first=lambda v, x1, x2, out: v * x2,
+        second=lambda v, x1, x2, out: v * x1,
+        denominator=lambda x1, x2, out: x1 * x1 + x2 * x2,
+    ),
+}
+
+
+# --- elementwise: the extrema -----------------------------------------------------------------
+# maximum/minimum: the operand that wins takes the whole seed; at a tie each takes half (as
+# JAX does), so the VJP and the JVP stay each other's transpose there. Each mode writes its
+# own select (vjp_rules, jvp_rules): one weight (1, 1/2 or 0) times the seed would emit a
+# product per operand and a weight array beside the where the seed itself goes through.
 
 
 def is_nan(x: Any) -> Any:
@@ -238,6 +295,19 @@ def nan_loses(wins: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
         return wins(a, b) | nan
 
     return wins_or_nan
+
+
+WINS: dict[Primitive, Callable[[Any, Any], Any]] = {
+    elementwise.maximum: lambda a, b: a > b,
+    elementwise.minimum: lambda a, b: a < b,
+    elementwise.fmax: nan_loses(lambda a, b: a > b),
+    elementwise.fmin: nan_loses(lambda a, b: a < b),
+}
+
+
+def tie_share(v: Any) -> Any:
+    """What each operand of a tie takes of the seed `v`."""
+    return v * 0.5
 
 
 # --- reductions and composites --------------------------------------------------------------

@@ -30,16 +30,19 @@ from ..tracer.context import find_trace
 from ..tracer.functions import type_of
 from .derivatives import (
     BINARY,
+    QUOTIENTS,
     UNARY,
+    WINS,
     Partials,
+    Quotient,
     Scaled,
     cast,
     keep_axes,
-    nan_loses,
     plus,
     products_of_the_others,
     root_sum_squares_slope,
     shape_of,
+    tie_share,
 )
 from .interpreter import RuleTable, differentiable_type, single_output_jvp
 
@@ -68,16 +71,24 @@ def binary_jvp(partials: Partials) -> JvpRule:
     return lambda tangents, x, y, outs: [plus(*partials(*tangents, x, y, outs[0]))]
 
 
+def quotient_jvp(quotient: Quotient) -> JvpRule:
+    """The combined numerator over one division (`Quotient.total`)."""
+    return lambda tangents, x, y, outs: [quotient.total(*tangents, x, y, outs[0])]
+
+
 for op, scaled in UNARY.items():
     jvp_rules[op] = unary_jvp(scaled)
 for op, partials in BINARY.items():
-    jvp_rules[op] = binary_jvp(partials)  # multiply and divide: their own rules, below
+    jvp_rules[op] = binary_jvp(partials)  # multiply: its own rule, below
+for op, quotient in QUOTIENTS.items():
+    jvp_rules[op] = quotient_jvp(quotient)
 
 
-# --- elementwise: symbolic zeros kept, and the mode-specific ones ---------------------------
+# --- elementwise: symbolic zeros kept, the product rule and the extrema -------------------
 # add, subtract and where are linear; their rules only skip the operand without a tangent
-# (`tx`, not `tx + 0`). multiply, divide, arctan2, maximum and minimum write their JVP in a
-# form of its own (one division; the tangent after the operand in the product rule).
+# (`tx`, not `tx + 0`). multiply writes the product rule as it reads (the tangent after the
+# operand, `x * ty`, where the shared partial gives `ty * x`); maximum and minimum write their
+# own select (derivatives.py says why).
 
 
 def add_jvp(tangents, x, y, out):
@@ -100,28 +111,13 @@ def multiply_jvp(tangents, x, y, out):
     return plus(None if tx is None else tx * y, None if ty is None else x * ty)
 
 
-def divide_jvp(tangents, x, y, out):
-    # d(x / y) = (dx - out dy) / y: one division, where the partials would divide twice
-    tx, ty = tangents
-    if ty is None:
-        return tx / y
-    return (-ty * out if tx is None else tx - ty * out) / y
-
-
-def arctan2_jvp(tangents, x1, x2, out):
-    # d arctan2(x1, x2) = (x2 dx1 - x1 dx2) / (x1^2 + x2^2)
-    t1, t2 = tangents
-    numerator = plus(None if t1 is None else t1 * x2, None if t2 is None else -t2 * x1)
-    return numerator / (x1 * x1 + x2 * x2)
-
-
 def extremum_jvp(wins: Callable[[Any, Any], Any]) -> JvpRule:
     """maximum/minimum: the winner's tangent; at a tie the mean of both (as the VJP splits
     the cotangent evenly, as JAX does)."""
 
     def rule(tangents, x, y, out):
         tx, ty = (zero_if_none(t) for t in tangents)
-        tie = plus(*(None if t is None else t * 0.5 for t in tangents))
+        tie = plus(*(None if t is None else tie_share(t) for t in tangents))
         return tnp.where(wins(x, y), tx, tnp.where(wins(y, x), ty, tie))
 
     return rule
@@ -131,12 +127,8 @@ jvp_rules[elementwise.add] = add_jvp
 jvp_rules[elementwise.subtract] = subtract_jvp
 jvp_rules[elementwise.where] = where_jvp
 jvp_rules[elementwise.multiply] = multiply_jvp
-jvp_rules[elementwise.divide] = divide_jvp
-jvp_rules[elementwise.arctan2] = arctan2_jvp
-jvp_rules[elementwise.maximum] = extremum_jvp(lambda a, b: a > b)
-jvp_rules[elementwise.minimum] = extremum_jvp(lambda a, b: a < b)
-jvp_rules[elementwise.fmax] = extremum_jvp(nan_loses(lambda a, b: a > b))
-jvp_rules[elementwise.fmin] = extremum_jvp(nan_loses(lambda a, b: a < b))
+for op, wins in WINS.items():
+    jvp_rules[op] = extremum_jvp(wins)
 
 
 # --- reductions -------------------------------------------------------------------------

@@ -124,11 +124,8 @@ def backward_steps(
     )
 
 
-def split_adjoint(adjoint: Graph, k: int, n: int, m: int, n_out: int) -> Split:
-    """The adjoint's nodes into forward and backward ones, and the residuals between them
-    (short chains the backward part can recompute from what it has are recomputed)."""
-    primal_inputs, ct_inputs = adjoint.inputs[:m], adjoint.inputs[m:]
-    gradients = adjoint.outputs[n_out:]
+def by_flow(adjoint: Graph, ct_inputs: Sequence[Var]) -> tuple[list[Node], list[Node]]:
+    """The adjoint's nodes that no cotangent reaches (the forward part), and those it does."""
     flowing: set[Var] = set(ct_inputs)
     forward_nodes, backward_nodes = [], []
     for node in adjoint.nodes:
@@ -137,6 +134,15 @@ def split_adjoint(adjoint: Graph, k: int, n: int, m: int, n_out: int) -> Split:
             flowing.update(node.outputs)
         else:
             forward_nodes.append(node)
+    return forward_nodes, backward_nodes
+
+
+def split_adjoint(adjoint: Graph, k: int, n: int, m: int, n_out: int) -> Split:
+    """The adjoint's nodes into forward and backward ones, and the residuals between them
+    (short chains the backward part can recompute from what it has are recomputed)."""
+    primal_inputs, ct_inputs = adjoint.inputs[:m], adjoint.inputs[m:]
+    gradients = adjoint.outputs[n_out:]
+    forward_nodes, backward_nodes = by_flow(adjoint, ct_inputs)
     order = {id(node): i for i, node in enumerate(adjoint.nodes)}
     producer = {v: node for node in forward_nodes for v in node.outputs}
     # Consts and x are at hand and cotangents come in; the ys are stacked anyway.
@@ -277,11 +283,7 @@ def scan_vjp(cts, *operands, outs, body, length, reverse, num_consts, num_carry,
         for kind, position in plan.sources
     ]
     trace = trace_of([*cts, *operands])
-    ct_carry = [zero_if_none(cts[j], inputs[k + j].type) for j in plan.diff_carry]
-    ct_ys = [zero_if_none(cts[n + j], type_of(outs[n + j])) for j in plan.seeded_ys]
-    accumulators = [
-        np.zeros(inputs[j].type.shape, inputs[j].type.dtype)[()] for j in plan.diff_consts
-    ]  # carried: an array even for a Python float
+    ct_carry, accumulators, ct_ys = backward_seeds(plan, cts, outs, inputs, k, n)
     results = trace.bind_many(
         control.scan,
         [*consts, *ct_carry, *accumulators, *stacked, *xs, *ct_ys],
@@ -293,6 +295,19 @@ def scan_vjp(cts, *operands, outs, body, length, reverse, num_consts, num_carry,
         num_carry=len(plan.diff_carry) + len(plan.diff_consts),
     )
     return operand_gradients(plan, results, k, n, len(operands))
+
+
+def backward_seeds(
+    plan: ScanPlan, cts: Sequence[Any], outs: Sequence[Any], inputs: Sequence[Var], k: int, n: int
+) -> tuple[list, list, list]:
+    """The backward scan's initial carries (the final carries' cotangents, zeros for the
+    constants' running sums) and its cotangent xs (the stacked ys'), a None made zeros."""
+    ct_carry = [zero_if_none(cts[j], inputs[k + j].type) for j in plan.diff_carry]
+    ct_ys = [zero_if_none(cts[n + j], type_of(outs[n + j])) for j in plan.seeded_ys]
+    accumulators = [
+        np.zeros(inputs[j].type.shape, inputs[j].type.dtype)[()] for j in plan.diff_consts
+    ]  # carried: an array even for a Python float
+    return ct_carry, accumulators, ct_ys
 
 
 def gradient_hints(plan: ScanPlan, inputs: Sequence[Var], k: int, n: int) -> list[str | None]:
@@ -337,16 +352,7 @@ def backward_body(
     inputs = body.inputs
     trace = Trace(steps.name)
     consts = [trace.new_input(v.type, v.hint) for v in inputs[:k]]
-    ct_carry = [
-        trace.new_input(inputs[k + j].type, f"d_{inputs[k + j].hint or 'carry'}")
-        for j in diff_carry
-    ]
-    so_far = [
-        trace.new_input(
-            TensorType(inputs[j].type.shape, inputs[j].type.dtype), f"d_{inputs[j].hint or 'x'}"
-        )
-        for j in diff_consts
-    ]
+    ct_carry, so_far = cotangent_inputs(trace, inputs, k, diff_carry, diff_consts)
     residuals = residual_inputs(trace, steps.inputs[k : k + n_residuals], carries)
     xs = [trace.new_input(v.type, v.hint) for v in inputs[k + n :]]
     ct_ys = [
@@ -357,6 +363,24 @@ def backward_body(
     ]
     gradients = trace.replay(steps, [*consts, *residuals, *xs, *ct_carry, *ct_ys])
     return summed_step(trace, gradients, so_far, len(diff_carry))
+
+
+def cotangent_inputs(
+    trace: Trace, inputs: Sequence[Var], k: int, diff_carry: list[int], diff_consts: list[int]
+) -> tuple[list, list]:
+    """The backward step's inputs for the carries' cotangents (`d_h`), then for the
+    constants' cotangents summed so far (strong-typed: a sum of arrays)."""
+    ct_carry = [
+        trace.new_input(inputs[k + j].type, f"d_{inputs[k + j].hint or 'carry'}")
+        for j in diff_carry
+    ]
+    so_far = [
+        trace.new_input(
+            TensorType(inputs[j].type.shape, inputs[j].type.dtype), f"d_{inputs[j].hint or 'x'}"
+        )
+        for j in diff_consts
+    ]
+    return ct_carry, so_far
 
 
 def residual_inputs(trace: Trace, residuals: Sequence[Var], carries: set[Var]) -> list:

@@ -27,15 +27,17 @@ from ..tracer import scatter
 from ..tracer.functions import type_of
 from .derivatives import (
     BINARY,
+    QUOTIENTS,
     UNARY,
+    WINS,
     Partials,
     Scaled,
     cast,
     keep_axes,
-    nan_loses,
     products_of_the_others,
     root_sum_squares_slope,
     shape_of,
+    tie_share,
     unbroadcast,
 )
 from .interpreter import RuleTable, single_output_vjp
@@ -69,9 +71,11 @@ for op, scaled in UNARY.items():
     vjp_rules[op] = unary_vjp(scaled)
 for op, partials in BINARY.items():
     vjp_rules[op] = binary_vjp(partials)
+for op, quotient in QUOTIENTS.items():
+    vjp_rules[op] = binary_vjp(quotient.partials)
 
 
-# --- elementwise: linear (each its own transpose), and the mode-specific ones ---------------
+# --- elementwise: linear (each its own transpose), and the extrema ---------------------------
 
 vjp_rules[elementwise.neg] = lambda ct, x, out: [-ct]
 vjp_rules[elementwise.add] = lambda ct, x, y, out: [
@@ -88,30 +92,20 @@ def subtract_vjp(ct, x, y, out):
 vjp_rules[elementwise.subtract] = subtract_vjp
 
 
-def arctan2_vjp(ct, x1, x2, out):
-    squared_radius = x1 * x1 + x2 * x2
-    d_x1, d_x2 = ct * x2 / squared_radius, -ct * x1 / squared_radius
-    return [unbroadcast(d_x1, shape_of(x1)), unbroadcast(d_x2, shape_of(x2))]
-
-
-vjp_rules[elementwise.arctan2] = arctan2_vjp
-
-
 def extremum_vjp(wins: Callable[[Any, Any], Any]) -> VjpRule:
-    """maximum/minimum: the winner takes the cotangent, ties split it evenly (as JAX)."""
+    """maximum/minimum: the winner takes the cotangent, ties split it evenly (derivatives.py
+    says why this select is written per mode)."""
 
     def rule(ct, x, y, out):
-        tie = tnp.where(x == y, ct * 0.5, 0)
+        tie = tnp.where(x == y, tie_share(ct), 0)
         d_x, d_y = tnp.where(wins(x, y), ct, tie), tnp.where(wins(y, x), ct, tie)
         return [unbroadcast(d_x, shape_of(x)), unbroadcast(d_y, shape_of(y))]
 
     return rule
 
 
-vjp_rules[elementwise.maximum] = extremum_vjp(lambda a, b: a > b)
-vjp_rules[elementwise.minimum] = extremum_vjp(lambda a, b: a < b)
-vjp_rules[elementwise.fmax] = extremum_vjp(nan_loses(lambda a, b: a > b))
-vjp_rules[elementwise.fmin] = extremum_vjp(nan_loses(lambda a, b: a < b))
+for op, wins in WINS.items():
+    vjp_rules[op] = extremum_vjp(wins)
 
 
 def where_vjp(ct, condition, x, y, out):

@@ -25,6 +25,7 @@ from ..ir.primitives import (
 )
 from ..ir.primitives import control as control_primitives
 from . import common
+from .backend import BlockRule, EmitRule
 from .common import (
     argreduce_keywords,
     axis_keywords,
@@ -34,7 +35,7 @@ from .common import (
     shape_expr,
 )
 from .control import custom_vjp_rule
-from .emitter import BlockRule, EmitRule
+from .expressions import Expr, arguments, method, subscript
 
 Rule = EmitRule | BlockRule
 
@@ -91,17 +92,17 @@ def build_rules(
 
 
 def reduction_rule(module: str) -> EmitRule:
-    def rule(node: Node, args: list[str]) -> str:
+    def rule(node: Node, args: list[Expr]) -> Expr | str:
         keywords = axis_keywords(node, node.inputs[0].type.ndim)
         if is_array_value(node.inputs[0]):  # the method skips np.sum's Python-level dispatch
-            return f"{args[0]}.{node.op.name}({keywords.removeprefix(', ')})"
+            return method(args[0], node.op.name, keywords.removeprefix(", "))
         return f"{module}.{node.op.name}({args[0]}{keywords})"
 
     return rule
 
 
 def round_rule(module: str) -> EmitRule:
-    def rule(node: Node, args: list[str]) -> str:
+    def rule(node: Node, args: list[Expr]) -> str:
         decimals = node.params.get("decimals", 0)
         if decimals == 0:
             return f"{module}.round({args[0]})"
@@ -113,20 +114,20 @@ def round_rule(module: str) -> EmitRule:
 def joining_rule(module: str, function: str) -> EmitRule:
     """concatenate and stack: a list of operands and an axis."""
 
-    def rule(node: Node, args: list[str]) -> str:
+    def rule(node: Node, args: list[Expr]) -> str:
         axis = node.params["axis"]
-        return f"{module}.{function}([{', '.join(args)}]{f', axis={axis}' if axis else ''})"
+        return f"{module}.{function}([{arguments(args)}]{f', axis={axis}' if axis else ''})"
 
     return rule
 
 
 def indexing_rules(module: str) -> EmitTable:
-    def index_rule(node: Node, args: list[str]) -> str:
-        return f"{common.subject(node, args[0], module)}[{index_key(node) or '()'}]"
+    def index_rule(node: Node, args: list[Expr]) -> Expr:
+        return subscript(common.subject(node, args[0], module), index_key(node) or "()")
 
-    def gather_rule(node: Node, args: list[str]) -> str:
+    def gather_rule(node: Node, args: list[Expr]) -> Expr:
         parts = ", ".join(gather_parts(node, args[1:]))
-        return f"{common.subject(node, args[0], module)}[{parts}]"
+        return subscript(common.subject(node, args[0], module), parts)
 
     return EmitTable({indexing.index: index_rule, indexing.gather: gather_rule})
 
@@ -145,7 +146,7 @@ def shape_rules(module: str) -> EmitTable:
     )
 
 
-def cumulative_text(node: Node, arg: str, module: str) -> str:
+def cumulative_text(node: Node, arg: Expr, module: str) -> str:
     """`np.cumsum(x)` along a vector's only axis, else with its axis; `dtype=` where the
     result widens (bool and small integers) and the backend would not widen it itself."""
     axis = "" if node.inputs[0].type.ndim == 1 else f", axis={node.params['axis']}"
@@ -155,10 +156,10 @@ def cumulative_text(node: Node, arg: str, module: str) -> str:
 
 
 def reduction_rules(module: str) -> EmitTable:
-    def cumulative(node: Node, args: list[str]) -> str:
+    def cumulative(node: Node, args: list[Expr]) -> str:
         return cumulative_text(node, args[0], module)
 
-    def argreduce(node: Node, args: list[str]) -> str:
+    def argreduce(node: Node, args: list[Expr]) -> str:
         return f"{module}.{node.op.name}({args[0]}{argreduce_keywords(node)})"
 
     reduce = reduction_rule(module)
@@ -220,9 +221,9 @@ def array_api_rules(module: str) -> EmitTable:
         EmitTable(
             {
                 elementwise.round_: round_rule(module),
-                elementwise.where: lambda node, args: f"{module}.where({', '.join(args)})",
+                elementwise.where: lambda node, args: f"{module}.where({arguments(args)})",
                 contractions.einsum: lambda node, args: (
-                    f"{module}.einsum({node.params['subscripts']!r}, {', '.join(args)})"
+                    f"{module}.einsum({node.params['subscripts']!r}, {arguments(args)})"
                 ),
                 composites.log_softmax: lambda node, args: common.log_softmax_lines(
                     node, args, module

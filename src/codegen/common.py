@@ -13,6 +13,7 @@ from ..ir import Literal, Node, Var
 from ..ir.constants import describe_constant
 from ..ir.primitive import Primitive
 from ..ir.primitives import contractions, elementwise
+from .expressions import OPERAND, Expr, attribute, binary, method
 
 # Python's operator for a primitive, where it has one; every backend writes these alike.
 # The arithmetic ones are also Python floats' (python_floats.py), which compute no `**`
@@ -58,7 +59,7 @@ def is_array_value(x: Var | Literal) -> bool:
     return not x.type.weak
 
 
-def subject(node: Node, arg: str, module: str) -> str:
+def subject(node: Node, arg: Expr, module: str) -> Expr | str:
     """The first operand as something that can be indexed (a Python scalar cannot)."""
     return arg if is_array_value(node.inputs[0]) else f"{module}.asarray({arg})"
 
@@ -80,19 +81,19 @@ def argreduce_keywords(node: Node) -> str:
     return (f", axis={axis}" if axis is not None else "") + (", keepdims=True" if keepdims else "")
 
 
-def reshape_text(node: Node, arg: str, module: str) -> str:
+def reshape_text(node: Node, arg: Expr, module: str) -> Expr | str:
     shape = node.params["shape"]
     if not is_array_value(node.inputs[0]):
         return f"{module}.reshape({arg}, {shape_expr(shape)})"
-    return f"{arg}.reshape({', '.join(map(str, shape)) if shape else '()'})"
+    return method(arg, "reshape", ", ".join(map(str, shape)) if shape else "()")
 
 
-def transpose_rule(node: Node, args: list[str]) -> str:
+def transpose_rule(node: Node, args: list[Expr]) -> Expr:
     """`x.T` for the reversed axes, else `x.transpose(1, 0, 2)`: one spelling in both."""
     axes = node.params["axes"]
     if axes == tuple(reversed(range(len(axes)))):
-        return f"{args[0]}.T"
-    return f"{args[0]}.transpose({', '.join(map(str, axes))})"
+        return attribute(args[0], "T")
+    return method(args[0], "transpose", ", ".join(map(str, axes)))
 
 
 def slice_text(item: Any) -> str:
@@ -109,15 +110,15 @@ def index_key(node: Node) -> str:
     return ", ".join(slice_text(item) for item in node.params["index"])
 
 
-def gather_parts(node: Node, indices: list[str]) -> list[str]:
+def gather_parts(node: Node, indices: list[Expr]) -> list[str]:
     """The key of a `gather` or `scatter_add` node: the index arrays on their axes, `:` on
     the whole axes between them."""
     axes = node.params["axes"]
     remaining = iter(indices)
-    return [next(remaining) if a in axes else ":" for a in range(axes[-1] + 1)]
+    return [str(next(remaining)) if a in axes else ":" for a in range(axes[-1] + 1)]
 
 
-def scalar_if_uniform(node: Node, arg: str, module: str) -> str:
+def scalar_if_uniform(node: Node, arg: Expr, module: str) -> Expr | str:
     """Updates that are one repeated constant are written as that scalar: the assignment
     broadcasts it, and no array of copies is built on each call."""
     updates = node.inputs[0]
@@ -129,7 +130,7 @@ def scalar_if_uniform(node: Node, arg: str, module: str) -> str:
     return arg
 
 
-def log_softmax_lines(node: Node, args: list[str], module: str) -> list[str]:
+def log_softmax_lines(node: Node, args: list[Expr], module: str) -> list[str]:
     """The operations users write for it, in their order, so values match theirs exactly."""
     axis, ndim = node.params["axis"], node.inputs[0].type.ndim
     keywords = (
@@ -137,14 +138,16 @@ def log_softmax_lines(node: Node, args: list[str], module: str) -> list[str]:
         if axis == tuple(range(ndim))
         else (f"axis={axis[0] if len(axis) == 1 else axis}, keepdims=True")
     )
+    x = args[0].within(OPERAND)
     return [
-        f"{{out}} = {args[0]} - {args[0]}.max({keywords})",
+        f"{{out}} = {x} - {x}.max({keywords})",
         f"{{out}} = {{out}} - {module}.log({module}.exp({{out}}).sum({keywords}))",
     ]
 
 
-def root_sum_squares_expression(node: Node, args: list[str], module: str) -> str:
+def root_sum_squares_expression(node: Node, args: list[Expr], module: str) -> str:
     """The operations np.linalg.norm and np.std are traced as, in their order."""
     c, divisor = args[0], node.params["divisor"]
-    total = f"{module}.sum({c} * {c}{axis_keywords(node, node.inputs[0].type.ndim)})"
+    keywords = axis_keywords(node, node.inputs[0].type.ndim)
+    total = f"{module}.sum({binary('*', c, c)}{keywords})"
     return f"{module}.sqrt({total} / {divisor})" if divisor != 1 else f"{module}.sqrt({total})"

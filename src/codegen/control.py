@@ -1,7 +1,7 @@
 """Codegen layer: what both backends' control-flow rules share: naming a loop's carries,
 assembling blocks and tuples, and custom_vjp, which both write as the function's own code.
 
-The rules themselves are BlockRules (see emitter.py) in numpy.py (`for`/`while`/`if` blocks)
+The rules themselves are BlockRules (see backend.py) in numpy.py (`for`/`while`/`if` blocks)
 and jax.py (`jax.lax` calls on nested `def`s).
 """
 
@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..ir import Graph, Literal, Node, Var
-from .emitter import BlockRule, Emitter, with_location
+from .backend import BlockRule, with_location
+from .emitter import Emitter
 
 INDENT = "    "
 

@@ -25,6 +25,7 @@ from ..ir.primitives.contractions import einsum, matmul
 from ..ir.primitives.elementwise import UFUNCS, ufunc_operand
 from . import common
 from .array_api import array_api_rules, build_rules
+from .backend import Backend, BlockRule, EmitRule, with_location
 from .common import (
     FUNCTION_NAMES,
     OPERATORS,
@@ -42,7 +43,8 @@ from .control import (
     reads,
     tuple_text,
 )
-from .emitter import Backend, BlockRule, EmitRule, Emitter, atom, with_location
+from .emitter import Emitter
+from .expressions import Expr, arguments, binary, call, from_literal, method, unary
 
 # The ufunc whose loop a primitive computes in, as NumPy chooses it for the operand dtypes.
 LOOP_UFUNCS: dict[Primitive, np.ufunc] = {**UFUNCS, matmul: np.matmul}
@@ -96,29 +98,29 @@ def loop_dtypes(node: Node) -> tuple[np.dtype, ...]:
     return resolved_loop(ufunc, tuple(ufunc_operand(x.type) for x in node.inputs))
 
 
-def cast(x: Var | Literal, arg: str, dtype: np.dtype, alone: bool) -> str:
+def cast(x: Var | Literal, arg: Expr, dtype: np.dtype, alone: bool) -> Expr:
     """`arg` as a value of `dtype`. A Python scalar meeting an array takes the array's dtype
     in JAX as in NumPy, so it is converted only when no array is there to give one (`alone`)."""
     if x.type.dtype == dtype or (x.type.weak and not alone):
         return arg
     if x.type.weak:
-        return f"jnp.asarray({arg}, dtype={dtype_expr(dtype)})"
-    return f"{atom(arg)}.astype({dtype_expr(dtype)})"
+        return call(f"jnp.asarray({arg}, dtype={dtype_expr(dtype)})")
+    return method(arg, "astype", dtype_expr(dtype))
 
 
 def converted(
     node: Node,
-    args: list[str],
+    args: list[Expr],
     dtypes: Sequence[np.dtype],
     inputs: Sequence[Var | Literal] | None = None,
-) -> list[str]:
+) -> list[Expr]:
     """The operands, each in the dtype NumPy would compute it in."""
     inputs = node.inputs if inputs is None else inputs
     alone = all(x.type.weak for x in inputs)
     return [cast(x, arg, dtype, alone) for x, arg, dtype in zip(inputs, args, dtypes, strict=True)]
 
 
-def all_converted(node: Node, args: list[str]) -> list[str]:
+def all_converted(node: Node, args: list[Expr]) -> list[Expr]:
     """Every operand in the node's own dtype (concatenate, stack, einsum: NumPy's result_type
     of the operands' dtypes, Python scalars included)."""
     dtype = node.out.type.dtype
@@ -131,11 +133,11 @@ def all_converted(node: Node, args: list[str]) -> list[str]:
 def unary_rule(op: Primitive) -> EmitRule:
     name = FUNCTION_NAMES.get(UFUNCS[op].__name__, UFUNCS[op].__name__)
 
-    def rule(node: Node, args: list[str]) -> str:
+    def rule(node: Node, args: list[Expr]) -> Expr | str:
         if node.out.type.weak:  # a Python scalar stays one: -x, abs(x)
-            return f"-{atom(args[0])}" if op is elementwise.neg else f"abs({args[0]})"
+            return unary("-", args[0]) if op is elementwise.neg else f"abs({args[0]})"
         (x,) = converted(node, args, loop_dtypes(node))
-        return f"-{atom(x)}" if op is elementwise.neg else f"jnp.{name}({x})"
+        return unary("-", x) if op is elementwise.neg else f"jnp.{name}({x})"
 
     return rule
 
@@ -144,54 +146,54 @@ def binary_rule(op: Primitive) -> EmitRule:
     symbol = OPERATORS.get(op)
     name = LOOP_UFUNCS[op].__name__
 
-    def rule(node: Node, args: list[str]) -> str:
+    def rule(node: Node, args: list[Expr]) -> Expr | str:
         if not node.out.type.weak:  # Python scalars alone compute as Python does
             args = converted(node, args, loop_dtypes(node))
         if symbol is not None:
-            return f"{atom(args[0])} {symbol} {atom(args[1])}"
-        return f"jnp.{name}({', '.join(args)})"
+            return binary(symbol, args[0], args[1])
+        return f"jnp.{name}({arguments(args)})"
 
     return rule
 
 
-def round_rule(node: Node, args: list[str]) -> str:
+def round_rule(node: Node, args: list[Expr]) -> str:
     (x,) = converted(node, args, [node.out.type.dtype])
     decimals = node.params.get("decimals", 0)
     return f"jnp.round({x})" if decimals == 0 else f"jnp.round({x}, {decimals})"
 
 
-def where_rule(node: Node, args: list[str]) -> str:
+def where_rule(node: Node, args: list[Expr]) -> str:
     dtype = node.out.type.dtype
     values = converted(node, args[1:], [dtype, dtype], node.inputs[1:])
-    return f"jnp.where({', '.join([args[0], *values])})"
+    return f"jnp.where({arguments([args[0], *values])})"
 
 
-def reduction_rule(node: Node, args: list[str]) -> str:
+def reduction_rule(node: Node, args: list[Expr]) -> Expr | str:
     keywords = axis_keywords(node, node.inputs[0].type.ndim)
     if node.out.type.dtype != node.inputs[0].type.dtype:  # sums of bools and small ints widen
         keywords += f", dtype={dtype_expr(node.out.type.dtype)}"
     if is_array_value(node.inputs[0]):
-        return f"{args[0]}.{node.op.name}({keywords.removeprefix(', ')})"
+        return method(args[0], node.op.name, keywords.removeprefix(", "))
     return f"jnp.{node.op.name}({args[0]}{keywords})"
 
 
-def einsum_rule(node: Node, args: list[str]) -> str:
-    operands = ", ".join(all_converted(node, args))
+def einsum_rule(node: Node, args: list[Expr]) -> str:
+    operands = arguments(all_converted(node, args))
     return f"jnp.einsum({node.params['subscripts']!r}, {operands})"
 
 
 def joining_rule(function: str) -> EmitRule:
     """concatenate and stack: a list of operands and an axis."""
 
-    def rule(node: Node, args: list[str]) -> str:
+    def rule(node: Node, args: list[Expr]) -> str:
         axis = node.params["axis"]
-        operands = ", ".join(all_converted(node, args))
+        operands = arguments(all_converted(node, args))
         return f"jnp.{function}([{operands}]{f', axis={axis}' if axis else ''})"
 
     return rule
 
 
-def convert_rule(node: Node, args: list[str]) -> str:
+def convert_rule(node: Node, args: list[Expr]) -> Expr | str:
     x, dtype = node.inputs[0], node.params["dtype"]
     if x.type.weak:  # a Python number made an array (a loop's carry): one fixed dtype
         return f"jnp.asarray({args[0]}, dtype={dtype_expr(dtype)})"
@@ -202,12 +204,12 @@ def zeros_expr(node: Node) -> str:
     return f"jnp.zeros({shape_expr(node.params['shape'])}, {dtype_expr(node.out.type.dtype)})"
 
 
-def index_scatter_rule(node: Node, args: list[str]) -> str:
+def index_scatter_rule(node: Node, args: list[Expr]) -> str:
     updates = common.scalar_if_uniform(node, args[0], "jnp")
     return f"{zeros_expr(node)}.at[{index_key(node) or '...'}].set({updates})"
 
 
-def scatter_add_rule(node: Node, args: list[str]) -> str:
+def scatter_add_rule(node: Node, args: list[Expr]) -> str:
     """`.add`, not `.set`: repeated indices accumulate, as the gradient of a gather needs."""
     updates = common.scalar_if_uniform(node, args[0], "jnp")
     return f"{zeros_expr(node)}.at[{', '.join(gather_parts(node, args[1:]))}].add({updates})"
@@ -267,32 +269,7 @@ def scan_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
     counted = counted_xs(node, xs_inputs, consts + carry)
     bases = carry_bases(node, body, consts, carry)
     step = emitter.fresh(body.name)
-    child = emitter.nested(body, closure=args[:consts])
-    carry_param, names, unpack = parameter(
-        child, [*bases, *(xs_inputs[k].hint or "i" for k in counted)], "carry"
-    )
-    names, counters = names[:carry], dict(zip(counted, names[carry:], strict=True))
-    scanned = [k for k in range(len(xs_inputs)) if k not in counted]
-    x_param, x_names, unpack_xs = (
-        parameter(child, [xs_inputs[k].hint or "x" for k in scanned], "xs")
-        if scanned
-        else ("_", [], [])
-    )
-    x_args = dict(zip(scanned, x_names, strict=True)) | counters
-    lines, results = child.inline(
-        [*args[:consts], *names, *(x_args[k] for k in range(len(xs_inputs)))],
-        [*names, *(None for _ in node.outputs[carry:])],
-    )
-    ys = tuple_text(results[carry:]) if len(results) > carry else "None"
-    counted_on = [
-        f"{name} {'-' if node.params['reverse'] else '+'} 1" for name in counters.values()
-    ]
-    lines = definition(
-        step,
-        [carry_param, x_param],
-        [*unpack, *unpack_xs, *lines],
-        f"{tuple_text([*results[:carry], *counted_on])}, {ys}",
-    )
+    lines = scan_step(emitter, node, args, step, bases, counted)
     finals = result_names(emitter, node, args, consts, bases)
     stacks = [emitter.output_name(y, y.hint or "ys") for y in node.outputs[carry:]]
     final_carry = [*finals, *("_" for _ in counted)]
@@ -300,9 +277,68 @@ def scan_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
         f"{tuple_text(final_carry) if final_carry else '_'}, "
         f"{tuple_text(stacks) if stacks else '_'}"
     )
-    xs = [args[consts + carry + k] for k in scanned]
-    # A carry that starts from an expression (`jnp.zeros(...)`) starts under its own name,
-    # so the call stays short enough to read.
+    starts, call_args = scan_call_arguments(node, args, step, finals, counted)
+    call_text = f"{targets} = jax.lax.scan({', '.join(call_args)})"
+    return lines + with_location(node, [*starts, call_text])
+
+
+def scan_step(
+    emitter: Emitter,
+    node: Node,
+    args: list[str],
+    step: str,
+    bases: list[str],
+    counted: dict[int, int],
+) -> list[str]:
+    """The scan's body as `def step(carry, xs):`, returning `(carry, ys)`; the counted xs
+    (see counted_xs) travel in the carry, one step on each pass."""
+    body: Graph = node.params["body"]
+    consts, carry = node.params["num_consts"], node.params["num_carry"]
+    child = emitter.nested(body, closure=args[:consts])
+    params, names, x_args, unpack = step_parameters(child, node, bases, counted)
+    lines, results = child.inline(
+        [*args[:consts], *names[:carry], *x_args],
+        [*names[:carry], *(None for _ in node.outputs[carry:])],
+    )
+    ys = tuple_text(results[carry:]) if len(results) > carry else "None"
+    sign = "-" if node.params["reverse"] else "+"
+    counted_on = [f"{name} {sign} 1" for name in names[carry:]]
+    return definition(
+        step, params, [*unpack, *lines], f"{tuple_text([*results[:carry], *counted_on])}, {ys}"
+    )
+
+
+def step_parameters(
+    child: Emitter, node: Node, bases: list[str], counted: dict[int, int]
+) -> tuple[list[str], list[str], list[str], list[str]]:
+    """The step def's two parameters (the carry, the xs), the carries' names (the counted
+    xs' after them), each x's name as the body reads it, and the unpacking lines."""
+    body: Graph = node.params["body"]
+    xs_inputs = body.inputs[node.params["num_consts"] + node.params["num_carry"] :]
+    carry_param, names, unpack = parameter(
+        child, [*bases, *(xs_inputs[k].hint or "i" for k in counted)], "carry"
+    )
+    counters = dict(zip(counted, names[len(bases) :], strict=True))
+    scanned = [k for k in range(len(xs_inputs)) if k not in counted]
+    x_param, x_names, unpack_xs = (
+        parameter(child, [xs_inputs[k].hint or "x" for k in scanned], "xs")
+        if scanned
+        else ("_", [], [])
+    )
+    x_args = dict(zip(scanned, x_names, strict=True)) | counters
+    reads = [x_args[k] for k in range(len(xs_inputs))]
+    return [carry_param, x_param], names, reads, [*unpack, *unpack_xs]
+
+
+def scan_call_arguments(
+    node: Node, args: list[str], step: str, finals: list[str], counted: dict[int, int]
+) -> tuple[list[str], list[str]]:
+    """The lines starting the carries, and the arguments of `jax.lax.scan`. A carry that
+    starts from an expression (`jnp.zeros(...)`) starts under its own name, so the call
+    stays short enough to read."""
+    consts, carry = node.params["num_consts"], node.params["num_carry"]
+    xs_count = len(node.inputs) - consts - carry
+    xs = [args[consts + carry + k] for k in range(xs_count) if k not in counted]
     starts, inits = [], []
     for init, final in zip(args[consts : consts + carry], finals, strict=True):
         if not init.isidentifier() and final.isidentifier():
@@ -310,10 +346,14 @@ def scan_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
             init = final
         inits.append(init)
     inits += [str(value) for value in counted.values()]
-    call = [step, tuple_text(inits), tuple_text(xs) if xs else f"length={node.params['length']}"]
+    call_args = [
+        step,
+        tuple_text(inits),
+        tuple_text(xs) if xs else f"length={node.params['length']}",
+    ]
     if node.params["reverse"]:
-        call.append("reverse=True")
-    return lines + with_location(node, [*starts, f"{targets} = jax.lax.scan({', '.join(call)})"])
+        call_args.append("reverse=True")
+    return starts, call_args
 
 
 def fori_loop_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
@@ -324,7 +364,7 @@ def fori_loop_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
     consts = node.params["num_consts"]
     index = body.inputs[0]
     bounds = [
-        arg if x.type.weak else cast(x, arg, index.type.dtype, True)
+        arg if x.type.weak else str(cast(x, from_literal(arg), index.type.dtype, True))
         for x, arg in zip(node.inputs[:2], args[:2], strict=True)
     ]
     bases = carry_bases(node, body, 1 + consts, len(node.outputs))

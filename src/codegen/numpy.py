@@ -24,6 +24,7 @@ from ..ir.primitives.elementwise import UFUNCS
 from ..ir.result_kinds import result_kinds
 from . import common
 from .array_api import array_api_rules, build_rules
+from .backend import Backend, BlockRule, EmitRule, with_location
 from .common import (
     FUNCTION_NAMES,
     OPERATORS,
@@ -40,7 +41,8 @@ from .control import (
     loop_variables,
     reads,
 )
-from .emitter import Backend, BlockRule, EmitRule, Emitter, atom, with_location
+from .emitter import Emitter
+from .expressions import OPERAND, Expr, arguments, binary, method, unary
 
 
 def dtype_expr(dtype: np.dtype) -> str:
@@ -84,11 +86,11 @@ def unary_rule(op: Primitive) -> EmitRule:
     name = UFUNCS[op].__name__
     name = FUNCTION_NAMES.get(name, name)
 
-    def rule(node: Node, args: list[str]) -> str:
-        if node.out.type.weak:  # a Python scalar stays one: -x, abs(x)
-            return f"-{atom(args[0])}" if op is elementwise.neg else f"abs({args[0]})"
+    def rule(node: Node, args: list[Expr]) -> Expr | str:
         if op is elementwise.neg:
-            return f"-{atom(args[0])}"
+            return unary("-", args[0])
+        if node.out.type.weak:  # a Python scalar stays one: abs(x)
+            return f"abs({args[0]})"
         return f"np.{name}({args[0]})"
 
     return rule
@@ -98,24 +100,24 @@ def binary_rule(op: Primitive) -> EmitRule:
     symbol = OPERATORS.get(op)
     name = UFUNCS[op].__name__ if op in UFUNCS else op.name
 
-    def rule(node: Node, args: list[str]) -> str:
+    def rule(node: Node, args: list[Expr]) -> Expr | str:
         # `bools ** 2` would square to int8 (NumPy's operator fast path); np.power types as
         # the IR does. Python scalars (a weak result) keep Python's `**`.
         bool_power = (
             symbol == "**" and node.inputs[0].type.dtype == np.bool_ and not node.out.type.weak
         )
         if symbol is not None and not bool_power:
-            return f"{atom(args[0])} {symbol} {atom(args[1])}"
-        return f"np.{name}({', '.join(args)})"
+            return binary(symbol, args[0], args[1])
+        return f"np.{name}({arguments(args)})"
 
     return rule
 
 
-def convert_rule(node: Node, args: list[str]) -> str:
+def convert_rule(node: Node, args: list[Expr]) -> Expr | str:
     dtype = dtype_expr(node.params["dtype"])
     if not is_array_value(node.inputs[0]):
         return f"{dtype}({args[0]})"
-    return f"{args[0]}.astype({dtype})"
+    return method(args[0], "astype", dtype)
 
 
 def zeros_expr(node: Node) -> str:
@@ -124,8 +126,14 @@ def zeros_expr(node: Node) -> str:
     )
 
 
-def index_scatter_rule(node: Node, args: list[str]) -> list[str]:
-    update = scalar_if_uniform(node, args[0])
+def assigned(value: Expr | str) -> str:
+    """An operand on the right of a rule's own assignment (`out[0] = (x.reshape(()))`):
+    parenthesised as beside an operator, as tracegrad has always written it."""
+    return value.within(OPERAND) if isinstance(value, Expr) else value
+
+
+def index_scatter_rule(node: Node, args: list[Expr]) -> list[str]:
+    update = assigned(scalar_if_uniform(node, args[0]))
     return [f"{{out}} = {zeros_expr(node)}", f"{{out}}[{index_key(node) or '...'}] = {update}"]
 
 
@@ -145,19 +153,22 @@ def positions_are_distinct(node: Node) -> bool:
     )
 
 
-def scalar_if_uniform(node: Node, arg: str) -> str:
+def scalar_if_uniform(node: Node, arg: Expr) -> Expr | str:
     return common.scalar_if_uniform(node, arg, "np")
 
 
-def scatter_add_rule(node: Node, args: list[str]) -> list[str]:
-    args = [scalar_if_uniform(node, args[0]), *args[1:]]
+def scatter_add_rule(node: Node, args: list[Expr]) -> list[str]:
+    updates = scalar_if_uniform(node, args[0])
     parts = gather_parts(node, args[1:])
     if positions_are_distinct(node):
-        return [f"{{out}} = {zeros_expr(node)}", f"{{out}}[{', '.join(parts)}] = {args[0]}"]
+        return [
+            f"{{out}} = {zeros_expr(node)}",
+            f"{{out}}[{', '.join(parts)}] = {assigned(updates)}",
+        ]
     parts = ["slice(None)" if p == ":" else p for p in parts]
     key = parts[0] if len(parts) == 1 else f"({', '.join(parts)})"
     # np.add.at adds once per index, so repeated indices accumulate as the gradient needs.
-    return [f"{{out}} = {zeros_expr(node)}", f"np.add.at({{out}}, {key}, {args[0]})"]
+    return [f"{{out}} = {zeros_expr(node)}", f"np.add.at({{out}}, {key}, {updates})"]
 
 
 # --- control flow: real blocks, the nested Graphs' lines inlined ---------------------------
@@ -192,8 +203,39 @@ def scan_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
     a stack allocated before the loop (`hs[t] = h`)."""
     body: Graph = node.params["body"]
     consts, carry = node.params["num_consts"], node.params["num_carry"]
-    inputs = body.inputs
     before: list[str] = []
+    const_args, names, xs_args = scan_operands(emitter, node, args, before)
+    stacks = ScanStacks(emitter, node, names, before)
+    xs_inputs = body.inputs[consts + carry :]
+    t = emitter.fresh("t") if stacks.names or any(reads(body, x) for x in xs_inputs) else "_"
+    steps = f"range({node.params['length']})"
+    steps = f"reversed({steps})" if node.params["reverse"] else steps
+    # A weak x (a fori_loop's Python-int index, scanned over) is read as a Python number, so
+    # it promotes as the IR types it (`i * 0.1` is a Python float, not a float64).
+    slices = [
+        f"{x}[{t}].item()" if v.type.weak else f"{x}[{t}]"
+        for x, v in zip(xs_args, xs_inputs, strict=True)
+    ]
+    lines, results = emitter.nested(body).inline(
+        [*const_args, *names, *slices], [*names, *(None for _ in stacks.names)]
+    )
+    after = stacks.stores(results[carry:], t) + assignment(names, results[:carry])
+    emitter.release(t)
+    return (
+        with_location(node, [*before, f"for {t} in {steps}:"])
+        + indent(lines + with_location(node, after))
+        + with_location(node, stacks.views())
+    )
+
+
+def scan_operands(
+    emitter: Emitter, node: Node, args: list[str], before: list[str]
+) -> tuple[list[str], list[str], list[str]]:
+    """A scan's consts, carry names and xs as the loop reads them: invariants named before
+    the loop, the carries in the names that hold them (started with `before`'s lines)."""
+    body: Graph = node.params["body"]
+    consts, carry = node.params["num_consts"], node.params["num_carry"]
+    inputs = body.inputs
     const_args = invariants(emitter, args[:consts], body, inputs[:consts], before)
     xs_args = invariants(
         emitter, args[consts + carry :], body, inputs[consts + carry :], before, "xs"
@@ -207,60 +249,69 @@ def scan_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
         carry_bases(node, body, consts, carry),
     )
     before += starting_values(names, init_args)
-    stacks = [emitter.output_name(y, y.hint or "ys") for y in node.outputs[carry:]]
-    returned = {x for x in emitter.graph.outputs if isinstance(x, Var)}
-    shared = {made: (j, kept) for j, made, kept in shared_stacks(node, returned)}
-    views = {kept for _, kept in shared.values()}
-    length, backwards = node.params["length"], node.params["reverse"]
-    states: dict[int, str] = {}
-    for position, (stack, y) in enumerate(zip(stacks, node.outputs[carry:], strict=True)):
-        if carry + position in views:
-            continue
-        shape = y.type.shape
-        if carry + position in shared:  # the carry's states, the start included
-            j, _ = shared[carry + position]
-            states[position] = emitter.fresh(f"{names[j]}_states")
-            shape = (length + 1, *shape[1:])
-            stack = states[position]
-        before.append(f"{stack} = np.empty({shape_expr(shape)}, {dtype_expr(y.type.dtype)})")
-        if position in states:
-            before.append(f"{stack}[{length if backwards else 0}] = {names[j]}")
-    xs_inputs = inputs[consts + carry :]
-    t = emitter.fresh("t") if stacks or any(reads(body, x) for x in xs_inputs) else "_"
-    steps = f"range({node.params['length']})"
-    steps = f"reversed({steps})" if node.params["reverse"] else steps
-    # A weak x (a fori_loop's Python-int index, scanned over) is read as a Python number, so
-    # it promotes as the IR types it (`i * 0.1` is a Python float, not a float64).
-    slices = [
-        f"{x}[{t}].item()" if v.type.weak else f"{x}[{t}]"
-        for x, v in zip(xs_args, xs_inputs, strict=True)
-    ]
-    lines, results = emitter.nested(body).inline(
-        [*const_args, *names, *slices], [*names, *(None for _ in stacks)]
-    )
-    after = []
-    for position, (stack, y) in enumerate(zip(stacks, results[carry:], strict=True)):
-        if carry + position in views:
-            continue
-        if position in states:
-            after.append(f"{states[position]}[{t}{'' if backwards else ' + 1'}] = {y}")
-        else:
-            after.append(f"{stack}[{t}] = {y}")
-    after += assignment(names, results[:carry])
-    emitter.release(t)
-    finish = []
-    for position, (_, kept) in ((made - carry, v) for made, v in shared.items()):
-        buffer = states[position]
-        made_view, kept_view = ("[:-1]", "[1:]") if backwards else ("[1:]", "[:-1]")
-        finish += [
-            f"{stacks[position]} = {buffer}{made_view}",
-            f"{stacks[kept - carry]} = {buffer}{kept_view}",
+    return const_args, names, xs_args
+
+
+class ScanStacks:
+    """The stacks a scan stores its ys into, allocated before the loop. Where a y is the
+    carry's state at each step and another is the same shifted by one (shared_stacks in
+    ir/passes/memory.py), one buffer of `length + 1` states holds both, as two views."""
+
+    def __init__(self, emitter: Emitter, node: Node, carry_names: list[str], before: list[str]):
+        carry = node.params["num_carry"]
+        self.node, self.carry = node, carry
+        self.backwards = node.params["reverse"]
+        self.ys = node.outputs[carry:]
+        self.names = [emitter.output_name(y, y.hint or "ys") for y in self.ys]
+        returned = {x for x in emitter.graph.outputs if isinstance(x, Var)}
+        # made: (carry position, kept): the stack `made` and the stack `kept` share a buffer.
+        self.shared = {made: (j, kept) for j, made, kept in shared_stacks(node, returned)}
+        self.kept = {kept for _, kept in self.shared.values()}
+        self.states: dict[int, str] = {}  # by y position: the shared buffer's name
+        for position, y in enumerate(self.ys):
+            if carry + position not in self.kept:
+                before += self.allocation(emitter, position, y, carry_names)
+
+    def allocation(
+        self, emitter: Emitter, position: int, y: Var, carry_names: list[str]
+    ) -> list[str]:
+        stack, shape = self.names[position], y.type.shape
+        shared = self.shared.get(self.carry + position)
+        if shared is None:
+            return [f"{stack} = np.empty({shape_expr(shape)}, {dtype_expr(y.type.dtype)})"]
+        j = shared[0]  # the carry's states, the start included
+        stack = self.states[position] = emitter.fresh(f"{carry_names[j]}_states")
+        shape = (self.node.params["length"] + 1, *shape[1:])
+        first = self.node.params["length"] if self.backwards else 0
+        return [
+            f"{stack} = np.empty({shape_expr(shape)}, {dtype_expr(y.type.dtype)})",
+            f"{stack}[{first}] = {carry_names[j]}",
         ]
-    return (
-        with_location(node, [*before, f"for {t} in {steps}:"])
-        + indent(lines + with_location(node, after))
-        + with_location(node, finish)
-    )
+
+    def stores(self, results: list[str], t: str) -> list[str]:
+        """In the loop: each y stored at its step (a state one step on)."""
+        step = t if self.backwards else f"{t} + 1"
+        lines = []
+        for position, (stack, y) in enumerate(zip(self.names, results, strict=True)):
+            if self.carry + position in self.kept:
+                continue
+            if position in self.states:
+                lines.append(f"{self.states[position]}[{step}] = {y}")
+            else:
+                lines.append(f"{stack}[{t}] = {y}")
+        return lines
+
+    def views(self) -> list[str]:
+        """After the loop: the two stacks sharing a buffer, as its views."""
+        made_view, kept_view = ("[:-1]", "[1:]") if self.backwards else ("[1:]", "[:-1]")
+        lines = []
+        for made, (_, kept) in self.shared.items():
+            buffer = self.states[made - self.carry]
+            lines += [
+                f"{self.names[made - self.carry]} = {buffer}{made_view}",
+                f"{self.names[kept - self.carry]} = {buffer}{kept_view}",
+            ]
+        return lines
 
 
 def fori_loop_lines(emitter: Emitter, node: Node, args: list[str]) -> list[str]:
@@ -385,9 +436,9 @@ def unnamed_and_small(var: Var) -> bool:
     return var.hint is None and not is_large(var)
 
 
-def write_into(node: Node, args: list[str], buffer: str) -> str:
+def write_into(node: Node, args: list[Expr], buffer: str) -> str:
     """The ufunc writing its result into a dead buffer: `np.multiply(d_h, s, out=d_h)`."""
-    return f"np.{UFUNCS[node.op].__name__}({', '.join(args)}, out={buffer})"
+    return f"np.{UFUNCS[node.op].__name__}({arguments(args)}, out={buffer})"
 
 
 NUMPY_BACKEND = Backend(

@@ -19,8 +19,10 @@ from ..ir.interface import Interface
 from ..ir.primitive import Group, Primitive
 from ..ir.primitives import elementwise
 from .array_api import EmitTable
+from .backend import Backend, EmitRule
 from .common import ARITHMETIC_OPERATORS
-from .emitter import Backend, EmitRule, Emitter, atom
+from .emitter import Emitter
+from .expressions import OPERAND, Expr, Precedence, arguments, binary, unary
 
 FLOAT64 = np.dtype(np.float64)
 
@@ -46,30 +48,20 @@ def literal(x: Literal) -> str:
 
 
 def operator_rule(symbol: str) -> EmitRule:
-    return lambda node, args: f"{atom(args[0])} {symbol} {atom(args[1])}"
-
-
-def bare(expression: str) -> str:
-    """`a + b` for `(a + b)`: an argument needs no parentheses of its own."""
-    if not (expression.startswith("(") and expression.endswith(")")):
-        return expression
-    depth = 0
-    for i, char in enumerate(expression):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth == 0 and i < len(expression) - 1:
-            return expression  # `(a) * (b)`: two groups, not one
-    return expression[1:-1]
+    return lambda node, args: binary(symbol, args[0], args[1])
 
 
 def function_rule(name: str) -> EmitRule:
-    return lambda node, args: f"math.{name}({', '.join(map(bare, args))})"
+    return lambda node, args: f"math.{name}({arguments(args)})"
 
 
-def power_rule(node: Node, args: list[str]) -> str:
+def power_rule(node: Node, args: list[Expr]) -> Expr | str:
     exponent = node.inputs[1]
     if isinstance(exponent, Literal) and float(exponent.value).is_integer():
-        return f"{atom(args[0])} ** {int(exponent.value)}"  # never complex, raises on 0 ** -1
-    return f"math.pow({bare(args[0])}, {bare(args[1])})"
+        # Never complex, raises on 0 ** -1; the integer written as Python takes it: `x ** -2`.
+        power = f"{args[0].within(OPERAND)} ** {int(exponent.value)}"
+        return Expr(power, Precedence.POWER)
+    return f"math.pow({args[0]}, {args[1]})"
 
 
 RULES = EmitTable(
@@ -77,9 +69,9 @@ RULES = EmitTable(
         **{op: operator_rule(symbol) for op, symbol in ARITHMETIC_OPERATORS.items()},
         **{op: function_rule(function) for op, function in MATH_FUNCTIONS.items()},
         elementwise.power: power_rule,
-        elementwise.neg: lambda node, args: f"-{atom(args[0])}",
-        elementwise.abs_: lambda node, args: f"abs({bare(args[0])})",
-        elementwise.square: lambda node, args: f"{args[0]} * {args[0]}",
+        elementwise.neg: lambda node, args: unary("-", args[0]),
+        elementwise.abs_: lambda node, args: f"abs({args[0]})",
+        elementwise.square: lambda node, args: binary("*", args[0], args[0]),
     }
 )
 

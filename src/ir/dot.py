@@ -192,6 +192,12 @@ def literal_lines(x: Literal, literal_id: str, target: str) -> list[str]:
     ]
 
 
+def input_box(i: int, name: str, var: Var) -> str:
+    """The box of the function's i-th parameter."""
+    label = quote(f"{name}\n{var.type}")
+    return f'  in{i} [label={label}, shape=box, fillcolor="{INPUT_COLOUR}"];'
+
+
 def output_box(i: int, x: Operand, count: int) -> str:
     """The box of the function's i-th returned value (of `count`)."""
     label = quote(f"return {i}\n{x.type}" if count > 1 else f"return\n{x.type}")
@@ -203,36 +209,43 @@ def graph_to_dot(graph: Graph, primal: Graph | None = None) -> str:
     names = name_values(graph)
     backward = backward_by_names(graph) if primal is None else backward_by_primal(graph, primal)
     lines = header_lines(graph.name, bool(backward))
-    source: dict[Var, str] = {}
     several = {v for node in graph.nodes if len(node.outputs) > 1 for v in node.outputs}
-    literals = 0
-
-    def edge(x: Operand, target: str) -> None:
-        nonlocal literals
-        if isinstance(x, Literal):
-            lines.extend(literal_lines(x, f"c{literals}", target))
-            literals += 1
-            return
-        shown = x.hint is not None or x in several
-        label = f" [label={quote(names[x])}]" if shown else ""
-        lines.append(f"  {source[x]} -> {target}{label};")
-
+    edges = Edges(lines, names, several)
     for i, var in enumerate(graph.inputs):
-        source[var] = f"in{i}"
-        label = quote(f"{names[var]}\n{var.type}")
-        lines.append(f'  in{i} [label={label}, shape=box, fillcolor="{INPUT_COLOUR}"];')
+        edges.source[var] = f"in{i}"
+        lines.append(input_box(i, names[var], var))
     for i, node in enumerate(graph.nodes):
         node_id = f"n{i}"
         lines.append(f"  {node_id} [{node_attributes(node, node in backward)}];")
         for x in node.inputs:
-            edge(x, node_id)
+            edges.add(x, node_id)
         for var in node.outputs:
-            source[var] = node_id
+            edges.source[var] = node_id
     for i, x in enumerate(graph.outputs):
         lines.append(output_box(i, x, len(graph.outputs)))
-        edge(x, f"out{i}")
+        edges.add(x, f"out{i}")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+class Edges:
+    """Writes the edges into `lines`: from the box that made a value (`source`, filled as the
+    boxes are written), or from a new constant box per literal use (`c0`, `c1`, ...)."""
+
+    def __init__(self, lines: list[str], names: dict[Var, str], several: set[Var]):
+        self.lines, self.names, self.several = lines, names, several
+        self.source: dict[Var, str] = {}
+        self.literals = 0
+
+    def add(self, x: Operand, target: str) -> None:
+        if isinstance(x, Literal):
+            self.lines.extend(literal_lines(x, f"c{self.literals}", target))
+            self.literals += 1
+            return
+        # Named values, and the outputs of a node with several, say which value flows.
+        shown = x.hint is not None or x in self.several
+        label = f" [label={quote(self.names[x])}]" if shown else ""
+        self.lines.append(f"  {self.source[x]} -> {target}{label};")
 
 
 def render(dot: str, path: str | os.PathLike[str]) -> Path:
@@ -248,6 +261,12 @@ def render(dot: str, path: str | os.PathLike[str]) -> Path:
             f"cannot tell which picture to write from the suffix of {str(path)!r}",
             hint="name the file .svg, .png or .pdf (or .dot for the DOT text itself)",
         )
+    path.write_bytes(picture_of(dot, FORMATS[suffix]))
+    return path
+
+
+def picture_of(dot: str, format_: str) -> bytes:
+    """DOT text drawn by Graphviz, each way it can fail said as such."""
     try:
         import graphviz
     except ImportError:
@@ -257,7 +276,7 @@ def render(dot: str, path: str | os.PathLike[str]) -> Path:
             "programs: apt-get install graphviz, or brew install graphviz",
         ) from None
     try:
-        picture = graphviz.Source(dot).pipe(format=FORMATS[suffix])
+        return graphviz.Source(dot).pipe(format=format_)
     except graphviz.ExecutableNotFound:
         raise TracegradError(
             "drawing a graph needs Graphviz's `dot` program, which is not on the PATH",
@@ -270,5 +289,3 @@ def render(dot: str, path: str | os.PathLike[str]) -> Path:
         raise TracegradError(
             f"Graphviz's dot failed: {stderr or error}", hint="please report it, with the graph"
         ) from None
-    path.write_bytes(picture)
-    return path

@@ -115,12 +115,7 @@ class _Reader:
 
     def graph(self, name: str, args: str, top: bool = False) -> Graph:
         builder = GraphBuilder(name)
-        env: dict[str, Operand] = {}
-        for arg in _split_top_level(args):
-            arg_name, _, type_text = arg.partition(": ")
-            if arg_name in env:
-                raise IRError(f"graph {name} takes two inputs named {arg_name!r}")
-            env[arg_name] = builder.add_input(parse_type(type_text), arg_name)
+        env = self.inputs(builder, name, args)
 
         def operand(token: str) -> Operand:
             if token in env:
@@ -129,10 +124,29 @@ class _Reader:
                 raise IRError(f"the value {token!r} is used before it is defined")
             return parse_literal(token)
 
+        number, line = self.body(builder, env, operand, name, top)
+        outputs = [operand(t.strip()) for t in _split_top_level(line[len("return") :])]
+        self.closing_brace(number, name, top)
+        return builder.build(outputs)
+
+    def inputs(self, builder: GraphBuilder, name: str, args: str) -> dict[str, Operand]:
+        """The header's `name: type` list as graph inputs, by name."""
+        env: dict[str, Operand] = {}
+        for arg in _split_top_level(args):
+            arg_name, _, type_text = arg.partition(": ")
+            if arg_name in env:
+                raise IRError(f"graph {name} takes two inputs named {arg_name!r}")
+            env[arg_name] = builder.add_input(parse_type(type_text), arg_name)
+        return env
+
+    def body(
+        self, builder: GraphBuilder, env: dict[str, Operand], operand: Any, name: str, top: bool
+    ) -> tuple[int, str]:
+        """Read node lines up to the `return` line, which it returns with its number."""
         while True:
             number, line = self.next_line(name)
             if line == "return" or line.startswith("return "):
-                break
+                return number, line
             if line == "}":
                 if top:
                     raise IRError("the last line before `}` must be `return ...`")
@@ -143,7 +157,9 @@ class _Reader:
                     "line of a node that takes it"
                 )
             self.node(builder, env, operand, number, line)
-        outputs = [operand(t.strip()) for t in _split_top_level(line[len("return") :])]
+
+    def closing_brace(self, number: int, name: str, top: bool) -> None:
+        """The `}` right after the return line (number `number`), consumed."""
         closing = self.peek()
         if closing != "}":
             if top:
@@ -154,7 +170,6 @@ class _Reader:
                 f"line, found {found}"
             )
         self.position += 1
-        return builder.build(outputs)
 
     def node(
         self, builder: GraphBuilder, env: dict[str, Operand], operand: Any, number: int, line: str

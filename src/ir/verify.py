@@ -38,11 +38,7 @@ def verify(graph: Graph, check_types: bool = True) -> Graph:
             if x not in defined:
                 use(defined, x, where)
         if node.op.group is Group.CONTROL:
-            for key, nested in nested_graphs(node.params):
-                try:
-                    verify(nested, check_types)
-                except IRError as error:
-                    raise IRError(f"{where()} {key}: {error.message}", hint=error.hint) from None
+            verify_nested(node, where, check_types)
         if check_types:
             check_node_types(node, where)
         for var in node.outputs:
@@ -50,6 +46,15 @@ def verify(graph: Graph, check_types: bool = True) -> Graph:
     for x in graph.outputs:
         use(defined, x, lambda: f"graph {graph.name} outputs")
     return graph
+
+
+def verify_nested(node: Node, where: Callable[[], str], check_types: bool) -> None:
+    """Each graph a control-flow node holds, its error prefixed with where the node is."""
+    for key, nested in nested_graphs(node.params):
+        try:
+            verify(nested, check_types)
+        except IRError as error:
+            raise IRError(f"{where()} {key}: {error.message}", hint=error.hint) from None
 
 
 def define(defined: set[Var], var: Var, where: Callable[[], str]) -> None:

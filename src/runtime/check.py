@@ -7,7 +7,7 @@ product, by reverse over reverse) with a central difference of the gradient.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,6 +95,22 @@ def entry_checks(
             )
 
 
+def worst_and_failed(
+    checks: Iterable[GradientCheck], rtol: float, atol: float
+) -> tuple[GradientCheck, GradientCheck | None]:
+    """The entry with the largest error, and the worst of those beyond the tolerance."""
+    worst = GradientCheck("(none)", 0.0, 0.0, -np.inf)
+    failed: GradientCheck | None = None
+    for check in checks:
+        if check.error > worst.error:
+            worst = check
+        if check.error > atol + rtol * abs(check.numerical) and (
+            failed is None or check.error > failed.error
+        ):
+            failed = check
+    return worst, failed
+
+
 @api_boundary
 def check_grads(
     fn: Callable,
@@ -113,15 +129,8 @@ def check_grads(
         raise ValueError(f"order must be 1 or 2, got {order!r}")
     leaves, _ = flatten(args[argnum])
     target, automatic = target_and_gradient(fn, args, argnum, order, seed, leaves)
-    worst = GradientCheck("(none)", 0.0, 0.0, -np.inf)
-    failed: GradientCheck | None = None
-    for check in entry_checks(target, args, argnum, automatic, eps):
-        if check.error > worst.error:
-            worst = check
-        if check.error > atol + rtol * abs(check.numerical) and (
-            failed is None or check.error > failed.error
-        ):
-            failed = check
+    checks = entry_checks(target, args, argnum, automatic, eps)
+    worst, failed = worst_and_failed(checks, rtol, atol)
     if failed is not None:
         raise GradientCheckError(
             f"order-{order} gradient check failed: {failed}",

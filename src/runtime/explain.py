@@ -31,6 +31,20 @@ def describe(counts: Counter[str]) -> str:
     return ", ".join(f"{n} {op}" for op, n in sorted(counts.items()))
 
 
+def what_changed(before: Graph, after: Graph) -> str:
+    """One pass's effect: the node counts before and after, and the operations it removed
+    and added."""
+    if after is before:
+        return "no change"
+    old, new = census(before), census(after)
+    change = [
+        f"removed {describe(old - new)}" if old - new else "",
+        f"added {describe(new - old)}" if new - old else "",
+    ]
+    said = "; ".join(c for c in change if c) or "the same operations, rewired"
+    return f"{old.total():>5} -> {new.total():<5}  {said}"
+
+
 @api_boundary
 def explain(fn: Callable, *args: Any, **kwargs: Any) -> str:
     """Print, and return, what each optimizing pass did to `fn`'s graph for these arguments.
@@ -43,16 +57,7 @@ def explain(fn: Callable, *args: Any, **kwargs: Any) -> str:
     def observe(p: Pass, before: Graph, after: Graph) -> None:
         if p is PIPELINE[0] or not rounds:
             rounds.append([])
-        if after is before:
-            rounds[-1].append(f"  {p.name:<{width}}  no change")
-            return
-        old, new = census(before), census(after)
-        change = [
-            f"removed {describe(old - new)}" if old - new else "",
-            f"added {describe(new - old)}" if new - old else "",
-        ]
-        said = "; ".join(c for c in change if c) or "the same operations, rewired"
-        rounds[-1].append(f"  {p.name:<{width}}  {old.total():>5} -> {new.total():<5}  {said}")
+        rounds[-1].append(f"  {p.name:<{width}}  {what_changed(before, after)}")
 
     with collector_paused():
         optimized = optimize(raw, observe=observe)

@@ -133,23 +133,33 @@ def export(
     captured = captured_values(staged, example_args)
     gradient = inner_gradient(staged)
     if gradient is not None:
-        primal = Compiled(gradient.fn, backend, gradient.static_argnums)
-        gradient_name = function_name(text)
-        text, primal_name = combine(text, str(primal.source(*example_args)))
-        captured += captured_values(primal, example_args)
-        text += self_check(
-            gradient,
-            example_args,
-            gradient_name,
-            primal_name,
-            primal.ir(*example_args).output_types[0].dtype,
-            backend,
-        )
-        check_top_level(text)
+        text, primal_captured = with_primal_and_check(text, gradient, example_args, backend)
+        captured += primal_captured
     if captured:
         text = load_captured(text, dict(captured), path.with_suffix(".npz"))
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def with_primal_and_check(
+    text: str, gradient: Gradient, example_args: tuple, backend: str
+) -> tuple[str, list[tuple[str, np.ndarray]]]:
+    """The gradient's module `text` with the primal function and the self-check appended,
+    and the arrays the primal reads besides its arguments."""
+    primal = Compiled(gradient.fn, backend, gradient.static_argnums)
+    gradient_name = function_name(text)
+    text, primal_name = combine(text, str(primal.source(*example_args)))
+    captured = captured_values(primal, example_args)
+    text += self_check(
+        gradient,
+        example_args,
+        gradient_name,
+        primal_name,
+        primal.ir(*example_args).output_types[0].dtype,
+        backend,
+    )
+    check_top_level(text)
+    return text, captured
 
 
 def captured_values(staged: Staged, example_args: tuple) -> list[tuple[str, np.ndarray]]:
@@ -239,18 +249,7 @@ def combine(gradient_source: str, primal_source: str) -> tuple[str, str]:
     """One module of the gradient's and the primal's, and the primal function's name in it:
     imports once, at the top (numpy's too, which the self-check uses); the primal's
     module-level names renamed where the gradient's module uses the same ones."""
-    clashes = top_level_names(gradient_source) & top_level_names(primal_source)
-    if clashes:
-        every_name = {
-            t.string
-            for source in (gradient_source, primal_source)
-            for t in tokenize.generate_tokens(io.StringIO(source).readline)
-            if t.type == tokenize.NAME
-        }
-        namespace = Namespace(frozenset(every_name))
-        primal_source = rename(
-            primal_source, {name: namespace.fresh(f"PRIMAL_{name}") for name in sorted(clashes)}
-        )
+    primal_source = without_clashes(primal_source, gradient_source)
     lines = gradient_source.rstrip("\n").split("\n")
     primal_lines = primal_source.rstrip("\n").split("\n")
     wanted = [*(line for line in primal_lines if is_import(line)), "import numpy as np"]
@@ -272,6 +271,24 @@ def combine(gradient_source: str, primal_source: str) -> tuple[str, str]:
         + "\n"
     )
     return text, function_name(primal_source)
+
+
+def without_clashes(primal_source: str, gradient_source: str) -> str:
+    """The primal's module with each module-level name the gradient's module also defines
+    renamed (`PRIMAL_x`, fresh among the names either module uses)."""
+    clashes = top_level_names(gradient_source) & top_level_names(primal_source)
+    if not clashes:
+        return primal_source
+    every_name = {
+        t.string
+        for source in (gradient_source, primal_source)
+        for t in tokenize.generate_tokens(io.StringIO(source).readline)
+        if t.type == tokenize.NAME
+    }
+    namespace = Namespace(frozenset(every_name))
+    return rename(
+        primal_source, {name: namespace.fresh(f"PRIMAL_{name}") for name in sorted(clashes)}
+    )
 
 
 def check_top_level(text: str) -> None:
@@ -394,14 +411,6 @@ def self_check(
         for leaf, path in zip(leaves.values, leaves.paths, strict=True)
     )
     float_dtypes = [np.result_type(leaves.values[i]) for i in differentiated]
-    wide = any(
-        np.result_type(v).itemsize >= 8 and np.result_type(v).kind in "iufc" for v in leaves.values
-    )
-    prologue = (
-        '    jax.config.update("jax_enable_x64", True)  # float64 and int64 as recorded\n'
-        if backend == "jax" and wide
-        else ""
-    )
     return SELF_CHECK.substitute(
         gradient=gradient_name,
         primal=primal_name,
@@ -412,5 +421,16 @@ def self_check(
         differentiated=repr(differentiated),
         tolerance=repr(tolerance([*float_dtypes, value_dtype])),
         entries=CHECKED_ENTRIES,
-        prologue=prologue,
+        prologue=x64_prologue(leaves, backend),
     )
+
+
+def x64_prologue(leaves: Leaves, backend: str) -> str:
+    """JAX computes in 32 bits unless told otherwise: a check of 64-bit arguments turns
+    64 bits on first."""
+    wide = any(
+        np.result_type(v).itemsize >= 8 and np.result_type(v).kind in "iufc" for v in leaves.values
+    )
+    if backend == "jax" and wide:
+        return '    jax.config.update("jax_enable_x64", True)  # float64 and int64 as recorded\n'
+    return ""

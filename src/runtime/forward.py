@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from ..ad.forward import forward, jacobian_forward, jacobian_reverse
@@ -52,6 +53,23 @@ def describe(value: Any) -> str:
     return "None" if value is None else "an array or number"
 
 
+def check_same_kind(primal: Any, tangent: Any, where: str) -> None:
+    """A tangent (not None) is the same kind of container as its primal, with the same keys
+    or length, or a leaf where the primal is one."""
+    if is_container(primal):
+        same_kind = type(tangent) is type(primal) and (
+            set(tangent) == set(primal) if isinstance(primal, dict) else len(tangent) == len(primal)
+        )
+    else:
+        same_kind = primal is not None and not is_container(tangent)
+    if not same_kind:
+        raise TraceError(
+            f"the tangent for {where} is {describe(tangent)}, but the primal is {describe(primal)}",
+            loc=caller_location(),
+            hint=TANGENT_HINT,
+        )
+
+
 def walk_tangent(
     primal: Any,
     tangent: Any,
@@ -65,18 +83,7 @@ def walk_tangent(
     if tangent is None:
         counter[0] += len(flatten(primal)[0])
         return None
-    if is_container(primal):
-        same_kind = type(tangent) is type(primal) and (
-            set(tangent) == set(primal) if isinstance(primal, dict) else len(tangent) == len(primal)
-        )
-    else:
-        same_kind = primal is not None and not is_container(tangent)
-    if not same_kind:
-        raise TraceError(
-            f"the tangent for {where} is {describe(tangent)}, but the primal is {describe(primal)}",
-            loc=caller_location(),
-            hint=TANGENT_HINT,
-        )
+    check_same_kind(primal, tangent, where)
     if isinstance(primal, dict):
         return {
             key: walk_tangent(primal[key], tangent[key], f"{where}[{key!r}]", visit, counter)
@@ -89,6 +96,37 @@ def walk_tangent(
         )
     counter[0] += 1
     return visit(counter[0] - 1, primal, tangent, where)
+
+
+def with_tangents(
+    interface: Interface,
+    call: BoundCall,
+    wrt: list[int],
+    tangent_input: Callable[[int, int], int],
+) -> Interface:
+    """`interface` extended by one parameter per tangent given: its leaves are the graph
+    inputs after the primal ones (`tangent_input(parameter, leaf)`), in `wrt` order."""
+    n = len(call.names) // 2
+    tangent_params = [p for p in range(n) if call.values[n + p] is not None]
+    position = {p: n + rank for rank, p in enumerate(tangent_params)}
+    tangent_trees = [
+        walk_tangent(
+            call.values[p],
+            call.values[n + p],
+            call.names[p],
+            lambda k, *_, p=p: tangent_input(p, k),
+            [0],
+        )
+        for p in tangent_params
+    ]
+    paths = interface.input_paths
+    tangent_paths = tuple((position[paths[leaf][0]], paths[leaf][1]) for leaf in wrt)
+    return replace(
+        interface,
+        params=(*interface.params, *(call.names[n + p] for p in tangent_params)),
+        input_paths=paths + tangent_paths,
+        input_trees=(*interface.input_trees, *tangent_trees),
+    )
 
 
 class JVP(Staged):
@@ -175,19 +213,6 @@ class JVP(Staged):
         graph, interface = trace_function(self.function(call), primal_call)
         leaves = [tree_indices(tree) for tree in interface.input_trees]
         wrt = [leaves[p][k] for p in range(n) for k in given[p]]
-        tangent_input = {leaf: len(graph.inputs) + j for j, leaf in enumerate(wrt)}
-        tangent_params = [p for p in range(n) if call.values[n + p] is not None]
-        position = {p: n + rank for rank, p in enumerate(tangent_params)}
-        tangent_trees = [
-            walk_tangent(
-                call.values[p],
-                call.values[n + p],
-                call.names[p],
-                lambda k, *_, p=p: tangent_input[leaves[p][k]],
-                [0],
-            )
-            for p in tangent_params
-        ]
         name, title = self.naming(graph.name)
         jvp_graph = forward(graph, wrt, name=name)
         first = len(graph.outputs)
@@ -195,20 +220,20 @@ class JVP(Staged):
         jvp_graph, result = keep_outputs(
             jvp_graph, self.result(interface.output_tree, tangent_tree, call)
         )
-        tangent_paths = tuple(
-            (position[interface.input_paths[leaf][0]], interface.input_paths[leaf][1])
-            for leaf in wrt
-        )
-        return jvp_graph, Interface(
+        tangent_input = {leaf: len(graph.inputs) + j for j, leaf in enumerate(wrt)}
+        interface = Interface(
             jvp_graph.name,
-            (*interface.params, *(call.names[n + p] for p in tangent_params)),
-            interface.input_paths + tangent_paths,
+            interface.params,
+            interface.input_paths,
             result,
             interface.origin,
-            input_trees=(*interface.input_trees, *tangent_trees),
+            input_trees=interface.input_trees,
             title=title,
             captured=interface.captured,
             state=interface.state,
+        )
+        return jvp_graph, with_tangents(
+            interface, call, wrt, lambda p, k: tangent_input[leaves[p][k]]
         )
 
     def given_tangents(self, call: BoundCall) -> list[list[int]]:

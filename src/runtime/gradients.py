@@ -297,37 +297,10 @@ class VJP(Staged):
         )
 
     def cotangent_function(self, out: Any) -> Callable:
-        out_leaves, out_tree = flatten(out)
+        name = function_name(self.fn)
 
         def as_cotangent(cotangent: Any) -> Any:
-            """The cotangent as arrays of the output's shapes and dtypes (1.0 for a scalar)."""
-            leaves, tree = flatten(cotangent)
-            if tree != out_tree:
-                raise TraceError(
-                    f"the cotangent given to the vjp of {function_name(self.fn)} does not have "
-                    "the structure of its output",
-                    loc=caller_location(),
-                    hint="pass a cotangent shaped like the result",
-                )
-            arrays = []
-            for leaf, like in zip(leaves, out_leaves, strict=True):
-                # Inside another transform the output (and the cotangent) may be traced:
-                # their types come from the trace, and a traced cotangent stays traced.
-                expected = type_of(like)
-                array = (
-                    tnp.astype(leaf, expected.dtype)
-                    if find_trace([leaf]) is not None
-                    else np.asarray(leaf, dtype=expected.dtype)
-                )
-                if type_of(array).shape != expected.shape:
-                    raise TraceError(
-                        f"a cotangent of shape {type_of(array).shape} was given for an output "
-                        f"of shape {expected.shape}",
-                        loc=caller_location(),
-                        hint="pass a cotangent shaped like the result",
-                    )
-                arrays.append(array)
-            return unflatten(tree, arrays)
+            return cotangent_like(cotangent, out, name)
 
         @api_boundary
         def vjp_fn(cotangent: Any) -> tuple:
@@ -336,6 +309,42 @@ class VJP(Staged):
         vjp_fn.source = lambda cotangent: self.source(*self.primals, as_cotangent(cotangent))
         vjp_fn.ir = lambda cotangent: self.ir(*self.primals, as_cotangent(cotangent))
         return vjp_fn
+
+
+def cotangent_like(cotangent: Any, out: Any, name: str) -> Any:
+    """The cotangent given to the vjp of `name` as arrays of the shapes and dtypes of the
+    output `out` (1.0 for a scalar)."""
+    leaves, tree = flatten(cotangent)
+    out_leaves, out_tree = flatten(out)
+    if tree != out_tree:
+        raise TraceError(
+            f"the cotangent given to the vjp of {name} does not have the structure of its output",
+            loc=caller_location(),
+            hint="pass a cotangent shaped like the result",
+        )
+    return unflatten(
+        tree, [cotangent_leaf(leaf, like) for leaf, like in zip(leaves, out_leaves, strict=True)]
+    )
+
+
+def cotangent_leaf(leaf: Any, like: Any) -> Any:
+    """One leaf of a cotangent, in the dtype of the output leaf `like`, checked against its
+    shape. Inside another transform the output (and the cotangent) may be traced: their types
+    come from the trace, and a traced cotangent stays traced."""
+    expected = type_of(like)
+    array = (
+        tnp.astype(leaf, expected.dtype)
+        if find_trace([leaf]) is not None
+        else np.asarray(leaf, dtype=expected.dtype)
+    )
+    if type_of(array).shape != expected.shape:
+        raise TraceError(
+            f"a cotangent of shape {type_of(array).shape} was given for an output "
+            f"of shape {expected.shape}",
+            loc=caller_location(),
+            hint="pass a cotangent shaped like the result",
+        )
+    return array
 
 
 @api_boundary

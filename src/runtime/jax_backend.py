@@ -98,20 +98,28 @@ def check_split(option: str, sharding: Any, where: str, value: jax.ShapeDtypeStr
             hint="give the PartitionSpec at most one entry per axis of the value",
         )
     for axis, names in enumerate(spec or ()):
-        names = () if names is None else (names,) if isinstance(names, str) else tuple(names)
-        pieces = math.prod(sharding.mesh.shape[name] for name in names)
-        if value.shape[axis] % pieces:
-            raise BackendError(
-                f"{option} splits axis {axis} of {described} over mesh axis "
-                f"{' x '.join(map(repr, names))} of {pieces} devices, and {value.shape[axis]} is "
-                f"not divisible by {pieces}",
-                hint=f"make axis {axis} a multiple of {pieces} (pad the batch), or shard over "
-                "a mesh axis whose size divides it",
-            )
+        check_axis_pieces(option, sharding, described, value.shape[axis], axis, names)
     try:
         sharding.shard_shape(value.shape)
     except ValueError as error:
         raise BackendError(f"{option} cannot split {described}: {error}") from None
+
+
+def check_axis_pieces(
+    option: str, sharding: Any, described: str, size: int, axis: int, names: Any
+) -> None:
+    """Axis `axis` (of `size`) splits evenly over the mesh axes `names` (a PartitionSpec
+    entry: None, one name or several)."""
+    names = () if names is None else (names,) if isinstance(names, str) else tuple(names)
+    pieces = math.prod(sharding.mesh.shape[name] for name in names)
+    if size % pieces:
+        raise BackendError(
+            f"{option} splits axis {axis} of {described} over mesh axis "
+            f"{' x '.join(map(repr, names))} of {pieces} devices, and {size} is "
+            f"not divisible by {pieces}",
+            hint=f"make axis {axis} a multiple of {pieces} (pad the batch), or shard over "
+            "a mesh axis whose size divides it",
+        )
 
 
 def check_shardings(option: str, shardings: Any, values: Any, names: Sequence[str] | None) -> None:

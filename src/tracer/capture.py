@@ -293,20 +293,7 @@ def visit(
         found.arrays.setdefault(id(value), (value, path))
         return
     if isinstance(value, types.ModuleType):
-        # A module is never rebound in practice and holds far too much to follow: only the
-        # attributes the code names (`config.X`) are followed.
-        if depth <= MAX_DEPTH:
-            for name in sorted(names):
-                attribute = getattr(value, name, MISSING)
-                if attribute is not MISSING and not isinstance(attribute, types.ModuleType):
-                    visit(
-                        found,
-                        attribute,
-                        path.then("attr", name, name),
-                        depth + 1,
-                        guarded=False,
-                        names=names,
-                    )
+        visit_module(found, value, path, depth, names)
         return
     if guarded:
         found.guards.append(Guard(path, value))
@@ -323,6 +310,20 @@ def visit(
     found.seen.add(id(value))
     for key, item, name in contents(value, path.name):
         visit(found, item, path.then(*key, name), depth + 1, guarded=False, names=names)
+
+
+def visit_module(
+    found: Discovery, module: types.ModuleType, path: Path, depth: int, names: set[str]
+) -> None:
+    """A module is never rebound in practice and holds far too much to follow: only the
+    attributes the code names (`config.X`) are followed."""
+    if depth > MAX_DEPTH:
+        return
+    for name in sorted(names):
+        attribute = getattr(module, name, MISSING)
+        if attribute is not MISSING and not isinstance(attribute, types.ModuleType):
+            then = path.then("attr", name, name)
+            visit(found, attribute, then, depth + 1, guarded=False, names=names)
 
 
 def contents(value: Any, name: str) -> Iterator[tuple[tuple[str, Any], Any, str]]:

@@ -224,21 +224,11 @@ class Trace:
         """Record `op(*operands, **params)` and return a Tracer for each of its outputs."""
         running_traces = THREAD_STATE.running
         if running_traces and running_traces[-1] is not self:  # a branch or a loop body
-            for x in operands:  # an operand of a nested trace: the node belongs there
-                if isinstance(x, tracer_module.Tracer) and self.encloses(x.trace):
-                    return x.trace.bind_many(op, operands, hints, **params)
-            # Even an operation on enclosing values alone is recorded in the body: hoisted
-            # out of a branch it would run when the branch does not.
-            running = running_traces[-1]
-            if self.encloses(running):
-                return running.bind_many(op, operands, hints, **params)
+            owner = self.recording_trace(operands, running_traces[-1])
+            if owner is not self:
+                return owner.bind_many(op, operands, hints, **params)
         if not self.active:
-            raise TraceError(
-                "a traced value was used after its trace finished (it leaked out of the "
-                "traced function, through a global, a closure or a returned object)",
-                loc=caller_location(),
-                hint="return every value you need from the traced function",
-            )
+            raise leaked_value_error()
         inputs = [self.operand(x) for x in operands]
         if self.depth == 0:
             self.calls += 1
@@ -253,6 +243,25 @@ class Trace:
         if op in inplace.VIEWS:
             inplace.note_views(self, op, operands, tracers)
         return tracers
+
+    def recording_trace(self, operands: Sequence[Any], running: Trace) -> Trace:
+        """Which trace records a node on `operands` while `running` (a branch or a loop body
+        nested in this one) runs: the nested trace of an operand, else `running` itself,
+        even for enclosing values alone (hoisted out of a branch, the node would run when
+        the branch does not); this trace where `running` is not nested in it."""
+        for x in operands:
+            if isinstance(x, tracer_module.Tracer) and self.encloses(x.trace):
+                return x.trace
+        return running if self.encloses(running) else self
+
+
+def leaked_value_error() -> TraceError:
+    return TraceError(
+        "a traced value was used after its trace finished (it leaked out of the "
+        "traced function, through a global, a closure or a returned object)",
+        loc=caller_location(),
+        hint="return every value you need from the traced function",
+    )
 
 
 def constant_literal(value: Any) -> Literal:

@@ -198,11 +198,7 @@ def cond(pred: Any, true_fn: Callable, false_fn: Callable, *operands: Any) -> An
         false.out_tree,
         "return the same structure (tuples, lists, dicts) from both branches",
     )
-    # Each branch takes every operand and every value either branch captured (once).
-    captured: dict[Var, Any] = {}
-    for branch in (true, false):
-        captured.update((value.ir_var, value) for value in branch.captured)
-    graphs = [with_inputs(branch, len(leaves), list(captured)) for branch in (true, false)]
+    captured, graphs = with_shared_captures([true, false], len(leaves))
     outputs = trace.bind_many(
         control.cond,
         [pred, *leaves, *captured.values()],
@@ -236,6 +232,17 @@ def trace_branch(trace: Any, branch: Callable, leaves: list, tree: TreeDef, name
         for k, (tree_k, h) in enumerate(zip(trees, hints, strict=True))
     ]
     return trace_body(trace, branch, types, trees, names, name)
+
+
+def with_shared_captures(
+    branches: list[Nested], explicit: int
+) -> tuple[dict[Var, Any], list[Graph]]:
+    """Every value either branch captured (once, by its Var in the enclosing trace), and
+    each branch's Graph taking its `explicit` inputs, then all of those."""
+    captured: dict[Var, Any] = {}
+    for branch in branches:
+        captured.update((value.ir_var, value) for value in branch.captured)
+    return captured, [with_inputs(branch, explicit, list(captured)) for branch in branches]
 
 
 def with_inputs(branch: Nested, explicit: int, captured: list[Var]) -> Graph:
@@ -272,13 +279,11 @@ def scan(
     x_leaves, _ = operand_leaves(trace, xs)
     body = trace_step(trace, f, carry, carry_tree, x_leaves, x_tree)
     out = body.out_tree
-    explicit = len(carry) + len(x_leaves)
-    graph = body.reordered(explicit)
-    y_hints = [f"{v.hint}s" if v.hint else None for v in graph.outputs[len(carry) :]]
+    graph = body.reordered(len(carry) + len(x_leaves))
     outputs = trace.bind_many(
         control.scan,
         [*body.captured, *carry, *x_leaves],
-        hints=[v.hint for v in graph.inputs[len(body.captured) :][: len(carry)]] + y_hints,
+        hints=scan_hints(graph, len(body.captured), len(carry)),
         body=graph,
         length=length,
         reverse=bool(reverse),
@@ -289,6 +294,13 @@ def scan(
         unflatten(carry_tree, outputs[: len(carry)]),
         unflatten(out.children[1], outputs[len(carry) :]),
     )
+
+
+def scan_hints(graph: Graph, num_consts: int, num_carry: int) -> list[str | None]:
+    """The scan's outputs named after its body: each final carry as the carry it updates,
+    each stack of ys in the plural (`h` -> `hs`)."""
+    carry_hints = [v.hint for v in graph.inputs[num_consts:][:num_carry]]
+    return carry_hints + [f"{v.hint}s" if v.hint else None for v in graph.outputs[num_carry:]]
 
 
 def trace_step(
@@ -393,6 +405,25 @@ def loop_index_type(bounds: list[Any]) -> TensorType:
     return TensorType((), np.dtype(np.int64), weak=True)
 
 
+def trace_loop_body(
+    trace: Trace, body_fn: Callable, index_type: TensorType, carry: list[Any], carry_tree: TreeDef
+) -> Nested:
+    """`body_fn(i, carry)` traced as a nested graph, its parameters named after the user's
+    (`i` and the carry's leaves where the body does not name them)."""
+    index_tree = flatten(0)[1]
+    return trace_body(
+        trace,
+        body_fn,
+        [[index_type], types_of(carry)],
+        [index_tree, carry_tree],
+        [
+            param_hints(body_fn, 0, index_tree, ["i"]),
+            param_hints(body_fn, 1, carry_tree, hints_of(carry, "carry")),
+        ],
+        "body",
+    )
+
+
 def fori_loop(lower: Any, upper: Any, body_fn: Callable, init: Any) -> Any:
     """`for i in range(lower, upper): carry = body_fn(i, carry)`, from `init`; returns the
     final carry, as `jax.lax.fori_loop`. With bounds known while tracing (Python ints) it
@@ -405,18 +436,7 @@ def fori_loop(lower: Any, upper: Any, body_fn: Callable, init: Any) -> Any:
         return carry
     carry, carry_tree = operand_leaves(trace, init)
     bounds = [loop_bound(name, bound) for name, bound in (("lower", lower), ("upper", upper))]
-    index_type = loop_index_type(bounds)
-    body = trace_body(
-        trace,
-        body_fn,
-        [[index_type], types_of(carry)],
-        [flatten(0)[1], carry_tree],
-        [
-            param_hints(body_fn, 0, flatten(0)[1], ["i"]),
-            param_hints(body_fn, 1, carry_tree, hints_of(carry, "carry")),
-        ],
-        "body",
-    )
+    body = trace_loop_body(trace, body_fn, loop_index_type(bounds), carry, carry_tree)
     check_structure(
         f"fori_loop: the carry {body.graph.name} returns",
         carry_tree,
@@ -453,6 +473,15 @@ def check_loop_test(test: Nested) -> None:
         )
 
 
+def trace_on_carry(
+    trace: Trace, fn: Callable, carry: list[Any], carry_tree: TreeDef, default_name: str
+) -> Nested:
+    """`fn(carry)` (while_loop's test or body) traced as a nested graph, its parameter
+    named after the user's."""
+    hints = param_hints(fn, 0, carry_tree, hints_of(carry, "carry"))
+    return trace_body(trace, fn, [types_of(carry)], [carry_tree], [hints], default_name)
+
+
 def while_loop(cond_fn: Callable, body_fn: Callable, init: Any) -> Any:
     """`while cond_fn(carry): carry = body_fn(carry)`, from `init`; returns the final carry,
     as `jax.lax.while_loop`. Differentiable in forward mode (jvp, jacfwd); reverse mode would
@@ -464,14 +493,9 @@ def while_loop(cond_fn: Callable, body_fn: Callable, init: Any) -> Any:
             carry = body_fn(carry)
         return carry
     carry, carry_tree = operand_leaves(trace, init)
-    types, hints = types_of(carry), hints_of(carry, "carry")
-    test = trace_body(
-        trace, cond_fn, [types], [carry_tree], [param_hints(cond_fn, 0, carry_tree, hints)], "cond"
-    )
+    test = trace_on_carry(trace, cond_fn, carry, carry_tree, "cond")
     check_loop_test(test)
-    body = trace_body(
-        trace, body_fn, [types], [carry_tree], [param_hints(body_fn, 0, carry_tree, hints)], "body"
-    )
+    body = trace_on_carry(trace, body_fn, carry, carry_tree, "body")
     check_structure(
         f"while_loop: the carry {body.graph.name} returns",
         carry_tree,

@@ -103,35 +103,49 @@ class custom_vjp:  # lower case, as jax.custom_vjp, which users know
         def run(residuals: Any, g: Any) -> tuple:
             check_arity(bwd, (residuals, g), f"custom_vjp {name}: bwd", "(residuals, g)")
             result = bwd(residuals, g)
-            if not isinstance(result, tuple | list) or len(result) != len(trees):
-                got = (
-                    f"a {type(result).__name__} of {len(result)}"
-                    if isinstance(result, tuple | list)
-                    else f"a {type(result).__name__}"
+            check_cotangent_count(result, name, len(trees))
+            return tuple(
+                argument_cotangent(value, tree, leaf_types, name, k)
+                for k, (value, tree, leaf_types) in enumerate(
+                    zip(result, trees, types, strict=True)
                 )
-                raise TraceError(
-                    f"custom_vjp {name}: bwd must return a tuple of {len(trees)} cotangents "
-                    f"(one per argument of {name}), got {got}",
-                    loc=caller_location(),
-                    hint="return one cotangent per argument, e.g. `(d_x,)` for a function of "
-                    "one argument (None for an argument without one)",
-                )
-            cotangents = []
-            for k, (value, tree, leaf_types) in enumerate(zip(result, trees, types, strict=True)):
-                if value is None:
-                    value = unflatten(tree, [np.zeros(t.shape, t.dtype) for t in leaf_types])
-                if flatten(value)[1] != tree:
-                    raise TraceError(
-                        f"custom_vjp {name}: bwd's cotangent {k} has the "
-                        f"structure {describe(flatten(value)[1])}, the argument's "
-                        f"is {describe(tree)}",
-                        loc=caller_location(),
-                        hint="return each cotangent shaped like its argument",
-                    )
-                cotangents.append(value)
-            return tuple(cotangents)
+            )
 
         return run
+
+
+def check_cotangent_count(result: Any, name: str, count: int) -> None:
+    """bwd returned a tuple (or list) of one cotangent per argument."""
+    if isinstance(result, tuple | list) and len(result) == count:
+        return
+    got = (
+        f"a {type(result).__name__} of {len(result)}"
+        if isinstance(result, tuple | list)
+        else f"a {type(result).__name__}"
+    )
+    raise TraceError(
+        f"custom_vjp {name}: bwd must return a tuple of {count} cotangents "
+        f"(one per argument of {name}), got {got}",
+        loc=caller_location(),
+        hint="return one cotangent per argument, e.g. `(d_x,)` for a function of "
+        "one argument (None for an argument without one)",
+    )
+
+
+def argument_cotangent(value: Any, tree: TreeDef, leaf_types: list, name: str, k: int) -> Any:
+    """bwd's cotangent `k`, checked against its argument's structure `tree`; None is zeros
+    of the argument's leaf types."""
+    if value is None:
+        value = unflatten(tree, [np.zeros(t.shape, t.dtype) for t in leaf_types])
+    if flatten(value)[1] != tree:
+        raise TraceError(
+            f"custom_vjp {name}: bwd's cotangent {k} has the "
+            f"structure {describe(flatten(value)[1])}, the argument's "
+            f"is {describe(tree)}",
+            loc=caller_location(),
+            hint="return each cotangent shaped like its argument",
+        )
+    return value
 
 
 def trace_bwd(

@@ -68,15 +68,9 @@ def public_name(fn: Any) -> str:
     return f"{module}.{getattr(fn, '__name__', fn)}"
 
 
-def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
-    if method == "reduce" and ufunc is np.add:
-        return reductions.sum(inputs[0], **{"axis": 0, **kwargs})  # sum refuses what it cannot do
-    if method != "__call__":
-        raise TraceError(
-            f"{ufunc_name(ufunc)}.{method} is not supported on traced values",
-            loc=caller_location(),
-            hint="call the ufunc itself, or a reduction such as np.sum",
-        )
+def check_ufunc_keywords(ufunc: np.ufunc, kwargs: dict) -> None:
+    """A traced ufunc call takes no keyword but None ones: `out=` would write into an
+    array, and the others (where=, dtype=, casting=...) have no rule."""
     for name, value in kwargs.items():
         if name == "out" and value is not None:
             raise inplace.out_refused(ufunc)
@@ -86,6 +80,19 @@ def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
                 loc=caller_location(),
                 hint="remove the keyword argument",
             )
+
+
+def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
+    if method == "reduce" and ufunc is np.add:
+        return reductions.sum(inputs[0], **{"axis": 0, **kwargs})  # sum refuses what it cannot do
+    if method != "__call__":
+        raise TraceError(
+            f"{ufunc_name(ufunc)}.{method} is not supported on traced values",
+            loc=caller_location(),
+            hint="call the ufunc itself, or a reduction such as np.sum",
+        )
+    if kwargs:
+        check_ufunc_keywords(ufunc, kwargs)
     function = UFUNCS.get(ufunc)
     if function is None:
         raise TraceError(

@@ -91,6 +91,25 @@ def function_name(fn: Callable) -> str:
     return getattr(fn, "__name__", type(fn).__name__)
 
 
+def bound_arguments(
+    fn: Callable, signature: inspect.Signature, args: Sequence, kwargs: dict
+) -> tuple[tuple[str, ...], tuple, tuple[str, ...]]:
+    """The names and values of the arguments given, and how each is passed (PASSING).
+    Parameters left to their defaults are not traced: the function keeps using its own
+    default (a constant), as when it is called plainly. (Defaults are often settings.)"""
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError as error:
+        raise TraceError(
+            f"calling {function_name(fn)}: {error}",
+            loc=caller_location(),
+            hint=f"call it as its signature says: {function_name(fn)}{signature}",
+        ) from None
+    names, values = tuple(bound.arguments), tuple(bound.arguments.values())
+    passing = tuple(PASSING.get(signature.parameters[n].kind, "") for n in names)
+    return names, values, passing
+
+
 def bind_call(
     fn: Callable, args: Sequence, kwargs: dict, static_argnums: Sequence[int]
 ) -> BoundCall:
@@ -98,22 +117,11 @@ def bind_call(
         signature = inspect.signature(fn)
     except (TypeError, ValueError):  # a builtin or C function: positional arguments only
         signature = None
-    passing: tuple[str, ...] = ()
     if signature is None:
         names, values = tuple(f"x{i}" for i in range(len(args))), tuple(args)
+        passing: tuple[str, ...] = ()
     else:
-        try:
-            bound = signature.bind(*args, **kwargs)
-        except TypeError as error:
-            raise TraceError(
-                f"calling {function_name(fn)}: {error}",
-                loc=caller_location(),
-                hint=f"call it as its signature says: {function_name(fn)}{signature}",
-            ) from None
-        # Parameters left to their defaults are not traced: the function keeps using its own
-        # default (a constant), as when it is called plainly. (Defaults are often settings.)
-        names, values = tuple(bound.arguments), tuple(bound.arguments.values())
-        passing = tuple(PASSING.get(signature.parameters[n].kind, "") for n in names)
+        names, values, passing = bound_arguments(fn, signature, args, kwargs)
     declared = len(signature.parameters) if signature is not None else len(names)
     static = declared_static(fn, len(names), declared, static_argnums)
     static.update(
@@ -164,16 +172,21 @@ def leaf_type(leaf: Any, where: str, fn: Callable) -> TensorType:
             hint=f"pass {where}._asdict() (a dict of its fields) or tuple({where}), and "
             "read the fields by key or position",
         )
+    if isinstance(getattr(leaf, "dtype", None), np.dtype) and supported_dtype(leaf.dtype):
+        type_ = TensorType(np.shape(leaf), leaf.dtype)
+        if is_complex(type_):
+            raise complex_value_error(type_, f"argument {where} of {function_name(fn)}")
+        return type_
+    raise unsupported_argument(leaf, where, fn)
+
+
+def unsupported_argument(leaf: Any, where: str, fn: Callable) -> TraceError:
+    """The error for an argument that is no array, number or container of them."""
     if isinstance(getattr(leaf, "dtype", None), np.dtype):
-        if supported_dtype(leaf.dtype):
-            type_ = TensorType(np.shape(leaf), leaf.dtype)
-            if is_complex(type_):
-                raise complex_value_error(type_, f"argument {where} of {function_name(fn)}")
-            return type_
         problem = f"an array of dtype {leaf.dtype}"
     else:
         problem = f"a {type(leaf).__name__}"
-    raise TraceError(
+    return TraceError(
         f"argument {where} of {function_name(fn)} is {problem}; traced arguments must be "
         "NumPy arrays, Python or NumPy numbers, or tuples, lists and dicts of them",
         loc=caller_location(),
@@ -213,15 +226,7 @@ def trace_function(fn: Callable, call: BoundCall) -> tuple[Graph, Interface]:
     graph = trace.builder.build(outputs)
     captured = tuple(trace.capture_paths)
     input_paths.extend((-1 - k, ()) for k in range(len(captured)))
-    guards = (*trace.discovery.guards, *trace.extra_guards, *eager_reads(trace))
-    state = None
-    if captured or guards:
-        types = (
-            tuple((var.type.shape, var.type.dtype) for var in graph.inputs[-len(captured) :])
-            if captured
-            else ()
-        )
-        state = CapturedState(captured, types, guards)
+    state = captured_state(trace, graph, captured)
     interface = Interface(
         name=graph.name,
         params=tuple(call.names[i] for i in call.dynamic),
@@ -234,6 +239,20 @@ def trace_function(fn: Callable, call: BoundCall) -> tuple[Graph, Interface]:
         state=state,
     )
     return graph, interface
+
+
+def captured_state(trace: Trace, graph: Graph, captured: tuple) -> CapturedState | None:
+    """How the runtime reads the captured arrays (the graph's last inputs) at each call, and
+    the guards on the names the code read; None when there is neither."""
+    guards = (*trace.discovery.guards, *trace.extra_guards, *eager_reads(trace))
+    if not (captured or guards):
+        return None
+    types = (
+        tuple((var.type.shape, var.type.dtype) for var in graph.inputs[-len(captured) :])
+        if captured
+        else ()
+    )
+    return CapturedState(captured, types, guards)
 
 
 # Arrays of at most this many elements are compared at each call when the function may have
@@ -339,6 +358,13 @@ def first_random_call(run: Callable[[], Any], found: Discovery) -> SourceLoc | N
     def calls(frame: Any, event: str, arg: Any) -> Any:
         return None if culprit or internal(frame.f_code.co_filename) else local
 
+    run_traced_by(run, calls)
+    return culprit[0] if culprit else None
+
+
+def run_traced_by(run: Callable[[], Any], calls: Callable) -> None:
+    """`run()` under the Python trace function `calls`, then the previous one restored. An
+    exception it raises is dropped: the run only looks for a line, the caller reports."""
     previous = sys.gettrace()
     sys.settrace(calls)
     try:
@@ -347,7 +373,6 @@ def first_random_call(run: Callable[[], Any], found: Discovery) -> SourceLoc | N
         pass
     finally:
         sys.settrace(previous)
-    return culprit[0] if culprit else None
 
 
 def random_line_in_source(fn: Callable) -> SourceLoc | None:

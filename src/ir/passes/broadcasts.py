@@ -17,21 +17,7 @@ def fold_broadcasts(graph: Graph) -> Graph:
     producers = {node.out: node for node in graph.nodes if node.op is broadcast_to}
     if not producers:
         return graph
-    users: dict[Var, list[Node]] = {var: [] for var in producers}
-    for node in graph.nodes:
-        for x in node.inputs:
-            if x in users:
-                users[x].append(node)
-    # Chosen one at a time: two broadcasts meeting in one user may each be foldable alone,
-    # but not both (`broadcast_to(x, (3,)) + broadcast_to(y, (3,))` for 0-d x and y).
-    foldable: set[Var] = set()
-    for var, nodes in users.items():
-        if (
-            var not in graph.outputs
-            and nodes
-            and all(still_typed(n, foldable | {var}, producers) for n in nodes)
-        ):
-            foldable.add(var)
+    foldable = foldable_broadcasts(graph, producers)
     if not foldable:
         return graph
 
@@ -45,6 +31,26 @@ def fold_broadcasts(graph: Graph) -> Graph:
     from .dce import eliminate_dead_code
 
     return eliminate_dead_code(Graph(graph.name, graph.inputs, nodes, graph.outputs))
+
+
+def foldable_broadcasts(graph: Graph, producers: dict[Var, Node]) -> set[Var]:
+    """The broadcasts whose every user still type-checks on the unbroadcast value. Chosen one
+    at a time: two broadcasts meeting in one user may each be foldable alone, but not both
+    (`broadcast_to(x, (3,)) + broadcast_to(y, (3,))` for 0-d x and y)."""
+    users: dict[Var, list[Node]] = {var: [] for var in producers}
+    for node in graph.nodes:
+        for x in node.inputs:
+            if x in users:
+                users[x].append(node)
+    foldable: set[Var] = set()
+    for var, nodes in users.items():
+        if (
+            var not in graph.outputs
+            and nodes
+            and all(still_typed(n, foldable | {var}, producers) for n in nodes)
+        ):
+            foldable.add(var)
+    return foldable
 
 
 def still_typed(user: Node, folded: set[Var], producers: dict[Var, Node]) -> bool:

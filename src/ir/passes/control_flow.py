@@ -111,13 +111,13 @@ def without_unread_inputs(node: Node, body: Graph, keep_ys: list[int]) -> Node:
     """The scan with uniform constants and xs written into its body, and without the
     constants and xs the body does not read (the node itself when nothing changes)."""
     k, n = node.params["num_consts"], node.params["num_carry"]
-    consts, carry, xs = node.inputs[:k], node.inputs[k : k + n], node.inputs[k + n :]
-    inputs = node.params["body"].inputs
+    xs = node.inputs[k + n :]
     # xs that are uniform constants become constants of one slice.
     moved = {j: uniform_slice(x) for j, x in enumerate(xs)}
     moved = {j: s for j, s in moved.items() if s is not None}
     body = uniforms_inlined(node, body, moved)
     read = reads(body)
+    inputs = node.params["body"].inputs
     keep_consts = [j for j in range(k) if inputs[j] in read]
     keep_moved = [j for j in moved if inputs[k + n + j] in read]
     keep_xs = [j for j in range(len(xs)) if j not in moved and inputs[k + n + j] in read]
@@ -129,6 +129,23 @@ def without_unread_inputs(node: Node, body: Graph, keep_ys: list[int]) -> Node:
         and body.nodes is node.params["body"].nodes
     ):
         return node
+    return scan_reading(node, body, keep_consts, moved, keep_moved, keep_xs, keep_ys)
+
+
+def scan_reading(
+    node: Node,
+    body: Graph,
+    keep_consts: list[int],
+    moved: dict[int, Literal],
+    keep_moved: list[int],
+    keep_xs: list[int],
+    keep_ys: list[int],
+) -> Node:
+    """The scan whose constants are the kept ones, then the one-slice constants of the kept
+    moved xs (`keep_moved`, positions among the xs, their slices in `moved`), whose xs are
+    the kept ones and whose ys are the outputs at `keep_ys`."""
+    k, n = node.params["num_consts"], node.params["num_carry"]
+    consts, carry, xs = node.inputs[:k], node.inputs[k : k + n], node.inputs[k + n :]
     body_inputs = [
         *keep_consts,
         *(k + n + j for j in keep_moved),
@@ -332,16 +349,9 @@ def sunk_node(node: Node, body: Graph, k: int, n: int, j: int, made: Node) -> No
     const_vars, x_vars = list(body.inputs[:k]), list(body.inputs[k + n :])
     old = x_vars[j]
     del xs[j], x_vars[j]
-    operands = []
-    for x in made.inputs:
-        if x.type.shape == stacked.type.shape:  # a stack: read slice by slice
-            slice_type = TensorType(x.type.shape[1:], x.type.dtype)
-            operands.append(body_input(x, xs, x_vars, slice_type, None))
-        elif x.type.ndim < stacked.type.ndim:  # broadcasts against one slice alike
-            literal = isinstance(x, Literal)
-            operands.append(x if literal else body_input(x, consts, const_vars, x.type, x.hint))
-        else:
-            return None
+    operands = step_operands(made, stacked, (consts, const_vars), (xs, x_vars))
+    if operands is None:
+        return None
     try:
         (out_type,) = made.op.infer(tuple(x.type for x in operands), dict(made.params))
     except TracegradError:
@@ -357,6 +367,29 @@ def sunk_node(node: Node, body: Graph, k: int, n: int, j: int, made: Node) -> No
     )
     params = {**node.params, "body": new_body, "num_consts": len(consts)}
     return Node(node.op, (*consts, *carry, *xs), node.outputs, params, node.loc)
+
+
+def step_operands(
+    made: Node,
+    stacked: Operand,
+    consts: tuple[list[Operand], list[Var]],
+    xs: tuple[list[Operand], list[Var]],
+) -> list[Operand] | None:
+    """`made`'s operands as the body reads them: a stack of `stacked`'s shape slice by slice
+    (an xs), a value that broadcasts against one slice whole (a const; a literal as it is).
+    Each group is (the node's operands, the body's inputs), extended in place. None when an
+    operand is neither."""
+    operands: list[Operand] = []
+    for x in made.inputs:
+        if x.type.shape == stacked.type.shape:  # a stack: read slice by slice
+            slice_type = TensorType(x.type.shape[1:], x.type.dtype)
+            operands.append(body_input(x, *xs, slice_type, None))
+        elif x.type.ndim < stacked.type.ndim:  # broadcasts against one slice alike
+            literal = isinstance(x, Literal)
+            operands.append(x if literal else body_input(x, *consts, x.type, x.hint))
+        else:
+            return None
+    return operands
 
 
 def body_input(

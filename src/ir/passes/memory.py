@@ -142,24 +142,9 @@ def control_sources(node: Node) -> list[set[int]]:
     if op is control.custom_vjp:
         return output_sources(params["primal"])
     if op is control.scan:
-        consts, carry = params["num_consts"], params["num_carry"]
-        ys = [set() for _ in node.outputs[carry:]]
-        if params["length"] == 0:
-            return [{consts + k} for k in range(carry)] + ys
-        return loop_sources(params["body"], consts, carry, 0, may_skip=False) + ys
-    if op is control.fori_loop:  # body input 0 is the index; input k > 0 is operand k + 1
-        lower, upper = node.inputs[:2]
-        runs = (
-            isinstance(lower, Literal) and isinstance(upper, Literal) and upper.value > lower.value
-        )
-        return loop_sources(
-            params["body"],
-            1 + params["num_consts"],
-            len(node.outputs),
-            1,
-            may_skip=not runs,
-            skip=frozenset({0}),
-        )
+        return scan_sources(node)
+    if op is control.fori_loop:
+        return fori_loop_sources(node)
     if op is control.while_loop:  # body input k is operand k + num_cond_consts
         return loop_sources(
             params["body"],
@@ -169,6 +154,32 @@ def control_sources(node: Node) -> list[set[int]]:
             may_skip=True,
         )
     return [set(range(len(node.inputs))) | {CONSTANT} for _ in node.outputs]  # unknown
+
+
+def scan_sources(node: Node) -> list[set[int]]:
+    """A scan's carries may be their initial values (all of them, for a scan of length 0)
+    or what the body returns; its stacked ys are new arrays."""
+    params = node.params
+    consts, carry = params["num_consts"], params["num_carry"]
+    ys = [set() for _ in node.outputs[carry:]]
+    if params["length"] == 0:
+        return [{consts + k} for k in range(carry)] + ys
+    return loop_sources(params["body"], consts, carry, 0, may_skip=False) + ys
+
+
+def fori_loop_sources(node: Node) -> list[set[int]]:
+    """Body input 0 is the index; input k > 0 is operand k + 1 (after the bounds). Bounds
+    known to run the loop at least once: the carry is its initial value only through the body."""
+    lower, upper = node.inputs[:2]
+    runs = isinstance(lower, Literal) and isinstance(upper, Literal) and upper.value > lower.value
+    return loop_sources(
+        node.params["body"],
+        1 + node.params["num_consts"],
+        len(node.outputs),
+        1,
+        may_skip=not runs,
+        skip=frozenset({0}),
+    )
 
 
 def loop_sources(

@@ -57,13 +57,8 @@ def index_rule(types: tuple[TensorType, ...], index: tuple[IndexItem, ...]):
     return (TensorType(tuple(shape), x.dtype),)
 
 
-def gather_rule(types: tuple[TensorType, ...], axes: tuple[int, ...]):
-    """x[..., i0, ..., i1, ...]: integer arrays index the axes in `axes`, others stay whole.
-
-    As in NumPy, the broadcast shape of the index arrays takes the place of the indexed axes
-    when those are adjacent, and goes first when they are not.
-    """
-    x, *indices = types
+def check_gather_operands(x: TensorType, indices: list[TensorType], axes: tuple[int, ...]) -> None:
+    """One integer index array per axis of `axes`, which are increasing axes of x."""
     if len(indices) != len(axes) or not axes:
         raise TypeRuleError(f"gather: {len(indices)} index arrays for axes {axes}")
     if list(axes) != sorted(set(axes)) or axes[-1] >= x.ndim or axes[0] < 0:
@@ -74,6 +69,16 @@ def gather_rule(types: tuple[TensorType, ...], axes: tuple[int, ...]):
                 f"gather: index arrays must hold integers, got {i}",
                 hint="convert the index with .astype(int); boolean masks need np.where",
             )
+
+
+def gather_rule(types: tuple[TensorType, ...], axes: tuple[int, ...]):
+    """x[..., i0, ..., i1, ...]: integer arrays index the axes in `axes`, others stay whole.
+
+    As in NumPy, the broadcast shape of the index arrays takes the place of the indexed axes
+    when those are adjacent, and goes first when they are not.
+    """
+    x, *indices = types
+    check_gather_operands(x, indices, axes)
     try:
         batch = tuple(np.broadcast_shapes(*(i.shape for i in indices)))
     except ValueError:
