@@ -199,3 +199,18 @@ ERRORS = [
 @pytest.mark.parametrize("fn, arg, fragment, hint", ERRORS)
 def test_errors_name_the_line_and_the_fix(fn, arg, fragment, hint):
     expect_error(fn, arg, fragment=fragment, hint=hint)
+
+
+@pytest.mark.parametrize(
+    "join", [np.vstack, np.hstack, np.column_stack, np.dstack, np.stack, np.concatenate]
+)
+def test_a_traced_array_is_the_sequence_of_its_rows(join):
+    # NumPy iterates an array passed where a sequence of arrays goes: np.vstack(x) joins x's rows
+    x = np.arange(6.0).reshape(2, 3)
+    weights = np.arange(join(x).size).reshape(join(x).shape)
+    np.testing.assert_array_equal(tracegrad.jit(join)(x), join(x))
+    gradient = tracegrad.grad(lambda a: np.sum(join(a) * weights))(x)
+    # each element's cotangent is the weight at the place the join puts it
+    expected = np.empty(6)
+    expected[join(np.arange(6).reshape(2, 3)).ravel()] = weights.ravel()
+    np.testing.assert_array_equal(gradient, expected.reshape(2, 3))

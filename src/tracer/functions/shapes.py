@@ -192,6 +192,10 @@ def broadcast_to(array, shape, subok=False):
 
 
 def sequence(arrays: Any, function: str) -> list:
+    """The arrays a joining function joins. An array is the sequence of its rows (NumPy
+    iterates it: np.vstack(x) stacks x's rows), so a traced one is sliced along its first axis."""
+    if getattr(arrays, "ir_var", None) is not None and type_of(arrays).ndim > 0:
+        return [arrays[i] for i in range(type_of(arrays).shape[0])]
     if not isinstance(arrays, list | tuple) or not arrays:
         raise TraceError(
             f"np.{function} takes a non-empty list or tuple of arrays",
