@@ -3,10 +3,12 @@ by thin wrappers that trace when they meet a traced value.
 
 Wrapped: `numpy.array`, `numpy.asarray`, `numpy.asanyarray` (NumPy asks each Tracer in
 `np.array([a, b])` for its value through __array__), `numpy.r_` and `numpy.c_` (objects
-indexed, not functions), and Python's `max`, `min` and `sum` (they compare with `>` and add
-one item at a time). A wrapper looks for a Tracer in its arguments (a few isinstance checks
-for an array, a walk over a list) and calls the original exactly when it finds none, or when
-its caller is tracegrad's or NumPy's own code (which relies on NumPy's behaviour).
+indexed, not functions), Python's `max`, `min` and `sum` (they compare with `>` and add
+one item at a time), and every traced NumPy function, for a call with traced values inside a
+list where NumPy takes an array (`np.mean([a, b])`: NumPy's protocol does not look there).
+A wrapper looks for a Tracer in its arguments (a few isinstance checks for an array, a walk
+over a list) and calls the original exactly when it finds none, or when its caller is
+tracegrad's or NumPy's own code (which relies on NumPy's behaviour).
 
 Why the modules' attributes and not the traced function's globals: every spelling that looks
 the name up when it runs is reached (`np.array`, `numpy.asarray`, a helper module's, a
@@ -25,6 +27,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import functools
+import inspect
 import sys
 import threading
 import types
@@ -61,6 +64,49 @@ def numpy_function(original: Callable, traced: Callable) -> Callable:
         return traced(*args, **kwargs)
 
     return wrapper
+
+
+# The parameter names NumPy gives an array-like operand (a list there is one array); a
+# sequence of arrays (`arrays`, `tup`) is NumPy's to read, and its protocol sees inside it.
+ARRAY_LIKE = frozenset({"a", "x", "x1", "x2", "m", "v", "y", "ary", "arr", "array", "weights"})
+
+
+def listed_function(original: Callable, traced: Callable) -> Callable:
+    """A NumPy function tracegrad traces, for a call that passes traced values inside a list
+    where NumPy takes one array (`np.mean([a, b])`): NumPy's protocol does not look into that
+    list, so NumPy's own code would meet the Tracers' __array__. The list becomes the array
+    np.array would make of it; any other call goes to the original."""
+    try:
+        names = list(inspect.signature(original).parameters)
+    except (TypeError, ValueError):
+        return original
+
+    @functools.wraps(original)
+    def wrapper(*args, **kwargs):
+        converted = [as_one_array(arg, name) for arg, name in zip(args, names, strict=False)]
+        if all(new is old for new, old in zip(converted, args, strict=False)) or from_inside():
+            return original(*args, **kwargs)
+        return traced(*converted, *args[len(converted) :], **kwargs)
+
+    return wrapper
+
+
+def as_one_array(arg: Any, name: str) -> Any:
+    if type(arg) in (list, tuple) and name in ARRAY_LIKE and find_trace(arg) is not None:
+        return functions.array(arg)
+    return arg
+
+
+def listed_functions() -> list[tuple[Any, str, Callable[[Any], Any]]]:
+    """(namespace, name, wrapper) for every registered function NumPy's namespaces name."""
+    found = []
+    for space in (np, np.linalg):
+        for name in sorted(vars(space)):
+            candidate = vars(space)[name]
+            traced = functions.registry.FUNCTIONS.get(candidate) if callable(candidate) else None
+            if traced is not None and not (space is np and name in NUMPY_FUNCTIONS):
+                found.append((space, name, functools.partial(listed_function, traced=traced)))
+    return found
 
 
 def builtin_extreme(original: Callable) -> Callable:
@@ -101,6 +147,7 @@ def replacements() -> list[tuple[Any, str, Callable[[Any], Any]]]:
         (builtins, "max", builtin_extreme),
         (builtins, "min", builtin_extreme),
         (builtins, "sum", builtin_sum),
+        *listed_functions(),
     ]
 
 

@@ -315,3 +315,32 @@ def test_abs_and_sum_of_a_list_need_nothing_new():
 )
 def test_what_python_could_not_compare_is_a_trace_error(fn, fragment):
     assert fragment in str(refusal(fn, V))
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x: np.mean([x, x + 2]),
+        lambda x: np.sum([x[0], 3.0]),
+        lambda x: np.max([x[1], x[0]]),
+        lambda x: np.std((x, 2 * x), axis=0),
+        lambda x: np.linalg.norm([x[0], x[1]]),
+        lambda x: np.average([x[0], x[1]], weights=[1.0, 3.0]),
+    ],
+)
+def test_a_list_of_traced_values_where_numpy_takes_one_array(fn):
+    # NumPy's protocol does not look inside such a list: the list is the array np.array makes
+    x = np.array([0.5, 1.5])
+    np.testing.assert_allclose(tracegrad.jit(fn)(x), fn(x))
+    gradient = tracegrad.grad(lambda v: np.sum(fn(v)))(x)
+    step = 1e-6
+    numeric = [
+        (np.sum(fn(x + step * e)) - np.sum(fn(x - step * e))) / (2 * step) for e in np.eye(2)
+    ]
+    np.testing.assert_allclose(gradient, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_numpys_functions_are_its_own_again_outside_a_trace():
+    mean = np.mean
+    tracegrad.jit(lambda x: np.mean([x, x]))(np.ones(2))
+    assert np.mean is mean and np.linalg.norm.__module__ == "numpy.linalg"

@@ -351,3 +351,10 @@ def test_ediff1d_of_booleans_is_refused_as_numpy_refuses_it():
         return np.ediff1d(np.array([True, False]), to_begin=x[0, :1])  # ERROR
 
     expect(f, X, fragment="booleans", hint="astype(int)")
+
+
+def test_average_takes_constant_weights_as_a_list():
+    x = np.array([[0.5, 1.5], [2.0, -1.0]])
+    fn = lambda v: np.average(v, axis=1, weights=[1.0, 3.0])  # noqa: E731
+    np.testing.assert_allclose(tracegrad.jit(fn)(x), fn(x))
+    np.testing.assert_allclose(tracegrad.grad(lambda v: np.sum(fn(v)))(x), [[0.25, 0.75]] * 2)

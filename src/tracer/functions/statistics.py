@@ -164,6 +164,8 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
         result_type = type_of(result)
         scale = result_type.dtype.type(type_of(a).size / builtins.max(result_type.size, 1))
     else:
+        if find_trace([weights]) is None:  # constant weights, as NumPy reads them (a list too)
+            weights = np.asarray(weights)
         t, w = type_of(a), type_of(weights)
         common = (t.dtype, w.dtype, np.float64) if t.dtype.kind in "biu" else (t.dtype, w.dtype)
         dtype = np.result_type(*common)
