@@ -6,6 +6,7 @@ from __future__ import annotations
 import builtins
 import math
 import operator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from .reductions import masked, max, min, sum
 from .registry import implements
 from .shapes import broadcast_to, concatenate, ravel, reshape, transpose
 from .ufuncs import divide, maximum, multiply, not_equal, sqrt, subtract
+from .ufuncs import where as select
 
 __all__ = ["average", "diff", "ediff1d", "mean", "ptp", "std", "var"]
 
@@ -122,29 +124,46 @@ def var(
     if mean is None:
         total = sum(x, axis=axis, keepdims=True, where=where)
         mean = divided_by_count(total, counted(a, axis, where, True, "var"))
-    centered = subtract(x, mean)
-    squares = multiply(centered, centered)
-    total = sum(squares, axis=axis, keepdims=keepdims, where=where)
+    total = squared_deviations(x, mean, axis, keepdims, where)
     return divided_by_count(total, nonnegative(counted(a, axis, where, keepdims, "var") - ddof))
 
 
-@implements(np.std, method="std")
-def std(
-    a,
-    axis=None,
-    dtype=None,
-    out=None,
-    ddof=0,
-    keepdims=False,
-    *,
-    where=None,
-    mean=None,
-    correction=None,
-):
-    reject("std", out=out)
-    return sqrt(
-        var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean, correction=correction)
-    )
+def squared_deviations(
+    x: Any, mean: Any, axis: Any, keepdims: bool, where: Any, dtype: Any = None, missing: Any = None
+) -> Any:
+    """The variance's numerator, the sum of (x - mean)**2 over `axis`, shared by var and
+    nanvar: nanvar's `missing` (the NaNs' mask) zeroes the deviations there, in x's dtype."""
+    centered = subtract(x, mean)
+    if missing is not None:
+        centered = select(missing, 0, astype(centered, type_of(x).dtype))
+    squares = multiply(centered, centered)
+    return sum(squares, axis=axis, dtype=dtype, keepdims=keepdims, where=where)
+
+
+def root_of(variance: Callable, name: str) -> Callable:
+    """np.std from np.var, np.nanstd from np.nanvar: the same arguments, the square root."""
+
+    def deviation(
+        a,
+        axis=None,
+        dtype=None,
+        out=None,
+        ddof=0,
+        keepdims=False,
+        *,
+        where=None,
+        mean=None,
+        correction=None,
+    ):
+        reject(name, out=out)
+        keywords = {"where": where, "mean": mean, "correction": correction}
+        return sqrt(variance(a, axis, dtype, None, ddof, keepdims, **keywords))
+
+    deviation.__name__ = deviation.__qualname__ = name
+    return deviation
+
+
+std = implements(np.std, method="std")(root_of(var, "std"))
 
 
 @implements(np.ptp)
