@@ -20,7 +20,7 @@ from ...errors import TraceError
 from ...ir.primitives import sorting
 from ..context import find_trace
 from ..source import caller_location
-from .common import bind, normalize_axes, normalize_axis, reject, type_of
+from .common import bind, normalize_axes, normalize_axis, reject, slice_along, type_of
 from .conversions import as_array, astype
 from .indexing import take
 from .nanfunctions import isnan
@@ -201,7 +201,7 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     if size % 2:  # one middle element: the mean of one is itself, in the mean's dtype
         middle = astype(pick(values, axis, size // 2), mean_dtypes(values, None)[0])
     else:
-        both = values[(slice(None),) * axis + (slice(size // 2 - 1, size // 2 + 1),)]
+        both = slice_along(values, axis, size // 2 - 1, size // 2 + 1)
         middle = mean(both, axis=axis)
     return kept(with_nans(values, axis, middle), (), keepdims_shape, keepdims)
 

@@ -14,7 +14,7 @@ import numpy as np
 from ...errors import TraceError
 from ..context import find_trace
 from ..source import caller_location
-from .common import as_dtype, normalize_axes, normalize_axis, reject, type_of
+from .common import as_dtype, normalize_axes, normalize_axis, reject, slice_along, type_of
 from .conversions import as_array, astype
 from .reductions import masked, max, min, sum
 from .registry import implements
@@ -160,6 +160,7 @@ def root_of(variance: Callable, name: str) -> Callable:
         return sqrt(variance(a, axis, dtype, None, ddof, keepdims, **keywords))
 
     deviation.__name__ = deviation.__qualname__ = name
+    deviation.__module__ = variance.__module__  # the support table lists it beside its variance
     return deviation
 
 
@@ -236,14 +237,9 @@ def check_weights_sum(scale: Any) -> None:
         )
 
 
-def along(ndim: int, axis: int, part: slice) -> tuple[slice, ...]:
-    return (slice(None),) * axis + (part,) + (slice(None),) * (ndim - axis - 1)
-
-
 def step_difference(a: Any, axis: int) -> Any:
     """a[1:] - a[:-1] along `axis`; booleans differ where they are unequal (as in NumPy)."""
-    ndim = type_of(a).ndim
-    later, earlier = a[along(ndim, axis, slice(1, None))], a[along(ndim, axis, slice(None, -1))]
+    later, earlier = slice_along(a, axis, 1, None), slice_along(a, axis, None, -1)
     if type_of(a).dtype == np.bool_:
         return not_equal(later, earlier)
     return subtract(later, earlier)
