@@ -4,6 +4,7 @@ ediff1d), written with the reductions, ufuncs and slices: no primitive of their 
 from __future__ import annotations
 
 import builtins
+import inspect
 import math
 import operator
 from collections.abc import Callable
@@ -141,26 +142,16 @@ def squared_deviations(
 
 
 def root_of(variance: Callable, name: str) -> Callable:
-    """np.std from np.var, np.nanstd from np.nanvar: the same arguments, the square root."""
+    """np.std from np.var, np.nanstd from np.nanvar: the variance's arguments, its square
+    root."""
 
-    def deviation(
-        a,
-        axis=None,
-        dtype=None,
-        out=None,
-        ddof=0,
-        keepdims=False,
-        *,
-        where=None,
-        mean=None,
-        correction=None,
-    ):
+    def deviation(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **keywords):
         reject(name, out=out)
-        keywords = {"where": where, "mean": mean, "correction": correction}
         return sqrt(variance(a, axis, dtype, None, ddof, keepdims, **keywords))
 
     deviation.__name__ = deviation.__qualname__ = name
     deviation.__module__ = variance.__module__  # the support table lists it beside its variance
+    deviation.__signature__ = inspect.signature(variance)  # where=, mean=, correction= named
     return deviation
 
 
