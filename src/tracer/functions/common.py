@@ -18,6 +18,7 @@ from ..source import caller_location
 __all__ = [
     "as_dtype",
     "bind",
+    "integer_argument",
     "no_axis_of_0d",
     "normalize_axes",
     "normalize_axis",
@@ -68,6 +69,18 @@ def as_dtype(dtype: Any, function: str) -> np.dtype:
             f"np.{function}: {dtype!r} is not a NumPy dtype",
             loc=caller_location(),
             hint="use a dtype such as np.float64, np.int64 or 'float32'",
+        ) from None
+
+
+def integer_argument(value: Any, function: str, what: str, hint: str | None = None) -> int:
+    """An int argument (a count, an offset) known while tracing."""
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TraceError(
+            f"np.{function}: {what} must be an int, got {value!r}",
+            loc=caller_location(),
+            hint=hint or f"pass {what} as a Python int",
         ) from None
 
 
