@@ -25,7 +25,6 @@ from ..tracer import control
 from ..tracer import functions as tnp
 from ..tracer.context import Trace
 from ..tracer.functions import type_of
-from ..tracer.functions.sorting import take_along
 from .interpreter import Rule, RuleTable, differentiable
 from .nested import hint, trace_of
 
@@ -59,11 +58,11 @@ def cumprod(x, axis):
 
 def sort(x, axis, stable):
     """x gathered along its sorting permutation: the cotangent goes back through it."""
-    return take_along(x, tnp.argsort(x, axis=axis, stable=stable or None), axis)
+    return tnp.take_along_axis(x, tnp.argsort(x, axis=axis, stable=stable or None), axis)
 
 
 def partition(x, axis, kth):
-    return take_along(x, tnp.argpartition(x, kth, axis=axis), axis)
+    return tnp.take_along_axis(x, tnp.argpartition(x, kth, axis=axis), axis)
 
 
 decompositions[reductions.cumprod] = cumprod

@@ -5,6 +5,7 @@ with errors at the user's line."""
 from __future__ import annotations
 
 import operator
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -17,10 +18,13 @@ from ..source import caller_location
 __all__ = [
     "as_dtype",
     "bind",
+    "integer_argument",
     "no_axis_of_0d",
     "normalize_axes",
     "normalize_axis",
+    "promoted_dtype",
     "reject",
+    "slice_along",
     "type_of",
 ]
 
@@ -32,6 +36,12 @@ def bind(op: Primitive, *operands: Any, **params: Any) -> Any:
 def type_of(x: Any) -> TensorType:
     var = getattr(x, "ir_var", None)
     return var.type if var is not None else constant_literal(x).type
+
+
+def promoted_dtype(values: Sequence[Any]) -> np.dtype:
+    """np.result_type of the values, Python scalars weak (as NumPy promotes them)."""
+    types = [type_of(value) for value in values]
+    return np.result_type(*(t.python_type(0) if t.weak else t.dtype for t in types))
 
 
 def reject(function: str, **unsupported: Any) -> None:
@@ -59,6 +69,18 @@ def as_dtype(dtype: Any, function: str) -> np.dtype:
             f"np.{function}: {dtype!r} is not a NumPy dtype",
             loc=caller_location(),
             hint="use a dtype such as np.float64, np.int64 or 'float32'",
+        ) from None
+
+
+def integer_argument(value: Any, function: str, what: str, hint: str | None = None) -> int:
+    """An int argument (a count, an offset) known while tracing."""
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TraceError(
+            f"np.{function}: {what} must be an int, got {value!r}",
+            loc=caller_location(),
+            hint=hint or f"pass {what} as a Python int",
         ) from None
 
 
@@ -92,6 +114,11 @@ def normalize_axes(axis: Any, ndim: int, function: str) -> tuple[int, ...]:
             hint="name each axis once (negative axes count from the end)",
         )
     return tuple(sorted(normalized))
+
+
+def slice_along(ary: Any, axis: int, start: int | None, stop: int | None) -> Any:
+    """ary[..., start:stop, ...] with the slice at `axis` (a normalized axis)."""
+    return ary[(slice(None),) * axis + (slice(start, stop),)]
 
 
 def no_axis_of_0d(axis: Any, ndim: int) -> bool:

@@ -32,3 +32,8 @@ def as_array(x: Any) -> Any:
     if not type_of(x).weak:
         return x
     return astype(x, type_of(x).dtype) if find_trace([x]) is not None else np.asarray(x)
+
+
+def in_dtype(value: Any, dtype: np.dtype) -> Any:
+    """`value` as `dtype`: a traced value through an astype node, a constant converted now."""
+    return astype(value, dtype) if find_trace([value]) is not None else np.asarray(value, dtype)

@@ -4,7 +4,6 @@ entry stays on its diagonal and never multiplies a zero."""
 
 from __future__ import annotations
 
-import operator
 from typing import Any
 
 import numpy as np
@@ -14,21 +13,10 @@ from ..source import caller_location
 from .common import type_of
 from .indexing import diagonal
 from .registry import implements
-from .shapes import concatenate, reshape
+from .shapes import concatenate, diagonal_offset, reshape
 from .ufuncs import where
 
 __all__ = ["diag", "diagflat"]
-
-
-def offset_of(k: Any, function: str) -> int:
-    try:
-        return operator.index(k)
-    except TypeError:
-        raise TraceError(
-            f"np.{function}'s k must be an int, not {type(k).__name__}",
-            loc=caller_location(),
-            hint="pass the diagonal's offset as a Python int",
-        ) from None
 
 
 def diagonal_matrix(v: Any, k: int) -> Any:
@@ -45,7 +33,7 @@ def diagonal_matrix(v: Any, k: int) -> Any:
 
 @implements(np.diag)
 def diag(v, k=0):
-    k = offset_of(k, "diag")
+    k = diagonal_offset(k, "diag")
     ndim = type_of(v).ndim
     if ndim == 1:
         return diagonal_matrix(v, k)
@@ -60,4 +48,4 @@ def diag(v, k=0):
 
 @implements(np.diagflat)
 def diagflat(v, k=0):
-    return diagonal_matrix(reshape(v, (-1,)), offset_of(k, "diagflat"))
+    return diagonal_matrix(reshape(v, (-1,)), diagonal_offset(k, "diagflat"))

@@ -3,7 +3,6 @@ compress and diagonal, which gather fixed positions."""
 
 from __future__ import annotations
 
-import operator
 from typing import Any
 
 import numpy as np
@@ -13,7 +12,7 @@ from ...ir.primitives import indexing
 from ..context import find_trace, freeze_captured
 from ..indexing import check_bounds
 from ..source import caller_location
-from .common import bind, normalize_axis, reject, type_of
+from .common import bind, integer_argument, normalize_axis, reject, type_of
 from .conversions import as_array
 from .registry import implements
 from .shapes import broadcast_to, expand_dims, moveaxis, reshape
@@ -132,14 +131,9 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
             loc=caller_location(),
             hint="name two different axes",
         )
-    try:
-        offset = operator.index(offset)
-    except TypeError:
-        raise TraceError(
-            f"np.diagonal: offset must be an int, got {offset!r}",
-            loc=caller_location(),
-            hint="pass the diagonal's offset as a Python int",
-        ) from None
+    offset = integer_argument(
+        offset, "diagonal", "offset", hint="pass the diagonal's offset as a Python int"
+    )
     rows, cols = source.shape[i], source.shape[j]
     length = max(0, min(rows + min(offset, 0), cols - max(offset, 0)))
     start_row, start_col = max(-offset, 0), max(offset, 0)

@@ -13,7 +13,7 @@ import numpy as np
 
 from ...errors import TraceError
 from ..source import caller_location
-from .common import as_dtype, normalize_axis, type_of
+from .common import as_dtype, normalize_axis, slice_along, type_of
 from .conversions import astype
 from .registry import implements
 from .shapes import broadcast_to, concatenate, reshape, sequence, unchanged
@@ -111,10 +111,6 @@ def column_stack(tup):
     return joined(tup, "column_stack", columns, 1, None, "same_kind")
 
 
-def along(ary: Any, axis: int, start: int, stop: int) -> Any:
-    return ary[(slice(None),) * axis + (slice(start, stop),)]
-
-
 def split_points(indices_or_sections: Any, size: int, function: str) -> list[int]:
     """The boundaries NumPy cuts an axis of `size` at: even-ish sections, or given indices."""
     try:
@@ -145,7 +141,7 @@ def array_split(ary, indices_or_sections, axis=0):
     source = type_of(ary)
     axis = normalize_axis(axis, source.ndim, "array_split")
     points = split_points(indices_or_sections, source.shape[axis], "array_split")
-    return [along(ary, axis, start, stop) for start, stop in itertools.pairwise(points)]
+    return [slice_along(ary, axis, start, stop) for start, stop in itertools.pairwise(points)]
 
 
 @implements(np.split)
@@ -161,7 +157,7 @@ def split(ary, indices_or_sections, axis=0):
             hint="use np.array_split for sections of unequal size",
         )
     points = split_points(sections, size, "split")
-    return [along(ary, axis, start, stop) for start, stop in itertools.pairwise(points)]
+    return [slice_along(ary, axis, start, stop) for start, stop in itertools.pairwise(points)]
 
 
 def split_at_least(ary: Any, indices_or_sections: Any, ndim: int, axis: int, name: str) -> Any:

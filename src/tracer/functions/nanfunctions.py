@@ -19,17 +19,8 @@ from .conversions import as_array, astype
 from .reductions import all, broadcasts_to, extremum, prod, sum
 from .registry import implements
 from .shapes import reshape
-from .statistics import degrees_of_freedom, divided_by_count, mean, var
-from .ufuncs import (
-    equal,
-    greater,
-    logical_not,
-    maximum,
-    minimum,
-    multiply,
-    sqrt,
-    subtract,
-)
+from .statistics import degrees_of_freedom, divided_by_count, mean, root_of, squared_deviations, var
+from .ufuncs import equal, greater, logical_not, maximum, minimum, subtract
 from .ufuncs import where as select
 
 __all__ = [
@@ -190,9 +181,7 @@ def nanvar(
     count = sum(logical_not(missing), axis=axis, keepdims=True, where=where)
     if mean is None:
         mean = divided_by_count(sum(x, axis=axis, dtype=dtype, keepdims=True, where=where), count)
-    centered = select(missing, 0, astype(subtract(x, mean), type_of(x).dtype))
-    squares = multiply(centered, centered)
-    total = sum(squares, axis=axis, dtype=dtype, keepdims=keepdims, where=where)
+    total = squared_deviations(x, mean, axis, keepdims, where, dtype, missing)
     freedom = subtract(reshape(count, type_of(total).shape), ddof)
     if ddof <= 0:  # an empty count divides 0 by 0: NaN already, as NumPy gives
         return divided_by_count(total, freedom)
@@ -203,19 +192,4 @@ def nanvar(
     return select(positive, variance, math.nan)
 
 
-@implements(np.nanstd)
-def nanstd(
-    a,
-    axis=None,
-    dtype=None,
-    out=None,
-    ddof=0,
-    keepdims=False,
-    *,
-    where=None,
-    mean=None,
-    correction=None,
-):
-    reject("nanstd", out=out)
-    keywords = {"where": where, "mean": mean, "correction": correction}
-    return sqrt(nanvar(a, axis, dtype, None, ddof, keepdims, **keywords))
+nanstd = implements(np.nanstd)(root_of(nanvar, "nanstd"))

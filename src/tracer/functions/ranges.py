@@ -17,8 +17,8 @@ from ...errors import TraceError
 from .. import inplace
 from ..context import find_trace
 from ..source import caller_location
-from .common import as_dtype, type_of
-from .conversions import astype
+from .common import as_dtype, promoted_dtype, type_of
+from .conversions import astype, in_dtype
 from .creation import array, asanyarray
 from .registry import implements
 from .shapes import broadcast_to, concatenate, expand_dims, moveaxis, reshape
@@ -49,13 +49,8 @@ def sample_count(num: Any, function: str) -> int:
 def inexact_dtype(*values: Any) -> np.dtype:
     """The dtype NumPy computes a range in: the operands' (Python numbers weakly), made
     floating point."""
-    types = [type_of(value) for value in values]
-    dtype = np.result_type(*(t.python_type(0) if t.weak else t.dtype for t in types))
+    dtype = promoted_dtype(values)
     return dtype if dtype.kind in "fc" else np.result_type(dtype, 0.0)
-
-
-def in_dtype(value: Any, dtype: np.dtype) -> Any:
-    return astype(value, dtype) if find_trace([value]) is not None else np.asarray(value, dtype)
 
 
 def with_last(y: Any, stop: Any) -> Any:

@@ -4,7 +4,6 @@ broadcast between two reshapes, rollaxis a transpose."""
 
 from __future__ import annotations
 
-import operator
 from typing import Any
 
 import numpy as np
@@ -12,7 +11,7 @@ import numpy as np
 from ...errors import TraceError
 from ..context import find_trace
 from ..source import caller_location
-from .common import normalize_axes, normalize_axis, type_of
+from .common import integer_argument, normalize_axes, normalize_axis, type_of
 from .registry import implements
 from .shapes import broadcast_to, concatenate, reshape, transpose, unchanged
 
@@ -37,17 +36,6 @@ def concrete_ints(value: Any, function: str, what: str) -> np.ndarray:
             hint=f"pass the {what} as Python ints",
         )
     return array
-
-
-def integer(value: Any, function: str, what: str) -> int:
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise TraceError(
-            f"np.{function}: {what} must be an int, got {value!r}",
-            loc=caller_location(),
-            hint=f"pass {what} as a Python int",
-        ) from None
 
 
 @implements(np.flip)
@@ -117,7 +105,7 @@ def roll(a, shift, axis=None):
 def rollaxis(a, axis, start=0):
     ndim = type_of(a).ndim
     axis = normalize_axis(axis, ndim, "rollaxis")
-    start = integer(start, "rollaxis", "start")
+    start = integer_argument(start, "rollaxis", "start")
     if not -ndim <= start <= ndim:
         raise TraceError(
             f"np.rollaxis: start must be between {-ndim} and {ndim}, got {start}",
@@ -154,7 +142,7 @@ def rotation_axes(m: Any, axes: Any) -> tuple[int, int]:
 @implements(np.rot90)
 def rot90(m, k=1, axes=(0, 1)):
     first, second = rotation_axes(m, axes)
-    turns = integer(k, "rot90", "k") % 4
+    turns = integer_argument(k, "rot90", "k") % 4
     if turns == 0:
         return unchanged(m)
     if turns == 2:

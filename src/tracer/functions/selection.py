@@ -13,8 +13,8 @@ from ...ir.primitives import indexing
 from ..context import find_trace
 from ..indexing import check_bounds
 from ..source import caller_location
-from .common import bind, normalize_axis, type_of
-from .conversions import as_array, astype
+from .common import bind, normalize_axis, promoted_dtype, type_of
+from .conversions import as_array, in_dtype
 from .indexing import moded_indices
 from .registry import implements
 from .shapes import broadcast_to, reshape
@@ -65,12 +65,6 @@ def take_along_axis(arr, indices, axis=-1):
     return bind(indexing.gather, arr, *positions, axes=tuple(range(source.ndim)))
 
 
-def common_dtype(values: list) -> np.dtype:
-    """np.result_type of the values, Python scalars weak (as np.select and np.choose see them)."""
-    types = [type_of(v) for v in values]
-    return np.result_type(*(t.python_type(0) if t.weak else t.dtype for t in types))
-
-
 def converted(value: Any, dtype: np.dtype, start: bool = False) -> Any:
     """`value` as `dtype`: a concrete value converted now, a traced one recorded. A Python
     scalar stays weak where np.where gives `dtype` anyway (the code then reads `0.0`): as a
@@ -80,9 +74,7 @@ def converted(value: Any, dtype: np.dtype, start: bool = False) -> Any:
         natural = kind.dtype if start else np.result_type(dtype, kind.python_type(0))
         if natural == dtype:
             return value
-    if find_trace([value]) is None:
-        return np.asarray(value, dtype=dtype)
-    return astype(value, dtype)
+    return in_dtype(value, dtype)
 
 
 @implements(np.select)
@@ -103,7 +95,7 @@ def select(condlist, choicelist, default=0):
                 f"condition {position} is {type_of(condition)}, not boolean",
                 hint="compare to make a mask, e.g. x > 0",
             )
-    dtype = common_dtype([*choicelist, default])
+    dtype = promoted_dtype([*choicelist, default])
     result = converted(default, dtype, start=True)
     for condition, choice in zip(condlist[::-1], choicelist[::-1], strict=True):
         result = where(condition, converted(choice, dtype), result)
@@ -130,7 +122,7 @@ def choose(a, choices, out=None, mode="raise"):
     a = moded_indices(a, len(choices), mode, "choose")
     if find_trace([a]) is None:
         check_choices(np.asarray(a), len(choices))
-    dtype = common_dtype(choices)
+    dtype = promoted_dtype(choices)
     result = converted(choices[-1], dtype, start=True)
     for k in range(len(choices) - 2, -1, -1):
         result = where(equal(a, k), converted(choices[k], dtype), result)

@@ -17,8 +17,16 @@ from ...errors import TraceError
 from ...ir.primitives import shapes as shape_ops
 from ..context import find_trace
 from ..source import caller_location
-from .common import bind, no_axis_of_0d, normalize_axes, normalize_axis, reject, type_of
-from .conversions import as_array, astype
+from .common import (
+    bind,
+    no_axis_of_0d,
+    normalize_axes,
+    normalize_axis,
+    promoted_dtype,
+    reject,
+    type_of,
+)
+from .conversions import as_array, in_dtype
 from .registry import implements
 from .ufuncs import where
 
@@ -205,11 +213,6 @@ def sequence(arrays: Any, function: str) -> list:
     return list(arrays)
 
 
-def weak_as(x: Any, dtype: np.dtype) -> Any:
-    """A Python scalar, traced or constant, converted to `dtype`."""
-    return astype(x, dtype) if find_trace([x]) is not None else np.asarray(x, dtype)
-
-
 @implements(np.concatenate)
 def concatenate(arrays, axis=0, out=None, *, dtype=None, casting=None):
     reject("concatenate", out=out, dtype=dtype, casting=casting)
@@ -217,12 +220,8 @@ def concatenate(arrays, axis=0, out=None, *, dtype=None, casting=None):
     if axis is None:
         # Python scalars promote weakly here, as in a ufunc: give them the result's dtype
         # before flattening makes them arrays.
-        types = [type_of(x) for x in arrays]
-        dtype = np.result_type(*(t.python_type(0) if t.weak else t.dtype for t in types))
-        arrays = [
-            reshape(weak_as(x, dtype) if t.weak else x, (-1,))
-            for x, t in zip(arrays, types, strict=True)
-        ]
+        dtype = promoted_dtype(arrays)
+        arrays = [reshape(in_dtype(x, dtype) if type_of(x).weak else x, (-1,)) for x in arrays]
         axis = 0
     ndim = type_of(arrays[0]).ndim
     if ndim == 0:
@@ -261,17 +260,22 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting=None):
 # --- triangles: pure compositions, a select over np.tri's mask (no primitive of their own) --
 
 
-def triangle_mask(m: Any, k: Any, offset: int, function: str) -> np.ndarray:
-    """np.tri's boolean mask over the last two axes, as NumPy draws it (a vector is read as
-    the row of a square matrix): a constant, since it depends only on the shape and k."""
+def diagonal_offset(k: Any, function: str) -> int:
+    """np.tril's, np.triu's, np.diag's k: which diagonal, an int known while tracing."""
     try:
-        k = operator.index(k)
+        return operator.index(k)
     except TypeError:
         raise TraceError(
             f"np.{function}'s k must be an int, not {type(k).__name__}",
             loc=caller_location(),
             hint="pass the diagonal's offset as a Python int",
         ) from None
+
+
+def triangle_mask(m: Any, k: Any, offset: int, function: str) -> np.ndarray:
+    """np.tri's boolean mask over the last two axes, as NumPy draws it (a vector is read as
+    the row of a square matrix): a constant, since it depends only on the shape and k."""
+    k = diagonal_offset(k, function)
     x = type_of(m)
     if x.ndim == 0:
         raise TraceError(

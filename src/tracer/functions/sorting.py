@@ -3,9 +3,9 @@ partition, argpartition, searchsorted), and the order statistics written with th
 (median, quantile, percentile).
 
 The derivative of a sort goes through the permutation: sort and partition are composites
-whose decomposition gathers `x` along argsort / argpartition (ad/decompositions.py), and
-`take_along` here is that gather. Quantiles interpolate between two gathered order
-statistics exactly as NumPy does, NaN included (a slice holding a NaN gives NaN).
+whose decomposition gathers `x` along argsort / argpartition with np.take_along_axis
+(ad/decompositions.py). Quantiles interpolate between two gathered order statistics exactly
+as NumPy does, NaN included (a slice holding a NaN gives NaN).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ...errors import TraceError
 from ...ir.primitives import sorting
 from ..context import find_trace
 from ..source import caller_location
-from .common import bind, normalize_axes, normalize_axis, reject, type_of
+from .common import bind, normalize_axes, normalize_axis, reject, slice_along, type_of
 from .conversions import as_array, astype
 from .indexing import take
 from .nanfunctions import isnan
@@ -142,21 +142,8 @@ def searchsorted(a, v, side="left", sorter=None):
             hint="search a 1-d array (ravel it first)",
         )
     if sorter is not None:
-        a = take_along(a, sorter, 0)
+        a = a[sorter]  # a vector: np.take_along_axis(a, sorter, 0) is this index
     return bind(sorting.searchsorted, a, v, side=side)
-
-
-def take_along(x: Any, indices: Any, axis: int) -> Any:
-    """x gathered along `axis` at `indices` (of x's shape there, broadcast elsewhere): NumPy's
-    take_along_axis, as one integer-array index with an arange for every other axis."""
-    ndim = type_of(x).ndim
-    key = tuple(
-        indices
-        if k == axis
-        else np.arange(size).reshape([-1 if j == k else 1 for j in range(ndim)])
-        for k, size in enumerate(type_of(x).shape)
-    )
-    return x[key] if ndim > 1 else x[indices]
 
 
 # --- order statistics -----------------------------------------------------------------------
@@ -214,7 +201,7 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     if size % 2:  # one middle element: the mean of one is itself, in the mean's dtype
         middle = astype(pick(values, axis, size // 2), mean_dtypes(values, None)[0])
     else:
-        both = values[(slice(None),) * axis + (slice(size // 2 - 1, size // 2 + 1),)]
+        both = slice_along(values, axis, size // 2 - 1, size // 2 + 1)
         middle = mean(both, axis=axis)
     return kept(with_nans(values, axis, middle), (), keepdims_shape, keepdims)
 

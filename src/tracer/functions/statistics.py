@@ -4,8 +4,10 @@ ediff1d), written with the reductions, ufuncs and slices: no primitive of their 
 from __future__ import annotations
 
 import builtins
+import inspect
 import math
 import operator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -13,12 +15,13 @@ import numpy as np
 from ...errors import TraceError
 from ..context import find_trace
 from ..source import caller_location
-from .common import as_dtype, normalize_axes, normalize_axis, reject, type_of
+from .common import as_dtype, normalize_axes, normalize_axis, reject, slice_along, type_of
 from .conversions import as_array, astype
 from .reductions import masked, max, min, sum
 from .registry import implements
 from .shapes import broadcast_to, concatenate, ravel, reshape, transpose
 from .ufuncs import divide, maximum, multiply, not_equal, sqrt, subtract
+from .ufuncs import where as select
 
 __all__ = ["average", "diff", "ediff1d", "mean", "ptp", "std", "var"]
 
@@ -122,29 +125,37 @@ def var(
     if mean is None:
         total = sum(x, axis=axis, keepdims=True, where=where)
         mean = divided_by_count(total, counted(a, axis, where, True, "var"))
-    centered = subtract(x, mean)
-    squares = multiply(centered, centered)
-    total = sum(squares, axis=axis, keepdims=keepdims, where=where)
+    total = squared_deviations(x, mean, axis, keepdims, where)
     return divided_by_count(total, nonnegative(counted(a, axis, where, keepdims, "var") - ddof))
 
 
-@implements(np.std, method="std")
-def std(
-    a,
-    axis=None,
-    dtype=None,
-    out=None,
-    ddof=0,
-    keepdims=False,
-    *,
-    where=None,
-    mean=None,
-    correction=None,
-):
-    reject("std", out=out)
-    return sqrt(
-        var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean, correction=correction)
-    )
+def squared_deviations(
+    x: Any, mean: Any, axis: Any, keepdims: bool, where: Any, dtype: Any = None, missing: Any = None
+) -> Any:
+    """The variance's numerator, the sum of (x - mean)**2 over `axis`, shared by var and
+    nanvar: nanvar's `missing` (the NaNs' mask) zeroes the deviations there, in x's dtype."""
+    centered = subtract(x, mean)
+    if missing is not None:
+        centered = select(missing, 0, astype(centered, type_of(x).dtype))
+    squares = multiply(centered, centered)
+    return sum(squares, axis=axis, dtype=dtype, keepdims=keepdims, where=where)
+
+
+def root_of(variance: Callable, name: str) -> Callable:
+    """np.std from np.var, np.nanstd from np.nanvar: the variance's arguments, its square
+    root."""
+
+    def deviation(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **keywords):
+        reject(name, out=out)
+        return sqrt(variance(a, axis, dtype, None, ddof, keepdims, **keywords))
+
+    deviation.__name__ = deviation.__qualname__ = name
+    deviation.__module__ = variance.__module__  # the support table lists it beside its variance
+    deviation.__signature__ = inspect.signature(variance)  # where=, mean=, correction= named
+    return deviation
+
+
+std = implements(np.std, method="std")(root_of(var, "std"))
 
 
 @implements(np.ptp)
@@ -219,14 +230,9 @@ def check_weights_sum(scale: Any) -> None:
         )
 
 
-def along(ndim: int, axis: int, part: slice) -> tuple[slice, ...]:
-    return (slice(None),) * axis + (part,) + (slice(None),) * (ndim - axis - 1)
-
-
 def step_difference(a: Any, axis: int) -> Any:
     """a[1:] - a[:-1] along `axis`; booleans differ where they are unequal (as in NumPy)."""
-    ndim = type_of(a).ndim
-    later, earlier = a[along(ndim, axis, slice(1, None))], a[along(ndim, axis, slice(None, -1))]
+    later, earlier = slice_along(a, axis, 1, None), slice_along(a, axis, None, -1)
     if type_of(a).dtype == np.bool_:
         return not_equal(later, earlier)
     return subtract(later, earlier)

@@ -17,7 +17,7 @@ from ...ir.primitives import elementwise
 from .. import inplace
 from ..context import constant_literal, is_captured
 from ..source import caller_location
-from .common import bind, reject, type_of
+from .common import bind, promoted_dtype, reject, type_of
 from .conversions import as_array, astype
 from .registry import implements
 
@@ -292,7 +292,6 @@ def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):
     if low is not None and high is not None:
         # NumPy promotes all three together (bool, 0 and int32 give int32), which two binary
         # steps would not (bool and 0 give int64): convert `a` to the common dtype first.
-        types = [type_of(v) for v in (a, low, high)]
-        a = astype(a, np.result_type(*(t.python_type(0) if t.weak else t.dtype for t in types)))
+        a = astype(a, promoted_dtype([a, low, high]))
     result = a if low is None else maximum(a, low)
     return result if high is None else minimum(result, high)
