@@ -68,7 +68,9 @@ def numpy_function(original: Callable, traced: Callable) -> Callable:
 
 # The parameter names NumPy gives an array-like operand (a list there is one array); a
 # sequence of arrays (`arrays`, `tup`) is NumPy's to read, and its protocol sees inside it.
-ARRAY_LIKE = frozenset({"a", "x", "x1", "x2", "m", "v", "y", "ary", "arr", "array", "weights"})
+ARRAY_LIKE = frozenset(
+    {"a", "x", "x1", "x2", "m", "v", "y", "ary", "arr", "array", "values", "weights"}
+)
 
 
 def listed_function(original: Callable, traced: Callable) -> Callable:

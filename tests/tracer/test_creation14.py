@@ -326,6 +326,7 @@ def test_what_python_could_not_compare_is_a_trace_error(fn, fragment):
         lambda x: np.std((x, 2 * x), axis=0),
         lambda x: np.linalg.norm([x[0], x[1]]),
         lambda x: np.average([x[0], x[1]], weights=[1.0, 3.0]),
+        lambda x: np.append([x[0], 1.0], [x[1], x[0]]),
     ],
 )
 def test_a_list_of_traced_values_where_numpy_takes_one_array(fn):
