@@ -538,6 +538,7 @@ ROWS: tuple[OpRow, ...] = (
 
 # The rows of each family of functions issue 14 added, a file each (they import OpRow from
 # here, so they are read once the definitions above exist).
+from tests.ops.rows_calculus14 import ROWS_CALCULUS14  # noqa: E402
 from tests.ops.rows_creation14 import ROWS_CREATION14  # noqa: E402
 from tests.ops.rows_elementwise14 import ROWS_ELEMENTWISE14  # noqa: E402
 from tests.ops.rows_indexing14 import ROWS_INDEXING14  # noqa: E402
@@ -546,7 +547,8 @@ from tests.ops.rows_shapes14 import ROWS_SHAPES14  # noqa: E402
 from tests.ops.rows_sorting14 import ROWS_SORTING14  # noqa: E402
 
 ROWS += (
-    ROWS_CREATION14
+    ROWS_CALCULUS14
+    + ROWS_CREATION14
     + ROWS_ELEMENTWISE14
     + ROWS_INDEXING14
     + ROWS_REDUCTIONS14

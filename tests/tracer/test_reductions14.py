@@ -358,3 +358,23 @@ def test_average_takes_constant_weights_as_a_list():
     fn = lambda v: np.average(v, axis=1, weights=[1.0, 3.0])  # noqa: E731
     np.testing.assert_allclose(tracegrad.jit(fn)(x), fn(x))
     np.testing.assert_allclose(tracegrad.grad(lambda v: np.sum(fn(v)))(x), [[0.25, 0.75]] * 2)
+
+
+def test_gradient_and_trapezoid_agree_with_numpy_to_the_last_bit_and_refuse_clearly():
+    f = np.random.default_rng(3).normal(size=(4, 5))
+    for fn in (
+        lambda v: np.gradient(v, 0.5, edge_order=2, axis=0),
+        lambda v: np.gradient(v)[1],
+        lambda v: np.trapezoid(v, x=np.linspace(0.0, 1.0, 5) ** 2),
+    ):
+        np.testing.assert_array_equal(tracegrad.jit(fn)(f), fn(f))
+    # d/df_j of sum(gradient(f)) along a vector of 5 points, edge_order 1, by hand
+    by_hand = np.array([-1.5, 0.5, 0.0, -0.5, 1.5])
+    np.testing.assert_allclose(tracegrad.grad(lambda v: np.sum(np.gradient(v)))(f[0]), by_hand)
+    for fn, fragment in (
+        (lambda v: np.gradient(v, np.array([0.0, 1.0, 3.0, 4.0, 9.0]), axis=1), "unevenly"),
+        (lambda v: np.gradient(v, edge_order=3), "edge_order=3"),
+        (lambda v: np.gradient(v[:1], axis=0), "too few"),
+    ):
+        with pytest.raises(tracegrad.TraceError, match=fragment):
+            tracegrad.jit(fn)(f)

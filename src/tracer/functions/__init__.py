@@ -14,7 +14,7 @@ from .registry import implements, traced
 from . import common, conversions, ufuncs, mathematical, reductions, shapes, statistics
 from . import nanfunctions, creation, ranges
 from . import indexing, selection, linalg
-from . import joining, rearranging, padding, diagonals, products, windows, sorting
+from . import joining, rearranging, padding, diagonals, products, windows, sorting, calculus
 from .common import *
 from .conversions import *
 from .ufuncs import *
@@ -35,11 +35,12 @@ from .diagonals import *
 from .products import *
 from .windows import *
 from .sorting import *
+from .calculus import *
 
 NUMPY_MODULES = (
     conversions, ufuncs, mathematical, reductions, shapes, statistics, nanfunctions, creation,
     ranges, indexing, selection, linalg, joining, rearranging, padding, diagonals, products,
-    windows, sorting,
+    windows, sorting, calculus,
 )  # fmt: skip
 
 __all__ = [
