@@ -1,0 +1,86 @@
+"""Issue 14's small gaps: the Python-float path of the new ufuncs, 0-d result kinds, list
+operands holding tracers, the emission of np.all / np.any, and the ndarray method x.trace()."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import tracegrad
+
+UNARY_MATH = [
+    (np.log2, "log2", 3.0),
+    (np.log10, "log10", 3.0),
+    (np.exp2, "exp2", -1.5),
+    (np.cbrt, "cbrt", -2.0),
+    (np.fabs, "fabs", -2.0),
+    (np.arcsinh, "asinh", -0.7),
+    (np.arccosh, "acosh", 1.7),
+    (np.arctanh, "atanh", 0.3),
+    (np.deg2rad, "radians", 30.0),
+    (np.radians, "radians", 30.0),
+    (np.rad2deg, "degrees", 0.5),
+    (np.degrees, "degrees", 0.5),
+]
+BINARY_MATH = [(np.hypot, "hypot"), (np.copysign, "copysign"), (np.fmod, "fmod")]
+
+
+@pytest.mark.parametrize(("ufunc", "name", "x"), UNARY_MATH)
+def test_new_unary_ufuncs_compute_with_python_floats(ufunc, name, x):
+    compiled = tracegrad.jit(lambda x: ufunc(x) * 2.0)
+    assert f"math.{name}(x)" in compiled.source(x)
+    result = compiled(x)
+    assert type(result) is np.float64
+    np.testing.assert_allclose(result, ufunc(np.float64(x)) * 2.0, rtol=1e-15)
+
+
+@pytest.mark.parametrize(("ufunc", "name"), BINARY_MATH)
+def test_new_binary_ufuncs_compute_with_python_floats(ufunc, name):
+    compiled = tracegrad.jit(lambda x, y: ufunc(x, y) + 1.0)
+    assert f"math.{name}(x, y)" in compiled.source(5.5, -2.0)
+    np.testing.assert_allclose(compiled(5.5, -2.0), ufunc(5.5, -2.0) + 1.0, rtol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("ufunc", "args"),
+    [
+        (np.log2, (-1.0,)),
+        (np.log10, (0.0,)),
+        (np.arccosh, (0.5,)),
+        (np.arctanh, (1.0,)),
+        (np.exp2, (2000.0,)),
+        (np.fmod, (1.0, 0.0)),
+        (np.fmod, (np.inf, 2.0)),
+    ],
+)
+def test_where_math_raises_the_result_is_numpys_nan_or_inf(ufunc, args):
+    compiled = tracegrad.jit(lambda *xs: ufunc(*xs))
+    assert "import math" in compiled.source(*(np.float64(x) for x in args))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ours = compiled(*(np.float64(x) for x in args))
+        reference = ufunc(*(np.float64(x) for x in args))
+    np.testing.assert_array_equal(ours, reference)
+    assert type(ours) is type(reference)
+
+
+@pytest.mark.parametrize("value", [0.5, np.nan, np.inf, -np.inf])
+def test_float_predicates_give_numpy_bools_on_the_python_float_path(value):
+    def f(x):
+        return np.isnan(x), np.isinf(x), np.isfinite(x), x * np.isfinite(x) + 1.0
+
+    compiled = tracegrad.jit(f)
+    source = compiled.source(np.float64(value))
+    assert "math.isnan(x)" in source and "math.isfinite(x)" in source
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ours, reference = compiled(np.float64(value)), f(np.float64(value))
+    for got, expected in zip(ours, reference, strict=True):
+        assert type(got) is type(expected)
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_bools_never_meet_arithmetic_that_python_computes_differently():
+    """NumPy's bool + bool is a logical or (a bool), Python's is the int 2: NumPy code."""
+    source = tracegrad.jit(lambda x: np.isnan(x) + np.isinf(x)).source(1.0)
+    assert "import math" not in source
