@@ -114,8 +114,8 @@ def leaf_key(leaf: Any) -> Any:
         return (leaf.shape, leaf.dtype)
     if isinstance(leaf, PYTHON_SCALARS):
         return type(leaf)
-    if isinstance(leaf, np.generic):
-        return ((), leaf.dtype)
+    if isinstance(leaf, np.generic):  # not a 0-d array's key: np.imag tells them apart
+        return (leaf.dtype,)
     if isinstance(leaf, Tracer):
         return leaf.ir_var.type
     if isinstance(getattr(leaf, "dtype", None), np.dtype):  # a JAX array, from an earlier call

@@ -58,6 +58,7 @@ class Trace:
         self.capture_paths: list[Path] = []
         self.extra_guards: list[Guard] = []  # of staged functions inlined here
         self.aliases = inplace.Aliases()  # views and loop-owned inputs, for `b += 1`
+        self.scalar_inputs: set[Var] = set()  # inputs the caller passed as NumPy scalars
 
     @contextlib.contextmanager
     def at(self, loc: SourceLoc | None) -> Iterator[None]:

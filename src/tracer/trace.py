@@ -296,7 +296,10 @@ def run_traced(trace: Trace, fn: Callable, call: BoundCall) -> tuple[Any, list, 
         tracers = []
         for path, leaf in zip(leaf_paths(treedef), leaves, strict=True):
             type_ = leaf_type(leaf, path_text(call.names[index], path), fn)
-            tracers.append(trace.new_input(type_, path_hint(call.names[index], path)))
+            tracer = trace.new_input(type_, path_hint(call.names[index], path))
+            if isinstance(leaf, np.generic):  # np.imag of it is a scalar, of a 0-d array not
+                trace.scalar_inputs.add(tracer.ir_var)
+            tracers.append(tracer)
             input_paths.append((position, path))
         traced_values[index] = unflatten(treedef, tracers)
     try:

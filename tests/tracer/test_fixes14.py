@@ -84,3 +84,62 @@ def test_bools_never_meet_arithmetic_that_python_computes_differently():
     """NumPy's bool + bool is a logical or (a bool), Python's is the int 2: NumPy code."""
     source = tracegrad.jit(lambda x: np.isnan(x) + np.isinf(x)).source(1.0)
     assert "import math" not in source
+
+
+ZERO_D = [np.array(1.5), np.float64(1.5), 1.5]
+
+
+def same_kind(fn, *args):
+    ours, reference = tracegrad.jit(fn)(*args), fn(*args)
+    assert type(ours) is type(reference), (type(ours), type(reference))
+    np.testing.assert_array_equal(ours, reference)
+    assert np.result_type(ours) == np.result_type(reference)
+
+
+@pytest.mark.parametrize("x", ZERO_D, ids=["array", "numpy_scalar", "python"])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x: np.positive(x),
+        lambda x: np.conj(x),
+        lambda x: np.conjugate(x),
+        lambda x: np.imag(x),
+        lambda x: np.real(x),
+        lambda x: np.imag(np.sin(x)),
+        lambda x: np.imag(np.reshape(x, ())),
+        lambda x: np.flip(x),
+        lambda x: np.nan_to_num(x),
+        lambda x: np.nanmax(x),
+        lambda x: np.median(x),
+        lambda x: np.quantile(x, 0.3),
+        lambda x: np.zeros_like(x),
+        lambda x: np.full_like(x, 2.0),
+        lambda x: np.copy(x),
+        lambda x: np.array(x),
+        lambda x: np.pad(x, 1),
+        lambda x: np.tensordot(x, x, axes=0),
+    ],
+)
+def test_0d_results_are_the_kind_numpy_gives(fn, x):
+    """A NumPy scalar where NumPy's function gives one, a 0-d array where it gives that."""
+    same_kind(fn, x)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x: np.median(x),
+        lambda x: np.percentile(x, 30.0),
+        lambda x: np.nanmin(x),
+        lambda x: np.nanvar(x, ddof=1),
+        lambda x: np.tensordot(x, x, axes=1),
+    ],
+)
+def test_0d_results_of_arrays_are_the_kind_numpy_gives(fn):
+    same_kind(fn, np.arange(5.0))
+
+
+def test_a_numpy_scalar_result_reads_as_one_at_the_return_only():
+    source = tracegrad.jit(lambda x: np.median(x) * 2 + np.median(x)).source(np.ones(5))
+    assert "[()]" not in source  # the sum is a ufunc's result, a scalar already
+    assert tracegrad.jit(lambda x: np.median(x)).source(np.ones(5)).count("[()]") == 1

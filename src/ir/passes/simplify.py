@@ -2,10 +2,10 @@
 
 What it may do: drop operations that return their operand (`x * 1`, `x / 1`, `x ** 1`,
 `x + 0`, `x - 0`, a reshape, transpose, broadcast or cast to what `x` already is, `where(c,
-x, x)`), fold chains of reshapes and of transposes into one, fold negations into the
-operation next to them (`a + -b` is `a - b`, `-(-x)` is `x`, `a * -b` is `-(a * b)` where
-`a * b` is computed anyway), turn a reduction over size-1 axes into a reshape, and a sum of a
-broadcast over the axes it repeated into one multiplication.
+x, x)`, `x[()]` of a 0-d `x`), fold chains of reshapes and of transposes into one, fold
+negations into the operation next to them (`a + -b` is `a - b`, `-(-x)` is `x`, `a * -b` is
+`-(a * b)` where `a * b` is computed anyway), turn a reduction over size-1 axes into a
+reshape, and a sum of a broadcast over the axes it repeated into one multiplication.
 
 What it may not do: change a value beyond the rounding a different NumPy evaluation order
 gives. Every rule above is exact in IEEE arithmetic, except that `x + 0`, `0 - x` and the two
@@ -26,7 +26,7 @@ import numpy as np
 
 from ..core import Graph, Literal, Node, Operand, Var
 from ..primitive import Primitive
-from ..primitives import elementwise, reductions, shapes
+from ..primitives import elementwise, indexing, reductions, shapes
 from ..types import TensorType
 from .rewrite import Rewriter, broadcasting_elementwise, is_constant
 
@@ -202,6 +202,12 @@ def convert(s: Simplifier, node: Node) -> bool:
     return s.same(node, node.inputs[0])  # ... and here that the dtype already is
 
 
+def index(s: Simplifier, node: Node) -> bool:
+    """`x[()]` of a 0-d `x` is its value; that NumPy hands it back as a scalar is a result
+    kind (ir/result_kinds.py), read before this pass runs."""
+    return node.params["index"] == () and s.same(node, node.inputs[0])
+
+
 def where(s: Simplifier, node: Node) -> bool:
     _, x, y = node.inputs
     return x is y and s.same(node, x)
@@ -258,6 +264,7 @@ RULES: dict[Primitive, Callable[[Simplifier, Node], bool]] = {
     shapes.broadcast_to: broadcast_to,
     shapes.convert: convert,
     elementwise.where: where,
+    indexing.index: index,
     reductions.sum_: reduction,
     reductions.prod: reduction,
     reductions.max_: reduction,

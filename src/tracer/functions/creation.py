@@ -17,7 +17,7 @@ from .. import inplace
 from ..context import find_trace
 from ..source import caller_location
 from .common import as_dtype, type_of
-from .conversions import as_array, astype
+from .conversions import as_array, astype, made_as_scalar, zero_d_array
 from .registry import implements
 from .shapes import concatenate, ravel, reshape, stack, unchanged
 from .ufuncs import add
@@ -30,9 +30,9 @@ __all__ = [
 def like(fill: Callable[[tuple, np.dtype], np.ndarray]) -> Callable:
     def function(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
         t = type_of(a)
-        return fill(
-            t.shape if shape is None else shape, as_dtype(dtype or t.dtype, f"{fill.__name__}_like")
-        )
+        name = f"{fill.__name__}_like"
+        filled = fill(t.shape if shape is None else shape, as_dtype(dtype or t.dtype, name))
+        return zero_d_array(filled, like=a)  # of a 0-d value a 0-d array, not a scalar
 
     function.__name__ = function.__qualname__ = f"{fill.__name__}_like"
     return function
@@ -45,11 +45,12 @@ ones_like = implements(np.ones_like, derivative="zero")(like(np.ones))
 @implements(np.full_like)
 def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, device=None):
     if find_trace([fill_value]) is not None:
-        return add(zeros_like(a, dtype=dtype), fill_value)
+        return zero_d_array(add(zeros_like(a, dtype=dtype), fill_value))
     t = type_of(a)
-    return np.full(
+    filled = np.full(
         t.shape if shape is None else shape, fill_value, as_dtype(dtype or t.dtype, "full_like")
     )
+    return zero_d_array(filled, like=a)
 
 
 # --- np.array and np.asarray ----------------------------------------------------------------
@@ -137,8 +138,8 @@ def converted(a: Any, dtype: Any, copy: Any, function: str) -> Any:
     result = unchanged(a)  # a traced Python number: a 0-d array now, as NumPy makes it
     result = result if target is None else astype(result, target)
     if copy and result is a:
-        return inplace.copy(a)  # a distinct value, so writing into it leaves `a` alone
-    return result
+        result = inplace.copy(a)  # a distinct value, so writing into it leaves `a` alone
+    return zero_d_array(result) if type_of(a).ndim == 0 and made_as_scalar(a) else result
 
 
 def with_ndmin(a: Any, ndmin: int) -> Any:

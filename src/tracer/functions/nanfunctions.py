@@ -15,7 +15,7 @@ from ...ir.primitives import elementwise, reductions
 from .. import inplace
 from ..source import caller_location
 from .common import as_dtype, bind, reject, type_of
-from .conversions import as_array, astype
+from .conversions import as_array, astype, numpy_scalar
 from .reductions import all, broadcasts_to, extremum, prod, sum
 from .registry import implements
 from .shapes import reshape
@@ -60,8 +60,8 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
             hint="assign the result instead: `x = np.nan_to_num(x)`",
         )
     x = as_array(x)
-    if not has_nan(x):
-        return inplace.copy_of(x)  # a new array in NumPy, though no node is needed
+    if not has_nan(x):  # a new array in NumPy (a scalar if 0-d), though no node is needed
+        return numpy_scalar(inplace.copy_of(x))
     largest = float(np.finfo(type_of(x).dtype).max)
     posinf = largest if posinf is None else posinf
     neginf = -largest if neginf is None else neginf
@@ -70,7 +70,7 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     # alone would select in float64).
     kept = select(isnan(x), nan, x)
     kept = select(equal(x, -math.inf), neginf, kept)
-    return select(equal(x, math.inf), posinf, kept)
+    return numpy_scalar(select(equal(x, math.inf), posinf, kept))
 
 
 def replacement(x: Any, value: Any) -> Any:
@@ -107,13 +107,13 @@ def without_nan(a: Any, fill: Any) -> Any:
 @implements(np.nanmax)
 def nanmax(a, axis=None, out=None, keepdims=False, initial=None, where=None):
     reject("nanmax", out=out)
-    return nan_extremum("nanmax", -math.inf, a, axis, keepdims, initial, where)
+    return numpy_scalar(nan_extremum("nanmax", -math.inf, a, axis, keepdims, initial, where))
 
 
 @implements(np.nanmin)
 def nanmin(a, axis=None, out=None, keepdims=False, initial=None, where=None):
     reject("nanmin", out=out)
-    return nan_extremum("nanmin", math.inf, a, axis, keepdims, initial, where)
+    return numpy_scalar(nan_extremum("nanmin", math.inf, a, axis, keepdims, initial, where))
 
 
 def nan_extremum(name: str, loses: float, a, axis, keepdims, initial, where) -> Any:
@@ -184,12 +184,12 @@ def nanvar(
     total = squared_deviations(x, mean, axis, keepdims, where, dtype, missing)
     freedom = subtract(reshape(count, type_of(total).shape), ddof)
     if ddof <= 0:  # an empty count divides 0 by 0: NaN already, as NumPy gives
-        return divided_by_count(total, freedom)
+        return numpy_scalar(divided_by_count(total, freedom))
     # NaN where the freedom is not positive; dividing by 1 there keeps the derivative 0
     # (not 0 / 0) for the elements of that slice.
     positive = greater(freedom, 0)
     variance = divided_by_count(total, select(positive, freedom, 1))
-    return select(positive, variance, math.nan)
+    return numpy_scalar(select(positive, variance, math.nan))
 
 
 nanstd = implements(np.nanstd)(root_of(nanvar, "nanstd"))

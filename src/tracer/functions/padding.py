@@ -12,7 +12,7 @@ from ...errors import TraceError
 from ..context import find_trace
 from ..source import caller_location
 from .common import type_of
-from .conversions import astype
+from .conversions import astype, zero_d_array
 from .indexing import take
 from .rearranging import concrete_ints
 from .registry import implements
@@ -135,8 +135,8 @@ def pad(array, pad_width, mode="constant", **kwargs):
     check_pad_keywords(mode, kwargs)
     ndim = type_of(array).ndim
     widths = pad_widths(pad_width, ndim)
-    if not any(before or after for before, after in widths):
-        return unchanged(array)
+    if not any(before or after for before, after in widths):  # a new array, a 0-d one too
+        return zero_d_array(unchanged(array))
     if mode == "constant":
         return pad_constant(array, widths, kwargs.get("constant_values", 0))
     return pad_gathered(array, widths, mode)

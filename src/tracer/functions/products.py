@@ -13,7 +13,7 @@ import numpy as np
 from ...errors import TraceError
 from ..source import caller_location
 from .common import normalize_axis, type_of
-from .conversions import as_array
+from .conversions import as_array, zero_d_array
 from .linalg import einsum, matmul
 from .registry import implements
 from .shapes import moveaxis, reshape, stack
@@ -90,7 +90,8 @@ def tensordot(a, b, axes=2):
         b_sub[j] = a_sub[i]
     free = [c for i, c in enumerate(a_sub) if i not in a_axes]
     free += [c for j, c in enumerate(b_sub) if j not in b_axes]
-    return einsum(f"{''.join(a_sub)},{''.join(b_sub)}->{''.join(free)}", a, b)
+    # NumPy reshapes its dot product: a full contraction is a 0-d array, not a scalar.
+    return zero_d_array(einsum(f"{''.join(a_sub)},{''.join(b_sub)}->{''.join(free)}", a, b))
 
 
 @implements(np.vdot, note="real input only")

@@ -12,6 +12,7 @@ from ...errors import TraceError
 from ..context import find_trace
 from ..source import caller_location
 from .common import integer_argument, normalize_axes, normalize_axis, type_of
+from .conversions import numpy_scalar
 from .registry import implements
 from .shapes import broadcast_to, concatenate, reshape, transpose, unchanged
 
@@ -42,8 +43,8 @@ def concrete_ints(value: Any, function: str, what: str) -> np.ndarray:
 def flip(m, axis=None):
     ndim = type_of(m).ndim
     axes = normalize_axes(axis, ndim, "flip")
-    if not axes:
-        return unchanged(m)
+    if not axes:  # of a 0-d value `m[()]`: a NumPy scalar
+        return numpy_scalar(unchanged(m))
     return m[tuple(REVERSED if i in axes else slice(None) for i in range(ndim))]
 
 

@@ -21,7 +21,7 @@ from ...ir.primitives import sorting
 from ..context import find_trace
 from ..source import caller_location
 from .common import bind, normalize_axes, normalize_axis, reject, slice_along, type_of
-from .conversions import as_array, astype
+from .conversions import as_array, astype, numpy_scalar
 from .indexing import take
 from .nanfunctions import isnan
 from .registry import implements
@@ -203,7 +203,7 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     else:
         both = slice_along(values, axis, size // 2 - 1, size // 2 + 1)
         middle = mean(both, axis=axis)
-    return kept(with_nans(values, axis, middle), (), keepdims_shape, keepdims)
+    return numpy_scalar(kept(with_nans(values, axis, middle), (), keepdims_shape, keepdims))
 
 
 # The continuous methods: the virtual index of quantile q among n values is
@@ -300,7 +300,7 @@ def order_statistic(a, q, axis, method, keepdims, scale: float, function: str):
         result = pick(values, axis, virtual)
     else:
         result = interpolate(values, axis, virtual, method)
-    return kept(with_nans(values, axis, result), q.shape, keepdims_shape, keepdims)
+    return numpy_scalar(kept(with_nans(values, axis, result), q.shape, keepdims_shape, keepdims))
 
 
 def quantile_keywords(function: str, out, weights, interpolation) -> None:

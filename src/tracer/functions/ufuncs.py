@@ -18,7 +18,7 @@ from .. import inplace
 from ..context import constant_literal, is_captured
 from ..source import caller_location
 from .common import bind, promoted_dtype, reject, type_of
-from .conversions import as_array, astype
+from .conversions import as_array, astype, made_as_scalar, numpy_scalar, zero_d_array
 from .registry import implements
 
 __all__ = [
@@ -172,7 +172,7 @@ def positive(x):
             loc=caller_location(),
             hint="convert it with .astype(int) first",
         )
-    return as_array(x)
+    return numpy_scalar(as_array(x))  # of a 0-d array an np.float64, as np.negative's is
 
 
 def bool_only(ufunc: np.ufunc, logical: Callable, symbol: str) -> Callable:
@@ -239,14 +239,18 @@ def imag(val):
     """The imaginary part of a real value: zeros of its shape and dtype, a constant (0.0 for a
     Python number, as `val.imag` is)."""
     t = real_only("imag", val)
-    return t.python_type(0) if t.weak else np.zeros(t.shape, t.dtype)
+    if t.weak:
+        return t.python_type(0)
+    if t.ndim == 0 and not made_as_scalar(val):  # `val.imag` of a 0-d array is a 0-d array
+        return zero_d_array(np.zeros((), t.dtype), like=val)
+    return np.zeros(t.shape, t.dtype)
 
 
 @implements(np.conjugate, aliases=("conj",), note="real input only")
 def conjugate(x):
     """The complex conjugate of a real value: the value itself."""
     real_only("conjugate", x)
-    return as_array(x)
+    return numpy_scalar(as_array(x))
 
 
 conj = conjugate
