@@ -198,6 +198,9 @@ class Trace:
             captured = self.captured_array(value)
             if captured is not None:
                 return self.operand(captured)
+        if isinstance(value, list | tuple) and find_trace(value) is not None:
+            # `x * [a, 1.0]`: NumPy makes the list an array, and so does np.array's tracing
+            return self.operand(functions_module.array(value))
         return self.constant(value)
 
     def constant(self, value: Any) -> Literal:

@@ -143,3 +143,40 @@ def test_a_numpy_scalar_result_reads_as_one_at_the_return_only():
     source = tracegrad.jit(lambda x: np.median(x) * 2 + np.median(x)).source(np.ones(5))
     assert "[()]" not in source  # the sum is a ufunc's result, a scalar already
     assert tracegrad.jit(lambda x: np.median(x)).source(np.ones(5)).count("[()]") == 1
+
+
+def lists_in_ufuncs(x, a):
+    return (
+        x * [a, 1.0],
+        np.add(x, (a, 1.0)),
+        [a, 2] - x,
+        np.maximum([[a], [x[0]]], x),
+        np.where(x > 0, [a, 1.0], 0.0),
+    )
+
+
+def test_lists_holding_traced_values_are_arrays_in_ufuncs():
+    x = np.array([0.5, 2.0])
+    ours, reference = tracegrad.jit(lists_in_ufuncs)(x, 3.0), lists_in_ufuncs(x, 3.0)
+    for got, expected in zip(ours, reference, strict=True):
+        assert got.dtype == expected.dtype
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_the_gradient_flows_through_a_list_operand():
+    gradient = tracegrad.grad(lambda x, a: np.sum(x * [a, a * a]), argnums=(0, 1))
+    dx, da = gradient(np.array([0.5, 2.0]), 3.0)
+    np.testing.assert_allclose(dx, [3.0, 9.0])
+    np.testing.assert_allclose(da, 0.5 + 2.0 * 2 * 3.0)
+
+
+def test_a_float32_value_in_a_list_is_promoted_as_numpy_promotes_the_list():
+    x = np.ones(2, np.float32)
+    ours = tracegrad.jit(lambda x, a: x * [a, 1.0])(x, np.float32(2.0))
+    assert ours.dtype == (x * [np.float32(2.0), 1.0]).dtype
+
+
+def test_a_ragged_list_operand_raises_np_arrays_trace_error():
+    with pytest.raises(tracegrad.TraceError, match="different shapes") as error:
+        tracegrad.jit(lambda x: np.add(x, [x, [1.0]]))(np.ones(2))
+    assert "test_fixes14.py" in str(error.value)

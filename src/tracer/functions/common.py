@@ -35,7 +35,35 @@ def bind(op: Primitive, *operands: Any, **params: Any) -> Any:
 
 def type_of(x: Any) -> TensorType:
     var = getattr(x, "ir_var", None)
-    return var.type if var is not None else constant_literal(x).type
+    if var is not None:
+        return var.type
+    if isinstance(x, list | tuple) and find_trace(x) is not None:
+        return list_type(x)
+    return constant_literal(x).type
+
+
+def list_type(items: list | tuple) -> TensorType:
+    """The type of np.array(items) for a list holding traced values (Trace.operand traces it
+    so): NumPy's own conversion of the list with each traced value a placeholder of its type,
+    so nothing is recorded. An inhomogeneous list meets np.array's TraceError."""
+    try:
+        value = np.asarray(placeholder(items))
+    except (ValueError, TypeError, OverflowError):
+        from .creation import array  # raises the TraceError for this list
+
+        return type_of(array(items))
+    return TensorType(value.shape, value.dtype)
+
+
+def placeholder(item: Any) -> Any:
+    var = getattr(item, "ir_var", None)
+    if var is not None:  # a traced Python number stays a number: NumPy reads it as one
+        return (
+            var.type.python_type(0) if var.type.weak else np.zeros(var.type.shape, var.type.dtype)
+        )
+    if isinstance(item, list | tuple):
+        return [placeholder(entry) for entry in item]
+    return item
 
 
 def promoted_dtype(values: Sequence[Any]) -> np.dtype:

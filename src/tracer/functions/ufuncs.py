@@ -15,7 +15,7 @@ from ...ir import Primitive, TensorType
 from ...ir.primitive import Group, Trait
 from ...ir.primitives import elementwise
 from .. import inplace
-from ..context import constant_literal, is_captured
+from ..context import constant_literal, find_trace, is_captured
 from ..source import caller_location
 from .common import bind, promoted_dtype, reject, type_of
 from .conversions import as_array, astype, made_as_scalar, numpy_scalar, zero_d_array
@@ -107,8 +107,8 @@ def is_one(x: Any) -> bool:
     Anything else, strings and ragged lists included, is left for `bind` to judge."""
     if type(x) in PYTHON_NUMBERS:  # the common case, kept cheap: NumPy's answer, no array
         return x == 1
-    if getattr(x, "ir_var", None) is not None or is_captured(x):
-        return False
+    if getattr(x, "ir_var", None) is not None or is_captured(x) or find_trace([x]) is not None:
+        return False  # traced, or a list holding traced values (`x * [a, 1.0]`)
     try:
         array = np.asarray(x)
     except ValueError:  # a ragged nested list
