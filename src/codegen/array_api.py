@@ -32,6 +32,7 @@ from .common import (
     gather_parts,
     index_key,
     is_array_value,
+    reduction_name,
     shape_expr,
 )
 from .control import custom_vjp_rule
@@ -94,9 +95,10 @@ def build_rules(
 def reduction_rule(module: str) -> EmitRule:
     def rule(node: Node, args: list[Expr]) -> Expr | str:
         keywords = axis_keywords(node, node.inputs[0].type.ndim)
+        name = reduction_name(node)
         if is_array_value(node.inputs[0]):  # the method skips np.sum's Python-level dispatch
-            return method(args[0], node.op.name, keywords.removeprefix(", "))
-        return f"{module}.{node.op.name}({args[0]}{keywords})"
+            return method(args[0], name, keywords.removeprefix(", "))
+        return f"{module}.{name}({args[0]}{keywords})"
 
     return rule
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..ir import Literal, Node, Var
 from ..ir.constants import describe_constant
-from ..ir.primitive import Primitive
+from ..ir.primitive import Group, Primitive
 from ..ir.primitives import contractions, elementwise
 from .expressions import OPERAND, Expr, attribute, binary, method
 
@@ -74,6 +74,20 @@ def axis_keywords(node: Node, ndim: int) -> str:
     if keepdims:
         parts.append("keepdims=True")
     return "".join(f", {p}" for p in parts)
+
+
+# np.all and np.any trace as min and max over booleans (tracer/functions/reductions.py);
+# written back as what the user called.
+TRUTH_REDUCTIONS = {"min": "all", "max": "any"}
+
+
+def reduction_name(node: Node) -> str:
+    """The operation's NumPy name, `all` / `any` for a min / max of booleans; the name of its
+    result where the user gave none (`all_1 = m.all(axis=1)`)."""
+    name = node.op.name
+    if name in TRUTH_REDUCTIONS and node.op.group is Group.REDUCTION:
+        return TRUTH_REDUCTIONS[name] if node.inputs[0].type.dtype == np.bool_ else name
+    return name
 
 
 def argreduce_keywords(node: Node) -> str:

@@ -20,6 +20,7 @@ from ..ir.naming import RESERVED, Namespace, function_name
 from ..ir.passes.memory import MemoryPlan
 from ..ir.primitive import Group
 from .backend import Backend, BlockRule, EmitRule, with_location
+from .common import reduction_name
 from .expressions import Expr, as_expression, from_literal, moved
 from .inlining import Inlining, RuleShapes, plan_inlining, use_counts
 from .module import input_lines, render_module
@@ -238,7 +239,7 @@ class Emitter:
         else:
             emitted = rule(node, args)
         for var in node.outputs:
-            self.output_name(var, self.hints.get(var) or var.hint or node.op.name)
+            self.output_name(var, self.hints.get(var) or var.hint or reduction_name(node))
         targets = ", ".join(self.names[v] for v in node.outputs)
         if isinstance(emitted, list):
             lines = [line.replace("{out}", targets) for line in emitted]

@@ -33,6 +33,7 @@ from .common import (
     gather_parts,
     index_key,
     is_array_value,
+    reduction_name,
     shape_expr,
 )
 from .control import (
@@ -172,9 +173,10 @@ def reduction_rule(node: Node, args: list[Expr]) -> Expr | str:
     keywords = axis_keywords(node, node.inputs[0].type.ndim)
     if node.out.type.dtype != node.inputs[0].type.dtype:  # sums of bools and small ints widen
         keywords += f", dtype={dtype_expr(node.out.type.dtype)}"
+    name = reduction_name(node)
     if is_array_value(node.inputs[0]):
-        return method(args[0], node.op.name, keywords.removeprefix(", "))
-    return f"jnp.{node.op.name}({args[0]}{keywords})"
+        return method(args[0], name, keywords.removeprefix(", "))
+    return f"jnp.{name}({args[0]}{keywords})"
 
 
 def einsum_rule(node: Node, args: list[Expr]) -> str:

@@ -180,3 +180,20 @@ def test_a_ragged_list_operand_raises_np_arrays_trace_error():
     with pytest.raises(tracegrad.TraceError, match="different shapes") as error:
         tracegrad.jit(lambda x: np.add(x, [x, [1.0]]))(np.ones(2))
     assert "test_fixes14.py" in str(error.value)
+
+
+def truth_reductions(m):
+    ok = np.all(m, axis=1)
+    seen = np.any(m > 0)
+    return ok, seen, m.all(), np.max(m * 1.0)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+def test_np_all_and_any_are_emitted_as_all_and_any(backend):
+    m = np.array([[True, False, True], [True, True, True]])
+    compiled = tracegrad.jit(truth_reductions, backend=backend)
+    source = compiled.source(m)
+    assert "ok = m.all(axis=1)" in source and ".any()" in source and "all_1 = m.all()" in source
+    assert ".min(" not in source and ".max()" in source  # a max of floats stays a max
+    for got, expected in zip(compiled(m), truth_reductions(m), strict=True):
+        np.testing.assert_array_equal(got, expected)
