@@ -95,7 +95,7 @@ class Trace:
         """Name a value this trace computed (`d_h` for the cotangent of `h`), unless it
         already has a name."""
         var = getattr(value, "ir_var", None)
-        if var is not None and getattr(value, "trace", None) is self:
+        if var is not None and getattr(value, "_trace", None) is self:
             self.builder.suggest_name(var, hint)
 
     @contextlib.contextmanager
@@ -167,14 +167,6 @@ class Trace:
         name = f"{base_path.name}_view"
         return root.capture_input(base_path.then("view", step, name), value)
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        # A Tracer's `trace` slot shadows ndarray's x.trace() method.
-        raise TraceError(
-            "x.trace() is not available on a traced value (x.trace is the trace it belongs to)",
-            loc=caller_location(),
-            hint="use np.trace(x, offset, axis1, axis2) for the sum of a diagonal",
-        )
-
     def wrap(self, var: Var) -> Tracer:
         return tracer_module.Tracer(var, self)
 
@@ -184,9 +176,9 @@ class Trace:
     def operand(self, value: Any) -> Operand:
         """The IR operand for a value met in the user's code."""
         if isinstance(value, tracer_module.Tracer):
-            if value.trace is not self and value.trace.encloses(self):
+            if value._trace is not self and value._trace.encloses(self):
                 return self.capture(value)
-            if value.trace is not self:
+            if value._trace is not self:
                 raise TraceError(
                     "a traced value from another (finished) trace was used here",
                     loc=caller_location(),
@@ -254,8 +246,8 @@ class Trace:
         even for enclosing values alone (hoisted out of a branch, the node would run when
         the branch does not); this trace where `running` is not nested in it."""
         for x in operands:
-            if isinstance(x, tracer_module.Tracer) and self.encloses(x.trace):
-                return x.trace
+            if isinstance(x, tracer_module.Tracer) and self.encloses(x._trace):
+                return x._trace
         return running if self.encloses(running) else self
 
 
@@ -324,7 +316,7 @@ def find_trace(values: Sequence[Any]) -> Trace | None:
     found: Trace | None = None
     for value in values:
         if isinstance(value, tracer_module.Tracer):
-            trace = value.trace
+            trace = value._trace
         elif isinstance(value, list | tuple):
             trace = find_trace(value)
         else:

@@ -114,7 +114,7 @@ def strong(trace: Trace, leaf: Any) -> Any:
         getattr(leaf, "ir_var", None) is not None and leaf.ir_var.type.weak
     ):
         return tnp.as_array(leaf)
-    if isinstance(leaf, np.generic | np.ndarray) or getattr(leaf, "trace", None) is not None:
+    if isinstance(leaf, np.generic | np.ndarray) or getattr(leaf, "_trace", None) is not None:
         return leaf
     raise TraceError(
         f"a loop body or branch returned a {type(leaf).__name__}; it must return arrays, "

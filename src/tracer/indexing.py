@@ -136,12 +136,12 @@ def getitem(x: Tracer, key: Any) -> Tracer:
         if not items and x.ndim:
             return x
         if not items and ellipsis:  # x[...] of a 0-d value is a 0-d array, even of a scalar
-            return x.trace.bind(shapes.reshape, [x], shape=())
-        result = x.trace.bind(indexing.index, [x], index=tuple(items))  # a[()] of 0-d a: a scalar
+            return x._trace.bind(shapes.reshape, [x], shape=())
+        result = x._trace.bind(indexing.index, [x], index=tuple(items))  # a[()] of 0-d a: a scalar
         if result.ndim == 0 and ellipsis and x.ndim:
             # NumPy gives a 0-d array, not a scalar, for x[..., 0]: the reshape says so to
             # the backends (see ir/result_kinds.py); the optimizer then drops it.
-            result = x.trace.bind(shapes.reshape, [result], shape=())
+            result = x._trace.bind(shapes.reshape, [result], shape=())
         return result
     return gather(x, items)
 
@@ -155,12 +155,12 @@ def gather(x: Tracer, items: list) -> Tracer:
     slices = tuple(WHOLE if is_array(item) else item for item in kept)
     source = x
     if any(item != WHOLE for item in slices):
-        source = x.trace.bind(indexing.index, [x], index=slices)
+        source = x._trace.bind(indexing.index, [x], index=slices)
     axes = tuple(i for i, item in enumerate(kept) if is_array(item))
     indices = [item[1] for item in kept if is_array(item)]
     for axis, index in zip(axes, indices, strict=True):
         check_bounds(index, source.shape[axis], axis)
-    result = x.trace.bind(indexing.gather, [source, *indices], axes=axes)
+    result = x._trace.bind(indexing.gather, [source, *indices], axes=axes)
     return (
         placed_new_axes(result, items, len(source.shape) - len(kept)) if None in items else result
     )
@@ -184,7 +184,7 @@ def placed_new_axes(result: Tracer, items: list, trailing: int) -> Tracer:
     if adjacent(kept) and not adjacent(arrays):
         order = list(range(result.ndim))
         order = order[start : start + batch] + order[:start] + order[start + batch :]
-        result = result.trace.bind(shapes.transpose, [result], axes=tuple(order))
+        result = result._trace.bind(shapes.transpose, [result], axes=tuple(order))
     shape = []
     dims = iter(result.shape)
     if not adjacent(arrays):
@@ -199,7 +199,7 @@ def placed_new_axes(result: Tracer, items: list, trailing: int) -> Tracer:
             shape.extend(next(dims) for _ in range(batch))
             placed = True
     shape.extend(dims)
-    return result.trace.bind(shapes.reshape, [result], shape=tuple(shape))
+    return result._trace.bind(shapes.reshape, [result], shape=tuple(shape))
 
 
 def check_bounds(index: Any, size: int, axis: int) -> None:

@@ -72,7 +72,7 @@ class Aliases:
             self.members[number] = [weakref.ref(base)]
         self.buffer[view.ir_var] = number
         self.members[number].append(weakref.ref(view))
-        if base.trace is not trace:
+        if base._trace is not trace:
             self.foreign.add(number)
         elif base.ir_var in trace.builder.inputs and base.ir_var not in self.held:
             self.callers.add(number)
@@ -97,7 +97,7 @@ def note_loop_inputs(trace: Trace, arguments: list[Any]) -> None:
     """Called right before a body runs on `arguments`: each one passed directly is the loop's
     own value; count the references tracegrad holds to it (in `arguments` and elsewhere)."""
     for argument in arguments:
-        if getattr(argument, "ir_var", None) is not None and argument.trace is trace:
+        if getattr(argument, "ir_var", None) is not None and argument._trace is trace:
             trace.aliases.held[argument.ir_var] = sys.getrefcount(argument) - MEASURING
 
 
@@ -123,8 +123,8 @@ def immutable(tracer: Tracer) -> bool:
         return True
     return (
         var.type.ndim == 0
-        and var not in tracer.trace.aliases.buffer
-        and var not in tracer.trace.builder.inputs
+        and var not in tracer._trace.aliases.buffer
+        and var not in tracer._trace.builder.inputs
     )
 
 
@@ -132,7 +132,7 @@ def alias_problem(tracer: Tracer, references: int) -> str | None:
     """Why rebinding would differ from NumPy writing into the array, or None."""
     from .context import running_trace
 
-    trace, var = tracer.trace, tracer.ir_var
+    trace, var = tracer._trace, tracer.ir_var
     running = running_trace()
     if running is None or not (trace is running or trace.encloses(running)):
         return None  # tracegrad's own code (a derivative rule): values, never aliases
@@ -195,10 +195,10 @@ def copy_of(value: Any) -> Any:
     from .context import running_trace
 
     var = getattr(value, "ir_var", None)
-    if var is None or var.type.weak or value.trace is not running_trace():
+    if var is None or var.type.weak or value._trace is not running_trace():
         return value  # tracegrad's own code (a derivative rule) writes nothing in place
-    fresh = type(value)(var, value.trace)
-    value.trace.aliases.copies.setdefault(var, []).append(weakref.ref(fresh))
+    fresh = type(value)(var, value._trace)
+    value._trace.aliases.copies.setdefault(var, []).append(weakref.ref(fresh))
     return fresh
 
 
@@ -206,7 +206,7 @@ def copy(tracer: Tracer) -> Tracer:
     """`x.copy()`: a new value (a node of its own), so writing into it touches nothing else."""
     from . import functions
 
-    return tracer.trace.bind(shapes.convert, [tracer], dtype=functions.type_of(tracer).dtype)
+    return tracer._trace.bind(shapes.convert, [tracer], dtype=functions.type_of(tracer).dtype)
 
 
 # --- messages -------------------------------------------------------------------------

@@ -397,7 +397,7 @@ def collect_outputs(trace: Trace, result: Any, name: str) -> tuple[list[Var | Li
     leaves, treedef = flatten(result)
     outputs: list[Var | Literal] = []
     for leaf in leaves:
-        if isinstance(leaf, Tracer) and (leaf.trace is trace or leaf.trace.encloses(trace)):
+        if isinstance(leaf, Tracer) and (leaf._trace is trace or leaf._trace.encloses(trace)):
             outputs.append(trace.operand(leaf))  # a caller's traced value returned: captured
         elif isinstance(leaf, (*PYTHON_SCALARS, np.ndarray, np.generic)):
             outputs.append(trace.operand(leaf))  # a captured array returned stays live

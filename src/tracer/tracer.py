@@ -57,16 +57,15 @@ class Tracer(registry.ndarray_methods()):
     # The ndarray methods that only forward (`x.sum(axis)` is `np.sum(x, axis)`) come from the
     # base class, built from the `@implements(..., method=...)` registrations; those below
     # differ from their NumPy function (argument order, copies, refusals).
-    # `x.trace` is the Trace the value belongs to, so ndarray's x.trace() is np.trace(x) here
-    # (calling a Trace says so).
-    __slots__ = ("__weakref__", "ir_var", "trace")  # weakly referenced by inplace.Aliases
+    # `x._trace` is the Trace the value belongs to (`x.trace()` is ndarray's method, np.trace).
+    __slots__ = ("__weakref__", "_trace", "ir_var")  # weakly referenced by inplace.Aliases
     __array_priority__ = 1000  # binary operators with ndarrays defer to the Tracer
 
     def __init__(self, var: Var, trace: Trace):
         if is_complex(var.type):  # every argument and every new value passes here
             raise complex_value_error(var.type)
         self.ir_var = var
-        self.trace = trace
+        self._trace = trace
 
     def __hash__(self) -> int:
         # Like an ndarray, a Tracer is unhashable (`==` builds an array); unlike NumPy's

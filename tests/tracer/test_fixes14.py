@@ -197,3 +197,12 @@ def test_np_all_and_any_are_emitted_as_all_and_any(backend):
     assert ".min(" not in source and ".max()" in source  # a max of floats stays a max
     for got, expected in zip(compiled(m), truth_reductions(m), strict=True):
         np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+def test_the_ndarray_method_trace_is_np_trace(backend):
+    x = np.arange(12.0).reshape(3, 4)
+    compiled = tracegrad.jit(lambda x: x.trace() + x.trace(offset=1), backend=backend)
+    np.testing.assert_allclose(compiled(x), x.trace() + x.trace(offset=1))
+    gradient = tracegrad.grad(lambda x: x.trace(offset=-1) * 2.0)(x)
+    np.testing.assert_array_equal(gradient, 2.0 * np.eye(3, 4, k=-1))

@@ -50,7 +50,7 @@ def numpy_scalar(x: Any) -> Any:
     var = getattr(x, "ir_var", None)
     if var is None or var.type.ndim or var.type.weak:
         return x
-    return x.trace.bind(indexing.index, [x], index=())
+    return x._trace.bind(indexing.index, [x], index=())
 
 
 def zero_d_array(x: Any, like: Any = None) -> Any:
@@ -66,7 +66,9 @@ def made_as_scalar(x: Any) -> bool:
     """A 0-d value NumPy holds as a scalar: a constant one, a ufunc's or a reduction's result,
     or an argument the caller passed as a NumPy scalar."""
     var = getattr(x, "ir_var", None)
-    if var is None or var in x.trace.scalar_inputs:
+    if var is None or var in x._trace.scalar_inputs:
         return True
-    producer = next((node for node in reversed(x.trace.builder.nodes) if var in node.outputs), None)
+    producer = next(
+        (node for node in reversed(x._trace.builder.nodes) if var in node.outputs), None
+    )
     return producer is not None and producer.op.group in SCALAR_GROUPS
