@@ -49,6 +49,9 @@ SPECIAL: dict[str, tuple[tuple, dict]] = {
     "partition": ((floats(3, 4),), {"axis": 1, "kth": (1,)}),
     "argpartition": ((floats(3, 4),), {"axis": 0, "kth": (0, 2)}),
     "searchsorted": ((np.sort(floats(4)), floats(3, 4)), {"side": "right"}),
+    "pad": ((floats(3, 4),), {"pad_width": (1, 2), "mode": "constant", "constant_values": 0}),
+    "flip": ((floats(3, 4),), {"axis": 0}),
+    "roll": ((floats(3, 4),), {"shift": (1, -1), "axis": (0, 1)}),
 }
 
 

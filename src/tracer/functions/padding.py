@@ -120,16 +120,18 @@ def pad_gathered(array: Any, widths: list[tuple[int, int]], mode: str) -> Any:
     for axis, (before, after) in enumerate(widths):
         if before == after == 0:
             continue
-        try:
-            positions = np.pad(np.arange(type_of(array).shape[axis]), (before, after), mode=mode)
-        except ValueError as error:
-            raise TraceError(
-                f"np.pad: {error}",
-                loc=caller_location(),
-                hint="pad empty axes with mode='constant'",
-            ) from None
-        result = take(result, positions, axis=axis)
+        result = take(result, positions(type_of(array).shape[axis], before, after, mode), axis)
     return result
+
+
+def positions(size: int, before: int, after: int, mode: str) -> np.ndarray:
+    """The positions along an axis of `size` that NumPy pads with in `mode`."""
+    try:
+        return np.pad(np.arange(size), (before, after), mode=mode)
+    except ValueError as error:
+        raise TraceError(
+            f"np.pad: {error}", loc=caller_location(), hint="pad empty axes with mode='constant'"
+        ) from None
 
 
 def shortest(pairs: list[tuple[Any, Any]]) -> Any:
@@ -157,6 +159,9 @@ def pad(array, pad_width, mode="constant", **kwargs):
     widths = pad_widths(pad_width, ndim)
     if not any(before or after for before, after in widths):
         return unchanged(array)
+    if mode != "constant":  # NumPy's errors (an empty axis), before the call is recorded
+        for size, (before, after) in zip(type_of(array).shape, widths, strict=True):
+            positions(size, before, after, mode)
     values = kwargs.get("constant_values", 0) if mode == "constant" else 0
     if find_trace([values]) is None:
         values = shortest(as_pairs(values, ndim, "constant_values"))
