@@ -26,7 +26,7 @@ from ..tracer import functions as tnp
 from ..tracer.context import Trace
 from ..tracer.functions import type_of
 from ..tracer.functions.padding import padded
-from ..tracer.functions.rearranging import flipped, rolling
+from ..tracer.functions.rearranging import flipped, rolling, tiled
 from .interpreter import Rule, RuleTable, differentiable
 from .nested import hint, trace_of
 
@@ -76,6 +76,7 @@ decompositions[primitives["root_sum_squares"]] = root_sum_squares
 decompositions[calls.pad] = padded
 decompositions[calls.flip] = flipped
 decompositions[calls.roll] = rolling
+decompositions[calls.tile] = tiled
 
 
 def decomposition_graph(op: Primitive, operands: Sequence[Any], params: dict) -> Graph:

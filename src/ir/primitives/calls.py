@@ -106,3 +106,4 @@ flip = declare_call(
 roll = declare_call(
     np.roll, ("shift", "axis"), 1, {"axis": None}, type_rule=same_type, traits={Trait.LINEAR}
 )
+tile = declare_call(np.tile, ("reps",), 1, {}, traits={Trait.LINEAR})

@@ -204,8 +204,7 @@ def rot90(m, k=1, axes=(0, 1)):
     return flipped(transpose(m, order), second)
 
 
-@implements(np.tile)
-def tile(A, reps):
+def tile_counts(A: Any, reps: Any) -> list[int]:
     counts = concrete_ints(reps, "tile", "reps").reshape(-1).tolist()
     if any(c < 0 for c in counts):
         raise TraceError(
@@ -213,6 +212,12 @@ def tile(A, reps):
             loc=caller_location(),
             hint="give each axis a count >= 0",
         )
+    return counts
+
+
+def tiled(A: Any, reps: Any) -> Any:
+    """np.tile's composition (its call's decomposition): a broadcast between two reshapes."""
+    counts = tile_counts(A, reps)
     source = type_of(A).shape
     ndim = max(len(counts), len(source))
     shape = (1,) * (ndim - len(source)) + source
@@ -222,5 +227,13 @@ def tile(A, reps):
     # Each repeated axis n becomes (count, n): broadcast along the new axes, then merged.
     pairs = [((1, c), n) if c != 1 else ((), n) for c, n in zip(counts, shape, strict=True)]
     spread = reshape(A, tuple(d for new, n in pairs for d in (*new[:1], n)))
-    tiled = broadcast_to(spread, tuple(d for new, n in pairs for d in (*new[1:], n)))
-    return reshape(tiled, tuple(c * n for c, n in zip(counts, shape, strict=True)))
+    spread = broadcast_to(spread, tuple(d for new, n in pairs for d in (*new[1:], n)))
+    return reshape(spread, tuple(c * n for c, n in zip(counts, shape, strict=True)))
+
+
+@implements(np.tile)
+def tile(A, reps):
+    counts = tile_counts(A, reps)
+    if all(c == 1 for c in counts):
+        return tiled(A, reps)
+    return call(calls.tile, tiled, A, reps=counts[0] if len(counts) == 1 else tuple(counts))
