@@ -24,7 +24,7 @@ from ..ir.primitives import calls, reductions, sorting
 from ..tracer import control
 from ..tracer import functions as tnp
 from ..tracer.context import Trace
-from ..tracer.functions import type_of
+from ..tracer.functions import nanfunctions, type_of
 from ..tracer.functions.padding import padded
 from ..tracer.functions.rearranging import flipped, rolling, tiled
 from .interpreter import Rule, RuleTable, differentiable
@@ -77,6 +77,8 @@ decompositions[calls.pad] = padded
 decompositions[calls.flip] = flipped
 decompositions[calls.roll] = rolling
 decompositions[calls.tile] = tiled
+for name in ("nansum", "nanprod", "nanmax", "nanmin", "nanmean", "nanvar", "nanstd"):
+    decompositions[getattr(calls, name)] = getattr(nanfunctions, f"{name}_of")
 
 
 def decomposition_graph(op: Primitive, operands: Sequence[Any], params: dict) -> Graph:

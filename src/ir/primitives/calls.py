@@ -61,6 +61,19 @@ def same_type(types: tuple[TensorType, ...], **params: Any) -> tuple[TensorType,
     return (TensorType(x.shape, x.dtype),)
 
 
+def reduced_type(
+    types: tuple[TensorType, ...], axis: Any = None, keepdims: bool = False, **params: Any
+) -> tuple[TensorType, ...]:
+    """A reduction's type, the dtype kept (a floating operand's, the nan-functions')."""
+    (x,) = types
+    axes = range(x.ndim) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+    if x.dtype.kind != "f" or not all(type(a) is int and 0 <= a < x.ndim for a in axes):
+        raise TypeRuleError(f"a nan-reduction over {axis} needs a float array, got {x}")
+    if keepdims:
+        return (TensorType(tuple(1 if i in axes else n for i, n in enumerate(x.shape)), x.dtype),)
+    return (TensorType(tuple(n for i, n in enumerate(x.shape) if i not in axes), x.dtype),)
+
+
 def declare_call(
     function: Callable,
     params: tuple[str, ...],
@@ -107,3 +120,16 @@ roll = declare_call(
     np.roll, ("shift", "axis"), 1, {"axis": None}, type_rule=same_type, traits={Trait.LINEAR}
 )
 tile = declare_call(np.tile, ("reps",), 1, {}, traits={Trait.LINEAR})
+
+# NumPy's NaN-ignoring reductions of a floating array, their dtype, where, initial, mean
+# and correction left out (a call where those are given is the plain composition).
+REDUCED = ("axis", "keepdims"), {"axis": None, "keepdims": False}
+nansum, nanprod, nanmax, nanmin, nanmean = (
+    declare_call(function, *REDUCED[:1], 0, REDUCED[1], type_rule=reduced_type)
+    for function in (np.nansum, np.nanprod, np.nanmax, np.nanmin, np.nanmean)
+)
+WITH_DDOF = ("axis", "ddof", "keepdims"), {"axis": None, "ddof": 0, "keepdims": False}
+nanvar, nanstd = (
+    declare_call(function, WITH_DDOF[0], 0, WITH_DDOF[1], type_rule=reduced_type)
+    for function in (np.nanvar, np.nanstd)
+)
