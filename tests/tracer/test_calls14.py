@@ -107,3 +107,39 @@ def test_every_call_is_its_numpy_function():
     assert {op.name for op in calls.signatures} >= {"pad", "flip", "roll"}
     for op, signature in calls.signatures.items():
         assert getattr(np, signature.function).__name__ == op.name
+
+
+NAN_X = np.where(RNG.uniform(size=X.shape) < 0.25, np.nan, X)
+NAN_CALLS = [
+    (lambda x: np.nanmean(x, axis=0), "nanmean(x, axis=0)"),
+    (lambda x: np.nansum(x, axis=(0, 1), keepdims=True), "nansum(x, keepdims=True)"),
+    (lambda x: np.nanvar(x, axis=-1, ddof=1), "nanvar(x, axis=1, ddof=1)"),
+    (lambda x: np.nanstd(x), "nanstd(x)"),
+    (lambda x: np.nanmax(x, 1), "nanmax(x, axis=1)"),
+    (lambda x: np.nanmin(x, axis=0), "nanmin(x, axis=0)"),
+    (lambda x: np.nanprod(x, axis=1), "nanprod(x, axis=1)"),
+]
+
+
+@pytest.mark.parametrize("fn, call", NAN_CALLS, ids=[call for _, call in NAN_CALLS])
+def test_nan_reductions_are_calls_differentiated_through_their_compositions(fn, call):
+    def loss(x):
+        return np.sum(np.sin(fn(x)))
+
+    expected = np.where(np.isnan(NAN_X), 0, numerical_gradient(loss, NAN_X))
+    for backend, module in BACKENDS:
+        assert f"{module}.{call}" in source(fn, NAN_X, backend=backend)
+        gradient = tracegrad.jit(tracegrad.grad(loss), backend=backend)(NAN_X)
+        np.testing.assert_allclose(gradient, expected, rtol=1e-6, atol=1e-6)
+
+
+def test_nan_reductions_with_other_keywords_keep_the_composition():
+    for fn in (
+        lambda x: np.nanmax(x, axis=0, initial=-5.0),
+        lambda x: np.nanmean(x, axis=0, where=x > 0),
+        lambda x: np.nansum(x, dtype=np.float32),
+        lambda x: np.nanmean(x.astype(np.int32)),  # no NaN in integers: the plain mean
+    ):
+        assert "np.nan" not in source(fn, NAN_X)
+        with np.errstate(all="ignore"):
+            np.testing.assert_allclose(tracegrad.jit(fn)(NAN_X), fn(NAN_X), rtol=1e-6)
