@@ -318,6 +318,23 @@ CASES = {
         ],
         (np.linspace(-1.0, 2.0, 12)[::-1], np.arange(12) % 5),
     ),
+    "composite calls": (
+        lambda x: [
+            np.pad(x, ((1, 0), (2, 1)), constant_values=1.5),
+            np.pad(x, 1, mode="reflect"),
+            np.flip(x, 0),
+            np.roll(x, (1, -1), axis=(0, 1)),
+            np.tile(x, (2, 1)),
+            np.nansum(x, axis=0),
+            np.nanprod(x, axis=1, keepdims=True),
+            np.nanmax(x),
+            np.nanmin(x, axis=1),
+            np.nanmean(x, axis=0),
+            np.nanvar(x, ddof=1),
+            np.nanstd(x, axis=1),
+        ],
+        (np.where(np.arange(12) % 5 == 1, np.nan, np.linspace(-1.0, 2.0, 12)).reshape(3, 4),),
+    ),
     "control flow": (
         control_flow,
         (F32[0], RNG.standard_normal((4, 3)).astype(np.float32), np.int32(1)),
