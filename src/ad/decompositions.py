@@ -77,7 +77,7 @@ decompositions[calls.pad] = padded
 decompositions[calls.flip] = flipped
 decompositions[calls.roll] = rolling
 decompositions[calls.tile] = tiled
-for name in ("nansum", "nanprod", "nanmax", "nanmin", "nanmean", "nanvar", "nanstd"):
+for name in ("nan_to_num", "nansum", "nanprod", "nanmax", "nanmin", "nanmean", "nanvar", "nanstd"):
     decompositions[getattr(calls, name)] = getattr(nanfunctions, f"{name}_of")
 
 

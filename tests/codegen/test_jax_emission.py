@@ -332,6 +332,7 @@ CASES = {
             np.nanmean(x, axis=0),
             np.nanvar(x, ddof=1),
             np.nanstd(x, axis=1),
+            np.nan_to_num(x, nan=-1.0),
         ],
         (np.where(np.arange(12) % 5 == 1, np.nan, np.linspace(-1.0, 2.0, 12)).reshape(3, 4),),
     ),

@@ -51,6 +51,7 @@ SPECIAL: dict[str, tuple[tuple, dict]] = {
     "searchsorted": ((np.sort(floats(4)), floats(3, 4)), {"side": "right"}),
     "pad": ((floats(3, 4),), {"pad_width": (1, 2), "mode": "constant", "constant_values": 0}),
     "flip": ((floats(3, 4),), {"axis": 0}),
+    "nan_to_num": ((floats(3, 4),), {"nan": 1.0, "posinf": None, "neginf": -2.0}),
     **{
         name: ((floats(3, 4),), {"axis": 1, "keepdims": False})
         for name in ("nansum", "nanprod", "nanmax", "nanmin", "nanmean")

@@ -40,6 +40,9 @@ CALLS = [
     (lambda x: np.roll(x, (1, 5), axis=(0, 1)), "roll(x, (1, 5), axis=(0, 1))"),
     (lambda x: np.roll(x, (1, 3), axis=(0, 0)), "roll(x, 4, axis=0)"),
     (lambda x: np.roll(x, -1), "roll(x, -1)"),
+    (lambda x: np.tile(x, (2, 1, 3)), "tile(x, (2, 1, 3))"),
+    (lambda x: np.nan_to_num(x / 0, nan=-1.0), "nan_to_num(x / 0, nan=-1.0)"),
+    (lambda x: np.nan_to_num(x, posinf=1), "nan_to_num(x, posinf=1)"),
 ]
 
 
@@ -62,6 +65,8 @@ LOSSES = [
     lambda x: np.sum(np.pad(x, (2, 1), constant_values=3.0) ** 2),
     lambda x: np.sum(np.cos(np.roll(x, (1, -2), axis=(0, 1))) * np.flip(x, 1)),
     lambda x: np.sum(np.roll(x, 5) ** 3),
+    lambda x: np.sum(np.tile(x, (2, 1, 3)) ** 3),
+    lambda x: np.sum(np.nan_to_num(x) ** 3),
 ]
 
 
@@ -96,6 +101,11 @@ def test_a_traced_param_keeps_the_composition():
     np.testing.assert_array_equal(tracegrad.jit(padded)(X, 2.0), np.pad(X, 1, constant_values=2))
     gradient = tracegrad.grad(lambda x, v: np.sum(padded(x, v) ** 2), argnums=1)(X, 2.0)
     assert gradient == pytest.approx(2 * 2.0 * (np.pad(X, 1).size - X.size))
+
+
+def test_a_traced_replacement_keeps_the_composition():
+    text = source(lambda x, v: np.nan_to_num(x, nan=v), X, 2.0)
+    assert "nan_to_num" not in text and "np.isnan(x)" in text
 
 
 def test_static_params_are_python_values():

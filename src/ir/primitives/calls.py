@@ -133,3 +133,10 @@ nanvar, nanstd = (
     declare_call(function, WITH_DDOF[0], 0, WITH_DDOF[1], type_rule=reduced_type)
     for function in (np.nanvar, np.nanstd)
 )
+nan_to_num = declare_call(
+    np.nan_to_num,
+    ("nan", "posinf", "neginf"),
+    0,
+    {"nan": 0.0, "posinf": None, "neginf": None},
+    type_rule=same_type,
+)

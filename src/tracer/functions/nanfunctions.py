@@ -17,7 +17,7 @@ from ...ir import Primitive
 from ...ir.primitives import calls, elementwise, reductions
 from .. import inplace
 from ..source import caller_location
-from .calls import call
+from .calls import call, is_static
 from .common import as_dtype, bind, normalize_axes, reject, type_of
 from .conversions import as_array, astype
 from .rearranging import shortest_axes
@@ -67,6 +67,14 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     x = as_array(x)
     if not has_nan(x):
         return inplace.copy_of(x)  # a new array in NumPy, though no node is needed
+    replacements = {"nan": nan, "posinf": posinf, "neginf": neginf}
+    if type_of(x).dtype.kind == "f" and builtins.all(map(is_static, replacements.values())):
+        return call(calls.nan_to_num, nan_to_num_of, x, **replacements)
+    return nan_to_num_of(x, **replacements)
+
+
+def nan_to_num_of(x, nan=0.0, posinf=None, neginf=None):
+    """np.nan_to_num's composition: three selects."""
     largest = float(np.finfo(type_of(x).dtype).max)
     posinf = largest if posinf is None else posinf
     neginf = -largest if neginf is None else neginf
