@@ -41,7 +41,7 @@ CALLS = [
     (lambda x: np.roll(x, (1, 3), axis=(0, 0)), "roll(x, 4, axis=0)"),
     (lambda x: np.roll(x, -1), "roll(x, -1)"),
     (lambda x: np.tile(x, (2, 1, 3)), "tile(x, (2, 1, 3))"),
-    (lambda x: np.nan_to_num(x / 0, nan=-1.0), "nan_to_num(x / 0, nan=-1.0)"),
+    (lambda x: np.nan_to_num(x * np.inf, nan=-1.0), "nan_to_num(x * {m}.inf, nan=-1.0)"),
     (lambda x: np.nan_to_num(x, posinf=1), "nan_to_num(x, posinf=1)"),
 ]
 
