@@ -27,6 +27,7 @@ from ..tracer.context import Trace
 from ..tracer.functions import nanfunctions, type_of
 from ..tracer.functions.padding import padded
 from ..tracer.functions.rearranging import flipped, rolling, tiled
+from ..tracer.functions.windows import convolved, correlated
 from .interpreter import Rule, RuleTable, differentiable
 from .nested import hint, trace_of
 
@@ -77,6 +78,8 @@ decompositions[calls.pad] = padded
 decompositions[calls.flip] = flipped
 decompositions[calls.roll] = rolling
 decompositions[calls.tile] = tiled
+decompositions[calls.convolve] = convolved
+decompositions[calls.correlate] = correlated
 for name in ("nan_to_num", "nansum", "nanprod", "nanmax", "nanmin", "nanmean", "nanvar", "nanstd"):
     decompositions[getattr(calls, name)] = getattr(nanfunctions, f"{name}_of")
 

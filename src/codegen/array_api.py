@@ -241,7 +241,7 @@ def call_rule(module: str, signature: calls.Signature) -> EmitRule:
             or not same_value(params[name], signature.defaults[name])
         ]
         last = max((signature.params.index(name) for name in written), default=-1)
-        parts = [str(args[0])]
+        parts = [str(arg) for arg in args]
         for index, name in enumerate(signature.params[: last + 1]):
             text = param_text(params[name], module)
             if index < signature.positional:

@@ -333,6 +333,8 @@ CASES = {
             np.nanvar(x, ddof=1),
             np.nanstd(x, axis=1),
             np.nan_to_num(x, nan=-1.0),
+            np.convolve(np.nan_to_num(x[0]), np.array([1.0, -2.0]), mode="same"),
+            np.correlate(np.nan_to_num(x[1]), np.nan_to_num(x[2, :3])),
         ],
         (np.where(np.arange(12) % 5 == 1, np.nan, np.linspace(-1.0, 2.0, 12)).reshape(3, 4),),
     ),

@@ -51,6 +51,8 @@ SPECIAL: dict[str, tuple[tuple, dict]] = {
     "searchsorted": ((np.sort(floats(4)), floats(3, 4)), {"side": "right"}),
     "pad": ((floats(3, 4),), {"pad_width": (1, 2), "mode": "constant", "constant_values": 0}),
     "flip": ((floats(3, 4),), {"axis": 0}),
+    "convolve": ((floats(5), floats(3)), {"mode": "same"}),
+    "correlate": ((floats(3), floats(5)), {"mode": "full"}),
     "nan_to_num": ((floats(3, 4),), {"nan": 1.0, "posinf": None, "neginf": -2.0}),
     **{
         name: ((floats(3, 4),), {"axis": 1, "keepdims": False})

@@ -153,3 +153,23 @@ def test_nan_reductions_with_other_keywords_keep_the_composition():
         assert "np.nan" not in source(fn, NAN_X)
         with np.errstate(all="ignore"):
             np.testing.assert_allclose(tracegrad.jit(fn)(NAN_X), fn(NAN_X), rtol=1e-6)
+
+
+def test_convolve_and_correlate_are_calls_of_two_operands():
+    a, v = X[0], X[1, :3]
+    for fn, call in (
+        (lambda a, v: np.convolve(a, v, mode="same"), "convolve(a, v, mode='same')"),
+        (lambda a, v: np.correlate(v, a, 2), "correlate(v, a, mode='full')"),
+        (lambda a, v: np.convolve(a, v), "convolve(a, v)"),
+    ):
+        for backend, module in BACKENDS:
+            assert f"{module}.{call}" in source(fn, a, v, backend=backend)
+            np.testing.assert_allclose(tracegrad.jit(fn, backend=backend)(a, v), fn(a, v))
+
+        def loss(a, fn=fn):
+            return np.sum(np.sin(fn(a, v)))
+
+        gradient = tracegrad.jit(tracegrad.grad(loss), backend="jax")(a)
+        np.testing.assert_allclose(gradient, numerical_gradient(loss, a), rtol=1e-6, atol=1e-8)
+    integers = source(lambda a: np.convolve(a.astype(np.int64), [1, 2]), a)
+    assert "convolve" not in integers.split("def ")[1]  # the composition where not floats

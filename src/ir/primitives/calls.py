@@ -42,15 +42,16 @@ signatures: dict[Primitive, Signature] = {}
 
 
 def numpy_type(reference: Reference) -> TypeRule:
-    """The type NumPy gives: `reference` run on an uninitialised array of the operand's type
-    (its pages are never written for views, and only once for the copies)."""
+    """The type NumPy gives: `reference` run on zero arrays of the operands' types (pages
+    the allocator maps lazily)."""
 
     def rule(types: tuple[TensorType, ...], **params: Any) -> tuple[TensorType, ...]:
-        (x,) = types
         try:
-            value = reference(np.empty(x.shape, x.dtype), **params)
+            value = reference(*(np.zeros(x.shape, x.dtype) for x in types), **params)
         except (TypeError, ValueError) as error:
-            raise TypeRuleError(f"{reference.__name__}: {error}, for {x} and {params}") from None
+            raise TypeRuleError(
+                f"{reference.__name__}: {error}, for {types} and {params}"
+            ) from None
         return (TensorType(value.shape, value.dtype),)
 
     return rule
@@ -140,3 +141,5 @@ nan_to_num = declare_call(
     {"nan": 0.0, "posinf": None, "neginf": None},
     type_rule=same_type,
 )
+convolve = declare_call(np.convolve, ("mode",), 0, {"mode": "full"})
+correlate = declare_call(np.correlate, ("mode",), 0, {"mode": "valid"})

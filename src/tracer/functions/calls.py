@@ -1,9 +1,10 @@
 """Tracer layer: binding a composite call (ir/primitives/calls.py), a NumPy function the
 emitted code writes as one call, where it can be one.
 
-`call(op, composition, x, **params)` records one `op` node where `x` is a traced array and
-every param static, and otherwise computes `composition(x, **params)`, the tracing functions
-the call stands for (a traced param, a Python scalar operand); on constants it is NumPy's.
+`call(op, composition, *operands, **params)` records one `op` node where the operands are
+arrays (one at least traced) and every param static, and otherwise computes
+`composition(*operands, **params)`, the tracing functions the call stands for (a traced
+param, a Python scalar operand); on constants alone it is NumPy's.
 The composition is also the call's decomposition, so both spellings have one meaning.
 """
 
@@ -27,9 +28,9 @@ def is_static(value: Any) -> bool:
     return value is None or type(value) in (bool, int, float, str)
 
 
-def call(op: Primitive, composition: Callable[..., Any], x: Any, **params: Any) -> Any:
-    if find_trace([x, *params.values()]) is None:
-        return op.reference(x, **params)
-    if find_trace([x]) is None or type_of(x).weak or not all(map(is_static, params.values())):
-        return composition(x, **params)
-    return bind(op, x, **params)
+def call(op: Primitive, composition: Callable[..., Any], *operands: Any, **params: Any) -> Any:
+    if find_trace([*operands, *params.values()]) is None:
+        return op.reference(*operands, **params)
+    if any(type_of(x).weak for x in operands) or not all(map(is_static, params.values())):
+        return composition(*operands, **params)
+    return bind(op, *operands, **params)
