@@ -26,6 +26,7 @@ from ..tracer import functions as tnp
 from ..tracer.context import Trace
 from ..tracer.functions import nanfunctions, type_of
 from ..tracer.functions.padding import padded
+from ..tracer.functions.products import kron_of
 from ..tracer.functions.rearranging import flipped, rolling, tiled
 from ..tracer.functions.windows import convolved, correlated
 from .interpreter import Rule, RuleTable, differentiable
@@ -78,6 +79,7 @@ decompositions[calls.pad] = padded
 decompositions[calls.flip] = flipped
 decompositions[calls.roll] = rolling
 decompositions[calls.tile] = tiled
+decompositions[calls.kron] = kron_of
 decompositions[calls.convolve] = convolved
 decompositions[calls.correlate] = correlated
 for name in ("nan_to_num", "nansum", "nanprod", "nanmax", "nanmin", "nanmean", "nanvar", "nanstd"):

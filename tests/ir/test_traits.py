@@ -52,6 +52,7 @@ SPECIAL: dict[str, tuple[tuple, dict]] = {
     "pad": ((floats(3, 4),), {"pad_width": (1, 2), "mode": "constant", "constant_values": 0}),
     "flip": ((floats(3, 4),), {"axis": 0}),
     "convolve": ((floats(5), floats(3)), {"mode": "same"}),
+    "kron": ((floats(3, 4), floats(2)), {}),
     "correlate": ((floats(3), floats(5)), {"mode": "full"}),
     "nan_to_num": ((floats(3, 4),), {"nan": 1.0, "posinf": None, "neginf": -2.0}),
     **{

@@ -41,6 +41,7 @@ CALLS = [
     (lambda x: np.roll(x, (1, 3), axis=(0, 0)), "roll(x, 4, axis=0)"),
     (lambda x: np.roll(x, -1), "roll(x, -1)"),
     (lambda x: np.tile(x, (2, 1, 3)), "tile(x, (2, 1, 3))"),
+    (lambda x: np.kron(x, x[0]), "kron(x, x[0])"),
     (lambda x: np.nan_to_num(x * np.inf, nan=-1.0), "nan_to_num(x * {m}.inf, nan=-1.0)"),
     (lambda x: np.nan_to_num(x, posinf=1), "nan_to_num(x, posinf=1)"),
 ]
@@ -66,6 +67,7 @@ LOSSES = [
     lambda x: np.sum(np.cos(np.roll(x, (1, -2), axis=(0, 1))) * np.flip(x, 1)),
     lambda x: np.sum(np.roll(x, 5) ** 3),
     lambda x: np.sum(np.tile(x, (2, 1, 3)) ** 3),
+    lambda x: np.sum(np.sin(np.kron(x[:, :2], x))),
     lambda x: np.sum(np.nan_to_num(x) ** 3),
 ]
 
