@@ -20,11 +20,15 @@ from typing import Any
 
 from ..ir import Graph, Primitive
 from ..ir.primitive import primitives
-from ..ir.primitives import reductions, sorting
+from ..ir.primitives import calls, reductions, sorting
 from ..tracer import control
 from ..tracer import functions as tnp
 from ..tracer.context import Trace
-from ..tracer.functions import type_of
+from ..tracer.functions import nanfunctions, type_of
+from ..tracer.functions.padding import padded
+from ..tracer.functions.products import kron_of
+from ..tracer.functions.rearranging import flipped, rolling, tiled
+from ..tracer.functions.windows import convolved, correlated
 from .interpreter import Rule, RuleTable, differentiable
 from .nested import hint, trace_of
 
@@ -70,6 +74,16 @@ decompositions[sorting.sort] = sort
 decompositions[sorting.partition] = partition
 decompositions[primitives["log_softmax"]] = log_softmax
 decompositions[primitives["root_sum_squares"]] = root_sum_squares
+# Composite calls: each is the composition the front end records where it cannot be one call.
+decompositions[calls.pad] = padded
+decompositions[calls.flip] = flipped
+decompositions[calls.roll] = rolling
+decompositions[calls.tile] = tiled
+decompositions[calls.kron] = kron_of
+decompositions[calls.convolve] = convolved
+decompositions[calls.correlate] = correlated
+for name in ("nan_to_num", "nansum", "nanprod", "nanmax", "nanmin", "nanmean", "nanvar", "nanstd"):
+    decompositions[getattr(calls, name)] = getattr(nanfunctions, f"{name}_of")
 
 
 def decomposition_graph(op: Primitive, operands: Sequence[Any], params: dict) -> Graph:

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..ir import Primitive
 from ..ir.primitive import primitives
-from ..ir.primitives import contractions, elementwise, indexing, reductions, shapes
+from ..ir.primitives import calls, contractions, elementwise, indexing, reductions, shapes
 from ..tracer import functions as tnp
 from ..tracer import scatter
 from ..tracer.context import find_trace
@@ -205,6 +205,15 @@ def root_sum_squares_jvp(tangents, c, out, axis, keepdims, divisor):
 
 
 jvp_rules[primitives["root_sum_squares"]] = root_sum_squares_jvp
+
+
+def pad_jvp(tangents, x, out, pad_width, mode, constant_values):
+    """The tangent padded alike: with zeros where the pad is a constant."""
+    (t,) = tangents
+    return tnp.pad(t, pad_width, mode=mode)
+
+
+jvp_rules[calls.pad] = pad_jvp
 
 
 # --- linear primitives: each is its own JVP ---------------------------------------------

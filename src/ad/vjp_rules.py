@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..ir.primitive import primitives
-from ..ir.primitives import contractions, elementwise, indexing, reductions, shapes
+from ..ir.primitives import calls, contractions, elementwise, indexing, reductions, shapes
 from ..tracer import functions as tnp
 from ..tracer import scatter
 from ..tracer.functions import type_of
@@ -255,6 +255,34 @@ def root_sum_squares_vjp(ct, c, out, axis, keepdims, divisor):
 
 
 vjp_rules[primitives["root_sum_squares"]] = root_sum_squares_vjp
+
+
+# --- composite calls: the permutations' transposes read as one call back -------------------
+
+
+def negated(shift: int | tuple[int, ...]) -> int | tuple[int, ...]:
+    return tuple(-s for s in shift) if isinstance(shift, tuple) else -shift
+
+
+def pad_vjp(cts, x, outs, pad_width, mode, constant_values):
+    """A constant pad's cotangent is one slice, the array's place in the padded one; the
+    other modes' go through the decomposition (a scatter of the positions NumPy pads with)."""
+    if mode != "constant":
+        from .decompositions import decomposition_vjp  # it differentiates with this table
+
+        return decomposition_vjp(calls.pad)(
+            cts, x, outs=outs, pad_width=pad_width, mode=mode, constant_values=constant_values
+        )
+    widths = np.broadcast_to(np.asarray(pad_width), (type_of(x).ndim, 2))
+    window = tuple(
+        slice(int(b), n + int(b)) for (b, _), n in zip(widths, type_of(x).shape, strict=True)
+    )
+    return [cts[0][window]]
+
+
+vjp_rules[calls.pad] = pad_vjp
+vjp_rules[calls.flip] = lambda ct, x, out, axis: [tnp.flip(ct, axis)]
+vjp_rules[calls.roll] = lambda ct, x, out, shift, axis: [tnp.roll(ct, negated(shift), axis)]
 
 
 # --- shapes and conversions -------------------------------------------------------------

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
+import numpy as np
+
 from ..ir import Node
 from ..ir.primitive import Group, Primitive, primitives
 from ..ir.primitives import (
+    calls,
     composites,
     contractions,
     elementwise,
@@ -217,6 +220,45 @@ def sorting_rules(module: str) -> EmitTable:
     )
 
 
+def param_text(value: object, module: str) -> str:
+    """A static param as source: tuples written out, non-finite floats as `np.inf`."""
+    if isinstance(value, tuple):
+        inner = ", ".join(param_text(v, module) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, float) and not np.isfinite(value):
+        return f"{module}.nan" if np.isnan(value) else f"{'-' if value < 0 else ''}{module}.inf"
+    return repr(value)
+
+
+def call_rule(module: str, signature: calls.Signature) -> EmitRule:
+    """A composite call as the user writes it: each param left out where it has its
+    default (a positional one only where none after it is written)."""
+
+    def rule(node: Node, args: list[Expr]) -> str:
+        params = node.params
+        written = [
+            name
+            for name in signature.params
+            if name not in signature.defaults
+            or not same_value(params[name], signature.defaults[name])
+        ]
+        last = max((signature.params.index(name) for name in written), default=-1)
+        parts = [str(arg) for arg in args]
+        for index, name in enumerate(signature.params[: last + 1]):
+            text = param_text(params[name], module)
+            if index < signature.positional:
+                parts.append(text)
+            elif name in written:
+                parts.append(f"{name}={text}")
+        return f"{module}.{signature.function}({', '.join(parts)})"
+
+    return rule
+
+
+def same_value(value: object, default: object) -> bool:
+    return type(value) in (type(default), int, float) and value == default
+
+
 def array_api_rules(module: str) -> EmitTable:
     """The rules NumPy and jax.numpy spell alike, written with `module` (`np`, `jnp`)."""
     return (
@@ -236,6 +278,7 @@ def array_api_rules(module: str) -> EmitTable:
                 control_primitives.custom_vjp: custom_vjp_rule,
             }
         )
+        | EmitTable((op, call_rule(module, sig)) for op, sig in calls.signatures.items())
         | reduction_rules(module)
         | sorting_rules(module)
         | shape_rules(module)

@@ -49,6 +49,20 @@ SPECIAL: dict[str, tuple[tuple, dict]] = {
     "partition": ((floats(3, 4),), {"axis": 1, "kth": (1,)}),
     "argpartition": ((floats(3, 4),), {"axis": 0, "kth": (0, 2)}),
     "searchsorted": ((np.sort(floats(4)), floats(3, 4)), {"side": "right"}),
+    "pad": ((floats(3, 4),), {"pad_width": (1, 2), "mode": "constant", "constant_values": 0}),
+    "flip": ((floats(3, 4),), {"axis": 0}),
+    "convolve": ((floats(5), floats(3)), {"mode": "same"}),
+    "kron": ((floats(3, 4), floats(2)), {}),
+    "correlate": ((floats(3), floats(5)), {"mode": "full"}),
+    "nan_to_num": ((floats(3, 4),), {"nan": 1.0, "posinf": None, "neginf": -2.0}),
+    **{
+        name: ((floats(3, 4),), {"axis": 1, "keepdims": False})
+        for name in ("nansum", "nanprod", "nanmax", "nanmin", "nanmean")
+    },
+    "nanvar": ((floats(3, 4),), {"axis": None, "ddof": 1, "keepdims": True}),
+    "nanstd": ((floats(3, 4),), {"axis": (0, 1), "ddof": 0, "keepdims": False}),
+    "tile": ((floats(3, 4),), {"reps": (2, 1, 3)}),
+    "roll": ((floats(3, 4),), {"shift": (1, -1), "axis": (0, 1)}),
 }
 
 

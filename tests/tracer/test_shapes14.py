@@ -112,7 +112,7 @@ def gradient_source(fn, *args, backend="numpy"):
 
 def test_the_cotangent_of_pad_is_a_slice():
     text = gradient_source(lambda x: np.sum(np.pad(x, 1) ** 2), X)
-    assert "[:, 1:4]" in text and "[1:3]" in text
+    assert "np.pad(x, 1)" in text and "d_x = d_pad[1:3, 1:4]" in text
     assert "add.at" not in text and "= np.zeros" not in text
 
 
@@ -120,9 +120,9 @@ def test_the_cotangent_of_flip_is_a_flip():
     def loss(x):
         return np.sum(np.sin(np.flip(x)) ** 2)
 
-    for backend in ("numpy", "jax"):
+    for backend, module in (("numpy", "np"), ("jax", "jnp")):
         text = gradient_source(loss, X, backend=backend)
-        assert "d_x = d_index[::-1, ::-1]" in text
+        assert f"flip = {module}.flip(x)" in text and f"d_x = {module}.flip(d_flip)" in text
         assert "zeros" not in text and ".at[" not in text
     # a slice that is not the whole axis still scatters into zeros
     assert "[:, ::-2] = " in gradient_source(lambda x: np.sum(x[:, ::-2] ** 2), X)

@@ -2,6 +2,7 @@
 
 from ..primitive import Group, Primitive, primitives
 from . import (
+    calls,
     composites,
     contractions,
     control,
@@ -16,6 +17,7 @@ from . import (
 __all__ = [
     "Group",
     "Primitive",
+    "calls",
     "composites",
     "contractions",
     "control",

@@ -5,17 +5,22 @@ derivatives come from the composition (zero at a NaN)."""
 
 from __future__ import annotations
 
+import builtins  # `all` is np.all's tracing function here
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ...errors import TraceError
-from ...ir.primitives import elementwise, reductions
+from ...ir import Primitive
+from ...ir.primitives import calls, elementwise, reductions
 from .. import inplace
 from ..source import caller_location
-from .common import as_dtype, bind, reject, type_of
+from .calls import call, is_static
+from .common import as_dtype, bind, normalize_axes, reject, type_of
 from .conversions import as_array, astype, numpy_scalar
+from .rearranging import shortest_axes
 from .reductions import all, broadcasts_to, extremum, prod, sum
 from .registry import implements
 from .shapes import reshape
@@ -62,6 +67,14 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     x = as_array(x)
     if not has_nan(x):  # a new array in NumPy (a scalar if 0-d), though no node is needed
         return numpy_scalar(inplace.copy_of(x))
+    replacements = {"nan": nan, "posinf": posinf, "neginf": neginf}
+    if type_of(x).dtype.kind == "f" and builtins.all(map(is_static, replacements.values())):
+        return numpy_scalar(call(calls.nan_to_num, nan_to_num_of, x, **replacements))
+    return numpy_scalar(nan_to_num_of(x, **replacements))
+
+
+def nan_to_num_of(x, nan=0.0, posinf=None, neginf=None):
+    """np.nan_to_num's composition: three selects."""
     largest = float(np.finfo(type_of(x).dtype).max)
     posinf = largest if posinf is None else posinf
     neginf = -largest if neginf is None else neginf
@@ -87,15 +100,47 @@ def replacement(x: Any, value: Any) -> Any:
     return astype(value, t.dtype)
 
 
+def reduction_call(op: Primitive, composition: Callable, a, axis, keepdims, **others) -> Any:
+    """`op(a, axis=..., keepdims=...)` as one call where `a` is a floating array of at least
+    one axis and the other keywords (ddof aside) are left out, else the composition."""
+    a = as_array(a)
+    source = type_of(a)
+    ddof = {"ddof": others.pop("ddof")} if "ddof" in others else {}
+    plain = (
+        source.dtype.kind == "f"
+        and source.ndim > 0
+        and type(keepdims) is bool
+        and builtins.all(type(value) is int for value in ddof.values())
+        and builtins.all(value is None for value in others.values())
+        and axis != ()
+    )
+    if not plain:
+        return composition(a, axis=axis, keepdims=keepdims, **ddof, **others)
+    axes = normalize_axes(axis, source.ndim, op.name)
+    return call(
+        op, composition, a, axis=shortest_axes(axes, source.ndim), keepdims=keepdims, **ddof
+    )
+
+
 @implements(np.nansum)
 def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     reject("nansum", out=out)
+    others = {"dtype": dtype, "initial": initial, "where": where}
+    return reduction_call(calls.nansum, nansum_of, a, axis, keepdims, **others)
+
+
+def nansum_of(a, axis=None, dtype=None, keepdims=False, initial=None, where=None):
     return sum(without_nan(a, 0), axis, dtype, None, keepdims, initial, where)
 
 
 @implements(np.nanprod)
 def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     reject("nanprod", out=out)
+    others = {"dtype": dtype, "initial": initial, "where": where}
+    return reduction_call(calls.nanprod, nanprod_of, a, axis, keepdims, **others)
+
+
+def nanprod_of(a, axis=None, dtype=None, keepdims=False, initial=None, where=None):
     return prod(without_nan(a, 1), axis, dtype, None, keepdims, initial, where)
 
 
@@ -107,13 +152,23 @@ def without_nan(a: Any, fill: Any) -> Any:
 @implements(np.nanmax)
 def nanmax(a, axis=None, out=None, keepdims=False, initial=None, where=None):
     reject("nanmax", out=out)
-    return numpy_scalar(nan_extremum("nanmax", -math.inf, a, axis, keepdims, initial, where))
+    others = {"initial": initial, "where": where}
+    return numpy_scalar(reduction_call(calls.nanmax, nanmax_of, a, axis, keepdims, **others))
+
+
+def nanmax_of(a, axis=None, keepdims=False, initial=None, where=None):
+    return nan_extremum("nanmax", -math.inf, a, axis, keepdims, initial, where)
 
 
 @implements(np.nanmin)
 def nanmin(a, axis=None, out=None, keepdims=False, initial=None, where=None):
     reject("nanmin", out=out)
-    return numpy_scalar(nan_extremum("nanmin", math.inf, a, axis, keepdims, initial, where))
+    others = {"initial": initial, "where": where}
+    return numpy_scalar(reduction_call(calls.nanmin, nanmin_of, a, axis, keepdims, **others))
+
+
+def nanmin_of(a, axis=None, keepdims=False, initial=None, where=None):
+    return nan_extremum("nanmin", math.inf, a, axis, keepdims, initial, where)
 
 
 def nan_extremum(name: str, loses: float, a, axis, keepdims, initial, where) -> Any:
@@ -144,6 +199,11 @@ def inexact_dtype(dtype: Any, name: str) -> np.dtype | None:
 @implements(np.nanmean)
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     reject("nanmean", out=out)
+    others = {"dtype": dtype, "where": where}
+    return reduction_call(calls.nanmean, nanmean_of, a, axis, keepdims, **others)
+
+
+def nanmean_of(a, axis=None, dtype=None, keepdims=False, *, where=None):
     a = as_array(a)
     if not has_nan(a):
         return mean(a, axis, dtype, None, keepdims, where=where)
@@ -167,9 +227,17 @@ def nanvar(
     mean=None,
     correction=None,
 ):
+    reject("nanvar", out=out)
+    others = {"dtype": dtype, "where": where, "mean": mean, "correction": correction}
+    return reduction_call(calls.nanvar, nanvar_of, a, axis, keepdims, ddof=ddof, **others)
+
+
+def nanvar_of(
+    a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
+    correction=None,
+):  # fmt: skip
     """np.nanvar: the variance of the non-NaN elements; NaN where the degrees of freedom
     (their count less ddof) are not positive, as NumPy gives."""
-    reject("nanvar", out=out)
     a = as_array(a)
     keywords = {"where": where, "mean": mean, "correction": correction}
     if not has_nan(a):
@@ -192,4 +260,22 @@ def nanvar(
     return numpy_scalar(select(positive, variance, math.nan))
 
 
-nanstd = implements(np.nanstd)(root_of(nanvar, "nanstd"))
+nanstd_of = root_of(nanvar_of, "nanstd")
+
+
+@implements(np.nanstd)
+def nanstd(
+    a,
+    axis=None,
+    dtype=None,
+    out=None,
+    ddof=0,
+    keepdims=False,
+    *,
+    where=None,
+    mean=None,
+    correction=None,
+):
+    reject("nanstd", out=out)
+    others = {"dtype": dtype, "where": where, "mean": mean, "correction": correction}
+    return reduction_call(calls.nanstd, nanstd_of, a, axis, keepdims, ddof=ddof, **others)

@@ -9,8 +9,10 @@ from typing import Any
 import numpy as np
 
 from ...errors import TraceError
+from ...ir.primitives import calls
 from ..context import find_trace
 from ..source import caller_location
+from .calls import call
 from .common import type_of
 from .conversions import astype, zero_d_array
 from .indexing import take
@@ -118,16 +120,36 @@ def pad_gathered(array: Any, widths: list[tuple[int, int]], mode: str) -> Any:
     for axis, (before, after) in enumerate(widths):
         if before == after == 0:
             continue
-        try:
-            positions = np.pad(np.arange(type_of(array).shape[axis]), (before, after), mode=mode)
-        except ValueError as error:
-            raise TraceError(
-                f"np.pad: {error}",
-                loc=caller_location(),
-                hint="pad empty axes with mode='constant'",
-            ) from None
-        result = take(result, positions, axis=axis)
+        result = take(result, positions(type_of(array).shape[axis], before, after, mode), axis)
     return result
+
+
+def positions(size: int, before: int, after: int, mode: str) -> np.ndarray:
+    """The positions along an axis of `size` that NumPy pads with in `mode`."""
+    try:
+        return np.pad(np.arange(size), (before, after), mode=mode)
+    except ValueError as error:
+        raise TraceError(
+            f"np.pad: {error}", loc=caller_location(), hint="pad empty axes with mode='constant'"
+        ) from None
+
+
+def shortest(pairs: list[tuple[Any, Any]]) -> Any:
+    """Per-axis (before, after) pairs as the user would write them: one value, one pair for
+    every axis, or a pair per axis; Python scalars, so the IR and the emitted code hold them."""
+    pairs = [tuple(np.asarray(value).item() for value in pair) for pair in pairs]
+    if any(pair != pairs[0] for pair in pairs):
+        return tuple(pairs)
+    before, after = pairs[0]
+    return before if before == after else (before, after)
+
+
+def padded(array: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Any:
+    """np.pad's composition, the decomposition of its composite call."""
+    widths = pad_widths(pad_width, type_of(array).ndim)
+    if mode == "constant":
+        return pad_constant(array, widths, constant_values)
+    return pad_gathered(array, widths, mode)
 
 
 @implements(np.pad, note="modes constant, edge, reflect, symmetric and wrap (reflect_type='even')")
@@ -137,6 +159,12 @@ def pad(array, pad_width, mode="constant", **kwargs):
     widths = pad_widths(pad_width, ndim)
     if not any(before or after for before, after in widths):  # a new array, a 0-d one too
         return zero_d_array(unchanged(array))
-    if mode == "constant":
-        return pad_constant(array, widths, kwargs.get("constant_values", 0))
-    return pad_gathered(array, widths, mode)
+    if mode != "constant":  # NumPy's errors (an empty axis), before the call is recorded
+        for size, (before, after) in zip(type_of(array).shape, widths, strict=True):
+            positions(size, before, after, mode)
+    values = kwargs.get("constant_values", 0) if mode == "constant" else 0
+    if find_trace([values]) is None:
+        values = shortest(as_pairs(values, ndim, "constant_values"))
+    return call(
+        calls.pad, padded, array, pad_width=shortest(widths), mode=mode, constant_values=values
+    )

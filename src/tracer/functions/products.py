@@ -11,7 +11,9 @@ from typing import Any
 import numpy as np
 
 from ...errors import TraceError
+from ...ir.primitives import calls
 from ..source import caller_location
+from .calls import call
 from .common import normalize_axis, type_of
 from .conversions import as_array, zero_d_array
 from .linalg import einsum, matmul
@@ -113,6 +115,13 @@ def kron(a, b):
     a_shape = (1,) * (b_ndim - type_of(a).ndim) + type_of(a).shape
     if not a_shape or b_ndim == 0:
         return multiply(a, b)
+    return call(calls.kron, kron_of, a, b)
+
+
+def kron_of(a: Any, b: Any) -> Any:
+    """np.kron's composition (its call's decomposition), of arrays of one axis or more."""
+    b_ndim = type_of(b).ndim
+    a_shape = (1,) * (b_ndim - type_of(a).ndim) + type_of(a).shape
     b_shape = (1,) * (len(a_shape) - b_ndim) + type_of(b).shape
     # Interleave the axes, a's first: (n0, 1, n1, 1, ...) times (1, m0, 1, m1, ...).
     spread_a = reshape(a, tuple(d for n in a_shape for d in (n, 1)))

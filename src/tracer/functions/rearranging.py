@@ -9,8 +9,10 @@ from typing import Any
 import numpy as np
 
 from ...errors import TraceError
+from ...ir.primitives import calls
 from ..context import find_trace
 from ..source import caller_location
+from .calls import call
 from .common import integer_argument, normalize_axes, normalize_axis, type_of
 from .conversions import numpy_scalar
 from .registry import implements
@@ -39,13 +41,29 @@ def concrete_ints(value: Any, function: str, what: str) -> np.ndarray:
     return array
 
 
+def flipped(m: Any, axis: Any = None) -> Any:
+    """np.flip's composition (its call's decomposition): a step -1 slice along the axes."""
+    ndim = type_of(m).ndim
+    axes = normalize_axes(axis, ndim, "flip")
+    if not axes:
+        return unchanged(m)
+    return m[tuple(REVERSED if i in axes else slice(None) for i in range(ndim))]
+
+
+def shortest_axes(axes: tuple[int, ...], ndim: int) -> Any:
+    """Axes as the user would write them: None for all of them, an int for one."""
+    if len(axes) == ndim:
+        return None
+    return axes[0] if len(axes) == 1 else axes
+
+
 @implements(np.flip)
 def flip(m, axis=None):
     ndim = type_of(m).ndim
     axes = normalize_axes(axis, ndim, "flip")
     if not axes:  # of a 0-d value `m[()]`: a NumPy scalar
         return numpy_scalar(unchanged(m))
-    return m[tuple(REVERSED if i in axes else slice(None) for i in range(ndim))]
+    return call(calls.flip, flipped, m, axis=shortest_axes(axes, ndim))
 
 
 def at_least_dims(m: Any, ndim: int, function: str) -> None:
@@ -79,11 +97,9 @@ def rolled(a: Any, shift: int, axis: int) -> Any:
     return concatenate([a[(*before, slice(-shift, None))], a[(*before, slice(None, -shift))]], axis)
 
 
-@implements(np.roll)
-def roll(a, shift, axis=None):
+def roll_totals(a: Any, shift: Any, axis: Any) -> list[int]:
+    """The shift along each axis: shifts along the same axis add up, as in NumPy."""
     shifts = concrete_ints(shift, "roll", "shift")
-    if axis is None:
-        return reshape(roll(reshape(a, (-1,)), shift, 0), type_of(a).shape)
     ndim = type_of(a).ndim
     try:
         pairs = np.broadcast(shifts, np.asarray(axis))
@@ -94,12 +110,46 @@ def roll(a, shift, axis=None):
             hint="give one shift per axis",
         ) from None
     totals = [0] * ndim
-    for step, ax in pairs:  # shifts along the same axis add up, as in NumPy
+    for step, ax in pairs:
         totals[normalize_axis(ax, ndim, "roll")] += int(step)
+    return totals
+
+
+def rolling(a: Any, shift: Any, axis: Any = None) -> Any:
+    """np.roll's composition (its call's decomposition): concatenates of two slices."""
+    if axis is None:
+        return reshape(rolling(reshape(a, (-1,)), shift, 0), type_of(a).shape)
     result = a
-    for ax, total in enumerate(totals):
+    for ax, total in enumerate(roll_totals(a, shift, axis)):
         result = rolled(result, total, ax)
     return result if result is not a else unchanged(a)
+
+
+def roll_spelling(a: Any, shift: Any, axis: Any) -> dict[str, Any] | None:
+    """np.roll's shift and axis as the user would write them, the axes it leaves alone left
+    out; None where it moves nothing."""
+    if axis is None:
+        total = int(concrete_ints(shift, "roll", "shift").sum())
+        return {"shift": total, "axis": None} if total % max(type_of(a).size, 1) else None
+    shape = type_of(a).shape
+    moved = [
+        (ax, total)
+        for ax, total in enumerate(roll_totals(a, shift, axis))
+        if shape[ax] and total % shape[ax]
+    ]
+    if not moved:
+        return None
+    if len(moved) == 1:
+        return {"shift": moved[0][1], "axis": moved[0][0]}
+    return {"shift": tuple(t for _, t in moved), "axis": tuple(ax for ax, _ in moved)}
+
+
+@implements(np.roll)
+def roll(a, shift, axis=None):
+    spelling = roll_spelling(a, shift, axis)
+    if spelling is None:
+        return unchanged(a)
+    return call(calls.roll, rolling, a, **spelling)
 
 
 @implements(np.rollaxis)
@@ -147,16 +197,15 @@ def rot90(m, k=1, axes=(0, 1)):
     if turns == 0:
         return unchanged(m)
     if turns == 2:
-        return flip(m, (first, second))
+        return flipped(m, (first, second))
     order = list(range(type_of(m).ndim))
     order[first], order[second] = order[second], order[first]
     if turns == 1:
-        return transpose(flip(m, second), order)
-    return flip(transpose(m, order), second)
+        return transpose(flipped(m, second), order)
+    return flipped(transpose(m, order), second)
 
 
-@implements(np.tile)
-def tile(A, reps):
+def tile_counts(A: Any, reps: Any) -> list[int]:
     counts = concrete_ints(reps, "tile", "reps").reshape(-1).tolist()
     if any(c < 0 for c in counts):
         raise TraceError(
@@ -164,6 +213,12 @@ def tile(A, reps):
             loc=caller_location(),
             hint="give each axis a count >= 0",
         )
+    return counts
+
+
+def tiled(A: Any, reps: Any) -> Any:
+    """np.tile's composition (its call's decomposition): a broadcast between two reshapes."""
+    counts = tile_counts(A, reps)
     source = type_of(A).shape
     ndim = max(len(counts), len(source))
     shape = (1,) * (ndim - len(source)) + source
@@ -173,5 +228,13 @@ def tile(A, reps):
     # Each repeated axis n becomes (count, n): broadcast along the new axes, then merged.
     pairs = [((1, c), n) if c != 1 else ((), n) for c, n in zip(counts, shape, strict=True)]
     spread = reshape(A, tuple(d for new, n in pairs for d in (*new[:1], n)))
-    tiled = broadcast_to(spread, tuple(d for new, n in pairs for d in (*new[1:], n)))
-    return reshape(tiled, tuple(c * n for c, n in zip(counts, shape, strict=True)))
+    spread = broadcast_to(spread, tuple(d for new, n in pairs for d in (*new[1:], n)))
+    return reshape(spread, tuple(c * n for c, n in zip(counts, shape, strict=True)))
+
+
+@implements(np.tile)
+def tile(A, reps):
+    counts = tile_counts(A, reps)
+    if all(c == 1 for c in counts):
+        return tiled(A, reps)
+    return call(calls.tile, tiled, A, reps=counts[0] if len(counts) == 1 else tuple(counts))

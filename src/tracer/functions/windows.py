@@ -5,12 +5,16 @@ the windows of the zero-padded longer input times the shorter one."""
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ...errors import TraceError
+from ...ir import Primitive
+from ...ir.primitives import calls
 from ..source import caller_location
+from .calls import call
 from .common import normalize_axis, type_of
 from .conversions import as_array
 from .indexing import take
@@ -111,10 +115,22 @@ def sliding_products(long: Any, short: Any, mode: str) -> Any:
     return matmul(sliding_window_view(padded, size), short)
 
 
+def as_call(op: Primitive, composition: Callable, a: Any, v: Any, mode: str) -> Any:
+    """The call where both vectors are floating (the others keep the composition)."""
+    if type_of(a).dtype.kind == type_of(v).dtype.kind == "f":
+        return call(op, composition, a, v, mode=mode)
+    return composition(a, v, mode)
+
+
 @implements(np.convolve)
 def convolve(a, v, mode="full"):
     mode = mode_name(mode, "convolve")
     a, v = vectors(a, v, "convolve")
+    return as_call(calls.convolve, convolved, a, v, mode)
+
+
+def convolved(a: Any, v: Any, mode: str = "full") -> Any:
+    """np.convolve's composition (its call's decomposition): products of sliding windows."""
     if type_of(v).size > type_of(a).size:
         a, v = v, a
     return sliding_products(a, flip(v), mode)
@@ -124,6 +140,11 @@ def convolve(a, v, mode="full"):
 def correlate(a, v, mode="valid"):
     mode = mode_name(mode, "correlate")
     a, v = vectors(a, v, "correlate")
+    return as_call(calls.correlate, correlated, a, v, mode)
+
+
+def correlated(a: Any, v: Any, mode: str = "valid") -> Any:
+    """np.correlate's composition (its call's decomposition)."""
     if type_of(v).size > type_of(a).size:
         # c[k] = sum_n a[n + k] v[n] is the reversal of v correlated with a.
         return flip(sliding_products(v, a, mode))
