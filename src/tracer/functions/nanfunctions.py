@@ -214,24 +214,6 @@ def nanmean_of(a, axis=None, dtype=None, keepdims=False, *, where=None):
     return divided_by_count(total, count)
 
 
-@implements(np.nanvar)
-def nanvar(
-    a,
-    axis=None,
-    dtype=None,
-    out=None,
-    ddof=0,
-    keepdims=False,
-    *,
-    where=None,
-    mean=None,
-    correction=None,
-):
-    reject("nanvar", out=out)
-    others = {"dtype": dtype, "where": where, "mean": mean, "correction": correction}
-    return reduction_call(calls.nanvar, nanvar_of, a, axis, keepdims, ddof=ddof, **others)
-
-
 def nanvar_of(
     a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
     correction=None,
@@ -263,19 +245,21 @@ def nanvar_of(
 nanstd_of = root_of(nanvar_of, "nanstd")
 
 
-@implements(np.nanstd)
-def nanstd(
-    a,
-    axis=None,
-    dtype=None,
-    out=None,
-    ddof=0,
-    keepdims=False,
-    *,
-    where=None,
-    mean=None,
-    correction=None,
-):
-    reject("nanstd", out=out)
-    others = {"dtype": dtype, "where": where, "mean": mean, "correction": correction}
-    return reduction_call(calls.nanstd, nanstd_of, a, axis, keepdims, ddof=ddof, **others)
+def deviation(name: str, op: Primitive, composition: Callable) -> Callable:
+    """np.nanvar or np.nanstd (NumPy's one signature): one call of `op` where it can be, else
+    the composition."""
+
+    def function(
+        a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
+        correction=None,
+    ):  # fmt: skip
+        reject(name, out=out)
+        others = {"dtype": dtype, "where": where, "mean": mean, "correction": correction}
+        return reduction_call(op, composition, a, axis, keepdims, ddof=ddof, **others)
+
+    function.__name__ = function.__qualname__ = name
+    return implements(getattr(np, name))(function)
+
+
+nanvar = deviation("nanvar", calls.nanvar, nanvar_of)
+nanstd = deviation("nanstd", calls.nanstd, nanstd_of)
