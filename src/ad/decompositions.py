@@ -23,8 +23,9 @@ from ..ir.primitive import primitives
 from ..ir.primitives import calls, reductions, sorting
 from ..tracer import control
 from ..tracer import functions as tnp
-from ..tracer.context import Trace
+from ..tracer.context import Trace, find_trace
 from ..tracer.functions import nanfunctions, type_of
+from ..tracer.functions.mathematical import sinc_of
 from ..tracer.functions.padding import padded
 from ..tracer.functions.products import kron_of
 from ..tracer.functions.rearranging import flipped, rolling, tiled
@@ -80,17 +81,42 @@ decompositions[calls.flip] = flipped
 decompositions[calls.roll] = rolling
 decompositions[calls.tile] = tiled
 decompositions[calls.kron] = kron_of
+decompositions[calls.sinc] = sinc_of
 decompositions[calls.convolve] = convolved
 decompositions[calls.correlate] = correlated
 for name in ("nan_to_num", "nansum", "nanprod", "nanmax", "nanmin", "nanmean", "nanvar", "nanstd"):
     decompositions[getattr(calls, name)] = getattr(nanfunctions, f"{name}_of")
 
 
+def operand_names(operands: Sequence[Any]) -> list[str]:
+    """The names the operands have in the emitted code: the user's, else their operation's
+    (`power` for `pad ** 2`), so the cotangents inside an inlined decomposition read `d_power`
+    rather than a name the user never saw."""
+    names = [hint(x) for x in operands]
+    if all(names):
+        return names
+    unnamed = {
+        getattr(x, "ir_var", None) for x, name in zip(operands, names, strict=True) if not name
+    }
+    unnamed.discard(None)
+    producers: dict[Any, str] = {}
+    trace = find_trace(list(operands))
+    for node in reversed(trace.builder.nodes if trace is not None else ()):
+        producers.update((var, node.op.name) for var in node.outputs if var in unnamed)
+        if len(producers) == len(unnamed):  # usually near the end: the operands are recent
+            break
+    return [
+        name or producers.get(getattr(x, "ir_var", None)) or f"x{i}"
+        for i, (x, name) in enumerate(zip(operands, names, strict=True))
+    ]
+
+
 def decomposition_graph(op: Primitive, operands: Sequence[Any], params: dict) -> Graph:
     """The decomposition of `op` traced on the operands' types, its lines unlocated (they
     take the composite's line when inlined)."""
     scratch = Trace(f"{op.name}_decomposition")
-    inputs = [scratch.new_input(type_of(x), hint(x) or f"x{i}") for i, x in enumerate(operands)]
+    names = operand_names(operands)
+    inputs = [scratch.new_input(type_of(x), name) for x, name in zip(operands, names, strict=True)]
     # Running, so control flow in a decomposition (cumprod's scan) records one node, not
     # its unrolled steps.
     with scratch.running(), scratch.at(None):

@@ -116,6 +116,14 @@ def stretched_shapes(terms: list[str], shapes: list[tuple[int, ...]]) -> list[tu
     (NumPy's broadcasting); an operand that needs no stretching keeps its own shape."""
     sizes: dict[str, int] = {}
     for term, shape in zip(terms, shapes, strict=True):
+        for letter in dict.fromkeys(term):
+            own = {size for c, size in zip(term, shape, strict=True) if c == letter}
+            if len(own) > 1:  # a diagonal of one operand: NumPy stretches nothing there
+                raise einsum_error(
+                    f"axis {letter!r} repeats in {term!r} with sizes {sorted(own)}",
+                    hint="a letter repeated in one operand takes its diagonal: those axes "
+                    "must have one size",
+                )
         for letter, size in zip(term, shape, strict=True):
             known = sizes.setdefault(letter, size)
             if size != known and 1 not in (size, known):

@@ -336,6 +336,7 @@ CASES = {
             np.convolve(np.nan_to_num(x[0]), np.array([1.0, -2.0]), mode="same"),
             np.correlate(np.nan_to_num(x[1]), np.nan_to_num(x[2, :3])),
             np.kron(np.nan_to_num(x), np.array([[1.0], [-2.0]])),
+            np.sinc(np.nan_to_num(x)),
         ],
         (np.where(np.arange(12) % 5 == 1, np.nan, np.linspace(-1.0, 2.0, 12)).reshape(3, 4),),
     ),

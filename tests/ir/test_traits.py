@@ -53,6 +53,7 @@ SPECIAL: dict[str, tuple[tuple, dict]] = {
     "flip": ((floats(3, 4),), {"axis": 0}),
     "convolve": ((floats(5), floats(3)), {"mode": "same"}),
     "kron": ((floats(3, 4), floats(2)), {}),
+    "sinc": ((floats(3, 4),), {}),
     "correlate": ((floats(3), floats(5)), {"mode": "full"}),
     "nan_to_num": ((floats(3, 4),), {"nan": 1.0, "posinf": None, "neginf": -2.0}),
     **{

@@ -144,3 +144,4 @@ nan_to_num = declare_call(
 convolve = declare_call(np.convolve, ("mode",), 0, {"mode": "full"})
 correlate = declare_call(np.correlate, ("mode",), 0, {"mode": "valid"})
 kron = declare_call(np.kron, (), 0, {})
+sinc = declare_call(np.sinc, (), 0, {})

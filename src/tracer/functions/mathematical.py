@@ -11,9 +11,10 @@ import numpy as np
 
 from ...errors import TraceError
 from ...ir import Primitive
-from ...ir.primitives import elementwise, markers
+from ...ir.primitives import calls, elementwise, markers
 from ..context import find_trace
 from ..source import caller_location
+from .calls import call
 from .common import bind, type_of
 from .conversions import as_array, astype
 from .registry import implements
@@ -115,11 +116,17 @@ def divmod(x1, x2):
 
 @implements(np.sinc)
 def sinc(x):
-    """np.sinc as NumPy computes it: sin(y) / y for y = pi x, where y = 0 is replaced by the
-    machine epsilon (NumPy's value there is 1). At y = 0 that value is multiplied by the
-    series 1 - y**2 / 6 (also 1; elsewhere by 1), whose derivatives are sinc's own up to the
-    third: the constant alone would give a second derivative of 0 instead of -pi**2 / 3.
-    A product last, so a 0-d result is a NumPy scalar, as NumPy's quotient is."""
+    """np.sinc, emitted as the call; a Python scalar is the composition."""
+    return call(calls.sinc, sinc_of, x)
+
+
+def sinc_of(x: Any) -> Any:
+    """np.sinc as NumPy computes it (its call's decomposition): sin(y) / y for y = pi x,
+    where y = 0 is replaced by the machine epsilon (NumPy's value there is 1). At y = 0 that
+    value is multiplied by the series 1 - y**2 / 6 (also 1; elsewhere by 1), whose
+    derivatives are sinc's own up to the third: the constant alone would give a second
+    derivative of 0 instead of -pi**2 / 3. A product last, so a 0-d result is a NumPy
+    scalar, as NumPy's quotient is."""
     y = multiply(np.pi, as_array(x))
     nonzero = y != 0
     safe = where(nonzero, y, float(np.finfo(type_of(y).dtype).eps))
