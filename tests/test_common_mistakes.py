@@ -462,7 +462,7 @@ def np_array_bound_by_name_before_tracing():
 @mistake
 def write_a_traced_value_into_a_numpy_array():
     def f(x):
-        h = np.zeros(3)
+        h = np.zeros(3) + 1.0  # computed by NumPy: not an array the function made to fill
         h[0] = x[0, 0]  # HERE
         return h
 
@@ -470,11 +470,10 @@ def write_a_traced_value_into_a_numpy_array():
 
 
 @mistake
-def item_assignment_on_a_traced_value():
+def item_assignment_into_an_argument():
     def f(x):
-        y = x * 2.0
-        y[0] = 5  # HERE
-        return y
+        x[0] = 5  # HERE
+        return x
 
     tracegrad.jit(f)(X)
 

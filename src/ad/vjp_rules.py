@@ -359,7 +359,22 @@ def scatter_add_vjp(ct, updates, *indices, out, shape, axes):
     return [scatter.gather(ct, list(indices), axes), *[None] * len(indices)]
 
 
+def index_set_vjp(ct, x, v, out, index):
+    """The written part of the old array gets no cotangent; the value gets the cotangent of
+    where it was written (summed over what it was broadcast to)."""
+    written = ct[scatter.index_key(index)]
+    return [scatter.index_set(ct, 0, index), unbroadcast(written, shape_of(v))]
+
+
+def gather_set_vjp(ct, x, v, *indices, out, axes):
+    written = scatter.gather(ct, list(indices), axes)
+    cleared = scatter.gather_set(ct, 0, list(indices), axes)
+    return [cleared, unbroadcast(written, shape_of(v)), *[None] * len(indices)]
+
+
 vjp_rules[indexing.index] = index_vjp
 vjp_rules[indexing.gather] = gather_vjp
 vjp_rules[indexing.index_scatter] = index_scatter_vjp
 vjp_rules[indexing.scatter_add] = scatter_add_vjp
+vjp_rules[indexing.index_set] = index_set_vjp
+vjp_rules[indexing.gather_set] = gather_set_vjp

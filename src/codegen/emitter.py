@@ -18,7 +18,7 @@ from ..ir import Graph, Literal, Node, Var
 from ..ir.interface import Interface, flat_interface
 from ..ir.naming import RESERVED, Namespace, function_name
 from ..ir.passes.memory import MemoryPlan
-from ..ir.primitive import Group
+from ..ir.primitive import Group, Trait
 from .backend import Backend, BlockRule, EmitRule, with_location
 from .common import reduction_name
 from .expressions import Expr, as_expression, from_literal, moved
@@ -232,6 +232,11 @@ class Emitter:
         ) and self.written_where_read(node, out, rule, args):  # type: ignore[arg-type]
             return []
         into = self.plan.reuse.get(node)
+        if into is not None and node.op.has(Trait.UPDATE) and self.backend.write_into:
+            buffer = str(self.operand(into))  # the write goes into the array: one name
+            lines = self.backend.write_into(node, args, buffer)
+            self.bind(node.out, buffer)
+            return with_location(node, lines) + self.free_lines(node)  # type: ignore[arg-type]
         if into is not None and self.backend.write_into is not None:
             emitted: Expr | str | list[str] = self.backend.write_into(
                 node, args, str(self.operand(into))

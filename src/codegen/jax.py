@@ -45,7 +45,7 @@ from .control import (
     tuple_text,
 )
 from .emitter import Emitter
-from .expressions import Expr, arguments, binary, call, from_literal, method, unary
+from .expressions import OPERAND, Expr, arguments, binary, call, from_literal, method, unary
 
 # The ufunc whose loop a primitive computes in, as NumPy chooses it for the operand dtypes.
 LOOP_UFUNCS: dict[Primitive, np.ufunc] = {**UFUNCS, matmul: np.matmul}
@@ -215,6 +215,15 @@ def scatter_add_rule(node: Node, args: list[Expr]) -> str:
     """`.add`, not `.set`: repeated indices accumulate, as the gradient of a gather needs."""
     updates = common.scalar_if_uniform(node, args[0], "jnp")
     return f"{zeros_expr(node)}.at[{', '.join(gather_parts(node, args[1:]))}].add({updates})"
+
+
+def set_rule(node: Node, args: list[Expr]) -> str:
+    """`x[key] = v` as JAX writes it: a new array, `x.at[key].set(v)`."""
+    if node.op is indexing.index_set:
+        key = index_key(node) or "..."
+    else:
+        key = ", ".join(gather_parts(node, args[2:]))
+    return f"{args[0].within(OPERAND)}.at[{key}].set({args[1]})"
 
 
 # --- control flow: jax.lax calls on nested defs ---------------------------------------------
@@ -441,6 +450,8 @@ SPECIAL_RULES = array_api_rules("jnp") | {
     shapes.convert: convert_rule,
     indexing.index_scatter: index_scatter_rule,
     indexing.scatter_add: scatter_add_rule,
+    indexing.index_set: set_rule,
+    indexing.gather_set: set_rule,
     markers.stop_gradient: lambda node, args: f"jax.lax.stop_gradient({args[0]})",
     control_primitives.cond: BlockRule(cond_lines, loops=False),
     control_primitives.scan: BlockRule(scan_lines, operand_names=initial_carry_names),

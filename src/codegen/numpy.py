@@ -16,7 +16,7 @@ from ..ir import Graph, Literal, Node, Var
 from ..ir.constants import describe_constant
 from ..ir.interface import Interface
 from ..ir.passes.memory import is_large, may_be_shared, plan_memory, shared_stacks
-from ..ir.primitive import Group, Primitive
+from ..ir.primitive import Group, Primitive, Trait
 from ..ir.primitives import control as control_primitives
 from ..ir.primitives import elementwise, indexing, markers, shapes
 from ..ir.primitives.contractions import matmul
@@ -169,6 +169,27 @@ def scatter_add_rule(node: Node, args: list[Expr]) -> list[str]:
     key = parts[0] if len(parts) == 1 else f"({', '.join(parts)})"
     # np.add.at adds once per index, so repeated indices accumulate as the gradient needs.
     return [f"{{out}} = {zeros_expr(node)}", f"np.add.at({{out}}, {key}, {updates})"]
+
+
+def written_key(node: Node, indices: list[Expr]) -> str:
+    """The key of an `index_set` or `gather_set` node, as between brackets."""
+    if node.op is indexing.index_set:
+        return index_key(node) or "..."
+    return ", ".join(gather_parts(node, indices))
+
+
+def set_rule(node: Node, args: list[Expr]) -> list[str]:
+    """`x[key] = v` into a copy of x (the memory plan writes into x itself where x is the
+    function's own and dead after this line, see `write_into_place`)."""
+    value = assigned(args[1])
+    array = node.inputs[0]
+    made = isinstance(array, Literal) and str(args[0]).startswith(FRESH)  # np.zeros(...)
+    first = f"{{out}} = {args[0]}" if made else f"{{out}} = {args[0]}.copy()"
+    return [first, f"{{out}}[{written_key(node, args[2:])}] = {value}"]
+
+
+# Literals written so allocate an array of their own: a write needs no copy of them.
+FRESH = ("np.zeros(", "np.ones(", "np.full(", "np.eye(")
 
 
 # --- control flow: real blocks, the nested Graphs' lines inlined ---------------------------
@@ -413,6 +434,8 @@ SPECIAL_RULES = array_api_rules("np") | {
     shapes.convert: convert_rule,
     indexing.index_scatter: index_scatter_rule,
     indexing.scatter_add: scatter_add_rule,
+    indexing.index_set: set_rule,
+    indexing.gather_set: set_rule,
     markers.stop_gradient: lambda node, args: args[0],  # only differentiation tells it from x
     control_primitives.cond: BlockRule(cond_lines, loops=False),
     control_primitives.scan: BlockRule(scan_lines, operand_names=initial_carry_names),
@@ -436,8 +459,11 @@ def unnamed_and_small(var: Var) -> bool:
     return var.hint is None and not is_large(var)
 
 
-def write_into(node: Node, args: list[Expr], buffer: str) -> str:
-    """The ufunc writing its result into a dead buffer: `np.multiply(d_h, s, out=d_h)`."""
+def write_into(node: Node, args: list[Expr], buffer: str) -> str | list[str]:
+    """The ufunc writing its result into a dead buffer: `np.multiply(d_h, s, out=d_h)`; a
+    write into the array itself, which nothing reads afterwards: `h[:, t] = next_h`."""
+    if node.op.has(Trait.UPDATE):
+        return [f"{buffer}[{written_key(node, args[2:])}] = {assigned(args[1])}"]
     return f"np.{UFUNCS[node.op].__name__}({arguments(args)}, out={buffer})"
 
 

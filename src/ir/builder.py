@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import SourceLoc
 from .core import Graph, Node, Operand, Var
-from .primitive import Primitive
+from .primitive import Primitive, Trait
 from .types import TensorType
 
 
@@ -52,6 +52,16 @@ class GraphBuilder:
         self.nodes.append(Node(op, inputs, outputs, params, loc))
         return outputs
 
+    def name_updates(self, renamed: dict[Var, Var]) -> None:
+        """A write's result (`h[t] = v`) is the array it writes to the reader: its name."""
+        for node in self.nodes:
+            if not node.op.has(Trait.UPDATE) or node.out.hint is not None or node.out in renamed:
+                continue
+            written = node.inputs[0]
+            hint = renamed[written].hint if written in renamed else getattr(written, "hint", None)
+            if hint is not None:
+                renamed[node.out] = Var(node.out.type, hint)
+
     def build(self, outputs: Sequence[Operand]) -> Graph:
         """The finished Graph. Each run of nodes traced from one execution of a line
         `h = ...` (they share one SourceLoc object) names its last value `h`."""
@@ -68,6 +78,7 @@ class GraphBuilder:
             following = self.nodes[i + 1] if i + 1 < len(self.nodes) else None
             if following is None or following.loc is not loc:
                 renamed[node.out] = Var(node.out.type, loc.target)
+        self.name_updates(renamed)
         if not renamed:
             return Graph(self.name, tuple(self.inputs), tuple(self.nodes), tuple(outputs))
 

@@ -58,6 +58,9 @@ class Trait(Enum):
     # Its derivative is zero wherever it exists, or its result is not a number (a sign, a
     # rounding, a comparison, an index): no derivative flows through it.
     PIECEWISE_CONSTANT = "piecewise constant"
+    # The result is the first operand with some elements written (`x[key] = v`): the same
+    # array to the reader, so it takes that array's name, and NumPy may write it in place.
+    UPDATE = "update"
 
 
 @dataclass(frozen=True, slots=True, eq=False)

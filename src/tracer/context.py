@@ -57,7 +57,7 @@ class Trace:
         self.capture_inputs: dict[tuple, Tracer] = {}  # Path.key -> its input
         self.capture_paths: list[Path] = []
         self.extra_guards: list[Guard] = []  # of staged functions inlined here
-        self.aliases = inplace.Aliases()  # views and loop-owned inputs, for `b += 1`
+        self.linking = True  # view ops link their result to their base (see inplace.py)
         self.scalar_inputs: set[Var] = set()  # inputs the caller passed as NumPy scalars
 
     @contextlib.contextmanager
@@ -70,6 +70,16 @@ class Trace:
             yield
         finally:
             self.fixed, self.fixed_loc = saved
+
+    @contextlib.contextmanager
+    def unlinked(self) -> Iterator[None]:
+        """Record view ops without linking their results: inplace.refresh recomputing views
+        that are linked already."""
+        saved, self.linking = self.linking, False
+        try:
+            yield
+        finally:
+            self.linking = saved
 
     def replay(
         self, graph: Graph, inputs: Sequence[Any], env: dict[Var, Any] | None = None
@@ -141,6 +151,7 @@ class Trace:
         tracer = self.capture_inputs.get(path.key)
         if tracer is None:
             tracer = self.new_input(TensorType(value.shape, value.dtype), path.name)
+            inplace.mark_owner(tracer, inplace.CAPTURED)
             self.capture_inputs[path.key] = tracer
             self.capture_paths.append(path)
         return tracer
@@ -236,8 +247,8 @@ class Trace:
         except TracegradError as error:
             raise error.located(loc) from None
         tracers = [tracer_module.Tracer(out, self) for out in outputs]
-        if op in inplace.VIEWS:
-            inplace.note_views(self, op, operands, tracers)
+        if op in inplace.VIEW_OPS and self.linking:
+            inplace.note_view(self, op, operands, params, tracers[0])
         return tracers
 
     def recording_trace(self, operands: Sequence[Any], running: Trace) -> Trace:
@@ -262,6 +273,8 @@ def leaked_value_error() -> TraceError:
 
 def constant_literal(value: Any) -> Literal:
     """A Literal for a Python scalar, NumPy scalar, array or nested list of numbers."""
+    if isinstance(value, tracer_module.ArraySlots):  # a Buffer, concrete: its array now
+        value = value._value
     if isinstance(value, (*PYTHON_SCALARS, np.generic, np.ndarray)):
         array_dtype = np.result_type(value) if not isinstance(value, PYTHON_SCALARS) else None
         if array_dtype is not None and not supported_dtype(array_dtype):

@@ -20,7 +20,7 @@ from ..errors import TraceError
 from ..ir import Graph, TensorType, Var
 from ..ir.primitives import control
 from . import functions as tnp
-from . import inplace, intercept
+from . import intercept
 from .context import Trace, find_trace, running_trace
 from .pytree import TreeDef, flatten, leaf_paths, tree_map, unflatten
 from .source import caller_location
@@ -70,7 +70,6 @@ def trace_body(
         body_name(fn, default_name),
         f"{len(call_args)} argument{'s' if len(call_args) != 1 else ''}",
     )
-    inplace.note_loop_inputs(trace, call_args)
     try:
         with intercept.active(), trace.running():
             result = fn(*call_args)

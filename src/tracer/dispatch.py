@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import TraceError
-from . import inplace
+from . import inplace, writes
 from .functions import as_array, reductions, registry, type_of
 from .source import caller_location
 from .unsupported import function_error
@@ -85,6 +85,10 @@ def check_ufunc_keywords(ufunc: np.ufunc, kwargs: dict) -> None:
 def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
     if method == "reduce" and ufunc is np.add:
         return reductions.sum(inputs[0], **{"axis": 0, **kwargs})  # sum refuses what it cannot do
+    if method == "at":
+        return writes.ufunc_at(ufunc, *inputs)
+    if method == "__call__" and kwargs.get("out") is not None:
+        return writes.into_out(ufunc, inputs, kwargs)
     if method != "__call__":
         raise TraceError(
             f"{ufunc_name(ufunc)}.{method} is not supported on traced values",

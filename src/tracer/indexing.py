@@ -73,6 +73,8 @@ def traced_index(item: Tracer) -> tuple:
 
 def concrete_index(item: Any) -> tuple:
     """('array', positions) for an integer array or list, ('mask', array) for a boolean one."""
+    if getattr(item, "_value", None) is not None:  # a Buffer, concrete: its array now
+        item = item._value
     if isinstance(item, range):  # x[range(n), y]: the positions it holds
         item = np.arange(item.start, item.stop, item.step)
     if isinstance(item, list | tuple) and not item:  # NumPy reads `[]` as no positions

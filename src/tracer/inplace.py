@@ -1,118 +1,259 @@
-"""Tracer layer: in-place operators (`b += 1`) on traced values, kept exactly NumPy's or refused.
+"""Tracer layer: writes into traced arrays (`y[i] = v`, `b += 1`), with NumPy's semantics.
 
-Until writes into arrays are supported, `b += 1` rebinds `b` to a new value. That is what
-NumPy computes only when nothing else sees the old array: no other name or container holds
-it, no view shares its memory, and it is not the caller's (an argument, which NumPy would
-change and tracegrad never does) or an enclosing function's. Anything else raises, at the
-user's line, with the rebinding to write instead. So that the answer is NumPy's, the result
-keeps the left operand's dtype (cast with casting='same_kind') and its shape.
+A Tracer is an array's current value: an SSA variable of the IR, which never changes. A write
+makes a new variable (the `index_set` or `gather_set` primitive, or the operation of `+=`)
+and points the Tracer at it, so every name and container holding that Tracer sees the new
+value, as they would see the ndarray change.
 
-The "no other holder" test is NumPy's own for eliding temporaries: the Tracer's reference
-count, calibrated at import on an object going through the same calls (`calibrate`).
-Python numbers (weak values) and NumPy scalars (0-d values computed in the function) are
-immutable in NumPy too, so rebinding them is always exact.
+Views alias as in NumPy. A Tracer made by a view operation (basic indexing, reshape,
+transpose, flip: VIEW_OPS) keeps a `Link` to its base and the step that made it, and the
+base keeps weak references to its views. Writing into a view writes the base (each step's
+inverse, up to the array that owns the memory), and then every live view of that array is
+recomputed from its new value. Functions NumPy documents as returning copies give fresh
+Tracers (`fresh`, applied by the registry), so a write into their result touches nothing else.
+
+What tracegrad never does is change what it was given: a write into an argument (or a view
+of one), into a captured array, or into a value of an enclosing function from inside a loop
+body or branch raises, at the user's line, with the copy to write first. Read-only views
+(np.broadcast_to, np.diagonal) raise NumPy's own error.
+
+Python numbers (weak values) and NumPy scalars (0-d values computed in the function that are
+no view) are immutable in NumPy too: `s += 1` rebinds them.
 """
 
 from __future__ import annotations
 
 import ast
-import sys
 import weakref
-from collections.abc import Callable, Sequence
-from itertools import count
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import TraceError
-from ..ir import Primitive, Var
-from ..ir.primitives import indexing, shapes
+from ..ir import Primitive
+from ..ir.primitives import calls, indexing, shapes
 from .source import caller_location
 
 if TYPE_CHECKING:
     from .context import Trace
     from .tracer import Tracer
 
-LATER = "writing into arrays comes in a later version of tracegrad"
+# Whose memory a Tracer is, where writing into it is refused.
+ARGUMENT = "it is an argument (or a view of one): NumPy would change the caller's array"
+CAPTURED = "it is an array the function captured: NumPy would change that array"
+READ_ONLY = "it is a read-only view (NumPy raises 'assignment destination is read-only')"
 
-# Primitives whose result is a view of their first operand in NumPy (reshape may copy, but
-# counting it as a view can only refuse more). Basic indexing down to 0-d gives a NumPy
-# scalar, a copy, so those are not views (see `note_views`).
-VIEWS: frozenset[Primitive] = frozenset(
-    {
-        shapes.reshape,
-        shapes.transpose,
-        shapes.broadcast_to,
-        indexing.index,
-    }
+
+class Link:
+    """How a Tracer shares memory: the view it is (base Tracer, view op and params; None for
+    the array that owns the memory), the views made of it, and whose memory it is."""
+
+    __slots__ = ("base", "name", "op", "owner", "params", "views")
+
+    def __init__(self, base=None, op=None, params=None, owner: str | None = None, name=None):
+        self.base: Tracer | None = base
+        self.op: Primitive | None = op
+        self.params: dict = params or {}
+        self.views: list[weakref.ref[Tracer]] = []
+        self.owner = owner
+        self.name: str | None = name  # a Buffer's: the line that made it named it so
+
+
+def link_of(tracer: Tracer) -> Link:
+    if tracer._link is None:
+        tracer._link = Link()
+    return tracer._link
+
+
+def mark_owner(tracer: Tracer, owner: str) -> Tracer:
+    """An argument's or a captured array's Tracer: writes into it (or its views) raise."""
+    link_of(tracer).owner = owner
+    return tracer
+
+
+# Primitives whose NumPy result is a view of their first operand, which the tracer follows.
+# broadcast_to's view is read-only. Basic indexing down to 0-d gives a NumPy scalar, a copy.
+VIEW_OPS: frozenset[Primitive] = frozenset(
+    {indexing.index, shapes.reshape, shapes.transpose, shapes.broadcast_to, calls.flip}
 )
 
 
-class Aliases:
-    """Per trace: which values share memory through views, and which inputs the loop owns."""
+def note_view(trace: Trace, op: Primitive, operands: list, params: dict, out: Tracer) -> None:
+    """Called for each recorded view op: remember what `out` is a view of."""
+    from .tracer import Tracer
 
-    def __init__(self) -> None:
-        self.buffer: dict[Var, int] = {}  # a value made or viewed by a view -> its buffer
-        self.members: dict[int, list[weakref.ref[Tracer]]] = {}  # buffer -> its Tracers
-        self.foreign: set[int] = set()  # buffers that include another trace's value
-        self.callers: set[int] = set()  # buffers that include an argument (the caller's)
-        self.numbers = count()
-        # Inputs of a loop body or branch passed to it directly: the loop's own values, and
-        # the references tracegrad holds to them while the body runs.
-        self.held: dict[Var, int] = {}
-        # Tracers standing for a copy NumPy would make (`a * 1`, `+a`) where the tracer
-        # records no node: a new object for the same value, its own array as far as
-        # `b += 1` is concerned.
-        self.copies: dict[Var, list[weakref.ref[Tracer]]] = {}
-
-    def join(self, base: Tracer, view: Tracer, trace: Trace) -> None:
-        number = self.buffer.get(base.ir_var)
-        if number is None:
-            number = self.buffer[base.ir_var] = next(self.numbers)
-            self.members[number] = [weakref.ref(base)]
-        self.buffer[view.ir_var] = number
-        self.members[number].append(weakref.ref(view))
-        if base._trace is not trace:
-            self.foreign.add(number)
-        elif base.ir_var in trace.builder.inputs and base.ir_var not in self.held:
-            self.callers.add(number)
-
-    def others_alive(self, tracer: Tracer) -> bool:
-        number = self.buffer[tracer.ir_var]
-        return any(ref() is not None and ref() is not tracer for ref in self.members[number])
-
-
-def note_views(
-    trace: Trace, op: Primitive, operands: Sequence[Any], outputs: Sequence[Tracer]
-) -> None:
-    """Called for each recorded view (an op in VIEWS): remember what it is a view of."""
-    if op is indexing.index and outputs[0].ir_var.type.ndim == 0:
-        return
     base = operands[0]
-    if getattr(base, "ir_var", None) is not None:
-        trace.aliases.join(base, outputs[0], trace)
+    if not isinstance(base, Tracer):  # a constant
+        return
+    if op is indexing.index and out.ir_var.type.ndim == 0:
+        return
+    owner = READ_ONLY if op is shapes.broadcast_to else owner_of(base)
+    out._link = Link(base, op, params, owner)
+    link_of(base).views.append(weakref.ref(out))
 
 
-def note_loop_inputs(trace: Trace, arguments: list[Any]) -> None:
-    """Called right before a body runs on `arguments`: each one passed directly is the loop's
-    own value; count the references tracegrad holds to it (in `arguments` and elsewhere)."""
-    for argument in arguments:
-        if getattr(argument, "ir_var", None) is not None and argument._trace is trace:
-            trace.aliases.held[argument.ir_var] = sys.getrefcount(argument) - MEASURING
+def owner_of(tracer: Tracer) -> str | None:
+    link = tracer._link
+    while link is not None:
+        if link.owner is not None:
+            return link.owner
+        link = link.base._link if link.base is not None else None
+    return None
 
 
-# --- the in-place operators -----------------------------------------------------------
+def fresh(result: Any, args: tuple) -> Any:
+    """The result of a NumPy function that returns a new array: a Tracer of its own, never
+    a view nor one of the arguments (np.concatenate([x]) is a copy of x)."""
+    from .context import running_trace
+    from .tracer import Tracer
+
+    if isinstance(result, Tracer):
+        if result._link is None and not any(a is result for a in args):
+            return result
+        if result._trace is not running_trace():  # tracegrad's own code: values only
+            return result
+        return Tracer(result.ir_var, result._trace)
+    if isinstance(result, tuple | list):
+        return type(result)(fresh(r, args) for r in result)
+    return result
+
+
+def read_only(result: Any, args: tuple = ()) -> Any:
+    """The result of a NumPy function that returns a read-only view (np.diagonal)."""
+    from .tracer import Tracer
+
+    if isinstance(result, Tracer):
+        result = Tracer(result.ir_var, result._trace)
+        link_of(result).owner = READ_ONLY
+    elif isinstance(result, tuple | list):
+        return type(result)(read_only(r) for r in result)
+    return result
+
+
+# --- writing ----------------------------------------------------------------------------
+
+
+def replace(tracer: Tracer, value: Tracer) -> None:
+    """Point `tracer` at `value` (same type), writing through to the array it is a view of,
+    then bring every view of that array up to date."""
+    link = tracer._link
+    if link is not None and link.base is not None:
+        base = link.base
+        replace(base, written_back(link, base, value))
+        return
+    tracer.ir_var = value.ir_var
+    refresh(tracer)
+
+
+def written_back(link: Link, base: Tracer, value: Tracer) -> Tracer:
+    """The base's new value when its view (made by `link`'s step) becomes `value`."""
+    from . import functions
+
+    op, params = link.op, link.params
+    if op is shapes.reshape:
+        return functions.reshape(value, base.shape)
+    if op is shapes.transpose:
+        return functions.transpose(value, tuple(np.argsort(params["axes"])))
+    if op is calls.flip:
+        return functions.flip(value, params["axis"])
+    index = params["index"]  # basic indexing: drop the axes None added, then write
+    kept = tuple(item for item in index if item is not None)
+    if len(kept) != len(index):
+        (selected,) = indexing.index_rule((base.ir_var.type,), kept)
+        value = functions.reshape(value, selected.shape)
+    return written(base, indexing.index_set, [base, value], index=kept)
+
+
+def written(array: Tracer, op: Primitive, operands: list, **params: Any) -> Tracer:
+    """The write `op` records, its new value named as the array it writes (`h` after
+    `h[t] = v`)."""
+    (out,) = array._trace.bind_many(op, operands, hints=[array.ir_var.hint], **params)
+    return out
+
+
+def refresh(tracer: Tracer) -> None:
+    """Recompute every live view of `tracer` (and theirs) from its current value."""
+    link = tracer._link
+    if link is None or not link.views:
+        return
+    alive = []
+    for ref in list(link.views):
+        view = ref()
+        if view is None:
+            continue
+        alive.append(ref)
+        view_link = view._link
+        trace = tracer._trace
+        with trace.unlinked():  # named as a view is, not after the line's target
+            (out,) = trace.bind_many(
+                view_link.op, [tracer], hints=[view_link.op.name], **view_link.params
+            )
+        view.ir_var = out.ir_var
+        refresh(view)
+    link.views = alive
+
+
+def check_writable(tracer: Tracer, symbol: str) -> None:
+    """Raise where NumPy would change an array tracegrad must not (see the module's doc)."""
+    from .context import running_trace
+
+    running = running_trace()
+    if tracer._trace is not running:
+        problem = (
+            "it belongs to the enclosing function, and NumPy would change that function's "
+            "array from inside the loop body or branch"
+        )
+    else:
+        problem = owner_of(tracer)
+    if problem is None:
+        return
+    if problem is READ_ONLY:
+        raise TraceError(
+            f"`{symbol}` writes into {problem[6:]}",
+            loc=caller_location(),
+            hint="write into a copy: `y = x.copy()` first",
+        )
+    raise TraceError(
+        f"`{symbol}` writes into a traced array that tracegrad must not change: {problem}, "
+        "and tracegrad never changes what it is given",
+        loc=caller_location(),
+        hint=f"copy it first and write into the copy: {copy_line()}",
+    )
+
+
+def copy_line() -> str:
+    """`x = x.copy()` for the array the user's line writes into."""
+    statement = user_statement()
+    target = None
+    if isinstance(statement, ast.AugAssign | ast.Assign):
+        node = statement.target if isinstance(statement, ast.AugAssign) else statement.targets[0]
+        while isinstance(node, ast.Subscript | ast.Attribute):
+            node = node.value
+        target = ast.unparse(node) if isinstance(node, ast.Name) else None
+    return f"`{target} = {target}.copy()`" if target else "`x = x.copy()`"
+
+
+def user_statement() -> ast.stmt | None:
+    """The statement on the user's line being traced, where it parses alone."""
+    loc = caller_location()
+    try:
+        return ast.parse(loc.text.strip()).body[0] if loc is not None else None
+    except (SyntaxError, IndexError):
+        return None
 
 
 def update(tracer: Tracer, other: Any, operation: Callable[[Any, Any], Any], symbol: str) -> Any:
     """`tracer <symbol>= other` (the Tracer's in-place dunders call this)."""
-    references = sys.getrefcount(tracer)  # first: nothing of this call may hold it yet
-    if immutable(tracer):  # `x += 1` is `x = x + 1`, with the result's own type
+    from .context import running_trace
+
+    if immutable(tracer) or running_trace() is None:
+        # A Python number or NumPy scalar, or tracegrad's own code (a derivative rule):
+        # `x += 1` is `x = x + 1`, with the result's own type.
         return operation(tracer, other)
-    problem = alias_problem(tracer, references)
-    if problem is not None:
-        raise refusal(problem, symbol)
-    return kept_type(tracer, operation(tracer, other), symbol)
+    check_writable(tracer, symbol)
+    replace(tracer, kept_type(tracer, operation(tracer, other), symbol))
+    return tracer
 
 
 def immutable(tracer: Tracer) -> bool:
@@ -121,46 +262,7 @@ def immutable(tracer: Tracer) -> bool:
     var = tracer.ir_var
     if var.type.weak:
         return True
-    return (
-        var.type.ndim == 0
-        and var not in tracer._trace.aliases.buffer
-        and var not in tracer._trace.builder.inputs
-    )
-
-
-def alias_problem(tracer: Tracer, references: int) -> str | None:
-    """Why rebinding would differ from NumPy writing into the array, or None."""
-    from .context import running_trace
-
-    trace, var = tracer._trace, tracer.ir_var
-    running = running_trace()
-    if running is None or not (trace is running or trace.encloses(running)):
-        return None  # tracegrad's own code (a derivative rule): values, never aliases
-    if trace is not running:
-        return "it belongs to the enclosing function, and NumPy would change that function's array"
-    aliases: Aliases = trace.aliases
-    number = aliases.buffer.get(var)
-    if number is not None and (number in aliases.foreign or aliases.others_alive(tracer)):
-        return (
-            "a view shares its memory (a reshape, transpose, slice or `.T` of it, or it "
-            "is one of another array), and NumPy would change both"
-        )
-    copied = any(ref() is tracer for ref in aliases.copies.get(var, ()))
-    if not copied and (
-        number in aliases.callers or (var in trace.builder.inputs and var not in aliases.held)
-    ):
-        return (
-            "it is an argument (or a view of one): NumPy would change the caller's "
-            "array, and tracegrad never changes what it is given"
-        )
-    # The references an unaliased local has, and those tracegrad holds to a loop's input.
-    allowed = BASELINE + (aliases.held[var] + CALL_EXTRA if var in aliases.held else 0)
-    if references > allowed:
-        return (
-            "another name or container also refers to this array, and NumPy would "
-            "change what it sees too"
-        )
-    return None
+    return var.type.ndim == 0 and tracer._link is None
 
 
 def kept_type(tracer: Tracer, result: Any, symbol: str) -> Any:
@@ -176,9 +278,7 @@ def kept_type(tracer: Tracer, result: Any, symbol: str) -> Any:
             hint=f"{rebinding(symbol)} (a new array of the broadcast shape), or give the other "
             "operand this array's shape",
         )
-    if right.dtype == left.dtype:
-        return result
-    if not np.can_cast(right.dtype, left.dtype, casting="same_kind"):
+    if right.dtype != left.dtype and not np.can_cast(right.dtype, left.dtype, "same_kind"):
         raise TraceError(
             f"`{symbol}` computes {right.dtype} values, which NumPy cannot store in this "
             f"{left.dtype} array (casting='same_kind'; NumPy raises UFuncTypeError too)",
@@ -186,57 +286,55 @@ def kept_type(tracer: Tracer, result: Any, symbol: str) -> Any:
             hint=f"{rebinding(symbol)} (a new {right.dtype} array), or convert the array "
             f"first with .astype(np.{right.dtype})",
         )
-    return functions.astype(result, left.dtype)
+    return result if right.dtype == left.dtype else functions.astype(result, left.dtype)
 
 
 def copy_of(value: Any) -> Any:
     """A copy of `value` where NumPy makes one but tracing records no node (`a * 1`): for
     a Tracer, a new Tracer of the same value (so `b = a * 1; b += 1` leaves `a` alone)."""
     from .context import running_trace
+    from .tracer import Tracer
 
-    var = getattr(value, "ir_var", None)
-    if var is None or var.type.weak or value._trace is not running_trace():
+    if not isinstance(value, Tracer) or value.ir_var.type.weak:
+        return value
+    if value._trace is not running_trace():
         return value  # tracegrad's own code (a derivative rule) writes nothing in place
-    fresh = type(value)(var, value._trace)
-    value._trace.aliases.copies.setdefault(var, []).append(weakref.ref(fresh))
-    return fresh
+    return Tracer(value.ir_var, value._trace)
 
 
 def copy(tracer: Tracer) -> Tracer:
-    """`x.copy()`: a new value (a node of its own), so writing into it touches nothing else."""
+    """`x.copy()`: a new array, so writing into it touches nothing else; a value of an
+    enclosing function copied in a loop body or branch becomes that body's own."""
     from . import functions
+    from .context import running_trace
 
-    return tracer._trace.bind(shapes.convert, [tracer], dtype=functions.type_of(tracer).dtype)
+    running = running_trace()
+    if running is not None and tracer._trace is not running:
+        return functions.astype(tracer, tracer.dtype)  # recorded in the body: its own value
+    return copy_of(tracer)
 
 
 # --- messages -------------------------------------------------------------------------
 
 
-def refusal(problem: str, symbol: str) -> TraceError:
-    return TraceError(
-        f"in-place `{symbol}` on a traced array cannot be done as NumPy does it: {problem}; "
-        f"{LATER}",
-        loc=caller_location(),
-        hint=f"{rebinding(symbol)}: a new array (the other names keep the old one)",
-    )
-
-
 def rebinding(symbol: str) -> str:
     """`b = b + 1` for the user's line `b += 1` (or a template for other lines)."""
-    loc = caller_location()
     operator = symbol.removesuffix("=")
-    try:
-        statement = ast.parse(loc.text.strip()).body[0] if loc is not None else None
-    except (SyntaxError, IndexError):
-        statement = None
+    statement = user_statement()
     if isinstance(statement, ast.AugAssign):
         target = ast.unparse(statement.target)
         return f"`{target} = {target} {operator} {ast.unparse(statement.value)}`"
     return f"`b = b {operator} value` for `b {symbol} value`"
 
 
+NOT_MADE = (
+    "the NumPy array was not made by the function with np.zeros, np.empty, np.full, a *_like "
+    "function, np.array or np.copy (the arrays tracegrad lets it fill with traced values)"
+)
+
+
 def out_refused(ufunc: np.ufunc) -> TraceError:
-    """A ufunc's `out=`: NumPy's `array += traced` lands here too."""
+    """A ufunc's `out=` into a plain ndarray: NumPy's `array += traced` lands here too."""
     loc = caller_location()
     symbol = next((s for s in SYMBOLS.get(ufunc.__name__, ()) if loc and s in loc.text), None)
     what = (
@@ -245,7 +343,7 @@ def out_refused(ufunc: np.ufunc) -> TraceError:
         else f"np.{ufunc.__name__}(..., out=...) is not supported: it writes into an array"
     )
     return TraceError(
-        f"{what}; {LATER}",
+        f"{what}; {NOT_MADE}",
         loc=loc,
         hint=rebinding(symbol)
         if symbol is not None
@@ -269,51 +367,3 @@ SYMBOLS: dict[str, tuple[str, ...]] = {
     "left_shift": ("<<=",),
     "right_shift": (">>=",),
 }
-
-
-# --- calibration ----------------------------------------------------------------------
-
-
-class Probe:
-    """Goes through the same calls as a Tracer's in-place operator (dunder -> `measure`)."""
-
-    __slots__ = ("__weakref__",)
-    measured = 0
-
-    def __iadd__(self, other: Any) -> Probe:
-        return measure(self, other, None, "+=")
-
-
-def measure(tracer: Any, other: Any, operation: Any, symbol: str) -> Any:
-    Probe.measured = sys.getrefcount(tracer)  # the same first line as `update`
-    return tracer
-
-
-def calibrate() -> tuple[int, int, int]:
-    """The reference counts of an unaliased local in `b += 1`, what `note_loop_inputs`
-    counts for itself, and what calling a body adds (the arguments' tuple)."""
-
-    def local() -> None:
-        b = Probe()
-        b += 1
-
-    local()
-    baseline = Probe.measured
-
-    def counted(arguments: list[Any]) -> int:
-        for argument in arguments:
-            return sys.getrefcount(argument)
-        return 0
-
-    measuring = counted([Probe()]) - 1  # the list holds one reference
-
-    def body(h: Probe) -> None:
-        h += 1
-
-    arguments = [Probe()]
-    held = counted(arguments) - measuring
-    body(*arguments)
-    return baseline, measuring, Probe.measured - baseline - held
-
-
-BASELINE, MEASURING, CALL_EXTRA = calibrate()

@@ -24,10 +24,12 @@ installation; another thread meanwhile gets the original's results, through the 
 
 from __future__ import annotations
 
+import ast
 import builtins
 import contextlib
 import functools
 import inspect
+import linecache
 import sys
 import threading
 import types
@@ -36,13 +38,18 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from . import functions, python_builtins
+from . import buffers, functions, python_builtins
 from .concatenators import Concatenator
 from .context import find_trace
 from .source import internal
 from .tracer import Tracer
 
 NUMPY_FUNCTIONS = ("array", "asarray", "asanyarray")
+# What they make from the user's code is a Buffer (buffers.py): writable with traced values.
+CREATORS = (
+    "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like",
+    "eye", "identity", "copy",
+)  # fmt: skip
 NUMPY_OBJECTS = ("r_", "c_")
 BUILTINS = ("max", "min", "sum")
 
@@ -57,13 +64,65 @@ def holds_tracer(args: tuple, kwargs: dict) -> bool:
 
 
 def numpy_function(original: Callable, traced: Callable) -> Callable:
+    made = buffers.made if original is np.array else None
+
     @functools.wraps(original)
     def wrapper(*args, **kwargs):
-        if not holds_tracer(args, kwargs) or from_inside():
+        if from_inside():
             return original(*args, **kwargs)
+        if not holds_tracer(args, kwargs):
+            value = original(*args, **kwargs)
+            if made is not None and called_by_name(sys._getframe(1), "array"):
+                return made(value)
+            return value
         return traced(*args, **kwargs)
 
     return wrapper
+
+
+def creator(original: Callable) -> Callable:
+    """np.zeros and the like, from the user's code: the array as a Buffer."""
+    name = original.__name__
+
+    @functools.wraps(original)
+    def wrapper(*args, **kwargs):
+        result = original(*args, **kwargs)
+        return buffers.made(result) if called_by_name(sys._getframe(1), name) else result
+
+    return wrapper
+
+
+def called_by_name(frame: types.FrameType, name: str) -> bool:
+    """Whether the call running in `frame` is the user's own `np.<name>(...)`. Compiled code
+    (NumPy's random module, SciPy's Cython) calls np.empty through the module without a frame
+    of its own: the frame is then the user's, but its call is another function's, and such
+    code must get a plain ndarray."""
+    if internal(frame.f_code.co_filename):
+        return False
+    return callee_name(frame.f_code, frame.f_lasti) == name
+
+
+@functools.lru_cache(maxsize=4096)
+def callee_name(code: types.CodeType, offset: int) -> str | None:
+    """The name called by the call instruction at `offset` of `code` (`zeros` for
+    `np.zeros(3)`), read from the source text of that instruction's position."""
+    positions = list(code.co_positions())
+    start, end, column, end_column = positions[offset // 2]
+    if None in (start, end, column, end_column):
+        return None
+    lines = linecache.getlines(code.co_filename)[start - 1 : end]
+    if not lines:
+        return None
+    lines[-1] = lines[-1][:end_column]
+    lines[0] = lines[0][column:]
+    try:
+        call = ast.parse("".join(lines).strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    if not isinstance(call, ast.Call):
+        return None
+    function = call.func
+    return function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", None)
 
 
 # The parameter names NumPy gives an array-like operand (a list there is one array); a
@@ -106,7 +165,7 @@ def listed_functions() -> list[tuple[Any, str, Callable[[Any], Any]]]:
         for name in sorted(vars(space)):
             candidate = vars(space)[name]
             traced = functions.registry.FUNCTIONS.get(candidate) if callable(candidate) else None
-            if traced is not None and not (space is np and name in NUMPY_FUNCTIONS):
+            if traced is not None and not (space is np and name in NUMPY_FUNCTIONS + CREATORS):
                 found.append((space, name, functools.partial(listed_function, traced=traced)))
     return found
 
@@ -146,6 +205,7 @@ def replacements() -> list[tuple[Any, str, Callable[[Any], Any]]]:
     return [
         *wrap_numpy,
         *((np, name, Concatenator) for name in NUMPY_OBJECTS),
+        *((np, name, creator) for name in CREATORS),
         (builtins, "max", builtin_extreme),
         (builtins, "min", builtin_extreme),
         (builtins, "sum", builtin_sum),

@@ -49,3 +49,19 @@ def scatter_add(updates: Any, indices: list[Any], shape: tuple[int, ...], axes: 
     result = np.zeros(shape, np.result_type(updates))
     np.add.at(result, gather_key(indices, axes), updates)
     return result
+
+
+def index_set(x: Any, value: Any, index: tuple) -> Any:
+    """x with `value` written at `[index]` (a basic index without None), traced or not."""
+    trace = find_trace([x, value])
+    if trace is not None:
+        return trace.bind(indexing.index_set, [x, value], index=index)
+    return indexing.index_set_reference(x, value, index)
+
+
+def gather_set(x: Any, value: Any, indices: list[Any], axes: tuple[int, ...]) -> Any:
+    """x with `value` written where `gather(x, indices, axes)` reads, traced or not."""
+    trace = find_trace([x, value, *indices])
+    if trace is not None:
+        return trace.bind(indexing.gather_set, [x, value, *indices], axes=axes)
+    return indexing.gather_set_reference(x, value, *indices, axes=axes)

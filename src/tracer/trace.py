@@ -20,7 +20,7 @@ from ..errors import SourceLoc, TraceError
 from ..ir import Graph, Literal, TensorType, Var
 from ..ir.interface import Interface
 from ..ir.types import supported_dtype
-from . import intercept
+from . import inplace, intercept
 from .capture import (
     CapturedState,
     ContentGuard,
@@ -34,7 +34,7 @@ from .complex_values import complex_value_error, is_complex
 from .context import PYTHON_SCALARS, Trace, note_closure, running_trace
 from .pytree import TreeDef, flatten, leaf_paths, unflatten
 from .source import caller_location, internal, location_of
-from .tracer import Tracer
+from .tracer import ArraySlots, Tracer
 from .unsupported import unwrap_numpy_error
 
 
@@ -297,6 +297,7 @@ def run_traced(trace: Trace, fn: Callable, call: BoundCall) -> tuple[Any, list, 
         for path, leaf in zip(leaf_paths(treedef), leaves, strict=True):
             type_ = leaf_type(leaf, path_text(call.names[index], path), fn)
             tracer = trace.new_input(type_, path_hint(call.names[index], path))
+            inplace.mark_owner(tracer, inplace.ARGUMENT)
             if isinstance(leaf, np.generic):  # np.imag of it is a scalar, of a 0-d array not
                 trace.scalar_inputs.add(tracer.ir_var)
             tracers.append(tracer)
@@ -399,8 +400,10 @@ def collect_outputs(trace: Trace, result: Any, name: str) -> tuple[list[Var | Li
     for leaf in leaves:
         if isinstance(leaf, Tracer) and (leaf._trace is trace or leaf._trace.encloses(trace)):
             outputs.append(trace.operand(leaf))  # a caller's traced value returned: captured
-        elif isinstance(leaf, (*PYTHON_SCALARS, np.ndarray, np.generic)):
-            outputs.append(trace.operand(leaf))  # a captured array returned stays live
+        elif isinstance(leaf, (*PYTHON_SCALARS, np.ndarray, np.generic, ArraySlots)):
+            # a captured array returned stays live; an array made here (a Buffer) never
+            # written with traced values is the constant it holds
+            outputs.append(trace.operand(leaf))
         else:
             raise TraceError(
                 f"{name} returned a {type(leaf).__name__}; a traced function must return "

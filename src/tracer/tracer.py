@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import TraceError
 from ..ir import Var
-from . import dispatch, functions, indexing, inplace
+from . import dispatch, functions, indexing, inplace, writes
 from .complex_values import COMPLEX_HINT, complex_value_error, is_complex
 from .functions import registry
 from .source import caller_location, storing_item
@@ -53,12 +53,21 @@ BRANCH_HINT = (
 )
 
 
-class Tracer(registry.ndarray_methods()):
+class ArraySlots:
+    """The layout a Tracer shares with a Buffer (buffers.py), so that a Buffer written with a
+    traced value becomes a Tracer in place: every name holding it sees the new value.
+    `_link`: the views made of it and the array it is a view of (inplace.Link), or None;
+    `_value`: a Buffer's concrete array (None for a Tracer)."""
+
+    __slots__ = ("__weakref__", "_link", "_trace", "_value", "ir_var")
+
+
+class Tracer(registry.ndarray_methods(), ArraySlots):
     # The ndarray methods that only forward (`x.sum(axis)` is `np.sum(x, axis)`) come from the
     # base class, built from the `@implements(..., method=...)` registrations; those below
     # differ from their NumPy function (argument order, copies, refusals).
     # `x._trace` is the Trace the value belongs to (`x.trace()` is ndarray's method, np.trace).
-    __slots__ = ("__weakref__", "_trace", "ir_var")  # weakly referenced by inplace.Aliases
+    __slots__ = ()
     __array_priority__ = 1000  # binary operators with ndarrays defer to the Tracer
 
     def __init__(self, var: Var, trace: Trace):
@@ -66,6 +75,8 @@ class Tracer(registry.ndarray_methods()):
             raise complex_value_error(var.type)
         self.ir_var = var
         self._trace = trace
+        self._link = None
+        self._value = None
 
     def __hash__(self) -> int:
         # Like an ndarray, a Tracer is unhashable (`==` builds an array); unlike NumPy's
@@ -185,13 +196,13 @@ class Tracer(registry.ndarray_methods()):
             "shape and dtype",
         )
 
-    # Traced values are never modified, so a copy is the value itself; a deep copy must not
+    # A copy is a new array (writing into it leaves this one alone); a deep copy must not
     # copy the Trace the value belongs to.
     def __copy__(self) -> Tracer:
-        return self
+        return inplace.copy(self)
 
     def __deepcopy__(self, memo: dict) -> Tracer:
-        return self
+        return inplace.copy(self)
 
     def __reduce_ex__(self, protocol: int):
         raise concrete_value_error(
@@ -278,13 +289,7 @@ class Tracer(registry.ndarray_methods()):
         )
 
     def __setitem__(self, key, value):
-        raise TraceError(
-            "item assignment (`y[i] = v`) on a traced array: traced arrays cannot be "
-            f"modified in place yet ({inplace.LATER})",
-            loc=caller_location(),
-            hint="build a new array instead: np.where(mask, v, y) for masks, or "
-            "np.concatenate([y[:i], v, y[i + 1:]]) for positions",
-        )
+        writes.setitem(self, key, value)
 
     def __delitem__(self, key):
         raise TraceError(
@@ -474,8 +479,13 @@ class Tracer(registry.ndarray_methods()):
         return inplace.copy(self)  # a distinct value, so `b = a.copy(); b += 1` is NumPy's
 
     def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
-        result = functions.astype(self, dtype)
-        return inplace.copy_of(result) if result is self and copy else result
+        return functions.astype(self, dtype, copy=copy)
+
+    def fill(self, value) -> None:
+        writes.setitem(self, Ellipsis, value, "x.fill(v)")
+
+    def flatten(self, order="C"):
+        return inplace.copy_of(functions.ravel(self, order))  # a copy, unlike ravel's view
 
     def conj(self):
         # A real value's conjugate is itself (a Python number's too: `(2.0).conjugate()`).

@@ -16,7 +16,7 @@ from .source import caller_location
 # leaves any other name a plain AttributeError (so `hasattr` works as for any object).
 NDARRAY_NAMES = frozenset(name for name in dir(np.ndarray) if not name.startswith("_"))
 
-IN_PLACE = "it writes into the array in place, and traced values are never modified in place"
+IN_PLACE = "it changes the array in place, which tracegrad traces as item assignment only"
 MEMORY = (
     "it reads the array's memory, and a traced value has no memory while tracing (it is a "
     "value in the Graph, not a buffer)"
@@ -48,7 +48,6 @@ DATA_SHAPED: dict[str, tuple[str, str]] = {
 
 # name -> (why it cannot work on a traced value, what to write instead)
 REASONS: dict[str, tuple[str, str]] = {
-    "fill": (IN_PLACE, "build the filled array: np.full_like(x, value)"),
     "sort": (IN_PLACE, "np.sort(x) returns the sorted values: `x = np.sort(x)`"),
     "partition": (IN_PLACE, "np.partition(x, kth) returns them: `x = np.partition(x, kth)`"),
     **DATA_SHAPED,
@@ -115,7 +114,7 @@ def function_error(name: str) -> TraceError | None:
 
 
 # NumPy functions that write into their first argument.
-WRITERS = frozenset({"copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis"})
+WRITERS = frozenset({"put", "place", "putmask", "fill_diagonal", "put_along_axis"})
 
 WRITE_HINT = (
     "build the array from traced values instead of writing into a NumPy one: np.stack([a, b, "

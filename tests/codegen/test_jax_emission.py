@@ -282,6 +282,16 @@ def control_flow(h, xs, n):
     return [h, sums, back, before, y, z, w, v, softplus(v)]
 
 
+def writes(x):
+    """`index_set` and `gather_set`: item assignment into a copy and into a buffer."""
+    y = x * 2.0
+    y[0, 1:3] = x[1, :2]
+    y[[2, 0], 3] += 1.0  # the later write to a repeated position is NumPy's
+    h = np.zeros((3, 4), dtype=np.float32)
+    h[:, 1] = x[:, 0]
+    return [y, h]
+
+
 CASES = {
     "unary float64": (unary, (F64,)),
     "unary float32": (unary, (F32,)),
@@ -318,6 +328,7 @@ CASES = {
         ],
         (np.linspace(-1.0, 2.0, 12)[::-1], np.arange(12) % 5),
     ),
+    "writes": (writes, (np.linspace(-1.0, 2.0, 12).reshape(3, 4),)),
     "composite calls": (
         lambda x: [
             np.pad(x, ((1, 0), (2, 1)), constant_values=1.5),

@@ -545,6 +545,7 @@ from tests.ops.rows_indexing14 import ROWS_INDEXING14  # noqa: E402
 from tests.ops.rows_reductions14 import ROWS_REDUCTIONS14  # noqa: E402
 from tests.ops.rows_shapes14 import ROWS_SHAPES14  # noqa: E402
 from tests.ops.rows_sorting14 import ROWS_SORTING14  # noqa: E402
+from tests.ops.rows_writes15 import ROWS_WRITES15  # noqa: E402
 
 ROWS += (
     ROWS_CALCULUS14
@@ -554,5 +555,6 @@ ROWS += (
     + ROWS_REDUCTIONS14
     + ROWS_SHAPES14
     + ROWS_SORTING14
+    + ROWS_WRITES15
 )
 CHECKED = tuple(row for row in ROWS if not row.rejected)  # the rows the value checks run on

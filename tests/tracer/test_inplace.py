@@ -1,5 +1,6 @@
-"""In-place operators on traced values: NumPy's answer, aliasing included, or a TraceError at
-the line that says which rebinding to write."""
+"""In-place operators on traced values: NumPy's answer, aliasing included (another name, a
+container, a view sees the write), or a TraceError at the line where NumPy would change an
+array tracegrad must not (an argument, an enclosing function's value)."""
 
 from __future__ import annotations
 
@@ -46,11 +47,10 @@ def issue_example(a):
     return np.sum(c)
 
 
-def test_the_issue_example_is_refused_not_silently_different():
+def test_the_issue_example_sees_the_write_as_in_numpy():
     assert issue_example(np.ones(3)) == 6.0  # NumPy: c sees the write
-    error = refused(issue_example, np.ones(3), text="b += 1", hint="`b = b + 1`")
-    assert "later version" in error.message
-    refused(issue_example, np.ones(3), text="b += 1", transform=tg.grad)
+    same_as_numpy(issue_example, np.ones(3))
+    np.testing.assert_allclose(tg.grad(issue_example)(np.ones(3)), np.ones(3))
 
 
 # --- every operator, where nothing else sees the array: exactly NumPy -----------------
@@ -214,8 +214,8 @@ def alias_as_attribute(a):
 
 
 @pytest.mark.parametrize("fn", [alias_in_a_list, alias_in_a_dict, alias_as_attribute])
-def test_a_container_holding_the_array_is_an_alias(fn):
-    refused(fn, A, text="b += 1", hint="`b = b + 1`")
+def test_a_container_holding_the_array_sees_the_write(fn):
+    same_as_numpy(fn, A)
 
 
 VIEWS = {
@@ -243,7 +243,7 @@ def test_a_live_view_sees_the_write(view):
         b += 1
         return v
 
-    refused(fn, A, text="b += 1")
+    same_as_numpy(fn, A)
 
 
 @pytest.mark.parametrize("view", ["T", "reshape", "slice", "row", "swapaxes"])
@@ -256,7 +256,7 @@ def test_writing_into_a_view_writes_its_base(view):
         v += 1
         return b
 
-    refused(fn, A, text="v += 1")
+    same_as_numpy(fn, A)
 
 
 def a_temporary_view(a):
@@ -292,8 +292,8 @@ def writes_a_view_of_its_argument(a):
 
 
 def test_arguments_are_the_callers_and_are_never_written():
-    refused(writes_its_argument, A, text="a += 1", hint="`a = a + 1`")
-    refused(writes_a_view_of_its_argument, A, text="row *= 2", hint="`row = row * 2`")
+    refused(writes_its_argument, A, text="a += 1", hint="`a = a.copy()`")
+    refused(writes_a_view_of_its_argument, A, text="row *= 2", hint="`row = row.copy()`")
     refused(writes_its_argument, np.float64(2.0), text="a += 1")
 
 
@@ -423,10 +423,14 @@ def body_writing_an_unpacked_carry(a):
     return tg.scan(body, (np.zeros(3), np.zeros(3)), a)
 
 
-def test_in_place_in_a_body_still_sees_aliases():
-    refused(body_with_an_alias, A, text="h += x", hint="`h = h + x`")
-    refused(body_writing_an_enclosing_value, A, text="total += x")
-    refused(body_writing_an_unpacked_carry, A, text="h += x")
+def test_in_place_in_a_body_sees_its_aliases():
+    got_carry, got_ys = tg.jit(body_with_an_alias)(A)
+    np.testing.assert_allclose(got_ys, np.cumsum(A, axis=0))  # `old` is h: it sees `h += x`
+    np.testing.assert_allclose(got_carry, A.sum(axis=0))
+    (h, c), _ = tg.jit(body_writing_an_unpacked_carry)(A)
+    np.testing.assert_allclose(h, A.sum(axis=0))
+    np.testing.assert_allclose(c, np.zeros(3))
+    refused(body_writing_an_enclosing_value, A, text="total += x", hint="copy it first")
 
 
 # --- writes into arrays: out=, ufunc.at, item assignment ------------------------------
@@ -456,8 +460,21 @@ def item_assignment(a):
     return b
 
 
-def test_writes_into_arrays_are_refused_at_their_line():
-    refused(numpy_array_plus_traced, A, text="h += a[0]", hint="`h = h + a[0]`")
-    refused(ufunc_out, A, text="out=b", hint="assign the result")
-    refused(ufunc_at, A, text="np.add.at")
-    assert "later version" in refused(item_assignment, A, text="b[0] = 1.0").message
+def test_item_assignment_matches_numpy():
+    same_as_numpy(item_assignment, A)
+
+
+def test_writes_into_arrays_the_function_made_match_numpy():
+    same_as_numpy(numpy_array_plus_traced, A)
+    same_as_numpy(ufunc_out, A)
+    same_as_numpy(ufunc_at, A)
+
+
+def computed_numpy_array_plus_traced(a):
+    h = np.zeros(3) * 2.0  # a NumPy array NumPy computed, not one the function made to fill
+    h += a[0]
+    return h
+
+
+def test_a_write_into_a_computed_numpy_array_is_refused_at_its_line():
+    refused(computed_numpy_array_plus_traced, A, text="h += a[0]", hint="`h = h + a[0]`")

@@ -71,13 +71,13 @@ def test_boolean_mask_indexing():
     expect_error(f, X, marker="x[x > 0]", fragments=("boolean-mask",), hint="np.where(mask, x, 0)")
 
 
-def test_item_assignment():
+def test_item_assignment_into_an_argument():
     def f(x):
-        y = x * 2
+        y = x
         y[0] = 5  # marker
         return y
 
-    expect_error(f, X, marker="y[0] = 5", fragments=("item assignment",), hint="np.where")
+    expect_error(f, X, marker="y[0] = 5", fragments=("an argument",), hint="`y = y.copy()`")
 
 
 def test_numpy_function_without_a_rule():

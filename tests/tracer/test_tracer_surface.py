@@ -16,6 +16,8 @@ import tracegrad.numpy as tnp
 from tracegrad import TraceError, TracegradError
 from tracegrad.tracer.functions import registry
 
+from ..catalog.numerics import central_difference_grad
+
 X = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75], [3.0, -2.0, 1.0]])
 # Bound before any trace (as `from numpy import array` binds them): NumPy's own functions,
 # which ask a Tracer for its value (np.array called through the module traces instead).
@@ -170,7 +172,7 @@ def test_in_place_and_memory_attributes_say_why():
     assert "in place" in traced_error(lambda x: x.sort(), X)
     assert "x = np.sort(x)" in traced_error(lambda x: x.sort(), X)
     assert "np.partition(x, kth)" in traced_error(lambda x: x.partition(1), X)
-    assert "np.full_like" in traced_error(lambda x: x.fill(1.0), X)
+    assert "x.copy()" in traced_error(lambda x: x.fill(1.0), X)  # x is the caller's
     assert "no memory while tracing" in traced_error(lambda x: x.strides, X)
     assert "depends on the data" in traced_error(lambda x: x.nonzero(), X)
 
@@ -289,12 +291,6 @@ def write_bool(x):
     return h
 
 
-def write_at_traced_index(x):
-    h = np.zeros(3)
-    h[x.argmax(axis=None)] = 1.0
-    return h
-
-
 def write_fill(x):
     h = np.zeros(3)
     h.fill(x[0, 0])
@@ -308,18 +304,31 @@ def write_copyto(x):
 
 
 @pytest.mark.parametrize(
-    "fn",
-    [
-        write_item,
-        write_slice,
-        write_row,
-        write_int,
-        write_bool,
-        write_at_traced_index,
-        write_fill,
-        write_copyto,
-    ],
+    "fn", [write_item, write_slice, write_row, write_int, write_bool, write_fill, write_copyto]
 )
+def test_writing_into_an_array_the_function_made_is_numpys(fn):
+    np.testing.assert_array_equal(tracegrad.jit(fn)(X), fn(X))
+    if fn(X).dtype.kind == "f":
+        want = central_difference_grad(lambda x: fn(x).sum(), (X,))
+        got = tracegrad.grad(lambda x: fn(x).sum())(X)
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-9)
+
+
+def write_into_a_result(x):
+    h = np.zeros(3) + 0.0  # a NumPy array computed, not made by np.zeros: it stays NumPy's
+    h[0] = x[0, 0]
+    return h
+
+
+def write_into_a_captured(x):
+    CAPTURED[0] = x[0, 0]
+    return CAPTURED
+
+
+CAPTURED = np.zeros(3)
+
+
+@pytest.mark.parametrize("fn", [write_into_a_result, write_into_a_captured])
 @pytest.mark.parametrize("transform", [tracegrad.jit, tracegrad.grad])
 def test_writing_into_a_numpy_array_names_the_pattern_and_the_fix(fn, transform):
     def wrapped(x):
@@ -330,8 +339,21 @@ def test_writing_into_a_numpy_array_names_the_pattern_and_the_fix(fn, transform)
     message = str(caught.value)
     assert message.startswith(f"{__file__}:"), message
     assert "writing a traced value into a NumPy array" in message, message
-    assert "h" in message.splitlines()[1]  # the user's line is quoted
+    assert "h" in message.splitlines()[1] or "CAPTURED" in message.splitlines()[1]
     assert "np.stack" in message and "np.concatenate" in message and "np.where" in message
+    np.testing.assert_array_equal(CAPTURED, np.zeros(3))
+
+
+def write_at_traced_index(x):
+    h = np.zeros(3)
+    h[x.argmax(axis=None)] = 1.0
+    return h
+
+
+def test_a_write_at_a_traced_position_says_what_to_write():
+    with pytest.raises(TracegradError) as caught:
+        tracegrad.jit(write_at_traced_index)(X)
+    assert "traced index" in caught.value.message and "np.add.at" in caught.value.hint
 
 
 def test_the_suggested_constructions_work():

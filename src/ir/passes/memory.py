@@ -338,14 +338,32 @@ def reusable_input(
     return None
 
 
+def written_in_place(node: Node, i: int, buffers: Buffers, fixed: set[Var], inputs: set[Var]):
+    """The array a write (`x[key] = v`) may go into itself, whatever its size: one the
+    function made, writable, that no value read after the write shares memory with."""
+    if not node.op.has(Trait.UPDATE):
+        return None
+    array = node.inputs[0]
+    if not isinstance(array, Var) or array in fixed:
+        return None
+    buffer = buffers.find(array)
+    if buffers.end[buffer] != i or any(v in inputs or v in fixed for v in buffers.members[buffer]):
+        return None
+    return array
+
+
 def plan_memory(graph: Graph) -> MemoryPlan:
-    if not any(is_large(v) for node in graph.nodes for v in node.outputs):
+    writes = any(node.op.has(Trait.UPDATE) for node in graph.nodes)
+    if not writes and not any(is_large(v) for node in graph.nodes for v in node.outputs):
         return MemoryPlan()  # only buffers the function makes, and large ones, are planned
     buffers, fixed = assign_buffers(graph)
     owned = owned_buffers(graph, buffers, fixed)
+    inputs = set(graph.inputs)
     plan = MemoryPlan()
     for i, node in enumerate(graph.nodes):
-        reused = reusable_input(node, i, buffers, owned, fixed)
+        reused = reusable_input(node, i, buffers, owned, fixed) or written_in_place(
+            node, i, buffers, fixed, inputs
+        )
         if reused is not None:
             plan.reuse[node] = reused
             buffers.join(buffers.find(reused), buffers.find(node.out))

@@ -189,3 +189,72 @@ scatter_add = declare(
     traits={Trait.LINEAR},
     reference=scatter_add_reference,
 )
+
+
+# --- writes: `x[key] = v` as a value (the tracer rebinds the array to it) -----------------
+
+
+def check_written(x: TensorType, v: TensorType, selected: TensorType, name: str) -> None:
+    """The value written has the array's dtype (the tracer casts it) and broadcasts to the
+    selection, as NumPy requires of `x[key] = v`."""
+    if v.dtype != x.dtype and not v.weak:  # a Python number takes the array's dtype
+        raise TypeRuleError(f"{name}: the value {v} must have the array's dtype {x.dtype}")
+    try:
+        fits = np.broadcast_shapes(v.shape, selected.shape) == selected.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise TypeRuleError(
+            f"{name}: could not broadcast input array from shape {v.shape} into shape "
+            f"{selected.shape}"
+        )
+
+
+def index_set_rule(types: tuple[TensorType, ...], index: tuple[IndexItem, ...]):
+    """x with `v` written at the basic key (no None: the tracer drops them)."""
+    x, v = types
+    if None in index:
+        raise TypeRuleError("index_set: the key cannot add axes (None)")
+    (selected,) = index_rule((x,), index)
+    check_written(x, v, selected, "index_set")
+    return (x,)
+
+
+def gather_set_rule(types: tuple[TensorType, ...], axes: tuple[int, ...]):
+    """x with `v` written where `gather` would read (a repeated position keeps the last)."""
+    x, v, *indices = types
+    (selected,) = gather_rule((x, *indices), axes)
+    check_written(x, v, selected, "gather_set")
+    return (x,)
+
+
+def index_set_reference(x, v, index):
+    out = np.array(x, copy=True)
+    out[numpy_key(index)] = v
+    return out
+
+
+def gather_set_reference(x, v, *indices, axes):
+    out = np.array(x, copy=True)
+    out[gather_key(out.ndim, indices, axes)] = v
+    return out
+
+
+# Linear in the array and the value together (the index arrays carry no derivative).
+index_set = declare(
+    "index_set",
+    Group.INDEXING,
+    index_set_rule,
+    "an array with a value written at a basic index",
+    traits={Trait.LINEAR, Trait.UPDATE},
+    reference=index_set_reference,
+)
+gather_set = declare(
+    "gather_set",
+    Group.INDEXING,
+    gather_set_rule,
+    "an array with a value written at integer-array indices",
+    traits={Trait.LINEAR, Trait.UPDATE},
+    reference=gather_set_reference,
+    axis_params=("axes",),
+)

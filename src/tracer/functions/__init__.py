@@ -15,6 +15,7 @@ from . import common, conversions, ufuncs, mathematical, reductions, shapes, sta
 from . import nanfunctions, creation, ranges
 from . import indexing, selection, linalg
 from . import joining, rearranging, padding, diagonals, products, windows, sorting, calculus
+from . import writing
 from .common import *
 from .conversions import *
 from .ufuncs import *
@@ -36,11 +37,12 @@ from .products import *
 from .windows import *
 from .sorting import *
 from .calculus import *
+from .writing import *
 
 NUMPY_MODULES = (
     conversions, ufuncs, mathematical, reductions, shapes, statistics, nanfunctions, creation,
     ranges, indexing, selection, linalg, joining, rearranging, padding, diagonals, products,
-    windows, sorting, calculus,
+    windows, sorting, calculus, writing,
 )  # fmt: skip
 
 __all__ = [

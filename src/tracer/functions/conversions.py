@@ -9,6 +9,7 @@ import numpy as np
 
 from ...ir.primitives import indexing, shapes
 from ...ir.result_kinds import SCALAR_GROUPS
+from .. import inplace
 from ..context import find_trace
 from .common import as_dtype, bind, reject, type_of
 from .registry import implements
@@ -16,13 +17,13 @@ from .registry import implements
 __all__ = ["as_array", "astype"]
 
 
-@implements(np.astype)
+@implements(np.astype, view=True)
 def astype(x, dtype, /, *, copy=True, device=None):
     reject("astype", device=device)
     target = as_dtype(dtype, "astype")
     current = type_of(x)
     if current.dtype == target and not current.weak:
-        return x
+        return inplace.copy_of(x) if copy else x  # a copy is a new array, written alone
     return bind(shapes.convert, x, dtype=target)
 
 

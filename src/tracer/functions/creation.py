@@ -136,7 +136,7 @@ def converted(a: Any, dtype: Any, copy: Any, function: str) -> Any:
             )
         return stacked(a, target, function)
     result = unchanged(a)  # a traced Python number: a 0-d array now, as NumPy makes it
-    result = result if target is None else astype(result, target)
+    result = result if target is None else astype(result, target, copy=False)
     if copy and result is a:
         result = inplace.copy(a)  # a distinct value, so writing into it leaves `a` alone
     return zero_d_array(result) if type_of(a).ndim == 0 and made_as_scalar(a) else result
@@ -154,12 +154,12 @@ def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, ndm
     return with_ndmin(converted(object, dtype, copy, "array"), ndmin)
 
 
-@implements(np.asarray)
+@implements(np.asarray, view=True)
 def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
     return converted(a, dtype, copy, "asarray")
 
 
-@implements(np.asanyarray)
+@implements(np.asanyarray, view=True)
 def asanyarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
     return converted(a, dtype, copy, "asanyarray")
 

@@ -113,7 +113,7 @@ def compress(condition, a, axis=None, out=None):
     return take(a, np.flatnonzero(mask), axis=axis)
 
 
-@implements(np.diagonal, method="diagonal")
+@implements(np.diagonal, method="diagonal", view="read-only")
 def diagonal(a, offset=0, axis1=0, axis2=1):
     """The diagonal as the last axis, as NumPy gives it: a gather at (i, i + offset)."""
     source = type_of(a)

@@ -43,17 +43,17 @@ def each(arys: tuple, shapes: dict[int, Any]) -> Any:
     return results[0] if len(results) == 1 else results
 
 
-@implements(np.atleast_1d)
+@implements(np.atleast_1d, view=True)
 def atleast_1d(*arys):
     return each(arys, AT_LEAST_1D)
 
 
-@implements(np.atleast_2d)
+@implements(np.atleast_2d, view=True)
 def atleast_2d(*arys):
     return each(arys, AT_LEAST_2D)
 
 
-@implements(np.atleast_3d)
+@implements(np.atleast_3d, view=True)
 def atleast_3d(*arys):
     return each(arys, AT_LEAST_3D)
 
@@ -136,7 +136,7 @@ def split_points(indices_or_sections: Any, size: int, function: str) -> list[int
     return np.cumsum(sizes).tolist()
 
 
-@implements(np.array_split)
+@implements(np.array_split, view=True)
 def array_split(ary, indices_or_sections, axis=0):
     source = type_of(ary)
     axis = normalize_axis(axis, source.ndim, "array_split")
@@ -144,7 +144,7 @@ def array_split(ary, indices_or_sections, axis=0):
     return [slice_along(ary, axis, start, stop) for start, stop in itertools.pairwise(points)]
 
 
-@implements(np.split)
+@implements(np.split, view=True)
 def split(ary, indices_or_sections, axis=0):
     source = type_of(ary)
     axis = normalize_axis(axis, source.ndim, "split")
@@ -170,23 +170,23 @@ def split_at_least(ary: Any, indices_or_sections: Any, ndim: int, axis: int, nam
     return split(ary, indices_or_sections, axis=axis)
 
 
-@implements(np.hsplit)
+@implements(np.hsplit, view=True)
 def hsplit(ary, indices_or_sections):
     axis = 1 if type_of(ary).ndim > 1 else 0
     return split_at_least(ary, indices_or_sections, 1, axis, "hsplit")
 
 
-@implements(np.vsplit)
+@implements(np.vsplit, view=True)
 def vsplit(ary, indices_or_sections):
     return split_at_least(ary, indices_or_sections, 2, 0, "vsplit")
 
 
-@implements(np.dsplit)
+@implements(np.dsplit, view=True)
 def dsplit(ary, indices_or_sections):
     return split_at_least(ary, indices_or_sections, 3, 2, "dsplit")
 
 
-@implements(np.broadcast_arrays)
+@implements(np.broadcast_arrays, view="read-only")
 def broadcast_arrays(*args, subok=False):
     try:
         shape = np.broadcast_shapes(*(type_of(a).shape for a in args))

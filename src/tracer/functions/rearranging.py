@@ -57,7 +57,7 @@ def shortest_axes(axes: tuple[int, ...], ndim: int) -> Any:
     return axes[0] if len(axes) == 1 else axes
 
 
-@implements(np.flip)
+@implements(np.flip, view=True)
 def flip(m, axis=None):
     ndim = type_of(m).ndim
     axes = normalize_axes(axis, ndim, "flip")
@@ -75,13 +75,13 @@ def at_least_dims(m: Any, ndim: int, function: str) -> None:
         )
 
 
-@implements(np.fliplr)
+@implements(np.fliplr, view=True)
 def fliplr(m):
     at_least_dims(m, 2, "fliplr")
     return flip(m, 1)
 
 
-@implements(np.flipud)
+@implements(np.flipud, view=True)
 def flipud(m):
     at_least_dims(m, 1, "flipud")
     return flip(m, 0)
@@ -152,7 +152,7 @@ def roll(a, shift, axis=None):
     return call(calls.roll, rolling, a, **spelling)
 
 
-@implements(np.rollaxis)
+@implements(np.rollaxis, view=True)
 def rollaxis(a, axis, start=0):
     ndim = type_of(a).ndim
     axis = normalize_axis(axis, ndim, "rollaxis")
@@ -190,7 +190,7 @@ def rotation_axes(m: Any, axes: Any) -> tuple[int, int]:
     return first, second
 
 
-@implements(np.rot90)
+@implements(np.rot90, view=True)
 def rot90(m, k=1, axes=(0, 1)):
     first, second = rotation_axes(m, axes)
     turns = integer_argument(k, "rot90", "k") % 4

@@ -69,8 +69,13 @@ class RegistrationError(Exception):
     """A mistake in tracegrad's own registrations, raised while tracegrad is imported."""
 
 
-def traced(numpy_function: Callable) -> Callable[[Callable], Callable]:
-    """Run the tracing version when any argument is traced, else NumPy's own function."""
+def traced(numpy_function: Callable, view: bool | str = False) -> Callable[[Callable], Callable]:
+    """Run the tracing version when any argument is traced, else NumPy's own function. The
+    result of the user's call is a new array unless NumPy documents a view (`view`: True, or
+    "read-only"): see tracer/inplace.py."""
+    from .. import inplace
+
+    settle = {False: inplace.fresh, True: None, "read-only": inplace.read_only}[view]
 
     def decorate(fn: Callable) -> Callable:
         @functools.wraps(fn)
@@ -83,9 +88,10 @@ def traced(numpy_function: Callable) -> Callable[[Callable], Callable]:
                 found.calls += 1
             found.depth += 1
             try:
-                return fn(*args, **kwargs)
+                result = fn(*args, **kwargs)
             finally:
                 found.depth -= 1
+            return result if settle is None or found.depth else settle(result, args)
 
         wrapper.numpy_function = numpy_function  # type: ignore[attr-defined]
         return wrapper
@@ -116,6 +122,7 @@ def implements(
     static: bool = False,
     derivative: str = "yes",
     note: str = "",
+    view: bool | str = False,
 ) -> Callable[[Callable], Callable]:
     """Register the decorated function as the tracing version of `numpy_callables` (the first
     one also runs it on untraced arguments and names it in `tracegrad.numpy`; the others,
@@ -123,14 +130,16 @@ def implements(
     `method`: the Tracer methods that forward to it (`x.sum(...)`); `attribute`: a Tracer
     property that calls it on the value alone (`x.T`). `static`: the function answers from
     the type (np.shape) and records nothing, so it runs as it is, with no tracing wrapper.
-    `derivative`, `note`: what docs/numpy-support.md says of it (see Details)."""
+    `derivative`, `note`: what docs/numpy-support.md says of it (see Details). `view`: NumPy
+    returns a view of (or the very) first argument (True), or a read-only view ("read-only");
+    otherwise the result is a new array, whatever the tracing version returned."""
     check_callables(numpy_callables)
     if derivative not in DERIVATIVES:
         raise RegistrationError(f"derivative={derivative!r}: one of {sorted(DERIVATIVES)}")
     names = (numpy_callables[0].__name__, *aliases)
 
     def register(fn: Callable) -> Callable:
-        function = fn if static else traced(numpy_callables[0])(fn)
+        function = fn if static else traced(numpy_callables[0], view)(fn)
         entries = entries_of(numpy_callables, names, as_names(method), as_names(attribute))
         check_entries(entries, fn)
         for table, key, _ in entries:

@@ -59,7 +59,7 @@ def unchanged(a: Any) -> Any:
     return as_array(a)
 
 
-@implements(np.reshape, note="order='C' only")
+@implements(np.reshape, note="order='C' only", view=True)
 def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
     if order != "C":
         raise TraceError(
@@ -90,7 +90,7 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
     return bind(shape_ops.reshape, a, shape=tuple(target))
 
 
-@implements(np.ravel, method=("ravel", "flatten"), note="order='C' and 'F'")
+@implements(np.ravel, method="ravel", note="order='C' and 'F'", view=True)
 def ravel(a, order="C"):
     # Column-major order reads the reversed axes in row-major order. ('A' and 'K' follow the
     # memory layout, which a traced value does not have.)
@@ -104,7 +104,7 @@ def ravel(a, order="C"):
     return reshape(transpose(a) if order == "F" else a, (-1,))
 
 
-@implements(np.transpose, attribute="T")
+@implements(np.transpose, attribute="T", view=True)
 def transpose(a, axes=None):
     ndim = type_of(a).ndim
     if axes is None:
@@ -122,7 +122,7 @@ def transpose(a, axes=None):
     return bind(shape_ops.transpose, a, axes=perm)
 
 
-@implements(np.swapaxes, method="swapaxes")
+@implements(np.swapaxes, method="swapaxes", view=True)
 def swapaxes(a, axis1, axis2):
     ndim = type_of(a).ndim
     perm = list(range(ndim))
@@ -131,7 +131,7 @@ def swapaxes(a, axis1, axis2):
     return transpose(a, perm)
 
 
-@implements(np.moveaxis)
+@implements(np.moveaxis, view=True)
 def moveaxis(a, source, destination):
     ndim = type_of(a).ndim
     sources = tuple(
@@ -161,7 +161,7 @@ def moveaxis(a, source, destination):
     return transpose(a, order)
 
 
-@implements(np.expand_dims)
+@implements(np.expand_dims, view=True)
 def expand_dims(a, axis):
     source = type_of(a)
     count = len(axis) if isinstance(axis, tuple | list) else 1
@@ -171,7 +171,7 @@ def expand_dims(a, axis):
     return bind(shape_ops.reshape, a, shape=shape)
 
 
-@implements(np.squeeze, method="squeeze")
+@implements(np.squeeze, method="squeeze", view=True)
 def squeeze(a, axis=None):
     source = type_of(a)
     if axis is None or no_axis_of_0d(axis, source.ndim):
@@ -191,7 +191,7 @@ def squeeze(a, axis=None):
     return bind(shape_ops.reshape, a, shape=kept)
 
 
-@implements(np.broadcast_to)
+@implements(np.broadcast_to, view=True)
 def broadcast_to(array, shape, subok=False):
     target = shape_tuple(shape, "broadcast_to")
     if type_of(array).shape == target:

@@ -227,14 +227,14 @@ def real_only(name: str, x: Any) -> TensorType:
     return t
 
 
-@implements(np.real, note="real input only")
+@implements(np.real, note="real input only", view=True)
 def real(val):
     """The real part: a real value itself (np.real reads `val.real`, a Python number's too)."""
     real_only("real", val)
     return val
 
 
-@implements(np.imag, derivative="zero", note="real input only")
+@implements(np.imag, derivative="zero", note="real input only", view="read-only")
 def imag(val):
     """The imaginary part of a real value: zeros of its shape and dtype, a constant (0.0 for a
     Python number, as `val.imag` is)."""

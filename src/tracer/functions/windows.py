@@ -46,7 +46,9 @@ def window_axes(x: Any, window_shape: Any, axis: Any) -> list[tuple[int, int]]:
     return list(zip(axes, (int(s) for s in sizes), strict=True))
 
 
-@implements(np.lib.stride_tricks.sliding_window_view, note="a copy: writeable=True is refused")
+@implements(
+    np.lib.stride_tricks.sliding_window_view, note="writeable=True is refused", view="read-only"
+)
 def sliding_window_view(x, window_shape, axis=None, *, subok=False, writeable=False):
     if writeable:
         raise TraceError(

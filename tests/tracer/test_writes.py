@@ -1,0 +1,292 @@
+"""Writes into arrays (issue 15): item assignment and augmented assignment into traced arrays
+and into the arrays the function makes (np.zeros, ...), with NumPy's semantics: views alias,
+copies do not, repeated indices follow NumPy. Each function runs under NumPy itself, through
+tracegrad on both backends, and its gradient is checked against finite differences and
+jax.grad of the same source."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import tracegrad as tg
+from tracegrad import TraceError
+
+from ..catalog.numerics import central_difference_grad
+from ..catalog.test_grad_catalog import jax_float64
+
+X = np.linspace(-1.0, 1.3, 12).reshape(3, 4)
+LABELS = np.array([1, 0, 3])
+
+
+def basic_keys(x):
+    y = x * 2
+    y[0] = 1.0
+    y[1, 1:3] = x[2, :2]
+    y[:, -1] += 5
+    y[::-1, 0] *= x[:, 1]
+    y[None, 2] = 0.5
+    y[..., 1] -= x[0, 0]
+    return y
+
+
+def views_alias(x):
+    a = x + 0.5
+    v = a[1]
+    v[:] = 3.0  # writes a's row
+    w = a.T
+    w[0, 0] = -1.0  # writes a[0, 0]
+    r = a.reshape(-1)
+    r[5] *= 10.0
+    f = np.flip(a, 0)
+    f[0, 0] = 42.0  # writes a[-1, 0]
+    return a, v, w, r
+
+
+def names_and_containers_alias(x):
+    b = x * 1.0
+    c = b
+    kept = [b]
+    b += 1.0
+    return c, kept[0]
+
+
+def copies_do_not(x):
+    a = x * 1.0
+    b = a[[0, 1]]
+    b[0] = 100.0
+    c = a.copy()
+    c[0] = 7.0
+    f = a.flatten()
+    f[0] = 9.0
+    return a, b, c, f
+
+
+def index_arrays(x):
+    d = x * 3.0
+    n = d.shape[0]
+    d[np.arange(n), LABELS] -= 1.0
+    d[range(n), LABELS] *= 2.0
+    d[[0, 0]] += 1.0  # a repeated position adds once, as in NumPy
+    d[[1, 2], 1:3] = x[0, :2]
+    return d
+
+
+def svm_margins(x):
+    margins = np.maximum(0, x - x[np.arange(3), LABELS][:, None] + 1)
+    margins[np.arange(3), LABELS] = 0  # a Python int into a float array
+    margins[[0, 0], 1] = 2  # a repeated position, a number
+    return margins
+
+
+def add_at(x):
+    d = np.zeros(4)
+    np.add.at(d, [0, 0, 2], x[0, :3])  # unbuffered: position 0 gets both
+    np.subtract.at(d, [3], x[1, 0])
+    return d
+
+
+def masks(x):
+    m = x - 0.3
+    m[m < 0] = 0.0  # a traced mask: a select
+    keep = np.ones(4, dtype=bool)
+    keep[2] = False
+    m[:, keep] *= 2.0  # a concrete mask made in the function
+    return m
+
+
+def rnn_buffer(x):
+    n, steps = x.shape
+    h = np.zeros((n, steps))
+    prev = np.zeros(n)
+    for t in range(steps):
+        prev = np.tanh(prev + x[:, t])
+        h[:, t] = prev
+    return h
+
+
+def naive_conv(x):
+    w = np.array([0.5, -1.0])
+    out = np.zeros((3, 3))
+    for i in range(3):
+        for j in range(3):
+            out[i, j] = np.sum(x[i, j : j + 2] * w)
+    return out
+
+
+def softmax_gradient(x):
+    probs = np.exp(x) / np.sum(np.exp(x), axis=1, keepdims=True)
+    n = x.shape[0]
+    dscores = probs.copy()
+    dscores[range(n), LABELS] -= 1
+    dscores /= n
+    return dscores
+
+
+def ufunc_out(x):
+    b = np.empty((3, 4))
+    np.multiply(x, 2.0, out=b)
+    b += x
+    return b
+
+
+def rows_of_a_buffer(x):
+    out = np.zeros((3, 4))
+    for i in range(3):
+        row = out[i]
+        row[:] = x[i] * 2
+        row[1] += 1.0
+    return out
+
+
+CASES = [
+    basic_keys,
+    views_alias,
+    names_and_containers_alias,
+    copies_do_not,
+    index_arrays,
+    svm_margins,
+    add_at,
+    masks,
+    rnn_buffer,
+    naive_conv,
+    softmax_gradient,
+    ufunc_out,
+    rows_of_a_buffer,
+]
+
+
+def as_tuple(value):
+    return value if isinstance(value, tuple) else (value,)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+@pytest.mark.parametrize("fn", CASES, ids=lambda fn: fn.__name__)
+def test_the_value_is_numpys(fn, backend):
+    want = as_tuple(fn(X.copy()))
+    given = X.copy()
+    with jax_float64():
+        got = as_tuple(tg.jit(fn, backend=backend)(given))
+    np.testing.assert_array_equal(given, X)  # the caller's array is never written
+    assert len(got) == len(want)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_allclose(np.asarray(g), w, rtol=1e-12, atol=1e-14)
+        assert np.shape(g) == np.shape(w)
+
+
+def scalar_loss(fn):
+    def loss(x):
+        return sum(np.sum(np.sin(part) * (1 + k)) for k, part in enumerate(as_tuple(fn(x))))
+
+    return loss
+
+
+@pytest.mark.parametrize("fn", CASES, ids=lambda fn: fn.__name__)
+def test_the_gradient_matches_finite_differences_in_both_modes(fn):
+    loss = scalar_loss(fn)
+    want = central_difference_grad(loss, (X,))
+    np.testing.assert_allclose(tg.grad(loss)(X), want, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(tg.jacfwd(loss)(X), want, rtol=1e-6, atol=1e-8)
+
+
+def rnn_jax(x):
+    n, steps = x.shape
+    h = jnp.zeros((n, steps))
+    prev = jnp.zeros(n)
+    for t in range(steps):
+        prev = jnp.tanh(prev + x[:, t])
+        h = h.at[:, t].set(prev)
+    return h
+
+
+def test_the_gradient_matches_jax_written_with_at():
+    def loss(fn):
+        return lambda x: (fn(x) ** 2).sum()
+
+    with jax_float64():
+        want = np.asarray(jax.grad(loss(rnn_jax))(X))
+    np.testing.assert_allclose(tg.grad(loss(rnn_buffer))(X), want, rtol=1e-12)
+    # by hand: the last column's state only
+    h = rnn_buffer(X)
+    np.testing.assert_allclose(
+        tg.grad(lambda x: np.sum(rnn_buffer(x)[:, -1]))(X)[:, -1], 1 - h[:, -1] ** 2
+    )
+
+
+def test_second_order_through_writes():
+    loss = scalar_loss(basic_keys)
+    hessian = tg.hessian(loss)(X)
+    grad = tg.grad(loss)
+    eps = 1e-5
+    column = (
+        grad(X + eps * np.eye(12)[5].reshape(3, 4)) - grad(X - eps * np.eye(12)[5].reshape(3, 4))
+    ) / (2 * eps)
+    np.testing.assert_allclose(
+        hessian.reshape(12, 12)[:, 5], column.reshape(12), rtol=1e-5, atol=1e-7
+    )
+
+
+def test_the_emitted_code_writes_in_place_as_its_author_would():
+    source = str(tg.jit(rnn_buffer).source(X))
+    assert "h = np.zeros((3, 4))" in source
+    for t in range(4):
+        assert f"h[:, {t}] = " in source
+    assert ".copy()" not in source
+    assert ".at[:, 3].set(" in str(tg.jit(rnn_buffer, backend="jax").source(X))
+
+
+def writes_its_argument(x):
+    x[0] = 1.0
+    return x
+
+
+def writes_a_view_of_its_argument(x):
+    row = x[0]
+    row += 1.0
+    return x
+
+
+def writes_a_read_only_view(x):
+    b = np.broadcast_to(x[0] * 1.0, (3, 4))
+    b[0, 0] = 1.0
+    return b
+
+
+def does_not_broadcast(x):
+    y = x * 1.0
+    y[0] = x[:2, 0]
+    return y
+
+
+def writes_through_a_numpy_view(x):
+    out = np.zeros((3, 4))
+    plain = np.asarray(out)
+    out[0] = x[0]
+    return plain
+
+
+@pytest.mark.parametrize(
+    "fn, fragment, hint",
+    [
+        (writes_its_argument, "an argument", "`x = x.copy()`"),
+        (writes_a_view_of_its_argument, "an argument", "`row = row.copy()`"),
+        (writes_a_read_only_view, "read-only", "copy"),
+        (
+            does_not_broadcast,
+            "could not broadcast input array from shape (2,) into shape (4,)",
+            None,
+        ),
+        (writes_through_a_numpy_view, "would not see the write", None),
+    ],
+    ids=lambda v: getattr(v, "__name__", ""),
+)
+def test_writes_numpy_would_not_make_are_errors_at_the_line(fn, fragment, hint):
+    with pytest.raises(TraceError) as caught:
+        tg.jit(fn)(X.copy())
+    error = caught.value
+    assert error.loc is not None and error.loc.file == __file__, str(error)
+    assert fragment in error.message, str(error)
+    if hint is not None:
+        assert hint in error.hint, str(error)
