@@ -3,6 +3,7 @@ through time written by hand in NumPy, the same RNN unrolled by a Python loop, a
 
     python bench/rnn.py             # prints the table and appends it to bench/results.md
     python bench/rnn.py --quick     # fewer samples: a quick look, not numbers to keep
+    python bench/rnn.py --filled    # the RNN that fills an array (issue 15), T = 16, 64, 128
 
 Every gradient is first checked against the hand-written one; then each is timed against it
 with alternating samples (run.paired_medians). Not a test: tests/test_bench.py checks the
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -77,6 +79,64 @@ def rnn_jax(W, U, h0, xs):
     return jnp.sum(hs * hs) / hs.shape[1]
 
 
+def rnn_filled(W, U, h0, x):
+    """The RNN as course code writes it: inputs (batch, T, in), states written into an array
+    the function makes, `h[:, t, :] = next_h`."""
+    batch, steps, _ = x.shape
+    h = np.zeros((batch, steps, h0.shape[1]))
+    prev = h0
+    for t in range(steps):
+        prev = np.tanh(prev @ W + x[:, t, :] @ U)
+        h[:, t, :] = prev
+    return np.sum(h * h) / batch
+
+
+def rnn_filled_hand_grad(W, U, h0, x):
+    """Its BPTT as the course's authors write it: the states kept in the same (batch, T,
+    hidden) array as the forward pass, the inputs' gradient filled step by step."""
+    batch, steps, _ = x.shape
+    h = np.zeros((batch, steps, h0.shape[1]))
+    prev = h0
+    for t in range(steps):
+        prev = np.tanh(prev @ W + x[:, t, :] @ U)
+        h[:, t, :] = prev
+    d_W, d_U, d_x = np.zeros_like(W), np.zeros_like(U), np.zeros_like(x)
+    d_prev = np.zeros_like(h0)
+    for t in reversed(range(steps)):
+        state = h[:, t, :]
+        d_a = (d_prev + 2 * state / batch) * (1 - state * state)
+        d_W += (h[:, t - 1, :] if t else h0).T @ d_a
+        d_U += x[:, t, :].T @ d_a
+        d_x[:, t, :] = d_a @ U.T
+        d_prev = d_a @ W.T
+    return d_W, d_U, d_x
+
+
+def filled_table(steps: tuple[int, ...], repeat: int) -> list[str]:
+    """tracegrad's gradient of `rnn_filled` (unrolled: one write and one read per step)
+    against the hand-written one, and the first call (trace, differentiate, emit, load)."""
+    lines = [
+        "| T | hand-written BPTT | tracegrad numpy | ratio | first call | emitted lines |",
+        "|---|---|---|---|---|---|",
+    ]
+    for count in steps:
+        W, U, h0, xs = make_args(32, 16, 64, count)
+        args = (W, U, h0, xs.transpose(1, 0, 2).copy())
+        gradient = tracegrad.grad(rnn_filled, argnums=(0, 1, 3))
+        started = time.perf_counter()
+        got = gradient(*args)
+        first = time.perf_counter() - started
+        check(got, rnn_filled_hand_grad(*args), f"filled RNN, T = {count}")
+        hand, it = run.paired_medians(rnn_filled_hand_grad, gradient, args, repeat)
+        emitted = len(str(gradient.source(*args)).splitlines())
+        lines.append(
+            f"| {count} | {hand * 1e3:.2f} ms | {it * 1e3:.2f} ms | {it / hand:.2f}x "
+            f"| {first:.2f} s | {emitted} |"
+        )
+        print(lines[-1], flush=True)
+    return lines
+
+
 def make_args(batch: int, n_in: int, hidden: int, steps: int, seed: int = 0) -> tuple:
     rng = np.random.default_rng(seed)
     return (
@@ -132,7 +192,11 @@ def table(sizes: dict[str, tuple], repeat: int) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--filled", action="store_true", help="the RNN that fills an array")
     options = parser.parse_args()
+    if options.filled:
+        print("\n".join(filled_table((16, 64, 128), repeat=5 if options.quick else 21)))
+        return
     lines = table(SIZES, repeat=5 if options.quick else 21)
     if not options.quick:
         results = Path(__file__).parent / "results.md"

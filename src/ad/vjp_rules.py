@@ -372,9 +372,21 @@ def gather_set_vjp(ct, x, v, *indices, out, axes):
     return [cleared, unbroadcast(written, shape_of(v)), *[None] * len(indices)]
 
 
+def index_add_vjp(ct, x, v, out, index):
+    """The array's cotangent passes unchanged; the value's is read where it was added."""
+    return [ct, unbroadcast(ct[scatter.index_key(index)], shape_of(v))]
+
+
+def gather_add_vjp(ct, x, v, *indices, out, axes):
+    added = scatter.gather(ct, list(indices), axes)
+    return [ct, unbroadcast(added, shape_of(v)), *[None] * len(indices)]
+
+
 vjp_rules[indexing.index] = index_vjp
 vjp_rules[indexing.gather] = gather_vjp
 vjp_rules[indexing.index_scatter] = index_scatter_vjp
 vjp_rules[indexing.scatter_add] = scatter_add_vjp
 vjp_rules[indexing.index_set] = index_set_vjp
 vjp_rules[indexing.gather_set] = gather_set_vjp
+vjp_rules[indexing.index_add] = index_add_vjp
+vjp_rules[indexing.gather_add] = gather_add_vjp

@@ -107,7 +107,7 @@ class Emitter:
         self.last_reader = {
             x: node for node in graph.nodes for x in node.inputs if isinstance(x, Var)
         }
-        self.hints = self.names_from_blocks()
+        self.hints = self.names_from_blocks() | self.names_from_writes()
 
     def names_from_blocks(self) -> dict[Var, str]:
         """Temporaries made only to start a loop take the name of the carry they start:
@@ -124,6 +124,19 @@ class Emitter:
             for x, base in zip(node.inputs, rule.operand_names(node), strict=True):
                 if base and isinstance(x, Var) and x in produced and self.temporary(x):
                     hints[x] = base
+        return hints
+
+    def names_from_writes(self) -> dict[Var, str]:
+        """An unnamed array written in place takes the name of what the writes make of it:
+        `d_x = np.zeros(...)`, then `d_x[:, t] += ...`, rather than a name it loses."""
+        hints: dict[Var, str] = {}
+        for node in reversed(self.graph.nodes):
+            array = self.plan.reuse.get(node)
+            if array is None or not node.op.has(Trait.UPDATE) or array.hint is not None:
+                continue
+            name = hints.get(node.out) or node.out.hint
+            if name is not None:
+                hints[array] = name
         return hints
 
     def temporary(self, x: Var) -> bool:

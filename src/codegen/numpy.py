@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..ir import Graph, Literal, Node, Var
+from ..ir import Graph, Literal, Node, Operand, Var
 from ..ir.constants import describe_constant
 from ..ir.interface import Interface
 from ..ir.passes.memory import is_large, may_be_shared, plan_memory, shared_stacks
@@ -137,20 +137,28 @@ def index_scatter_rule(node: Node, args: list[Expr]) -> list[str]:
     return [f"{{out}} = {zeros_expr(node)}", f"{{out}}[{index_key(node) or '...'}] = {update}"]
 
 
-def positions_are_distinct(node: Node) -> bool:
-    """True when no two updates of a scatter_add land on one position: one index array is a
-    constant of distinct values spanning the whole index shape (`np.arange(n)` in
-    `z[np.arange(n), y]`)."""
-    indices = node.inputs[1:]
-    shape = np.broadcast_shapes(*(i.type.shape for i in indices))
-    sizes = [node.params["shape"][axis] for axis in node.params["axes"]]
+def positions_are_distinct(
+    indices: Sequence[Operand], shape: tuple[int, ...], axes: tuple[int, ...]
+) -> bool:
+    """True when no two updates at these index arrays (into an array of `shape`) land on one
+    position: one index array is a constant of distinct values spanning the whole index
+    shape (`np.arange(n)` in `z[np.arange(n), y]`)."""
+    index_shape = np.broadcast_shapes(*(i.type.shape for i in indices))
+    sizes = [shape[axis] for axis in axes]
     return any(
         isinstance(i, Literal)
-        and i.type.shape == shape
+        and i.type.shape == index_shape
         # -1 and n-1 are one position: count positions, not index values
         and np.unique(np.asarray(i.value) % size).size == i.type.size
         for i, size in zip(indices, sizes, strict=True)
     )
+
+
+def add_at(target: str, parts: list[str], updates: Expr | str) -> str:
+    """np.add.at adds once per index, so repeated indices accumulate."""
+    parts = ["slice(None)" if p == ":" else p for p in parts]
+    key = parts[0] if len(parts) == 1 else f"({', '.join(parts)})"
+    return f"np.add.at({target}, {key}, {updates})"
 
 
 def scalar_if_uniform(node: Node, arg: Expr) -> Expr | str:
@@ -160,32 +168,40 @@ def scalar_if_uniform(node: Node, arg: Expr) -> Expr | str:
 def scatter_add_rule(node: Node, args: list[Expr]) -> list[str]:
     updates = scalar_if_uniform(node, args[0])
     parts = gather_parts(node, args[1:])
-    if positions_are_distinct(node):
+    if positions_are_distinct(node.inputs[1:], node.params["shape"], node.params["axes"]):
         return [
             f"{{out}} = {zeros_expr(node)}",
             f"{{out}}[{', '.join(parts)}] = {assigned(updates)}",
         ]
-    parts = ["slice(None)" if p == ":" else p for p in parts]
-    key = parts[0] if len(parts) == 1 else f"({', '.join(parts)})"
-    # np.add.at adds once per index, so repeated indices accumulate as the gradient needs.
-    return [f"{{out}} = {zeros_expr(node)}", f"np.add.at({{out}}, {key}, {updates})"]
+    return [f"{{out}} = {zeros_expr(node)}", add_at("{out}", parts, updates)]
 
 
 def written_key(node: Node, indices: list[Expr]) -> str:
-    """The key of an `index_set` or `gather_set` node, as between brackets."""
-    if node.op is indexing.index_set:
+    """The key of a write (`index_set`, `index_add`, `gather_set`, `gather_add`)."""
+    if "index" in node.params:
         return index_key(node) or "..."
     return ", ".join(gather_parts(node, indices))
 
 
+def update_line(node: Node, target: str, args: list[Expr]) -> str:
+    """The statement a write makes into the array `target`: `h[key] = v`, `h[key] += v`,
+    or np.add.at where an added-to position may repeat."""
+    indices = args[2:]
+    if node.op is indexing.gather_add and not positions_are_distinct(
+        node.inputs[2:], node.out.type.shape, node.params["axes"]
+    ):
+        return add_at(target, gather_parts(node, indices), args[1])
+    operator = "+=" if node.op in (indexing.index_add, indexing.gather_add) else "="
+    return f"{target}[{written_key(node, indices)}] {operator} {assigned(args[1])}"
+
+
 def set_rule(node: Node, args: list[Expr]) -> list[str]:
-    """`x[key] = v` into a copy of x (the memory plan writes into x itself where x is the
-    function's own and dead after this line, see `write_into_place`)."""
-    value = assigned(args[1])
+    """A write into a copy of the array (the memory plan writes into the array itself where
+    the function made it and nothing reads it afterwards: `write_into`)."""
     array = node.inputs[0]
     made = isinstance(array, Literal) and str(args[0]).startswith(FRESH)  # np.zeros(...)
     first = f"{{out}} = {args[0]}" if made else f"{{out}} = {args[0]}.copy()"
-    return [first, f"{{out}}[{written_key(node, args[2:])}] = {value}"]
+    return [first, update_line(node, "{out}", args)]
 
 
 # Literals written so allocate an array of their own: a write needs no copy of them.
@@ -434,8 +450,10 @@ SPECIAL_RULES = array_api_rules("np") | {
     shapes.convert: convert_rule,
     indexing.index_scatter: index_scatter_rule,
     indexing.scatter_add: scatter_add_rule,
-    indexing.index_set: set_rule,
-    indexing.gather_set: set_rule,
+    **dict.fromkeys(
+        (indexing.index_set, indexing.gather_set, indexing.index_add, indexing.gather_add),
+        set_rule,
+    ),
     markers.stop_gradient: lambda node, args: args[0],  # only differentiation tells it from x
     control_primitives.cond: BlockRule(cond_lines, loops=False),
     control_primitives.scan: BlockRule(scan_lines, operand_names=initial_carry_names),
@@ -463,7 +481,7 @@ def write_into(node: Node, args: list[Expr], buffer: str) -> str | list[str]:
     """The ufunc writing its result into a dead buffer: `np.multiply(d_h, s, out=d_h)`; a
     write into the array itself, which nothing reads afterwards: `h[:, t] = next_h`."""
     if node.op.has(Trait.UPDATE):
-        return [f"{buffer}[{written_key(node, args[2:])}] = {assigned(args[1])}"]
+        return [update_line(node, buffer, args)]
     return f"np.{UFUNCS[node.op].__name__}({arguments(args)}, out={buffer})"
 
 

@@ -290,3 +290,32 @@ def test_writes_numpy_would_not_make_are_errors_at_the_line(fn, fragment, hint):
     assert fragment in error.message, str(error)
     if hint is not None:
         assert hint in error.hint, str(error)
+
+
+def test_the_cotangents_of_many_slices_accumulate_into_one_buffer():
+    """Item 7: the gradient of an unrolled RNN reading x[:, t] each step adds each step's
+    cotangent into one d_x (`d_x[:, t] += ...`), so its length grows linearly with T."""
+
+    def lines(steps):
+        x = np.linspace(-1.0, 1.0, 2 * steps).reshape(2, steps)
+        source = str(tg.grad(lambda x: np.sum(rnn_buffer(x) ** 2)).source(x))
+        return source, len(source.splitlines())
+
+    source, short = lines(8)
+    assert source.count("np.zeros((2, 8))") == 2  # h and d_x, not one buffer per slice
+    assert "d_x[:, 0] += " in source and "return d_x" in source
+    _, shorter = lines(4)
+    _, longer = lines(16)
+    per_step = (short - shorter) / 4
+    assert longer - short == 8 * per_step and per_step <= 9  # linear in T
+
+
+def test_accumulated_cotangents_are_exact_on_both_backends():
+    def loss(x):
+        return np.sum(np.sin(x[:, 0]) * x[:, 1]) + np.sum(x[:, 1:3] ** 2) + np.sum(x[[0, 0, 2], 3])
+
+    want = central_difference_grad(loss, (X,))
+    np.testing.assert_allclose(tg.grad(loss)(X), want, rtol=1e-7, atol=1e-9)
+    with jax_float64():
+        got = tg.jit(tg.grad(loss), backend="jax")(X)
+    np.testing.assert_allclose(np.asarray(got), tg.grad(loss)(X), rtol=1e-13)

@@ -142,12 +142,39 @@ def add(s: Simplifier, node: Node) -> bool:
     for x, y in ((a, b), (b, a)):
         if is_constant(y, 0) and s.same(node, x):
             return True
+    for x, y in ((a, b), (b, a)):
+        if added_into(s, node, x, y):
+            return True
     negated_b = s.made_by(b, elementwise.neg)
     if negated_b is not None:
         return s.rewriter.recompute(node, elementwise.subtract, [a, negated_b.inputs[0]])
     negated_a = s.made_by(a, elementwise.neg)
     if negated_a is not None:
         return s.rewriter.recompute(node, elementwise.subtract, [b, negated_a.inputs[0]])
+    return False
+
+
+def added_into(s: Simplifier, node: Node, x: Operand, y: Operand) -> bool:
+    """`x + zeros with u at a key` (a cotangent arriving from one slice or gather) is `x`
+    with u added there, so the cotangents of many slices of one array accumulate into one
+    buffer; where x was zeroed at that key (a write's cotangent), u written there."""
+    if not isinstance(x, Var) or x.type != node.out.type:
+        return False
+    scattered = s.made_by(y, indexing.index_scatter)
+    if scattered is not None:
+        (u,), index = scattered.inputs, scattered.params["index"]
+        cleared = s.made_by(x, indexing.index_set)
+        if cleared is not None and cleared.params["index"] == index:
+            array, zero = cleared.inputs
+            if is_constant(zero, 0):
+                return s.rewriter.recompute(node, indexing.index_set, [array, u], {"index": index})
+        return s.rewriter.recompute(node, indexing.index_add, [x, u], {"index": index})
+    gathered = s.made_by(y, indexing.scatter_add)
+    if gathered is not None:
+        u, *indices = gathered.inputs
+        return s.rewriter.recompute(
+            node, indexing.gather_add, [x, u, *indices], {"axes": gathered.params["axes"]}
+        )
     return False
 
 
@@ -204,8 +231,36 @@ def convert(s: Simplifier, node: Node) -> bool:
 
 def index(s: Simplifier, node: Node) -> bool:
     """`x[()]` of a 0-d `x` is its value; that NumPy hands it back as a scalar is a result
-    kind (ir/result_kinds.py), read before this pass runs."""
-    return node.params["index"] == () and s.same(node, node.inputs[0])
+    kind (ir/result_kinds.py), read before this pass runs. A read of a written array where
+    the write did not reach reads the array before the write."""
+    if node.params["index"] == () and s.same(node, node.inputs[0]):
+        return True
+    key, array = node.params["index"], node.inputs[0]
+    if None in key:
+        return False
+    while True:  # back along the writes this read does not meet (a chain: one at a time)
+        write = s.made_by(array, indexing.index_set) or s.made_by(array, indexing.index_add)
+        if write is None or not disjoint(key, write.params["index"], array.type.shape):
+            break
+        array = write.inputs[0]
+    if array is node.inputs[0]:
+        return False
+    return s.rewriter.recompute(node, indexing.index, [array], dict(node.params))
+
+
+def disjoint(first: tuple, second: tuple, shape: tuple[int, ...]) -> bool:
+    """Whether two basic keys (without None) select no position in common: on some axis,
+    their positions do not meet."""
+    for axis, (a, b) in enumerate(zip(first, second, strict=False)):
+        if not set(positions(a, shape[axis])) & set(positions(b, shape[axis])):
+            return True
+    return False
+
+
+def positions(item: int | tuple, size: int) -> range:
+    if isinstance(item, int):
+        return range(item % size, item % size + 1)
+    return range(*slice(*item).indices(size))
 
 
 def where(s: Simplifier, node: Node) -> bool:

@@ -228,6 +228,16 @@ def gather_set_rule(types: tuple[TensorType, ...], axes: tuple[int, ...]):
     return (x,)
 
 
+def index_add_rule(types: tuple[TensorType, ...], index: tuple[IndexItem, ...]):
+    """x with `v` added at the basic key: what reverse mode makes of `x + index_scatter(v)`."""
+    return index_set_rule(types, index)
+
+
+def gather_add_rule(types: tuple[TensorType, ...], axes: tuple[int, ...]):
+    """x with `v` added where `gather` would read, a repeated position once per time."""
+    return gather_set_rule(types, axes)
+
+
 def index_set_reference(x, v, index):
     out = np.array(x, copy=True)
     out[numpy_key(index)] = v
@@ -237,6 +247,18 @@ def index_set_reference(x, v, index):
 def gather_set_reference(x, v, *indices, axes):
     out = np.array(x, copy=True)
     out[gather_key(out.ndim, indices, axes)] = v
+    return out
+
+
+def index_add_reference(x, v, index):
+    out = np.array(x, copy=True)
+    out[numpy_key(index)] += v
+    return out
+
+
+def gather_add_reference(x, v, *indices, axes):
+    out = np.array(x, copy=True)
+    np.add.at(out, gather_key(out.ndim, indices, axes), v)
     return out
 
 
@@ -256,5 +278,24 @@ gather_set = declare(
     "an array with a value written at integer-array indices",
     traits={Trait.LINEAR, Trait.UPDATE},
     reference=gather_set_reference,
+    axis_params=("axes",),
+)
+# Accumulating cotangents: the simplifier writes `ct + index_scatter(v)` as one of these, so
+# the cotangents of many slices of one array add into one buffer (issue 15, item 7).
+index_add = declare(
+    "index_add",
+    Group.INDEXING,
+    index_add_rule,
+    "an array with a value added at a basic index",
+    traits={Trait.LINEAR, Trait.UPDATE},
+    reference=index_add_reference,
+)
+gather_add = declare(
+    "gather_add",
+    Group.INDEXING,
+    gather_add_rule,
+    "an array with a value added at integer-array indices (repeats add up)",
+    traits={Trait.LINEAR, Trait.UPDATE},
+    reference=gather_add_reference,
     axis_params=("axes",),
 )
