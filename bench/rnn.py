@@ -79,7 +79,7 @@ def rnn_jax(W, U, h0, xs):
     return jnp.sum(hs * hs) / hs.shape[1]
 
 
-def rnn_filled(W, U, h0, x):
+def filled_states(W, U, h0, x):
     """The RNN as course code writes it: inputs (batch, T, in), states written into an array
     the function makes, `h[:, t, :] = next_h`."""
     batch, steps, _ = x.shape
@@ -88,18 +88,19 @@ def rnn_filled(W, U, h0, x):
     for t in range(steps):
         prev = np.tanh(prev @ W + x[:, t, :] @ U)
         h[:, t, :] = prev
-    return np.sum(h * h) / batch
+    return h
+
+
+def rnn_filled(W, U, h0, x):
+    h = filled_states(W, U, h0, x)
+    return np.sum(h * h) / x.shape[0]
 
 
 def rnn_filled_hand_grad(W, U, h0, x):
     """Its BPTT as the course's authors write it: the states kept in the same (batch, T,
     hidden) array as the forward pass, the inputs' gradient filled step by step."""
     batch, steps, _ = x.shape
-    h = np.zeros((batch, steps, h0.shape[1]))
-    prev = h0
-    for t in range(steps):
-        prev = np.tanh(prev @ W + x[:, t, :] @ U)
-        h[:, t, :] = prev
+    h = filled_states(W, U, h0, x)
     d_W, d_U, d_x = np.zeros_like(W), np.zeros_like(U), np.zeros_like(x)
     d_prev = np.zeros_like(h0)
     for t in reversed(range(steps)):

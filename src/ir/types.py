@@ -105,3 +105,11 @@ def parse_type(text: str) -> TensorType:
 
 def dtype_name(dtype: np.dtype) -> str:
     return DTYPE_NAMES[np.dtype(dtype)]
+
+
+def broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Whether an array of `shape` broadcasts to exactly `target` (NumPy's rule)."""
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 # Whose memory a Tracer is, where writing into it is refused.
 ARGUMENT = "it is an argument (or a view of one): NumPy would change the caller's array"
 CAPTURED = "it is an array the function captured: NumPy would change that array"
-READ_ONLY = "it is a read-only view (NumPy raises 'assignment destination is read-only')"
+READ_ONLY = "a read-only view (NumPy raises 'assignment destination is read-only')"
 
 
 class Link:
@@ -105,22 +105,20 @@ def owner_of(tracer: Tracer) -> str | None:
 def fresh(result: Any, args: tuple) -> Any:
     """The result of a NumPy function that returns a new array: a Tracer of its own, never
     a view nor one of the arguments (np.concatenate([x]) is a copy of x)."""
-    from .context import running_trace
     from .tracer import Tracer
 
     if isinstance(result, Tracer):
         if result._link is None and not any(a is result for a in args):
             return result
-        if result._trace is not running_trace():  # tracegrad's own code: values only
-            return result
-        return Tracer(result.ir_var, result._trace)
+        return copy_of(result)
     if isinstance(result, tuple | list):
         return type(result)(fresh(r, args) for r in result)
     return result
 
 
 def read_only(result: Any, args: tuple = ()) -> Any:
-    """The result of a NumPy function that returns a read-only view (np.diagonal)."""
+    """The result of a NumPy function that returns a read-only view (np.diagonal); `args`
+    as `fresh` takes them (the registry calls either)."""
     from .tracer import Tracer
 
     if isinstance(result, Tracer):
@@ -210,7 +208,7 @@ def check_writable(tracer: Tracer, symbol: str) -> None:
         return
     if problem is READ_ONLY:
         raise TraceError(
-            f"`{symbol}` writes into {problem[6:]}",
+            f"`{symbol}` writes into {READ_ONLY}",
             loc=caller_location(),
             hint="write into a copy: `y = x.copy()` first",
         )

@@ -56,7 +56,7 @@ def index_set(x: Any, value: Any, index: tuple) -> Any:
     trace = find_trace([x, value])
     if trace is not None:
         return trace.bind(indexing.index_set, [x, value], index=index)
-    return indexing.index_set_reference(x, value, index)
+    return indexing.index_set.reference(x, value, index=index)
 
 
 def gather_set(x: Any, value: Any, indices: list[Any], axes: tuple[int, ...]) -> Any:
@@ -64,4 +64,4 @@ def gather_set(x: Any, value: Any, indices: list[Any], axes: tuple[int, ...]) ->
     trace = find_trace([x, value, *indices])
     if trace is not None:
         return trace.bind(indexing.gather_set, [x, value, *indices], axes=axes)
-    return indexing.gather_set_reference(x, value, *indices, axes=axes)
+    return indexing.gather_set.reference(x, value, *indices, axes=axes)

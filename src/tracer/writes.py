@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import TraceError
 from ..ir.primitives import indexing as indexing_primitives
+from ..ir.types import broadcasts_to
 from . import functions, inplace
 from .context import find_trace
 from .functions import conversions
@@ -143,11 +144,7 @@ def masked(x: Tracer, mask: Tracer, value: Any) -> Tracer:
         )
     value = in_dtype(value, x.dtype)
     shape = functions.type_of(value).shape
-    try:
-        fits = np.broadcast_shapes(shape, rest) == rest
-    except ValueError:
-        fits = False
-    if not fits:
+    if not broadcasts_to(shape, rest):
         raise TraceError(
             f"`x[mask] = v` with a traced mask and a value of shape {shape}: the number of "
             "elements the mask selects depends on the data",
@@ -176,11 +173,7 @@ def fitted(value: Any, target: tuple[int, ...]) -> Any:
     trimmed = shape
     while len(trimmed) > len(target) and trimmed[0] == 1:
         trimmed = trimmed[1:]
-    try:
-        fits = np.broadcast_shapes(trimmed, target) == tuple(target)
-    except ValueError:
-        fits = False
-    if not fits:
+    if not broadcasts_to(trimmed, target):
         raise TraceError(
             f"could not broadcast input array from shape {shape} into shape {tuple(target)}",
             loc=caller_location(),

@@ -13,7 +13,7 @@ import numpy as np
 
 from ...errors import TypeRuleError
 from ..primitive import Group, Trait, declare
-from ..types import TensorType
+from ..types import TensorType, broadcasts_to
 
 IndexItem = int | None | tuple[int | None, int | None, int | None]
 
@@ -199,103 +199,79 @@ def check_written(x: TensorType, v: TensorType, selected: TensorType, name: str)
     selection, as NumPy requires of `x[key] = v`."""
     if v.dtype != x.dtype and not v.weak:  # a Python number takes the array's dtype
         raise TypeRuleError(f"{name}: the value {v} must have the array's dtype {x.dtype}")
-    try:
-        fits = np.broadcast_shapes(v.shape, selected.shape) == selected.shape
-    except ValueError:
-        fits = False
-    if not fits:
+    if not broadcasts_to(v.shape, selected.shape):
         raise TypeRuleError(
             f"{name}: could not broadcast input array from shape {v.shape} into shape "
             f"{selected.shape}"
         )
 
 
-def index_set_rule(types: tuple[TensorType, ...], index: tuple[IndexItem, ...]):
-    """x with `v` written at the basic key (no None: the tracer drops them)."""
-    x, v = types
-    if None in index:
-        raise TypeRuleError("index_set: the key cannot add axes (None)")
-    (selected,) = index_rule((x,), index)
-    check_written(x, v, selected, "index_set")
-    return (x,)
+def store_set(out: np.ndarray, key: tuple, v) -> None:
+    out[key] = v
 
 
-def gather_set_rule(types: tuple[TensorType, ...], axes: tuple[int, ...]):
-    """x with `v` written where `gather` would read (a repeated position keeps the last)."""
-    x, v, *indices = types
-    (selected,) = gather_rule((x, *indices), axes)
-    check_written(x, v, selected, "gather_set")
-    return (x,)
+def store_add(out: np.ndarray, key: tuple, v) -> None:
+    out[key] += v
 
 
-def index_add_rule(types: tuple[TensorType, ...], index: tuple[IndexItem, ...]):
-    """x with `v` added at the basic key: what reverse mode makes of `x + index_scatter(v)`."""
-    return index_set_rule(types, index)
+def store_add_at(out: np.ndarray, key: tuple, v) -> None:
+    np.add.at(out, key, v)  # unbuffered: a repeated position adds once per time
 
 
-def gather_add_rule(types: tuple[TensorType, ...], axes: tuple[int, ...]):
-    """x with `v` added where `gather` would read, a repeated position once per time."""
-    return gather_set_rule(types, axes)
+def basic_write(name: str, store):
+    """The type rule and reference of a write at a basic key (no None: the tracer drops
+    them)."""
+
+    def rule(types: tuple[TensorType, ...], index: tuple[IndexItem, ...]):
+        x, v = types
+        if None in index:
+            raise TypeRuleError(f"{name}: the key cannot add axes (None)")
+        (selected,) = index_rule((x,), index)
+        check_written(x, v, selected, name)
+        return (x,)
+
+    def reference(x, v, index):
+        out = np.array(x, copy=True)
+        store(out, numpy_key(index), v)
+        return out
+
+    return rule, reference, {}
 
 
-def index_set_reference(x, v, index):
-    out = np.array(x, copy=True)
-    out[numpy_key(index)] = v
-    return out
+def gathered_write(name: str, store):
+    """The type rule and reference of a write at integer index arrays (the operands after
+    the value) on `axes`."""
+
+    def rule(types: tuple[TensorType, ...], axes: tuple[int, ...]):
+        x, v, *indices = types
+        (selected,) = gather_rule((x, *indices), axes)
+        check_written(x, v, selected, name)
+        return (x,)
+
+    def reference(x, v, *indices, axes):
+        out = np.array(x, copy=True)
+        store(out, gather_key(out.ndim, indices, axes), v)
+        return out
+
+    return rule, reference, {"axis_params": ("axes",)}
 
 
-def gather_set_reference(x, v, *indices, axes):
-    out = np.array(x, copy=True)
-    out[gather_key(out.ndim, indices, axes)] = v
-    return out
+def declare_write(name: str, key, store, doc: str):
+    """A write: its first operand with the value stored at a key (`key`: basic_write or
+    gathered_write). Linear in the array and the value together (the index arrays carry no
+    derivative)."""
+    rule, reference, extra = key(name, store)
+    traits = {Trait.LINEAR, Trait.UPDATE}
+    return declare(name, Group.INDEXING, rule, doc, traits=traits, reference=reference, **extra)
 
 
-def index_add_reference(x, v, index):
-    out = np.array(x, copy=True)
-    out[numpy_key(index)] += v
-    return out
-
-
-def gather_add_reference(x, v, *indices, axes):
-    out = np.array(x, copy=True)
-    np.add.at(out, gather_key(out.ndim, indices, axes), v)
-    return out
-
-
-# Linear in the array and the value together (the index arrays carry no derivative).
-index_set = declare(
-    "index_set",
-    Group.INDEXING,
-    index_set_rule,
-    "an array with a value written at a basic index",
-    traits={Trait.LINEAR, Trait.UPDATE},
-    reference=index_set_reference,
-)
-gather_set = declare(
-    "gather_set",
-    Group.INDEXING,
-    gather_set_rule,
-    "an array with a value written at integer-array indices",
-    traits={Trait.LINEAR, Trait.UPDATE},
-    reference=gather_set_reference,
-    axis_params=("axes",),
+index_set = declare_write("index_set", basic_write, store_set, "x with v written at a basic index")
+gather_set = declare_write(
+    "gather_set", gathered_write, store_set, "x with v written at index arrays (the last wins)"
 )
 # Accumulating cotangents: the simplifier writes `ct + index_scatter(v)` as one of these, so
 # the cotangents of many slices of one array add into one buffer (issue 15, item 7).
-index_add = declare(
-    "index_add",
-    Group.INDEXING,
-    index_add_rule,
-    "an array with a value added at a basic index",
-    traits={Trait.LINEAR, Trait.UPDATE},
-    reference=index_add_reference,
-)
-gather_add = declare(
-    "gather_add",
-    Group.INDEXING,
-    gather_add_rule,
-    "an array with a value added at integer-array indices (repeats add up)",
-    traits={Trait.LINEAR, Trait.UPDATE},
-    reference=gather_add_reference,
-    axis_params=("axes",),
+index_add = declare_write("index_add", basic_write, store_add, "x with v added at a basic index")
+gather_add = declare_write(
+    "gather_add", gathered_write, store_add_at, "x with v added at index arrays (repeats add up)"
 )

@@ -13,7 +13,7 @@ import numpy as np
 
 from ...errors import TypeRuleError
 from ..primitive import Group, Trait, declare
-from ..types import TensorType, supported_dtype
+from ..types import TensorType, broadcasts_to, supported_dtype
 
 
 def reshape_rule(types: tuple[TensorType, ...], shape: tuple[int, ...]) -> tuple[TensorType, ...]:
@@ -39,11 +39,8 @@ def broadcast_to_rule(
     types: tuple[TensorType, ...], shape: tuple[int, ...]
 ) -> tuple[TensorType, ...]:
     (x,) = types
-    try:
-        if np.broadcast_shapes(x.shape, shape) == tuple(shape):
-            return (TensorType(shape, x.dtype),)
-    except ValueError:
-        pass
+    if broadcasts_to(x.shape, shape):
+        return (TensorType(shape, x.dtype),)
     raise TypeRuleError(
         f"broadcast_to: {x} cannot be broadcast to shape {shape}",
         hint="each dimension must match the target or be 1, aligned from the right",

@@ -15,13 +15,14 @@ import numpy as np
 from ...errors import TraceError
 from ...ir import Primitive
 from ...ir.primitives import calls, elementwise, reductions
+from ...ir.types import broadcasts_to
 from .. import inplace
 from ..source import caller_location
 from .calls import call, is_static
 from .common import as_dtype, bind, normalize_axes, reject, type_of
 from .conversions import as_array, astype, numpy_scalar
 from .rearranging import shortest_axes
-from .reductions import all, broadcasts_to, extremum, prod, sum
+from .reductions import all, extremum, prod, sum
 from .registry import implements
 from .shapes import reshape
 from .statistics import degrees_of_freedom, divided_by_count, mean, root_of, squared_deviations, var

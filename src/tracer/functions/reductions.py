@@ -13,6 +13,7 @@ import numpy as np
 from ...errors import TraceError
 from ...ir import Primitive
 from ...ir.primitives import reductions
+from ...ir.types import broadcasts_to
 from ..context import find_trace
 from ..source import caller_location
 from .common import as_dtype, bind, no_axis_of_0d, normalize_axes, normalize_axis, reject, type_of
@@ -118,13 +119,6 @@ def masked(a: Any, where: Any, identity: Any, name: str) -> Any:
             hint="give a mask of the array's shape, or one that broadcasts to it",
         )
     return select(where, a, identity)
-
-
-def broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
-    try:
-        return np.broadcast_shapes(shape, target) == target
-    except ValueError:
-        return False
 
 
 def initial_value(initial: Any, dtype: np.dtype, name: str) -> Any:
