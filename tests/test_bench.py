@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import tracegrad
+
 BENCH = Path(__file__).parent.parent / "bench"
 
 
@@ -96,3 +98,32 @@ def test_rnn_benchmark_gradients_equal_hand_written_bptt():
         rnn.check(fn(*args), expected, name)
     lines = rnn.table({"tiny": (2, 2, 3, 4)}, repeat=1)
     assert len(lines) == 2 + 4 and all(line.endswith("x |") for line in lines[2:])
+
+
+def load_script(name: str):
+    spec = importlib.util.spec_from_file_location(f"tracegrad_bench_{name}", BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_filled_rnn_benchmark_gradient_equals_hand_written_bptt():
+    """bench/rnn.py --filled: the RNN writing `h[:, t, :]` (issue 15) against its BPTT; the
+    table checks the gradient before it times it."""
+    rnn = load_script("rnn")
+    args = rnn.make_args(3, 2, 4, 5)
+    args = (*args[:3], args[3].transpose(1, 0, 2).copy())
+    rnn.check(
+        tracegrad.grad(rnn.rnn_filled, argnums=(0, 1, 3))(*args),
+        rnn.rnn_filled_hand_grad(*args),
+        "filled",
+    )
+    lines = rnn.filled_table((2,), repeat=1)
+    assert len(lines) == 3 and lines[2].startswith("| 2 |")
+
+
+def test_conv_benchmark_gradient_equals_the_authors_backward():
+    """bench/conv.py: the naive convolution and max-pool filling arrays element by element."""
+    conv = load_script("conv")
+    lines = conv.table({"tiny": conv.SIZES["tiny"]}, repeat=1)  # it checks before timing
+    assert len(lines) == 3 and lines[2].endswith("|")

@@ -126,13 +126,18 @@ class Emitter:
                     hints[x] = base
         return hints
 
+    def writes_in_place(self, node: Node) -> bool:
+        """A write into the array, or a sum into its running total: the result is that
+        array, under its name."""
+        return node.op.has(Trait.UPDATE) or node in self.plan.accumulated
+
     def names_from_writes(self) -> dict[Var, str]:
         """An unnamed array written in place takes the name of what the writes make of it:
         `d_x = np.zeros(...)`, then `d_x[:, t] += ...`, rather than a name it loses."""
         hints: dict[Var, str] = {}
         for node in reversed(self.graph.nodes):
             array = self.plan.reuse.get(node)
-            if array is None or not node.op.has(Trait.UPDATE) or array.hint is not None:
+            if array is None or not self.writes_in_place(node) or array.hint is not None:
                 continue
             name = hints.get(node.out) or node.out.hint
             if name is not None:
@@ -245,9 +250,13 @@ class Emitter:
         ) and self.written_where_read(node, out, rule, args):  # type: ignore[arg-type]
             return []
         into = self.plan.reuse.get(node)
-        if into is not None and node.op.has(Trait.UPDATE) and self.backend.write_into:
+        if into is not None and self.writes_in_place(node):
             buffer = str(self.operand(into))  # the write goes into the array: one name
-            lines = self.backend.write_into(node, args, buffer)
+            if node in self.plan.accumulated:  # `d_W += g`
+                (other,) = [x for x in node.inputs if x is not into] or [into]
+                lines = [f"{buffer} += {self.operand(other)}"]
+            else:
+                lines = self.backend.write_into(node, args, buffer)  # type: ignore[assignment]
             self.bind(node.out, buffer)
             return with_location(node, lines) + self.free_lines(node)  # type: ignore[arg-type]
         if into is not None and self.backend.write_into is not None:

@@ -319,3 +319,20 @@ def test_accumulated_cotangents_are_exact_on_both_backends():
     with jax_float64():
         got = tg.jit(tg.grad(loss), backend="jax")(X)
     np.testing.assert_allclose(np.asarray(got), tg.grad(loss)(X), rtol=1e-13)
+
+
+def test_a_gradient_summed_over_steps_is_added_into_its_running_total():
+    """`d_W = d_W + g` of every step is written `d_W += g`, as a hand-written BPTT does."""
+
+    def loss(w, xs):
+        total = 0.0
+        for t in range(xs.shape[0]):
+            total = total + np.sum(np.tanh(xs[t] @ w))
+        return total
+
+    w, xs = X[:, :3], np.linspace(-1.0, 1.0, 48).reshape(4, 4, 3)
+    gradient = tg.grad(loss)
+    source = str(gradient.source(w, xs))
+    assert "d_w += " in source, source
+    want = sum(xs[t].T @ (1 - np.tanh(xs[t] @ w) ** 2) for t in range(4))
+    np.testing.assert_allclose(gradient(w, xs), want, rtol=1e-12)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from ..core import Graph, Literal, Node, Operand, Var
 from ..primitive import Group, Trait
-from ..primitives import control, shapes
+from ..primitives import control, elementwise, shapes
 from ..primitives.elementwise import UFUNCS
 
 LARGE_BYTES = 256 * 1024
@@ -50,6 +50,8 @@ CONSTANT = -1
 class MemoryPlan:
     frees: dict[Node, list[Var]] = field(default_factory=dict)  # deleted after the node
     reuse: dict[Node, Var] = field(default_factory=dict)  # the node writes into this input
+    # Sums added into their running total (`d_W += ...`), whatever their size.
+    accumulated: set[Node] = field(default_factory=set)
 
 
 def nbytes(var: Var) -> int:
@@ -352,9 +354,27 @@ def written_in_place(node: Node, i: int, buffers: Buffers, fixed: set[Var], inpu
     return array
 
 
+def running_total(
+    node: Node, i: int, buffers: Buffers, fixed: set[Var], inputs: set[Var], sums: set[Var]
+) -> Var | None:
+    """The running total a sum adds into (`d_W = d_W + g` as `d_W += g`, the way a
+    gradient summed over steps is written by hand), whatever its size: an operand that is
+    itself a sum, with the result's type, dying here, that the function made."""
+    if node.op is not elementwise.add:
+        return None
+    for x in dict.fromkeys(node.inputs):
+        if isinstance(x, Var) and x in sums and x.type == node.out.type and x not in fixed:
+            buffer = buffers.find(x)
+            members = buffers.members[buffer]
+            if buffers.end[buffer] == i and not any(v in inputs or v in fixed for v in members):
+                return x
+    return None
+
+
 def plan_memory(graph: Graph) -> MemoryPlan:
+    sums = {node.out for node in graph.nodes if node.op is elementwise.add}
     writes = any(node.op.has(Trait.UPDATE) for node in graph.nodes)
-    if not writes and not any(is_large(v) for node in graph.nodes for v in node.outputs):
+    if not (writes or sums) and not any(is_large(v) for node in graph.nodes for v in node.outputs):
         return MemoryPlan()  # only buffers the function makes, and large ones, are planned
     buffers, fixed = assign_buffers(graph)
     owned = owned_buffers(graph, buffers, fixed)
@@ -364,6 +384,10 @@ def plan_memory(graph: Graph) -> MemoryPlan:
         reused = reusable_input(node, i, buffers, owned, fixed) or written_in_place(
             node, i, buffers, fixed, inputs
         )
+        if reused is None:
+            reused = running_total(node, i, buffers, fixed, inputs, sums)
+            if reused is not None:
+                plan.accumulated.add(node)
         if reused is not None:
             plan.reuse[node] = reused
             buffers.join(buffers.find(reused), buffers.find(node.out))
