@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")  # as run.py, before NumPy loads BLAS
@@ -31,9 +30,9 @@ import tracegrad
 SIZES = {"tiny": (1, 2, 4, 2), "small": (2, 3, 8, 4)}  # batch, channels, height = width, filters
 
 
-def conv_pool(x, w, b):
-    """A 3x3 convolution (stride 1, padding 1) and a 2x2 max-pool, loops over every
-    output element, then a squared loss."""
+def convolved(x, w, b):
+    """The padded input and the 3x3 convolution (stride 1, padding 1), one output element
+    at a time, as a course's first convolutional layer writes it."""
     n, _, height, width = x.shape
     filters = w.shape[0]
     padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
@@ -44,6 +43,15 @@ def conv_pool(x, w, b):
                 for c in range(width):
                     window = padded[i, :, r : r + 3, c : c + 3]
                     out[i, f, r, c] = np.sum(window * w[f]) + b[f]
+    return padded, out
+
+
+def conv_pool(x, w, b):
+    """A 3x3 convolution (stride 1, padding 1) and a 2x2 max-pool, loops over every
+    output element, then a squared loss."""
+    n, _, height, width = x.shape
+    filters = w.shape[0]
+    _, out = convolved(x, w, b)
     pooled = np.zeros((n, filters, height // 2, width // 2))
     for r in range(height // 2):
         for c in range(width // 2):
@@ -58,13 +66,7 @@ def conv_pool_hand_grad(x, w, b):
     output element's gradient is added into its window of the padded input."""
     n, _, height, width = x.shape
     filters = w.shape[0]
-    padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
-    out = np.zeros((n, filters, height, width))
-    for i in range(n):
-        for f in range(filters):
-            for r in range(height):
-                for c in range(width):
-                    out[i, f, r, c] = np.sum(padded[i, :, r : r + 3, c : c + 3] * w[f]) + b[f]
+    padded, out = convolved(x, w, b)
     d_out = np.zeros_like(out)
     for r in range(height // 2):
         for c in range(width // 2):
@@ -99,20 +101,12 @@ def table(sizes: dict[str, tuple], repeat: int) -> list[str]:
         "|---|---|---|---|---|---|",
     ]
     for label, size in sizes.items():
-        args = make_args(*size)
         gradient = tracegrad.grad(conv_pool, argnums=(0, 1, 2))
-        started = time.perf_counter()
-        got = gradient(*args)
-        first = time.perf_counter() - started
-        for g, e in zip(got, conv_pool_hand_grad(*args), strict=True):
-            np.testing.assert_allclose(g, e, rtol=1e-9, atol=1e-12, err_msg=label)
-        hand, it = run.paired_medians(conv_pool_hand_grad, gradient, args, repeat)
-        emitted = len(str(gradient.source(*args)).splitlines())
-        lines.append(
-            f"| {label} {size} | {hand * 1e3:.2f} ms | {it * 1e3:.2f} ms | {it / hand:.2f}x "
-            f"| {first:.2f} s | {emitted} |"
+        row = run.against_hand_written(
+            f"{label} {size}", gradient, conv_pool_hand_grad, make_args(*size), repeat
         )
-        print(lines[-1], flush=True)
+        lines.append(row)
+        print(row, flush=True)
     return lines
 
 

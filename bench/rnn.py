@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -124,15 +123,8 @@ def filled_table(steps: tuple[int, ...], repeat: int) -> list[str]:
         W, U, h0, xs = make_args(32, 16, 64, count)
         args = (W, U, h0, xs.transpose(1, 0, 2).copy())
         gradient = tracegrad.grad(rnn_filled, argnums=(0, 1, 3))
-        started = time.perf_counter()
-        got = gradient(*args)
-        first = time.perf_counter() - started
-        check(got, rnn_filled_hand_grad(*args), f"filled RNN, T = {count}")
-        hand, it = run.paired_medians(rnn_filled_hand_grad, gradient, args, repeat)
-        emitted = len(str(gradient.source(*args)).splitlines())
         lines.append(
-            f"| {count} | {hand * 1e3:.2f} ms | {it * 1e3:.2f} ms | {it / hand:.2f}x "
-            f"| {first:.2f} s | {emitted} |"
+            run.against_hand_written(str(count), gradient, rnn_filled_hand_grad, args, repeat)
         )
         print(lines[-1], flush=True)
     return lines
