@@ -72,6 +72,19 @@ class Trace:
             self.fixed, self.fixed_loc = saved
 
     @contextlib.contextmanager
+    def one_call(self) -> Iterator[None]:
+        """What runs inside counts as one call from the user's code, however many nodes it
+        records (np.mean is a sum and a division): the nodes of one line run stay together
+        (see `calls`)."""
+        if self.depth == 0:
+            self.calls += 1
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+
+    @contextlib.contextmanager
     def unlinked(self) -> Iterator[None]:
         """Record view ops without linking their results: inplace.refresh recomputing views
         that are linked already."""

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import TraceError
 from ..ir.primitives import indexing, shapes
+from . import masked
 from .context import constant_literal, freeze_captured, is_captured
 from .source import caller_location
 
@@ -128,8 +129,10 @@ def is_array(item: Any) -> bool:
     return isinstance(item, tuple) and len(item) == 2 and item[0] == "array"
 
 
-def getitem(x: Tracer, key: Any) -> Tracer:
+def getitem(x: Tracer, key: Any) -> Tracer | masked.Selection:
     key = key if isinstance(key, tuple) else (key,)
+    if len(key) == 1 and getattr(key[0], "ir_var", None) is not None and key[0].dtype == bool:
+        return masked.selected(x, key[0])  # a traced mask: the count depends on the data
     items = expand(x, key)
     if not any(is_array(item) for item in items):
         while items and items[-1] == WHOLE:

@@ -32,6 +32,7 @@ from .capture import (
 )
 from .complex_values import complex_value_error, is_complex
 from .context import PYTHON_SCALARS, Trace, note_closure, running_trace
+from .masked import Selection, size_error
 from .pytree import TreeDef, flatten, leaf_paths, unflatten
 from .source import caller_location, internal, location_of
 from .tracer import ArraySlots, Tracer
@@ -400,6 +401,8 @@ def collect_outputs(trace: Trace, result: Any, name: str) -> tuple[list[Var | Li
     for leaf in leaves:
         if isinstance(leaf, Tracer) and (leaf._trace is trace or leaf._trace.encloses(trace)):
             outputs.append(trace.operand(leaf))  # a caller's traced value returned: captured
+        elif isinstance(leaf, Selection):  # at the line that selected
+            raise size_error(f"{name} returning the value", leaf.loc)
         elif isinstance(leaf, (*PYTHON_SCALARS, np.ndarray, np.generic, ArraySlots)):
             # a captured array returned stays live; an array made here (a Buffer) never
             # written with traced values is the constant it holds

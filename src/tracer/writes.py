@@ -21,6 +21,7 @@ from . import functions, inplace
 from .context import find_trace
 from .functions import conversions
 from .indexing import WHOLE, check_bounds, expand, is_array
+from .masked import Selection, written
 from .source import caller_location
 from .unsupported import write_error
 
@@ -142,6 +143,11 @@ def masked(x: Tracer, mask: Tracer, value: Any) -> Tracer:
             loc=caller_location(),
             hint="the mask must have the shape of the array's leading axes",
         )
+    spread = functions.reshape(mask, mask.shape + (1,) * len(rest))
+    if isinstance(value, Selection):  # z[pos] = f(x[pos]): the whole f(x), where pos holds
+        whole = in_dtype(written(value, mask), x.dtype)
+        fitted(whole, x.shape)  # NumPy's error where the selections' rows differ
+        return functions.astype(functions.where(spread, whole, x), x.dtype)
     value = in_dtype(value, x.dtype)
     shape = functions.type_of(value).shape
     if not broadcasts_to(shape, rest):
@@ -152,8 +158,7 @@ def masked(x: Tracer, mask: Tracer, value: Any) -> Tracer:
             hint="write a value for every element instead: x = np.where(mask, v, x), with "
             "v of x's shape",
         )
-    mask = functions.reshape(mask, mask.shape + (1,) * len(rest))
-    return functions.astype(functions.where(mask, value, x), x.dtype)
+    return functions.astype(functions.where(spread, value, x), x.dtype)
 
 
 def in_dtype(value: Any, dtype: np.dtype) -> Any:

@@ -336,3 +336,84 @@ def test_a_gradient_summed_over_steps_is_added_into_its_running_total():
     assert "d_w += " in source, source
     want = sum(xs[t].T @ (1 - np.tanh(xs[t] @ w) ** 2) for t in range(4))
     np.testing.assert_allclose(gradient(w, xs), want, rtol=1e-12)
+
+
+# --- x[mask] for a traced mask: written back through it, or reduced ---------------------
+
+WIDE = np.array([-800.0, -1.0, 0.0, 0.3, 2.0, 900.0])  # exp overflows outside each branch
+
+
+def stable_sigmoid(x):
+    pos = x >= 0
+    neg = ~pos
+    z = np.zeros_like(x)
+    z[pos] = 1 / (1 + np.exp(-x[pos]))
+    e = np.exp(x[neg])
+    z[neg] = e / (1 + e)
+    return z
+
+
+def hinge(x):
+    margins = x - 0.5
+    return np.sum(margins[margins > 0]) + 2 * margins[margins > 0].sum()
+
+
+def masked_mean(x):
+    return np.mean(x[x > 0.2] ** 2)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+@pytest.mark.parametrize("fn", [stable_sigmoid, hinge, masked_mean], ids=lambda fn: fn.__name__)
+def test_a_traced_mask_selection_is_numpys(fn, backend):
+    with np.errstate(over="ignore"):
+        want = fn(WIDE.copy())
+    with jax_float64():
+        got = tg.jit(fn, backend=backend)(WIDE)
+    np.testing.assert_allclose(np.asarray(got), want, rtol=1e-12)
+
+
+def test_a_traced_mask_selection_has_finite_exact_gradients():
+    with np.errstate(over="ignore"):
+        sigmoid = stable_sigmoid(WIDE)
+    got = tg.grad(lambda x: np.sum(stable_sigmoid(x)))(WIDE)  # no inf or NaN from the
+    np.testing.assert_allclose(got, sigmoid * (1 - sigmoid), rtol=1e-12)  # other branch
+    np.testing.assert_allclose(tg.grad(hinge)(WIDE), 3.0 * (WIDE > 0.5))
+    selected = WIDE > 0.2
+    np.testing.assert_allclose(
+        tg.grad(masked_mean)(WIDE), np.where(selected, 2 * WIDE / selected.sum(), 0.0)
+    )
+    x = np.linspace(-2.0, 2.0, 7)
+    np.testing.assert_allclose(
+        tg.jacfwd(lambda x: np.sum(stable_sigmoid(x)))(x),
+        central_difference_grad(lambda x: np.sum(stable_sigmoid(x)), (x,)),
+        rtol=1e-7,
+    )
+
+
+def len_of_selection(x):
+    return x * len(x[x > 0])
+
+
+def selections_of_two_masks(x):
+    return np.sum(x[x > 0] + x[x > 1])
+
+
+def selection_with_an_array(x):
+    return np.sum(x[x > 0] * x)
+
+
+@pytest.mark.parametrize(
+    "fn, fragment",
+    [
+        (len_of_selection, "len() of x[mask]"),
+        (selections_of_two_masks, "different masks"),
+        (selection_with_an_array, "with an array"),
+    ],
+    ids=lambda v: getattr(v, "__name__", ""),
+)
+def test_what_needs_the_selection_size_is_an_error_at_the_line(fn, fragment):
+    with pytest.raises(TraceError) as caught:
+        tg.jit(fn)(WIDE)
+    assert caught.value.loc is not None and caught.value.loc.file == __file__
+    assert fragment in caught.value.message, caught.value.message
+    assert "np.where(mask, f(x), 0)" in caught.value.hint

@@ -73,7 +73,8 @@ def traced(numpy_function: Callable, view: bool | str = False) -> Callable[[Call
     """Run the tracing version when any argument is traced, else NumPy's own function. The
     result of the user's call is a new array unless NumPy documents a view (`view`: True, or
     "read-only"): see tracer/inplace.py."""
-    from .. import inplace
+    from .. import inplace, masked
+    from ..masked import Selection
 
     settle = {False: inplace.fresh, True: None, "read-only": inplace.read_only}[view]
 
@@ -83,14 +84,10 @@ def traced(numpy_function: Callable, view: bool | str = False) -> Callable[[Call
             found = find_trace(args) or (kwargs and find_trace(list(kwargs.values())))
             if not found:
                 return numpy_function(*args, **kwargs)
-            # One call from the user's code (see Trace.calls).
-            if found.depth == 0:
-                found.calls += 1
-            found.depth += 1
-            try:
+            if any(type(a) is Selection for a in args):  # x[mask] of a traced mask
+                return masked.call(numpy_function, args, kwargs)
+            with found.one_call():
                 result = fn(*args, **kwargs)
-            finally:
-                found.depth -= 1
             return result if settle is None or found.depth else settle(result, args)
 
         wrapper.numpy_function = numpy_function  # type: ignore[attr-defined]
