@@ -209,6 +209,18 @@ class Buffer(ArraySlots):
         return dispatch.apply_ufunc(ufunc, method, inputs, kwargs)
 
 
+def array_function(self: Buffer, func, types, args, kwargs):
+    """A NumPy function that NumPy dispatches on the Buffer (its first argument, as in
+    np.fill_diagonal(buf, traced)): traced where a traced value takes part, else NumPy's on
+    the arrays (writing into the Buffer's own, as np.copyto(buf, 0) does)."""
+    if find_trace([args, list(kwargs.values())]) is not None:
+        return dispatch.apply_function(func, args, kwargs)
+    return func(*concrete(args), **{name: concrete(v) for name, v in kwargs.items()})
+
+
+Buffer.__array_function__ = array_function  # type: ignore[attr-defined]
+
+
 def in_place(name: str):
     def method(self: Buffer, other: Any) -> Any:
         other = concrete(other)

@@ -114,7 +114,7 @@ def function_error(name: str) -> TraceError | None:
 
 
 # NumPy functions that write into their first argument.
-WRITERS = frozenset({"put", "place", "putmask", "fill_diagonal", "put_along_axis"})
+WRITERS = frozenset({"put", "place", "putmask"})
 
 WRITE_HINT = (
     "build the array from traced values instead of writing into a NumPy one: np.stack([a, b, "

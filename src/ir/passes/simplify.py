@@ -252,9 +252,20 @@ def disjoint(first: tuple, second: tuple, shape: tuple[int, ...]) -> bool:
     """Whether two basic keys (without None) select no position in common: on some axis,
     their positions do not meet."""
     for axis, (a, b) in enumerate(zip(first, second, strict=False)):
-        if not set(positions(a, shape[axis])) & set(positions(b, shape[axis])):
+        if not meet(positions(a, shape[axis]), positions(b, shape[axis])):
             return True
     return False
+
+
+def meet(a: range, b: range) -> bool:
+    """Whether two ranges of positions share one: at once for unit steps, else by looking
+    each position of the shorter up in the longer (a range answers `in` at once)."""
+    if not a or not b:
+        return False
+    if a.step == b.step == 1:
+        return max(a.start, b.start) < min(a.stop, b.stop)
+    shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
+    return any(p in longer for p in shorter)
 
 
 def positions(item: int | tuple, size: int) -> range:
