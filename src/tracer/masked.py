@@ -139,7 +139,7 @@ def apply(ufunc: np.ufunc, inputs: tuple) -> Selection:
     from . import functions
 
     masks = [x.mask for x in inputs if isinstance(x, Selection)]
-    if any(m is not masks[0] and m.ir_var is not masks[0].ir_var for m in masks):
+    if not all(same_mask(m, masks[0]) for m in masks):
         raise TraceError(
             f"np.{ufunc.__name__} of two x[mask] selections through different masks: "
             "their sizes may differ",
@@ -165,6 +165,45 @@ def call(numpy_function: Any, args: tuple, kwargs: dict) -> Any:
     raise size_error(f"np.{name}")
 
 
+def same_mask(a: Tracer, b: Tracer) -> bool:
+    """Whether two masks are one value: the same, or computed alike from the same values
+    (`out[x > 0] = x[x > 0]` computes `x > 0` twice)."""
+    if a.ir_var is b.ir_var:
+        return True
+    producers = {
+        var: node for node in reversed(a._trace.builder.nodes[-256:]) for var in node.outputs
+    }
+    return same_expression(a.ir_var, b.ir_var, producers, depth=8)
+
+
+def same_expression(a: Any, b: Any, producers: dict, depth: int) -> bool:
+    if a is b:
+        return True
+    first, second = producers.get(a), producers.get(b)
+    if depth == 0 or first is None or second is None:
+        return False
+    return (
+        first.op is second.op
+        and first.params == second.params
+        and len(first.inputs) == len(second.inputs)
+        and all(
+            same_expression(x, y, producers, depth - 1) or same_literal(x, y)
+            for x, y in zip(first.inputs, second.inputs, strict=True)
+        )
+    )
+
+
+def same_literal(a: Any, b: Any) -> bool:
+    from ..ir import Literal
+
+    return (
+        isinstance(a, Literal)
+        and isinstance(b, Literal)
+        and a.type == b.type
+        and np.array_equal(np.asarray(a.value), np.asarray(b.value))
+    )
+
+
 def check_whole(what: str, axis, out, keepdims, unsupported) -> None:
     if axis is not None or out is not None or keepdims or unsupported:
         raise size_error(f"{what} with axis=, out=, keepdims= or where=")
@@ -188,7 +227,7 @@ def reduced(selection: Selection, how: str, dtype) -> Any:
 def written(selection: Selection, mask: Tracer) -> Tracer:
     """The value a write `z[mask] = x[mask]...` stores: the whole array, where the mask is
     the Selection's own."""
-    if mask is not selection.mask and mask.ir_var is not selection.mask.ir_var:
+    if not same_mask(mask, selection.mask):
         raise TraceError(
             "`z[mask] = x[other_mask]...`: a selection written through another mask, whose "
             "number of True elements may differ",

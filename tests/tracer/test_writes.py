@@ -141,6 +141,35 @@ def rows_of_a_buffer(x):
     return out
 
 
+def relu_by_masks(x):
+    out = np.zeros_like(x)
+    out[x > 0] = x[x > 0]  # `x > 0` computed twice: one mask
+    return out
+
+
+def recurrent_reads(x):
+    h = np.empty((4, 3))
+    h[0] = x[:, 0]
+    for t in range(1, 4):
+        h[t] = np.tanh(h[t - 1] * x[:, t])  # reads what the last step wrote
+    return h
+
+
+def nested_views(x):
+    b = np.zeros((2, 3, 4))
+    v = b[1]
+    w = v[:, 1:3]
+    w[...] = x[:, :2]  # a view of a view of a buffer
+    return b
+
+
+def masks_in_turn(x):
+    y = x.copy()
+    y[y > 0.5] -= 1.0
+    y[y < -0.5] += 1.0
+    return y
+
+
 CASES = [
     basic_keys,
     views_alias,
@@ -155,6 +184,10 @@ CASES = [
     softmax_gradient,
     ufunc_out,
     rows_of_a_buffer,
+    relu_by_masks,
+    recurrent_reads,
+    nested_views,
+    masks_in_turn,
 ]
 
 
