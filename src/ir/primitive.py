@@ -45,6 +45,10 @@ class Group(Enum):
 class Trait(Enum):
     """Facts about a primitive that passes and transforms read."""
 
+    # Members are singletons compared by identity: hash them so too (Enum's own __hash__ is
+    # Python code, and `op.has(trait)` runs for every node of every pass).
+    __hash__ = object.__hash__
+
     # Each output element depends on the operands' elements at the same (broadcast) position.
     ELEMENTWISE = "elementwise"
     # Linear in each differentiable operand: its JVP is itself applied to the tangents.

@@ -261,11 +261,11 @@ def transposition(value: np.ndarray, axes: tuple) -> tuple[int, ...]:
 def as_traced(buffer: Buffer) -> Tracer:
     """The Buffer, and the Buffers it is a view of or that view it, made Tracers in place:
     their values so far are the constant they start from."""
+    if isinstance(buffer, Tracer):
+        return buffer
     root = buffer
     while root._link is not None and root._link.base is not None:
         root = root._link.base
-    if isinstance(buffer, Tracer):
-        return buffer
     trace = running_trace()
     if trace is None or root._trace is not trace:
         raise TraceError(
@@ -278,8 +278,7 @@ def as_traced(buffer: Buffer) -> Tracer:
     (made_so_far,) = trace.bind_many(
         shapes.convert, [root._value.copy()], hints=[name], dtype=root._value.dtype
     )
-    var = made_so_far.ir_var
-    become(root, var)
+    become(root, made_so_far.ir_var)
     return buffer  # type: ignore[return-value]  # a Tracer now
 
 

@@ -105,15 +105,30 @@ def owner_of(tracer: Tracer) -> str | None:
 def fresh(result: Any, args: tuple) -> Any:
     """The result of a NumPy function that returns a new array: a Tracer of its own, never
     a view nor one of the arguments (np.concatenate([x]) is a copy of x)."""
-    from .tracer import Tracer
-
-    if isinstance(result, Tracer):
-        if result._link is None and not any(a is result for a in args):
-            return result
+    if type(result) is tracer_type():  # every traced call passes here: kept cheap
+        if result._link is None:
+            for a in args:
+                if a is result:
+                    break
+            else:
+                return result
         return copy_of(result)
     if isinstance(result, tuple | list):
         return type(result)(fresh(r, args) for r in result)
     return result
+
+
+TRACER: type | None = None
+
+
+def tracer_type() -> type:
+    """The Tracer class (tracer.py imports this module: it is looked up once)."""
+    global TRACER
+    if TRACER is None:
+        from .tracer import Tracer
+
+        TRACER = Tracer
+    return TRACER
 
 
 def read_only(result: Any, args: tuple = ()) -> Any:

@@ -84,10 +84,18 @@ def traced(numpy_function: Callable, view: bool | str = False) -> Callable[[Call
             found = find_trace(args) or (kwargs and find_trace(list(kwargs.values())))
             if not found:
                 return numpy_function(*args, **kwargs)
-            if any(type(a) is Selection for a in args):  # x[mask] of a traced mask
-                return masked.call(numpy_function, args, kwargs)
-            with found.one_call():
+            for a in args:  # a loop, not any(): every traced call passes here
+                if type(a) is Selection:  # x[mask] of a traced mask
+                    return masked.call(numpy_function, args, kwargs)
+            # One call from the user's code (see Trace.calls; Trace.one_call, spelled out on
+            # this path, which every traced call takes).
+            if found.depth == 0:
+                found.calls += 1
+            found.depth += 1
+            try:
                 result = fn(*args, **kwargs)
+            finally:
+                found.depth -= 1
             return result if settle is None or found.depth else settle(result, args)
 
         wrapper.numpy_function = numpy_function  # type: ignore[attr-defined]
