@@ -108,6 +108,7 @@ class Emitter:
             x: node for node in graph.nodes for x in node.inputs if isinstance(x, Var)
         }
         self.hints = self.names_from_blocks() | self.names_from_writes()
+        self.names_in_use = NamesInUse(graph) if self.parent is None else None
 
     def names_from_blocks(self) -> dict[Var, str]:
         """Temporaries made only to start a loop take the name of the carry they start:
@@ -193,7 +194,12 @@ class Emitter:
     def output_name(self, var: Var, base: str) -> str:
         """Name a node's output: the name its block asked for (a loop's carry), else a
         fresh one from `base`."""
-        return self.bind(var, self.preset.get(var) or self.fresh(base))
+        name = self.preset.get(var)
+        if name is None:
+            name = self.fresh(base)
+            if self.names_in_use is not None:
+                self.names_in_use.owned.add(name)
+        return self.bind(var, name)
 
     def bind(self, var: Var, name: str) -> str:
         """`var` is assigned to `name` from here on (the value it held is no longer there)."""
@@ -232,6 +238,7 @@ class Emitter:
         body = input_lines(self, params)
         for node in self.graph.nodes:
             body.extend(self.node_lines(node))
+            self.after(node)
         result = ResultWriter(self).write(interface.output_tree, top=True)
         return render_module(self, name, params, body, result)
 
@@ -265,6 +272,8 @@ class Emitter:
             )
         else:
             emitted = rule(node, args)
+        if not isinstance(emitted, list):  # one assignment: its operands are read first
+            self.release_dead_names()
         for var in node.outputs:
             self.output_name(var, self.hints.get(var) or var.hint or reduction_name(node))
         targets = ", ".join(self.names[v] for v in node.outputs)
@@ -289,6 +298,28 @@ class Emitter:
         self.expressions[out] = expression if out in self.at_end else moved(expression)
         return True
 
+    def after(self, node: Node) -> None:
+        """Past `node`: its outputs' names live as long as they are read, and a name no
+        later line reads may be given again."""
+        in_use = self.names_in_use
+        if in_use is None:
+            return
+        for var in node.outputs:
+            expression = self.expressions.get(var)
+            text = self.names.get(var) if expression is None else str(expression)
+            if text is not None:
+                in_use.read(var, text)
+        self.release_dead_names()
+        in_use.step += 1
+
+    def release_dead_names(self) -> None:
+        """Give again the names of values no later line reads (`d_h = ...` at every step of
+        an unrolled loop, as one writes it): rebinding a name lets its old array go, so a
+        long straight-line function holds no more memory than its loop would."""
+        if self.names_in_use is not None:
+            for name in self.names_in_use.dead():
+                self.release(name)
+
     def free_lines(self, node: Node) -> list[str]:
         """`del` for the names whose memory the plan frees after the node; not a name that
         holds another value by now (a loop may keep its carry in its initial value's name)."""
@@ -298,3 +329,33 @@ class Emitter:
             if v not in self.expressions and self.holder.get(self.names[v], v) is v
         )
         return [f"del {', '.join(freed)}"] if freed else []
+
+
+class NamesInUse:
+    """Until which node each name of a function is read: by the value it names, or inside an
+    expression written into a later line (a view `x[:, 0]` read where it is used)."""
+
+    def __init__(self, graph: Graph):
+        self.step = 0  # the index of the node being written
+        end = len(graph.nodes)  # results are read after every node
+        self.last_read: dict[Var, int] = {x: end for x in graph.outputs if isinstance(x, Var)}
+        for i, node in enumerate(graph.nodes):
+            for x in node.inputs:
+                if x.__class__ is Var and self.last_read.get(x, -1) < end:
+                    self.last_read[x] = i
+        self.owned: set[str] = set()  # names the function's own values were given
+        self.until: dict[str, int] = {}
+        self.dying: dict[int, list[str]] = {}
+
+    def read(self, var: Var, text: str) -> None:
+        """`var` is written as `text` wherever it is read."""
+        end = self.last_read.get(var, self.step)
+        for name in re.findall(r"[A-Za-z_]\w*", text):
+            if name in self.owned and self.until.get(name, -1) < end:
+                self.until[name] = end
+                self.dying.setdefault(end, []).append(name)
+
+    def dead(self) -> list[str]:
+        """The names read by no node after this one."""
+        names = self.dying.pop(self.step, [])
+        return [name for name in names if self.until[name] <= self.step]

@@ -240,12 +240,14 @@ def shapes_and_indexing(x, labels):
 
 def gradient_primitives(x, labels):
     """Gradients of slicing, repeated gathers, log-softmax and a norm: index_scatter,
-    scatter_add with repeated indices, log_softmax, root_sum_squares, broadcast_to."""
+    index_set and index_add (slices that miss and meet), scatter_add with repeated indices,
+    log_softmax, root_sum_squares, broadcast_to."""
     z = x.reshape(3, 4)
     logp = z - z.max(axis=1, keepdims=True)
     logp = logp - np.log(np.exp(logp).sum(axis=1, keepdims=True))
     picked = logp[np.arange(3), labels[:3] % 4].sum() + x[labels % 12].sum()
-    return picked + (x[2:7] ** 2).sum() + np.tanh(x[1]) * z.sum() + np.linalg.norm(z, axis=0).sum()
+    slices = (x[2:7] ** 2).sum() + np.sin(x[5:9]).sum()
+    return picked + slices + np.tanh(x[1]) * z.sum() + np.linalg.norm(z, axis=0).sum()
 
 
 @tracegrad.custom_vjp
@@ -423,7 +425,9 @@ def test_scatters_are_functional_updates():
         np.linspace(-1, 1, 12), I64
     )
     assert ".at[1].set(" in source
-    assert ".at[2:7].add(" in source  # the slices' cotangents accumulate into one array
+    # The slices' cotangents accumulate into one array: written where it was zero, added
+    # where another slice's already is.
+    assert ".at[5:9].set(" in source and ".at[2:7].add(" in source
     assert ".at[" in source and "].add(" in source
     assert not in_place_writes(source)
 

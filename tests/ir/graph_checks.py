@@ -102,10 +102,12 @@ def zero_sign_rewrites(graph: Graph) -> tuple[Graph, bool]:
     """`graph` with the rewrites simplify's docstring allows to give -0.0 where NumPy gives
     0.0 made wherever they keep the node's type (written here independently of simplify):
     `x + 0 -> x`, `0 - x -> -x`, a sum over size-1 axes -> a reshape, a sum of a broadcast
-    over the axes it repeated -> one product. Whether anything changed."""
+    over the axes it repeated -> one product, an add into zeros where nothing was scattered
+    -> a write. Whether anything changed."""
     builder = GraphBuilder(graph.name)
     env: dict[Var, Operand] = {v: builder.add_input(v.type, v.hint) for v in graph.inputs}
     broadcasts: dict[Var, tuple[Operand, tuple[int, ...]]] = {}
+    scatters: dict[Var, tuple[tuple[int, ...], tuple]] = {}
     changed = False
 
     def typed(op: str, inputs: list[Operand], params: dict | None = None) -> TensorType | None:
@@ -143,16 +145,35 @@ def zero_sign_rewrites(graph: Graph) -> tuple[Graph, bool]:
                         v = bind("reshape", [v], {"shape": out.shape})
                     if typed("multiply", [v, count]) == out:
                         value = bind("multiply", [v, count])
+        elif name == "index_add" and still_zero(inputs[0], node.params["index"], scatters):
+            value = bind("index_set", inputs, dict(node.params))
         if value is None:
             outputs = builder.bind(node.op, inputs, dict(node.params))
             env.update(zip(node.outputs, outputs, strict=True))
             if name == "broadcast_to":
                 broadcasts[outputs[0]] = (inputs[0], node.params["shape"])
+            if name == "index_scatter":
+                scatters[outputs[0]] = (node.params["shape"], node.params["index"])
         else:
             env[node.out] = value
             changed = True
     outputs = [env.get(x, x) if isinstance(x, Var) else x for x in graph.outputs]
     return builder.build(outputs), changed
+
+
+def still_zero(array: Operand, key: tuple, scatters: dict) -> bool:
+    """Whether `array` is zeros with values scattered where `key` does not reach (found by
+    marking the positions, not by the simplifier's own reading of keys)."""
+    if array not in scatters:
+        return False
+    shape, written = scatters[array]
+    hit = np.zeros(shape, bool)
+    hit[numpy_key(written)] = True
+    return not hit[numpy_key(key)].any()
+
+
+def numpy_key(key: tuple) -> tuple:
+    return tuple(slice(*item) if isinstance(item, tuple) else item for item in key)
 
 
 def documented_variant(graph: Graph) -> Graph:

@@ -251,9 +251,65 @@ REWRITES = {
         None,
         ["reshape", "multiply"],
     ),
+    "x + x": (lambda o, x, y: o.add(x, x), None, ["multiply"]),
+    "2.0 * (0.25 * x)": (
+        lambda o, x, y: o.multiply(L(2.0), o.multiply(L(0.25), x)),
+        None,
+        ["multiply"],
+    ),
+    "x written at 1:4, read back there": (
+        lambda o, x, y: o.index(o.index_set(x, y, index=((1, 4, None),)), index=((1, 4, None),)),
+        (TensorType((6,), F64), TensorType((3,), F64)),
+        [],
+    ),
+    "x written at 1:4, read at 4:": (
+        lambda o, x, y: o.index(o.index_set(x, y, index=((1, 4, None),)), index=((4, None, None),)),
+        (TensorType((6,), F64), TensorType((3,), F64)),
+        ["index"],
+    ),
+    "x added into zeros at 1:4, not at 0:2": (
+        lambda o, x, y: o.index_add(
+            o.index_scatter(x, shape=(6,), index=((0, 2, None),)), y, index=((2, 5, None),)
+        ),
+        (TensorType((2,), F64), TensorType((3,), F64)),
+        ["index_scatter", "index_set"],
+    ),
+    "the region np.pad kept, read back": (
+        lambda o, x: o.index(
+            o.pad(x, pad_width=((1, 2), (0, 1)), mode="edge", constant_values=0),
+            index=((1, 3, None), (None, -1, None)),
+        ),
+        (F64_2x3,),
+        [],
+    ),
 }
 
 KEPT = {
+    "3.0 * (0.25 * x)": (
+        lambda o, x, y: o.multiply(L(3.0), o.multiply(L(0.25), x)),
+        None,
+        ["multiply", "multiply"],
+    ),
+    "x written at 1:4, read at 0:2": (
+        lambda o, x, y: o.index(o.index_set(x, y, index=((1, 4, None),)), index=((0, 2, None),)),
+        (TensorType((6,), F64), TensorType((3,), F64)),
+        ["index_set", "index"],
+    ),
+    "x added into zeros where they were written": (
+        lambda o, x: o.index_add(
+            o.index_scatter(x, shape=(6,), index=((1, 3, None),)), x, index=((2, 4, None),)
+        ),
+        (TensorType((2,), F64),),
+        ["index_scatter", "index_add"],
+    ),
+    "more than np.pad kept, read back": (
+        lambda o, x: o.index(
+            o.pad(x, pad_width=1, mode="constant", constant_values=0),
+            index=((0, 3, None),),
+        ),
+        (F64_2x3,),
+        ["pad", "index"],
+    ),
     "x * 0": (lambda o, x, y: o.multiply(x, L(0)), None, ["multiply"]),
     "0.0 * x": (lambda o, x, y: o.multiply(L(0.0), x), None, ["multiply"]),
     "x - x": (lambda o, x, y: o.subtract(x, x), None, ["subtract"]),

@@ -111,7 +111,7 @@ def gradient_source(fn, *args, backend="numpy"):
 
 
 def test_the_cotangent_of_pad_is_a_slice():
-    text = gradient_source(lambda x: np.sum(np.pad(x, 1) ** 2), X)
+    text = gradient_source(lambda x: np.sum(np.cumsum(np.pad(x, 1), axis=1) ** 2), X)
     assert "np.pad(x, 1)" in text and "d_x = d_pad[1:3, 1:4]" in text
     assert "add.at" not in text and "= np.zeros" not in text
 

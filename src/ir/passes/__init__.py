@@ -12,8 +12,10 @@ it has nothing to do), skipping any pass named in `skip`:
    operands they do not read; a scan over a uniform constant reads it as one slice;
 6. sink into scans: an elementwise operation only a scan reads, as an xs, is computed
    on each step's slice in the body instead of as a whole array first;
-7. dead code: drop nodes no output needs (last, so it sweeps what the others orphaned);
-8. nested graphs: the whole pipeline on each branch and loop body, keeping its inputs and
+7. sink into slices: an elementwise operation read only in slices that together take no
+   more than its size is computed at each slice instead;
+8. dead code: drop nodes no output needs (last, so it sweeps what the others orphaned);
+9. nested graphs: the whole pipeline on each branch and loop body, keeping its inputs and
    outputs (a body's signature is its node's business).
 
 `BEFORE_DIFFERENTIATION` rewrites the primal before reverse mode (what is differentiated).
@@ -34,6 +36,7 @@ from .fold import fold_constants
 from .log_softmax import recognise_log_softmax
 from .root_sum_squares import recognise_root_sum_squares
 from .simplify import simplify
+from .slices import sink_into_slices
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ PIPELINE: tuple[Pass, ...] = (
     Pass("common subexpressions", eliminate_common_subexpressions),
     Pass("trim control flow", trim_control_flow),
     Pass("sink into scans", sink_into_scans),
+    Pass("sink into slices", sink_into_slices),
     Pass("dead code", eliminate_dead_code),
     Pass("nested graphs", optimize_nested),
 )
@@ -131,4 +135,5 @@ __all__ = [
     "recognise_log_softmax",
     "recognise_root_sum_squares",
     "simplify",
+    "sink_into_slices",
 ]

@@ -5,16 +5,20 @@ What it may do: drop operations that return their operand (`x * 1`, `x / 1`, `x 
 x, x)`, `x[()]` of a 0-d `x`), fold chains of reshapes and of transposes into one, fold
 negations into the operation next to them (`a + -b` is `a - b`, `-(-x)` is `x`, `a * -b` is
 `-(a * b)` where `a * b` is computed anyway), turn a reduction over size-1 axes into a
-reshape, and a sum of a broadcast over the axes it repeated into one multiplication.
+reshape, and a sum of a broadcast over the axes it repeated into one multiplication; write
+`x + x` as `2 * x` and `2 * (c * x)` as `(2 * c) * x` (a power of two scales exactly); read a
+written array where the write did not reach from the array before it, where it wrote from
+the value written, and the region np.pad kept from the padded array; and turn an add into a
+region of zeros no write reached into a write.
 
 What it may not do: change a value beyond the rounding a different NumPy evaluation order
-gives. Every rule above is exact in IEEE arithmetic, except that `x + 0`, `0 - x` and the two
-rewritten sums may give -0.0 where NumPy gives 0.0 (equal under ==: NumPy's `-0.0 + 0.0`,
-`0.0 - 0.0` and `np.sum([-0.0])` are 0.0), and a sum of n repeated values becomes one
-product (the product is the more accurate of the two). `x - 0` is dropped only for a +0
-(`x - (-0.0)` is `x + 0.0`). Nothing like `x * 0 -> 0` or `x - x -> 0`, which would hide a
-NaN or an infinity. Every rewrite keeps the node's exact type (shape, dtype and weakness);
-one that would not is not made.
+gives. Every rule above is exact in IEEE arithmetic, except that `x + 0`, `0 - x`, the two
+rewritten sums and the add into zeros may give -0.0 where NumPy gives 0.0 (equal under ==:
+NumPy's `-0.0 + 0.0`, `0.0 - 0.0` and `np.sum([-0.0])` are 0.0), and a sum of n repeated
+values becomes one product (the product is the more accurate of the two). `x - 0` is
+dropped only for a +0 (`x - (-0.0)` is `x + 0.0`). Nothing like `x * 0 -> 0` or `x - x -> 0`,
+which would hide a NaN or an infinity. Every rewrite keeps the node's exact type (shape,
+dtype and weakness); one that would not is not made.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import numpy as np
 
 from ..core import Graph, Literal, Node, Operand, Var
 from ..primitive import Primitive
-from ..primitives import elementwise, indexing, reductions, shapes
+from ..primitives import calls, elementwise, indexing, reductions, shapes
 from ..types import TensorType
 from .rewrite import Rewriter, broadcasting_elementwise, is_constant
 
@@ -126,7 +130,28 @@ def multiply(s: Simplifier, node: Node) -> bool:
             product = s.products.get((x, negated.inputs[0]))
             if product is not None:
                 return s.rewriter.recompute(node, elementwise.neg, [product])
+    return scaled_twice(s, node)
+
+
+def scaled_twice(s: Simplifier, node: Node) -> bool:
+    """`2 * (c * x)` is `(2 * c) * x` for a power of two: both round `c * x` once, and a
+    power of two scales exactly (`x + x`, written `2 * x` here, is where it comes from)."""
+    for power, x in (node.inputs, node.inputs[::-1]):
+        inner = s.made_by(x, elementwise.multiply)
+        if inner is None or not power_of_two(power):
+            continue
+        for c, v in (inner.inputs, inner.inputs[::-1]):
+            if c.__class__ is Literal and c.type.ndim == 0 and c.type == power.type:
+                folded = Literal(c.value * power.value, c.type)
+                return s.rewriter.recompute(node, elementwise.multiply, [folded, v])
     return False
+
+
+def power_of_two(x: Operand) -> bool:
+    if x.__class__ is not Literal or x.type.ndim or x.type.dtype.kind != "f":
+        return False
+    mantissa, _ = math.frexp(float(x.value))
+    return mantissa == 0.5
 
 
 def divide(s: Simplifier, node: Node) -> bool:
@@ -145,6 +170,9 @@ def add(s: Simplifier, node: Node) -> bool:
     for x, y in ((a, b), (b, a)):
         if added_into(s, node, x, y):
             return True
+    twice = a is b and a.__class__ is Var and a.type.dtype.kind == "f"  # exact: x + x is 2 * x
+    if twice and s.rewriter.recompute(node, elementwise.multiply, [Literal.of(2.0), a]):
+        return True
     negated_b = s.made_by(b, elementwise.neg)
     if negated_b is not None:
         return s.rewriter.recompute(node, elementwise.subtract, [a, negated_b.inputs[0]])
@@ -238,14 +266,70 @@ def index(s: Simplifier, node: Node) -> bool:
     key, array = node.params["index"], node.inputs[0]
     if None in key:
         return False
+    if interior_of_pad(s, node):
+        return True
     while True:  # back along the writes this read does not meet (a chain: one at a time)
         write = s.made_by(array, indexing.index_set) or s.made_by(array, indexing.index_add)
-        if write is None or not disjoint(key, write.params["index"], array.type.shape):
+        if write is None:
+            break
+        rewritten = write.op is indexing.index_set and write.params["index"] == key
+        if rewritten and s.same(node, write.inputs[1]):  # reads back exactly what it wrote
+            return True
+        if not disjoint(key, write.params["index"], array.type.shape):
             break
         array = write.inputs[0]
     if array is node.inputs[0]:
         return False
     return s.rewriter.recompute(node, indexing.index, [array], dict(node.params))
+
+
+def interior_of_pad(s: Simplifier, node: Node) -> bool:
+    """The region np.pad kept of its array, read back, is that array (in every mode: the
+    modes differ only in what they put around it): the cotangent of np.pad is a slice."""
+    padded = s.made_by(node.inputs[0], calls.pad)
+    if padded is None or len(padded.inputs) != 1:
+        return False
+    (x,), key = padded.inputs, node.params["index"]
+    shape = x.type.shape
+    widths = np.broadcast_to(np.asarray(padded.params["pad_width"]), (len(shape), 2))
+    for axis, size in enumerate(shape):
+        item = key[axis] if axis < len(key) else (None, None, None)
+        if not isinstance(item, tuple):
+            return False
+        before = int(widths[axis][0])
+        kept = positions(item, padded.out.type.shape[axis])
+        if kept != range(before, before + size):
+            return False
+    return s.same(node, x)
+
+
+def index_add(s: Simplifier, node: Node) -> bool:
+    """Adding into a region no earlier write reached, of an array made of zeros (a
+    cotangent's buffer: `d_x = np.zeros(...)`, `d_x[:, t] = ...`), is writing there."""
+    (array, u), key = node.inputs, node.params["index"]
+    return zero_at(s, array, key) and s.rewriter.recompute(
+        node, indexing.index_set, [array, u], dict(node.params)
+    )
+
+
+def zero_at(s: Simplifier, array: Operand, key: tuple) -> bool:
+    if None in key:
+        return False
+    while True:
+        if is_constant(array, 0):
+            return True
+        write = (
+            s.made_by(array, indexing.index_set)
+            or s.made_by(array, indexing.index_add)
+            or s.made_by(array, indexing.index_scatter)
+        )
+        if write is None or None in write.params["index"]:
+            return False
+        if not disjoint(key, write.params["index"], array.type.shape):
+            return False
+        if write.op is indexing.index_scatter:
+            return True
+        array = write.inputs[0]
 
 
 def disjoint(first: tuple, second: tuple, shape: tuple[int, ...]) -> bool:
@@ -331,6 +415,7 @@ RULES: dict[Primitive, Callable[[Simplifier, Node], bool]] = {
     shapes.convert: convert,
     elementwise.where: where,
     indexing.index: index,
+    indexing.index_add: index_add,
     reductions.sum_: reduction,
     reductions.prod: reduction,
     reductions.max_: reduction,
