@@ -462,7 +462,7 @@ def np_array_bound_by_name_before_tracing():
 @mistake
 def write_a_traced_value_into_a_numpy_array():
     def f(x):
-        h = np.zeros(3) + 1.0  # computed by NumPy: not an array the function made to fill
+        h = np.tile(np.ones(1), 3)  # computed by a NumPy function: NumPy's own array
         h[0] = x[0, 0]  # HERE
         return h
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..ir import Primitive, TensorType
 from ..ir.primitives import elementwise
-from ..tracer import control
+from ..tracer import control, scatter
 from ..tracer import functions as tnp
 from ..tracer.context import find_trace
 from ..tracer.functions import type_of
@@ -373,3 +373,16 @@ def root_sum_squares_slope(out, divisor):
     subgradients fill a ball around 0; we choose 0 there (jax.grad gives 0 * inf = nan). The
     where runs on the reduced value only, so it costs nothing beside the full-size product."""
     return 1 / (tnp.where(out == 0, 1, out) * divisor)
+
+
+def extremum_winners(x, v, indices: list, out, axes: tuple[int, ...], dtype) -> tuple:
+    """For np.maximum.at / np.minimum.at's result `out`: where the old element holds its
+    position's extremum, where each written value does, and how many tie at each position
+    (in `dtype`, at least 1: a NaN position counts none of them)."""
+    landed = scatter.gather(out, indices, axes)
+    v_wins = tnp.broadcast_to(v, shape_of(landed)) == landed
+    x_wins = x == out
+    count = tnp.astype(x_wins, dtype) + scatter.scatter_add(
+        tnp.astype(v_wins, dtype), indices, shape_of(out), axes
+    )
+    return x_wins, v_wins, tnp.maximum(count, 1)

@@ -37,6 +37,7 @@ from .derivatives import (
     Quotient,
     Scaled,
     cast,
+    extremum_winners,
     keep_axes,
     plus,
     products_of_the_others,
@@ -150,9 +151,22 @@ def extremum_reduction_jvp(tangents, x, out, axis, keepdims):
     return tnp.sum(tnp.where(winners, t, 0), axis=axis, keepdims=keepdims) / count
 
 
+def gather_extremum_jvp(tangents, x, v, *indices, out, axes):
+    # The transpose of the VJP: at each position, the mean of the tangents of what ties for
+    # its extremum.
+    tx, tv = (zero_if_none(t) for t in tangents[:2])
+    x_wins, v_wins, count = extremum_winners(x, v, list(indices), out, axes, type_of(out).dtype)
+    landed = tnp.where(v_wins, tnp.broadcast_to(tv, shape_of(v_wins)), 0)
+    return (
+        tnp.where(x_wins, tx, 0) + scatter.scatter_add(landed, list(indices), shape_of(out), axes)
+    ) / count
+
+
 jvp_rules[reductions.prod] = prod_jvp
 jvp_rules[reductions.max_] = extremum_reduction_jvp
 jvp_rules[reductions.min_] = extremum_reduction_jvp
+jvp_rules[indexing.gather_max] = gather_extremum_jvp
+jvp_rules[indexing.gather_min] = gather_extremum_jvp
 
 
 # --- contractions (bilinear: one term per operand with a tangent) ------------------------

@@ -33,6 +33,7 @@ from .derivatives import (
     Partials,
     Scaled,
     cast,
+    extremum_winners,
     keep_axes,
     products_of_the_others,
     root_sum_squares_slope,
@@ -382,6 +383,16 @@ def gather_add_vjp(ct, x, v, *indices, out, axes):
     return [ct, unbroadcast(added, shape_of(v)), *[None] * len(indices)]
 
 
+def gather_extremum_vjp(ct, x, v, *indices, out, axes):
+    """np.maximum.at / np.minimum.at: each position's cotangent goes to what holds its
+    extremum (the old element or the values written there), split evenly among ties, as
+    the extremum of a reduction shares it."""
+    x_wins, v_wins, count = extremum_winners(x, v, list(indices), out, axes, type_of(ct).dtype)
+    share = ct / count
+    d_v = tnp.where(v_wins, scatter.gather(share, list(indices), axes), 0)
+    return [tnp.where(x_wins, share, 0), unbroadcast(d_v, shape_of(v)), *[None] * len(indices)]
+
+
 vjp_rules[indexing.index] = index_vjp
 vjp_rules[indexing.gather] = gather_vjp
 vjp_rules[indexing.index_scatter] = index_scatter_vjp
@@ -390,3 +401,5 @@ vjp_rules[indexing.index_set] = index_set_vjp
 vjp_rules[indexing.gather_set] = gather_set_vjp
 vjp_rules[indexing.index_add] = index_add_vjp
 vjp_rules[indexing.gather_add] = gather_add_vjp
+vjp_rules[indexing.gather_max] = gather_extremum_vjp
+vjp_rules[indexing.gather_min] = gather_extremum_vjp

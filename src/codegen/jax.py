@@ -219,13 +219,13 @@ def scatter_add_rule(node: Node, args: list[Expr]) -> str:
 
 def set_rule(node: Node, args: list[Expr]) -> str:
     """A write as JAX writes it: a new array, `x.at[key].set(v)` (`.add(v)` for the
-    accumulating ones, which add a repeated position once per time, as np.add.at does)."""
+    accumulating ones, which add a repeated position once per time, as np.add.at does;
+    `.max(v)`, `.min(v)`)."""
     if "index" in node.params:
         key = index_key(node) or "..."
     else:
         key = ", ".join(gather_parts(node, args[2:]))
-    method = "add" if node.op in (indexing.index_add, indexing.gather_add) else "set"
-    return f"{args[0].within(OPERAND)}.at[{key}].{method}({args[1]})"
+    return f"{args[0].within(OPERAND)}.at[{key}].{indexing.WRITE_KINDS[node.op]}({args[1]})"
 
 
 # --- control flow: jax.lax calls on nested defs ---------------------------------------------
@@ -452,10 +452,7 @@ SPECIAL_RULES = array_api_rules("jnp") | {
     shapes.convert: convert_rule,
     indexing.index_scatter: index_scatter_rule,
     indexing.scatter_add: scatter_add_rule,
-    **dict.fromkeys(
-        (indexing.index_set, indexing.gather_set, indexing.index_add, indexing.gather_add),
-        set_rule,
-    ),
+    **dict.fromkeys(indexing.WRITE_KINDS, set_rule),
     markers.stop_gradient: lambda node, args: f"jax.lax.stop_gradient({args[0]})",
     control_primitives.cond: BlockRule(cond_lines, loops=False),
     control_primitives.scan: BlockRule(scan_lines, operand_names=initial_carry_names),

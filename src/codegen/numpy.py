@@ -141,24 +141,20 @@ def positions_are_distinct(
     indices: Sequence[Operand], shape: tuple[int, ...], axes: tuple[int, ...]
 ) -> bool:
     """True when no two updates at these index arrays (into an array of `shape`) land on one
-    position: one index array is a constant of distinct values spanning the whole index
-    shape (`np.arange(n)` in `z[np.arange(n), y]`)."""
-    index_shape = np.broadcast_shapes(*(i.type.shape for i in indices))
-    sizes = [shape[axis] for axis in axes]
-    return any(
-        isinstance(i, Literal)
-        and i.type.shape == index_shape
-        # -1 and n-1 are one position: count positions, not index values
-        and np.unique(np.asarray(i.value) % size).size == i.type.size
-        for i, size in zip(indices, sizes, strict=True)
+    position (indexing.distinct_positions, knowing the constant ones)."""
+    return indexing.distinct_positions(
+        [np.asarray(i.value) if isinstance(i, Literal) else None for i in indices],
+        np.broadcast_shapes(*(i.type.shape for i in indices)),
+        [shape[axis] for axis in axes],
     )
 
 
-def add_at(target: str, parts: list[str], updates: Expr | str) -> str:
-    """np.add.at adds once per index, so repeated indices accumulate."""
+def add_at(target: str, parts: list[str], updates: Expr | str, ufunc: str = "add") -> str:
+    """np.add.at adds once per index, so repeated indices accumulate (np.maximum.at, once
+    per index too, compares them in turn)."""
     parts = ["slice(None)" if p == ":" else p for p in parts]
     key = parts[0] if len(parts) == 1 else f"({', '.join(parts)})"
-    return f"np.add.at({target}, {key}, {updates})"
+    return f"np.{ufunc}.at({target}, {key}, {updates})"
 
 
 def scalar_if_uniform(node: Node, arg: Expr) -> Expr | str:
@@ -185,14 +181,19 @@ def written_key(node: Node, indices: list[Expr]) -> str:
 
 def update_line(node: Node, target: str, args: list[Expr]) -> str:
     """The statement a write makes into the array `target`: `h[key] = v`, `h[key] += v`,
-    or np.add.at where an added-to position may repeat."""
-    indices = args[2:]
-    if node.op is indexing.gather_add and not positions_are_distinct(
-        node.inputs[2:], node.out.type.shape, node.params["axes"]
+    np.add.at where an added-to position may repeat, np.maximum.at / np.minimum.at."""
+    indices, kind = args[2:], indexing.WRITE_KINDS[node.op]
+    if kind in UNBUFFERED or (
+        kind == "add"
+        and "axes" in node.params
+        and not positions_are_distinct(node.inputs[2:], node.out.type.shape, node.params["axes"])
     ):
-        return add_at(target, gather_parts(node, indices), args[1])
-    operator = "+=" if node.op in (indexing.index_add, indexing.gather_add) else "="
+        return add_at(target, gather_parts(node, indices), args[1], UNBUFFERED.get(kind, "add"))
+    operator = "+=" if kind == "add" else "="
     return f"{target}[{written_key(node, indices)}] {operator} {assigned(args[1])}"
+
+
+UNBUFFERED = {"max": "maximum", "min": "minimum"}  # the ufunc whose .at each kind calls
 
 
 def set_rule(node: Node, args: list[Expr]) -> list[str]:
@@ -205,7 +206,7 @@ def set_rule(node: Node, args: list[Expr]) -> list[str]:
 
 
 # Literals written so allocate an array of their own: a write needs no copy of them.
-FRESH = ("np.zeros(", "np.ones(", "np.full(", "np.eye(")
+FRESH = ("np.zeros(", "np.ones(", "np.full(", "np.eye(", "np.arange(")
 
 
 # --- control flow: real blocks, the nested Graphs' lines inlined ---------------------------
@@ -450,10 +451,7 @@ SPECIAL_RULES = array_api_rules("np") | {
     shapes.convert: convert_rule,
     indexing.index_scatter: index_scatter_rule,
     indexing.scatter_add: scatter_add_rule,
-    **dict.fromkeys(
-        (indexing.index_set, indexing.gather_set, indexing.index_add, indexing.gather_add),
-        set_rule,
-    ),
+    **dict.fromkeys(indexing.WRITE_KINDS, set_rule),
     markers.stop_gradient: lambda node, args: args[0],  # only differentiation tells it from x
     control_primitives.cond: BlockRule(cond_lines, loops=False),
     control_primitives.scan: BlockRule(scan_lines, operand_names=initial_carry_names),

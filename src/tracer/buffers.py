@@ -1,5 +1,6 @@
 """Tracer layer: arrays the traced function makes (np.zeros, np.empty, np.full, np.eye,
-the *_like functions, np.array of numbers, their copies) and then fills.
+np.arange, np.linspace, the *_like functions, np.array of numbers, their copies, arithmetic
+on them: `np.ones(n) * 0.5`) and then fills.
 
 While a trace runs, those calls from the user's code return a Buffer: a stand-in for the
 ndarray that behaves as it (operators, methods and NumPy functions act on its concrete
@@ -154,6 +155,12 @@ class Buffer(ArraySlots):
     def fill(self, value: Any) -> None:
         self[...] = value
 
+    def put(self, indices: Any, values: Any, mode: str = "raise") -> None:
+        if find_trace([indices, values]) is None:
+            self._value.put(concrete(indices), concrete(values), mode)
+        else:
+            as_traced(self).put(indices, values, mode)
+
     def __getitem__(self, key: Any) -> Any:
         key = concrete(key)
         if find_trace([key]) is not None:  # a traced index: the array's values, traced
@@ -196,14 +203,16 @@ class Buffer(ArraySlots):
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         """On concrete values, NumPy's ufunc on the arrays (an `out=` Buffer written in
-        place); with a traced one, the Tracer's dispatch, which writes a traced result into
-        `out=` and `ufunc.at`'s array (writes.py)."""
+        place, a new result a Buffer too); with a traced one, the Tracer's dispatch, which
+        writes a traced result into `out=` and `ufunc.at`'s array (writes.py)."""
         out = kwargs.get("out")
         if find_trace(list(inputs)) is None:
             if out is not None:
                 kwargs["out"] = concrete(out)
             result = getattr(ufunc, method)(*concrete(inputs), **kwargs)
-            return result if out is None else out[0] if len(out) == 1 else out
+            if out is None:  # a new array the function made (`np.ones(n) * 0.5`): a Buffer
+                return made(result) if method == "__call__" else result
+            return out[0] if len(out) == 1 else out
         if method == "at" and inputs[0] is self:  # NumPy writes into its first operand
             inputs = (as_traced(self), *inputs[1:])
         return dispatch.apply_ufunc(ufunc, method, inputs, kwargs)
@@ -236,7 +245,9 @@ def in_place(name: str):
 
 def forwarded(name: str):
     def method(self: Buffer, *args: Any) -> Any:
-        return getattr(self._value, name)(*concrete(args))
+        result = getattr(self._value, name)(*concrete(args))
+        # A new array (`np.ones(n) * 0.5`) is one the function made: a Buffer too.
+        return made(result) if type(result) is np.ndarray else result
 
     method.__name__ = name
     return method

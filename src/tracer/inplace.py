@@ -181,7 +181,9 @@ def written_back(link: Link, base: Tracer, value: Tracer) -> Tracer:
 def written(array: Tracer, op: Primitive, operands: list, **params: Any) -> Tracer:
     """The write `op` records, its new value named as the array it writes (`h` after
     `h[t] = v`)."""
-    (out,) = array._trace.bind_many(op, operands, hints=[array.ir_var.hint], **params)
+    link = array._link
+    name = link.name if link is not None and link.name else array.ir_var.hint
+    (out,) = array._trace.bind_many(op, operands, hints=[name], **params)
     return out
 
 
@@ -312,7 +314,11 @@ def copy_of(value: Any) -> Any:
         return value
     if value._trace is not running_trace():
         return value  # tracegrad's own code (a derivative rule) writes nothing in place
-    return Tracer(value.ir_var, value._trace)
+    copied = Tracer(value.ir_var, value._trace)
+    loc = caller_location()
+    if loc is not None and loc.target:  # `z = x.copy()`: a write into it is named z
+        copied._link = Link(name=loc.target)
+    return copied
 
 
 def copy(tracer: Tracer) -> Tracer:

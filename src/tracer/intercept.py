@@ -48,7 +48,7 @@ NUMPY_FUNCTIONS = ("array", "asarray", "asanyarray")
 # What they make from the user's code is a Buffer (buffers.py): writable with traced values.
 CREATORS = (
     "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like",
-    "eye", "identity", "copy",
+    "eye", "identity", "copy", "arange", "linspace",
 )  # fmt: skip
 NUMPY_OBJECTS = ("r_", "c_")
 BUILTINS = ("max", "min", "sum")

@@ -484,6 +484,18 @@ class Tracer(registry.ndarray_methods(), ArraySlots):
     def fill(self, value) -> None:
         writes.setitem(self, Ellipsis, value, "x.fill(v)")
 
+    # The methods that sort or write in place: the array takes the new value, as a write.
+    def sort(self, axis=-1, kind=None, order=None, *, stable=None) -> None:
+        ordered = functions.sort(self, axis, kind, order, stable=stable)
+        writes.setitem(self, Ellipsis, ordered, "x.sort()")
+
+    def partition(self, kth, axis=-1, kind="introselect", order=None) -> None:
+        parted = functions.partition(self, kth, axis, kind, order)
+        writes.setitem(self, Ellipsis, parted, "x.partition(kth)")
+
+    def put(self, indices, values, mode="raise") -> None:
+        functions.put(self, indices, values, mode)
+
     def flatten(self, order="C"):
         return inplace.copy_of(functions.ravel(self, order))  # a copy, unlike ravel's view
 

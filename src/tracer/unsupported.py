@@ -48,10 +48,7 @@ DATA_SHAPED: dict[str, tuple[str, str]] = {
 
 # name -> (why it cannot work on a traced value, what to write instead)
 REASONS: dict[str, tuple[str, str]] = {
-    "sort": (IN_PLACE, "np.sort(x) returns the sorted values: `x = np.sort(x)`"),
-    "partition": (IN_PLACE, "np.partition(x, kth) returns them: `x = np.partition(x, kth)`"),
     **DATA_SHAPED,
-    "put": (IN_PLACE, "build a new array: np.where(mask, values, x)"),
     "resize": (
         IN_PLACE,
         "use x.reshape(...) for the same number of elements, slicing or "

@@ -2,7 +2,8 @@
 
 A basic key (ints, slices, None, Ellipsis) writes with `index_set`; a key with index arrays
 (lists, ranges, integer arrays, traced or not, concrete boolean masks) with `gather_set`,
-after the key's slices made a view; a traced boolean mask is a select, `np.where(mask, v, x)`.
+after the key's slices made a view (traced positions that may repeat: see repeated_writes);
+a traced boolean mask is a select, `np.where(mask, v, x)`.
 The value is cast to the array's dtype and must broadcast to the selection, as NumPy
 requires. The array takes the new value through inplace.replace, so its views (and the array
 it is a view of) see the write.
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import TraceError
+from ..ir.primitives import elementwise
 from ..ir.primitives import indexing as indexing_primitives
 from ..ir.types import broadcasts_to
 from . import functions, inplace
@@ -91,19 +93,60 @@ def advanced(x: Tracer, items: list, value: Any) -> None:
     indices = [item[1] for item in items if is_array(item)]
     for axis, index in zip(axes, indices, strict=True):
         check_bounds(index, target.shape[axis], axis)
-    if find_trace(indices) is not None:
-        raise TraceError(
-            "a write through traced index arrays (positions that depend on the data)",
-            loc=caller_location(),
-            hint="accumulate with np.add.at(x, index, v), or select with np.where; writes "
-            "at traced positions come later",
-        )
     operands = [target.ir_var.type, *(functions.type_of(i) for i in indices)]
     (selected,) = indexing_primitives.gather_rule(tuple(operands), axes)
     value = fitted(in_dtype(value, x.dtype), selected.shape)
-    indices, value = last_writes(target.shape, axes, indices, value, selected)
+    if find_trace(indices) is None:
+        indices, value = last_writes(target.shape, axes, indices, value, selected)
+    elif not distinct(indices, [target.shape[a] for a in axes]):
+        inplace.replace(target, repeated_writes(x, target, value, indices, axes, selected))
+        return
     operands = [target, value, *indices]
     inplace.replace(target, inplace.written(x, indexing_primitives.gather_set, operands, axes=axes))
+
+
+def distinct(indices: list, sizes: list[int]) -> bool:
+    """Whether the writes at these index arrays (some traced) land on distinct positions, as
+    `z[np.arange(n), y]` does whatever y holds."""
+    from .context import constant_literal
+    from .tracer import Tracer
+
+    known = [
+        None if isinstance(i, Tracer) else np.asarray(constant_literal(i).value) for i in indices
+    ]
+    shape = np.broadcast_shapes(*(functions.type_of(i).shape for i in indices))
+    return indexing_primitives.distinct_positions(known, shape, sizes)
+
+
+def repeated_writes(
+    x: Tracer, target: Tracer, value: Any, indices: list, axes: tuple, selected: Any
+) -> Tracer:
+    """`x[i] = v` at traced positions that may repeat: NumPy keeps the last value written to
+    each. The last write to each position is found as the maximum of the writes' order
+    scattered there (np.maximum.at); the positions are cleared and only those writes' values
+    added, so every backend gives NumPy's value and the derivative gives the other writes no
+    cotangent."""
+    shape = np.broadcast_shapes(*(functions.type_of(i).shape for i in indices))
+    dims, within = tuple(target.shape[a] for a in axes), tuple(range(len(axes)))
+    order = np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)
+    trace = x._trace
+    (latest,) = trace.bind_many(
+        indexing_primitives.gather_max,
+        [np.full(dims, -1), order, *indices],
+        hints=["last_write"],
+        axes=within,
+    )
+    landed = trace.bind(indexing_primitives.gather, [latest, *indices], axes=within)
+    (last,) = trace.bind_many(elementwise.equal, [landed, order], hints=["is_last"])
+    adjacent = list(axes) == list(range(axes[0], axes[0] + len(axes)))
+    start = axes[0] if adjacent else 0  # where the selection has the index arrays' axes
+    after = len(selected.shape) - start - len(shape)
+    last = functions.reshape(last, (1,) * start + shape + (1,) * after)
+    value = functions.broadcast_to(value, selected.shape)
+    (kept,) = trace.bind_many(elementwise.where, [last, value, 0], hints=["kept"])
+    cleared = inplace.written(x, indexing_primitives.gather_set, [target, 0, *indices], axes=axes)
+    operands = [cleared, functions.astype(kept, x.dtype), *indices]
+    return inplace.written(x, indexing_primitives.gather_add, operands, axes=axes)
 
 
 def last_writes(
@@ -206,28 +249,29 @@ def writable(array: Any, what: str) -> Tracer:
 
 
 ACCUMULATED = {np.add: 1, np.subtract: -1}
+EXTREMA = {np.maximum: indexing_primitives.gather_max, np.minimum: indexing_primitives.gather_min}
 
 
 def ufunc_at(ufunc: np.ufunc, x: Any, key: Any, values: Any = None) -> None:
     """`np.add.at(x, key, v)`: unbuffered, so a repeated position adds once per time it is
-    named (unlike `x[key] += v`): x plus the scatter-add of v at the key's positions."""
+    named (unlike `x[key] += v`): x plus the scatter-add of v at the key's positions.
+    np.maximum.at and np.minimum.at compare each position with every value named there."""
     from .tracer import Tracer
 
-    sign = ACCUMULATED.get(ufunc)
-    if sign is None or values is None or not isinstance(x, Tracer):
+    sign, extremum = ACCUMULATED.get(ufunc), EXTREMA.get(ufunc)
+    if (sign is None and extremum is None) or values is None or not isinstance(x, Tracer):
         raise TraceError(
-            f"np.{ufunc.__name__}.at on traced values: only np.add.at and np.subtract.at "
-            "are supported, into an array the function made",
+            f"np.{ufunc.__name__}.at on traced values: np.add.at, np.subtract.at, "
+            "np.maximum.at and np.minimum.at are supported, into an array the function made",
             loc=caller_location(),
-            hint="write the update with np.add.at, or as `x[key] = np.maximum(x[key], v)` "
-            "where the key has no repeated position",
+            hint="write the update as `x[key] = f(x[key], v)` where the key has no repeated "
+            "position",
         )
     inplace.check_writable(x, f"np.{ufunc.__name__}.at")
     key = key if isinstance(key, tuple) else (key,)
     items = expand(x, key)
     if not any(is_array(item) for item in items):  # no repeats: a plain augmented write
-        view = x[key]
-        setitem(x, key, view + values if sign > 0 else view - values)
+        setitem(x, key, ufunc(x[key], values))
         return
     items = [("array", item) if isinstance(item, int) else item for item in items]
     if any(item is None or (not is_array(item) and item != WHOLE) for item in items):
@@ -245,6 +289,10 @@ def ufunc_at(ufunc: np.ufunc, x: Any, key: Any, values: Any = None) -> None:
     operands = [x.ir_var.type, *(functions.type_of(i) for i in indices)]
     (selected,) = indexing_primitives.gather_rule(tuple(operands), axes)
     values = functions.broadcast_to(in_dtype(values, x.dtype), selected.shape)
+    if extremum is not None:
+        operands = [x, values, *indices]
+        inplace.replace(x, inplace.written(x, extremum, operands, axes=axes))
+        return
     added = scatter.scatter_add(values if sign > 0 else -values, indices, x.shape, axes)
     inplace.replace(x, functions.astype(x + added, x.dtype))
 

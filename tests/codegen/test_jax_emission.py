@@ -285,13 +285,18 @@ def control_flow(h, xs, n):
 
 
 def writes(x):
-    """`index_set` and `gather_set`: item assignment into a copy and into a buffer."""
+    """`index_set` and `gather_set`: item assignment into a copy and into a buffer;
+    `gather_max` and `gather_min`."""
     y = x * 2.0
     y[0, 1:3] = x[1, :2]
     y[[2, 0], 3] += 1.0  # the later write to a repeated position is NumPy's
     h = np.zeros((3, 4), dtype=np.float32)
     h[:, 1] = x[:, 0]
-    return [y, h]
+    top = np.full(3, -np.inf)
+    np.maximum.at(top, [0, 2, 0], x[0, :3])  # np.maximum.at and np.minimum.at: repeats meet
+    bottom = np.full(3, np.inf)
+    np.minimum.at(bottom, [1, 1, 2], x[1, 1:])
+    return [y, h, top, bottom]
 
 
 CASES = {

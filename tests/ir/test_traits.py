@@ -43,6 +43,8 @@ SPECIAL: dict[str, tuple[tuple, dict]] = {
     "gather_set": ((floats(3, 4), floats(3, 4), np.array([2, 0, 1])), {"axes": (0,)}),
     "index_add": ((floats(3, 4), floats(2)), {"index": INDEX}),
     "gather_add": ((floats(3, 4), floats(3, 4), ROWS), {"axes": (0,)}),
+    "gather_max": ((floats(3, 4), floats(3, 4), ROWS), {"axes": (0,)}),
+    "gather_min": ((floats(3, 4), floats(3, 4), ROWS), {"axes": (0,)}),
     "log_softmax": ((floats(3, 4),), {"axis": (1,)}),
     "root_sum_squares": ((floats(3, 4),), {"axis": (1,), "keepdims": False, "divisor": 4}),
     "stop_gradient": ((floats(3, 4),), {}),

@@ -150,7 +150,7 @@ def test_np_asarray_bound_by_name_before_tracing():
 
 def test_out_keyword_into_a_numpy_array_computed_by_numpy():
     def f(x):
-        y = np.zeros_like(x) + 1.0  # a plain NumPy array (np.zeros_like's own is writable)
+        y = np.tile(np.ones(3), (2, 1))  # a plain NumPy array (np.ones_like's own is writable)
         np.exp(x, out=y)  # ERROR
         return y
 

@@ -471,7 +471,7 @@ def test_writes_into_arrays_the_function_made_match_numpy():
 
 
 def computed_numpy_array_plus_traced(a):
-    h = np.zeros(3) * 2.0  # a NumPy array NumPy computed, not one the function made to fill
+    h = np.tile(np.zeros(1), 3)  # a NumPy function's array on constants: NumPy's own
     h += a[0]
     return h
 

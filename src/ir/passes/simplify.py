@@ -8,8 +8,10 @@ negations into the operation next to them (`a + -b` is `a - b`, `-(-x)` is `x`, 
 reshape, and a sum of a broadcast over the axes it repeated into one multiplication; write
 `x + x` as `2 * x` and `2 * (c * x)` as `(2 * c) * x` (a power of two scales exactly); read a
 written array where the write did not reach from the array before it, where it wrote from
-the value written, and the region np.pad kept from the padded array; and turn an add into a
-region of zeros no write reached into a write.
+the value written, and the region np.pad kept from the padded array; drop a write of what
+the array already holds there (`a[k] = a[k]`, zeros into zeros) and make a write over the
+whole array its value; and turn an add into a region of zeros no write reached (or, at
+distinct positions, one just cleared) into a write.
 
 What it may not do: change a value beyond the rounding a different NumPy evaluation order
 gives. Every rule above is exact in IEEE arithmetic, except that `x + 0`, `0 - x`, the two
@@ -24,7 +26,7 @@ dtype and weakness); one that would not is not made.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -200,10 +202,71 @@ def added_into(s: Simplifier, node: Node, x: Operand, y: Operand) -> bool:
     gathered = s.made_by(y, indexing.scatter_add)
     if gathered is not None:
         u, *indices = gathered.inputs
-        return s.rewriter.recompute(
-            node, indexing.gather_add, [x, u, *indices], {"axes": gathered.params["axes"]}
-        )
+        axes = gathered.params["axes"]
+        cleared = s.made_by(x, indexing.gather_set)
+        if (
+            cleared is not None
+            and cleared.params["axes"] == axes
+            and same_operands(cleared.inputs[2:], indices)
+            and is_constant(cleared.inputs[1], 0)
+            and distinct_positions(indices, x.type.shape, axes)
+        ):
+            array = cleared.inputs[0]
+            return s.rewriter.recompute(
+                node, indexing.gather_set, [array, u, *indices], {"axes": axes}
+            )
+        return s.rewriter.recompute(node, indexing.gather_add, [x, u, *indices], {"axes": axes})
     return False
+
+
+def same_operands(first: Sequence[Operand], second: Sequence[Operand]) -> bool:
+    """The same values: the same Vars, or constants equal in type and value."""
+    return len(first) == len(second) and all(
+        a is b
+        or (
+            a.__class__ is Literal
+            and b.__class__ is Literal
+            and a.type == b.type
+            and np.array_equal(a.value, b.value)
+        )
+        for a, b in zip(first, second, strict=True)
+    )
+
+
+def distinct_positions(indices: Sequence[Operand], shape: tuple, axes: tuple) -> bool:
+    return indexing.distinct_positions(
+        [np.asarray(i.value) if i.__class__ is Literal else None for i in indices],
+        np.broadcast_shapes(*(i.type.shape for i in indices)),
+        [shape[a] for a in axes],
+    )
+
+
+def written_back(s: Simplifier, node: Node) -> bool:
+    """`a` with `a[key]` written back at `key` (over whatever an earlier write at exactly
+    that key put there) is `a`: the cotangent of `x[key] -= 1` passes through unchanged. So
+    are zeros written into zeros; a value written over the whole array is that value."""
+    array, v, *indices = node.inputs
+    if is_constant(array, 0) and is_constant(v, 0) and s.same(node, array):
+        return True  # zeros written into zeros
+    if node.params.get("index") == () and s.same(node, v):
+        return True  # the whole array written (`y.sort()`): the value itself
+    reader = indexing.index if node.op is indexing.index_set else indexing.gather
+    read = s.made_by(v, reader)
+    if read is None or dict(read.params) != (
+        {"index": node.params["index"]} if reader is indexing.index else dict(node.params)
+    ):
+        return False
+    base, *read_indices = read.inputs
+    if not same_operands(read_indices, indices):
+        return False
+    earlier = s.made_by(array, node.op)
+    covered = (
+        earlier is not None
+        and earlier.params == node.params
+        and earlier.inputs[0] is base
+        and same_operands(earlier.inputs[2:], indices)
+    )
+    return (array is base or covered) and s.same(node, base)
 
 
 def subtract(s: Simplifier, node: Node) -> bool:
@@ -416,6 +479,8 @@ RULES: dict[Primitive, Callable[[Simplifier, Node], bool]] = {
     elementwise.where: where,
     indexing.index: index,
     indexing.index_add: index_add,
+    indexing.index_set: written_back,
+    indexing.gather_set: written_back,
     reductions.sum_: reduction,
     reductions.prod: reduction,
     reductions.max_: reduction,

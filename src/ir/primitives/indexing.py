@@ -206,6 +206,21 @@ def check_written(x: TensorType, v: TensorType, selected: TensorType, name: str)
         )
 
 
+def distinct_positions(
+    known: list[np.ndarray | None], index_shape: tuple[int, ...], sizes: list[int]
+) -> bool:
+    """True when no two writes at these index arrays land on one position: one of them is
+    known (not None), spans the whole index shape and holds distinct positions (`np.arange(n)`
+    in `z[np.arange(n), y]`, whatever y holds)."""
+    return any(
+        values is not None
+        and values.shape == tuple(index_shape)
+        # -1 and n-1 are one position: count positions, not index values
+        and np.unique(values % size).size == values.size
+        for values, size in zip(known, sizes, strict=True)
+    )
+
+
 def store_set(out: np.ndarray, key: tuple, v) -> None:
     out[key] = v
 
@@ -216,6 +231,14 @@ def store_add(out: np.ndarray, key: tuple, v) -> None:
 
 def store_add_at(out: np.ndarray, key: tuple, v) -> None:
     np.add.at(out, key, v)  # unbuffered: a repeated position adds once per time
+
+
+def store_max_at(out: np.ndarray, key: tuple, v) -> None:
+    np.maximum.at(out, key, v)
+
+
+def store_min_at(out: np.ndarray, key: tuple, v) -> None:
+    np.minimum.at(out, key, v)
 
 
 def basic_write(name: str, store):
@@ -256,12 +279,12 @@ def gathered_write(name: str, store):
     return rule, reference, {"axis_params": ("axes",)}
 
 
-def declare_write(name: str, key, store, doc: str):
+def declare_write(name: str, key, store, doc: str, linear: bool = True):
     """A write: its first operand with the value stored at a key (`key`: basic_write or
     gathered_write). Linear in the array and the value together (the index arrays carry no
-    derivative)."""
+    derivative), except the extrema."""
     rule, reference, extra = key(name, store)
-    traits = {Trait.LINEAR, Trait.UPDATE}
+    traits = {Trait.LINEAR, Trait.UPDATE} if linear else {Trait.UPDATE}
     return declare(name, Group.INDEXING, rule, doc, traits=traits, reference=reference, **extra)
 
 
@@ -275,3 +298,30 @@ index_add = declare_write("index_add", basic_write, store_add, "x with v added a
 gather_add = declare_write(
     "gather_add", gathered_write, store_add_at, "x with v added at index arrays (repeats add up)"
 )
+# np.maximum.at and np.minimum.at: each position keeps the extremum of what it held and of
+# every value written there (repeats compare in turn, as the unbuffered ufunc does).
+gather_max = declare_write(
+    "gather_max",
+    gathered_write,
+    store_max_at,
+    "x with the maximum of it and v at index arrays",
+    linear=False,
+)
+gather_min = declare_write(
+    "gather_min",
+    gathered_write,
+    store_min_at,
+    "x with the minimum of it and v at index arrays",
+    linear=False,
+)
+
+# What each write does at its positions, in the words of JAX's `x.at[key].<kind>(v)`: the
+# backends read this, not a list of their own.
+WRITE_KINDS = {
+    index_set: "set",
+    gather_set: "set",
+    index_add: "add",
+    gather_add: "add",
+    gather_max: "max",
+    gather_min: "min",
+}
