@@ -453,3 +453,72 @@ def test_what_needs_the_selection_size_is_an_error_at_the_line(fn, fragment):
     assert caught.value.loc is not None and caught.value.loc.file == __file__
     assert fragment in caught.value.message, caught.value.message
     assert "np.where(mask, f(x), 0)" in caught.value.hint
+
+
+# --- writes and tracegrad.scan ------------------------------------------------------------
+
+ROWS_OF = np.linspace(-1.0, 1.0, 6).reshape(3, 2)
+
+
+def written_after_a_scan(x):
+    """The scan read `buf` and stacked `ys` as values: writes after it change neither what it
+    computed nor, here, anything but the arrays written."""
+    buf = x[0] * 1.0
+
+    def step(c, row):
+        return c + buf * row, c
+
+    c, ys = tg.scan(step, np.zeros(2), x)
+    buf[0] = 5.0
+    ys[0] = 1.0
+    return c + ys.sum(0) + buf
+
+
+def written_after_a_loop(x):  # the same program as a Python loop, for NumPy to run
+    buf = x[0] * 1.0
+    c, ys = np.zeros(2), []
+    for row in x:
+        ys.append(c)
+        c = c + buf * row
+    ys = np.array(ys)
+    buf[0] = 5.0
+    ys[0] = 1.0
+    return c + ys.sum(0) + buf
+
+
+def carry_written_in_the_body(x):
+    def step(c, row):
+        c[0] = row[1]
+        return c, c * 2
+
+    return tg.scan(step, np.zeros(2), x)
+
+
+def test_writes_after_a_scan_and_into_its_carry_are_numpys():
+    with jax_float64():
+        for backend in ("numpy", "jax"):
+            got = tg.jit(written_after_a_scan, backend=backend)(ROWS_OF)
+            np.testing.assert_allclose(np.asarray(got), written_after_a_loop(ROWS_OF), rtol=1e-15)
+            carry, ys = tg.jit(carry_written_in_the_body, backend=backend)(ROWS_OF)
+            np.testing.assert_array_equal(np.asarray(carry), [ROWS_OF[-1, 1], 0.0])
+            np.testing.assert_array_equal(np.asarray(ys)[:, 0], 2 * ROWS_OF[:, 1])
+    loss = lambda x: np.sum(np.sin(written_after_a_scan(x)))  # noqa: E731
+    want = central_difference_grad(lambda x: np.sum(np.sin(written_after_a_loop(x))), (ROWS_OF,))
+    np.testing.assert_allclose(tg.grad(loss)(ROWS_OF), want, rtol=1e-6, atol=1e-8)
+
+
+def test_a_scan_body_writing_an_enclosing_array_is_an_error_at_the_line():
+    def captured_by_scan(x):
+        buf = np.zeros(2)
+
+        def step(c, row):
+            buf[0] = row[0]  # HERE
+            return c + buf, c
+
+        return tg.scan(step, np.zeros(2), x)[0]
+
+    with pytest.raises(TraceError) as caught:
+        tg.jit(captured_by_scan)(ROWS_OF)
+    error = caught.value
+    assert error.loc.file == __file__ and "# HERE" in error.loc.text, str(error)
+    assert "made outside this loop body" in error.message and "carry it" in error.hint
