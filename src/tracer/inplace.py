@@ -180,11 +180,16 @@ def written_back(link: Link, base: Tracer, value: Tracer) -> Tracer:
 
 def written(array: Tracer, op: Primitive, operands: list, **params: Any) -> Tracer:
     """The write `op` records, its new value named as the array it writes (`h` after
-    `h[t] = v`)."""
-    link = array._link
-    name = link.name if link is not None and link.name else array.ir_var.hint
-    (out,) = array._trace.bind_many(op, operands, hints=[name], **params)
+    `h[t] = v`, `z` after `z[mask] = v`, a select)."""
+    (out,) = array._trace.bind_many(op, operands, hints=[name_of(array)], **params)
     return out
+
+
+def name_of(array: Tracer) -> str | None:
+    """The array's name: the line that made it named it so (`z = x.copy()`), else its
+    value's."""
+    link = array._link
+    return link.name if link is not None and link.name else array.ir_var.hint
 
 
 def refresh(tracer: Tracer) -> None:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import TraceError
+from ..ir.primitives import indexing
 from .source import caller_location
 
 if TYPE_CHECKING:
@@ -127,11 +128,13 @@ def selected(x: Tracer, mask: Tracer) -> Selection:
             hint="the mask must have the shape of the array's leading axes",
         )
     rest = x.shape[mask.ndim :]
-    with x._trace.one_call():
+    trace = x._trace
+    with trace.one_call():
         rows = functions.reshape(x, (-1, *rest))
         first = functions.argmax(functions.reshape(mask, (-1,)))  # a selected element, if any
+        (held,) = trace.bind_many(indexing.gather, [rows, first], hints=["selected"], axes=(0,))
         spread = functions.reshape(mask, mask.shape + (1,) * len(rest))
-        return Selection(functions.where(spread, x, rows[first]), mask, caller_location())
+        return Selection(functions.where(spread, x, held), mask, caller_location())
 
 
 def apply(ufunc: np.ufunc, inputs: tuple) -> Selection:

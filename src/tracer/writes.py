@@ -190,7 +190,7 @@ def masked(x: Tracer, mask: Tracer, value: Any) -> Tracer:
     if isinstance(value, Selection):  # z[pos] = f(x[pos]): the whole f(x), where pos holds
         whole = in_dtype(written(value, mask), x.dtype)
         fitted(whole, x.shape)  # NumPy's error where the selections' rows differ
-        return functions.astype(functions.where(spread, whole, x), x.dtype)
+        return inplace.written(x, elementwise.where, [spread, whole, x])
     value = in_dtype(value, x.dtype)
     shape = functions.type_of(value).shape
     if not broadcasts_to(shape, rest):
@@ -201,7 +201,9 @@ def masked(x: Tracer, mask: Tracer, value: Any) -> Tracer:
             hint="write a value for every element instead: x = np.where(mask, v, x), with "
             "v of x's shape",
         )
-    return functions.astype(functions.where(spread, value, x), x.dtype)
+    if not find_trace([value]) and np.result_type(x.dtype, value) != x.dtype:
+        value = np.asarray(value).astype(x.dtype)[()]  # `ints[mask] = 2.5` stores 2
+    return inplace.written(x, elementwise.where, [spread, value, x])
 
 
 def in_dtype(value: Any, dtype: np.dtype) -> Any:

@@ -522,3 +522,23 @@ def test_a_scan_body_writing_an_enclosing_array_is_an_error_at_the_line():
     error = caught.value
     assert error.loc.file == __file__ and "# HERE" in error.loc.text, str(error)
     assert "made outside this loop body" in error.message and "carry it" in error.hint
+
+
+def test_a_masked_write_is_named_after_its_array_and_stored_in_its_dtype():
+    def relu(x):
+        out = x.copy()
+        out[out < 0] = 0
+        counts = np.zeros(x.shape, dtype=np.int64)
+        counts[x > 0] = 2.5  # NumPy stores 2
+        return out, counts
+
+    body = str(tg.jit(relu).source(X)).split("def relu(x):")[1]
+    assert "out = np.where(x < 0, 0, x)" in body and "where" not in body.split("np.where")[0]
+    for backend in ("numpy", "jax"):
+        with jax_float64():
+            out, counts = tg.jit(relu, backend=backend)(X)
+        np.testing.assert_array_equal(np.asarray(out), relu(X)[0])
+        assert np.asarray(counts).dtype == np.int64
+        np.testing.assert_array_equal(np.asarray(counts), relu(X)[1])
+    source = str(tg.jit(stable_sigmoid).source(X))
+    assert "z = np.where(pos, 1 / add, 0.0)" in source and "selected = " in source, source

@@ -340,22 +340,40 @@ def reusable_input(
     return None
 
 
-def written_in_place(node: Node, i: int, buffers: Buffers, fixed: set[Var], inputs: set[Var]):
+class Untouchable:
+    """Whether a buffer holds an argument or a value never written into. A buffer's members
+    only grow (a chain of writes joins one buffer), so each is looked at once."""
+
+    def __init__(self, buffers: Buffers, fixed: set[Var], inputs: set[Var]):
+        self.buffers, self.fixed, self.inputs = buffers, fixed, inputs
+        self.seen: dict[Var, tuple[int, bool]] = {}  # buffer -> (members looked at, found)
+
+    def __call__(self, buffer: Var) -> bool:
+        members = self.buffers.members[buffer]
+        checked, found = self.seen.get(buffer, (0, False))
+        if not found and checked < len(members):
+            fixed, inputs = self.fixed, self.inputs
+            found = any(v in inputs or v in fixed for v in members[checked:])
+        self.seen[buffer] = (len(members), found)
+        return found
+
+
+def written_in_place(node: Node, i: int, buffers: Buffers, untouchable: Untouchable):
     """The array a write (`x[key] = v`) may go into itself, whatever its size: one the
     function made, writable, that no value read after the write shares memory with."""
     if not node.op.has(Trait.UPDATE):
         return None
     array = node.inputs[0]
-    if not isinstance(array, Var) or array in fixed:
+    if not isinstance(array, Var) or array in untouchable.fixed:
         return None
     buffer = buffers.find(array)
-    if buffers.end[buffer] != i or any(v in inputs or v in fixed for v in buffers.members[buffer]):
+    if buffers.end[buffer] != i or untouchable(buffer):
         return None
     return array
 
 
 def running_total(
-    node: Node, i: int, buffers: Buffers, fixed: set[Var], inputs: set[Var], sums: set[Var]
+    node: Node, i: int, buffers: Buffers, untouchable: Untouchable, sums: set[Var]
 ) -> Var | None:
     """The running total a sum adds into (`d_W = d_W + g` as `d_W += g`, the way a
     gradient summed over steps is written by hand), whatever its size: an operand that is
@@ -363,10 +381,14 @@ def running_total(
     if node.op is not elementwise.add:
         return None
     for x in dict.fromkeys(node.inputs):
-        if isinstance(x, Var) and x in sums and x.type == node.out.type and x not in fixed:
+        if (
+            isinstance(x, Var)
+            and x in sums
+            and x.type == node.out.type
+            and x not in untouchable.fixed
+        ):
             buffer = buffers.find(x)
-            members = buffers.members[buffer]
-            if buffers.end[buffer] == i and not any(v in inputs or v in fixed for v in members):
+            if buffers.end[buffer] == i and not untouchable(buffer):
                 return x
     return None
 
@@ -378,14 +400,14 @@ def plan_memory(graph: Graph) -> MemoryPlan:
         return MemoryPlan()  # only buffers the function makes, and large ones, are planned
     buffers, fixed = assign_buffers(graph)
     owned = owned_buffers(graph, buffers, fixed)
-    inputs = set(graph.inputs)
+    untouchable = Untouchable(buffers, fixed, set(graph.inputs))
     plan = MemoryPlan()
     for i, node in enumerate(graph.nodes):
         reused = reusable_input(node, i, buffers, owned, fixed) or written_in_place(
-            node, i, buffers, fixed, inputs
+            node, i, buffers, untouchable
         )
         if reused is None:
-            reused = running_total(node, i, buffers, fixed, inputs, sums)
+            reused = running_total(node, i, buffers, untouchable, sums)
             if reused is not None:
                 plan.accumulated.add(node)
         if reused is not None:

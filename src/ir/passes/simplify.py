@@ -8,7 +8,8 @@ negations into the operation next to them (`a + -b` is `a - b`, `-(-x)` is `x`, 
 reshape, and a sum of a broadcast over the axes it repeated into one multiplication; write
 `x + x` as `2 * x` and `2 * (c * x)` as `(2 * c) * x` (a power of two scales exactly); read a
 written array where the write did not reach from the array before it, where it wrote from
-the value written, and the region np.pad kept from the padded array; drop a write of what
+the value written (these rules for writes live in written.py), and the region np.pad kept
+from the padded array; drop a write of what
 the array already holds there (`a[k] = a[k]`, zeros into zeros) and make a write over the
 whole array its value; and turn an add into a region of zeros no write reached (or, at
 distinct positions, one just cleared) into a write.
@@ -26,15 +27,16 @@ dtype and weakness); one that would not is not made.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 
 from ..core import Graph, Literal, Node, Operand, Var
 from ..primitive import Primitive
-from ..primitives import calls, elementwise, indexing, reductions, shapes
+from ..primitives import elementwise, indexing, reductions, shapes
 from ..types import TensorType
 from .rewrite import Rewriter, broadcasting_elementwise, is_constant
+from .written import PointWrites, added_into, index, index_add, written_back
 
 
 class Simplifier:
@@ -43,6 +45,7 @@ class Simplifier:
         self.producer: dict[Var, Node] = {}
         # (op, a, b) of each product computed, so `a * -b` can reuse `a * b`.
         self.products: dict[tuple[Var, Var], Var] = {}
+        self.points = PointWrites()
 
     def made_by(self, x: Operand, op: Primitive) -> Node | None:
         node = self.producer.get(x) if isinstance(x, Var) else None
@@ -97,6 +100,7 @@ class Simplifier:
     def remember(self, node: Node) -> None:
         for var in node.outputs:
             self.producer[var] = node
+        self.points.remember(node)
         if node.op is elementwise.multiply and all(isinstance(x, Var) for x in node.inputs):
             a, b = node.inputs
             self.products.setdefault((a, b), node.out)
@@ -184,91 +188,6 @@ def add(s: Simplifier, node: Node) -> bool:
     return False
 
 
-def added_into(s: Simplifier, node: Node, x: Operand, y: Operand) -> bool:
-    """`x + zeros with u at a key` (a cotangent arriving from one slice or gather) is `x`
-    with u added there, so the cotangents of many slices of one array accumulate into one
-    buffer; where x was zeroed at that key (a write's cotangent), u written there."""
-    if not isinstance(x, Var) or x.type != node.out.type:
-        return False
-    scattered = s.made_by(y, indexing.index_scatter)
-    if scattered is not None:
-        (u,), index = scattered.inputs, scattered.params["index"]
-        cleared = s.made_by(x, indexing.index_set)
-        if cleared is not None and cleared.params["index"] == index:
-            array, zero = cleared.inputs
-            if is_constant(zero, 0):
-                return s.rewriter.recompute(node, indexing.index_set, [array, u], {"index": index})
-        return s.rewriter.recompute(node, indexing.index_add, [x, u], {"index": index})
-    gathered = s.made_by(y, indexing.scatter_add)
-    if gathered is not None:
-        u, *indices = gathered.inputs
-        axes = gathered.params["axes"]
-        cleared = s.made_by(x, indexing.gather_set)
-        if (
-            cleared is not None
-            and cleared.params["axes"] == axes
-            and same_operands(cleared.inputs[2:], indices)
-            and is_constant(cleared.inputs[1], 0)
-            and distinct_positions(indices, x.type.shape, axes)
-        ):
-            array = cleared.inputs[0]
-            return s.rewriter.recompute(
-                node, indexing.gather_set, [array, u, *indices], {"axes": axes}
-            )
-        return s.rewriter.recompute(node, indexing.gather_add, [x, u, *indices], {"axes": axes})
-    return False
-
-
-def same_operands(first: Sequence[Operand], second: Sequence[Operand]) -> bool:
-    """The same values: the same Vars, or constants equal in type and value."""
-    return len(first) == len(second) and all(
-        a is b
-        or (
-            a.__class__ is Literal
-            and b.__class__ is Literal
-            and a.type == b.type
-            and np.array_equal(a.value, b.value)
-        )
-        for a, b in zip(first, second, strict=True)
-    )
-
-
-def distinct_positions(indices: Sequence[Operand], shape: tuple, axes: tuple) -> bool:
-    return indexing.distinct_positions(
-        [np.asarray(i.value) if i.__class__ is Literal else None for i in indices],
-        np.broadcast_shapes(*(i.type.shape for i in indices)),
-        [shape[a] for a in axes],
-    )
-
-
-def written_back(s: Simplifier, node: Node) -> bool:
-    """`a` with `a[key]` written back at `key` (over whatever an earlier write at exactly
-    that key put there) is `a`: the cotangent of `x[key] -= 1` passes through unchanged. So
-    are zeros written into zeros; a value written over the whole array is that value."""
-    array, v, *indices = node.inputs
-    if is_constant(array, 0) and is_constant(v, 0) and s.same(node, array):
-        return True  # zeros written into zeros
-    if node.params.get("index") == () and s.same(node, v):
-        return True  # the whole array written (`y.sort()`): the value itself
-    reader = indexing.index if node.op is indexing.index_set else indexing.gather
-    read = s.made_by(v, reader)
-    if read is None or dict(read.params) != (
-        {"index": node.params["index"]} if reader is indexing.index else dict(node.params)
-    ):
-        return False
-    base, *read_indices = read.inputs
-    if not same_operands(read_indices, indices):
-        return False
-    earlier = s.made_by(array, node.op)
-    covered = (
-        earlier is not None
-        and earlier.params == node.params
-        and earlier.inputs[0] is base
-        and same_operands(earlier.inputs[2:], indices)
-    )
-    return (array is base or covered) and s.same(node, base)
-
-
 def subtract(s: Simplifier, node: Node) -> bool:
     a, b = node.inputs
     # Not `x - (-0.0)`: that is `x + 0.0`, which turns a -0.0 into 0.0.
@@ -318,107 +237,6 @@ def broadcast_to(s: Simplifier, node: Node) -> bool:
 
 def convert(s: Simplifier, node: Node) -> bool:
     return s.same(node, node.inputs[0])  # ... and here that the dtype already is
-
-
-def index(s: Simplifier, node: Node) -> bool:
-    """`x[()]` of a 0-d `x` is its value; that NumPy hands it back as a scalar is a result
-    kind (ir/result_kinds.py), read before this pass runs. A read of a written array where
-    the write did not reach reads the array before the write."""
-    if node.params["index"] == () and s.same(node, node.inputs[0]):
-        return True
-    key, array = node.params["index"], node.inputs[0]
-    if None in key:
-        return False
-    if interior_of_pad(s, node):
-        return True
-    while True:  # back along the writes this read does not meet (a chain: one at a time)
-        write = s.made_by(array, indexing.index_set) or s.made_by(array, indexing.index_add)
-        if write is None:
-            break
-        rewritten = write.op is indexing.index_set and write.params["index"] == key
-        if rewritten and s.same(node, write.inputs[1]):  # reads back exactly what it wrote
-            return True
-        if not disjoint(key, write.params["index"], array.type.shape):
-            break
-        array = write.inputs[0]
-    if array is node.inputs[0]:
-        return False
-    return s.rewriter.recompute(node, indexing.index, [array], dict(node.params))
-
-
-def interior_of_pad(s: Simplifier, node: Node) -> bool:
-    """The region np.pad kept of its array, read back, is that array (in every mode: the
-    modes differ only in what they put around it): the cotangent of np.pad is a slice."""
-    padded = s.made_by(node.inputs[0], calls.pad)
-    if padded is None or len(padded.inputs) != 1:
-        return False
-    (x,), key = padded.inputs, node.params["index"]
-    shape = x.type.shape
-    widths = np.broadcast_to(np.asarray(padded.params["pad_width"]), (len(shape), 2))
-    for axis, size in enumerate(shape):
-        item = key[axis] if axis < len(key) else (None, None, None)
-        if not isinstance(item, tuple):
-            return False
-        before = int(widths[axis][0])
-        kept = positions(item, padded.out.type.shape[axis])
-        if kept != range(before, before + size):
-            return False
-    return s.same(node, x)
-
-
-def index_add(s: Simplifier, node: Node) -> bool:
-    """Adding into a region no earlier write reached, of an array made of zeros (a
-    cotangent's buffer: `d_x = np.zeros(...)`, `d_x[:, t] = ...`), is writing there."""
-    (array, u), key = node.inputs, node.params["index"]
-    return zero_at(s, array, key) and s.rewriter.recompute(
-        node, indexing.index_set, [array, u], dict(node.params)
-    )
-
-
-def zero_at(s: Simplifier, array: Operand, key: tuple) -> bool:
-    if None in key:
-        return False
-    while True:
-        if is_constant(array, 0):
-            return True
-        write = (
-            s.made_by(array, indexing.index_set)
-            or s.made_by(array, indexing.index_add)
-            or s.made_by(array, indexing.index_scatter)
-        )
-        if write is None or None in write.params["index"]:
-            return False
-        if not disjoint(key, write.params["index"], array.type.shape):
-            return False
-        if write.op is indexing.index_scatter:
-            return True
-        array = write.inputs[0]
-
-
-def disjoint(first: tuple, second: tuple, shape: tuple[int, ...]) -> bool:
-    """Whether two basic keys (without None) select no position in common: on some axis,
-    their positions do not meet."""
-    for axis, (a, b) in enumerate(zip(first, second, strict=False)):
-        if not meet(positions(a, shape[axis]), positions(b, shape[axis])):
-            return True
-    return False
-
-
-def meet(a: range, b: range) -> bool:
-    """Whether two ranges of positions share one: at once for unit steps, else by looking
-    each position of the shorter up in the longer (a range answers `in` at once)."""
-    if not a or not b:
-        return False
-    if a.step == b.step == 1:
-        return max(a.start, b.start) < min(a.stop, b.stop)
-    shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
-    return any(p in longer for p in shorter)
-
-
-def positions(item: int | tuple, size: int) -> range:
-    if isinstance(item, int):
-        return range(item % size, item % size + 1)
-    return range(*slice(*item).indices(size))
 
 
 def where(s: Simplifier, node: Node) -> bool:
