@@ -27,7 +27,8 @@ import run
 
 import tracegrad
 
-SIZES = {"tiny": (1, 2, 4, 2), "small": (2, 3, 8, 4)}  # batch, channels, height = width, filters
+# batch, channels, height = width, filters; "medium" writes 2048 output elements one by one
+SIZES = {"tiny": (1, 2, 4, 2), "small": (2, 3, 8, 4), "medium": (2, 3, 16, 4)}
 
 
 def convolved(x, w, b):

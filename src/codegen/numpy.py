@@ -42,7 +42,7 @@ from .control import (
     reads,
 )
 from .emitter import Emitter
-from .expressions import OPERAND, Expr, arguments, binary, method, unary
+from .expressions import Expr, arguments, binary, method, unary
 
 
 def dtype_expr(dtype: np.dtype) -> str:
@@ -127,9 +127,9 @@ def zeros_expr(node: Node) -> str:
 
 
 def assigned(value: Expr | str) -> str:
-    """An operand on the right of a rule's own assignment (`out[0] = (x.reshape(()))`):
-    parenthesised as beside an operator, as tracegrad has always written it."""
-    return value.within(OPERAND) if isinstance(value, Expr) else value
+    """An operand on the right of a rule's own assignment (`dx[np.arange(n), y] = -row_sum`):
+    a statement's whole right-hand side, bare."""
+    return str(value)
 
 
 def index_scatter_rule(node: Node, args: list[Expr]) -> list[str]:
