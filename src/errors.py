@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True, slots=True)
 class SourceLoc:
@@ -76,6 +78,11 @@ class BackendError(TracegradError):
 class IndexOutOfBoundsError(TracegradError, IndexError):
     """A traced index was out of bounds when the emitted code ran (an IndexError too, so
     code that catches NumPy's keeps working)."""
+
+
+class LinAlgError(TracegradError, np.linalg.LinAlgError):
+    """NumPy refused a matrix when the emitted code ran (singular, not positive definite): a
+    np.linalg.LinAlgError too, so code that catches NumPy's keeps working."""
 
 
 class TracegradWarning(RuntimeWarning):

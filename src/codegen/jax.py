@@ -19,12 +19,12 @@ from ..ir import Graph, Literal, Node, Var
 from ..ir.constants import describe_constant
 from ..ir.interface import Interface
 from ..ir.primitive import Group, Primitive
+from ..ir.primitives import calls, elementwise, indexing, linalg, markers, reductions, shapes
 from ..ir.primitives import control as control_primitives
-from ..ir.primitives import elementwise, indexing, markers, reductions, shapes
 from ..ir.primitives.contractions import einsum, matmul
 from ..ir.primitives.elementwise import UFUNCS, ufunc_operand
 from . import common
-from .array_api import array_api_rules, build_rules
+from .array_api import array_api_rules, build_rules, call_rule
 from .backend import Backend, BlockRule, EmitRule, with_location
 from .common import (
     FUNCTION_NAMES,
@@ -82,6 +82,8 @@ def literal(x: Literal) -> str:
         return f"jnp.arange({pattern.argument}{'' if default else f', dtype={dtype}'})"
     if pattern.kind == "eye":
         return f"jnp.eye({pattern.argument}, dtype={dtype})"
+    if pattern.kind == "diagonal":
+        return f"({number(pattern.argument)} * jnp.eye({x.type.shape[0]}, dtype={dtype}))"
     return f"jnp.asarray({common.nested(pattern.argument, 'jnp')}, dtype={dtype})"
 
 
@@ -437,6 +439,19 @@ GROUP_RULES = {
     Group.LOGICAL: binary_rule,
 }
 
+
+def one_triangle_call(op: Primitive) -> EmitRule:
+    """np.linalg.cholesky, eigh and eigvalsh read one triangle of the matrix; jax.numpy's
+    symmetrize it first unless told not to: told, so both backends give NumPy's values for
+    any matrix (the derivatives are tracegrad's own rules, symmetric on both)."""
+    rule = call_rule("jnp", calls.signatures[op])
+
+    def emit(node: Node, args: list[Expr]) -> str:
+        return rule(node, args)[:-1] + ", symmetrize_input=False)"
+
+    return emit
+
+
 # What JAX writes otherwise than the shared array-API table (array_api.py): operands
 # converted to the dtype NumPy computes in, scatters as `.at[]`, control flow as jax.lax.
 SPECIAL_RULES = array_api_rules("jnp") | {
@@ -454,6 +469,7 @@ SPECIAL_RULES = array_api_rules("jnp") | {
     indexing.scatter_add: scatter_add_rule,
     **dict.fromkeys(indexing.WRITE_KINDS, set_rule),
     markers.stop_gradient: lambda node, args: f"jax.lax.stop_gradient({args[0]})",
+    **{op: one_triangle_call(op) for op in (linalg.cholesky, linalg.eigh, linalg.eigvalsh)},
     control_primitives.cond: BlockRule(cond_lines, loops=False),
     control_primitives.scan: BlockRule(scan_lines, operand_names=initial_carry_names),
     control_primitives.fori_loop: BlockRule(fori_loop_lines, operand_names=initial_carry_names),

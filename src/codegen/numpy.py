@@ -75,6 +75,9 @@ def literal(x: Literal) -> str:
         return with_dtype(f"np.arange({pattern.argument})", dtype, np.dtype(np.int64))
     if pattern.kind == "eye":
         return with_dtype(f"np.eye({pattern.argument})", dtype, float64)
+    if pattern.kind == "diagonal":  # a Python float times np.eye keeps np.eye's dtype
+        eye = with_dtype(f"np.eye({x.type.shape[0]})", dtype, float64)
+        return f"({number(pattern.argument)} * {eye})"
     inferred = np.array(pattern.argument).dtype
     return with_dtype(f"np.array({common.nested(pattern.argument, 'np')})", dtype, inferred)
 

@@ -65,10 +65,12 @@ def parse_literal(text: str) -> Literal:
     pattern, paren, argument = value_text.partition("(")
     if value_text in ("zeros", "ones"):
         array = getattr(np, value_text)(type_.shape, type_.dtype)
-    elif paren and pattern in ("full", "arange", "eye"):
+    elif paren and pattern in ("full", "arange", "eye", "diagonal"):
         argument = literal_value(argument.removesuffix(")"))
         if pattern == "full":
             array = np.full(type_.shape, argument, type_.dtype)
+        elif pattern == "diagonal":
+            array = (argument * np.eye(type_.shape[-1])).astype(type_.dtype)
         else:
             array = getattr(np, pattern)(argument, dtype=type_.dtype)
     else:

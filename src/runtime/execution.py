@@ -13,7 +13,7 @@ import numpy as np
 
 from ..codegen.numpy import emit_numpy
 from ..codegen.python_floats import emit_python_floats, python_floats_fit
-from ..errors import BackendError, IndexOutOfBoundsError
+from ..errors import BackendError, IndexOutOfBoundsError, LinAlgError, TracegradError
 from ..ir import Graph, Node, Var
 from ..ir.interface import Interface
 from ..tracer.source import caller_location
@@ -73,7 +73,7 @@ class NumPyExecution:
     def load(self, source: str, graph: Graph, interface: Interface) -> Callable:
         function = load_function(source, graph.name)
         if not python_floats_fit(graph):
-            return checked_indices(function, graph) if reads_traced_indices(graph) else function
+            return checked(function, graph)
         numpy_version: list[Callable] = []
 
         def run(*args: Any) -> Any:
@@ -105,9 +105,19 @@ class NumPyExecution:
 
 NUMPY_EXECUTION = NumPyExecution()
 
-# Primitives whose operands after the first are index arrays: traced ones are only checked
-# against the shape when the emitted code runs.
-INDEXED_BY_OPERANDS = frozenset({"gather", "scatter_add"})
+# Primitives whose operands from a position on are index arrays: traced ones are only
+# checked against the shape when the emitted code runs.
+INDEX_OPERANDS = {
+    "gather": 1,
+    "scatter_add": 1,
+    "gather_set": 2,
+    "gather_add": 2,
+    "gather_max": 2,
+    "gather_min": 2,
+}
+# Primitives NumPy refuses at run time for the values (a singular matrix, one not positive
+# definite): LinAlgError.
+FACTORIZATIONS = frozenset({"inv", "solve", "cholesky", "eigh", "eigvalsh"})
 
 
 def all_nodes(graph: Graph) -> Iterator[Node]:
@@ -119,31 +129,40 @@ def all_nodes(graph: Graph) -> Iterator[Node]:
                 yield from all_nodes(value)
 
 
-def reads_traced_indices(graph: Graph) -> bool:
-    return any(
-        node.op.name in INDEXED_BY_OPERANDS and any(isinstance(x, Var) for x in node.inputs[1:])
-        for node in all_nodes(graph)
-    )
+def run_time_errors(graph: Graph) -> tuple[type[Exception], ...]:
+    """The NumPy errors the emitted code may raise for the values it is given."""
+    found: list[type[Exception]] = []
+    for node in all_nodes(graph):
+        start = INDEX_OPERANDS.get(node.op.name)
+        if start is not None and any(isinstance(x, Var) for x in node.inputs[start:]):
+            found.append(IndexError)
+        elif node.op.name in FACTORIZATIONS:
+            found.append(np.linalg.LinAlgError)
+    return tuple(dict.fromkeys(found))
 
 
-def checked_indices(function: Callable, graph: Graph) -> Callable:
-    """The function, its IndexError (a traced index out of bounds) said at the user's line:
-    only functions that index with traced values pay for the extra call."""
+def checked(function: Callable, graph: Graph) -> Callable:
+    """The function, the NumPy errors its values may cause (a traced index out of bounds, a
+    singular matrix) said at the user's line; only functions that may raise them pay for
+    the extra call."""
+    caught = run_time_errors(graph)
+    if not caught:
+        return function
     filename = function.__code__.co_filename
 
     def run(*args: Any) -> Any:
         try:
             return function(*args)
-        except IndexError as error:
-            raise index_error_at(error, filename, graph) from error  # shows the emitted line
+        except caught as error:
+            raise error_at(error, filename, graph) from error  # shows the emitted line
 
     run.__wrapped__ = function  # type: ignore[attr-defined]
     return run
 
 
-def index_error_at(error: IndexError, filename: str, graph: Graph) -> IndexOutOfBoundsError:
-    """NumPy's message, at the user's line that indexed: the emitted line that failed ends
-    with `# file:line`, and the node written there holds the full location."""
+def error_at(error: Exception, filename: str, graph: Graph) -> TracegradError:
+    """NumPy's message, at the user's line: the emitted line that failed ends with
+    `# file:line`, and the node written there holds the full location."""
     line = None
     frame = error.__traceback__
     while frame is not None:
@@ -155,11 +174,18 @@ def index_error_at(error: IndexError, filename: str, graph: Graph) -> IndexOutOf
         (node.loc for node in all_nodes(graph) if node.loc is not None and node.loc.short == where),
         None,
     )
-    return IndexOutOfBoundsError(
-        f"{error} (a traced index, checked when the compiled code runs)",
+    if isinstance(error, IndexError):
+        return IndexOutOfBoundsError(
+            f"{error} (a traced index, checked when the compiled code runs)",
+            loc=loc,
+            hint="keep the index within the axis (np.clip(i, 0, n - 1) or i % n), or check it "
+            "before the call",
+        )
+    return LinAlgError(
+        f"{error} (NumPy's LinAlgError, for the values given to this call)",
         loc=loc,
-        hint="keep the index within the axis (np.clip(i, 0, n - 1) or i % n), or check it "
-        "before the call",
+        hint="a solve, inverse or factorization needs a nonsingular matrix (cholesky: a "
+        "symmetric positive-definite one); check the matrix, or regularize it (a + eps * I)",
     )
 
 

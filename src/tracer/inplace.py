@@ -114,7 +114,8 @@ def fresh(result: Any, args: tuple) -> Any:
                 return result
         return copy_of(result)
     if isinstance(result, tuple | list):
-        return type(result)(fresh(r, args) for r in result)
+        items = [fresh(r, args) for r in result]
+        return type(result)(*items) if hasattr(result, "_fields") else type(result)(items)
     return result
 
 

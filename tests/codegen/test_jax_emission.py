@@ -299,6 +299,23 @@ def writes(x):
     return [y, h, top, bottom]
 
 
+def linear_algebra(a):
+    """np.linalg's solves and factorizations; cholesky and eigh of a matrix that is not
+    symmetric, which NumPy reads the lower triangle of."""
+    spd = a @ a.T + np.eye(3)
+    w, v = np.linalg.eigh(np.tril(a) + 2 * np.eye(3))
+    return [
+        np.linalg.inv(spd),
+        np.linalg.solve(spd, a[0]),
+        np.linalg.det(spd),
+        np.linalg.slogdet(spd).logabsdet,
+        np.linalg.cholesky(spd + np.triu(a, 1)),
+        w,
+        np.abs(v),
+        np.linalg.eigvalsh(spd + np.triu(a, 1)),
+    ]
+
+
 CASES = {
     "unary float64": (unary, (F64,)),
     "unary float32": (unary, (F32,)),
@@ -315,6 +332,7 @@ CASES = {
     "shapes and indexing": (shapes_and_indexing, (np.arange(12.0) - 4.5, I64 % 5)),
     "stop_gradient": (lambda x: tracegrad.stop_gradient(x) * x, (F64,)),
     "elementwise (issue 14)": cases_elementwise14.CASE,
+    "linear algebra (issue 16)": (linear_algebra, (np.linspace(-1.0, 1.0, 9).reshape(3, 3),)),
     "cumulative": (
         lambda x, n: [
             np.cumsum(x),

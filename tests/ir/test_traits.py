@@ -20,6 +20,7 @@ def floats(*shape: int) -> np.ndarray:
 
 INDEX = ((0, 2, None), 1)  # x[0:2, 1]
 ROWS = np.array([0, 2, 2])
+SPD = np.stack([np.eye(3) * 2, np.eye(3) + 0.5])
 
 # name -> (operands, params): one call of the primitive's reference each.
 SPECIAL: dict[str, tuple[tuple, dict]] = {
@@ -70,6 +71,14 @@ SPECIAL: dict[str, tuple[tuple, dict]] = {
     "nanstd": ((floats(3, 4),), {"axis": (0, 1), "ddof": 0, "keepdims": False}),
     "tile": ((floats(3, 4),), {"reps": (2, 1, 3)}),
     "roll": ((floats(3, 4),), {"shift": (1, -1), "axis": (0, 1)}),
+    # the linear-algebra core: stacks of symmetric positive-definite matrices
+    "inv": ((SPD,), {}),
+    "solve": ((SPD, floats(3, 2)), {}),
+    "det": ((SPD,), {}),
+    "slogdet": ((SPD,), {}),
+    "cholesky": ((SPD,), {"upper": True}),
+    "eigh": ((SPD,), {"UPLO": "U"}),
+    "eigvalsh": ((SPD,), {"UPLO": "L"}),
 }
 
 
@@ -109,9 +118,12 @@ def test_ufuncs_are_the_references():
 @pytest.mark.parametrize("op", WITH_REFERENCE, ids=lambda op: op.name)
 def test_reference_agrees_with_type_rule(op: Primitive):
     operands, params = sample(op)
-    (out,) = op.infer(tuple(TensorType(np.shape(x), np.asarray(x).dtype) for x in operands), params)
-    value = np.asarray(op.reference(*operands, **params))
-    assert (value.shape, value.dtype) == (out.shape, out.dtype)
+    outs = op.infer(tuple(TensorType(np.shape(x), np.asarray(x).dtype) for x in operands), params)
+    values = op.reference(*operands, **params)
+    values = values if isinstance(values, tuple) else (values,)
+    assert len(values) == len(outs)
+    for value, out in zip(map(np.asarray, values), outs, strict=True):
+        assert (value.shape, value.dtype) == (out.shape, out.dtype)
 
 
 @pytest.mark.parametrize("op", with_trait(Trait.COMMUTATIVE), ids=lambda op: op.name)

@@ -542,6 +542,7 @@ from tests.ops.rows_calculus14 import ROWS_CALCULUS14  # noqa: E402
 from tests.ops.rows_creation14 import ROWS_CREATION14  # noqa: E402
 from tests.ops.rows_elementwise14 import ROWS_ELEMENTWISE14  # noqa: E402
 from tests.ops.rows_indexing14 import ROWS_INDEXING14  # noqa: E402
+from tests.ops.rows_linalg16 import ROWS_LINALG16  # noqa: E402
 from tests.ops.rows_reductions14 import ROWS_REDUCTIONS14  # noqa: E402
 from tests.ops.rows_shapes14 import ROWS_SHAPES14  # noqa: E402
 from tests.ops.rows_sorting14 import ROWS_SORTING14  # noqa: E402
@@ -552,6 +553,7 @@ ROWS += (
     + ROWS_CREATION14
     + ROWS_ELEMENTWISE14
     + ROWS_INDEXING14
+    + ROWS_LINALG16
     + ROWS_REDUCTIONS14
     + ROWS_SHAPES14
     + ROWS_SORTING14

@@ -36,7 +36,7 @@ from ..primitive import Primitive
 from ..primitives import elementwise, indexing, reductions, shapes
 from ..types import TensorType
 from .rewrite import Rewriter, broadcasting_elementwise, is_constant
-from .written import PointWrites, added_into, index, index_add, written_back
+from .written import PointWrites, added_into, index, index_add, whole_scatter, written_back
 
 
 class Simplifier:
@@ -297,6 +297,7 @@ RULES: dict[Primitive, Callable[[Simplifier, Node], bool]] = {
     elementwise.where: where,
     indexing.index: index,
     indexing.index_add: index_add,
+    indexing.index_scatter: whole_scatter,
     indexing.index_set: written_back,
     indexing.gather_set: written_back,
     reductions.sum_: reduction,

@@ -206,7 +206,7 @@ def added_into(s: Simplifier, node: Node, x: Operand, y: Operand) -> bool:
     if not isinstance(x, Var) or x.type != node.out.type:
         return False
     scattered = s.made_by(y, indexing.index_scatter)
-    if scattered is not None:
+    if scattered is not None and not covers(scattered.params["index"], x.type.shape):
         (u,), index = scattered.inputs, scattered.params["index"]
         cleared = s.made_by(x, indexing.index_set)
         if cleared is not None and cleared.params["index"] == index:
@@ -282,3 +282,24 @@ def written_back(s: Simplifier, node: Node) -> bool:
         and same_operands(earlier.inputs[2:], indices)
     )
     return (array is base or covered) and s.same(node, base)
+
+
+def covers(key: tuple, shape: tuple[int, ...]) -> bool:
+    """Whether a basic key (None items aside) picks every position, in order."""
+    kept = [item for item in key if item is not None]
+    return all(
+        isinstance(item, tuple) and positions(item, size) == range(size)
+        for item, size in zip(kept, shape, strict=False)
+    )
+
+
+def whole_scatter(s: Simplifier, node: Node) -> bool:
+    """Zeros with u written at a key that covers them all (`x[None]`'s cotangent) is u, in
+    the array's shape."""
+    from ..primitives import shapes
+
+    (u,), key = node.inputs, node.params["index"]
+    if not covers(key, node.out.type.shape) or u.type.size != node.out.type.size:
+        return False
+    shape = node.out.type.shape
+    return s.same(node, u) or s.rewriter.recompute(node, shapes.reshape, [u], {"shape": shape})

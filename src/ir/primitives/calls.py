@@ -84,20 +84,23 @@ def declare_call(
     type_rule: TypeRule | None = None,
     traits: frozenset[Trait] | set[Trait] = frozenset(),
     reference: Reference | None = None,
+    namespace: str = "",
+    doc: str = "differentiated through its decomposition",
 ) -> Primitive:
-    """A composite call of the NumPy `function`, which is also its reference unless one is
-    given (one that passes a keyword only where NumPy accepts it)."""
+    """A composite call of the NumPy `function` (in `namespace` of the module: "linalg."
+    for np.linalg.inv), which is also its reference unless one is given (one that passes a
+    keyword only where NumPy accepts it)."""
     name = function.__name__
     reference = reference or function
     primitive = declare(
         name,
         Group.COMPOSITE,
         type_rule or numpy_type(reference),
-        f"np.{name}, differentiated through its decomposition",
+        f"np.{namespace}{name}, {doc}",
         traits=traits,
         reference=reference,
     )
-    signatures[primitive] = Signature(name, params, positional, defaults)
+    signatures[primitive] = Signature(f"{namespace}{name}", params, positional, defaults)
     return primitive
 
 

@@ -13,7 +13,7 @@ from . import registry
 from .registry import implements, traced
 from . import common, conversions, ufuncs, mathematical, reductions, shapes, statistics
 from . import nanfunctions, creation, ranges
-from . import indexing, selection, linalg
+from . import indexing, selection, linalg, factorizations
 from . import joining, rearranging, padding, diagonals, products, windows, sorting, calculus
 from . import writing
 from .common import *
@@ -29,6 +29,7 @@ from .ranges import *
 from .indexing import *
 from .selection import *
 from .linalg import *
+from .factorizations import *
 from .joining import *
 from .rearranging import *
 from .padding import *
@@ -41,8 +42,8 @@ from .writing import *
 
 NUMPY_MODULES = (
     conversions, ufuncs, mathematical, reductions, shapes, statistics, nanfunctions, creation,
-    ranges, indexing, selection, linalg, joining, rearranging, padding, diagonals, products,
-    windows, sorting, calculus, writing,
+    ranges, indexing, selection, linalg, factorizations, joining, rearranging, padding,
+    diagonals, products, windows, sorting, calculus, writing,
 )  # fmt: skip
 
 __all__ = [

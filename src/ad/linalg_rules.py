@@ -1,0 +1,195 @@
+"""AD layer: the VJP and JVP rules of the linear-algebra core (ir/primitives/linalg.py), the
+standard derivations, on stacks of matrices (the last two axes; `reverse` sums a cotangent
+back over the axes broadcasting added).
+
+With `T` the transpose of the last two axes:
+
+- inv: d(A^-1) = -A^-1 dA A^-1, so ct_A = -A^-T ct A^-T.
+- solve, x = A^-1 b: dx = A^-1 (db - dA x); ct_b = A^-T ct, ct_A = -ct_b x^T.
+- det: d det = det * tr(A^-1 dA); slogdet: d log|det| = tr(A^-1 dA), the sign has none.
+- cholesky, A = L L^T: dL = L Phi(L^-1 dA L^-T), Phi the lower triangle with half its
+  diagonal; transposed, ct_A = L^-T Phi(L^T ct) L^-1.
+- eigh, A = V diag(w) V^T: dw = diag(V^T dA V), dV = V (F * (V^T dA V)) with
+  F_ij = 1 / (w_j - w_i) off the diagonal; transposed, ct_A = V (diag(ct_w) + F * (V^T
+  ct_V)) V^T.
+
+NumPy's cholesky and eigh read one triangle of A only; tracegrad, like JAX, differentiates
+them as functions of a symmetric A: each cotangent is symmetrized ((G + G^T) / 2) and each
+tangent read symmetrized, so a loss of a symmetric matrix built from parameters gets their
+exact gradient. Where the eigenvectors' derivative is undefined (repeated eigenvalues: F is
+infinite there) it is inf or nan; the eigenvalues' own derivative stays defined and is
+computed without F when nothing reads the eigenvectors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..ir.primitives import linalg
+from ..tracer import functions as tnp
+from .derivatives import shape_of
+from .jvp_rules import jvp_rules
+from .vjp_rules import vjp_rules
+
+
+def mT(x: Any) -> Any:
+    return tnp.swapaxes(x, -1, -2)
+
+
+def symmetric(x: Any) -> Any:
+    return (x + mT(x)) / 2
+
+
+def column(x: Any) -> Any:
+    return tnp.expand_dims(x, -1)
+
+
+def scalar_matrix(x: Any) -> Any:
+    """A stack of scalars as (..., 1, 1), to scale a stack of matrices."""
+    return tnp.expand_dims(tnp.expand_dims(x, -1), -1)
+
+
+# --- inv, solve, det, slogdet ----------------------------------------------------------------
+
+
+def inv_vjp(ct, a, out):
+    inverse_t = mT(out)
+    return [-(inverse_t @ ct @ inverse_t)]
+
+
+def inv_jvp(tangents, a, out):
+    (t,) = tangents
+    return -(out @ t @ out)
+
+
+def solve_vjp(ct, a, b, out):
+    vector = len(shape_of(b)) == 1
+    d_b = solved(mT(a), ct, vector)
+    d_a = -(column(d_b) * tnp.expand_dims(out, -2)) if vector else -(d_b @ mT(out))
+    return [d_a, d_b]
+
+
+def solve_jvp(tangents, a, b, out):
+    t_a, t_b = tangents
+    vector = len(shape_of(b)) == 1
+    change = t_b
+    if t_a is not None:
+        moved = (t_a @ column(out))[..., 0] if vector else t_a @ out
+        change = -moved if change is None else change - moved
+    return solved(a, change, vector)
+
+
+def solved(a: Any, rhs: Any, vector: bool) -> Any:
+    """a^-1 rhs, rhs vectors where solve's b was one (each of a stack of them a column)."""
+    if vector and len(shape_of(rhs)) > 1:
+        return tnp.solve(a, column(rhs))[..., 0]
+    return tnp.solve(a, rhs)
+
+
+def det_vjp(ct, a, out):
+    return [scalar_matrix(ct * out) * mT(tnp.inv(a))]
+
+
+def det_jvp(tangents, a, out):
+    (t,) = tangents
+    return out * traced_product(mT(tnp.inv(a)), t)
+
+
+def traced_product(x: Any, y: Any) -> Any:
+    """tr(x^T y) per matrix of the stacks: the sum of their elementwise product."""
+    return tnp.sum(x * y, axis=(-2, -1))
+
+
+def slogdet_vjp(cts, a, outs):
+    _, ct = cts
+    if ct is None:
+        return [None]
+    return [scalar_matrix(ct) * mT(tnp.inv(a))]
+
+
+def slogdet_jvp(tangents, a, outs):
+    (t,) = tangents
+    sign, _ = outs
+    return [tnp.zeros_like(sign), traced_product(mT(tnp.inv(a)), t)]
+
+
+# --- cholesky --------------------------------------------------------------------------------
+
+
+def halved_lower(x: Any) -> Any:
+    """Phi: the lower triangle, its diagonal halved."""
+    n = shape_of(x)[-1]
+    return tnp.tril(x) - 0.5 * x * np.eye(n, dtype=bool)
+
+
+def cholesky_vjp(ct, a, out, upper):
+    lower, ct = (mT(out), mT(ct)) if upper else (out, ct)
+    projected = halved_lower(mT(lower) @ tnp.tril(ct))
+    left = tnp.solve(mT(lower), projected)  # L^-T Phi
+    return [symmetric(mT(tnp.solve(mT(lower), mT(left))))]  # (L^-T Phi) L^-1
+
+
+def cholesky_jvp(tangents, a, out, upper):
+    (t,) = tangents
+    lower = mT(out) if upper else out
+    inner = tnp.solve(lower, mT(tnp.solve(lower, symmetric(t))))  # L^-1 S L^-T
+    change = lower @ halved_lower(inner)
+    return mT(change) if upper else change
+
+
+# --- eigh, eigvalsh --------------------------------------------------------------------------
+
+
+def gaps(w: Any) -> Any:
+    """F: 1 / (w_j - w_i) off the diagonal, 0 on it."""
+    n = shape_of(w)[-1]
+    differences = tnp.expand_dims(w, -2) - tnp.expand_dims(w, -1)
+    off = ~np.eye(n, dtype=bool)
+    return tnp.where(off, 1 / tnp.where(off, differences, 1), 0)
+
+
+def eigh_vjp(cts, a, outs, UPLO):
+    ct_w, ct_v = cts
+    w, v = outs
+    inner = 0
+    if ct_w is not None:
+        inner = tnp.expand_dims(ct_w, -2) * np.eye(shape_of(w)[-1])
+    if ct_v is not None:
+        inner = inner + gaps(w) * (mT(v) @ ct_v)
+    return [symmetric(v @ inner @ mT(v))]
+
+
+def eigh_jvp(tangents, a, outs, UPLO):
+    (t,) = tangents
+    w, v = outs
+    rotated = mT(v) @ symmetric(t) @ v
+    return [tnp.diagonal(rotated, axis1=-2, axis2=-1), v @ (gaps(w) * rotated)]
+
+
+def eigvalsh_vjp(ct, a, out, UPLO):
+    _, v = tnp.eigh(a, UPLO)
+    return [symmetric((v * tnp.expand_dims(ct, -2)) @ mT(v))]
+
+
+def eigvalsh_jvp(tangents, a, out, UPLO):
+    (t,) = tangents
+    _, v = tnp.eigh(a, UPLO)
+    return tnp.sum(v * (symmetric(t) @ v), axis=-2)
+
+
+vjp_rules[linalg.inv] = inv_vjp
+vjp_rules[linalg.solve] = solve_vjp
+vjp_rules[linalg.det] = det_vjp
+vjp_rules[linalg.slogdet] = slogdet_vjp
+vjp_rules[linalg.cholesky] = cholesky_vjp
+vjp_rules[linalg.eigh] = eigh_vjp
+vjp_rules[linalg.eigvalsh] = eigvalsh_vjp
+jvp_rules[linalg.inv] = inv_jvp
+jvp_rules[linalg.solve] = solve_jvp
+jvp_rules[linalg.det] = det_jvp
+jvp_rules[linalg.slogdet] = slogdet_jvp
+jvp_rules[linalg.cholesky] = cholesky_jvp
+jvp_rules[linalg.eigh] = eigh_jvp
+jvp_rules[linalg.eigvalsh] = eigvalsh_jvp

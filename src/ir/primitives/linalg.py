@@ -1,0 +1,83 @@
+"""IR layer: the linear-algebra core, np.linalg's factorizations and solves on stacks of
+matrices (the last two axes), as NumPy broadcasts them.
+
+Each is a composite call (calls.declare_call): the backends write the one call
+(`np.linalg.solve(a, b)`, `jnp.linalg.solve(a, b)`), and the derivatives are rules of their
+own (ad/linalg_rules.py), the standard derivations, since none decomposes into the other
+primitives. The type rule runs NumPy's function on identity matrices, so the result types,
+and NumPy's errors for operands of the wrong shape, are NumPy's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ...errors import TypeRuleError
+from ..primitive import TypeRule
+from ..types import TensorType
+from .calls import declare_call
+
+
+def linalg_type(reference) -> TypeRule:
+    """The types NumPy gives: `reference` on identity matrices (the first operand; what
+    every factorization accepts) and zeros (the others)."""
+
+    def rule(types: tuple[TensorType, ...], **params: Any) -> tuple[TensorType, ...]:
+        first, *rest = types
+        if first.ndim < 2 or first.shape[-1] != first.shape[-2]:
+            raise TypeRuleError(
+                f"{reference.__name__}: Last 2 dimensions of the array must be square, got "
+                f"{first} (NumPy raises LinAlgError too)",
+                hint="pass a square matrix, or a stack of them in the last two axes",
+            )
+        if first.dtype.kind not in "biuf":
+            raise TypeRuleError(f"{reference.__name__}: a real matrix is needed, got {first}")
+        eye = np.broadcast_to(np.eye(first.shape[-1], dtype=first.dtype), first.shape)
+        try:
+            value = reference(eye, *(np.zeros(x.shape, x.dtype) for x in rest), **params)
+        except (TypeError, ValueError) as error:
+            raise TypeRuleError(f"{reference.__name__}: {error}, for {types}") from None
+        values = value if isinstance(value, tuple) else (value,)
+        return tuple(TensorType(np.shape(v), np.asarray(v).dtype) for v in values)
+
+    return rule
+
+
+def slogdet_reference(a):
+    sign, logabsdet = np.linalg.slogdet(a)
+    return sign, logabsdet
+
+
+def eigh_reference(a, UPLO="L"):
+    eigenvalues, eigenvectors = np.linalg.eigh(a, UPLO)
+    return eigenvalues, eigenvectors
+
+
+def cholesky_reference(a, upper=False):
+    return np.linalg.cholesky(a, upper=upper)
+
+
+def linalg_call(function, params=(), positional=0, defaults=None, reference=None):
+    return declare_call(
+        function,
+        params,
+        positional,
+        defaults or {},
+        type_rule=linalg_type(reference or function),
+        reference=reference,
+        namespace="linalg.",
+        doc="differentiated by its own rule",
+    )
+
+
+inv = linalg_call(np.linalg.inv)
+solve = linalg_call(np.linalg.solve)
+det = linalg_call(np.linalg.det)
+slogdet = linalg_call(np.linalg.slogdet, reference=slogdet_reference)
+cholesky = linalg_call(
+    np.linalg.cholesky, ("upper",), 0, {"upper": False}, reference=cholesky_reference
+)
+eigh = linalg_call(np.linalg.eigh, ("UPLO",), 1, {"UPLO": "L"}, reference=eigh_reference)
+eigvalsh = linalg_call(np.linalg.eigvalsh, ("UPLO",), 1, {"UPLO": "L"})
