@@ -27,8 +27,10 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import TraceError
 from ..ir.primitives import linalg
 from ..tracer import functions as tnp
+from ..tracer.source import caller_location
 from .derivatives import shape_of
 from .jvp_rules import jvp_rules
 from .vjp_rules import vjp_rules
@@ -179,6 +181,106 @@ def eigvalsh_jvp(tangents, a, out, UPLO):
     return tnp.sum(v * (symmetric(t) @ v), axis=-2)
 
 
+# --- svd, pinv --------------------------------------------------------------------------------
+
+
+def reduced(a: Any, u: Any, vh: Any, full_matrices: bool) -> tuple[Any, Any]:
+    """U and Vh of the reduced factorization (the first k = min(m, n) columns and rows)."""
+    m, n = shape_of(a)[-2:]
+    if not full_matrices or m == n:
+        return u, vh
+    k = min(m, n)
+    return u[..., :, :k], vh[..., :k, :]
+
+
+def undefined_full_factors(full_matrices: bool, a: Any, *cts: Any) -> None:
+    m, n = shape_of(a)[-2:]
+    if full_matrices and m != n and any(ct is not None for ct in cts):
+        raise TraceError(
+            "the derivative of np.linalg.svd's U and Vh with full_matrices=True is not "
+            "defined for a matrix that is not square (the extra columns are any basis)",
+            loc=caller_location(),
+            hint="pass full_matrices=False, or differentiate the singular values alone",
+        )
+
+
+def svd_vjp(cts, a, outs, full_matrices, compute_uv):
+    """Townsend's derivation: with F_ij = 1 / (s_j^2 - s_i^2) off the diagonal,
+    ct_A = U [(F * (U^T ct_U - ct_U^T U)) S + diag(ct_S) + S (F * (V^T ct_V - ct_V^T V))] V^T
+    + (I - U U^T) ct_U S^-1 V^T + U S^-1 ct_V^T (I - V V^T)."""
+    if not compute_uv:
+        (ct_s,) = cts
+        u, _, vh = tnp.svd(a, full_matrices=False)
+        return [(u * tnp.expand_dims(ct_s, -2)) @ vh]
+    ct_u, ct_s, ct_vh = cts
+    undefined_full_factors(full_matrices, a, ct_u, ct_vh)
+    u, s, vh = outs
+    u, vh = reduced(a, u, vh, full_matrices)
+    row, col = tnp.expand_dims(s, -2), tnp.expand_dims(s, -1)
+    inner = 0 if ct_s is None else tnp.expand_dims(ct_s, -2) * np.eye(shape_of(s)[-1])
+    ct_a = 0
+    f = gaps(s * s) if ct_u is not None or ct_vh is not None else None
+    if ct_u is not None:
+        inner = inner + (f * (mT(u) @ ct_u - mT(ct_u) @ u)) * row
+        if shape_of(u)[-2] > shape_of(u)[-1]:  # m > n: the part outside U's columns
+            ct_a = ((ct_u - u @ (mT(u) @ ct_u)) / row) @ vh
+    if ct_vh is not None:
+        v, ct_v = mT(vh), mT(ct_vh)
+        inner = inner + col * (f * (mT(v) @ ct_v - mT(ct_v) @ v))
+        if shape_of(v)[-2] > shape_of(v)[-1]:  # n > m
+            ct_a = ct_a + u @ mT((ct_v - v @ (mT(v) @ ct_v)) / row)
+    return [u @ inner @ vh + ct_a]
+
+
+def svd_jvp(tangents, a, outs, full_matrices, compute_uv):
+    """dS = U^T dA V: ds = diag(dS), dU = U (F * (dS S + S dS^T)) (+ (I - U U^T) dA V S^-1
+    when m > n), dV = V (F * (S dS + dS^T S)) (+ (I - V V^T) dA^T U S^-1 when n > m)."""
+    (t,) = tangents
+    if not compute_uv:
+        u, _, vh = tnp.svd(a, full_matrices=False)
+        return [tnp.sum(u * (t @ mT(vh)), axis=-2)]
+    undefined_full_factors(full_matrices, a, t)
+    u, s, vh = outs
+    u, vh = reduced(a, u, vh, full_matrices)
+    v = mT(vh)
+    row, col = tnp.expand_dims(s, -2), tnp.expand_dims(s, -1)
+    ds = mT(u) @ t @ v
+    f = gaps(s * s)
+    scaled_right, scaled_left = ds * row, col * ds
+    du = u @ (f * (scaled_right + mT(scaled_right)))
+    dv = v @ (f * (scaled_left + mT(scaled_left)))
+    if shape_of(u)[-2] > shape_of(u)[-1]:
+        moved = t @ v
+        du = du + (moved - u @ (mT(u) @ moved)) / row
+    if shape_of(v)[-2] > shape_of(v)[-1]:
+        moved = mT(t) @ u
+        dv = dv + (moved - v @ (mT(v) @ moved)) / row
+    return [du, tnp.diagonal(ds, axis1=-2, axis2=-1), mT(dv)]
+
+
+def pinv_jvp(tangents, a, out, rcond):
+    """Golub and Pereyra's, where the rank stays: dP = -P dA P + P P^T dA^T (I - A P)
+    + (I - P A) dA^T P^T P."""
+    (t,) = tangents
+    p = out
+    left = np.eye(shape_of(a)[-2]) - a @ p
+    right = np.eye(shape_of(a)[-1]) - p @ a
+    return -(p @ t @ p) + p @ mT(p) @ mT(t) @ left + right @ mT(t) @ mT(p) @ p
+
+
+def pinv_vjp(ct, a, out, rcond):
+    """The transpose of the JVP: ct_A = -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T
+    (I - P A)."""
+    p = out
+    left = np.eye(shape_of(a)[-2]) - a @ p
+    right = np.eye(shape_of(a)[-1]) - p @ a
+    return [-(mT(p) @ ct @ mT(p)) + left @ mT(ct) @ p @ mT(p) + mT(p) @ p @ mT(ct) @ right]
+
+
+vjp_rules[linalg.svd] = svd_vjp
+vjp_rules[linalg.pinv] = pinv_vjp
+jvp_rules[linalg.svd] = svd_jvp
+jvp_rules[linalg.pinv] = pinv_jvp
 vjp_rules[linalg.inv] = inv_vjp
 vjp_rules[linalg.solve] = solve_vjp
 vjp_rules[linalg.det] = det_vjp

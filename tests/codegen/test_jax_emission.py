@@ -313,6 +313,9 @@ def linear_algebra(a):
         w,
         np.abs(v),
         np.linalg.eigvalsh(spd + np.triu(a, 1)),
+        np.linalg.svd(a[:, :2], compute_uv=False),
+        np.abs(np.linalg.svd(a[:2], full_matrices=True)[2]),
+        np.linalg.pinv(a[:2]),
     ]
 
 

@@ -79,6 +79,8 @@ SPECIAL: dict[str, tuple[tuple, dict]] = {
     "cholesky": ((SPD,), {"upper": True}),
     "eigh": ((SPD,), {"UPLO": "U"}),
     "eigvalsh": ((SPD,), {"UPLO": "L"}),
+    "svd": ((floats(2, 4, 3),), {"full_matrices": True, "compute_uv": True}),
+    "pinv": ((floats(3, 5),), {"rcond": 1e-10}),
 }
 
 

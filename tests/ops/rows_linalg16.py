@@ -1,7 +1,8 @@
 """Rows of the operation table for np.linalg's solves and factorizations (issue 16): each on
 one matrix and on a stack, on matrices kept away from singular (a + 3I) or made symmetric
-positive definite (a a^T + I), as the functions need; eigh's eigenvectors squared, so the
-checks see what is defined whatever sign the factorization picks."""
+positive definite (a a^T + I), as the functions need; eigh's eigenvectors and svd's factors
+as products or squares, so the checks see what is defined whatever sign the factorization
+picks; tall, wide and square matrices for svd and pinv."""
 
 from __future__ import annotations
 
@@ -56,7 +57,42 @@ def chained(a, b):
     return np.linalg.multi_dot([b[0], a, a.T, b[1]])
 
 
+RECTANGLES = (((4, 3),), ((2, 3, 4),), ((3, 3),))
+
+
+def singular_values(a):
+    return np.linalg.svd(a, compute_uv=False)
+
+
+def reduced_factors(a):
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return (u**2)[..., 0, :] * s + (vh**2)[..., :, -1]  # a row of U, a column of Vh
+
+
+def pseudo_inverse(a):
+    return np.linalg.pinv(a)
+
+
+def ranks(a):
+    return np.linalg.matrix_rank(a) + np.linalg.matrix_rank(a[..., :1, :] * 0)
+
+
+def matrix_norms(a, ord):
+    return np.linalg.norm(a, ord, axis=(-2, -1))
+
+
 ROWS_LINALG16: tuple[OpRow, ...] = (
+    OpRow(np.linalg.svd, singular_values, samples=RECTANGLES),
+    OpRow(np.linalg.svd, reduced_factors, name="svd_factors", samples=RECTANGLES),
+    OpRow(np.linalg.pinv, pseudo_inverse, samples=RECTANGLES),
+    OpRow(np.linalg.matrix_rank, ranks, samples=RECTANGLES, derivative=False),
+    OpRow(
+        np.linalg.norm,
+        matrix_norms,
+        name="norm_singular_values",
+        samples=RECTANGLES,
+        kwargs=({"ord": 2}, {"ord": -2}, {"ord": "nuc"}),
+    ),
     OpRow(np.linalg.inv, inverse, samples=SQUARE),
     OpRow(
         np.linalg.solve,

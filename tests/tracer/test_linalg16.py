@@ -122,3 +122,36 @@ def test_results_are_numpys_named_tuples():
 
     for got, want in zip(tg.jit(f)(A), f(A), strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_singular_value_derivatives_stay_defined_where_they_repeat():
+    """An orthogonal matrix's singular values all equal 1: U's and V's derivative is
+    undefined there, the singular values' (U V^T, for their sum) is not; nor the nuclear
+    norm's or pinv's (its own rule, not through the factors)."""
+    q, _ = np.linalg.qr(A)
+    gradient = tg.grad(lambda a: np.sum(np.linalg.svd(a, compute_uv=False)))(q)
+    np.testing.assert_allclose(gradient, q, atol=1e-12)  # U V^T = Q for Q = Q I I
+    nuclear = tg.grad(lambda a: np.linalg.norm(a, "nuc"))(q)
+    np.testing.assert_allclose(nuclear, q, atol=1e-12)
+    numerical = central_difference_grad(lambda a: np.sum(np.linalg.pinv(a) * A), (q,))
+    np.testing.assert_allclose(
+        tg.grad(lambda a: np.sum(np.linalg.pinv(a) * A))(q), numerical, rtol=1e-6, atol=1e-8
+    )
+
+
+def test_the_full_factors_of_a_rectangle_have_no_derivative_and_say_so():
+    def loss(a):
+        return np.sum(np.linalg.svd(a)[0] ** 3)  # HERE
+
+    with pytest.raises(tg.TraceError) as caught:
+        tg.grad(loss)(A[:, :3])
+    assert "full_matrices=False" in caught.value.hint and caught.value.loc.file == __file__
+    values_only = tg.grad(lambda a: np.sum(np.linalg.svd(a)[1]))(A[:, :3])  # defined
+    u, _, vh = np.linalg.svd(A[:, :3], full_matrices=False)
+    np.testing.assert_allclose(values_only, u @ vh, atol=1e-12)
+
+
+def test_hermitian_is_refused_at_the_line():
+    with pytest.raises(tg.TraceError) as caught:
+        tg.jit(lambda a: np.linalg.svd(a, hermitian=True))(A)
+    assert "hermitian=True" in caught.value.message and caught.value.loc.file == __file__

@@ -20,13 +20,20 @@ from ..types import TensorType
 from .calls import declare_call
 
 
-def linalg_type(reference) -> TypeRule:
+def linalg_type(reference, square: bool = True) -> TypeRule:
     """The types NumPy gives: `reference` on identity matrices (the first operand; what
-    every factorization accepts) and zeros (the others)."""
+    every factorization accepts; zeros where it need not be square) and zeros (the
+    others)."""
 
     def rule(types: tuple[TensorType, ...], **params: Any) -> tuple[TensorType, ...]:
         first, *rest = types
-        if first.ndim < 2 or first.shape[-1] != first.shape[-2]:
+        if first.ndim < 2:
+            raise TypeRuleError(
+                f"{reference.__name__}: {first.ndim}-dimensional array given. Array must be "
+                "at least two-dimensional (NumPy raises LinAlgError too)",
+                hint="pass a matrix, or a stack of them in the last two axes",
+            )
+        if square and first.shape[-1] != first.shape[-2]:
             raise TypeRuleError(
                 f"{reference.__name__}: Last 2 dimensions of the array must be square, got "
                 f"{first} (NumPy raises LinAlgError too)",
@@ -34,9 +41,12 @@ def linalg_type(reference) -> TypeRule:
             )
         if first.dtype.kind not in "biuf":
             raise TypeRuleError(f"{reference.__name__}: a real matrix is needed, got {first}")
-        eye = np.broadcast_to(np.eye(first.shape[-1], dtype=first.dtype), first.shape)
+        if square:
+            filler = np.broadcast_to(np.eye(first.shape[-1], dtype=first.dtype), first.shape)
+        else:
+            filler = np.zeros(first.shape, first.dtype)
         try:
-            value = reference(eye, *(np.zeros(x.shape, x.dtype) for x in rest), **params)
+            value = reference(filler, *(np.zeros(x.shape, x.dtype) for x in rest), **params)
         except (TypeError, ValueError) as error:
             raise TypeRuleError(f"{reference.__name__}: {error}, for {types}") from None
         values = value if isinstance(value, tuple) else (value,)
@@ -59,13 +69,24 @@ def cholesky_reference(a, upper=False):
     return np.linalg.cholesky(a, upper=upper)
 
 
-def linalg_call(function, params=(), positional=0, defaults=None, reference=None):
+def svd_reference(a, full_matrices=True, compute_uv=True):
+    if not compute_uv:
+        return np.linalg.svd(a, full_matrices, compute_uv=False)
+    u, s, vh = np.linalg.svd(a, full_matrices)
+    return u, s, vh
+
+
+def pinv_reference(a, rcond=None):
+    return np.linalg.pinv(a, rcond)
+
+
+def linalg_call(function, params=(), positional=0, defaults=None, reference=None, square=True):
     return declare_call(
         function,
         params,
         positional,
         defaults or {},
-        type_rule=linalg_type(reference or function),
+        type_rule=linalg_type(reference or function, square),
         reference=reference,
         namespace="linalg.",
         doc="differentiated by its own rule",
@@ -79,5 +100,14 @@ slogdet = linalg_call(np.linalg.slogdet, reference=slogdet_reference)
 cholesky = linalg_call(
     np.linalg.cholesky, ("upper",), 0, {"upper": False}, reference=cholesky_reference
 )
-eigh = linalg_call(np.linalg.eigh, ("UPLO",), 1, {"UPLO": "L"}, reference=eigh_reference)
-eigvalsh = linalg_call(np.linalg.eigvalsh, ("UPLO",), 1, {"UPLO": "L"})
+eigh = linalg_call(np.linalg.eigh, ("UPLO",), 0, {"UPLO": "L"}, reference=eigh_reference)
+eigvalsh = linalg_call(np.linalg.eigvalsh, ("UPLO",), 0, {"UPLO": "L"})
+svd = linalg_call(
+    np.linalg.svd,
+    ("full_matrices", "compute_uv"),
+    0,
+    {"full_matrices": True, "compute_uv": True},
+    reference=svd_reference,
+    square=False,
+)
+pinv = linalg_call(np.linalg.pinv, ("rcond",), 0, {"rcond": None}, pinv_reference, square=False)

@@ -30,13 +30,17 @@ __all__ = [
     "eigvalsh",
     "inv",
     "matrix_power",
+    "matrix_rank",
     "multi_dot",
+    "pinv",
     "slogdet",
     "solve",
+    "svd",
 ]
 
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
 EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
+SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
 
 
 def recorded(op, *operands: Any, names: tuple[str, ...] | None = None, **params: Any) -> list:
@@ -88,6 +92,77 @@ def eigh(a, UPLO="L"):
 def eigvalsh(a, UPLO="L"):
     (out,) = recorded(primitives.eigvalsh, a, UPLO=uplo(UPLO, "eigvalsh"))
     return out
+
+
+@implements(np.linalg.svd, note="U and Vh have a derivative with full_matrices=False")
+def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+    no_hermitian("svd", hermitian)
+    full, with_uv = bool(full_matrices), bool(compute_uv)
+    if not with_uv:
+        (s,) = recorded(primitives.svd, a, full_matrices=True, compute_uv=False)
+        return s
+    outputs = recorded(
+        primitives.svd, a, names=SVDResult._fields, full_matrices=full, compute_uv=True
+    )
+    return SVDResult(*outputs)
+
+
+@implements(np.linalg.pinv, note="rtol= and hermitian=True are refused")
+def pinv(a, rcond=None, hermitian=False, **rtol):
+    no_hermitian("pinv", hermitian)
+    if rtol:
+        raise TraceError(
+            "np.linalg.pinv(..., rtol=...) is not supported",
+            loc=caller_location(),
+            hint="pass the cutoff as rcond= (a number), as NumPy also accepts",
+        )
+    if rcond is not None and not isinstance(rcond, int | float):
+        raise TraceError(
+            f"np.linalg.pinv: rcond must be a number, got {type(rcond).__name__}",
+            loc=caller_location(),
+            hint="pass rcond as a Python float (a traced cutoff is not supported)",
+        )
+    (out,) = recorded(primitives.pinv, a, rcond=None if rcond is None else float(rcond))
+    return out
+
+
+@implements(np.linalg.matrix_rank, derivative="none", note="rtol= is refused")
+def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
+    """The count of singular values above tol (NumPy's default: the largest times max(m,
+    n) times the dtype's eps), an integer: no derivative."""
+    from .reductions import max, sum
+
+    no_hermitian("matrix_rank", hermitian)
+    if rtol is not None:
+        raise TraceError(
+            "np.linalg.matrix_rank(..., rtol=...) is not supported",
+            loc=caller_location(),
+            hint="pass the absolute cutoff as tol=",
+        )
+    shape = type_of(A).shape
+    if len(shape) < 2:  # NumPy: a vector's rank is 1 unless it is all zeros
+        from .reductions import any as any_
+
+        return any_(A != 0).astype(np.int64)
+    values = svd(A, compute_uv=False)
+    if tol is None:
+        eps = np.finfo(type_of(values).dtype).eps
+        tol = max(values, axis=-1, keepdims=True) * (builtins_max(shape[-2:]) * eps)
+    return sum(values > tol, axis=-1)
+
+
+def builtins_max(values: tuple[int, ...]) -> int:
+    return values[0] if values[0] >= values[1] else values[1]
+
+
+def no_hermitian(function: str, hermitian: Any) -> None:
+    if hermitian:
+        raise TraceError(
+            f"np.linalg.{function}(..., hermitian=True) is not supported",
+            loc=caller_location(),
+            hint="leave hermitian=False (the same result for a symmetric matrix), or use "
+            "np.linalg.eigh",
+        )
 
 
 def uplo(value: Any, function: str) -> str:

@@ -1,5 +1,6 @@
 """Tracer layer: linear algebra: products (matmul, dot, einsum, outer) over the contraction
-primitives, the trace, and np.linalg (norm; solve and friends will come here)."""
+primitives, the trace, and np.linalg.norm (the solves and factorizations are in
+factorizations.py)."""
 
 from __future__ import annotations
 
@@ -20,17 +21,11 @@ from .ufuncs import absolute, multiply, not_equal, power, sqrt
 __all__ = ["dot", "einsum", "matmul", "norm", "outer", "trace"]
 
 
-SINGULAR_VALUES = (
-    "needs the singular values, which tracegrad does not trace yet (the linear-algebra core, "
-    "issue 16)"
-)
-
-
 def norm_error(message: str, hint: str) -> TraceError:
     return TraceError(f"np.linalg.norm: {message}", loc=caller_location(), hint=hint)
 
 
-@implements(np.linalg.norm, note="matrix norms ord=2, -2 and 'nuc' need singular values")
+@implements(np.linalg.norm)
 def norm(x, ord=None, axis=None, keepdims=False):
     if type_of(x).dtype.kind in "biu":
         x = astype(x, np.float64)
@@ -96,21 +91,22 @@ def vector_norm(x: object, ord: object, axis: int, keepdims: bool) -> object:
 
 
 def matrix_norm(x: object, ord: object, axes: tuple[int, ...]) -> object:
-    """NumPy's matrix norms without singular values: Frobenius, and the largest or smallest
-    absolute column sum (ord=1, -1) or row sum (ord=inf, -inf)."""
+    """NumPy's matrix norms: Frobenius; the largest or smallest absolute column sum (ord=1,
+    -1) or row sum (ord=inf, -inf); the largest or smallest singular value (2, -2) and
+    their sum (nuc)."""
     rows, cols = axes
     if ord in (None, "fro", "f"):
         return sqrt(sum(multiply(x, x), axis=axes))
     if ord in (2, -2, "nuc"):
-        raise norm_error(
-            f"the matrix norm ord={ord!r} {SINGULAR_VALUES}",
-            hint="the Frobenius norm np.linalg.norm(x) is traced (it bounds the 2-norm); or "
-            "compute this norm outside the traced function",
-        )
+        from .factorizations import svd
+        from .shapes import moveaxis
+
+        values = svd(moveaxis(x, (rows, cols), (-2, -1)), compute_uv=False)
+        return {2: max, -2: min, "nuc": sum}[ord](values, axis=-1)
     if isinstance(ord, str) or ord not in (1, -1, np.inf, -np.inf):
         raise norm_error(
             f"ord={ord!r} is not a norm order for matrices",
-            hint="use None, 'fro', 1, -1, np.inf or -np.inf (2, -2 and 'nuc' come with issue 16)",
+            hint="use None, 'fro', 'nuc', 1, -1, 2, -2, np.inf or -np.inf",
         )
     summed, kept = (rows, cols) if ord in (1, -1) else (cols, rows)
     sums = sum(absolute(x), axis=summed)
