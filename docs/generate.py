@@ -22,6 +22,8 @@ OUT = Path(__file__).parent / "api.md"
 SUPPORT = Path(__file__).parent / "numpy-support.md"
 # The NumPy namespaces whose public callables the support table counts.
 NAMESPACES = (("np", np), ("np.linalg", np.linalg), ("np.fft", np.fft))
+# SciPy's, named in the table (scipy.special.erf) but not listed where untraced.
+SCIPY_NAMESPACES = (("scipy.special", "scipy.special"),)
 
 
 def signature(obj: object) -> str:
@@ -74,15 +76,33 @@ def numpy_callables() -> dict[int, list[str]]:
     """id of each public NumPy callable -> its names, its own (`__name__`) first, then its
     aliases (np.absolute, then np.abs)."""
     named: dict[int, list[str]] = {}
-    for prefix, module in NAMESPACES:
+    numpy_named: set[int] = set()
+    for prefix, module in [*NAMESPACES, *scipy_namespaces()]:
+        scipy = prefix.startswith("scipy")
         for name in sorted(dir(module)):
             candidate = getattr(module, name)
             if name.startswith("_") or not is_function(candidate):
                 continue
+            if scipy and id(candidate) in numpy_named:
+                continue  # np.sinc that SciPy re-exports: NumPy's name
+            if not scipy:
+                numpy_named.add(id(candidate))
             names = named.setdefault(id(candidate), [])
             own = getattr(candidate, "__name__", None) == name
             names.insert(0, f"{prefix}.{name}") if own else names.append(f"{prefix}.{name}")
     return named
+
+
+def scipy_namespaces() -> list[tuple[str, object]]:
+    import importlib
+
+    found = []
+    for prefix, name in SCIPY_NAMESPACES:
+        try:
+            found.append((prefix, importlib.import_module(name)))
+        except ImportError:  # the extra is not installed
+            continue
+    return found
 
 
 def is_function(candidate: object) -> bool:
@@ -127,7 +147,11 @@ def support_rows(names: dict[int, list[str]]) -> dict[str, list[str]]:
 
 def untraced(names: dict[int, list[str]]) -> list[str]:
     traced = {id(c) for c in registry.DETAILS}
-    return sorted(known[0] for key, known in names.items() if key not in traced)
+    return sorted(
+        known[0]
+        for key, known in names.items()
+        if key not in traced and not known[0].startswith("scipy.")
+    )
 
 
 def render_support() -> str:
@@ -138,8 +162,9 @@ def render_support() -> str:
     lines = [
         "# NumPy support",
         "",
-        f"The {counted} NumPy callables tracegrad traces ({ufuncs} ufuncs, {counted - ufuncs} "
-        "functions), by the front-end module that traces them (`src/tracer/functions/`). "
+        f"The {counted} NumPy (and SciPy) callables tracegrad traces ({ufuncs} ufuncs, "
+        f"{counted - ufuncs} functions), by the front-end module that traces them "
+        "(`src/tracer/functions/`; scipy.special's where SciPy is installed). "
         "Generated from the registry by `python docs/generate.py`; do not edit by hand.",
         "",
         "A traced function may call any NumPy function on concrete values alone: it runs as "

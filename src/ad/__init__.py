@@ -1,6 +1,6 @@
 """AD layer: transforms of Graphs into Graphs of their derivatives, in the same IR."""
 
-from . import control_rules, linalg_rules  # noqa: F401  (they register their rules)
+from . import control_rules, linalg_rules, special_rules  # noqa: F401  (they register rules)
 from .decompositions import decompositions
 from .forward import forward, jacobian_forward, jacobian_reverse
 from .jvp_rules import jvp_rules

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..ir import Primitive, TensorType
-from ..ir.primitives import elementwise
+from ..ir.primitives import elementwise, special
 from ..tracer import control, scatter
 from ..tracer import functions as tnp
 from ..tracer.context import find_trace
@@ -120,6 +120,46 @@ UNARY: dict[Primitive, Scaled] = {
 }
 
 
+# scipy.special's (ir/primitives/special.py), where SciPy is installed.
+TWO_OVER_SQRT_PI, SQRT_PI_OVER_2 = float(2 / np.sqrt(np.pi)), float(np.sqrt(np.pi) / 2)
+SQRT_2PI = float(np.sqrt(2 * np.pi))
+
+
+def special_unary() -> dict[Primitive, Scaled]:
+    S = special.SPECIAL
+    if not S:
+        return {}
+    sp = tnp.special
+
+    def bessel_ratio(x: Any, out: Any) -> Any:
+        """i1(x) / x (and i1e's), 1/2 at x = 0 where the ratio tends to it."""
+        return tnp.where(x == 0, 0.5, out / tnp.where(x == 0, 1, x))
+
+    return {
+        S["erf"]: lambda v, x, out: v * (TWO_OVER_SQRT_PI * tnp.exp(-(x * x))),
+        S["erfc"]: lambda v, x, out: v * (-TWO_OVER_SQRT_PI * tnp.exp(-(x * x))),
+        S["erfinv"]: lambda v, x, out: v * (SQRT_PI_OVER_2 * tnp.exp(out * out)),
+        S["erfcinv"]: lambda v, x, out: v * (-SQRT_PI_OVER_2 * tnp.exp(out * out)),
+        S["expit"]: lambda v, x, out: v * (out * (1 - out)),
+        S["logit"]: lambda v, x, out: v / (x * (1 - x)),
+        S["gammaln"]: lambda v, x, out: v * sp.digamma(x),
+        S["gamma"]: lambda v, x, out: v * (out * sp.digamma(x)),
+        S["digamma"]: lambda v, x, out: v * sp.polygamma(1, x),
+        S["rgamma"]: lambda v, x, out: v * (-out * sp.digamma(x)),
+        S["ndtr"]: lambda v, x, out: v * (tnp.exp(-0.5 * (x * x)) / SQRT_2PI),
+        S["ndtri"]: lambda v, x, out: v * (SQRT_2PI * tnp.exp(0.5 * (out * out))),
+        S["log_ndtr"]: lambda v, x, out: v * (tnp.exp(-0.5 * (x * x) - out) / SQRT_2PI),
+        S["i0"]: lambda v, x, out: v * sp.i1(x),
+        S["i1"]: lambda v, x, out: v * (sp.i0(x) - bessel_ratio(x, out)),
+        S["i0e"]: lambda v, x, out: v * (sp.i1e(x) - tnp.sign(x) * out),
+        S["i1e"]: lambda v, x, out: v * (sp.i0e(x) - tnp.sign(x) * out - bessel_ratio(x, out)),
+        S["entr"]: lambda v, x, out: v * (-(tnp.log(x) + 1)),
+    }
+
+
+UNARY.update(special_unary())
+
+
 # --- elementwise: binary --------------------------------------------------------------------
 
 
@@ -207,6 +247,46 @@ def heaviside_partials(vx, vy, x, y, out):
     return None, seeded(vy, lambda v: tnp.where(x == 0, v, 0))
 
 
+def special_binary() -> dict[Primitive, Partials]:
+    """scipy.special's of two operands: x log y, x log1p y and the relative entropy are 0
+    where x is 0, whatever y, so their y-derivative is 0 there too."""
+    S = special.SPECIAL
+    if not S:
+        return {}
+    sp = tnp.special
+
+    def over_y(x: Any, y: Any) -> Any:
+        return tnp.where(x == 0, 0, x / tnp.where(x == 0, 1, y))
+
+    def xlogy(vx, vy, x, y, out):
+        return seeded(vx, lambda v: v * tnp.log(y)), seeded(vy, lambda v: v * over_y(x, y))
+
+    def xlog1py(vx, vy, x, y, out):
+        return seeded(vx, lambda v: v * tnp.log1p(y)), seeded(vy, lambda v: v * over_y(x, y + 1))
+
+    def rel_entr(vx, vy, x, y, out):
+        return seeded(vx, lambda v: v * (tnp.log(x / y) + 1)), seeded(vy, lambda v: -v * (x / y))
+
+    def betaln(vx, vy, x, y, out):
+        both = sp.digamma(x + y)
+        return (
+            seeded(vx, lambda v: v * (sp.digamma(x) - both)),
+            seeded(vy, lambda v: v * (sp.digamma(y) - both)),
+        )
+
+    def beta(vx, vy, x, y, out):
+        dx, dy = betaln(vx, vy, x, y, out)
+        return times(out, dx), times(out, dy)
+
+    return {
+        S["xlogy"]: xlogy,
+        S["xlog1py"]: xlog1py,
+        S["rel_entr"]: rel_entr,
+        S["betaln"]: betaln,
+        S["beta"]: beta,
+    }
+
+
 BINARY: dict[Primitive, Partials] = {
     elementwise.multiply: multiply_partials,
     elementwise.remainder: remainder_partials,
@@ -217,6 +297,7 @@ BINARY: dict[Primitive, Partials] = {
     elementwise.fmod: fmod_partials,
     elementwise.copysign: copysign_partials,
     elementwise.heaviside: heaviside_partials,
+    **special_binary(),
 }
 
 

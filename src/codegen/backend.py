@@ -67,6 +67,8 @@ class Backend:
     # Backends returning NumPy values: each output's kind as emitted (NumPy scalar or 0-d
     # array, see ir/result_kinds.py), so a result of another kind is handed back as NumPy's.
     result_kinds: Callable[[Graph], tuple[str, ...]] | None = None
+    # The imports a graph needs beyond `imports` (scipy.special where it calls one).
+    extra_imports: Callable[[Graph], tuple[str, ...]] = lambda graph: ()
 
 
 def with_location(node: Node, lines: list[str]) -> list[str]:

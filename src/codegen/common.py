@@ -9,10 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from ..ir import Literal, Node, Var
+from ..ir import Graph, Literal, Node, Var
 from ..ir.constants import describe_constant
 from ..ir.primitive import Group, Primitive
 from ..ir.primitives import contractions, elementwise
+from .backend import EmitRule
 from .expressions import OPERAND, Expr, attribute, binary, method
 
 # Python's operator for a primitive, where it has one; every backend writes these alike.
@@ -165,3 +166,25 @@ def root_sum_squares_expression(node: Node, args: list[Expr], module: str) -> st
     keywords = axis_keywords(node, node.inputs[0].type.ndim)
     total = f"{module}.sum({binary('*', c, c)}{keywords})"
     return f"{module}.sqrt({total} / {divisor})" if divisor != 1 else f"{module}.sqrt({total})"
+
+
+def scipy_rule(op: Primitive, module: str) -> EmitRule:
+    """scipy.special's functions, called through their module (`scipy.special.erf(x)`);
+    polygamma with its order first."""
+    name = op.name
+
+    def rule(node: Node, args: list[Expr]) -> str:
+        if name == "polygamma":
+            return f"{module}.polygamma({node.params['n']}, {args[0]})"
+        return f"{module}.{name}({', '.join(map(str, args))})"
+
+    return rule
+
+
+def uses_any(graph: Graph, ops: set[Primitive]) -> bool:
+    for node in graph.nodes:
+        if node.op in ops:
+            return True
+        if any(isinstance(v, Graph) and uses_any(v, ops) for v in node.params.values()):
+            return True
+    return False

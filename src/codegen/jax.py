@@ -19,7 +19,16 @@ from ..ir import Graph, Literal, Node, Var
 from ..ir.constants import describe_constant
 from ..ir.interface import Interface
 from ..ir.primitive import Group, Primitive
-from ..ir.primitives import calls, elementwise, indexing, linalg, markers, reductions, shapes
+from ..ir.primitives import (
+    calls,
+    elementwise,
+    indexing,
+    linalg,
+    markers,
+    reductions,
+    shapes,
+    special,
+)
 from ..ir.primitives import control as control_primitives
 from ..ir.primitives.contractions import einsum, matmul
 from ..ir.primitives.elementwise import UFUNCS, ufunc_operand
@@ -45,7 +54,17 @@ from .control import (
     tuple_text,
 )
 from .emitter import Emitter
-from .expressions import OPERAND, Expr, arguments, binary, call, from_literal, method, unary
+from .expressions import (
+    OPERAND,
+    Expr,
+    Precedence,
+    arguments,
+    binary,
+    call,
+    from_literal,
+    method,
+    unary,
+)
 
 # The ufunc whose loop a primitive computes in, as NumPy chooses it for the operand dtypes.
 LOOP_UFUNCS: dict[Primitive, np.ufunc] = {**UFUNCS, matmul: np.matmul}
@@ -452,6 +471,27 @@ def one_triangle_call(op: Primitive) -> EmitRule:
     return emit
 
 
+# scipy.special's functions jax.scipy.special lacks, written with the ones it has.
+SPELLED_OTHERWISE = {
+    "erfcinv": lambda x: f"jax.scipy.special.erfinv(1 - {x.within(OPERAND)})",
+    "rgamma": lambda x: f"1 / jax.scipy.special.gamma({x})",
+}
+
+
+def jax_scipy_rule(op: Primitive) -> EmitRule:
+    """scipy.special's functions through jax.scipy.special."""
+    rule = common.scipy_rule(op, "jax.scipy.special")
+    otherwise = SPELLED_OTHERWISE.get(op.name)
+    if otherwise is None:
+        return rule
+    return lambda node, args: Expr(otherwise(args[0]), Precedence.MULTIPLICATIVE)
+
+
+def jax_scipy_imports(graph: Graph) -> tuple[str, ...]:
+    ops = set(special.SPECIAL.values())
+    return ("import jax.scipy.special",) if ops and common.uses_any(graph, ops) else ()
+
+
 # What JAX writes otherwise than the shared array-API table (array_api.py): operands
 # converted to the dtype NumPy computes in, scatters as `.at[]`, control flow as jax.lax.
 SPECIAL_RULES = array_api_rules("jnp") | {
@@ -470,6 +510,7 @@ SPECIAL_RULES = array_api_rules("jnp") | {
     **dict.fromkeys(indexing.WRITE_KINDS, set_rule),
     markers.stop_gradient: lambda node, args: f"jax.lax.stop_gradient({args[0]})",
     **{op: one_triangle_call(op) for op in (linalg.cholesky, linalg.eigh, linalg.eigvalsh)},
+    **{op: jax_scipy_rule(op) for op in special.SPECIAL.values()},
     control_primitives.cond: BlockRule(cond_lines, loops=False),
     control_primitives.scan: BlockRule(scan_lines, operand_names=initial_carry_names),
     control_primitives.fori_loop: BlockRule(fori_loop_lines, operand_names=initial_carry_names),
@@ -514,6 +555,7 @@ JAX_BACKEND = Backend(
     mutable_arrays=False,
     notes=notes,
     inline_single_use=lambda var: var.hint is None,
+    extra_imports=jax_scipy_imports,
 )
 jax_rules = JAX_BACKEND.rules
 

@@ -87,7 +87,7 @@ def render_module(
         title=interface.title or f"`{interface.name}`",
         origin=interface.origin.short if interface.origin else None,
         signature=[*signature_lines(emitter, params), *emitter.backend.notes(emitter.graph)],
-        imports=emitter.backend.imports,
+        imports=emitter.backend.imports + emitter.backend.extra_imports(emitter.graph),
         constants=emitter.constants,
         params=params,
         body=body,

@@ -18,7 +18,7 @@ from ..ir.interface import Interface
 from ..ir.passes.memory import is_large, may_be_shared, plan_memory, shared_stacks
 from ..ir.primitive import Group, Primitive, Trait
 from ..ir.primitives import control as control_primitives
-from ..ir.primitives import elementwise, indexing, markers, shapes
+from ..ir.primitives import elementwise, indexing, markers, shapes, special
 from ..ir.primitives.contractions import matmul
 from ..ir.primitives.elementwise import UFUNCS
 from ..ir.result_kinds import result_kinds
@@ -448,8 +448,16 @@ GROUP_RULES = {
     Group.LOGICAL: binary_rule,
 }
 
+
+def scipy_imports(graph: Graph) -> tuple[str, ...]:
+    """`import scipy.special` where the graph (or one it holds) calls scipy.special."""
+    ops = set(special.SPECIAL.values())
+    return ("import scipy.special",) if ops and common.uses_any(graph, ops) else ()
+
+
 # What NumPy writes otherwise than the shared array-API table (array_api.py).
 SPECIAL_RULES = array_api_rules("np") | {
+    **{op: common.scipy_rule(op, "scipy.special") for op in special.SPECIAL.values()},
     matmul: binary_rule(matmul),
     shapes.convert: convert_rule,
     indexing.index_scatter: index_scatter_rule,
@@ -496,6 +504,7 @@ NUMPY_BACKEND = Backend(
     write_into=write_into,
     inline_single_use=unnamed_and_small,
     result_kinds=result_kinds,
+    extra_imports=scipy_imports,
 )
 numpy_rules = NUMPY_BACKEND.rules
 

@@ -161,13 +161,36 @@ def as_one_array(arg: Any, name: str) -> Any:
 def listed_functions() -> list[tuple[Any, str, Callable[[Any], Any]]]:
     """(namespace, name, wrapper) for every registered function NumPy's namespaces name."""
     found = []
-    for space in (np, np.linalg):
+    for space in (np, np.linalg, *special_namespaces()):
+        wrap = listed_function if space.__name__.startswith("numpy") else scipy_function
         for name in sorted(vars(space)):
             candidate = vars(space)[name]
             traced = functions.registry.FUNCTIONS.get(candidate) if callable(candidate) else None
             if traced is not None and not (space is np and name in NUMPY_FUNCTIONS + CREATORS):
-                found.append((space, name, functools.partial(listed_function, traced=traced)))
+                found.append((space, name, functools.partial(wrap, traced=traced)))
     return found
+
+
+def scipy_function(original: Callable, traced: Callable) -> Callable:
+    """A SciPy function tracegrad traces: SciPy's own code converts its operands with
+    np.asarray, reading no protocol, so a call with a traced value goes to the tracing
+    version."""
+
+    @functools.wraps(original)
+    def wrapper(*args, **kwargs):
+        if find_trace([args, list(kwargs.values())]) is None or from_inside():
+            return original(*args, **kwargs)
+        return traced(*args, **kwargs)
+
+    return wrapper
+
+
+def special_namespaces() -> tuple[types.ModuleType, ...]:
+    """scipy.special, where SciPy is installed: its functions that are not ufuncs
+    (polygamma, logsumexp) read no protocol either."""
+    from ..ir.primitives import special
+
+    return () if special.scipy_special is None else (special.scipy_special,)
 
 
 def builtin_extreme(original: Callable) -> Callable:

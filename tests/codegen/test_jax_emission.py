@@ -8,11 +8,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+import scipy.special
 
 import tracegrad
 from tracegrad.codegen.jax import emit_jax, literal, uses_64_bit
 from tracegrad.ir import Literal
 from tracegrad.ir.primitives import primitives
+from tracegrad.ir.primitives import special as special_primitives
 from tracegrad.runtime.jax_backend import result_class
 
 from ..catalog.numerics import tree_leaves
@@ -319,6 +321,13 @@ def linear_algebra(a):
     ]
 
 
+def scipy_special(x):
+    """Every scipy.special primitive, in the namespace each backend calls it from."""
+    unary = [getattr(scipy.special, name)(x) for name in special_primitives.UNARY_NAMES]
+    binary = [getattr(scipy.special, name)(x, x + 1) for name in special_primitives.BINARY_NAMES]
+    return [*unary, *binary, scipy.special.polygamma(2, x + 1)]
+
+
 CASES = {
     "unary float64": (unary, (F64,)),
     "unary float32": (unary, (F32,)),
@@ -336,6 +345,7 @@ CASES = {
     "stop_gradient": (lambda x: tracegrad.stop_gradient(x) * x, (F64,)),
     "elementwise (issue 14)": cases_elementwise14.CASE,
     "linear algebra (issue 16)": (linear_algebra, (np.linspace(-1.0, 1.0, 9).reshape(3, 3),)),
+    "scipy.special (issue 16)": (scipy_special, (np.linspace(0.2, 0.8, 4),)),
     "cumulative": (
         lambda x, n: [
             np.cumsum(x),

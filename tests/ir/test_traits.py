@@ -81,6 +81,7 @@ SPECIAL: dict[str, tuple[tuple, dict]] = {
     "eigvalsh": ((SPD,), {"UPLO": "L"}),
     "svd": ((floats(2, 4, 3),), {"full_matrices": True, "compute_uv": True}),
     "pinv": ((floats(3, 5),), {"rcond": 1e-10}),
+    "polygamma": ((floats(3, 4) + 1,), {"n": 2}),
 }
 
 

@@ -546,6 +546,7 @@ from tests.ops.rows_linalg16 import ROWS_LINALG16  # noqa: E402
 from tests.ops.rows_reductions14 import ROWS_REDUCTIONS14  # noqa: E402
 from tests.ops.rows_shapes14 import ROWS_SHAPES14  # noqa: E402
 from tests.ops.rows_sorting14 import ROWS_SORTING14  # noqa: E402
+from tests.ops.rows_special16 import ROWS_SPECIAL16  # noqa: E402
 from tests.ops.rows_writes15 import ROWS_WRITES15  # noqa: E402
 
 ROWS += (
@@ -557,6 +558,7 @@ ROWS += (
     + ROWS_REDUCTIONS14
     + ROWS_SHAPES14
     + ROWS_SORTING14
+    + ROWS_SPECIAL16
     + ROWS_WRITES15
 )
 CHECKED = tuple(row for row in ROWS if not row.rejected)  # the rows the value checks run on

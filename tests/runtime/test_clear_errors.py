@@ -58,9 +58,9 @@ def test_a_namedtuple_argument_is_named_as_one():
 
 def test_scipy_special_functions_are_named_from_scipy():
     with pytest.raises(tracegrad.TraceError) as caught:
-        tracegrad.jit(scipy.special.erf)(W)
-    assert "scipy.special.erf has no tracing rule" in str(caught.value)
-    assert "np.erf" not in str(caught.value)
+        tracegrad.jit(scipy.special.kv)(W, W)
+    assert "scipy.special.kv has no tracing rule" in str(caught.value)
+    assert "np.kv" not in str(caught.value)
 
 
 def test_argnums_and_has_aux_errors_name_the_call_line():

@@ -13,6 +13,7 @@ from . import (
     reductions,
     shapes,
     sorting,
+    special,
 )
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "reductions",
     "shapes",
     "sorting",
+    "special",
 ]

@@ -15,7 +15,7 @@ from . import common, conversions, ufuncs, mathematical, reductions, shapes, sta
 from . import nanfunctions, creation, ranges
 from . import indexing, selection, linalg, factorizations
 from . import joining, rearranging, padding, diagonals, products, windows, sorting, calculus
-from . import writing
+from . import writing, special
 from .common import *
 from .conversions import *
 from .ufuncs import *
@@ -39,11 +39,12 @@ from .windows import *
 from .sorting import *
 from .calculus import *
 from .writing import *
+from .special import *
 
 NUMPY_MODULES = (
     conversions, ufuncs, mathematical, reductions, shapes, statistics, nanfunctions, creation,
     ranges, indexing, selection, linalg, factorizations, joining, rearranging, padding,
-    diagonals, products, windows, sorting, calculus, writing,
+    diagonals, products, windows, sorting, calculus, writing, special,
 )  # fmt: skip
 
 __all__ = [

@@ -108,7 +108,7 @@ def is_numpy_callable(candidate: Any) -> bool:
     if isinstance(candidate, np.ufunc):
         return True
     module = getattr(candidate, "__module__", None) or ""
-    return callable(candidate) and (module == "numpy" or module.startswith("numpy."))
+    return callable(candidate) and module.split(".")[0] in ("numpy", "scipy")
 
 
 def describe(fn: Any) -> str:

@@ -58,15 +58,21 @@ def bind_elementwise(op: Primitive, *operands: Any) -> Any:
 
 
 def ufunc_function(
-    op: Primitive, ufunc: np.ufunc, aliases: tuple[str, ...] = (), same: tuple[np.ufunc, ...] = ()
+    op: Primitive,
+    ufunc: np.ufunc,
+    aliases: tuple[str, ...] = (),
+    same: tuple[np.ufunc, ...] = (),
+    module: str = __name__,
 ) -> Callable:
     """The tracing function of a ufunc that is one primitive, registered for the ufunc (and
-    for `same`, NumPy's other ufuncs that compute it: np.degrees is np.rad2deg's twin)."""
+    for `same`, NumPy's other ufuncs that compute it: np.degrees is np.rad2deg's twin);
+    `module`: the front-end module it belongs to (scipy.special's are special's)."""
 
     def function(*operands):
         return bind(op, *as_scalar_if_uniform(op, operands))
 
     function.__name__ = function.__qualname__ = ufunc.__name__
+    function.__module__ = module
     function.__doc__ = f"np.{ufunc.__name__}, traced as the `{op.name}` primitive."
     return implements(ufunc, *same, aliases=aliases, derivative=derivative_of(op))(function)
 
