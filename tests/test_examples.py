@@ -90,6 +90,20 @@ def test_logistic_regression_prints_the_textbook_gradient_and_learns():
     assert abs(learned - true_model) < 0.02
 
 
+def test_gaussian_process_fits_its_kernel_by_the_traced_gradient():
+    """Issue 16's example: Cholesky, triangular solves and the log-determinant, differentiated
+    to the closed form, fitted, and predicting the function it was sampled from."""
+    out = run_example("gaussian_process.py")
+    assert "def grad_negative_log_likelihood(log_params, x, y):" in out
+    assert "np.linalg.cholesky(k)" in out and "CONSTANT" not in out
+    assert printed_number(r"largest difference (\S+)", out) < 1e-10
+    start = printed_number(r"negative log likelihood (\S+) ->", out)
+    final = printed_number(r"-> (\S+);", out)
+    assert final < start - 40
+    assert printed_number(r"prediction error (\S+)", out) < 0.2
+    assert 0.005 < printed_number(r"fitted: .*noise (\S+)", out) < 0.02  # the data's: 0.1 ** 2
+
+
 def digits_test_accuracy(backend: str, out_dir: Path) -> float:
     for module in ("sklearn", "tqdm", "matplotlib"):  # installed by the examples and dev extras
         pytest.importorskip(module)

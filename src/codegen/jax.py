@@ -99,8 +99,8 @@ def literal(x: Literal) -> str:
     if pattern.kind == "arange":
         default = x.type.dtype == np.int64
         return f"jnp.arange({pattern.argument}{'' if default else f', dtype={dtype}'})"
-    if pattern.kind == "eye":
-        return f"jnp.eye({pattern.argument}, dtype={dtype})"
+    if pattern.kind in ("eye", "tri"):
+        return f"jnp.{pattern.kind}({pattern.argument}, dtype={dtype})"
     if pattern.kind == "diagonal":
         return f"({number(pattern.argument)} * jnp.eye({x.type.shape[0]}, dtype={dtype}))"
     return f"jnp.asarray({common.nested(pattern.argument, 'jnp')}, dtype={dtype})"

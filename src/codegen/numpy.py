@@ -73,8 +73,8 @@ def literal(x: Literal) -> str:
         return with_dtype(f"np.full({shape}, {number(pattern.argument)})", dtype, inferred)
     if pattern.kind == "arange":
         return with_dtype(f"np.arange({pattern.argument})", dtype, np.dtype(np.int64))
-    if pattern.kind == "eye":
-        return with_dtype(f"np.eye({pattern.argument})", dtype, float64)
+    if pattern.kind in ("eye", "tri"):
+        return with_dtype(f"np.{pattern.kind}({pattern.argument})", dtype, float64)
     if pattern.kind == "diagonal":  # a Python float times np.eye keeps np.eye's dtype
         eye = with_dtype(f"np.eye({x.type.shape[0]})", dtype, float64)
         return f"({number(pattern.argument)} * {eye})"

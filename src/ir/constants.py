@@ -1,8 +1,9 @@
 """IR layer: how a constant array is described, shared by the IR printer and the backends.
 
-An array that is all zeros, all ones, one repeated value, an `arange`, an identity matrix or
-a multiple of one is shown as that pattern (`arange(8)`, `diagonal(0.1)`), as a person would
-write it; any other array is written out element by element.
+An array that is all zeros, all ones, one repeated value, an `arange`, an identity matrix, a
+multiple of one or a lower triangle of ones is shown as that pattern (`arange(8)`,
+`diagonal(0.1)`, `tri(4)`), as a person would write it; any other array is written out
+element by element.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import numpy as np
 
 @dataclass(frozen=True, slots=True)
 class ConstantPattern:
-    """`kind` is one of zeros, ones, full, arange, eye, diagonal, array; `argument`
-    completes it: the fill value for full, the length for arange and eye, the value on the
-    diagonal for diagonal (a square float matrix), nested lists for array."""
+    """`kind` is one of zeros, ones, full, arange, eye, tri, diagonal, array; `argument`
+    completes it: the fill value for full, the length for arange, eye and tri (a square
+    lower triangle of ones), the value on the diagonal for diagonal (a square float
+    matrix), nested lists for array."""
 
     kind: str
     argument: Any = None
@@ -45,6 +47,8 @@ def describe_constant(array: np.ndarray) -> ConstantPattern:
         square = array.ndim == 2 and array.shape[0] == array.shape[1]
         if square and np.array_equal(array, np.eye(array.shape[0], dtype=array.dtype)):
             return ConstantPattern("eye", array.shape[0])
+        if square and np.array_equal(array, np.tri(array.shape[0], dtype=array.dtype)):
+            return ConstantPattern("tri", array.shape[0])  # np.tril's mask
         if square and array.dtype.kind == "f":  # `0.1 * np.eye(n)`: a regularizer, a noise
             value = array[0, 0].item()
             if np.isfinite(value) and np.array_equal(array, value * np.eye(array.shape[0])):

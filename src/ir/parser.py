@@ -65,7 +65,7 @@ def parse_literal(text: str) -> Literal:
     pattern, paren, argument = value_text.partition("(")
     if value_text in ("zeros", "ones"):
         array = getattr(np, value_text)(type_.shape, type_.dtype)
-    elif paren and pattern in ("full", "arange", "eye", "diagonal"):
+    elif paren and pattern in ("full", "arange", "eye", "tri", "diagonal"):
         argument = literal_value(argument.removesuffix(")"))
         if pattern == "full":
             array = np.full(type_.shape, argument, type_.dtype)
