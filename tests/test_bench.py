@@ -127,3 +127,12 @@ def test_conv_benchmark_gradient_equals_the_authors_backward():
     conv = load_script("conv")
     lines = conv.table({"tiny": conv.SIZES["tiny"]}, repeat=1)  # it checks before timing
     assert len(lines) == 3 and lines[2].endswith("|")
+
+
+def test_gp_benchmark_gradients_equal_the_closed_form():
+    """bench/gp.py: the marginal likelihood's gradient, both backends, on a small n."""
+    gp = load_script("gp")
+    lines = gp.numpy_table((12,), repeat=1)  # each checks before it times
+    assert len(lines) == 3 and lines[2].startswith("| 12 |")
+    lines = gp.jax_table((12,), repeat=1)
+    assert len(lines) == 3 and lines[2].startswith("| 12 |")
