@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import TraceError
-from ..ir.primitives import linalg
+from ..ir.primitives import linalg, scipy_linalg
 from ..tracer import functions as tnp
 from ..tracer.source import caller_location
 from .derivatives import shape_of
@@ -276,6 +276,45 @@ def pinv_vjp(ct, a, out, rcond):
     right = np.eye(shape_of(a)[-1]) - p @ a
     return [-(mT(p) @ ct @ mT(p)) + left @ mT(ct) @ p @ mT(p) + mT(p) @ p @ mT(ct) @ right]
 
+
+# --- scipy.linalg.solve_triangular ------------------------------------------------------------
+
+
+def triangle(x: Any, lower: bool, unit_diagonal: bool) -> Any:
+    """The part of a matrix solve_triangular reads: its triangle (without the diagonal
+    where that is taken as ones)."""
+    k = 1 if unit_diagonal else 0
+    return tnp.tril(x, -k) if lower else tnp.triu(x, k)
+
+
+def solve_triangular_vjp(ct, a, b, out, trans, lower, unit_diagonal):
+    """x = op(A)^-1 b: ct_b = op(A)^-T ct; ct_op(A) = -ct_b x^T, read back through op and
+    the triangle."""
+    from ..tracer.functions import scipy_linalg as front
+
+    vector = len(shape_of(b)) == 1
+    d_b = front.solve_triangular(a, ct, trans=1 - trans, lower=lower, unit_diagonal=unit_diagonal)
+    d_op = -(column(d_b) * tnp.expand_dims(out, -2)) if vector else -(d_b @ mT(out))
+    return [triangle(mT(d_op) if trans else d_op, lower, unit_diagonal), d_b]
+
+
+def solve_triangular_jvp(tangents, a, b, out, trans, lower, unit_diagonal):
+    from ..tracer.functions import scipy_linalg as front
+
+    t_a, t_b = tangents
+    vector = len(shape_of(b)) == 1
+    change = t_b
+    if t_a is not None:
+        t_op = triangle(t_a, lower, unit_diagonal)
+        t_op = mT(t_op) if trans else t_op
+        moved = (t_op @ column(out))[..., 0] if vector else t_op @ out
+        change = -moved if change is None else change - moved
+    return front.solve_triangular(a, change, trans=trans, lower=lower, unit_diagonal=unit_diagonal)
+
+
+if scipy_linalg.solve_triangular is not None:
+    vjp_rules[scipy_linalg.solve_triangular] = solve_triangular_vjp
+    jvp_rules[scipy_linalg.solve_triangular] = solve_triangular_jvp
 
 vjp_rules[linalg.svd] = svd_vjp
 vjp_rules[linalg.pinv] = pinv_vjp

@@ -12,7 +12,7 @@ import numpy as np
 from ..ir import Graph, Literal, Node, Var
 from ..ir.constants import describe_constant
 from ..ir.primitive import Group, Primitive
-from ..ir.primitives import contractions, elementwise
+from ..ir.primitives import contractions, elementwise, special
 from .backend import EmitRule
 from .expressions import OPERAND, Expr, attribute, binary, method
 
@@ -168,23 +168,43 @@ def root_sum_squares_expression(node: Node, args: list[Expr], module: str) -> st
     return f"{module}.sqrt({total} / {divisor})" if divisor != 1 else f"{module}.sqrt({total})"
 
 
-def scipy_rule(op: Primitive, module: str) -> EmitRule:
-    """scipy.special's functions, called through their module (`scipy.special.erf(x)`);
-    polygamma with its order first."""
-    name = op.name
+# The params of SciPy functions written only where they differ from these.
+SCIPY_DEFAULTS = {"solve_triangular": {"trans": 0, "lower": False, "unit_diagonal": False}}
+
+
+def scipy_rule(op: Primitive, prefix: str) -> EmitRule:
+    """A SciPy function, called through its module (`scipy.special.erf(x)`,
+    `jax.scipy.linalg.solve_triangular(a, b, lower=True)`): params as keywords where they
+    differ from SciPy's defaults; polygamma with its order first."""
+    name, module = op.name, f"{prefix}.{special.SCIPY_MODULES[op]}"
+    defaults = SCIPY_DEFAULTS.get(name, {})
 
     def rule(node: Node, args: list[Expr]) -> str:
         if name == "polygamma":
             return f"{module}.polygamma({node.params['n']}, {args[0]})"
-        return f"{module}.{name}({', '.join(map(str, args))})"
+        keywords = [
+            f"{key}={value!r}"
+            for key, value in node.params.items()
+            if key not in defaults or defaults[key] != value
+        ]
+        return f"{module}.{name}({', '.join([*map(str, args), *keywords])})"
 
     return rule
 
 
-def uses_any(graph: Graph, ops: set[Primitive]) -> bool:
+def scipy_imports(graph: Graph, prefix: str) -> tuple[str, ...]:
+    """`import scipy.special` (`jax.scipy.linalg`, ...) for each SciPy module the graph, or
+    one it holds, calls."""
+    modules = sorted({special.SCIPY_MODULES[op] for op in used_ops(graph, special.SCIPY_MODULES)})
+    return tuple(f"import {prefix}.{module}" for module in modules)
+
+
+def used_ops(graph: Graph, ops) -> set[Primitive]:
+    found = set()
     for node in graph.nodes:
         if node.op in ops:
-            return True
-        if any(isinstance(v, Graph) and uses_any(v, ops) for v in node.params.values()):
-            return True
-    return False
+            found.add(node.op)
+        for value in node.params.values():
+            if isinstance(value, Graph):
+                found |= used_ops(value, ops)
+    return found

@@ -480,16 +480,11 @@ SPELLED_OTHERWISE = {
 
 def jax_scipy_rule(op: Primitive) -> EmitRule:
     """scipy.special's functions through jax.scipy.special."""
-    rule = common.scipy_rule(op, "jax.scipy.special")
+    rule = common.scipy_rule(op, "jax.scipy")
     otherwise = SPELLED_OTHERWISE.get(op.name)
     if otherwise is None:
         return rule
     return lambda node, args: Expr(otherwise(args[0]), Precedence.MULTIPLICATIVE)
-
-
-def jax_scipy_imports(graph: Graph) -> tuple[str, ...]:
-    ops = set(special.SPECIAL.values())
-    return ("import jax.scipy.special",) if ops and common.uses_any(graph, ops) else ()
 
 
 # What JAX writes otherwise than the shared array-API table (array_api.py): operands
@@ -510,7 +505,7 @@ SPECIAL_RULES = array_api_rules("jnp") | {
     **dict.fromkeys(indexing.WRITE_KINDS, set_rule),
     markers.stop_gradient: lambda node, args: f"jax.lax.stop_gradient({args[0]})",
     **{op: one_triangle_call(op) for op in (linalg.cholesky, linalg.eigh, linalg.eigvalsh)},
-    **{op: jax_scipy_rule(op) for op in special.SPECIAL.values()},
+    **{op: jax_scipy_rule(op) for op in special.SCIPY_MODULES},
     control_primitives.cond: BlockRule(cond_lines, loops=False),
     control_primitives.scan: BlockRule(scan_lines, operand_names=initial_carry_names),
     control_primitives.fori_loop: BlockRule(fori_loop_lines, operand_names=initial_carry_names),
@@ -555,7 +550,7 @@ JAX_BACKEND = Backend(
     mutable_arrays=False,
     notes=notes,
     inline_single_use=lambda var: var.hint is None,
-    extra_imports=jax_scipy_imports,
+    extra_imports=lambda graph: common.scipy_imports(graph, "jax.scipy"),
 )
 jax_rules = JAX_BACKEND.rules
 

@@ -449,15 +449,9 @@ GROUP_RULES = {
 }
 
 
-def scipy_imports(graph: Graph) -> tuple[str, ...]:
-    """`import scipy.special` where the graph (or one it holds) calls scipy.special."""
-    ops = set(special.SPECIAL.values())
-    return ("import scipy.special",) if ops and common.uses_any(graph, ops) else ()
-
-
 # What NumPy writes otherwise than the shared array-API table (array_api.py).
 SPECIAL_RULES = array_api_rules("np") | {
-    **{op: common.scipy_rule(op, "scipy.special") for op in special.SPECIAL.values()},
+    **{op: common.scipy_rule(op, "scipy") for op in special.SCIPY_MODULES},
     matmul: binary_rule(matmul),
     shapes.convert: convert_rule,
     indexing.index_scatter: index_scatter_rule,
@@ -504,7 +498,7 @@ NUMPY_BACKEND = Backend(
     write_into=write_into,
     inline_single_use=unnamed_and_small,
     result_kinds=result_kinds,
-    extra_imports=scipy_imports,
+    extra_imports=lambda graph: common.scipy_imports(graph, "scipy"),
 )
 numpy_rules = NUMPY_BACKEND.rules
 

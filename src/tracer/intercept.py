@@ -186,11 +186,13 @@ def scipy_function(original: Callable, traced: Callable) -> Callable:
 
 
 def special_namespaces() -> tuple[types.ModuleType, ...]:
-    """scipy.special, where SciPy is installed: its functions that are not ufuncs
-    (polygamma, logsumexp) read no protocol either."""
-    from ..ir.primitives import special
+    """scipy.special and scipy.linalg, where SciPy is installed: their functions that are
+    not ufuncs (polygamma, logsumexp, solve_triangular) read no protocol."""
+    from ..ir.primitives import scipy_linalg, special
 
-    return () if special.scipy_special is None else (special.scipy_special,)
+    if special.scipy_special is None:
+        return ()
+    return (special.scipy_special, scipy_linalg.scipy_linalg)
 
 
 def builtin_extreme(original: Callable) -> Callable:

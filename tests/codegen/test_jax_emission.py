@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+import scipy.linalg
 import scipy.special
 
 import tracegrad
@@ -322,10 +323,13 @@ def linear_algebra(a):
 
 
 def scipy_special(x):
-    """Every scipy.special primitive, in the namespace each backend calls it from."""
+    """Every scipy.special primitive and scipy.linalg's, in the namespace each backend calls
+    it from."""
     unary = [getattr(scipy.special, name)(x) for name in special_primitives.UNARY_NAMES]
     binary = [getattr(scipy.special, name)(x, x + 1) for name in special_primitives.BINARY_NAMES]
-    return [*unary, *binary, scipy.special.polygamma(2, x + 1)]
+    triangle = np.outer(x, x) + np.eye(4)
+    solved = scipy.linalg.solve_triangular(triangle, x, trans=1, lower=True)
+    return [*unary, *binary, scipy.special.polygamma(2, x + 1), solved]
 
 
 CASES = {

@@ -544,6 +544,7 @@ from tests.ops.rows_elementwise14 import ROWS_ELEMENTWISE14  # noqa: E402
 from tests.ops.rows_indexing14 import ROWS_INDEXING14  # noqa: E402
 from tests.ops.rows_linalg16 import ROWS_LINALG16  # noqa: E402
 from tests.ops.rows_reductions14 import ROWS_REDUCTIONS14  # noqa: E402
+from tests.ops.rows_scipy_linalg16 import ROWS_SCIPY_LINALG16  # noqa: E402
 from tests.ops.rows_shapes14 import ROWS_SHAPES14  # noqa: E402
 from tests.ops.rows_sorting14 import ROWS_SORTING14  # noqa: E402
 from tests.ops.rows_special16 import ROWS_SPECIAL16  # noqa: E402
@@ -557,6 +558,7 @@ ROWS += (
     + ROWS_LINALG16
     + ROWS_REDUCTIONS14
     + ROWS_SHAPES14
+    + ROWS_SCIPY_LINALG16
     + ROWS_SORTING14
     + ROWS_SPECIAL16
     + ROWS_WRITES15

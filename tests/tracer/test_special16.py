@@ -5,10 +5,12 @@ differences and JAX; the emitted module imports scipy.special where it calls it.
 
 from __future__ import annotations
 
+import functools
 import types
 
 import jax
 import jax.numpy as jnp
+import jax.scipy.linalg as jax_linalg
 import jax.scipy.special as jax_special
 import numpy as np
 import pytest
@@ -21,12 +23,16 @@ from ..catalog.test_grad_catalog import jax_float64
 from ..ops.table import ROWS as TABLE
 from ..ops.table import sample
 
-ROWS = [row for row in TABLE if row.fn.__module__ == "tests.ops.rows_special16"]
+ROWS = [
+    row
+    for row in TABLE
+    if row.fn.__module__ in ("tests.ops.rows_special16", "tests.ops.rows_scipy_linalg16")
+]
 
 
 def over_jax(fn):
-    """`fn` with `special` (and `np`) the JAX namespaces: the same source."""
-    namespace = {**fn.__globals__, "special": jax_special, "np": jnp}
+    """`fn` with `special`, `linalg` and `np` the JAX namespaces: the same source."""
+    namespace = {**fn.__globals__, "special": jax_special, "linalg": jax_linalg, "np": jnp}
     return types.FunctionType(fn.__code__, namespace, fn.__name__, fn.__defaults__, fn.__closure__)
 
 
@@ -37,8 +43,12 @@ def weighted(fn):
 @pytest.mark.parametrize("row", ROWS, ids=lambda row: row.label)
 def test_grad_matches_jax_grad_of_the_same_source(row):
     operands = sample(row, row.samples[-1])
-    ours = tg.grad(weighted(row.fn), argnums=row.differentiable)(*operands)
+    keywords = row.kwargs[-1]
+    fn = functools.partial(row.fn, **keywords) if keywords else row.fn
+    ours = tg.grad(weighted(fn), argnums=row.differentiable)(*operands)
     on_jax = over_jax(row.fn)
+    if keywords:
+        on_jax = functools.partial(on_jax, **keywords)
     if row.label in ("erfcinv", "rgamma"):  # jax.scipy.special lacks them: as emitted there
         on_jax = {
             "erfcinv": lambda x: jax_special.erfinv(1 - x),
@@ -48,7 +58,7 @@ def test_grad_matches_jax_grad_of_the_same_source(row):
         want = jax.grad(lambda *xs: jnp.sum(jnp.sin(on_jax(*xs))), argnums=row.differentiable)(
             *operands
         )
-        emitted = tg.jit(tg.grad(weighted(row.fn), argnums=row.differentiable), backend="jax")
+        emitted = tg.jit(tg.grad(weighted(fn), argnums=row.differentiable), backend="jax")
         on_backend = emitted(*operands)
     for got, expected, backend in zip(ours, want, on_backend, strict=True):
         np.testing.assert_allclose(got, np.asarray(expected), rtol=1e-9, atol=1e-12)

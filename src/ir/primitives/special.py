@@ -31,6 +31,9 @@ UNARY_NAMES = (
 BINARY_NAMES = ("xlogy", "xlog1py", "rel_entr", "beta", "betaln")
 
 SPECIAL: dict[str, Primitive] = {}
+# The SciPy module each primitive's function lives in, for the backends' imports and calls
+# (scipy_linalg.py adds its own).
+SCIPY_MODULES: dict[Primitive, str] = {}
 
 
 def polygamma_rule(types: tuple[TensorType, ...], n: int) -> tuple[TensorType, ...]:
@@ -55,6 +58,7 @@ if scipy_special is not None:
             _name, Group.BINARY, getattr(scipy_special, _name), doc=f"scipy.special.{_name}"
         )
     UFUNCS.update((op, op.reference) for op in SPECIAL.values())
+    SCIPY_MODULES.update(dict.fromkeys(SPECIAL.values(), "special"))
     # polygamma(n, x): the order a static param, x the operand.
     SPECIAL["polygamma"] = declare(
         "polygamma",
@@ -63,3 +67,4 @@ if scipy_special is not None:
         "scipy.special.polygamma(n, x), the n-th derivative of digamma",
         reference=polygamma_reference,
     )
+    SCIPY_MODULES[SPECIAL["polygamma"]] = "special"

@@ -15,7 +15,7 @@ from . import common, conversions, ufuncs, mathematical, reductions, shapes, sta
 from . import nanfunctions, creation, ranges
 from . import indexing, selection, linalg, factorizations
 from . import joining, rearranging, padding, diagonals, products, windows, sorting, calculus
-from . import writing, special
+from . import writing, special, scipy_linalg
 from .common import *
 from .conversions import *
 from .ufuncs import *
@@ -40,11 +40,12 @@ from .sorting import *
 from .calculus import *
 from .writing import *
 from .special import *
+from .scipy_linalg import *
 
 NUMPY_MODULES = (
     conversions, ufuncs, mathematical, reductions, shapes, statistics, nanfunctions, creation,
     ranges, indexing, selection, linalg, factorizations, joining, rearranging, padding,
-    diagonals, products, windows, sorting, calculus, writing, special,
+    diagonals, products, windows, sorting, calculus, writing, special, scipy_linalg,
 )  # fmt: skip
 
 __all__ = [

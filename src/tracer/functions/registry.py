@@ -128,6 +128,7 @@ def implements(
     derivative: str = "yes",
     note: str = "",
     view: bool | str = False,
+    name: str | None = None,
 ) -> Callable[[Callable], Callable]:
     """Register the decorated function as the tracing version of `numpy_callables` (the first
     one also runs it on untraced arguments and names it in `tracegrad.numpy`; the others,
@@ -137,11 +138,12 @@ def implements(
     the type (np.shape) and records nothing, so it runs as it is, with no tracing wrapper.
     `derivative`, `note`: what docs/numpy-support.md says of it (see Details). `view`: NumPy
     returns a view of (or the very) first argument (True), or a read-only view ("read-only");
-    otherwise the result is a new array, whatever the tracing version returned."""
+    otherwise the result is a new array, whatever the tracing version returned. `name`: the
+    `tracegrad.numpy` name where NumPy's own would clash (scipy.linalg.cholesky's)."""
     check_callables(numpy_callables)
     if derivative not in DERIVATIVES:
         raise RegistrationError(f"derivative={derivative!r}: one of {sorted(DERIVATIVES)}")
-    names = (numpy_callables[0].__name__, *aliases)
+    names = (name or numpy_callables[0].__name__, *aliases)
 
     def register(fn: Callable) -> Callable:
         function = fn if static else traced(numpy_callables[0], view)(fn)
