@@ -30,6 +30,7 @@ import numpy as np
 from ..errors import TraceError
 from ..ir.primitives import linalg, scipy_linalg
 from ..tracer import functions as tnp
+from ..tracer.functions.factorizations import triangular_solve
 from ..tracer.source import caller_location
 from .derivatives import shape_of
 from .jvp_rules import jvp_rules
@@ -129,16 +130,35 @@ def halved_lower(x: Any) -> Any:
 def cholesky_vjp(ct, a, out, upper):
     lower, ct = (mT(out), mT(ct)) if upper else (out, ct)
     projected = halved_lower(mT(lower) @ tnp.tril(ct))
-    left = tnp.solve(mT(lower), projected)  # L^-T Phi
-    return [symmetric(mT(tnp.solve(mT(lower), mT(left))))]  # (L^-T Phi) L^-1
+    left = triangular_solve(lower, projected, lower=True, transpose_a=True)  # L^-T Phi
+    # (L^-T Phi) L^-1, as (L^-T (L^-T Phi)^T)^T
+    return [symmetric(mT(triangular_solve(lower, mT(left), lower=True, transpose_a=True)))]
 
 
 def cholesky_jvp(tangents, a, out, upper):
     (t,) = tangents
     lower = mT(out) if upper else out
-    inner = tnp.solve(lower, mT(tnp.solve(lower, symmetric(t))))  # L^-1 S L^-T
+    half = mT(triangular_solve(lower, symmetric(t), lower=True))  # (L^-1 S)^T
+    inner = triangular_solve(lower, half, lower=True)  # L^-1 S L^-T
     change = lower @ halved_lower(inner)
     return mT(change) if upper else change
+
+
+def triangular_solve_vjp(ct, a, b, out, lower, transpose_a):
+    """As solve's, the cotangent of a read back through op and the triangle."""
+    d_b = triangular_solve(a, ct, lower=lower, transpose_a=not transpose_a)
+    d_op = -(d_b @ mT(out))
+    return [triangle(mT(d_op) if transpose_a else d_op, lower, False), d_b]
+
+
+def triangular_solve_jvp(tangents, a, b, out, lower, transpose_a):
+    t_a, t_b = tangents
+    change = t_b
+    if t_a is not None:
+        t_op = triangle(t_a, lower, False)
+        moved = (mT(t_op) if transpose_a else t_op) @ out
+        change = -moved if change is None else change - moved
+    return triangular_solve(a, change, lower=lower, transpose_a=transpose_a)
 
 
 # --- eigh, eigvalsh --------------------------------------------------------------------------
@@ -316,6 +336,8 @@ if scipy_linalg.solve_triangular is not None:
     vjp_rules[scipy_linalg.solve_triangular] = solve_triangular_vjp
     jvp_rules[scipy_linalg.solve_triangular] = solve_triangular_jvp
 
+vjp_rules[linalg.triangular_solve] = triangular_solve_vjp
+jvp_rules[linalg.triangular_solve] = triangular_solve_jvp
 vjp_rules[linalg.svd] = svd_vjp
 vjp_rules[linalg.pinv] = pinv_vjp
 jvp_rules[linalg.svd] = svd_jvp

@@ -487,6 +487,24 @@ def jax_scipy_rule(op: Primitive) -> EmitRule:
     return lambda node, args: Expr(otherwise(args[0]), Precedence.MULTIPLICATIVE)
 
 
+def triangular_solve_rule(node: Node, args: list[Expr]) -> str:
+    lower, trans = node.params["lower"], int(node.params["transpose_a"])
+    keywords = f"{', trans=1' if trans else ''}{', lower=True' if lower else ''}"
+    return f"jax.scipy.linalg.solve_triangular({args[0]}, {args[1]}{keywords})"
+
+
+def extra_imports(graph: Graph) -> tuple[str, ...]:
+    """jax.scipy's modules the graph calls (the triangular solve of a derivative rule is
+    jax.scipy.linalg's)."""
+    imports = common.scipy_imports(graph, "jax.scipy")
+    if (
+        common.used_ops(graph, {linalg.triangular_solve})
+        and "import jax.scipy.linalg" not in imports
+    ):
+        imports = tuple(sorted((*imports, "import jax.scipy.linalg")))
+    return imports
+
+
 # What JAX writes otherwise than the shared array-API table (array_api.py): operands
 # converted to the dtype NumPy computes in, scatters as `.at[]`, control flow as jax.lax.
 SPECIAL_RULES = array_api_rules("jnp") | {
@@ -506,6 +524,7 @@ SPECIAL_RULES = array_api_rules("jnp") | {
     markers.stop_gradient: lambda node, args: f"jax.lax.stop_gradient({args[0]})",
     **{op: one_triangle_call(op) for op in (linalg.cholesky, linalg.eigh, linalg.eigvalsh)},
     **{op: jax_scipy_rule(op) for op in special.SCIPY_MODULES},
+    linalg.triangular_solve: triangular_solve_rule,
     control_primitives.cond: BlockRule(cond_lines, loops=False),
     control_primitives.scan: BlockRule(scan_lines, operand_names=initial_carry_names),
     control_primitives.fori_loop: BlockRule(fori_loop_lines, operand_names=initial_carry_names),
@@ -550,7 +569,7 @@ JAX_BACKEND = Backend(
     mutable_arrays=False,
     notes=notes,
     inline_single_use=lambda var: var.hint is None,
-    extra_imports=lambda graph: common.scipy_imports(graph, "jax.scipy"),
+    extra_imports=extra_imports,
 )
 jax_rules = JAX_BACKEND.rules
 

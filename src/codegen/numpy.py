@@ -18,7 +18,7 @@ from ..ir.interface import Interface
 from ..ir.passes.memory import is_large, may_be_shared, plan_memory, shared_stacks
 from ..ir.primitive import Group, Primitive, Trait
 from ..ir.primitives import control as control_primitives
-from ..ir.primitives import elementwise, indexing, markers, shapes, special
+from ..ir.primitives import elementwise, indexing, linalg, markers, shapes, special
 from ..ir.primitives.contractions import matmul
 from ..ir.primitives.elementwise import UFUNCS
 from ..ir.result_kinds import result_kinds
@@ -449,9 +449,19 @@ GROUP_RULES = {
 }
 
 
+def triangular_solve_rule(node: Node, args: list[Expr]) -> str:
+    """NumPy has no triangular solve: the general one, with the triangle."""
+    a, b = args
+    triangle = f"np.{'tril' if node.params['lower'] else 'triu'}({a})"
+    if node.params["transpose_a"]:
+        triangle += ".T" if node.inputs[0].type.ndim == 2 else ".mT"
+    return f"np.linalg.solve({triangle}, {b})"
+
+
 # What NumPy writes otherwise than the shared array-API table (array_api.py).
 SPECIAL_RULES = array_api_rules("np") | {
     **{op: common.scipy_rule(op, "scipy") for op in special.SCIPY_MODULES},
+    linalg.triangular_solve: triangular_solve_rule,
     matmul: binary_rule(matmul),
     shapes.convert: convert_rule,
     indexing.index_scatter: index_scatter_rule,

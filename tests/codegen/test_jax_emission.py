@@ -398,7 +398,18 @@ CASES = {
         (F32[0], RNG.standard_normal((4, 3)).astype(np.float32), np.int32(1)),
     ),
 }
-GRADIENT_CASES = {"gradient primitives": (gradient_primitives, (np.linspace(-1, 1, 12), I64))}
+
+
+def cholesky_loss(a):
+    """The gradient of a Cholesky factor: triangular solves (issue 16)."""
+    factor = np.linalg.cholesky(a @ a.T + np.eye(3))
+    return np.sum(np.sin(factor))
+
+
+GRADIENT_CASES = {
+    "gradient primitives": (gradient_primitives, (np.linspace(-1, 1, 12), I64)),
+    "cholesky": (cholesky_loss, (np.linspace(-1, 1, 9).reshape(3, 3),)),
+}
 
 
 def rtol_for(dtype: np.dtype) -> float:

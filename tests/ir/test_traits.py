@@ -82,6 +82,7 @@ SPECIAL: dict[str, tuple[tuple, dict]] = {
     "svd": ((floats(2, 4, 3),), {"full_matrices": True, "compute_uv": True}),
     "pinv": ((floats(3, 5),), {"rcond": 1e-10}),
     "polygamma": ((floats(3, 4) + 1,), {"n": 2}),
+    "triangular_solve": ((SPD, floats(3, 2)), {"lower": True, "transpose_a": True}),
     "solve_triangular": (
         (SPD[0], floats(3, 2)),
         {"trans": 1, "lower": True, "unit_diagonal": False},

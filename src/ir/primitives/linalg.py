@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import TypeRuleError
-from ..primitive import TypeRule
+from ..primitive import Group, TypeRule, declare
 from ..types import TensorType
 from .calls import declare_call
 
@@ -111,3 +111,29 @@ svd = linalg_call(
     square=False,
 )
 pinv = linalg_call(np.linalg.pinv, ("rcond",), 0, {"rcond": None}, pinv_reference, square=False)
+
+
+# A solve with a triangular matrix, for the derivative rules (cholesky's): no NumPy function
+# of its own, so NumPy writes np.linalg.solve with the triangle, JAX its triangular solve.
+def triangular_solve_rule(
+    types: tuple[TensorType, ...], lower: bool, transpose_a: bool
+) -> tuple[TensorType, ...]:
+    a, b = types
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2] or b.ndim < 2 or b.shape[-2] != a.shape[-1]:
+        raise TypeRuleError(f"triangular_solve: a square a and a matrix b, got {a} and {b}")
+    shape = (*np.broadcast_shapes(a.shape[:-2], b.shape[:-2]), *b.shape[-2:])
+    return (TensorType(shape, np.result_type(a.dtype, b.dtype, np.float32)),)
+
+
+def triangular_solve_reference(a, b, lower, transpose_a):
+    triangle = np.tril(a) if lower else np.triu(a)
+    return np.linalg.solve(np.swapaxes(triangle, -1, -2) if transpose_a else triangle, b)
+
+
+triangular_solve = declare(
+    "triangular_solve",
+    Group.COMPOSITE,
+    triangular_solve_rule,
+    "x with op(a) x = b for the triangle of a (op: a or its transpose), b a matrix",
+    reference=triangular_solve_reference,
+)

@@ -165,6 +165,13 @@ def no_hermitian(function: str, hermitian: Any) -> None:
         )
 
 
+def triangular_solve(a, b, lower: bool, transpose_a: bool = False):
+    """op(a)^-1 b for the triangle of a (not a NumPy function: the derivative rules use it,
+    where NumPy would solve with the whole matrix and JAX has a triangular solve)."""
+    (out,) = recorded(primitives.triangular_solve, a, b, lower=lower, transpose_a=transpose_a)
+    return out
+
+
 def uplo(value: Any, function: str) -> str:
     if value not in ("L", "U", "l", "u"):
         raise TraceError(
