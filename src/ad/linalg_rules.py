@@ -336,6 +336,57 @@ if scipy_linalg.solve_triangular is not None:
     vjp_rules[scipy_linalg.solve_triangular] = solve_triangular_vjp
     jvp_rules[scipy_linalg.solve_triangular] = solve_triangular_jvp
 
+# --- qr --------------------------------------------------------------------------------------
+
+
+def qr_defined(a: Any, mode: str) -> None:
+    m, n = shape_of(a)[-2:]
+    if m < n or (mode == "complete" and m != n):
+        raise TraceError(
+            "the derivative of np.linalg.qr is defined for m >= n rows and columns, with the "
+            f"reduced factors; this is a {m} x {n} matrix in mode={mode!r}",
+            loc=caller_location(),
+            hint="differentiate the QR of a.T (its R.T is a factor of a), or use "
+            "mode='reduced' for a tall matrix",
+        )
+
+
+def qr_factors(a: Any, outs: list, mode: str) -> tuple[Any, Any]:
+    if mode == "r":  # Q recomputed: the rules need it
+        return tnp.qr(a).Q, outs[0]
+    return outs[0], outs[1]
+
+
+def qr_jvp(tangents, a, outs, mode):
+    """X = dA R^-1, C = Q^T X, O = tril(C, -1) - tril(C, -1)^T: dQ = Q (O - C) + X,
+    dR = (C - O) R (JAX's derivation, for m >= n)."""
+    (t,) = tangents
+    qr_defined(a, mode)
+    q, r = qr_factors(a, outs, mode)
+    x = mT(triangular_solve(r, mT(t), lower=False, transpose_a=True))  # dA R^-1
+    c = mT(q) @ x
+    lower = tnp.tril(c, -1)
+    o = lower - mT(lower)
+    dr = (c - o) @ r
+    return [dr] if mode == "r" else [q @ (o - c) + x, dr]
+
+
+def qr_vjp(cts, a, outs, mode):
+    """The JVP transposed: with M = Q^T ct_Q - ct_R R^T, ct_X = Q (tril(M - M^T, -1) +
+    ct_R R^T) + ct_Q - Q Q^T ct_Q, and ct_A = ct_X R^-T."""
+    qr_defined(a, mode)
+    q, r = qr_factors(a, outs, mode)
+    ct_q, ct_r = (None, cts[0]) if mode == "r" else cts
+    pulled = tnp.zeros_like(r) if ct_r is None else ct_r @ mT(r)  # ct_R R^T
+    m = -pulled if ct_q is None else mT(q) @ ct_q - pulled
+    ct_x = q @ (tnp.tril(m - mT(m), -1) + pulled)
+    if ct_q is not None:
+        ct_x = ct_x + ct_q - q @ (mT(q) @ ct_q)
+    return [mT(triangular_solve(r, mT(ct_x), lower=False))]
+
+
+vjp_rules[linalg.qr] = qr_vjp
+jvp_rules[linalg.qr] = qr_jvp
 vjp_rules[linalg.triangular_solve] = triangular_solve_vjp
 jvp_rules[linalg.triangular_solve] = triangular_solve_jvp
 vjp_rules[linalg.svd] = svd_vjp

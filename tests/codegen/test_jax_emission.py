@@ -319,6 +319,8 @@ def linear_algebra(a):
         np.linalg.svd(a[:, :2], compute_uv=False),
         np.abs(np.linalg.svd(a[:2], full_matrices=True)[2]),
         np.linalg.pinv(a[:2]),
+        np.abs(np.linalg.qr(a)[1]),
+        np.abs(np.linalg.qr(a[:, :2], mode="r")),
     ]
 
 

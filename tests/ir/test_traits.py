@@ -81,6 +81,7 @@ SPECIAL: dict[str, tuple[tuple, dict]] = {
     "eigvalsh": ((SPD,), {"UPLO": "L"}),
     "svd": ((floats(2, 4, 3),), {"full_matrices": True, "compute_uv": True}),
     "pinv": ((floats(3, 5),), {"rcond": 1e-10}),
+    "qr": ((floats(2, 4, 3),), {"mode": "reduced"}),
     "polygamma": ((floats(3, 4) + 1,), {"n": 2}),
     "triangular_solve": ((SPD, floats(3, 2)), {"lower": True, "transpose_a": True}),
     "solve_triangular": (

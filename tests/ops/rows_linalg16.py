@@ -81,7 +81,20 @@ def matrix_norms(a, ord):
     return np.linalg.norm(a, ord, axis=(-2, -1))
 
 
+def orthogonalized(a, mode="reduced"):
+    if mode == "r":
+        return np.linalg.qr(a, mode="r") ** 2
+    q, r = np.linalg.qr(a, mode=mode)
+    return q**2 @ r  # signs of the columns of Q go with the rows of R
+
+
 ROWS_LINALG16: tuple[OpRow, ...] = (
+    OpRow(
+        np.linalg.qr,
+        orthogonalized,
+        samples=(((4, 3),), ((2, 3, 3),)),
+        kwargs=({}, {"mode": "r"}),
+    ),
     OpRow(np.linalg.svd, singular_values, samples=RECTANGLES),
     OpRow(np.linalg.svd, reduced_factors, name="svd_factors", samples=RECTANGLES),
     OpRow(np.linalg.pinv, pseudo_inverse, samples=RECTANGLES),

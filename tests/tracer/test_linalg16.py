@@ -155,3 +155,14 @@ def test_hermitian_is_refused_at_the_line():
     with pytest.raises(tg.TraceError) as caught:
         tg.jit(lambda a: np.linalg.svd(a, hermitian=True))(A)
     assert "hermitian=True" in caught.value.message and caught.value.loc.file == __file__
+
+
+def test_the_qr_of_a_wide_matrix_has_no_derivative_and_says_what_to_do():
+    def loss(a):
+        return np.sum(np.linalg.qr(a)[1])  # HERE
+
+    np.testing.assert_allclose(tg.jit(loss)(A[:2]), loss(A[:2]))  # the values are NumPy's
+    with pytest.raises(tg.TraceError) as caught:
+        tg.grad(loss)(A[:2])
+    assert "m >= n" in caught.value.message and "a.T" in caught.value.hint
+    assert caught.value.loc.file == __file__

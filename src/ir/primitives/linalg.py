@@ -102,6 +102,14 @@ cholesky = linalg_call(
 )
 eigh = linalg_call(np.linalg.eigh, ("UPLO",), 0, {"UPLO": "L"}, reference=eigh_reference)
 eigvalsh = linalg_call(np.linalg.eigvalsh, ("UPLO",), 0, {"UPLO": "L"})
+
+
+def qr_reference(a, mode="reduced"):
+    result = np.linalg.qr(a, mode)
+    return tuple(result) if mode in ("reduced", "complete") else result
+
+
+qr = linalg_call(np.linalg.qr, ("mode",), 1, {"mode": "reduced"}, qr_reference, square=False)
 svd = linalg_call(
     np.linalg.svd,
     ("full_matrices", "compute_uv"),

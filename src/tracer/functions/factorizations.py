@@ -33,6 +33,7 @@ __all__ = [
     "matrix_rank",
     "multi_dot",
     "pinv",
+    "qr",
     "slogdet",
     "solve",
     "svd",
@@ -41,6 +42,7 @@ __all__ = [
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
 EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
+QRResult = namedtuple("QRResult", ["Q", "R"])
 
 
 def recorded(op, *operands: Any, names: tuple[str, ...] | None = None, **params: Any) -> list:
@@ -105,6 +107,20 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
         primitives.svd, a, names=SVDResult._fields, full_matrices=full, compute_uv=True
     )
     return SVDResult(*outputs)
+
+
+@implements(np.linalg.qr, note="modes reduced, complete and r; derivative for m >= n")
+def qr(a, mode="reduced"):
+    if mode not in ("reduced", "complete", "r"):
+        raise TraceError(
+            f"np.linalg.qr(..., mode={mode!r}) is not supported",
+            loc=caller_location(),
+            hint="use mode='reduced' (the default), 'complete' or 'r'",
+        )
+    if mode == "r":
+        (r,) = recorded(primitives.qr, a, mode="r")
+        return r
+    return QRResult(*recorded(primitives.qr, a, names=QRResult._fields, mode=mode))
 
 
 @implements(np.linalg.pinv, note="rtol= and hermitian=True are refused")
