@@ -146,7 +146,8 @@ def pinv(a, rcond=None, hermitian=False, **rtol):
 def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
     """The count of singular values above tol (NumPy's default: the largest times max(m,
     n) times the dtype's eps), an integer: no derivative."""
-    from .reductions import max, sum
+    from .reductions import max as largest
+    from .reductions import sum as total
 
     no_hermitian("matrix_rank", hermitian)
     if rtol is not None:
@@ -163,12 +164,8 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
     values = svd(A, compute_uv=False)
     if tol is None:
         eps = np.finfo(type_of(values).dtype).eps
-        tol = max(values, axis=-1, keepdims=True) * (builtins_max(shape[-2:]) * eps)
-    return sum(values > tol, axis=-1)
-
-
-def builtins_max(values: tuple[int, ...]) -> int:
-    return values[0] if values[0] >= values[1] else values[1]
+        tol = largest(values, axis=-1, keepdims=True) * (max(shape[-2:]) * eps)
+    return total(values > tol, axis=-1)
 
 
 def no_hermitian(function: str, hermitian: Any) -> None:
